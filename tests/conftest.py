@@ -1,0 +1,74 @@
+"""Shared fixtures: people, teams, contacts and tickets made through the actions."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tiski.accounts.models import Role, Team, User
+from tiski.customers.actions import get_or_create_contact
+from tiski.tickets import actions
+from tiski.tickets.models import Via
+
+_counter = itertools.count(1)
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: str = Role.AGENT, teams: tuple[Team, ...] = (), **fields) -> User:
+        n = next(_counter)
+        fields.setdefault("email", f"agent{n}@example.fi")
+        fields.setdefault("name", f"Agentti {n}")
+        user = User.objects.create_user(password=PASSWORD, role=role, **fields)
+        for team in teams:
+            team.members.add(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_team(db):
+    def make(name: str | None = None, restricted: bool = False) -> Team:
+        return Team.objects.create(name=name or f"Tiimi {next(_counter)}", restricted=restricted)
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(role=Role.ADMIN, email="admin@example.fi", name="Anna Admin")
+
+
+@pytest.fixture
+def make_contact(db):
+    def make(email: str | None = None, name: str = "Maija Meikäläinen", **fields):
+        email = email or f"asiakas{next(_counter)}@example.com"
+        contact, _ = get_or_create_contact("email", email, name=name, **fields)
+        return contact
+
+    return make
+
+
+@pytest.fixture
+def make_ticket(db, make_contact):
+    def make(subject: str = "Tilaus ei ole saapunut", text: str = "Hei, missä tilaukseni on?",
+             requester=None, actor=None, **fields):
+        return actions.create_ticket(
+            requester=requester or make_contact(),
+            subject=subject,
+            text=text,
+            actor=actor,
+            via=fields.pop("via", Via.CHANNEL),
+            channel=fields.pop("channel", "email"),
+            **fields,
+        )
+
+    return make

@@ -1,0 +1,110 @@
+"""People who work in Tiski: agents, light agents and admins, and their teams."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    AGENT = "agent", _("Agent")
+    LIGHT_AGENT = "light_agent", _("Light agent")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("A user needs an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("role", Role.ADMIN)
+        fields["is_superuser"] = True
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Logins are case-insensitive: people type their address as they like.
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("email"), unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
+    language = models.CharField(
+        _("language"), max_length=8, choices=[("fi", "Suomi"), ("en", "English")], default="fi"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    out_of_office_from = models.DateTimeField(_("out of office from"), null=True, blank=True)
+    out_of_office_until = models.DateTimeField(_("out of office until"), null=True, blank=True)
+    signature = models.TextField(_("signature"), blank=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    @property
+    def is_staff(self) -> bool:
+        """Only admins reach the Django admin."""
+        return self.is_active and (self.role == Role.ADMIN or self.is_superuser)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+    @property
+    def can_reply_publicly(self) -> bool:
+        """Light agents may write internal notes but never talk to customers."""
+        return self.role != Role.LIGHT_AGENT
+
+    def is_out_of_office(self, at=None) -> bool:
+        at = at or timezone.now()
+        if self.out_of_office_from is None:
+            return False
+        if at < self.out_of_office_from:
+            return False
+        return self.out_of_office_until is None or at < self.out_of_office_until
+
+    def get_short_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else self.email
+
+    def get_full_name(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    restricted = models.BooleanField(
+        _("restricted"),
+        default=False,
+        help_text=_("Only members of a restricted team ever see its tickets."),
+    )
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,49 @@
+"""Telling open browsers that something changed.
+
+Only ids travel over the channel layer; each websocket consumer checks the
+ticket against its own user's `visible_to` before it forwards anything, so a
+push can never leak a ticket the user may not see.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+DESK_GROUP = "desk"
+
+
+def ticket_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}"
+
+
+def _send(group: str, payload: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, payload)
+    except Exception:  # a push is a courtesy: never let it break a write
+        log.warning("could not publish %s to %s", payload.get("type"), group, exc_info=True)
+
+
+def publish_ticket_changed(ticket_id: int, *, reason: str, message_id: int | None = None) -> None:
+    """After the current transaction commits, announce a ticket change."""
+    payload = {
+        "type": "ticket.changed",
+        "ticket_id": ticket_id,
+        "reason": reason,
+        "message_id": message_id,
+    }
+
+    def send() -> None:
+        _send(DESK_GROUP, payload)
+        _send(ticket_group(ticket_id), payload)
+
+    transaction.on_commit(send)

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from .models import Contact, Identity, Organisation, OrganisationDomain
+
+
+class IdentityInline(admin.TabularInline):
+    model = Identity
+    extra = 1
+    fields = ("kind", "value")
+
+
+class DomainInline(admin.TabularInline):
+    model = OrganisationDomain
+    extra = 1
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "organisation", "language", "created_at")
+    list_filter = ("language",)
+    search_fields = ("name", "identities__value")
+    autocomplete_fields = ("organisation",)
+    inlines = [IdentityInline]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "created_at")
+    search_fields = ("name", "domains__domain")
+    inlines = [DomainInline]

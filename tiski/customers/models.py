@@ -1,0 +1,135 @@
+"""The people and companies Tiski serves.
+
+A contact is one person however they reach us; each address or number they
+use is an identity, unique per kind, so a message from any of them finds the
+same person.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationDomain(models.Model):
+    """An email domain whose senders belong to the organisation."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(_("domain"), max_length=253, unique=True)
+
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = self.domain.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Contact(models.Model):
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=[("fi", "Suomi"), ("en", "English")], default="fi"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("organisation"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name or self.primary_identity_value or f"#{self.pk}"
+
+    @property
+    def primary_identity_value(self) -> str:
+        identity = next(iter(self.identities.all()), None)
+        return identity.value if identity else ""
+
+    def identity_values(self, kind: str) -> list[str]:
+        return [i.value for i in self.identities.all() if i.kind == kind]
+
+    @property
+    def emails(self) -> list[str]:
+        return self.identity_values(IdentityKind.EMAIL)
+
+    @property
+    def phones(self) -> list[str]:
+        return self.identity_values(IdentityKind.PHONE)
+
+
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    MESSENGER = "messenger", _("Messenger")
+    TELEGRAM = "telegram", _("Telegram")
+    CHAT = "chat", _("Web chat")
+
+
+class Identity(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(_("kind"), max_length=20, choices=IdentityKind.choices)
+    value = models.CharField(_("value"), max_length=320)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "id"]
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_kind_value")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.value = normalise_identity(self.kind, self.value)
+        super().save(*args, **kwargs)
+
+
+def normalise_identity(kind: str, value: str) -> str:
+    """The canonical form that makes identities comparable.
+
+    Email addresses compare case-insensitively in practice; phone numbers
+    lose spaces and punctuation (full E.164 parsing arrives with the phone
+    channel).
+    """
+    value = value.strip()
+    if kind == IdentityKind.EMAIL:
+        return value.lower()
+    if kind == IdentityKind.PHONE:
+        keep_plus = value.startswith("+")
+        digits = "".join(ch for ch in value if ch.isdigit())
+        return ("+" if keep_plus else "") + digits
+    return value

@@ -1,0 +1,116 @@
+"""The desk's websocket: live inbox updates, who is viewing a ticket.
+
+One socket per browser tab. The server pushes only ids and a reason; the
+page fetches what changed through the ordinary views, so every byte shown
+went through `visible_to`. Presence is stateless on the server: a tab
+announces itself on the ticket's group every few seconds and the others
+forget a viewer they have not heard from for a while. That works the same
+with the in-memory layer and with Redis across many processes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from tiski.core.realtime import DESK_GROUP, ticket_group
+from tiski.tickets.models import Ticket
+
+
+class DeskConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.watched_ticket: int | None = None
+        await self.channel_layer.group_add(DESK_GROUP, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "user", None) is None or not self.user.is_authenticated:
+            return
+        await self.channel_layer.group_discard(DESK_GROUP, self.channel_name)
+        if self.watched_ticket:
+            await self._announce("presence.leave")
+            await self.channel_layer.group_discard(
+                ticket_group(self.watched_ticket), self.channel_name
+            )
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        action = content.get("action")
+        if action == "watch":
+            await self._watch(content.get("ticket_id"), content.get("mode", "viewing"))
+        elif action == "here" and self.watched_ticket:
+            await self._announce("presence.here", mode=str(content.get("mode", "viewing"))[:20])
+
+    async def _watch(self, ticket_id: Any, mode: str) -> None:
+        try:
+            ticket_id = int(ticket_id)
+        except (TypeError, ValueError):
+            return
+        if not await self._can_see(ticket_id):
+            await self.send_json({"type": "error", "error": "forbidden"})
+            return
+        if self.watched_ticket and self.watched_ticket != ticket_id:
+            await self.channel_layer.group_discard(
+                ticket_group(self.watched_ticket), self.channel_name
+            )
+        self.watched_ticket = ticket_id
+        await self.channel_layer.group_add(ticket_group(ticket_id), self.channel_name)
+        await self._announce("presence.here", mode=mode[:20])
+
+    async def _announce(self, kind: str, **extra: Any) -> None:
+        await self.channel_layer.group_send(
+            ticket_group(self.watched_ticket),
+            {
+                "type": kind,
+                "ticket_id": self.watched_ticket,
+                "user_id": self.user.pk,
+                "name": self.user.name or self.user.email,
+                "sender": self.channel_name,
+                **extra,
+            },
+        )
+
+    @database_sync_to_async
+    def _can_see(self, ticket_id: int) -> bool:
+        return Ticket.objects.visible_to(self.user).filter(pk=ticket_id).exists()
+
+    # --- group messages -----------------------------------------------------
+
+    async def ticket_changed(self, event: dict[str, Any]) -> None:
+        if not await self._can_see(event["ticket_id"]):
+            return
+        await self.send_json(
+            {
+                "type": "ticket.changed",
+                "ticket_id": event["ticket_id"],
+                "reason": event["reason"],
+                "message_id": event.get("message_id"),
+            }
+        )
+
+    async def presence_here(self, event: dict[str, Any]) -> None:
+        if event["sender"] == self.channel_name or event["user_id"] == self.user.pk:
+            return
+        await self.send_json(
+            {
+                "type": "presence",
+                "ticket_id": event["ticket_id"],
+                "user_id": event["user_id"],
+                "name": event["name"],
+                "mode": event.get("mode", "viewing"),
+                "state": "here",
+            }
+        )
+
+    async def presence_leave(self, event: dict[str, Any]) -> None:
+        if event["sender"] == self.channel_name or event["user_id"] == self.user.pk:
+            return
+        await self.send_json(
+            {"type": "presence", "ticket_id": event["ticket_id"], "user_id": event["user_id"],
+             "name": event["name"], "state": "gone"}
+        )

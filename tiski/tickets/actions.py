@@ -1,0 +1,408 @@
+"""Every write that changes a ticket goes through these functions.
+
+The desk UI, the API, rules and channels all call them, so a change always
+writes its events, keeps the report timestamps and tells open browsers, in
+one place. ``check_*`` functions validate and authorise; ``do``-style
+functions change state. Side effects run after the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tiski.core.models import Sequence as NumberSequence
+from tiski.core.realtime import publish_ticket_changed
+from tiski.core.sanitize import sanitize_html
+from tiski.customers.models import Contact
+
+from .models import (
+    UNSOLVED_STATUSES,
+    Attachment,
+    Channel,
+    Event,
+    EventKind,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketType,
+    Via,
+)
+
+if TYPE_CHECKING:
+    from tiski.accounts.models import Team, User
+
+TICKET_NUMBER_SEQUENCE = "ticket_number"
+
+# Fields an agent, rule or API may change with update_ticket, and how an
+# event shows their values.
+EDITABLE_FIELDS = ("subject", "status", "type", "priority", "due_at", "assignee", "team",
+                   "requester", "parent")
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """An uploaded or received file, before it is stored on a message."""
+
+    filename: str
+    content: File
+    content_type: str = "application/octet-stream"
+    content_id: str = ""
+    inline: bool = False
+
+
+# --- checks -----------------------------------------------------------------
+
+
+def check_can_see(user: User, ticket: Ticket) -> None:
+    if not Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists():
+        raise PermissionDenied(_("You cannot see this ticket."))
+
+
+def check_can_write_message(user: User | None, kind: str) -> None:
+    if user is None:
+        return
+    if kind == MessageKind.PUBLIC and not user.can_reply_publicly:
+        raise PermissionDenied(_("Light agents can write internal notes only."))
+
+
+def check_not_closed(ticket: Ticket) -> None:
+    if ticket.status == Status.CLOSED:
+        raise ValidationError(_("A closed ticket cannot be changed."))
+
+
+def check_assignable(assignee: User | None, team: Team | None) -> None:
+    if assignee is None:
+        return
+    if not assignee.is_active:
+        raise ValidationError(_("%(name)s is not an active user.") % {"name": assignee})
+    if team is not None and team.restricted and not assignee.is_admin:
+        if not team.members.filter(pk=assignee.pk).exists():
+            raise ValidationError(
+                _("%(name)s is not a member of the restricted team %(team)s.")
+                % {"name": assignee, "team": team}
+            )
+
+
+def check_can_solve(ticket: Ticket) -> None:
+    if ticket.children.filter(status__in=UNSOLVED_STATUSES).exists():
+        raise ValidationError(_("Solve the child tickets first."))
+
+
+# --- writes -----------------------------------------------------------------
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(getattr(value, "pk", value))
+
+
+def _record(ticket: Ticket, *, kind: str, actor: User | None, via: str, field: str = "",
+            old: Any = None, new: Any = None, meta: dict | None = None,
+            at: datetime | None = None) -> Event:
+    return Event.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        via=via,
+        field=field,
+        old_value=_display(old),
+        new_value=_display(new),
+        meta=meta or {},
+        created_at=at or timezone.now(),
+    )
+
+
+def _store_attachments(message: Message, attachments: Iterable[NewAttachment]) -> None:
+    for item in attachments:
+        record = Attachment(
+            message=message,
+            filename=item.filename[:255] or "attachment",
+            content_type=item.content_type or "application/octet-stream",
+            content_id=item.content_id,
+            inline=item.inline,
+        )
+        record.file.save(item.filename or "attachment", item.content, save=False)
+        record.size = record.file.size
+        record.save()
+
+
+@transaction.atomic
+def create_ticket(
+    *,
+    requester: Contact,
+    subject: str,
+    actor: User | None,
+    via: str,
+    channel: str = Channel.MANUAL,
+    text: str = "",
+    html: str = "",
+    first_message_kind: str = MessageKind.CUSTOMER,
+    type: TicketType | None = None,  # noqa: A002 - the domain calls it type
+    priority: str = Priority.NORMAL,
+    team: Team | None = None,
+    assignee: User | None = None,
+    tags: Sequence[str] = (),
+    status: str | None = None,
+    due_at: datetime | None = None,
+    attachments: Iterable[NewAttachment] = (),
+    external_id: str = "",
+    created_at: datetime | None = None,
+    number: int | None = None,
+) -> Ticket:
+    """Open a ticket with its first message.
+
+    ``first_message_kind`` says whose words the first message holds: the
+    customer's (an email, or an agent typing what a caller said) or an
+    agent's internal note.
+    """
+    subject = subject.strip() or _("(no subject)")
+    check_assignable(assignee, team)
+    check_can_write_message(actor, first_message_kind)
+    now = created_at or timezone.now()
+    if number is None:
+        number = NumberSequence.next_value(TICKET_NUMBER_SEQUENCE)
+    else:
+        NumberSequence.ensure_at_least(TICKET_NUMBER_SEQUENCE, number)
+    ticket = Ticket.objects.create(
+        number=number,
+        subject=subject[:300],
+        status=status or (Status.OPEN if assignee else Status.NEW),
+        type=type,
+        priority=priority,
+        team=team,
+        assignee=assignee,
+        requester=requester,
+        channel=channel,
+        due_at=due_at,
+        created_at=now,
+        updated_at=now,
+    )
+    _record(ticket, kind=EventKind.CREATED, actor=actor, via=via, at=now,
+            meta={"channel": channel})
+    if tags:
+        _apply_tags(ticket, add=tags, remove=(), actor=actor, via=via)
+    if text or html:
+        add_message(
+            ticket,
+            kind=first_message_kind,
+            actor=actor,
+            author_contact=requester if first_message_kind == MessageKind.CUSTOMER else None,
+            via=via,
+            channel=channel,
+            text=text,
+            html=html,
+            attachments=attachments,
+            external_id=external_id,
+            created_at=now,
+            meta={"entered_by": actor.pk} if actor and first_message_kind == MessageKind.CUSTOMER
+            else None,
+        )
+    publish_ticket_changed(ticket.pk, reason="created")
+    return ticket
+
+
+@transaction.atomic
+def add_message(
+    ticket: Ticket,
+    *,
+    kind: str,
+    actor: User | None,
+    via: str,
+    text: str = "",
+    html: str = "",
+    channel: str = Channel.MANUAL,
+    author_contact: Contact | None = None,
+    attachments: Iterable[NewAttachment] = (),
+    external_id: str = "",
+    meta: dict | None = None,
+    created_at: datetime | None = None,
+    status_after: str | None = None,
+) -> Message:
+    """Add a customer message, public reply, internal note or system message.
+
+    A customer message reopens a pending or solved ticket; the first public
+    reply stamps the first-response time. ``status_after`` is the status the
+    agent picked with "send as ...".
+    """
+    check_not_closed(ticket)
+    check_can_write_message(actor, kind)
+    attachments = list(attachments)
+    if not text.strip() and not html.strip() and not attachments:
+        raise ValidationError(_("The message is empty."))
+    now = created_at or timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=kind,
+        author_user=actor if kind != MessageKind.CUSTOMER else None,
+        author_contact=author_contact if kind == MessageKind.CUSTOMER else None,
+        channel=channel,
+        text=text,
+        html=sanitize_html(html) if html else "",
+        external_id=external_id[:500],
+        meta=meta or {},
+        created_at=now,
+    )
+    _store_attachments(message, attachments)
+    _record(ticket, kind=EventKind.MESSAGE, actor=actor, via=via, at=now,
+            meta={"message_id": message.pk, "message_kind": kind})
+
+    changed: list[str] = ["updated_at"]
+    ticket.updated_at = max(ticket.updated_at, now)
+    if kind == MessageKind.CUSTOMER:
+        ticket.last_customer_message_at = now
+        changed.append("last_customer_message_at")
+        if status_after is None and ticket.status in (Status.PENDING, Status.SOLVED):
+            status_after = Status.OPEN
+    elif kind == MessageKind.PUBLIC:
+        if ticket.first_agent_reply_at is None:
+            ticket.first_agent_reply_at = now
+            changed.append("first_agent_reply_at")
+        ticket.last_agent_reply_at = now
+        changed.append("last_agent_reply_at")
+        if status_after is None and ticket.status == Status.NEW:
+            status_after = Status.OPEN
+    ticket.save(update_fields=changed)
+    if status_after and status_after != ticket.status:
+        update_ticket(ticket, actor=actor, via=via, status=status_after, at=now)
+    publish_ticket_changed(ticket.pk, reason="message", message_id=message.pk)
+    return message
+
+
+@transaction.atomic
+def update_ticket(ticket: Ticket, *, actor: User | None, via: str,
+                  at: datetime | None = None, **changes: Any) -> list[Event]:
+    """Change ticket fields, writing one event per field that really changed."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"update_ticket cannot change {', '.join(sorted(unknown))}")
+    check_not_closed(ticket)
+    now = at or timezone.now()
+    new_team = changes.get("team", ticket.team)
+    new_assignee = changes.get("assignee", ticket.assignee)
+    if "team" in changes or "assignee" in changes:
+        check_assignable(new_assignee, new_team)
+    status = changes.get("status")
+    if status is not None and status not in Status.values:
+        raise ValidationError(_("Unknown status %(status)s.") % {"status": status})
+    if "priority" in changes and changes["priority"] not in Priority.values:
+        raise ValidationError(_("Unknown priority %(p)s.") % {"p": changes["priority"]})
+    if status in (Status.SOLVED, Status.CLOSED) and ticket.status not in (
+        Status.SOLVED, Status.CLOSED
+    ):
+        check_can_solve(ticket)
+    if changes.get("parent") is not None and changes["parent"].pk == ticket.pk:
+        raise ValidationError(_("A ticket cannot be its own parent."))
+
+    events: list[Event] = []
+    update_fields: set[str] = set()
+    for field, new in changes.items():
+        old = getattr(ticket, field)
+        if _display(old) == _display(new):
+            continue
+        setattr(ticket, field, new)
+        update_fields.add(field)
+        events.append(_record(ticket, kind=EventKind.FIELD, actor=actor, via=via,
+                              field=field, old=old, new=new, at=now))
+    if "status" in update_fields:
+        if ticket.status == Status.SOLVED:
+            ticket.solved_at = now
+            update_fields.add("solved_at")
+        elif ticket.status == Status.CLOSED:
+            ticket.closed_at = now
+            ticket.solved_at = ticket.solved_at or now
+            update_fields.update({"closed_at", "solved_at"})
+        elif ticket.solved_at is not None:
+            ticket.solved_at = None
+            update_fields.add("solved_at")
+    # Assigning an unassigned new ticket means someone is working on it.
+    if "assignee" in update_fields and ticket.assignee and ticket.status == Status.NEW \
+            and "status" not in changes:
+        events.append(_record(ticket, kind=EventKind.FIELD, actor=actor, via=via,
+                              field="status", old=Status.NEW, new=Status.OPEN, at=now))
+        ticket.status = Status.OPEN
+        update_fields.add("status")
+    if update_fields:
+        ticket.updated_at = max(ticket.updated_at, now)
+        update_fields.add("updated_at")
+        ticket.save(update_fields=sorted(update_fields))
+        publish_ticket_changed(ticket.pk, reason="updated")
+    return events
+
+
+def _apply_tags(ticket: Ticket, *, add: Iterable[str], remove: Iterable[str],
+                actor: User | None, via: str) -> list[Event]:
+    events: list[Event] = []
+    current = set(ticket.tags.values_list("name", flat=True))
+    for name in {Tag.normalise(n) for n in add if n.strip()} - current:
+        tag, _created = Tag.objects.get_or_create(name=name[:60])
+        ticket.tags.add(tag)
+        events.append(_record(ticket, kind=EventKind.FIELD, actor=actor, via=via,
+                              field="tags", new=name))
+    for name in {Tag.normalise(n) for n in remove} & current:
+        ticket.tags.remove(*Tag.objects.filter(name=name))
+        events.append(_record(ticket, kind=EventKind.FIELD, actor=actor, via=via,
+                              field="tags", old=name))
+    return events
+
+
+@transaction.atomic
+def set_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: str) -> list[Event]:
+    """Make the ticket's tags exactly ``names``."""
+    check_not_closed(ticket)
+    wanted = {Tag.normalise(n) for n in names if n.strip()}
+    current = set(ticket.tags.values_list("name", flat=True))
+    events = _apply_tags(ticket, add=wanted - current, remove=current - wanted,
+                         actor=actor, via=via)
+    if events:
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["updated_at"])
+        publish_ticket_changed(ticket.pk, reason="updated")
+    return events
+
+
+@transaction.atomic
+def add_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None,
+             via: str) -> list[Event]:
+    check_not_closed(ticket)
+    events = _apply_tags(ticket, add=names, remove=(), actor=actor, via=via)
+    if events:
+        publish_ticket_changed(ticket.pk, reason="updated")
+    return events
+
+
+def messages_since(ticket: Ticket, last_seen_message_id: int | None) -> list[Message]:
+    """Messages added after the one an agent last saw: the collision check."""
+    qs = ticket.messages.exclude(kind=MessageKind.SYSTEM).select_related(
+        "author_user", "author_contact"
+    )
+    if last_seen_message_id:
+        qs = qs.filter(pk__gt=last_seen_message_id)
+    return list(qs)
+
+
+__all__ = [
+    "NewAttachment",
+    "Via",
+    "add_message",
+    "add_tags",
+    "check_can_see",
+    "create_ticket",
+    "messages_since",
+    "set_tags",
+    "update_ticket",
+]

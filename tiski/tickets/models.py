@@ -1,0 +1,341 @@
+"""Tickets, their conversation and their history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from tiski.customers.models import Contact
+
+if TYPE_CHECKING:
+    from tiski.accounts.models import User
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    ON_HOLD = "on_hold", _("On hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+UNSOLVED_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+UNSOLVED = Q(status__in=UNSOLVED_STATUSES)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    WEB_FORM = "web_form", _("Web form")
+    CHAT = "chat", _("Web chat")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    MESSENGER = "messenger", _("Messenger")
+    TELEGRAM = "telegram", _("Telegram")
+    SMS = "sms", _("SMS")
+    API = "api", _("API")
+    MANUAL = "manual", _("Created by agent")
+
+
+class Via(models.TextChoices):
+    """The path a change came through: the same actions serve all of them."""
+
+    AGENT = "agent", _("Agent")
+    RULE = "rule", _("Rule")
+    API = "api", _("API")
+    CHANNEL = "channel", _("Channel")
+    SYSTEM = "system", _("System")
+
+
+class TicketType(models.Model):
+    slug = models.SlugField(_("identifier"), max_length=50, unique=True)
+    name_fi = models.CharField(_("name in Finnish"), max_length=100)
+    name_en = models.CharField(_("name in English"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("ticket type")
+        verbose_name_plural = _("ticket types")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "fi").startswith("en") else self.name_fi
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def normalise(name: str) -> str:
+        return "-".join(name.strip().lower().split())
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def visible_to(self, user: User) -> TicketQuerySet:
+        """The only way lists, counts, searches and pushes get tickets.
+
+        Admins see everything. Agents see tickets that have no team yet (the
+        shared intake), tickets of their teams and tickets assigned to them,
+        except that a restricted team's tickets are seen by its members only.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self
+        team_ids = list(user.teams.values_list("id", flat=True))
+        return self.filter(
+            Q(team__isnull=True)
+            | Q(team_id__in=team_ids)
+            | (Q(assignee_id=user.pk) & Q(team__restricted=False))
+        )
+
+    def unsolved(self) -> TicketQuerySet:
+        return self.filter(UNSOLVED)
+
+
+class Ticket(models.Model):
+    number = models.BigIntegerField(_("number"), unique=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
+    type = models.ForeignKey(
+        TicketType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("type"),
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    requester = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("team"),
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("tags"))
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.MANUAL
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent ticket"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    # Timestamps reports need; kept by the actions, never guessed afterwards.
+    first_agent_reply_at = models.DateTimeField(null=True, blank=True)
+    last_agent_reply_at = models.DateTimeField(null=True, blank=True)
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_updated"),
+            models.Index(
+                fields=["-updated_at", "-id"], condition=UNSOLVED, name="ticket_unsolved_updated"
+            ),
+            models.Index(
+                fields=["assignee", "-updated_at", "-id"],
+                condition=UNSOLVED,
+                name="ticket_unsolved_assignee",
+            ),
+            models.Index(
+                fields=["team", "-updated_at", "-id"],
+                condition=UNSOLVED,
+                name="ticket_unsolved_team",
+            ),
+            models.Index(fields=["requester", "-created_at"], name="ticket_requester"),
+            models.Index(fields=["-created_at", "-id"], name="ticket_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("desk:ticket", args=[self.number])
+
+    @property
+    def is_unsolved(self) -> bool:
+        return self.status in UNSOLVED_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == Status.CLOSED
+
+
+class MessageKind(models.TextChoices):
+    CUSTOMER = "customer", _("Customer message")
+    PUBLIC = "public", _("Public reply")
+    INTERNAL = "internal", _("Internal note")
+    SYSTEM = "system", _("System message")
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    author_contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.MANUAL
+    )
+    text = models.TextField(_("text"), blank=True)
+    # Always sanitised before it is stored: templates may render it as-is.
+    html = models.TextField(_("HTML"), blank=True)
+    external_id = models.CharField(_("external id"), max_length=500, blank=True, db_index=True)
+    meta = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_order")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on #{self.ticket_id}"
+
+    @property
+    def author_name(self) -> str:
+        if self.author_user_id:
+            return str(self.author_user)
+        if self.author_contact_id:
+            return str(self.author_contact)
+        return "Tiski"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Stored names are random so one customer's file name never collides
+    # with, or reveals, another's; the real name is kept in a field.
+    now = timezone.now()
+    return f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=150, default="application/octet-stream")
+    size = models.PositiveBigIntegerField(default=0)
+    content_id = models.CharField(max_length=255, blank=True)
+    inline = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Ticket created")
+    FIELD = "field", _("Field changed")
+    MESSAGE = "message", _("Message added")
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def update(self, **kwargs):  # type: ignore[override]
+        raise TypeError("Events are append-only")
+
+    def delete(self):  # type: ignore[override]
+        raise TypeError("Events are append-only")
+
+
+class Event(models.Model):
+    """Append-only record of every change: the audit trail reports read."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    via = models.CharField(max_length=10, choices=Via.choices)
+    field = models.CharField(max_length=40, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    meta = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="event_ticket_order")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.field} on #{self.ticket_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Events are append-only")
+        super().save(*args, **kwargs)
