@@ -59,8 +59,13 @@ def make_contact(db):
 
 @pytest.fixture
 def make_ticket(db, make_contact):
-    def make(subject: str = "Tilaus ei ole saapunut", text: str = "Hei, missä tilaukseni on?",
-             requester=None, actor=None, **fields):
+    def make(
+        subject: str = "Tilaus ei ole saapunut",
+        text: str = "Hei, missä tilaukseni on?",
+        requester=None,
+        actor=None,
+        **fields,
+    ):
         return actions.create_ticket(
             requester=requester or make_contact(),
             subject=subject,

@@ -39,8 +39,14 @@ def test_customer_reply_reopens_pending_and_solved(make_ticket, make_user):
     for status in (Status.PENDING, Status.SOLVED):
         ticket = make_ticket()
         actions.update_ticket(ticket, actor=agent, via=Via.AGENT, status=status)
-        actions.add_message(ticket, kind=MessageKind.CUSTOMER, actor=None, via=Via.CHANNEL,
-                            author_contact=ticket.requester, text="Kiitos, mutta...")
+        actions.add_message(
+            ticket,
+            kind=MessageKind.CUSTOMER,
+            actor=None,
+            via=Via.CHANNEL,
+            author_contact=ticket.requester,
+            text="Kiitos, mutta...",
+        )
         ticket.refresh_from_db()
         assert ticket.status == Status.OPEN
         assert ticket.solved_at is None
@@ -50,8 +56,9 @@ def test_update_writes_one_event_per_changed_field(make_ticket, make_user, make_
     agent = make_user()
     team = make_team()
     ticket = make_ticket()
-    events = actions.update_ticket(ticket, actor=agent, via=Via.AGENT, priority="high",
-                                   team=team, subject=ticket.subject)
+    events = actions.update_ticket(
+        ticket, actor=agent, via=Via.AGENT, priority="high", team=team, subject=ticket.subject
+    )
     assert sorted(e.field for e in events) == ["priority", "team"]
     team_event = next(e for e in events if e.field == "team")
     assert team_event.new_value == str(team.pk) and team_event.actor == agent
@@ -67,8 +74,7 @@ def test_solving_sets_solved_at_and_closed_is_read_only(make_ticket, make_user):
     with pytest.raises(ValidationError):
         actions.update_ticket(ticket, actor=agent, via=Via.AGENT, priority="urgent")
     with pytest.raises(ValidationError):
-        actions.add_message(ticket, kind=MessageKind.INTERNAL, actor=agent, via=Via.AGENT,
-                            text="x")
+        actions.add_message(ticket, kind=MessageKind.INTERNAL, actor=agent, via=Via.AGENT, text="x")
 
 
 def test_parent_cannot_be_solved_while_child_open(make_ticket, make_user):
@@ -88,8 +94,9 @@ def test_light_agent_cannot_reply_publicly(make_ticket, make_user):
     ticket = make_ticket()
     with pytest.raises(PermissionDenied):
         actions.add_message(ticket, kind=MessageKind.PUBLIC, actor=light, via=Via.AGENT, text="x")
-    note = actions.add_message(ticket, kind=MessageKind.INTERNAL, actor=light, via=Via.AGENT,
-                               text="sisäinen")
+    note = actions.add_message(
+        ticket, kind=MessageKind.INTERNAL, actor=light, via=Via.AGENT, text="sisäinen"
+    )
     assert note.kind == MessageKind.INTERNAL
 
 

@@ -32,8 +32,15 @@ class UserAdmin(BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     ordering = ("name",)
-    list_display = ("name", "email", "role", "language", "is_active", "out_of_office_from",
-                    "out_of_office_until")
+    list_display = (
+        "name",
+        "email",
+        "role",
+        "language",
+        "is_active",
+        "out_of_office_from",
+        "out_of_office_until",
+    )
     list_filter = ("role", "is_active", "language", "teams")
     search_fields = ("name", "email")
     inlines = [TeamMembershipInline]
@@ -45,8 +52,13 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",),
-                "fields": ("email", "name", "role", "language", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "name", "role", "language", "password1", "password2"),
+            },
+        ),
     )
     filter_horizontal = ()
 

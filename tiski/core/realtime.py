@@ -7,6 +7,7 @@ push can never leak a ticket the user may not see.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -26,6 +27,15 @@ def ticket_group(ticket_id: int) -> str:
 def _send(group: str, payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass  # the normal case: a sync thread (a view, a task, a command)
+    else:
+        # Called from code running inside an event loop's thread: hand the
+        # send to that loop instead of blocking it.
+        asyncio.ensure_future(layer.group_send(group, payload))
         return
     try:
         async_to_sync(layer.group_send)(group, payload)

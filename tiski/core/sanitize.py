@@ -14,10 +14,55 @@ import re
 import nh3
 
 _ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "center", "code", "col", "colgroup",
-    "dd", "del", "div", "dl", "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-    "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "small", "span", "strike",
-    "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "u",
     "ul",
 }
 _COMMON_ATTRIBUTES = {"align", "title", "dir", "lang", "class"}
@@ -37,8 +82,9 @@ _REMOTE_SRC = re.compile(r"(<img\b[^>]*?)\ssrc=(\"|')(https?:[^\"']*)\2", re.IGN
 
 
 def _block_remote_images(html: str) -> str:
-    return _REMOTE_SRC.sub(lambda m: f"{m.group(1)} data-remote-src={m.group(2)}"
-                                     f"{m.group(3)}{m.group(2)}", html)
+    return _REMOTE_SRC.sub(
+        lambda m: f"{m.group(1)} data-remote-src={m.group(2)}{m.group(3)}{m.group(2)}", html
+    )
 
 
 def _only_safe_data_urls(tag: str, attribute: str, value: str) -> str | None:

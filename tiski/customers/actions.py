@@ -22,8 +22,9 @@ def organisation_for_email(address: str):
     return link.organisation if link else None
 
 
-def get_or_create_contact(kind: str, value: str, *, name: str = "", language: str = "fi",
-                          organisation=None) -> tuple[Contact, bool]:
+def get_or_create_contact(
+    kind: str, value: str, *, name: str = "", language: str = "fi", organisation=None
+) -> tuple[Contact, bool]:
     """The contact that owns this identity, created with it when unknown.
 
     Safe when two messages from a new person arrive at once: the unique
@@ -36,8 +37,9 @@ def get_or_create_contact(kind: str, value: str, *, name: str = "", language: st
         organisation = organisation_for_email(value)
     try:
         with transaction.atomic():
-            contact = Contact.objects.create(name=name.strip(), language=language,
-                                             organisation=organisation)
+            contact = Contact.objects.create(
+                name=name.strip(), language=language, organisation=organisation
+            )
             Identity.objects.create(contact=contact, kind=kind, value=value)
             return contact, True
     except IntegrityError:

@@ -111,6 +111,11 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         if event["sender"] == self.channel_name or event["user_id"] == self.user.pk:
             return
         await self.send_json(
-            {"type": "presence", "ticket_id": event["ticket_id"], "user_id": event["user_id"],
-             "name": event["name"], "state": "gone"}
+            {
+                "type": "presence",
+                "ticket_id": event["ticket_id"],
+                "user_id": event["user_id"],
+                "name": event["name"],
+                "state": "gone",
+            }
         )

@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -5,5 +6,29 @@ from . import views
 app_name = "desk"
 
 urlpatterns = [
-    path("", views.inbox, name="inbox"),
+    path("", views.inbox_view, name="inbox"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="desk/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tickets/counts/", views.view_counts, name="view-counts"),
+    path("tickets/new/", views.ticket_create, name="ticket-new"),
+    path("tickets/<int:number>/", views.ticket_view, name="ticket"),
+    path(
+        "tickets/<int:number>/conversation/", views.ticket_conversation, name="ticket-conversation"
+    ),
+    path("tickets/<int:number>/reply/", views.ticket_reply, name="ticket-reply"),
+    path("tickets/<int:number>/update/", views.ticket_update, name="ticket-update"),
+    path("tickets/<int:number>/take/", views.take_ticket, name="ticket-take"),
+    path("attachments/<int:pk>/<path:filename>", views.attachment_download, name="attachment"),
+    path("contacts/", views.contact_list, name="contacts"),
+    path("contacts/lookup/", views.contact_lookup, name="contact-lookup"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact"),
+    path("organisations/", views.organisation_list, name="organisations"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation"),
+    path("preferences/language/", views.set_language, name="set-language"),
 ]

@@ -1,5 +1,515 @@
-from django.http import HttpResponse
+"""Views of the agent desk: thin, they read through visible_to and write through actions."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.conf import settings
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tiski.customers.actions import get_or_create_contact
+from tiski.customers.models import Contact, IdentityKind, Organisation
+from tiski.tickets import actions
+from tiski.tickets.models import (
+    Attachment,
+    Channel,
+    MessageKind,
+    Priority,
+    Status,
+    Ticket,
+    TicketType,
+    Via,
+)
+
+from . import inbox
+from .forms import NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
+from .timeline import build_timeline
+
+# Images a browser may show inline from an attachment link; anything else
+# downloads, so an uploaded HTML or SVG file can never run in our origin.
+INLINE_SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
-def inbox(request):
-    return HttpResponse("Tiski")
+def _ticket_list_queryset(user):
+    return Ticket.objects.visible_to(user).select_related("requester", "assignee", "team", "type")
+
+
+def get_visible_ticket(user, number: int) -> Ticket:
+    try:
+        return _ticket_list_queryset(user).get(number=number)
+    except Ticket.DoesNotExist as exc:
+        raise Http404(_("No such ticket.")) from exc
+
+
+def _uploaded(files) -> list[actions.NewAttachment]:
+    return [
+        actions.NewAttachment(
+            filename=f.name,
+            content=f,
+            content_type=f.content_type or mimetypes.guess_type(f.name)[0] or "",
+        )
+        for f in files
+    ]
+
+
+# --- inbox -----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def inbox_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    view = inbox.find_view(user, request.GET.get("view"))
+    filters = inbox.Filters.from_query(request.GET)
+    sort = request.GET.get("sort", inbox.DEFAULT_SORT)
+    if sort not in inbox.SORTS:
+        sort = inbox.DEFAULT_SORT
+    qs = filters.apply(_ticket_list_queryset(user).filter(view.filter(user)), user)
+    page = inbox.paginate(qs, sort, request.GET.get("cursor"), settings.TISKI_PAGE_SIZE)
+    _prefetch_tags(page.tickets)
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    params.pop("partial", None)
+    context = {
+        "view": view,
+        "filters": filters,
+        "sort": sort,
+        "sorts": [(key, label) for key, (_f, label) in inbox.SORTS.items()],
+        "page": page,
+        "query_without_cursor": params.urlencode(),
+        "is_first_page": not request.GET.get("cursor"),
+    }
+    if request.GET.get("partial") == "rows":
+        return render(request, "desk/_ticket_rows.html", context)
+    context.update(
+        {
+            "views": _views_with_counts(user),
+            "statuses": Status.choices,
+            "priorities": Priority.choices,
+            "channels": Channel.choices,
+            "types": TicketType.objects.filter(active=True),
+            "teams": _teams_for_filters(user),
+            "agents": _agents(),
+        }
+    )
+    return render(request, "desk/inbox.html", context)
+
+
+def _prefetch_tags(tickets: list[Ticket]) -> None:
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(tickets, "tags")
+
+
+def _teams_for_filters(user):
+    from tiski.accounts.models import Team
+
+    return Team.objects.order_by("name") if user.is_admin else user.teams.order_by("name")
+
+
+def _agents():
+    from tiski.accounts.models import User
+
+    return User.objects.filter(is_active=True).order_by("name")
+
+
+def _views_with_counts(user) -> list[dict]:
+    base = Ticket.objects.visible_to(user)
+    result = []
+    for view in inbox.views_for(user):
+        count = inbox.bounded_count(base.filter(view.filter(user)))
+        result.append({"view": view, "count": count, "label": inbox.format_count(count)})
+    return result
+
+
+@login_required
+@require_GET
+def view_counts(request: HttpRequest) -> HttpResponse:
+    context = {
+        "views": _views_with_counts(request.user),
+        "view": inbox.find_view(request.user, request.GET.get("view")),
+    }
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({v["view"].key: v["count"] for v in context["views"]})
+    return render(request, "desk/_view_nav.html", context)
+
+
+# --- ticket ------------------------------------------------------------------
+
+
+def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
+    timeline = build_timeline(ticket)
+    last_message_id = max((e.message.pk for e in timeline if e.message), default=0)
+    other_tickets = (
+        Ticket.objects.visible_to(request.user)
+        .filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .select_related("assignee")
+        .order_by("-created_at")[:8]
+    )
+    requester = (
+        Contact.objects.select_related("organisation")
+        .prefetch_related("identities")
+        .get(pk=ticket.requester_id)
+    )
+    fields_form = extra.pop("fields_form", None) or TicketFieldsForm(
+        initial={
+            "status": ticket.status,
+            "type": ticket.type_id,
+            "priority": ticket.priority,
+            "due_at": ticket.due_at,
+            "assignee": ticket.assignee_id,
+            "team": ticket.team_id,
+            "tags": ", ".join(t.name for t in ticket.tags.all()),
+        }
+    )
+    reply_form = extra.pop("reply_form", None) or ReplyForm(
+        initial={
+            "kind": MessageKind.PUBLIC if request.user.can_reply_publicly else MessageKind.INTERNAL,
+            "last_seen_message": last_message_id,
+        }
+    )
+    return {
+        "ticket": ticket,
+        "timeline": timeline,
+        "requester": requester,
+        "other_tickets": other_tickets,
+        "fields_form": fields_form,
+        "reply_form": reply_form,
+        "last_message_id": last_message_id,
+        "children": Ticket.objects.visible_to(request.user).filter(parent_id=ticket.pk),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def ticket_view(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = get_visible_ticket(request.user, number)
+    return render(request, "desk/ticket.html", _ticket_context(request, ticket))
+
+
+@login_required
+@require_GET
+def ticket_conversation(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = get_visible_ticket(request.user, number)
+    return render(request, "desk/_conversation.html", _ticket_context(request, ticket))
+
+
+@login_required
+@require_POST
+def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = get_visible_ticket(request.user, number)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(
+            request,
+            "desk/ticket.html",
+            _ticket_context(request, ticket, reply_form=form),
+            status=400,
+        )
+    data = form.cleaned_data
+    try:
+        actions.check_can_write_message(request.user, data["kind"])
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return render(
+            request,
+            "desk/ticket.html",
+            _ticket_context(request, ticket, reply_form=form),
+            status=403,
+        )
+    last_seen = data.get("last_seen_message")
+    newer = actions.messages_since(ticket, last_seen) if last_seen is not None else []
+    if newer and not data.get("confirm_collision"):
+        # Someone else wrote while this agent was typing: show what arrived
+        # and let them decide, keeping their draft.
+        data_copy = request.POST.copy()
+        data_copy["confirm_collision"] = "on"
+        data_copy["last_seen_message"] = str(max(m.pk for m in newer))
+        return render(
+            request,
+            "desk/ticket.html",
+            _ticket_context(request, ticket, reply_form=ReplyForm(data_copy), collision=newer),
+            status=409,
+        )
+    try:
+        actions.add_message(
+            ticket,
+            kind=data["kind"],
+            actor=request.user,
+            via=Via.AGENT,
+            text=data["text"],
+            attachments=_uploaded(data["attachments"]),
+            channel=ticket.channel if data["kind"] == MessageKind.PUBLIC else Channel.MANUAL,
+            status_after=data.get("status_after") or None,
+        )
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return render(
+            request,
+            "desk/ticket.html",
+            _ticket_context(request, ticket, reply_form=form),
+            status=403,
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return render(
+            request,
+            "desk/ticket.html",
+            _ticket_context(request, ticket, reply_form=form),
+            status=400,
+        )
+    flash.success(
+        request,
+        _("Internal note added.") if data["kind"] == MessageKind.INTERNAL else _("Reply sent."),
+    )
+    return redirect(ticket.get_absolute_url())
+
+
+@login_required
+@require_POST
+def ticket_update(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = get_visible_ticket(request.user, number)
+    form = TicketFieldsForm(request.POST)
+    status = 200
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.update_ticket(
+                ticket,
+                actor=request.user,
+                via=Via.AGENT,
+                status=data["status"],
+                type=data["type"],
+                priority=data["priority"],
+                due_at=data["due_at"],
+                assignee=data["assignee"],
+                team=data["team"],
+            )
+            actions.set_tags(ticket, data["tags"], actor=request.user, via=Via.AGENT)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            status = 400
+        else:
+            if not request.htmx:
+                flash.success(request, _("Ticket updated."))
+                return redirect(ticket.get_absolute_url())
+            form = None
+    else:
+        status = 400
+    ticket.refresh_from_db()
+    # A team change may have taken the ticket out of this agent's sight.
+    if not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists():
+        flash.info(request, _("The ticket moved to a team you cannot see."))
+        return _redirect_htmx_aware(request, reverse("desk:inbox"))
+    context = _ticket_context(request, ticket, fields_form=form, saved=status == 200)
+    template = "desk/_side_panel.html" if request.htmx else "desk/ticket.html"
+    return render(request, template, context, status=status)
+
+
+def _redirect_htmx_aware(request: HttpRequest, url: str) -> HttpResponse:
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+@login_required
+@require_POST
+def take_ticket(request: HttpRequest, number: int) -> HttpResponse:
+    """Assign the ticket to me (the "take it" button and the `t` key)."""
+    ticket = get_visible_ticket(request.user, number)
+    try:
+        actions.update_ticket(ticket, actor=request.user, via=Via.AGENT, assignee=request.user)
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+    return _redirect_htmx_aware(request, ticket.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_create(request: HttpRequest) -> HttpResponse:
+    initial_requester = None
+    if request.GET.get("contact", "").isdigit():
+        initial_requester = Contact.objects.filter(pk=int(request.GET["contact"])).first()
+    if request.method == "POST":
+        form = NewTicketForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            requester = data["requester"] or _new_contact(data)
+            try:
+                ticket = actions.create_ticket(
+                    requester=requester,
+                    subject=data["subject"],
+                    text=data["text"],
+                    first_message_kind=data["first_message_kind"],
+                    actor=request.user,
+                    via=Via.AGENT,
+                    channel=data["channel"],
+                    priority=data["priority"],
+                    type=data["type"],
+                    team=data["team"],
+                    assignee=data["assignee"],
+                    attachments=_uploaded(data["attachments"]),
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+            else:
+                flash.success(request, _("Ticket #%(number)s created.") % {"number": ticket.number})
+                return redirect(ticket.get_absolute_url())
+        initial_requester = (
+            form.cleaned_data.get("requester") if hasattr(form, "cleaned_data") else None
+        )
+    else:
+        form = NewTicketForm(initial={"requester": initial_requester, "assignee": request.user.pk})
+    return render(
+        request,
+        "desk/ticket_new.html",
+        {"form": form, "initial_requester": initial_requester},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _new_contact(data) -> Contact:
+    """The contact for the details typed on the form, reusing a known identity."""
+    contact = None
+    if data["new_email"]:
+        contact, _created = get_or_create_contact(
+            IdentityKind.EMAIL, data["new_email"], name=data["new_name"]
+        )
+    if data["new_phone"]:
+        if contact is None:
+            contact, _created = get_or_create_contact(
+                IdentityKind.PHONE, data["new_phone"], name=data["new_name"]
+            )
+        elif data["new_phone"] not in contact.phones:
+            from tiski.customers.actions import find_contact
+
+            if find_contact(IdentityKind.PHONE, data["new_phone"]) is None:
+                contact.identities.create(kind=IdentityKind.PHONE, value=data["new_phone"])
+    return contact
+
+
+@login_required
+@require_GET
+def contact_lookup(request: HttpRequest) -> HttpResponse:
+    results = contact_search(request.GET.get("q", ""))
+    return render(request, "desk/_contact_results.html", {"results": results})
+
+
+# --- attachments -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int, filename: str) -> FileResponse:
+    attachment = get_object_or_404(Attachment.objects.select_related("message"), pk=pk)
+    if not Ticket.objects.visible_to(request.user).filter(pk=attachment.message.ticket_id).exists():
+        raise Http404(_("No such attachment."))
+    inline = attachment.content_type in INLINE_SAFE_TYPES
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.filename,
+        content_type=attachment.content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- contacts and organisations ---------------------------------------------
+
+
+@login_required
+@require_GET
+def contact_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    contacts = Contact.objects.select_related("organisation").prefetch_related("identities")
+    if query:
+        contacts = contacts.filter(
+            Q(name__icontains=query)
+            | Q(identities__value__icontains=query.lower())
+            | Q(organisation__name__icontains=query)
+        ).distinct()
+    page = Paginator(contacts.order_by("name", "id"), 50).get_page(request.GET.get("page"))
+    return render(request, "desk/contacts.html", {"page": page, "query": query})
+
+
+@login_required
+@require_GET
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(
+        Contact.objects.select_related("organisation").prefetch_related("identities"), pk=pk
+    )
+    tickets = _ticket_list_queryset(request.user).filter(requester=contact).order_by("-created_at")
+    return render(request, "desk/contact.html", {"contact": contact, "tickets": tickets[:200]})
+
+
+@login_required
+@require_GET
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    orgs = Organisation.objects.prefetch_related("domains").annotate(
+        contact_count=Count("contacts", distinct=True)
+    )
+    if query:
+        orgs = orgs.filter(
+            Q(name__icontains=query) | Q(domains__domain__icontains=query)
+        ).distinct()
+    page = Paginator(orgs.order_by("name", "id"), 50).get_page(request.GET.get("page"))
+    return render(request, "desk/organisations.html", {"page": page, "query": query})
+
+
+@login_required
+@require_GET
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_object_or_404(Organisation.objects.prefetch_related("domains"), pk=pk)
+    contacts = org.contacts.prefetch_related("identities").order_by("name")
+    tickets = (
+        _ticket_list_queryset(request.user)
+        .filter(requester__organisation=org)
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "desk/organisation.html",
+        {"organisation": org, "contacts": contacts, "tickets": tickets[:200]},
+    )
+
+
+# --- preferences -------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    language = request.POST.get("language")
+    if language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    target = request.POST.get("next") or reverse("desk:inbox")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("desk:inbox")
+    return HttpResponseRedirect(target)

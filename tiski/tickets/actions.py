@@ -47,8 +47,17 @@ TICKET_NUMBER_SEQUENCE = "ticket_number"
 
 # Fields an agent, rule or API may change with update_ticket, and how an
 # event shows their values.
-EDITABLE_FIELDS = ("subject", "status", "type", "priority", "due_at", "assignee", "team",
-                   "requester", "parent")
+EDITABLE_FIELDS = (
+    "subject",
+    "status",
+    "type",
+    "priority",
+    "due_at",
+    "assignee",
+    "team",
+    "requester",
+    "parent",
+)
 
 
 @dataclass(frozen=True)
@@ -111,9 +120,18 @@ def _display(value: Any) -> str:
     return str(getattr(value, "pk", value))
 
 
-def _record(ticket: Ticket, *, kind: str, actor: User | None, via: str, field: str = "",
-            old: Any = None, new: Any = None, meta: dict | None = None,
-            at: datetime | None = None) -> Event:
+def _record(
+    ticket: Ticket,
+    *,
+    kind: str,
+    actor: User | None,
+    via: str,
+    field: str = "",
+    old: Any = None,
+    new: Any = None,
+    meta: dict | None = None,
+    at: datetime | None = None,
+) -> Event:
     return Event.objects.create(
         ticket=ticket,
         kind=kind,
@@ -192,8 +210,7 @@ def create_ticket(
         created_at=now,
         updated_at=now,
     )
-    _record(ticket, kind=EventKind.CREATED, actor=actor, via=via, at=now,
-            meta={"channel": channel})
+    _record(ticket, kind=EventKind.CREATED, actor=actor, via=via, at=now, meta={"channel": channel})
     if tags:
         _apply_tags(ticket, add=tags, remove=(), actor=actor, via=via)
     if text or html:
@@ -209,7 +226,8 @@ def create_ticket(
             attachments=attachments,
             external_id=external_id,
             created_at=now,
-            meta={"entered_by": actor.pk} if actor and first_message_kind == MessageKind.CUSTOMER
+            meta={"entered_by": actor.pk}
+            if actor and first_message_kind == MessageKind.CUSTOMER
             else None,
         )
     publish_ticket_changed(ticket.pk, reason="created")
@@ -258,8 +276,14 @@ def add_message(
         created_at=now,
     )
     _store_attachments(message, attachments)
-    _record(ticket, kind=EventKind.MESSAGE, actor=actor, via=via, at=now,
-            meta={"message_id": message.pk, "message_kind": kind})
+    _record(
+        ticket,
+        kind=EventKind.MESSAGE,
+        actor=actor,
+        via=via,
+        at=now,
+        meta={"message_id": message.pk, "message_kind": kind},
+    )
 
     changed: list[str] = ["updated_at"]
     ticket.updated_at = max(ticket.updated_at, now)
@@ -284,8 +308,9 @@ def add_message(
 
 
 @transaction.atomic
-def update_ticket(ticket: Ticket, *, actor: User | None, via: str,
-                  at: datetime | None = None, **changes: Any) -> list[Event]:
+def update_ticket(
+    ticket: Ticket, *, actor: User | None, via: str, at: datetime | None = None, **changes: Any
+) -> list[Event]:
     """Change ticket fields, writing one event per field that really changed."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -302,7 +327,8 @@ def update_ticket(ticket: Ticket, *, actor: User | None, via: str,
     if "priority" in changes and changes["priority"] not in Priority.values:
         raise ValidationError(_("Unknown priority %(p)s.") % {"p": changes["priority"]})
     if status in (Status.SOLVED, Status.CLOSED) and ticket.status not in (
-        Status.SOLVED, Status.CLOSED
+        Status.SOLVED,
+        Status.CLOSED,
     ):
         check_can_solve(ticket)
     if changes.get("parent") is not None and changes["parent"].pk == ticket.pk:
@@ -316,8 +342,18 @@ def update_ticket(ticket: Ticket, *, actor: User | None, via: str,
             continue
         setattr(ticket, field, new)
         update_fields.add(field)
-        events.append(_record(ticket, kind=EventKind.FIELD, actor=actor, via=via,
-                              field=field, old=old, new=new, at=now))
+        events.append(
+            _record(
+                ticket,
+                kind=EventKind.FIELD,
+                actor=actor,
+                via=via,
+                field=field,
+                old=old,
+                new=new,
+                at=now,
+            )
+        )
     if "status" in update_fields:
         if ticket.status == Status.SOLVED:
             ticket.solved_at = now
@@ -330,10 +366,24 @@ def update_ticket(ticket: Ticket, *, actor: User | None, via: str,
             ticket.solved_at = None
             update_fields.add("solved_at")
     # Assigning an unassigned new ticket means someone is working on it.
-    if "assignee" in update_fields and ticket.assignee and ticket.status == Status.NEW \
-            and "status" not in changes:
-        events.append(_record(ticket, kind=EventKind.FIELD, actor=actor, via=via,
-                              field="status", old=Status.NEW, new=Status.OPEN, at=now))
+    if (
+        "assignee" in update_fields
+        and ticket.assignee
+        and ticket.status == Status.NEW
+        and "status" not in changes
+    ):
+        events.append(
+            _record(
+                ticket,
+                kind=EventKind.FIELD,
+                actor=actor,
+                via=via,
+                field="status",
+                old=Status.NEW,
+                new=Status.OPEN,
+                at=now,
+            )
+        )
         ticket.status = Status.OPEN
         update_fields.add("status")
     if update_fields:
@@ -344,19 +394,22 @@ def update_ticket(ticket: Ticket, *, actor: User | None, via: str,
     return events
 
 
-def _apply_tags(ticket: Ticket, *, add: Iterable[str], remove: Iterable[str],
-                actor: User | None, via: str) -> list[Event]:
+def _apply_tags(
+    ticket: Ticket, *, add: Iterable[str], remove: Iterable[str], actor: User | None, via: str
+) -> list[Event]:
     events: list[Event] = []
     current = set(ticket.tags.values_list("name", flat=True))
     for name in {Tag.normalise(n) for n in add if n.strip()} - current:
         tag, _created = Tag.objects.get_or_create(name=name[:60])
         ticket.tags.add(tag)
-        events.append(_record(ticket, kind=EventKind.FIELD, actor=actor, via=via,
-                              field="tags", new=name))
+        events.append(
+            _record(ticket, kind=EventKind.FIELD, actor=actor, via=via, field="tags", new=name)
+        )
     for name in {Tag.normalise(n) for n in remove} & current:
         ticket.tags.remove(*Tag.objects.filter(name=name))
-        events.append(_record(ticket, kind=EventKind.FIELD, actor=actor, via=via,
-                              field="tags", old=name))
+        events.append(
+            _record(ticket, kind=EventKind.FIELD, actor=actor, via=via, field="tags", old=name)
+        )
     return events
 
 
@@ -366,8 +419,9 @@ def set_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: s
     check_not_closed(ticket)
     wanted = {Tag.normalise(n) for n in names if n.strip()}
     current = set(ticket.tags.values_list("name", flat=True))
-    events = _apply_tags(ticket, add=wanted - current, remove=current - wanted,
-                         actor=actor, via=via)
+    events = _apply_tags(
+        ticket, add=wanted - current, remove=current - wanted, actor=actor, via=via
+    )
     if events:
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=["updated_at"])
@@ -376,8 +430,7 @@ def set_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: s
 
 
 @transaction.atomic
-def add_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None,
-             via: str) -> list[Event]:
+def add_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: str) -> list[Event]:
     check_not_closed(ticket)
     events = _apply_tags(ticket, add=names, remove=(), actor=actor, via=via)
     if events:

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install everything the tests need and run the whole suite: once on the
+# embedded SQLite database, then again on PostgreSQL (DATABASE_URL, or the
+# local server at 127.0.0.1:5432). In CI (CI=true) PostgreSQL and the
+# browser are required; elsewhere a missing one is reported and skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/system-deps.sh
+scripts/venv.sh test
+
+
+export TISKI_DATA_DIR=${TISKI_DATA_DIR:-$PWD/var/test}
+mkdir -p "$TISKI_DATA_DIR"
+if [ "${CI:-}" = "true" ]; then export TISKI_REQUIRE_BROWSER=1; fi
+
+echo "== lint and migrations"
+.venv/bin/ruff check tiski tests bench scripts
+.venv/bin/tiski makemigrations --check --dry-run >/dev/null
+
+echo "== tests on SQLite"
+env -u DATABASE_URL .venv/bin/python -m pytest "$@"
+
+PG_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tiski}
+if .venv/bin/python scripts/db_reachable.py "$PG_URL"; then
+  echo "== tests on PostgreSQL"
+  DATABASE_URL=$PG_URL .venv/bin/python -m pytest "$@"
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL is not reachable at $PG_URL; CI needs it." >&2
+  exit 1
+else
+  echo "== PostgreSQL not reachable at $PG_URL: skipped the PostgreSQL run."
+fi

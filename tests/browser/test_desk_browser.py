@@ -1,0 +1,144 @@
+"""The desk in a real browser: log in, work a ticket, see colleagues live."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tiski.tickets.models import MessageKind
+
+from ..conftest import PASSWORD
+from .conftest import login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def desk(make_user, make_team, make_ticket, make_contact):
+    team = make_team("Asiakastuki")
+    minna = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
+    jukka = make_user(teams=(team,), name="Jukka Korhonen", email="jukka@yritys.fi")
+    customer = make_contact(email="liisa@asiakas.fi", name="Liisa Lahtinen")
+    ticket = make_ticket(
+        subject="Kahvinkeitin vuotaa",
+        text="Keitin vuotaa vettä pöydälle.",
+        requester=customer,
+        team=team,
+        priority="high",
+    )
+    for i in range(6):
+        make_ticket(subject=f"Tilaus {1000 + i} viivästynyt", team=team)
+    return {"minna": minna, "jukka": jukka, "ticket": ticket, "team": team}
+
+
+def test_login_open_reply(new_page, desk):
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    expect(page.locator("h1")).to_have_text("Minun avoimet")
+    page.click("a[data-view-key=open]")
+    expect(page.locator(".ticket-row")).to_have_count(7)
+    screenshot(page, "inbox")
+    page.click("text=Kahvinkeitin vuotaa")
+    expect(page.locator(".msg-customer")).to_contain_text("Keitin vuotaa vettä")
+    page.fill("#id_text", "Hei Liisa, lähetämme uuden tiivisteen tänään.")
+    page.click("#send-button")
+    expect(page.locator(".msg-public")).to_contain_text("lähetämme uuden tiivisteen")
+    screenshot(page, "ticket")
+    ticket = desk["ticket"]
+    assert ticket.messages.filter(kind=MessageKind.PUBLIC, author_user=desk["minna"]).exists()
+
+
+def test_keyboard_moves_opens_and_replies(new_page, desk):
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto("/?view=open")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(page.locator(".ticket-row.selected")).to_have_count(1)
+    selected = page.locator(".ticket-row.selected").get_attribute("data-ticket-url")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{selected}")
+    page.keyboard.press("n")
+    expect(page.locator("#id_text")).to_be_focused()
+    expect(page.locator("input[name=kind][value=internal]")).to_be_checked()
+    page.keyboard.type("Sisäinen huomio näppäimistöltä")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".msg-internal")).to_contain_text("Sisäinen huomio näppäimistöltä")
+    page.keyboard.press("?")
+    expect(page.locator("#help-overlay")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#help-overlay")).to_be_hidden()
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+def test_presence_and_collision_warning(new_page, desk):
+    ticket = desk["ticket"]
+    minna_page = new_page()
+    jukka_page = new_page()
+    login(minna_page, "minna@yritys.fi", PASSWORD)
+    login(jukka_page, "jukka@yritys.fi", PASSWORD)
+    minna_page.goto(ticket.get_absolute_url())
+    jukka_page.goto(ticket.get_absolute_url())
+    expect(minna_page.locator("#viewers")).to_contain_text("Jukka Korhonen")
+    expect(jukka_page.locator("#viewers")).to_contain_text("Minna Virtanen")
+
+    # Minna starts writing; Jukka answers first.
+    minna_page.fill("#id_text", "Minnan vastaus")
+    jukka_page.fill("#id_text", "Jukan vastaus")
+    jukka_page.click("#send-button")
+    expect(jukka_page.locator(".msg-public")).to_contain_text("Jukan vastaus")
+
+    # Minna is told live, and warned again when she sends.
+    expect(minna_page.locator("#live-banner")).to_be_visible()
+    minna_page.click("#send-button")
+    expect(minna_page.locator("#collision-warning")).to_contain_text("Jukan vastaus")
+    expect(minna_page.locator("#id_text")).to_have_value("Minnan vastaus")
+    minna_page.click("#send-button")
+    expect(minna_page.locator(".msg-public")).to_have_count(2)
+
+
+def test_inbox_updates_live(new_page, desk):
+    """A colleague's new ticket and reply show up in the list without a reload."""
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto("/?view=open")
+    expect(page.locator(".ticket-row")).to_have_count(7)
+    count = page.locator("a[data-view-key=open] .count")
+    expect(count).to_have_text("7")
+
+    colleague = new_page()
+    login(colleague, "jukka@yritys.fi", PASSWORD)
+    colleague.goto("/tickets/new/")
+    colleague.fill("#id_new_name", "Pekka Puhelin")
+    colleague.fill("#id_new_phone", "040 123 4567")
+    colleague.fill("#id_subject", "Uusi tiketti saapui juuri")
+    colleague.fill("#id_text", "Asiakas soitti.")
+    colleague.select_option("#id_team", str(desk["team"].pk))
+    colleague.click("#new-ticket-form button[type=submit]")
+    colleague.wait_for_url("**/tickets/*/")
+
+    expect(page.locator(".ticket-row").first).to_contain_text("Uusi tiketti saapui juuri")
+    expect(count).to_have_text("8")
+
+    colleague.goto(desk["ticket"].get_absolute_url())
+    colleague.keyboard.press("n")
+    colleague.keyboard.type("päivitys")
+    colleague.keyboard.press("Control+Enter")
+    expect(page.locator(".ticket-row").first).to_contain_text("Kahvinkeitin vuotaa")
+
+
+def test_phone_layout(new_page, desk):
+    page = new_page(viewport={"width": 390, "height": 844})
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto("/?view=open")
+    expect(page.locator(".ticket-row").first).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"the inbox scrolls sideways on a phone ({width}px)"
+    screenshot(page, "inbox-phone")
+    page.goto(desk["ticket"].get_absolute_url())
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"the ticket scrolls sideways on a phone ({width}px)"
+    screenshot(page, "ticket-phone")

@@ -1,0 +1,195 @@
+"""Forms of the agent desk. They validate input; the actions change state."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tiski.accounts.models import Team, User
+from tiski.customers.models import Contact
+from tiski.tickets.models import Channel, MessageKind, Priority, Status, TicketType
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        cleaned = [super(MultipleFileField, self).clean(f, initial) for f in files]
+        limit = settings.MAX_UPLOAD_BYTES
+        if sum(f.size for f in cleaned) > limit:
+            raise ValidationError(
+                _("Attachments may total at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
+            )
+        return cleaned
+
+
+def agent_choices() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        label=_("Assignee"),
+        empty_label=_("— Unassigned —"),
+    )
+
+
+def team_choices() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        label=_("Team"),
+        empty_label=_("— No team —"),
+    )
+
+
+def type_choices() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=TicketType.objects.filter(active=True),
+        required=False,
+        label=_("Type"),
+        empty_label=_("— No type —"),
+    )
+
+
+class TicketFieldsForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    type = forms.ModelChoiceField(queryset=TicketType.objects.none(), required=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    due_at = forms.DateTimeField(
+        label=_("Due"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    tags = forms.CharField(
+        label=_("Tags"), required=False, help_text=_("Separate tags with commas.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"] = type_choices()
+        self.fields["assignee"] = agent_choices()
+        self.fields["team"] = team_choices()
+        # Closing is the time rules' job; agents solve.
+        self.fields["status"].choices = [c for c in Status.choices if c[0] != Status.CLOSED]
+
+    def clean_tags(self) -> list[str]:
+        raw = self.cleaned_data.get("tags") or ""
+        return [t.strip() for t in raw.split(",") if t.strip()]
+
+
+class ReplyForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[
+            (MessageKind.PUBLIC, _("Public reply")),
+            (MessageKind.INTERNAL, _("Internal note")),
+        ]
+    )
+    text = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+    status_after = forms.ChoiceField(
+        label=_("Submit as"),
+        required=False,
+        choices=[("", _("— Keep status —"))]
+        + [c for c in Status.choices if c[0] not in (Status.NEW, Status.CLOSED)],
+    )
+    attachments = MultipleFileField(label=_("Attachments"))
+    last_seen_message = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    confirm_collision = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("text") or "").strip() and not data.get("attachments"):
+            raise ValidationError(_("Write a message or attach a file."))
+        return data
+
+
+class NewTicketForm(forms.Form):
+    requester = forms.ModelChoiceField(
+        queryset=Contact.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    new_name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    new_email = forms.CharField(label=_("Email"), required=False, max_length=320)
+    new_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    text = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}))
+    first_message_kind = forms.ChoiceField(
+        label=_("The description is"),
+        choices=[
+            (MessageKind.CUSTOMER, _("the customer's words (e.g. a phone call)")),
+            (MessageKind.INTERNAL, _("an internal note")),
+        ],
+        initial=MessageKind.CUSTOMER,
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(c, label) for c, label in Channel.choices if c != Channel.API],
+        initial=Channel.PHONE,
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
+    )
+    type = forms.ModelChoiceField(queryset=TicketType.objects.none(), required=False)
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    attachments = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"] = type_choices()
+        self.fields["team"] = team_choices()
+        self.fields["assignee"] = agent_choices()
+
+    def clean_new_email(self) -> str:
+        value = (self.cleaned_data.get("new_email") or "").strip()
+        if value:
+            validate_email(value)
+        return value
+
+    def clean_new_phone(self) -> str:
+        value = (self.cleaned_data.get("new_phone") or "").strip()
+        if value and sum(ch.isdigit() for ch in value) < 5:
+            raise ValidationError(_("Enter a phone number with at least five digits."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("requester") and not (
+            data.get("new_email") or data.get("new_phone") or data.get("new_name")
+        ):
+            raise ValidationError(_("Pick a contact or enter the new contact's details."))
+        if not data.get("requester") and not (data.get("new_email") or data.get("new_phone")):
+            raise ValidationError(_("A new contact needs an email address or a phone number."))
+        return data
+
+
+def contact_search(query: str, limit: int = 10):
+    query = query.strip()
+    if not query:
+        return Contact.objects.none()
+    return (
+        Contact.objects.filter(
+            Q(name__icontains=query)
+            | Q(identities__value__icontains=query.lower())
+            | Q(organisation__name__icontains=query)
+        )
+        .select_related("organisation")
+        .prefetch_related("identities")
+        .distinct()
+        .order_by("name")[:limit]
+    )

@@ -1,0 +1,234 @@
+/* Tiski desk behaviour: live updates, presence, keyboard. No framework:
+ * the server renders HTML, htmx swaps parts, this file wires the rest. */
+(function () {
+  "use strict";
+
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+  const ticketEl = () => $("#ticket");
+  const isTyping = (el) => el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" ||
+    el.tagName === "SELECT" || el.isContentEditable);
+
+  /* ---------- live connection ---------- */
+  let socket = null;
+  let retry = 0;
+  const handlers = [];
+  function onLive(fn) { handlers.push(fn); }
+  function send(obj) { if (socket && socket.readyState === 1) socket.send(JSON.stringify(obj)); }
+
+  function connect() {
+    if (!document.body.dataset.userId) return;
+    const proto = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${proto}://${location.host}/ws/desk/`);
+    socket.addEventListener("open", () => {
+      retry = 0;
+      $("#live-dot") && $("#live-dot").classList.add("on");
+      document.body.dataset.live = "on";
+      const t = ticketEl();
+      if (t) send({ action: "watch", ticket_id: t.dataset.ticketId, mode: presenceMode() });
+    });
+    socket.addEventListener("message", (ev) => {
+      let data;
+      try { data = JSON.parse(ev.data); } catch (e) { return; }
+      handlers.forEach((fn) => fn(data));
+    });
+    socket.addEventListener("close", () => {
+      $("#live-dot") && $("#live-dot").classList.remove("on");
+      document.body.dataset.live = "off";
+      retry = Math.min(retry + 1, 6);
+      setTimeout(connect, 500 * 2 ** retry);
+    });
+  }
+
+  /* ---------- inbox: live list and counts ---------- */
+  let refreshTimer = null;
+  onLive((data) => {
+    if (data.type !== "ticket.changed") return;
+    document.body.dispatchEvent(new CustomEvent("tiski:changed", { detail: data }));
+    const rows = $("#ticket-rows");
+    if (!rows) return;
+    // Refresh in place only while the agent is on the first page and not
+    // in the middle of moving through it; otherwise offer a button.
+    const onFirstPage = !new URLSearchParams(location.search).get("cursor");
+    if (onFirstPage && !$(".ticket-row.selected")) {
+      clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(() => document.body.dispatchEvent(new Event("tiski:refresh-list")), 400);
+    } else {
+      $("#new-arrivals").hidden = false;
+    }
+  });
+  document.addEventListener("click", (ev) => {
+    if (ev.target.closest("[data-refresh-list]")) {
+      $("#new-arrivals").hidden = true;
+      document.body.dispatchEvent(new Event("tiski:refresh-list"));
+      return;
+    }
+    const row = ev.target.closest(".ticket-row");
+    if (row && !ev.target.closest("a, button")) location.href = row.dataset.ticketUrl;
+  });
+
+  /* ---------- ticket: new messages, presence ---------- */
+  const viewers = new Map();
+  function presenceMode() {
+    const text = $("#id_text");
+    return text && text.value.trim() && document.activeElement === text ? "typing" : "viewing";
+  }
+  function renderViewers() {
+    const box = $("#viewers");
+    if (!box) return;
+    const now = Date.now();
+    for (const [id, v] of viewers) if (now - v.seen > 25000) viewers.delete(id);
+    box.innerHTML = "";
+    for (const [id, v] of viewers) {
+      const el = document.createElement("span");
+      el.className = "viewer" + (v.mode === "typing" ? " typing" : "");
+      el.dataset.userId = id;
+      el.textContent = v.name;
+      el.title = v.mode === "typing" ? (box.dataset.typingLabel || "typing") : (box.dataset.viewingLabel || "viewing");
+      box.appendChild(el);
+    }
+  }
+  onLive((data) => {
+    const t = ticketEl();
+    if (!t) return;
+    if (data.type === "presence" && String(data.ticket_id) === t.dataset.ticketId) {
+      const known = viewers.has(data.user_id);
+      if (data.state === "gone") viewers.delete(data.user_id);
+      else viewers.set(data.user_id, { name: data.name, mode: data.mode, seen: Date.now() });
+      renderViewers();
+      // Answer a newcomer at once so they see us without waiting a beat.
+      if (!known && data.state === "here") send({ action: "here", mode: presenceMode() });
+    }
+    if (data.type === "ticket.changed" && String(data.ticket_id) === t.dataset.ticketId &&
+        data.reason === "message" && data.message_id > Number(t.dataset.lastMessageId || 0)) {
+      if (!$("#message-" + data.message_id)) $("#live-banner").hidden = false;
+    }
+  });
+  setInterval(() => { if (ticketEl()) { send({ action: "here", mode: presenceMode() }); renderViewers(); } }, 8000);
+
+  async function reloadConversation() {
+    const t = ticketEl();
+    const response = await fetch(t.dataset.conversationUrl, { headers: { "HX-Request": "true" } });
+    if (!response.ok) return;
+    $("#conversation").innerHTML = await response.text();
+    const ids = $$("[data-message-id]", $("#conversation")).map((el) => Number(el.dataset.messageId));
+    const newest = Math.max(0, ...ids);
+    t.dataset.lastMessageId = newest;
+    // The agent has now seen these messages: the collision check counts from here.
+    const seen = $("#reply-form [name=last_seen_message]");
+    if (seen) seen.value = newest;
+    $("#live-banner").hidden = true;
+  }
+  document.addEventListener("click", (ev) => {
+    if (ev.target.closest("[data-reload-conversation]")) reloadConversation();
+  });
+
+  /* ---------- new ticket: contact picker ---------- */
+  document.addEventListener("click", (ev) => {
+    const pick = ev.target.closest("[data-pick-contact]");
+    if (pick) {
+      $("#id_requester").value = pick.dataset.pickContact;
+      $("#picked-contact-name").textContent = pick.dataset.contactName;
+      $("#picked-contact").hidden = false;
+      $("#contact-picker").hidden = true;
+      $("#id_subject") && $("#id_subject").focus();
+    }
+    if (ev.target.closest("[data-unpick-contact]")) {
+      $("#id_requester").value = "";
+      $("#picked-contact").hidden = true;
+      $("#contact-picker").hidden = false;
+      $("#contact-search").focus();
+    }
+  });
+
+  /* ---------- help overlay ---------- */
+  function toggleHelp(show) {
+    const overlay = $("#help-overlay");
+    if (!overlay) return;
+    overlay.hidden = show === undefined ? !overlay.hidden : !show;
+    if (!overlay.hidden) $("[data-help-close]", overlay).focus();
+  }
+  document.addEventListener("click", (ev) => {
+    if (ev.target.closest("[data-help-open]")) toggleHelp(true);
+    if (ev.target.closest("[data-help-close]") || ev.target.id === "help-overlay") toggleHelp(false);
+  });
+
+  /* ---------- keyboard ---------- */
+  function rows() { return $$(".ticket-row"); }
+  function select(index) {
+    const list = rows();
+    if (!list.length) return;
+    index = Math.max(0, Math.min(index, list.length - 1));
+    list.forEach((r) => r.classList.remove("selected"));
+    list[index].classList.add("selected");
+    list[index].focus({ preventScroll: true });
+    list[index].scrollIntoView({ block: "nearest" });
+  }
+  function selectedIndex() { return rows().findIndex((r) => r.classList.contains("selected")); }
+  function focusComposer(kind) {
+    const radio = $(`#reply-form input[name=kind][value=${kind}]`);
+    if (radio) radio.checked = true;
+    const text = $("#id_text");
+    if (text) { text.focus(); text.scrollIntoView({ block: "center" }); }
+  }
+  let pendingG = false;
+
+  document.addEventListener("keydown", (ev) => {
+    const target = ev.target;
+    if ((ev.ctrlKey || ev.metaKey) && ev.key === "Enter") {
+      const form = target.closest && target.closest("form");
+      if (form) { ev.preventDefault(); form.requestSubmit(); }
+      return;
+    }
+    if (ev.key === "Escape") {
+      const overlay = $("#help-overlay");
+      if (overlay && !overlay.hidden) { toggleHelp(false); return; }
+      if (isTyping(target)) { target.blur(); return; }
+      if (ticketEl()) { location.href = $(".ticket-head .back").href; }
+      return;
+    }
+    if (isTyping(target) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+
+    if (pendingG) {
+      pendingG = false;
+      if (ev.key === "i") { location.href = $(".brand").href; return; }
+      if (ev.key === "c") { location.href = $(".mainnav a[href*='contacts']").href; return; }
+    }
+    switch (ev.key) {
+      case "?": ev.preventDefault(); toggleHelp(); return;
+      case "g": pendingG = true; setTimeout(() => { pendingG = false; }, 1200); return;
+      case "c": { const link = $("[data-shortcut=c]"); if (link) { ev.preventDefault(); location.href = link.href; } return; }
+      case "/": {
+        const box = $("#filter-form select, #q, #contact-search");
+        if (box) { ev.preventDefault(); const det = box.closest("details"); if (det) det.open = true; box.focus(); }
+        return;
+      }
+    }
+    if (rows().length) {
+      if (ev.key === "j" || ev.key === "ArrowDown") { ev.preventDefault(); select(selectedIndex() + 1); return; }
+      if (ev.key === "k" || ev.key === "ArrowUp") { ev.preventDefault(); select(selectedIndex() - 1); return; }
+      if (ev.key === "o" || ev.key === "Enter") {
+        const i = selectedIndex();
+        if (i >= 0) { ev.preventDefault(); location.href = rows()[i].dataset.ticketUrl; }
+        return;
+      }
+    }
+    if (/^[1-9]$/.test(ev.key)) {
+      const link = $(`[data-shortcut-view="${ev.key}"]`);
+      if (link) { location.href = link.href; return; }
+    }
+    if (ticketEl()) {
+      if (ev.key === "r") { ev.preventDefault(); focusComposer("public"); return; }
+      if (ev.key === "n") { ev.preventDefault(); focusComposer("internal"); return; }
+      if (ev.key === "s") { ev.preventDefault(); $("#id_status") && $("#id_status").focus(); return; }
+      if (ev.key === "a") { ev.preventDefault(); $("#id_assignee") && $("#id_assignee").focus(); return; }
+      if (ev.key === "t") { const take = $("#take-ticket"); if (take) { ev.preventDefault(); take.click(); } return; }
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    connect();
+    // Keep the selection across live refreshes of the list.
+    document.body.addEventListener("htmx:afterSwap", renderViewers);
+  });
+})();
