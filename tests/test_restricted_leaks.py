@@ -1,0 +1,168 @@
+"""Nothing of a restricted team's ticket reaches an agent of another team.
+
+The test walks every URL pattern the desk exposes, fills in the restricted
+ticket's number and its attachment, contact and organisation ids, and
+checks the responses (and the websocket) for any trace of the ticket. A new
+URL whose parameters the test cannot fill makes it fail, so new pages are
+covered by construction.
+"""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing.websocket import WebsocketCommunicator
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tiski.customers.models import Organisation
+from tiski.tickets import actions
+from tiski.tickets.models import MessageKind, Via
+
+from .conftest import PASSWORD
+
+SECRET_SUBJECT = "Salainen irtisanomisasia"
+SECRET_TEXT = "Henkilöstöasia jota muut eivät saa nähdä"
+SECRET_FILE = "palkkatiedot-salainen.pdf"
+SECRET_NOTE = "Luottamuksellinen muistiinpano"
+
+
+def desk_patterns() -> list[tuple[str, URLPattern]]:
+    found: list[tuple[str, URLPattern]] = []
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    continue
+                walk(p.url_patterns, prefix + str(p.pattern),
+                     p.namespace or namespace)
+            else:
+                found.append((prefix + str(p.pattern), p))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+@pytest.fixture
+def secret(make_team, make_user, make_contact, make_ticket):
+    hr = make_team("Henkilöstö", restricted=True)
+    hr_agent = make_user(teams=(hr,), email="hr@yritys.fi")
+    org = Organisation.objects.create(name="Yritys Oy")
+    requester = make_contact(email="tyontekija@yritys.fi", name="Tero Työntekijä",
+                             organisation=org)
+    ticket = make_ticket(subject=SECRET_SUBJECT, text=SECRET_TEXT, requester=requester,
+                         team=hr, assignee=hr_agent, tags=["salainen-tagi"])
+    actions.add_message(
+        ticket, kind=MessageKind.INTERNAL, actor=hr_agent, via=Via.AGENT, text=SECRET_NOTE,
+        attachments=[actions.NewAttachment(filename=SECRET_FILE,
+                                           content=ContentFile(b"%PDF secret"),
+                                           content_type="application/pdf")],
+    )
+    attachment = ticket.messages.get(kind=MessageKind.INTERNAL).attachments.get()
+    return {"ticket": ticket, "attachment": attachment, "contact": requester, "org": org,
+            "team": hr}
+
+
+def fill(route: str, name: str, secret) -> str:
+    """Turn a route like 'tickets/<int:number>/' into a URL aimed at the secret."""
+    values = {
+        "number": str(secret["ticket"].number),
+        "filename": SECRET_FILE,
+    }
+    pk_by_name = {
+        "attachment": secret["attachment"].pk,
+        "contact": secret["contact"].pk,
+        "organisation": secret["org"].pk,
+    }
+    url = route
+    while "<" in url:
+        start, end = url.index("<"), url.index(">")
+        param = url[start + 1 : end].split(":")[-1]
+        if param == "pk":
+            if name not in pk_by_name:
+                raise AssertionError(f"don't know which id to put in {route} ({name})")
+            value = str(pk_by_name[name])
+        elif param in values:
+            value = values[param]
+        else:
+            raise AssertionError(f"don't know how to fill <{param}> in {route}")
+        url = url[:start] + value + url[end + 1 :]
+    return "/" + url.lstrip("^").rstrip("$")
+
+
+def assert_no_trace(body: str, url: str, secret) -> None:
+    for needle in (SECRET_SUBJECT, SECRET_TEXT, SECRET_NOTE, SECRET_FILE, "salainen-tagi",
+                   f'data-ticket-id="{secret["ticket"].pk}"'):
+        assert needle not in body, f"{url} shows {needle!r}"
+
+
+def test_every_desk_url_hides_restricted_ticket(client, make_user, make_team, secret):
+    sales = make_team("Myynti")
+    outsider = make_user(teams=(sales,), email="myyja@yritys.fi")
+    client.login(username=outsider.email, password=PASSWORD)
+    checked = 0
+    for route, pattern in desk_patterns():
+        url = fill(route, pattern.name or "", secret)
+        client.force_login(outsider)  # the walk passes /logout/ too
+        query = "?q=Tero&view=open&partial=rows" if "lookup" in url or url == "/" else ""
+        response = client.get(url + query)
+        body = response.content.decode(errors="replace") if not response.streaming else \
+            b"".join(response.streaming_content).decode(errors="replace")
+        assert_no_trace(body, url, secret)
+        if "<int:number>" in route or pattern.name == "attachment":
+            assert response.status_code in (404, 405), f"GET {url} gave {response.status_code}"
+        checked += 1
+        client.force_login(outsider)
+        post = client.post(url, {"kind": "internal", "text": "x", "status": "solved",
+                                 "priority": "low", "tags": ""})
+        post_body = post.content.decode(errors="replace") if not post.streaming else ""
+        assert_no_trace(post_body, url, secret)
+        if "<int:number>" in route:
+            assert post.status_code in (404, 405), f"POST {url} gave {post.status_code}"
+    assert checked >= 15
+    ticket = secret["ticket"]
+    ticket.refresh_from_db()
+    assert ticket.status != "solved" and ticket.priority != "low"
+    assert ticket.messages.count() == 2
+
+
+def test_counts_and_lists_exclude_restricted(client, make_user, make_team, secret):
+    outsider = make_user(teams=(make_team("Myynti"),))
+    client.login(username=outsider.email, password=PASSWORD)
+    counts = client.get("/tickets/counts/", HTTP_ACCEPT="application/json").json()
+    assert counts["open"] == 0 and counts["unassigned"] == 0
+    assert f"team-{secret['team'].pk}" not in counts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_websocket_never_pushes_restricted_ticket(make_user, make_team, secret):
+    from tiski.asgi import application
+
+    outsider = make_user(teams=(make_team("Myynti"),))
+
+    async def scenario():
+        from channels.db import database_sync_to_async
+        from django.test import Client
+
+        client = Client()
+        await database_sync_to_async(client.force_login)(outsider)
+        cookie = client.cookies["sessionid"].value
+        communicator = WebsocketCommunicator(
+            application, "/ws/desk/",
+            headers=[(b"cookie", f"sessionid={cookie}".encode()), (b"host", b"127.0.0.1"),
+                     (b"origin", b"http://127.0.0.1")],
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        await communicator.send_json_to({"action": "watch", "ticket_id": secret["ticket"].pk})
+        reply = await communicator.receive_json_from(timeout=2)
+        assert reply == {"type": "error", "error": "forbidden"}
+
+        await database_sync_to_async(actions.add_message)(
+            secret["ticket"], kind=MessageKind.CUSTOMER, actor=None, via=Via.CHANNEL,
+            author_contact=secret["contact"], text="Uusi salainen viesti")
+        assert await communicator.receive_nothing(timeout=0.5)
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
