@@ -60,7 +60,7 @@ def test_inbox_views_and_counts(agent_client, agent, make_ticket):
 
 
 def test_inbox_filters(agent_client, agent, make_ticket):
-    urgent = make_ticket(subject="Kiireellinen", priority="urgent", channel="phone")
+    urgent = make_ticket(subject="Palovaroitin piippaa", priority="urgent", channel="phone")
     normal = make_ticket(subject="Tavallinen")
     actions.set_tags(normal, ["lasku"], actor=agent, via=Via.AGENT)
     url = reverse("desk:inbox") + "?view=open"

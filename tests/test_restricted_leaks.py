@@ -35,8 +35,7 @@ def desk_patterns() -> list[tuple[str, URLPattern]]:
             if isinstance(p, URLResolver):
                 if p.namespace == "admin":
                     continue
-                walk(p.url_patterns, prefix + str(p.pattern),
-                     p.namespace or namespace)
+                walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
             else:
                 found.append((prefix + str(p.pattern), p))
 
@@ -49,19 +48,37 @@ def secret(make_team, make_user, make_contact, make_ticket):
     hr = make_team("Henkilöstö", restricted=True)
     hr_agent = make_user(teams=(hr,), email="hr@yritys.fi")
     org = Organisation.objects.create(name="Yritys Oy")
-    requester = make_contact(email="tyontekija@yritys.fi", name="Tero Työntekijä",
-                             organisation=org)
-    ticket = make_ticket(subject=SECRET_SUBJECT, text=SECRET_TEXT, requester=requester,
-                         team=hr, assignee=hr_agent, tags=["salainen-tagi"])
+    requester = make_contact(email="tyontekija@yritys.fi", name="Tero Työntekijä", organisation=org)
+    ticket = make_ticket(
+        subject=SECRET_SUBJECT,
+        text=SECRET_TEXT,
+        requester=requester,
+        team=hr,
+        assignee=hr_agent,
+        tags=["salainen-tagi"],
+    )
     actions.add_message(
-        ticket, kind=MessageKind.INTERNAL, actor=hr_agent, via=Via.AGENT, text=SECRET_NOTE,
-        attachments=[actions.NewAttachment(filename=SECRET_FILE,
-                                           content=ContentFile(b"%PDF secret"),
-                                           content_type="application/pdf")],
+        ticket,
+        kind=MessageKind.INTERNAL,
+        actor=hr_agent,
+        via=Via.AGENT,
+        text=SECRET_NOTE,
+        attachments=[
+            actions.NewAttachment(
+                filename=SECRET_FILE,
+                content=ContentFile(b"%PDF secret"),
+                content_type="application/pdf",
+            )
+        ],
     )
     attachment = ticket.messages.get(kind=MessageKind.INTERNAL).attachments.get()
-    return {"ticket": ticket, "attachment": attachment, "contact": requester, "org": org,
-            "team": hr}
+    return {
+        "ticket": ticket,
+        "attachment": attachment,
+        "contact": requester,
+        "org": org,
+        "team": hr,
+    }
 
 
 def fill(route: str, name: str, secret) -> str:
@@ -92,8 +109,14 @@ def fill(route: str, name: str, secret) -> str:
 
 
 def assert_no_trace(body: str, url: str, secret) -> None:
-    for needle in (SECRET_SUBJECT, SECRET_TEXT, SECRET_NOTE, SECRET_FILE, "salainen-tagi",
-                   f'data-ticket-id="{secret["ticket"].pk}"'):
+    for needle in (
+        SECRET_SUBJECT,
+        SECRET_TEXT,
+        SECRET_NOTE,
+        SECRET_FILE,
+        "salainen-tagi",
+        f'data-ticket-id="{secret["ticket"].pk}"',
+    ):
         assert needle not in body, f"{url} shows {needle!r}"
 
 
@@ -107,15 +130,20 @@ def test_every_desk_url_hides_restricted_ticket(client, make_user, make_team, se
         client.force_login(outsider)  # the walk passes /logout/ too
         query = "?q=Tero&view=open&partial=rows" if "lookup" in url or url == "/" else ""
         response = client.get(url + query)
-        body = response.content.decode(errors="replace") if not response.streaming else \
-            b"".join(response.streaming_content).decode(errors="replace")
+        body = (
+            response.content.decode(errors="replace")
+            if not response.streaming
+            else b"".join(response.streaming_content).decode(errors="replace")
+        )
         assert_no_trace(body, url, secret)
         if "<int:number>" in route or pattern.name == "attachment":
             assert response.status_code in (404, 405), f"GET {url} gave {response.status_code}"
         checked += 1
         client.force_login(outsider)
-        post = client.post(url, {"kind": "internal", "text": "x", "status": "solved",
-                                 "priority": "low", "tags": ""})
+        post = client.post(
+            url,
+            {"kind": "internal", "text": "x", "status": "solved", "priority": "low", "tags": ""},
+        )
         post_body = post.content.decode(errors="replace") if not post.streaming else ""
         assert_no_trace(post_body, url, secret)
         if "<int:number>" in route:
@@ -149,9 +177,13 @@ def test_websocket_never_pushes_restricted_ticket(make_user, make_team, secret):
         await database_sync_to_async(client.force_login)(outsider)
         cookie = client.cookies["sessionid"].value
         communicator = WebsocketCommunicator(
-            application, "/ws/desk/",
-            headers=[(b"cookie", f"sessionid={cookie}".encode()), (b"host", b"127.0.0.1"),
-                     (b"origin", b"http://127.0.0.1")],
+            application,
+            "/ws/desk/",
+            headers=[
+                (b"cookie", f"sessionid={cookie}".encode()),
+                (b"host", b"127.0.0.1"),
+                (b"origin", b"http://127.0.0.1"),
+            ],
         )
         connected, _ = await communicator.connect()
         assert connected
@@ -160,8 +192,13 @@ def test_websocket_never_pushes_restricted_ticket(make_user, make_team, secret):
         assert reply == {"type": "error", "error": "forbidden"}
 
         await database_sync_to_async(actions.add_message)(
-            secret["ticket"], kind=MessageKind.CUSTOMER, actor=None, via=Via.CHANNEL,
-            author_contact=secret["contact"], text="Uusi salainen viesti")
+            secret["ticket"],
+            kind=MessageKind.CUSTOMER,
+            actor=None,
+            via=Via.CHANNEL,
+            author_contact=secret["contact"],
+            text="Uusi salainen viesti",
+        )
         assert await communicator.receive_nothing(timeout=0.5)
         await communicator.disconnect()
 

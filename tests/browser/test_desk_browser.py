@@ -85,6 +85,7 @@ def test_presence_and_collision_warning(new_page, desk):
     expect(minna_page.locator("#viewers")).to_contain_text("Jukka Korhonen")
     expect(jukka_page.locator("#viewers")).to_contain_text("Minna Virtanen")
 
+    expect(minna_page.locator("#live-banner")).to_be_hidden()
     # Minna starts writing; Jukka answers first.
     minna_page.fill("#id_text", "Minnan vastaus")
     jukka_page.fill("#id_text", "Jukan vastaus")
@@ -135,10 +136,10 @@ def test_phone_layout(new_page, desk):
     login(page, "minna@yritys.fi", PASSWORD)
     page.goto("/?view=open")
     expect(page.locator(".ticket-row").first).to_be_visible()
+    screenshot(page, "inbox-phone")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"the inbox scrolls sideways on a phone ({width}px)"
-    screenshot(page, "inbox-phone")
     page.goto(desk["ticket"].get_absolute_url())
+    screenshot(page, "ticket-phone")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"the ticket scrolls sideways on a phone ({width}px)"
-    screenshot(page, "ticket-phone")

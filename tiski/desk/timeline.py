@@ -114,9 +114,15 @@ def build_timeline(ticket: Ticket) -> list[TimelineEntry]:
     entries += [
         TimelineEntry(at=e.created_at, event=e, text=describe_event(e, names)) for e in events
     ]
-    # Events sort after a message written in the same instant ("reply, then
-    # status changed"), which is the order the agent did them in.
-    entries.sort(key=lambda e: (e.at, 0 if e.message else 1))
+
+    # "Ticket created" comes first; other events sort after a message written
+    # in the same instant ("reply, then status changed"), the order they happened.
+    def order(entry: TimelineEntry) -> tuple:
+        if entry.event is not None and entry.event.kind == EventKind.CREATED:
+            return (entry.at, 0)
+        return (entry.at, 1 if entry.message else 2)
+
+    entries.sort(key=order)
     return entries
 
 

@@ -10,17 +10,21 @@ from ..timeline import message_html
 
 register = template.Library()
 
+# Symbols every common system font has; channels without a well-known
+# symbol get a short text mark instead of an emoji that may not render.
 CHANNEL_ICONS = {
     Channel.EMAIL: "✉",
     Channel.PHONE: "☎",
-    Channel.WEB_FORM: "▤",
-    Channel.CHAT: "💬",
-    Channel.WHATSAPP: "🟢",
-    Channel.MESSENGER: "ⓜ",
-    Channel.TELEGRAM: "✈",
-    Channel.SMS: "✆",
     Channel.API: "⚙",
     Channel.MANUAL: "✎",
+}
+CHANNEL_MARKS = {
+    Channel.WEB_FORM: "WEB",
+    Channel.CHAT: "CHAT",
+    Channel.WHATSAPP: "WA",
+    Channel.MESSENGER: "FB",
+    Channel.TELEGRAM: "TG",
+    Channel.SMS: "SMS",
 }
 
 
