@@ -66,7 +66,9 @@ def asgi_server(transactional_db, settings):
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop on the main thread
+# while it runs, which would break async_to_sync in later, non-browser tests.
+@pytest.fixture(scope="module")
 def browser():
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
         if os.environ.get("TISKI_REQUIRE_BROWSER"):

@@ -212,7 +212,7 @@ def create_ticket(
     )
     _record(ticket, kind=EventKind.CREATED, actor=actor, via=via, at=now, meta={"channel": channel})
     if tags:
-        _apply_tags(ticket, add=tags, remove=(), actor=actor, via=via)
+        _apply_tags(ticket, add=tags, remove=(), actor=actor, via=via, at=now)
     if text or html:
         add_message(
             ticket,
@@ -395,7 +395,13 @@ def update_ticket(
 
 
 def _apply_tags(
-    ticket: Ticket, *, add: Iterable[str], remove: Iterable[str], actor: User | None, via: str
+    ticket: Ticket,
+    *,
+    add: Iterable[str],
+    remove: Iterable[str],
+    actor: User | None,
+    via: str,
+    at: datetime | None = None,
 ) -> list[Event]:
     events: list[Event] = []
     current = set(ticket.tags.values_list("name", flat=True))
@@ -403,12 +409,16 @@ def _apply_tags(
         tag, _created = Tag.objects.get_or_create(name=name[:60])
         ticket.tags.add(tag)
         events.append(
-            _record(ticket, kind=EventKind.FIELD, actor=actor, via=via, field="tags", new=name)
+            _record(
+                ticket, kind=EventKind.FIELD, actor=actor, via=via, field="tags", new=name, at=at
+            )
         )
     for name in {Tag.normalise(n) for n in remove} & current:
         ticket.tags.remove(*Tag.objects.filter(name=name))
         events.append(
-            _record(ticket, kind=EventKind.FIELD, actor=actor, via=via, field="tags", old=name)
+            _record(
+                ticket, kind=EventKind.FIELD, actor=actor, via=via, field="tags", old=name, at=at
+            )
         )
     return events
 
