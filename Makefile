@@ -8,7 +8,7 @@ test:            ## install what the tests need and run them (SQLite, then Postg
 	scripts/test.sh
 
 lint:
-	.venv/bin/ruff check tiski tests bench scripts
+	.venv/bin/ruff check tiski tests scripts $$( [ -d bench ] && echo bench )
 	.venv/bin/tiski makemigrations --check --dry-run
 
 messages:        ## refresh the translation catalogues from the code

@@ -14,16 +14,16 @@ mkdir -p "$TISKI_DATA_DIR"
 if [ "${CI:-}" = "true" ]; then export TISKI_REQUIRE_BROWSER=1; fi
 
 echo "== lint and migrations"
-.venv/bin/ruff check tiski tests bench scripts
+.venv/bin/ruff check tiski tests scripts $( [ -d bench ] && echo bench )
 .venv/bin/tiski makemigrations --check --dry-run >/dev/null
 
 echo "== tests on SQLite"
-env -u DATABASE_URL .venv/bin/python -m pytest "$@"
+env -u DATABASE_URL .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
 
 PG_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tiski}
 if .venv/bin/python scripts/db_reachable.py "$PG_URL"; then
   echo "== tests on PostgreSQL"
-  DATABASE_URL=$PG_URL .venv/bin/python -m pytest "$@"
+  DATABASE_URL=$PG_URL .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is not reachable at $PG_URL; CI needs it." >&2
   exit 1

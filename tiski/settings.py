@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "tiski.accounts",
     "tiski.customers",
     "tiski.tickets",
+    "tiski.channels",
     "tiski.desk",
 ]
 
@@ -157,12 +158,19 @@ EMAIL_PORT = envint("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "tiski@localhost")
 
 # --- Security -------------------------------------------------------------
-SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG and envbool("HTTPS", False))
+# HTTPS=1 says Tiski is served over TLS (directly or behind a proxy that sets
+# X-Forwarded-Proto with BEHIND_TLS_PROXY=1); it turns on the secure defaults
+# that `tiski check --deploy` asks for.
+HTTPS = envbool("HTTPS", False)
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# Preloading is a registration with browser vendors that is hard to undo: an
+# admin opts in with SECURE_HSTS_PRELOAD=1, so the check's reminder is muted.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", False) else None
 )
@@ -184,3 +192,7 @@ LOGGING = {
 # --- Tiski ----------------------------------------------------------------
 TISKI_DEMO_PASSWORD = env("TISKI_DEMO_PASSWORD", "tiski-demo")
 TISKI_PAGE_SIZE = envint("TISKI_PAGE_SIZE", 50)
+# Called in this order, after commit, with each TicketChange (tickets/changes.py).
+TISKI_TICKET_CHANGE_HANDLERS = [
+    "tiski.core.realtime.on_ticket_change",
+]

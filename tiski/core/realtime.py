@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+
+if TYPE_CHECKING:
+    from tiski.tickets.changes import TicketChange
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +45,19 @@ def _send(group: str, payload: dict[str, Any]) -> None:
         log.warning("could not publish %s to %s", payload.get("type"), group, exc_info=True)
 
 
-def publish_ticket_changed(ticket_id: int, *, reason: str, message_id: int | None = None) -> None:
-    """After the current transaction commits, announce a ticket change."""
+def on_ticket_change(change: TicketChange) -> None:
+    """Ticket-change handler: tell every open desk tab (runs after commit)."""
+    if change.created:
+        reason = "created"
+    elif change.messages:
+        reason = "message"
+    else:
+        reason = "updated"
     payload = {
         "type": "ticket.changed",
-        "ticket_id": ticket_id,
+        "ticket_id": change.ticket_id,
         "reason": reason,
-        "message_id": message_id,
+        "message_id": change.last_message_id,
     }
-
-    def send() -> None:
-        _send(DESK_GROUP, payload)
-        _send(ticket_group(ticket_id), payload)
-
-    transaction.on_commit(send)
+    _send(DESK_GROUP, payload)
+    _send(ticket_group(change.ticket_id), payload)

@@ -8,10 +8,11 @@ functions change state. Side effects run after the transaction commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
@@ -20,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tiski.core.models import Sequence as NumberSequence
-from tiski.core.realtime import publish_ticket_changed
 from tiski.core.sanitize import sanitize_html
 from tiski.customers.models import Contact
 
+from . import changes
 from .models import (
     UNSOLVED_STATUSES,
     Attachment,
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from tiski.accounts.models import Team, User
 
 TICKET_NUMBER_SEQUENCE = "ticket_number"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Fields an agent, rule or API may change with update_ticket, and how an
 # event shows their values.
@@ -112,6 +115,17 @@ def check_can_solve(ticket: Ticket) -> None:
 # --- writes -----------------------------------------------------------------
 
 
+def ticket_action(fn: Callable[P, R]) -> Callable[P, R]:
+    """One transaction, and one TicketChange per ticket announced after commit."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(), changes.collecting():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def _display(value: Any) -> str:
     if value is None:
         return ""
@@ -132,7 +146,7 @@ def _record(
     meta: dict | None = None,
     at: datetime | None = None,
 ) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -143,6 +157,30 @@ def _record(
         meta=meta or {},
         created_at=at or timezone.now(),
     )
+    actor_id = actor.pk if actor else None
+    if kind == EventKind.CREATED:
+        changes.note_created(ticket.pk, via=via, actor_id=actor_id)
+    elif kind == EventKind.MESSAGE:
+        changes.note_message(
+            ticket.pk,
+            event.meta["message_id"],
+            event.meta["message_kind"],
+            via=via,
+            actor_id=actor_id,
+        )
+    elif field == "tags":
+        changes.note_tag(
+            ticket.pk,
+            event.new_value or event.old_value,
+            added=bool(event.new_value),
+            via=via,
+            actor_id=actor_id,
+        )
+    elif field:
+        changes.note_field(
+            ticket.pk, field, event.old_value, event.new_value, via=via, actor_id=actor_id
+        )
+    return event
 
 
 def _store_attachments(message: Message, attachments: Iterable[NewAttachment]) -> None:
@@ -159,7 +197,7 @@ def _store_attachments(message: Message, attachments: Iterable[NewAttachment]) -
         record.save()
 
 
-@transaction.atomic
+@ticket_action
 def create_ticket(
     *,
     requester: Contact,
@@ -230,11 +268,10 @@ def create_ticket(
             if actor and first_message_kind == MessageKind.CUSTOMER
             else None,
         )
-    publish_ticket_changed(ticket.pk, reason="created")
     return ticket
 
 
-@transaction.atomic
+@ticket_action
 def add_message(
     ticket: Ticket,
     *,
@@ -303,11 +340,10 @@ def add_message(
     ticket.save(update_fields=changed)
     if status_after and status_after != ticket.status:
         update_ticket(ticket, actor=actor, via=via, status=status_after, at=now)
-    publish_ticket_changed(ticket.pk, reason="message", message_id=message.pk)
     return message
 
 
-@transaction.atomic
+@ticket_action
 def update_ticket(
     ticket: Ticket, *, actor: User | None, via: str, at: datetime | None = None, **changes: Any
 ) -> list[Event]:
@@ -390,7 +426,6 @@ def update_ticket(
         ticket.updated_at = max(ticket.updated_at, now)
         update_fields.add("updated_at")
         ticket.save(update_fields=sorted(update_fields))
-        publish_ticket_changed(ticket.pk, reason="updated")
     return events
 
 
@@ -423,7 +458,7 @@ def _apply_tags(
     return events
 
 
-@transaction.atomic
+@ticket_action
 def set_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: str) -> list[Event]:
     """Make the ticket's tags exactly ``names``."""
     check_not_closed(ticket)
@@ -435,16 +470,16 @@ def set_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: s
     if events:
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=["updated_at"])
-        publish_ticket_changed(ticket.pk, reason="updated")
     return events
 
 
-@transaction.atomic
+@ticket_action
 def add_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: str) -> list[Event]:
     check_not_closed(ticket)
     events = _apply_tags(ticket, add=names, remove=(), actor=actor, via=via)
     if events:
-        publish_ticket_changed(ticket.pk, reason="updated")
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["updated_at"])
     return events
 
 

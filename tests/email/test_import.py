@@ -1,0 +1,151 @@
+"""`tiski import-mail`: .eml files, folders, mbox and Maildir; counted, dated, idempotent."""
+
+from __future__ import annotations
+
+import mailbox as mailboxes
+from email.message import EmailMessage
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+from tiski.channels.email.parse import UnparsableEmail, parse_email
+from tiski.channels.models import InboundReceipt, Mailbox
+from tiski.tickets.models import Attachment, Message, Ticket
+
+from .conftest import FIXTURES
+
+
+def run_import(path: Path, *args: str) -> dict:
+    out = StringIO()
+    with translation.override("en"):  # the counts line is parsed by its English words
+        call_command("import_mail", str(path), "--mailbox", "Tuki@Tiski.example", *args, stdout=out)
+    counts = {}
+    for part in out.getvalue().strip().split(", "):
+        name, _sep, value = part.rpartition(": ")
+        counts[name] = int(value)
+    return counts
+
+
+def conversation_mbox(path: Path) -> Path:
+    box = mailboxes.mbox(str(path))
+    for i, (msg_id, reply_to) in enumerate(
+        [("a1@x.fi", None), ("a2@x.fi", "a1@x.fi"), ("b1@y.fi", None)]
+    ):
+        msg = EmailMessage()
+        msg["From"] = f"Asiakas {i} <asiakas{0 if reply_to else i}@x.fi>"
+        msg["To"] = "tuki@tiski.example"
+        msg["Subject"] = f"Viesti {i}"
+        msg["Message-ID"] = f"<{msg_id}>"
+        msg["Date"] = f"Mon, 0{i + 1} Jan 2024 10:00:00 +0200"
+        if reply_to:
+            msg["In-Reply-To"] = f"<{reply_to}>"
+        msg.set_content(f"From the start of a line\nHei, viesti {i}.")
+        box.add(msg)
+    box.flush()
+    box.close()
+    return path
+
+
+def test_mbox_import_counts_keeps_dates_and_is_idempotent(db, tmp_path):
+    path = conversation_mbox(tmp_path / "inbox.mbox")
+    counts = run_import(path)
+    assert counts["imported"] == 2 and counts["threaded"] == 1
+    assert Mailbox.objects.filter(address="tuki@tiski.example").exists()
+    first = Message.objects.get(external_id="a1@x.fi")
+    assert first.created_at.year == 2024 and first.ticket.created_at == first.created_at
+    assert Message.objects.get(external_id="a2@x.fi").ticket == first.ticket
+    # Without --live nothing automatic may ever go out for imported mail.
+    assert all(r.suppress_automatic_mail for r in InboundReceipt.objects.all())
+    again = run_import(path)
+    assert again["duplicates"] == 3 and again["imported"] == 0
+    assert Ticket.objects.count() == 2
+
+
+def test_live_flag_and_single_file(db):
+    counts = run_import(FIXTURES / "gmail_en_reply.eml", "--live")
+    assert counts["imported"] == 1
+    assert not InboundReceipt.objects.get().suppress_automatic_mail
+
+
+def test_maildir_and_folder_import(db, tmp_path):
+    box = mailboxes.Maildir(str(tmp_path / "Maildir"))
+    box.add((FIXTURES / "outlook_en_reply.eml").read_bytes())
+    box.add((FIXTURES / "apple_mail_fi_reply.eml").read_bytes())
+    box.close()
+    assert run_import(tmp_path / "Maildir")["imported"] == 2
+    counts = run_import(FIXTURES)
+    total = sum(counts.values())
+    assert total == len(list(FIXTURES.glob("*.eml")))
+    assert counts["duplicates"] == 2
+
+
+def test_twenty_megabyte_attachment(db, tmp_path):
+    data = bytes(range(256)) * (20 * 1024 * 1024 // 256)
+    msg = EmailMessage()
+    msg["From"] = "iso@liite.fi"
+    msg["To"] = "tuki@tiski.example"
+    msg["Subject"] = "Iso liite"
+    msg["Message-ID"] = "<big@liite.fi>"
+    msg.set_content("Liitteenä video.")
+    msg.add_attachment(data, maintype="application", subtype="octet-stream", filename="video.bin")
+    path = tmp_path / "big.eml"
+    path.write_bytes(msg.as_bytes())
+    counts = run_import(path)
+    assert counts["imported"] == 1
+    attachment = Attachment.objects.get()
+    assert attachment.size == len(data) and attachment.filename == "video.bin"
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in ("LICENSE", "README.md") and not p.name.startswith(".")
+    )
+
+
+def test_parse_never_raises_anything_but_unparsable(corpora):
+    for path in corpus_files(corpora):
+        try:
+            parse_email(path.read_bytes())
+        except UnparsableEmail:
+            pass
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        "cpython-email",
+        "talon",
+        "crisp-reply-parser",
+        "zapier-reply-parser",
+        "sisimai-bounces",
+        "flanker",
+    ],
+)
+def test_corpus_import_loses_nothing(corpora, folder, db):
+    """Every file ends up counted as imported, threaded, duplicate, quarantined or a bounce."""
+    root = corpora / folder
+    if not root.is_dir():
+        pytest.skip(f"{folder} not present")
+    from tiski.channels.management.commands.import_mail import iter_messages
+
+    messages = sum(1 for _ in iter_messages(root))
+    assert messages >= len(corpus_files(root))  # an mbox file may hold several
+    counts = run_import(root)
+    assert sum(counts.values()) == messages
+    assert InboundReceipt.objects.filter(status="pending").count() == 0
+    if folder == "sisimai-bounces":
+        # Nothing recognised as a bounce ever opens a ticket.
+        for receipt in InboundReceipt.objects.select_related("ticket"):
+            with receipt.raw.open("rb") as handle:
+                raw = handle.read()
+            try:
+                parsed = parse_email(raw)
+            except UnparsableEmail:
+                continue
+            if parsed.is_bounce:
+                assert receipt.ticket_id is None, receipt.key

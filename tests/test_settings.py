@@ -1,0 +1,113 @@
+"""Environment-driven settings: the embedded default, the scale-out switches, deploy checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tiski.env import envbool, envint, envlist, persistent_secret_key
+
+PRINT_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "broker": settings.CELERY_BROKER_URL,
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "tz": settings.TIME_ZONE,
+    "secret": settings.SECRET_KEY,
+}))
+"""
+
+
+def run_settings(tmp_path, **env) -> dict:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "CELERY_BROKER_URL")
+    }
+    base.update({"DJANGO_SETTINGS_MODULE": "tiski.settings", "TISKI_DATA_DIR": str(tmp_path)})
+    base.update(env)
+    out = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS], env=base, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_embedded_default(tmp_path):
+    first = run_settings(tmp_path)
+    assert first["engine"] == "django.db.backends.sqlite3"
+    assert first["db_name"] == str(tmp_path / "tiski.sqlite3")
+    assert first["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert first["eager"] is True
+    assert first["tz"] == "Europe/Helsinki"
+    # the generated secret key is kept for the next start
+    assert run_settings(tmp_path)["secret"] == first["secret"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_postgres_and_redis_from_environment(tmp_path):
+    got = run_settings(
+        tmp_path,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/tiski",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert got["engine"] == "django.db.backends.postgresql"
+    assert got["db_name"] == "tiski"
+    assert got["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert got["broker"] == "redis://127.0.0.1:6379/0"
+    assert got["eager"] is False
+
+
+def test_secret_from_file(tmp_path):
+    secret_file = tmp_path / "key"
+    secret_file.write_text("from-a-file\n")
+    assert run_settings(tmp_path, SECRET_KEY_FILE=str(secret_file))["secret"] == "from-a-file"
+
+
+def test_deploy_check_is_clean_with_production_settings(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG")
+    }
+    env.update(
+        {
+            "SECRET_KEY": "x" * 64 + "production-secret-with-enough-entropy-1234567890",
+            "HTTPS": "1",
+            "ALLOWED_HOSTS": "tuki.yritys.fi",
+            "TISKI_DATA_DIR": str(tmp_path),
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "tiski.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_env_helpers(monkeypatch, tmp_path):
+    monkeypatch.setenv("FLAG", "yes")
+    monkeypatch.setenv("NUM", "42")
+    monkeypatch.setenv("HOSTS", "a.fi, b.fi,")
+    assert envbool("FLAG") is True and envbool("MISSING", True) is True
+    assert envint("NUM", 1) == 42 and envint("MISSING", 7) == 7
+    assert envlist("HOSTS", []) == ["a.fi", "b.fi"]
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ValueError, match="FLAG"):
+        envbool("FLAG")
+    monkeypatch.setenv("NUM", "many")
+    with pytest.raises(ValueError, match="NUM"):
+        envint("NUM", 0)
+    key = persistent_secret_key(tmp_path / "data")
+    assert key == persistent_secret_key(tmp_path / "data") and len(key) > 40

@@ -1,0 +1,1 @@
+"""Channel configuration, durable intake receipts and the channel adapters."""

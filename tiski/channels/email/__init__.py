@@ -1,0 +1,1 @@
+"""The email channel: parsing, quote folding, threading and intake."""

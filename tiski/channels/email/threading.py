@@ -1,0 +1,307 @@
+"""Which ticket an incoming email belongs to, and why.
+
+``decide_thread`` is pure: it gets the parsed mail and the candidate tickets
+already looked up, and returns a decision with its reason. ``find_thread``
+is the thin database wrapper that looks the candidates up (models are
+imported inside it so this module stays importable without the ORM).
+
+Order of trust: our signed reply token in a recipient address, then
+In-Reply-To, then References (against every Message-ID stored on a message,
+sent or received), then ``[#1234]`` in the subject from a known participant,
+then (optional per mailbox) same sender and same normalised subject on a
+recent unsolved ticket. A match on a closed ticket gives a new ticket that
+remembers the old one.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.core import signing
+from django.utils.crypto import constant_time_compare
+
+from .parse import ParsedEmail
+
+if TYPE_CHECKING:
+    from tiski.channels.models import Mailbox
+
+UNSOLVED = ("new", "open", "pending", "on_hold")
+CLOSED = "closed"
+_TOKEN_SALT = "tiski.channels.email.reply-token"
+_TOKEN_SIG_LENGTH = 20
+_TOKEN = re.compile(r"^([0-9a-z]{1,13})\.([0-9a-f]{20})$")  # 20 = _TOKEN_SIG_LENGTH
+_SUBJECT_REF = re.compile(r"\[#(\d{1,12})\]")
+_SUBJECT_PREFIX = re.compile(
+    r"^\s{0,5}(?:(?:re|fw|fwd|vs|vl|sv|aw|wg|tr|rv|antw|vast|ref)\s{0,3}"
+    r"(?:\[\d{1,4}\]|\(\d{1,4}\))?\s{0,3}[:：]|\[#\d{1,12}\])",
+    re.IGNORECASE,
+)
+
+
+# --- reply tokens -------------------------------------------------------------
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+def _token_signature(value: str) -> str:
+    # Lower-case hex, because some servers lower-case the local part of an
+    # address; base64 signatures would not survive that.
+    signature = signing.Signer(salt=_TOKEN_SALT).signature(value)
+    raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+    return raw.hex()[:_TOKEN_SIG_LENGTH]
+
+
+def make_reply_token(ticket: Any) -> str:
+    """A short signed token for the ticket, for ``tuki+<token>@domain`` addresses."""
+    ticket_id = ticket if isinstance(ticket, int) else ticket.pk
+    value = _base36(int(ticket_id))
+    return f"{value}.{_token_signature(value)}"
+
+
+def read_reply_token(value: str) -> int | None:
+    """The ticket id in a token or an address carrying one; None if absent or forged."""
+    value = (value or "").strip().lower()
+    if "@" in value:
+        value = value.rpartition("@")[0]
+    if "+" in value:
+        value = value.rpartition("+")[2]
+    match = _TOKEN.match(value)
+    if not match:
+        return None
+    if not constant_time_compare(_token_signature(match.group(1)), match.group(2)):
+        return None
+    return int(match.group(1), 36)
+
+
+# --- subjects -------------------------------------------------------------------
+
+
+def normalise_subject(subject: str) -> str:
+    """The subject without reply/forward prefixes and ticket references, case-folded."""
+    subject = subject or ""
+    for _ in range(20):  # bounded: a subject of a hundred "Re:"s is still finite work
+        stripped = _SUBJECT_PREFIX.sub("", subject, count=1)
+        if stripped == subject:
+            break
+        subject = stripped
+    subject = _SUBJECT_REF.sub(" ", subject)
+    return " ".join(subject.split()).casefold()
+
+
+def subject_ticket_numbers(subject: str) -> list[int]:
+    return [int(n) for n in _SUBJECT_REF.findall(subject or "")]
+
+
+# --- the decision -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketCandidate:
+    ticket_id: int
+    number: int
+    status: str
+    updated_at: datetime
+    subject: str = ""
+    # Lower-case addresses of the requester and everyone who wrote on it.
+    participants: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ThreadCandidates:
+    by_token: TicketCandidate | None = None
+    by_message_id: dict[str, TicketCandidate] = field(default_factory=dict)
+    by_number: dict[int, TicketCandidate] = field(default_factory=dict)
+    # Recent tickets of the sender, for the optional subject match.
+    by_sender: tuple[TicketCandidate, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThreadDecision:
+    ticket_id: int | None
+    reason: str  # token | in_reply_to | references | subject_ref | subject_match | new
+    matched: str = ""
+    # When the mail answers a closed ticket: that ticket's number.
+    follow_up_of: int | None = None
+
+    def as_meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = {"reason": self.reason, "matched": self.matched}
+        if self.follow_up_of is not None:
+            meta["follow_up_of"] = self.follow_up_of
+        return meta
+
+
+def message_ids_to_look_up(parsed: ParsedEmail) -> list[str]:
+    ids = [parsed.in_reply_to] if parsed.in_reply_to else []
+    ids += [ref for ref in reversed(parsed.references) if ref not in ids]
+    return ids
+
+
+def recipient_addresses(parsed: ParsedEmail) -> list[str]:
+    addresses = [a.address for a in parsed.recipients]
+    for header in ("delivered-to", "x-original-to"):
+        if parsed.headers.get(header):
+            addresses.append(parsed.headers[header].strip().strip("<>"))
+    return addresses
+
+
+def _decided(candidate: TicketCandidate, reason: str, matched: str) -> ThreadDecision:
+    if candidate.status == CLOSED:
+        return ThreadDecision(None, "new", f"{reason}:{matched}", follow_up_of=candidate.number)
+    return ThreadDecision(candidate.ticket_id, reason, matched)
+
+
+def decide_thread(
+    parsed: ParsedEmail, candidates: ThreadCandidates, *, now: datetime, subject_days: int = 0
+) -> ThreadDecision:
+    """Where the mail goes, from what was found; no database access."""
+    if candidates.by_token is not None:
+        return _decided(candidates.by_token, "token", str(candidates.by_token.number))
+    if parsed.in_reply_to and parsed.in_reply_to in candidates.by_message_id:
+        return _decided(
+            candidates.by_message_id[parsed.in_reply_to], "in_reply_to", parsed.in_reply_to
+        )
+    for ref in reversed(parsed.references):
+        if ref in candidates.by_message_id:
+            return _decided(candidates.by_message_id[ref], "references", ref)
+    sender = parsed.sender.address.lower()
+    for number in subject_ticket_numbers(parsed.subject):
+        candidate = candidates.by_number.get(number)
+        # A number in a subject is easy to guess: only participants may use it.
+        if candidate is not None and sender and sender in candidate.participants:
+            return _decided(candidate, "subject_ref", f"#{number}")
+    if subject_days > 0 and sender:
+        wanted = normalise_subject(parsed.subject)
+        since = now - timedelta(days=subject_days)
+        matches = [
+            c
+            for c in candidates.by_sender
+            if wanted
+            and c.status in UNSOLVED
+            and c.updated_at >= since
+            and sender in c.participants
+            and normalise_subject(c.subject) == wanted
+        ]
+        if matches:
+            best = max(matches, key=lambda c: (c.updated_at, c.ticket_id))
+            return ThreadDecision(best.ticket_id, "subject_match", wanted)
+    return ThreadDecision(None, "new")
+
+
+# --- the database wrapper -----------------------------------------------------------
+
+
+def _candidates_for(ticket_ids: Iterable[int]) -> dict[int, TicketCandidate]:
+    from tiski.customers.models import Identity
+    from tiski.tickets.models import Message, Ticket
+
+    ids = set(ticket_ids)
+    if not ids:
+        return {}
+    tickets = list(
+        Ticket.objects.filter(pk__in=ids).only(
+            "id", "number", "status", "updated_at", "subject", "requester_id"
+        )
+    )
+    contacts: dict[int, set[int]] = {t.pk: {t.requester_id} for t in tickets}
+    for ticket_id, contact_id in (
+        Message.objects.filter(ticket_id__in=ids, author_contact__isnull=False)
+        .values_list("ticket_id", "author_contact_id")
+        .distinct()
+    ):
+        contacts[ticket_id].add(contact_id)
+    all_contacts = set().union(*contacts.values()) if contacts else set()
+    emails: dict[int, set[str]] = {}
+    for contact_id, value in Identity.objects.filter(
+        contact_id__in=all_contacts, kind="email"
+    ).values_list("contact_id", "value"):
+        emails.setdefault(contact_id, set()).add(value.lower())
+    return {
+        t.pk: TicketCandidate(
+            ticket_id=t.pk,
+            number=t.number,
+            status=t.status,
+            updated_at=t.updated_at,
+            subject=t.subject,
+            participants=frozenset().union(*(emails.get(c, set()) for c in contacts[t.pk])),
+        )
+        for t in tickets
+    }
+
+
+def find_thread(
+    parsed: ParsedEmail, mailbox: Mailbox | None = None, *, now: datetime | None = None
+) -> ThreadDecision:
+    """Look up the candidates for this mail and decide where it goes."""
+    from django.utils import timezone
+
+    from tiski.customers.models import Identity
+    from tiski.tickets.models import Message, Ticket
+
+    now = now or timezone.now()
+    token_ticket_id = None
+    for address in recipient_addresses(parsed):
+        token_ticket_id = read_reply_token(address)
+        if token_ticket_id is not None:
+            break
+    ids = message_ids_to_look_up(parsed)
+    id_rows = (
+        list(
+            Message.objects.filter(external_id__in=ids)
+            .order_by("id")
+            .values_list("external_id", "ticket_id")
+        )
+        if ids
+        else []
+    )
+    numbers = subject_ticket_numbers(parsed.subject)
+    number_rows = (
+        dict(Ticket.objects.filter(number__in=numbers).values_list("number", "id"))
+        if numbers
+        else {}
+    )
+    subject_days = mailbox.thread_by_subject_days if mailbox is not None else 0
+    sender_ids: list[int] = []
+    if subject_days > 0 and parsed.sender.address:
+        contact_ids = Identity.objects.filter(
+            kind="email", value=parsed.sender.address.strip().lower()
+        ).values_list("contact_id", flat=True)
+        sender_ids = list(
+            Ticket.objects.filter(
+                requester_id__in=contact_ids,
+                status__in=UNSOLVED,
+                updated_at__gte=now - timedelta(days=subject_days),
+            )
+            .order_by("-updated_at")
+            .values_list("id", flat=True)[:50]
+        )
+    wanted = (
+        {ticket_id for _mid, ticket_id in id_rows} | set(number_rows.values()) | set(sender_ids)
+    )
+    if token_ticket_id is not None:
+        wanted.add(token_ticket_id)
+    found = _candidates_for(wanted)
+    by_message_id: dict[str, TicketCandidate] = {}
+    for message_id, ticket_id in id_rows:
+        # The first message carrying an id wins: that is where it was first seen.
+        if message_id not in by_message_id and ticket_id in found:
+            by_message_id[message_id] = found[ticket_id]
+    candidates = ThreadCandidates(
+        by_token=found.get(token_ticket_id) if token_ticket_id is not None else None,
+        by_message_id=by_message_id,
+        by_number={n: found[i] for n, i in number_rows.items() if i in found},
+        by_sender=tuple(found[i] for i in sender_ids if i in found),
+    )
+    return decide_thread(parsed, candidates, now=now, subject_days=subject_days)

@@ -1,0 +1,147 @@
+"""What happened to a ticket in one action, announced once after commit.
+
+Each public action in `tickets.actions` collects what it did into one
+`TicketChange` per ticket (an action that calls others, like create_ticket
+calling add_message, still yields one change). After the transaction
+commits, the change goes to every handler named in
+``settings.TISKI_TICKET_CHANGE_HANDLERS``: the live push, the SLA clock,
+the rules engine. Handlers are called explicitly, by dotted path, not
+through Django signals, so the order is visible in settings and one failing
+handler never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    ticket_id: int
+    via: str
+    actor_id: int | None
+    created: bool = False
+    # message ids added in this action, with their kinds, in order
+    messages: tuple[tuple[int, str], ...] = ()
+    # field -> (old, new) as the events store them
+    fields: dict[str, tuple[str, str]] = field(default_factory=dict)
+    tags_added: tuple[str, ...] = ()
+    tags_removed: tuple[str, ...] = ()
+
+    @property
+    def message_kinds(self) -> set[str]:
+        return {kind for _id, kind in self.messages}
+
+    @property
+    def last_message_id(self) -> int | None:
+        return self.messages[-1][0] if self.messages else None
+
+
+@dataclass
+class _Builder:
+    ticket_id: int
+    via: str
+    actor_id: int | None
+    created: bool = False
+    messages: list[tuple[int, str]] = field(default_factory=list)
+    fields: dict[str, tuple[str, str]] = field(default_factory=dict)
+    tags_added: list[str] = field(default_factory=list)
+    tags_removed: list[str] = field(default_factory=list)
+
+    def freeze(self) -> TicketChange:
+        return TicketChange(
+            ticket_id=self.ticket_id,
+            via=self.via,
+            actor_id=self.actor_id,
+            created=self.created,
+            messages=tuple(self.messages),
+            fields=dict(self.fields),
+            tags_added=tuple(self.tags_added),
+            tags_removed=tuple(self.tags_removed),
+        )
+
+
+_collecting: ContextVar[dict[int, _Builder] | None] = ContextVar("ticket_changes", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[None]:
+    """Collect changes; the outermost block schedules their dispatch on commit."""
+    if _collecting.get() is not None:
+        yield
+        return
+    token = _collecting.set({})
+    try:
+        yield
+        builders = _collecting.get() or {}
+        for builder in builders.values():
+            change = builder.freeze()
+            transaction.on_commit(lambda change=change: dispatch(change))
+    finally:
+        _collecting.reset(token)
+
+
+def _builder(ticket_id: int, via: str, actor_id: int | None) -> _Builder | None:
+    builders = _collecting.get()
+    if builders is None:
+        return None
+    if ticket_id not in builders:
+        builders[ticket_id] = _Builder(ticket_id=ticket_id, via=via, actor_id=actor_id)
+    return builders[ticket_id]
+
+
+def note_created(ticket_id: int, *, via: str, actor_id: int | None) -> None:
+    builder = _builder(ticket_id, via, actor_id)
+    if builder:
+        builder.created = True
+
+
+def note_message(
+    ticket_id: int, message_id: int, kind: str, *, via: str, actor_id: int | None
+) -> None:
+    builder = _builder(ticket_id, via, actor_id)
+    if builder:
+        builder.messages.append((message_id, kind))
+
+
+def note_field(
+    ticket_id: int, name: str, old: str, new: str, *, via: str, actor_id: int | None
+) -> None:
+    builder = _builder(ticket_id, via, actor_id)
+    if builder:
+        first_old = builder.fields.get(name, (old, new))[0]
+        builder.fields[name] = (first_old, new)
+
+
+def note_tag(ticket_id: int, name: str, *, added: bool, via: str, actor_id: int | None) -> None:
+    builder = _builder(ticket_id, via, actor_id)
+    if builder:
+        (builder.tags_added if added else builder.tags_removed).append(name)
+
+
+@lru_cache(maxsize=8)
+def _handlers(paths: tuple[str, ...]) -> tuple[Callable[[TicketChange], None], ...]:
+    return tuple(import_string(path) for path in paths)
+
+
+def dispatch(change: TicketChange) -> None:
+    for handler in _handlers(tuple(settings.TISKI_TICKET_CHANGE_HANDLERS)):
+        try:
+            handler(change)
+        except Exception:  # one broken handler must not stop the others
+            log.exception(
+                "ticket change handler %s failed for ticket %s",
+                getattr(handler, "__qualname__", handler),
+                change.ticket_id,
+            )
