@@ -39,6 +39,7 @@ FIELD_LABELS = {
     "requester": lambda: _("requester"),
     "parent": lambda: _("parent ticket"),
     "tags": lambda: _("tags"),
+    "ccs": lambda: _("CCs"),
 }
 
 
@@ -89,6 +90,11 @@ def describe_event(event: Event, names: dict[str, dict[str, str]]) -> str:
         channel = event.meta.get("channel", "")
         label = Channel(channel).label if channel in Channel.values else channel
         return _("%(who)s created the ticket (%(channel)s)") % {"who": who, "channel": label}
+    if event.field == "ccs":
+        return _("%(who)s copied %(people)s on the ticket") % {
+            "who": who,
+            "people": event.new_value,
+        }
     if event.field == "tags":
         if event.new_value:
             return _("%(who)s added tag %(tag)s") % {"who": who, "tag": event.new_value}

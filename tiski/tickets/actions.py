@@ -219,6 +219,8 @@ def create_ticket(
     external_id: str = "",
     created_at: datetime | None = None,
     number: int | None = None,
+    message_meta: dict | None = None,
+    ccs: Iterable[Contact] = (),
 ) -> Ticket:
     """Open a ticket with its first message.
 
@@ -247,7 +249,11 @@ def create_ticket(
         due_at=due_at,
         created_at=now,
         updated_at=now,
+        status_changed_at=now,
     )
+    ccs = [c for c in ccs if c.pk != requester.pk]
+    if ccs:
+        ticket.ccs.add(*ccs)
     _record(ticket, kind=EventKind.CREATED, actor=actor, via=via, at=now, meta={"channel": channel})
     if tags:
         _apply_tags(ticket, add=tags, remove=(), actor=actor, via=via, at=now)
@@ -264,9 +270,14 @@ def create_ticket(
             attachments=attachments,
             external_id=external_id,
             created_at=now,
-            meta={"entered_by": actor.pk}
-            if actor and first_message_kind == MessageKind.CUSTOMER
-            else None,
+            meta={
+                **(
+                    {"entered_by": actor.pk}
+                    if actor and first_message_kind == MessageKind.CUSTOMER
+                    else {}
+                ),
+                **(message_meta or {}),
+            },
         )
     return ticket
 
@@ -391,6 +402,8 @@ def update_ticket(
             )
         )
     if "status" in update_fields:
+        ticket.status_changed_at = now
+        update_fields.add("status_changed_at")
         if ticket.status == Status.SOLVED:
             ticket.solved_at = now
             update_fields.add("solved_at")
@@ -421,7 +434,8 @@ def update_ticket(
             )
         )
         ticket.status = Status.OPEN
-        update_fields.add("status")
+        ticket.status_changed_at = now
+        update_fields.update({"status", "status_changed_at"})
     if update_fields:
         ticket.updated_at = max(ticket.updated_at, now)
         update_fields.add("updated_at")
@@ -481,6 +495,26 @@ def add_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: s
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=["updated_at"])
     return events
+
+
+@ticket_action
+def add_ccs(
+    ticket: Ticket, contacts: Iterable[Contact], *, actor: User | None, via: str
+) -> list[Contact]:
+    """Copy people on the ticket (email CC); returns the ones newly added."""
+    known = set(ticket.ccs.values_list("pk", flat=True)) | {ticket.requester_id}
+    new = [c for c in contacts if c.pk not in known]
+    if new:
+        ticket.ccs.add(*new)
+        _record(
+            ticket,
+            kind=EventKind.FIELD,
+            actor=actor,
+            via=via,
+            field="ccs",
+            new=", ".join(str(c) for c in new),
+        )
+    return new
 
 
 def messages_since(ticket: Ticket, last_seen_message_id: int | None) -> list[Message]:

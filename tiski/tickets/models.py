@@ -161,6 +161,10 @@ class Ticket(models.Model):
         verbose_name=_("team"),
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("tags"))
+    # People copied on the conversation (email CC); they stay on replies.
+    ccs = models.ManyToManyField(
+        Contact, blank=True, related_name="cc_tickets", verbose_name=_("CCs")
+    )
     channel = models.CharField(
         _("channel"), max_length=20, choices=Channel.choices, default=Channel.MANUAL
     )
@@ -179,6 +183,8 @@ class Ticket(models.Model):
     last_agent_reply_at = models.DateTimeField(null=True, blank=True)
     last_customer_message_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
+    # When the status last changed: time rules ("pending for 3 days") read it.
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
