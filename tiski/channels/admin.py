@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -12,9 +13,165 @@ from django.utils.translation import ngettext
 
 from .models import InboundReceipt, Mailbox
 
+SECRET_FIELDS = (
+    "imap_password",
+    "smtp_password",
+    "esp_api_key",
+    "webhook_secret",
+    "oauth_client_secret",
+)
+
+
+class MailboxForm(forms.ModelForm):
+    """Secrets are write-only: never rendered back, kept when left empty."""
+
+    clear_secrets = forms.MultipleChoiceField(
+        label=_("Forget stored secrets"),
+        required=False,
+        choices=[(name, Mailbox._meta.get_field(name).verbose_name) for name in SECRET_FIELDS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Mailbox
+        # OAuth tokens are set by the connect flow, never typed in.
+        fields = (
+            "address",
+            "display_name",
+            "active",
+            "default_team",
+            "default_type",
+            "signature",
+            "thread_by_subject_days",
+            "max_message_bytes",
+            "auto_acknowledge",
+            "ack_subject_fi",
+            "ack_body_fi",
+            "ack_subject_en",
+            "ack_body_en",
+            "inbound_method",
+            "imap_host",
+            "imap_port",
+            "imap_security",
+            "imap_username",
+            "imap_password",
+            "imap_folder",
+            "imap_done_folder",
+            "imap_idle",
+            "outbound_method",
+            "smtp_host",
+            "smtp_port",
+            "smtp_security",
+            "smtp_username",
+            "smtp_password",
+            "esp",
+            "esp_api_key",
+            "webhook_secret",
+            "auth_method",
+            "oauth_client_id",
+            "oauth_client_secret",
+            "oauth_tenant",
+        )
+        widgets = {
+            name: forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+            for name in SECRET_FIELDS
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SECRET_FIELDS:
+            field = self.fields[name]
+            stored = bool(self.instance.pk and getattr(self.instance, name))
+            field.help_text = (
+                _(
+                    "Stored. Leave empty to keep it; type a new value to replace it, "
+                    "or env:NAME to read it from the environment."
+                )
+                if stored
+                else _("Encrypted when saved. env:NAME reads it from the environment instead.")
+            )
+
+    def clean(self):
+        data = super().clean()
+        to_clear = set(data.get("clear_secrets") or ())
+        for name in SECRET_FIELDS:
+            if name in to_clear:
+                data[name] = ""
+            elif not data.get(name) and self.instance.pk:
+                # An empty password box means "unchanged", as browsers never
+                # get the stored value to send back.
+                data[name] = getattr(self.instance, name)
+        return data
+
 
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "address",
+                    "display_name",
+                    "active",
+                    "default_team",
+                    "default_type",
+                    "signature",
+                )
+            },
+        ),
+        (_("Threading and limits"), {"fields": ("thread_by_subject_days", "max_message_bytes")}),
+        (
+            _("Acknowledgement"),
+            {
+                "fields": (
+                    "auto_acknowledge",
+                    "ack_subject_fi",
+                    "ack_body_fi",
+                    "ack_subject_en",
+                    "ack_body_en",
+                )
+            },
+        ),
+        (
+            _("Incoming mail"),
+            {
+                "fields": (
+                    "inbound_method",
+                    "imap_host",
+                    "imap_port",
+                    "imap_security",
+                    "imap_username",
+                    "imap_password",
+                    "imap_folder",
+                    "imap_done_folder",
+                    "imap_idle",
+                )
+            },
+        ),
+        (
+            _("Outgoing mail"),
+            {
+                "fields": (
+                    "outbound_method",
+                    "smtp_host",
+                    "smtp_port",
+                    "smtp_security",
+                    "smtp_username",
+                    "smtp_password",
+                    "esp",
+                    "esp_api_key",
+                    "webhook_secret",
+                )
+            },
+        ),
+        (
+            _("Microsoft 365 / Google sign-in"),
+            {"fields": ("auth_method", "oauth_client_id", "oauth_client_secret", "oauth_tenant")},
+        ),
+        (_("Secrets"), {"fields": ("clear_secrets",)}),
+    )
     list_display = (
         "address",
         "display_name",

@@ -13,7 +13,41 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tiski.core.secrets import EncryptedTextField
+
 DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+
+
+class InboundMethod(models.TextChoices):
+    NONE = "none", _("Only imports and forwarding")
+    IMAP = "imap", _("IMAP")
+    SMTP = "smtp", _("SMTP/LMTP receiver (tiski smtpd)")
+    WEBHOOK = "webhook", _("Email service webhook")
+
+
+class OutboundMethod(models.TextChoices):
+    SMTP = "smtp", _("SMTP")
+    ESP = "esp", _("Email service API")
+    DJANGO = "django", _("Server default (EMAIL_BACKEND)")
+
+
+class Security(models.TextChoices):
+    TLS = "tls", _("TLS (implicit)")
+    STARTTLS = "starttls", _("STARTTLS")
+    NONE = "none", _("None (only on a trusted network)")
+
+
+class AuthMethod(models.TextChoices):
+    PASSWORD = "password", _("Password")
+    MICROSOFT = "oauth_microsoft", _("Microsoft 365 (OAuth2)")
+    GOOGLE = "oauth_google", _("Google Workspace (OAuth2)")
+
+
+class EspName(models.TextChoices):
+    MAILGUN = "mailgun", "Mailgun"
+    POSTMARK = "postmark", "Postmark"
+    SENDGRID = "sendgrid", "SendGrid"
+    AMAZON_SES = "amazon_ses", "Amazon SES"
 
 
 class Mailbox(models.Model):
@@ -51,6 +85,78 @@ class Mailbox(models.Model):
         help_text=_("Content size; the encoded message may be a third larger."),
     )
     auto_acknowledge = models.BooleanField(_("send an acknowledgement"), default=False)
+
+    # How mail arrives. Secret fields are encrypted at rest (or "env:NAME").
+    inbound_method = models.CharField(
+        _("mail arrives by"),
+        max_length=10,
+        choices=InboundMethod.choices,
+        default=InboundMethod.NONE,
+    )
+    imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_security = models.CharField(
+        _("IMAP security"), max_length=10, choices=Security.choices, default=Security.TLS
+    )
+    imap_username = models.CharField(_("IMAP user name"), max_length=255, blank=True)
+    imap_password = EncryptedTextField(_("IMAP password"), blank=True)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
+    imap_done_folder = models.CharField(
+        _("move processed mail to folder"),
+        max_length=255,
+        blank=True,
+        help_text=_("Empty: mark processed mail as seen and leave it in place."),
+    )
+    imap_idle = models.BooleanField(_("use IMAP IDLE when offered"), default=True)
+
+    # How replies leave.
+    outbound_method = models.CharField(
+        _("mail leaves by"),
+        max_length=10,
+        choices=OutboundMethod.choices,
+        default=OutboundMethod.DJANGO,
+    )
+    smtp_host = models.CharField(_("SMTP server"), max_length=255, blank=True)
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
+    smtp_security = models.CharField(
+        _("SMTP security"), max_length=10, choices=Security.choices, default=Security.STARTTLS
+    )
+    smtp_username = models.CharField(_("SMTP user name"), max_length=255, blank=True)
+    smtp_password = EncryptedTextField(_("SMTP password"), blank=True)
+    esp = models.CharField(_("email service"), max_length=20, choices=EspName.choices, blank=True)
+    esp_api_key = EncryptedTextField(_("email service API key"), blank=True)
+    webhook_secret = EncryptedTextField(
+        _("webhook signing secret"),
+        blank=True,
+        help_text=_("The secret the email service signs inbound webhooks with."),
+    )
+
+    # OAuth2 (XOAUTH2) for Microsoft 365 and Google Workspace, IMAP and SMTP.
+    auth_method = models.CharField(
+        _("sign-in"), max_length=20, choices=AuthMethod.choices, default=AuthMethod.PASSWORD
+    )
+    oauth_client_id = models.CharField(_("OAuth client id"), max_length=255, blank=True)
+    oauth_client_secret = EncryptedTextField(_("OAuth client secret"), blank=True)
+    oauth_tenant = models.CharField(
+        _("Microsoft tenant"),
+        max_length=255,
+        blank=True,
+        help_text=_("Directory (tenant) id or domain; empty means 'common'."),
+    )
+    oauth_refresh_token = EncryptedTextField(blank=True)
+    oauth_access_token = EncryptedTextField(blank=True)
+    oauth_expires_at = models.DateTimeField(null=True, blank=True)
+
+    # Acknowledgement texts; {{ placeholders }} are filled by the outbound code.
+    ack_subject_fi = models.CharField(
+        _("acknowledgement subject (Finnish)"), max_length=200, blank=True
+    )
+    ack_body_fi = models.TextField(_("acknowledgement text (Finnish)"), blank=True)
+    ack_subject_en = models.CharField(
+        _("acknowledgement subject (English)"), max_length=200, blank=True
+    )
+    ack_body_en = models.TextField(_("acknowledgement text (English)"), blank=True)
+
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -135,3 +241,99 @@ class InboundReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.key[:40]} ({self.status})"
+
+
+class ImapState(models.Model):
+    """Where the IMAP poller is in a mailbox's folder.
+
+    The last UID is committed only after the receipts of every message up to
+    it are committed, so a crash re-fetches at most a batch, and the
+    receipts' unique keys (mailbox, UIDVALIDITY, UID) drop the repeats.
+    """
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="imap_states")
+    folder = models.CharField(max_length=255)
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "folder"], name="imap_state_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} {self.folder} uid>{self.last_uid}"
+
+
+class OutboundStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    RETRYING = "retrying", _("Retrying")
+    FAILED = "failed", _("Failed")
+    SUPPRESSED = "suppressed", _("Not sent (automatic mail suppressed)")
+
+
+class OutboundKind(models.TextChoices):
+    REPLY = "reply", _("Agent reply")
+    ACKNOWLEDGEMENT = "ack", _("Acknowledgement")
+    RULE = "rule", _("Rule email")
+    NOTIFICATION = "notification", _("Notification")
+
+
+class OutboundEmail(models.Model):
+    """The outbox: every email Tiski sends is a row here before it is sent.
+
+    The Message-ID is fixed when the row is written, so a retry after a
+    crash sends the same message, and `status` moves forward only under a
+    row lock: an email is never sent twice.
+    """
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="outbox")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="outbox"
+    )
+    message = models.ForeignKey(
+        "tickets.Message",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbound_emails",
+    )
+    kind = models.CharField(max_length=15, choices=OutboundKind.choices)
+    automatic = models.BooleanField(default=False)
+    from_name = models.CharField(max_length=255, blank=True)
+    to = models.JSONField(default=list)
+    cc = models.JSONField(default=list, blank=True)
+    reply_to = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=500)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    # The RFC 5322 Message-ID, without angle brackets (as Message.external_id).
+    rfc_message_id = models.CharField(max_length=500, unique=True)
+    in_reply_to = models.CharField(max_length=500, blank=True)
+    references = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=12, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    permanent_failure = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["automatic", "created_at"], name="outbox_automatic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rfc_message_id} ({self.status})"
