@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # System packages and services the test suite talks to: Debian's Chromium
-# for the browser tests, a running PostgreSQL and Redis. Needs root (CI is
-# root); without root it only says what is missing.
+# for the browser tests, Dovecot for the IMAP tests, a running PostgreSQL
+# and Redis. Needs root (CI is root); without root it only says what is
+# missing.
 set -uo pipefail
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
+# Dovecot: the IMAP server the email tests run privately (tests/email/dovecot.py).
+[ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive

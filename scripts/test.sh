@@ -11,7 +11,7 @@ scripts/venv.sh test
 
 export TISKI_DATA_DIR=${TISKI_DATA_DIR:-$PWD/var/test}
 mkdir -p "$TISKI_DATA_DIR"
-if [ "${CI:-}" = "true" ]; then export TISKI_REQUIRE_BROWSER=1; fi
+if [ "${CI:-}" = "true" ]; then export TISKI_REQUIRE_BROWSER=1 TISKI_REQUIRE_DOVECOT=1; fi
 
 echo "== lint and migrations"
 .venv/bin/ruff check tiski tests scripts $( [ -d bench ] && echo bench )

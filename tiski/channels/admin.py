@@ -7,11 +7,11 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import InboundReceipt, Mailbox
+from .models import EspName, InboundReceipt, Mailbox
 
 SECRET_FIELDS = (
     "imap_password",
@@ -163,12 +163,21 @@ class MailboxAdmin(admin.ModelAdmin):
                     "esp",
                     "esp_api_key",
                     "webhook_secret",
+                    "webhook_urls",
                 )
             },
         ),
         (
             _("Microsoft 365 / Google sign-in"),
-            {"fields": ("auth_method", "oauth_client_id", "oauth_client_secret", "oauth_tenant")},
+            {
+                "fields": (
+                    "auth_method",
+                    "oauth_client_id",
+                    "oauth_client_secret",
+                    "oauth_tenant",
+                    "oauth_connection",
+                )
+            },
         ),
         (_("Secrets"), {"fields": ("clear_secrets",)}),
     )
@@ -182,6 +191,39 @@ class MailboxAdmin(admin.ModelAdmin):
     )
     list_filter = ("active",)
     search_fields = ("address", "display_name")
+    readonly_fields = ("webhook_urls", "oauth_connection")
+
+    @admin.display(description=_("inbound webhook addresses"))
+    def webhook_urls(self, obj: Mailbox) -> str:
+        if not obj.pk:
+            return _("Save the mailbox first.")
+        # Postmark, SendGrid and Amazon SNS authenticate by credentials in
+        # the URL: the admin adds "tiski:<webhook secret>@" before the host.
+        return format_html_join(
+            format_html("<br>"),
+            "{}: <code>{}</code>",
+            (
+                (label, reverse("email:inbound", args=[provider, obj.pk]))
+                for provider, label in EspName.choices
+            ),
+        )
+
+    @admin.display(description=_("connection"))
+    def oauth_connection(self, obj: Mailbox) -> str:
+        if not obj.pk:
+            return _("Save the mailbox first.")
+        if obj.oauth_refresh_token:
+            status = _("Connected.")
+        else:
+            status = _("Not connected.")
+        return format_html(
+            '{} <a class="button" href="{}">{}</a><br><span class="help">{} <code>{}</code></span>',
+            status,
+            reverse("email:oauth-connect", args=[obj.pk]),
+            _("Connect Microsoft 365 / Google account"),
+            _("Redirect URI to register with the provider:"),
+            reverse("email:oauth-callback"),
+        )
 
 
 @admin.register(InboundReceipt)

@@ -26,6 +26,10 @@ def ticket_group(ticket_id: int) -> str:
     return f"ticket.{ticket_id}"
 
 
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
 def _send(group: str, payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -61,3 +65,12 @@ def on_ticket_change(change: TicketChange) -> None:
     }
     _send(DESK_GROUP, payload)
     _send(ticket_group(change.ticket_id), payload)
+
+
+def send_to_user(user_id: int, event: str, data: dict[str, Any]) -> None:
+    """Push an event to every open tab of one agent (e.g. a phone screen pop).
+
+    The payload reaches that user's sockets only; the consumer forwards it
+    as ``{"type": event, ...data}``. Call it after commit.
+    """
+    _send(user_group(user_id), {"type": "user.event", "event": event, "data": data})

@@ -24,9 +24,10 @@ from django.utils.translation import gettext as _
 from tiski.channels.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.core.sanitize import sanitize_html
 from tiski.customers.actions import get_or_create_contact
-from tiski.tickets import actions
+from tiski.tickets import actions, changes
 from tiski.tickets.models import Message, MessageKind, Status, Ticket, Via
 
+from . import loops
 from .parse import ParsedEmail, UnparsableEmail, parse_email
 from .quotes import split_reply_html, split_reply_text
 from .threading import ThreadDecision, find_thread
@@ -152,8 +153,11 @@ def process_receipt(receipt_id: int, *, force: bool = False) -> Result:
             return Result(receipt, Outcome.UNCHANGED)
         receipt.attempts += 1
         try:
-            # A savepoint: a failure half-way leaves no half-made ticket.
-            with transaction.atomic():
+            # A savepoint: a failure half-way leaves no half-made ticket. One
+            # change collection: a new ticket and its first message make one
+            # TicketChange after commit, not two (SLA, routing, rules, search
+            # and the push each ran twice per new ticket otherwise).
+            with transaction.atomic(), changes.collecting():
                 outcome = _process(receipt)
         except _Quarantine as exc:
             receipt.status, receipt.reason = ReceiptStatus.QUARANTINED, str(exc)
@@ -295,11 +299,16 @@ def _meta(receipt: InboundReceipt, parsed: ParsedEmail, decision: ThreadDecision
         "to": [a.address.lower() for a in parsed.to],
         "auto_submitted": parsed.is_auto_submitted,
         "mailbox": receipt.mailbox.address,
+        # The address the customer wrote from: replies and acknowledgements go there.
+        "from": parsed.sender.address.lower(),
         "receipt": receipt.pk,
         "subject": parsed.subject,
     }
     if parsed.reply_to:
         meta["reply_to"] = [a.address for a in parsed.reply_to]
+    if parsed.is_auto_submitted:
+        # Why, in words, for the "not sent" note on a suppressed acknowledgement.
+        meta["auto_reason"] = loops.inbound_auto_reason(parsed.headers, parsed.sender.address)
     if receipt.suppress_automatic_mail:
         meta["suppress_automatic_mail"] = True
     new, folded = split_reply_text(parsed.text)
@@ -311,9 +320,29 @@ def _meta(receipt: InboundReceipt, parsed: ParsedEmail, decision: ThreadDecision
     return meta
 
 
+_SMTP_REPLY = re.compile(r"\b[45]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\b[^\n]{0,200}")
+
+
+def _bounce_reason(parsed: ParsedEmail) -> str:
+    # The receiving server's answer ("550 5.1.1 User unknown") says it best;
+    # otherwise the start of the report.
+    found = _SMTP_REPLY.search(parsed.text)
+    words = found.group(0).strip() if found else " ".join(parsed.text.split())[:200]
+    return f"Bounced: {words}" if words else "Bounced"
+
+
 def _process_bounce(receipt: InboundReceipt, parsed: ParsedEmail) -> str:
+    from tiski.channels import outbox
+
     receipt.status = ReceiptStatus.PROCESSED
     original = parsed.bounce_original_message_id
+    # A permanent failure report: the address stops getting automatic mail,
+    # and our outgoing email it answers shows as failed on the ticket.
+    reason = _bounce_reason(parsed)
+    for address in parsed.bounce_recipients:
+        outbox.mark_undeliverable(address, reason)
+    if original and parsed.bounce_recipients:
+        outbox.fail_bounced(original, parsed.bounce_recipients, reason)
     message = (
         Message.objects.select_related("ticket").filter(external_id=original).order_by("id").first()
         if original

@@ -1,0 +1,127 @@
+"""Pieces of an outgoing email that need no database: ids, subjects, bodies.
+
+Kept pure so the rules (one ``[#1234]``, bounded References, a placeholder
+renderer that cannot run code) are tested without the ORM.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from email.utils import formataddr
+
+from django.utils.html import escape, linebreaks
+
+# A References header grows with every reply; servers reject very long
+# headers and clients only need the root and the recent end of the thread.
+REFERENCES_KEEP_FIRST = 1
+REFERENCES_KEEP_LAST = 10
+
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|vs|sv|aw|antw|vast)\s*(?:\[\d{1,4}\])?\s*[:：]\s*", re.I)
+_PLACEHOLDER = re.compile(r"( ?)\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
+
+
+def make_message_id(domain: str) -> str:
+    """A new Message-ID in our domain, without angle brackets (as stored)."""
+    return f"tiski.{uuid.uuid4().hex}@{domain or 'localhost'}"
+
+
+def address_domain(address: str) -> str:
+    return (address or "").rpartition("@")[2].strip().lower()
+
+
+def plus_address(address: str, token: str) -> str:
+    """``tuki@x`` + token -> ``tuki+token@x`` (an existing +tag is replaced)."""
+    local, _at, domain = address.rpartition("@")
+    return f"{local.partition('+')[0]}+{token}@{domain}"
+
+
+def ticket_subject(subject: str, number: int) -> str:
+    """The subject with ``[#number]`` exactly once, at the end.
+
+    Repeated reply prefixes ("Re: VS: Re:") collapse to one "Re: ";
+    forward prefixes are kept, since a forwarded mail's subject says so.
+    """
+    subject = " ".join((subject or "").split())
+    reference = f"[#{number}]"
+    subject = " ".join(subject.replace(reference, " ").split())
+    replied = False
+    for _ in range(20):  # bounded: a subject of a hundred "Re:"s is still finite work
+        stripped = _REPLY_PREFIX.sub("", subject, count=1)
+        if stripped == subject:
+            break
+        replied, subject = True, stripped
+        subject = " ".join(subject.replace(reference, " ").split())
+    subject = f"Re: {subject}" if replied and subject else subject
+    return f"{subject} {reference}".strip()
+
+
+def bounded_references(
+    ids: Iterable[str],
+    *,
+    keep_first: int = REFERENCES_KEEP_FIRST,
+    keep_last: int = REFERENCES_KEEP_LAST,
+) -> list[str]:
+    """Message-IDs for References: unique, in order, the first few and the last few."""
+    unique: list[str] = []
+    seen: set[str] = set()
+    for item in ids:
+        if item and item not in seen:
+            seen.add(item)
+            unique.append(item)
+    if len(unique) <= keep_first + keep_last:
+        return unique
+    return unique[:keep_first] + unique[-keep_last:]
+
+
+def format_references(ids: Iterable[str]) -> str:
+    return " ".join(f"<{item}>" for item in ids)
+
+
+def sender_name(mailbox_name: str, agent_name: str = "") -> str:
+    """ "Minna Virtanen / Yritys Oy" for a person's reply, the mailbox name otherwise."""
+    mailbox_name, agent_name = mailbox_name.strip(), agent_name.strip()
+    if agent_name and mailbox_name:
+        return f"{agent_name} / {mailbox_name}"
+    return agent_name or mailbox_name
+
+
+def formatted_address(name: str, address: str) -> str:
+    return formataddr((name, address)) if name else address
+
+
+def text_to_html(text: str) -> str:
+    """Escaped paragraphs for the HTML part of a plain-text message."""
+    return linebreaks(escape(text))
+
+
+def with_signatures(text: str, html: str, signatures: Iterable[str]) -> tuple[str, str]:
+    """Append plain-text signatures to both parts (the "-- " line lets clients fold them)."""
+    parts = [s.strip("\n") for s in signatures if s and s.strip()]
+    if not parts:
+        return text, html
+    signature = "\n\n".join(parts)
+    text = f"{text.rstrip()}\n\n-- \n{signature}\n"
+    html = f'{html}\n<div class="signature">{text_to_html(signature)}</div>'
+    return text, html
+
+
+def render_placeholders(template: str, values: Mapping[str, str]) -> str:
+    """Fill ``{{ name }}`` placeholders from ``values``; nothing else is interpreted.
+
+    Admins write acknowledgement texts; they must not be able to reach
+    objects or run template tags, so this is a lookup in a flat dict, not a
+    template engine. Unknown placeholders stay as written (so a typo shows),
+    and an empty value takes the space before it along ("Hei {{ x }}," ->
+    "Hei,").
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        space, name = match.group(1), match.group(2)
+        if name not in values:
+            return match.group(0)
+        value = str(values[name])
+        return f"{space}{value}" if value else ""
+
+    return _PLACEHOLDER.sub(fill, template or "")

@@ -1,0 +1,626 @@
+"""Sending the outbox: MIME building, one transport function each, the send task.
+
+``send_outbound(id)`` claims a row (``queued``/``retrying`` -> ``sending``)
+in a short transaction, sends outside any transaction, then records the
+outcome. Only the worker that made the claim sends, so a duplicated task
+or two workers racing send once. Network calls go through exactly one
+function per transport (``send_smtp``, ``send_esp``, ``send_django``),
+which tests replace.
+
+A transport raises ``DeliveryError`` with ``permanent`` saying whether a
+retry can help: SMTP 4xx, dropped connections and timeouts are temporary
+and retried after 1, 5, 15, 60 and 240 minutes; 5xx, refused sign-in and
+bad recipients are permanent and shown on the message with a Retry button.
+
+The ticket-change handler ``on_ticket_change`` turns public replies into
+outgoing mail and sends the acknowledgement for new email tickets.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import smtplib
+import ssl
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email import encoders
+from email.mime.base import MIMEBase
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.utils import DNS_NAME
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from tiski.calendars.hours import BusinessCalendar, format_expected_reply
+from tiski.channels import outbox
+from tiski.channels.models import (
+    AuthMethod,
+    Mailbox,
+    OutboundEmail,
+    OutboundKind,
+    OutboundStatus,
+    Security,
+)
+from tiski.core.secrets import resolve
+from tiski.customers.models import Contact, IdentityKind
+from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
+
+from . import compose
+
+if TYPE_CHECKING:
+    from tiski.tickets.changes import TicketChange
+
+log = logging.getLogger(__name__)
+
+# Minutes to wait after the 1st, 2nd, ... temporary failure; then give up.
+BACKOFF_MINUTES = (1, 5, 15, 60, 240)
+DEFAULT_SMTP_TIMEOUT = 30
+# Public replies on these channels are delivered by their own adapters.
+NON_EMAIL_CHANNELS = (
+    Channel.PHONE,
+    Channel.CHAT,
+    Channel.WHATSAPP,
+    Channel.MESSENGER,
+    Channel.TELEGRAM,
+    Channel.SMS,
+)
+REASON_GAVE_UP = "Gave up after %(attempts)d attempts: %(error)s"
+REASON_PARTLY_REFUSED = "Sent, but refused for %(recipients)s"
+
+
+class DeliveryError(Exception):
+    """A send failed; ``permanent`` says a retry cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+# --- building the message -----------------------------------------------------------
+
+
+def build_message(row: OutboundEmail) -> EmailMultiAlternatives:
+    """The MIME message of an outbox row, exactly as decided when it was queued."""
+    mailbox = row.mailbox
+    headers = {"Message-ID": f"<{row.rfc_message_id}>"}
+    if row.in_reply_to:
+        headers["In-Reply-To"] = f"<{row.in_reply_to}>"
+    if row.references:
+        headers["References"] = row.references
+    if row.automatic:
+        # RFC 3834: other auto-responders must not answer us; Exchange's own flag too.
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "All"
+    email = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.body_text,
+        from_email=compose.formatted_address(row.from_name, mailbox.address),
+        to=list(row.to),
+        cc=list(row.cc),
+        reply_to=[compose.formatted_address(row.from_name, row.reply_to)] if row.reply_to else [],
+        headers=headers,
+    )
+    if row.body_html:
+        email.attach_alternative(row.body_html, "text/html")
+    if row.message_id:
+        for attachment in row.message.attachments.all():
+            with attachment.file.open("rb") as handle:
+                data = handle.read()
+            if attachment.inline and attachment.content_id:
+                email.attach(_inline_part(attachment.content_type, data, attachment))
+            else:
+                email.attach(attachment.filename, data, attachment.content_type or None)
+    return email
+
+
+def _inline_part(content_type: str, data: bytes, attachment) -> MIMEBase:  # type: ignore[no-untyped-def]
+    maintype, _slash, subtype = (content_type or "application/octet-stream").partition("/")
+    part = MIMEBase(maintype, subtype or "octet-stream")
+    part.set_payload(data)
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "inline", filename=attachment.filename)
+    part["Content-ID"] = f"<{attachment.content_id}>"
+    return part
+
+
+def envelope_recipients(email: EmailMultiAlternatives) -> list[str]:
+    return [*email.to, *email.cc, *email.bcc]
+
+
+# --- transports: one patchable function each ------------------------------------------------
+
+
+def _smtp_error(exc: BaseException) -> DeliveryError:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        detail = "; ".join(
+            f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in exc.recipients.items()
+        )
+        # Permanent only when every refusal is: one "try later" is worth waiting for.
+        return DeliveryError(detail, permanent=bool(codes) and all(c >= 500 for c in codes))
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return DeliveryError(
+            f"Sign-in refused: {exc.smtp_code} {_text(exc.smtp_error)}", permanent=True
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        code = exc.smtp_code
+        return DeliveryError(f"{code} {_text(exc.smtp_error)}", permanent=500 <= code < 600)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return DeliveryError(f"The server does not support it: {exc}", permanent=True)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return DeliveryError(f"TLS certificate not trusted: {exc}", permanent=True)
+    if isinstance(exc, ImproperlyConfigured):
+        return DeliveryError(str(exc), permanent=True)
+    # Disconnects, refused connections, timeouts, DNS: the network, try later.
+    return DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False)
+
+
+def _text(value: bytes | str) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _xoauth2(mailbox: Mailbox) -> str:
+    # Imported lazily: only OAuth mailboxes need the OAuth module.
+    from tiski.channels.email import oauth
+
+    try:
+        token = oauth.access_token(mailbox)
+    except Exception as exc:
+        # The OAuth helper says itself whether waiting can help (a dead
+        # token endpoint) or an admin must act (a revoked consent).
+        if hasattr(exc, "permanent"):
+            raise DeliveryError(f"OAuth2: {exc}", permanent=bool(exc.permanent)) from exc
+        raise
+    # The raw SASL string; smtplib base64-encodes what the callback returns.
+    return oauth.xoauth2_string(mailbox.smtp_username or mailbox.address, token)
+
+
+def _smtp_login(server: smtplib.SMTP, mailbox: Mailbox) -> None:
+    if mailbox.auth_method != AuthMethod.PASSWORD:
+        sasl = _xoauth2(mailbox)
+        # On failure the server sends a 334 with details and expects an empty line.
+        server.auth("XOAUTH2", lambda challenge=None: sasl if challenge is None else "")
+    elif mailbox.smtp_username:
+        user, password = mailbox.smtp_username, resolve(mailbox.smtp_password)
+        if (user + password).isascii():
+            server.login(user, password)
+            return
+        # smtplib encodes credentials as ASCII; "salasanaä" is a real Finnish
+        # password, so send AUTH PLAIN in UTF-8 (RFC 4616) ourselves.
+        plain = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+        code, reply = server.docmd("AUTH", f"PLAIN {plain}")
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def send_smtp(mailbox: Mailbox, email: EmailMultiAlternatives) -> dict[str, str]:
+    """Send over SMTP; returns the recipients the server refused (when others were accepted)."""
+    timeout = getattr(settings, "TISKI_SMTP_TIMEOUT", DEFAULT_SMTP_TIMEOUT)
+    context = ssl.create_default_context()
+    try:
+        if mailbox.smtp_security == Security.TLS:
+            server: smtplib.SMTP = smtplib.SMTP_SSL(
+                mailbox.smtp_host,
+                mailbox.smtp_port,
+                local_hostname=DNS_NAME.get_fqdn(),
+                timeout=timeout,
+                context=context,
+            )
+        else:
+            server = smtplib.SMTP(
+                mailbox.smtp_host,
+                mailbox.smtp_port,
+                local_hostname=DNS_NAME.get_fqdn(),
+                timeout=timeout,
+            )
+        with server:
+            server.ehlo()
+            if mailbox.smtp_security == Security.STARTTLS:
+                server.starttls(context=context)
+                server.ehlo()
+            _smtp_login(server, mailbox)
+            refused = server.sendmail(
+                mailbox.address,
+                envelope_recipients(email),
+                email.message().as_bytes(linesep="\r\n"),
+            )
+    except (smtplib.SMTPException, OSError, ImproperlyConfigured) as exc:
+        raise _smtp_error(exc) from exc
+    return {addr: f"{code} {_text(msg)}" for addr, (code, msg) in (refused or {}).items()}
+
+
+_ESP_KEY_SETTING = {"mailgun": "api_key", "sendgrid": "api_key", "postmark": "server_token"}
+
+
+def esp_backend(mailbox: Mailbox):  # type: ignore[no-untyped-def]
+    """The django-anymail backend for the mailbox's service, with its API key."""
+    key = resolve(mailbox.esp_api_key) if mailbox.esp_api_key else ""
+    options: dict = {"fail_silently": False}
+    if mailbox.esp == "amazon_ses":
+        # "ACCESS_KEY_ID:SECRET" in the key field; empty uses boto3's own lookup.
+        if key:
+            access, _colon, secret = key.partition(":")
+            options["client_params"] = {
+                "aws_access_key_id": access,
+                "aws_secret_access_key": secret,
+            }
+    elif mailbox.esp in _ESP_KEY_SETTING:
+        options[_ESP_KEY_SETTING[mailbox.esp]] = key
+    else:
+        raise ImproperlyConfigured(f"Unknown email service {mailbox.esp!r}")
+    backend_class = import_string(f"anymail.backends.{mailbox.esp}.EmailBackend")
+    return backend_class(**options)
+
+
+def send_esp(mailbox: Mailbox, email: EmailMultiAlternatives) -> dict[str, str]:
+    """Send through the email service's API (django-anymail)."""
+    from anymail.exceptions import (
+        AnymailAPIError,
+        AnymailConfigurationError,
+        AnymailError,
+        AnymailInvalidAddress,
+        AnymailRecipientsRefused,
+    )
+
+    try:
+        backend = esp_backend(mailbox)
+        backend.send_messages([email])
+    except (AnymailRecipientsRefused, AnymailInvalidAddress) as exc:
+        raise DeliveryError(str(exc)[:2000], permanent=True) from exc
+    except AnymailAPIError as exc:
+        status = exc.status_code
+        # No status: the request never got an answer (network). 429 and 5xx pass.
+        permanent = status is not None and 400 <= status < 500 and status not in (408, 429)
+        raise DeliveryError(str(exc)[:2000], permanent=permanent) from exc
+    except (AnymailConfigurationError, ImproperlyConfigured) as exc:
+        raise DeliveryError(str(exc)[:2000], permanent=True) from exc
+    except AnymailError as exc:
+        raise DeliveryError(str(exc)[:2000], permanent=True) from exc
+    except OSError as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+    status = getattr(email, "anymail_status", None)
+    refused: dict[str, str] = {}
+    for address, recipient in (getattr(status, "recipients", None) or {}).items():
+        if recipient.status in ("rejected", "invalid"):
+            refused[address] = recipient.status
+    return refused
+
+
+def send_django(mailbox: Mailbox, email: EmailMultiAlternatives) -> dict[str, str]:
+    """Send with the server-wide EMAIL_BACKEND (the demo's capture, a relay)."""
+    try:
+        email.connection = get_connection(fail_silently=False)
+        email.send()
+    except (smtplib.SMTPException, OSError, ImproperlyConfigured) as exc:
+        raise _smtp_error(exc) from exc
+    return {}
+
+
+TRANSPORTS = {"smtp": "send_smtp", "esp": "send_esp", "django": "send_django"}
+
+
+def deliver(mailbox: Mailbox, email: EmailMultiAlternatives) -> dict[str, str]:
+    """Send through the mailbox's transport; looked up at call time so tests can patch it."""
+    name = TRANSPORTS.get(mailbox.outbound_method)
+    if name is None:
+        raise DeliveryError(f"Unknown sending method {mailbox.outbound_method!r}", permanent=True)
+    return getattr(sys.modules[__name__], name)(mailbox, email)
+
+
+# --- the send task ---------------------------------------------------------------------------
+
+
+class SendResult:
+    SENT = "sent"
+    RETRYING = "retrying"
+    FAILED = "failed"
+    BUSY = "busy"  # another worker holds the row
+    UNCHANGED = "unchanged"  # not queued, not due, or gone
+
+
+def _claim(outbound_id: int, now: datetime) -> tuple[OutboundEmail | None, str]:
+    """Move the row to "sending" if it is due; (row, "") or (None, why not)."""
+    with transaction.atomic():
+        rows = OutboundEmail.objects.select_related("mailbox")
+        features = connection.features
+        skip_locked = features.has_select_for_update_skip_locked
+        if skip_locked:
+            # PostgreSQL: a row another worker is claiming is skipped, not waited for.
+            of = ("self",) if features.has_select_for_update_of else ()
+            rows = rows.select_for_update(skip_locked=True, of=of)
+        # SQLite has no row locks; its IMMEDIATE transactions take the write
+        # lock at BEGIN, so claims are serialised all the same.
+        row = rows.filter(pk=outbound_id).first()
+        if row is None:
+            exists = skip_locked and OutboundEmail.objects.filter(pk=outbound_id).exists()
+            return None, SendResult.BUSY if exists else SendResult.UNCHANGED
+        if row.status not in (OutboundStatus.QUEUED, OutboundStatus.RETRYING):
+            return None, SendResult.UNCHANGED
+        if row.next_attempt_at > now:
+            return None, SendResult.UNCHANGED
+        row.status = OutboundStatus.SENDING
+        row.attempts += 1
+        # next_attempt_at doubles as "sending since" for the stuck-row sweep.
+        row.next_attempt_at = now
+        row.save(update_fields=["status", "attempts", "next_attempt_at"])
+    return row, ""
+
+
+def send_outbound(outbound_id: int) -> str:
+    """Send one outbox row if it is due; safe to call any number of times, concurrently."""
+    row, why_not = _claim(outbound_id, timezone.now())
+    if row is None:
+        return why_not
+    try:
+        refused = deliver(row.mailbox, build_message(row))
+    except DeliveryError as exc:
+        return _failed(row, str(exc), permanent=exc.permanent)
+    except Exception as exc:  # noqa: BLE001 - a bug or a missing file must not lose the row
+        log.exception("Outgoing email %s could not be sent", row.pk)
+        return _failed(row, f"{type(exc).__name__}: {exc}", permanent=False)
+    _sent(row, refused)
+    return SendResult.SENT
+
+
+def _sent(row: OutboundEmail, refused: dict[str, str]) -> None:
+    note = ""
+    if refused:
+        note = REASON_PARTLY_REFUSED % {
+            "recipients": "; ".join(f"{a} ({why})" for a, why in refused.items())
+        }
+    with transaction.atomic():
+        OutboundEmail.objects.filter(pk=row.pk).update(
+            status=OutboundStatus.SENT,
+            sent_at=timezone.now(),
+            last_error=note[:5000],
+            permanent_failure=False,
+        )
+        if row.message_id:
+            store_message_id(row.message_id, row.rfc_message_id)
+
+
+def store_message_id(message_id: int, rfc_message_id: str) -> None:
+    """Remember our Message-ID on the reply, so the customer's answer threads by In-Reply-To.
+
+    A plain column update, not a ticket action: it changes no ticket state,
+    writes no event and needs no announcement. An id the message already
+    has (set by whoever created it) is kept.
+    """
+    Message.objects.filter(pk=message_id, external_id="").update(external_id=rfc_message_id)
+
+
+def retry_delay(attempts: int) -> timedelta | None:
+    """How long to wait after the ``attempts``-th failure; None: stop trying."""
+    if 1 <= attempts <= len(BACKOFF_MINUTES):
+        return timedelta(minutes=BACKOFF_MINUTES[attempts - 1])
+    return None
+
+
+def _failed(row: OutboundEmail, error: str, *, permanent: bool) -> str:
+    now = timezone.now()
+    delay = None if permanent else retry_delay(row.attempts)
+    if delay is not None:
+        changes = {
+            "status": OutboundStatus.RETRYING,
+            "next_attempt_at": now + delay,
+            "last_error": error[:5000],
+        }
+        result = SendResult.RETRYING
+    else:
+        if not permanent:
+            error = REASON_GAVE_UP % {"attempts": row.attempts, "error": error}
+        changes = {
+            "status": OutboundStatus.FAILED,
+            "permanent_failure": permanent,
+            "last_error": error[:5000],
+        }
+        result = SendResult.FAILED
+    OutboundEmail.objects.filter(pk=row.pk, status=OutboundStatus.SENDING).update(**changes)
+    log.warning("Outgoing email %s %s: %s", row.pk, result, error)
+    return result
+
+
+# --- replies and acknowledgements -------------------------------------------------------
+
+
+def on_ticket_change(change: TicketChange) -> None:
+    """After commit: public replies go out by email; new email tickets get their acknowledgement."""
+    if change.created:
+        queue_acknowledgement(change.ticket_id)
+    if change.via in (Via.AGENT, Via.RULE, Via.API):
+        for message_id, kind in change.messages:
+            if kind == MessageKind.PUBLIC:
+                queue_reply(message_id, automatic=change.via == Via.RULE)
+
+
+def _email_of(contact: Contact, preferred: list[str]) -> str:
+    emails = [i.value for i in contact.identities.all() if i.kind == IdentityKind.EMAIL]
+    for address in preferred:
+        if address and address.lower() in emails:
+            return address.lower()
+    return emails[0] if emails else ""
+
+
+def mailbox_for(ticket: Ticket) -> Mailbox | None:
+    """The mailbox the customer last wrote to, else the first active one."""
+    addresses = (
+        ticket.messages.filter(kind=MessageKind.CUSTOMER)
+        .order_by("-created_at", "-id")
+        .values_list("meta__mailbox", flat=True)[:20]
+    )
+    for address in addresses:
+        if address:
+            found = Mailbox.objects.filter(address=str(address).lower(), active=True).first()
+            if found is not None:
+                return found
+    return Mailbox.objects.filter(active=True).order_by("id").first()
+
+
+def queue_reply(message_id: int, *, automatic: bool = False) -> OutboundEmail | None:
+    """Queue the email of a public reply to the requester and the ticket's CCs."""
+    message = (
+        Message.objects.select_related("ticket", "ticket__requester", "author_user")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None or message.kind != MessageKind.PUBLIC:
+        return None
+    if message.channel in NON_EMAIL_CHANNELS:
+        return None
+    if OutboundEmail.objects.filter(message=message).exists():
+        return None  # the handler ran already (a repeated announcement)
+    ticket = message.ticket
+    mailbox = mailbox_for(ticket)
+    if mailbox is None:
+        log.warning("Reply on ticket %s not emailed: no mailbox is set up", ticket.number)
+        return None
+    latest = (
+        ticket.messages.filter(kind=MessageKind.CUSTOMER, created_at__lte=message.created_at)
+        .exclude(pk=message.pk)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    meta = (latest.meta or {}) if latest is not None else {}
+    requester = ticket.requester
+    to = _email_of(requester, [meta.get("from", "")])
+    if not to:
+        log.info("Reply on ticket %s not emailed: the requester has no email", ticket.number)
+        return None
+    seen = [*meta.get("cc", []), *meta.get("to", [])]
+    cc = [
+        address
+        for contact in ticket.ccs.prefetch_related("identities")
+        if (address := _email_of(contact, seen)) and address != to
+    ]
+    return outbox.queue_email(
+        ticket=ticket,
+        to=[to],
+        cc=cc,
+        subject=f"Re: {ticket.subject}",
+        text=message.text,
+        html=message.html,
+        kind=OutboundKind.RULE if automatic else OutboundKind.REPLY,
+        automatic=automatic,
+        message=message,
+        mailbox=mailbox,
+        in_reply_to_message=latest,
+    )
+
+
+# Acknowledgement texts by language. They are defaults of the per-mailbox
+# texts (Mailbox.ack_*_fi / ack_*_en), i.e. content in a given language,
+# not interface strings, so they do not go through the catalogue.
+DEFAULT_ACK_TARGET = timedelta(hours=8)
+DEFAULT_ACK_TEXTS = {
+    "fi": (
+        "Olemme vastaanottaneet viestisi: {{ ticket.subject }}",
+        "Hei {{ requester.first_name }},\n\n"
+        "kiitos viestistäsi! Se on kirjattu tunnuksella #{{ ticket.number }}. "
+        "Vastaamme viimeistään {{ expected_reply }}.\n\n"
+        "Jos haluat lisätä jotain, vastaa tähän viestiin, niin tiedot tulevat "
+        "samaan asiaan.\n\n"
+        "Ystävällisin terveisin\n{{ mailbox.display_name }}",
+    ),
+    "en": (
+        "We have received your message: {{ ticket.subject }}",
+        "Hello {{ requester.first_name }},\n\n"
+        "thank you for your message! Its reference is #{{ ticket.number }}. "
+        "We will reply by {{ expected_reply }}.\n\n"
+        "If you want to add something, just reply to this email and it will "
+        "join the same request.\n\n"
+        "Best regards\n{{ mailbox.display_name }}",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class AckTarget:
+    calendar: BusinessCalendar
+    target: timedelta
+
+
+def acknowledgement_target(ticket: Ticket) -> AckTarget:
+    """The calendar and reply target the acknowledgement promises.
+
+    ``settings.TISKI_ACK_TARGET_HOOK`` may name a function ``(ticket) ->
+    AckTarget | None`` (the SLA engine's first-reply target); without one,
+    or when it returns None, office hours (Mon-Fri 8-16 Europe/Helsinki,
+    Finnish holidays) and 8 business hours.
+    """
+    hook = getattr(settings, "TISKI_ACK_TARGET_HOOK", "")
+    if hook:
+        found = import_string(hook)(ticket)
+        if found is not None:
+            return found
+    return AckTarget(BusinessCalendar.office_hours(), DEFAULT_ACK_TARGET)
+
+
+def acknowledgement_text(
+    mailbox: Mailbox,
+    ticket: Ticket,
+    language: str,
+    *,
+    target: AckTarget | None = None,
+    now: datetime | None = None,
+) -> tuple[str, str]:
+    """(subject, body) of the acknowledgement in ``language`` (fi, else en)."""
+    language = "en" if (language or "fi").lower().startswith("en") else "fi"
+    now = now or timezone.now()
+    target = target or acknowledgement_target(ticket)
+    due = target.calendar.add_business_time(max(ticket.created_at, now), target.target)
+    subject = getattr(mailbox, f"ack_subject_{language}") or DEFAULT_ACK_TEXTS[language][0]
+    body = getattr(mailbox, f"ack_body_{language}") or DEFAULT_ACK_TEXTS[language][1]
+    name = ticket.requester.name.strip()
+    values = {
+        "ticket.number": str(ticket.number),
+        "ticket.subject": ticket.subject,
+        "requester.first_name": name.split()[0] if name and "@" not in name else "",
+        "expected_reply": format_expected_reply(due, language, target.calendar.time_zone, now=now),
+        "mailbox.display_name": mailbox.display_name or mailbox.address,
+    }
+    return (
+        compose.render_placeholders(subject, values),
+        compose.render_placeholders(body, values),
+    )
+
+
+def queue_acknowledgement(
+    ticket_id: int, *, target: AckTarget | None = None
+) -> OutboundEmail | None:
+    """Queue the automatic acknowledgement of a ticket opened by an email."""
+    ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
+    if ticket is None:
+        return None
+    first = ticket.messages.order_by("created_at", "id").first()
+    if first is None or first.kind != MessageKind.CUSTOMER or first.channel != Channel.EMAIL:
+        return None
+    meta = first.meta or {}
+    if not meta.get("mailbox") or meta.get("suppress_automatic_mail"):
+        # Imports write no outbox rows at all: ten thousand "suppressed"
+        # acknowledgements would only bury the real ones.
+        return None
+    mailbox = Mailbox.objects.filter(address=str(meta["mailbox"]).lower()).first()
+    if mailbox is None or not mailbox.auto_acknowledge:
+        return None
+    if OutboundEmail.objects.filter(ticket=ticket, kind=OutboundKind.ACKNOWLEDGEMENT).exists():
+        return None
+    to = _email_of(ticket.requester, [meta.get("from", "")])
+    subject, body = acknowledgement_text(mailbox, ticket, ticket.requester.language, target=target)
+    return outbox.queue_email(
+        ticket=ticket,
+        to=[to] if to else [meta.get("from", "")],
+        subject=subject,
+        text=body,
+        kind=OutboundKind.ACKNOWLEDGEMENT,
+        automatic=True,
+        mailbox=mailbox,
+        in_reply_to_message=first,
+    )

@@ -1,0 +1,39 @@
+"""Channel views for agents: re-sending an email that failed."""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tiski.channels import outbox
+from tiski.channels.models import OutboundEmail
+from tiski.tickets.models import Ticket
+
+
+@login_required
+@require_POST
+def retry_outbound(request: HttpRequest, outbound_id: int) -> HttpResponse:
+    """Queue a failed email again; only for agents who see its ticket and may write to customers."""
+    row = (
+        OutboundEmail.objects.filter(
+            pk=outbound_id, ticket__in=Ticket.objects.visible_to(request.user)
+        )
+        .select_related("ticket")
+        .first()
+    )
+    if row is None:
+        # The same answer for "no such email" and "not yours": ids are guessable.
+        raise Http404(_("No such email."))
+    if not request.user.can_reply_publicly:
+        raise PermissionDenied(_("Light agents cannot send email to customers."))
+    if outbox.retry(row):
+        flash.success(request, _("The email is being sent again."))
+    else:
+        flash.info(request, _("The email was not waiting for a retry."))
+    url = row.ticket.get_absolute_url()
+    return redirect(f"{url}#message-{row.message_id}" if row.message_id else url)
