@@ -72,12 +72,30 @@ def secret(make_team, make_user, make_contact, make_ticket):
         ],
     )
     attachment = ticket.messages.get(kind=MessageKind.INTERNAL).attachments.get()
+    from tiski.channels.models import Mailbox, OutboundEmail
+    from tiski.macros.models import Macro
+
+    mailbox = Mailbox.objects.create(address="hr@yritys.fi")
+    outbound = OutboundEmail.objects.create(
+        mailbox=mailbox,
+        ticket=ticket,
+        kind="reply",
+        to=["tyontekija@yritys.fi"],
+        subject=SECRET_SUBJECT,
+        body_text=SECRET_TEXT,
+        rfc_message_id="secret@yritys.fi",
+        status="failed",
+        permanent_failure=True,
+    )
+    macro = Macro.objects.create(name="Yleinen", shortcut="yleinen", text_fi="Hei")
     return {
         "ticket": ticket,
         "attachment": attachment,
         "contact": requester,
         "org": org,
         "team": hr,
+        "outbound": outbound,
+        "macro": macro,
     }
 
 
@@ -86,11 +104,23 @@ def fill(route: str, name: str, secret) -> str:
     values = {
         "number": str(secret["ticket"].number),
         "filename": SECRET_FILE,
+        # Email webhooks and the OAuth connect flow (staff only).
+        "provider": "postmark",
+        "mailbox_id": "1",
+        "outbound_id": str(secret["outbound"].pk),
     }
     pk_by_name = {
         "attachment": secret["attachment"].pk,
         "contact": secret["contact"].pk,
         "organisation": secret["org"].pk,
+        "contact-timeline": secret["contact"].pk,
+        "contact-merge": secret["contact"].pk,
+        "organisation-timeline": secret["org"].pk,
+        "expand": secret["macro"].pk,
+        # no such call or merge: these must answer 404 without a trace either
+        "pop": 999999,
+        "log": 999999,
+        "merge-undo": 999999,
     }
     url = route
     while "<" in url:

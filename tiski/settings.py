@@ -37,8 +37,13 @@ INSTALLED_APPS = [
     "tiski.accounts",
     "tiski.customers",
     "tiski.tickets",
+    "tiski.sla",
+    "tiski.macros",
     "tiski.channels",
     "tiski.desk",
+    "tiski.rules",
+    "tiski.search",
+    "tiski.phone",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +155,34 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic jobs (Celery beat, or `tiski run`'s scheduler); one entry per job.
+CELERY_BEAT_SCHEDULE = {
+    # IMAP mailboxes; `tiski run` / `tiski imap-poll --idle` also IDLE on them.
+    # Expires so a stalled worker does not pile up passes.
+    "imap-poll": {
+        "task": "tiski.channels.poll_imap",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "sla-deadlines": {
+        "task": "tiski.sla.check_deadlines",
+        "schedule": 60.0,
+    },
+    "absence-handover": {
+        "task": "tiski.tickets.hand_over_absences",
+        "schedule": 300.0,
+    },
+    # Outbox: due retries, lost hand-offs, sends interrupted by a crash.
+    "outbox-sweep": {
+        "task": "tiski.channels.sweep_outbox",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "rules-time-pass": {
+        "task": "tiski.rules.tasks.run_time_rules",
+        "schedule": 300.0,  # every 5 minutes
+    },
+}
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -194,5 +227,33 @@ TISKI_DEMO_PASSWORD = env("TISKI_DEMO_PASSWORD", "tiski-demo")
 TISKI_PAGE_SIZE = envint("TISKI_PAGE_SIZE", 50)
 # Called in this order, after commit, with each TicketChange (tickets/changes.py).
 TISKI_TICKET_CHANGE_HANDLERS = [
+    # SLA first: the push that follows makes browsers re-read the deadline.
+    "tiski.sla.services.on_ticket_change",
+    "tiski.tickets.routing.on_ticket_change",
     "tiski.core.realtime.on_ticket_change",
+    "tiski.rules.engine.on_ticket_change",
+    "tiski.search.indexing.on_ticket_change",
+    # Public replies go out by email; new email tickets get their acknowledgement.
+    "tiski.channels.email.outbound.on_ticket_change",
+    # A callback ticket solved by hand is a callback done.
+    "tiski.phone.services.on_ticket_change",
 ]
+# Automatic mails (acknowledgements, rule mails) one address may get per hour.
+TISKI_AUTOMATIC_MAIL_PER_HOUR = envint("TISKI_AUTOMATIC_MAIL_PER_HOUR", 3)
+# Seconds to wait for an SMTP server before counting it as a temporary failure.
+TISKI_SMTP_TIMEOUT = envint("TISKI_SMTP_TIMEOUT", 30)
+# Dotted path of `fn(ticket) -> AckTarget | None` (email/outbound.py): the
+# calendar and target the acknowledgement promises; empty = office hours + 8 h.
+TISKI_ACK_TARGET_HOOK = env("TISKI_ACK_TARGET_HOOK", "")
+# Called once with the list of ticket ids after bulk work (imports) that
+# deferred the per-change handlers above.
+TISKI_TICKET_BULK_HANDLERS = [
+    "tiski.sla.services.refresh_tickets",
+    "tiski.search.indexing.index_tickets",
+]
+# Rule loop safety: how often one rule may fire on one ticket per hour, and
+# how many ticket changes all rules together may make to one ticket per hour.
+TISKI_RULE_MAX_FIRINGS_PER_HOUR = envint("TISKI_RULE_MAX_FIRINGS_PER_HOUR", 5)
+TISKI_RULE_MAX_CHANGES_PER_HOUR = envint("TISKI_RULE_MAX_CHANGES_PER_HOUR", 20)
+# Absolute links in rule templates ({{ ticket.url }}); empty gives a path.
+TISKI_BASE_URL = env("TISKI_BASE_URL", "")

@@ -10,5 +10,11 @@ admin.site.index_title = "Tiski"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("email/", include("tiski.channels.email.urls")),
+    path("search/", include("tiski.search.urls")),
+    path("channels/", include("tiski.channels.urls")),
+    path("phone/", include("tiski.phone.urls")),
+    path("customers/", include("tiski.customers.urls")),
+    path("macros/", include("tiski.macros.urls")),
     path("", include("tiski.desk.urls")),
 ]

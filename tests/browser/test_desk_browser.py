@@ -143,3 +143,56 @@ def test_phone_layout(new_page, desk):
     screenshot(page, "ticket-phone")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"the ticket scrolls sideways on a phone ({width}px)"
+
+
+def test_hostile_html_email_runs_nothing_and_quotes_fold(new_page, desk):
+    """An HTML email with script, onerror= and javascript: payloads shows inert."""
+    from pathlib import Path
+
+    from tiski.channels.email.intake import accept, process_receipt
+    from tiski.channels.models import Mailbox
+
+    mailbox = Mailbox.objects.create(address="tuki@tiski.example", default_team=desk["team"])
+    raw = (Path(__file__).resolve().parents[1] / "fixtures" / "email" / "html_scripts.eml")
+    receipt, _created = accept(source="test", key="hostile", raw=raw.read_bytes(),
+                               mailbox=mailbox, schedule=False)
+    result = process_receipt(receipt.pk)
+    ticket = result.receipt.ticket
+    assert ticket is not None
+
+    page = new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(ticket.get_absolute_url())
+    expect(page.locator(".msg-customer")).to_be_visible()
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert page.locator(".msg-body script").count() == 0
+    assert page.locator(".msg-body [onerror], .msg-body [onclick]").count() == 0
+    hrefs = page.locator(".msg-body a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert not any(h and h.lower().startswith("javascript:") for h in hrefs)
+
+
+def test_insert_a_ready_answer_and_send_it(new_page, desk):
+    from tiski.macros.models import Macro
+
+    Macro.objects.create(name="Tiivisteohje", shortcut="tiiviste",
+                         text_fi="Hei {{ requester.first_name }}, vaihda tiiviste näin.",
+                         set_status="pending")
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(desk["ticket"].get_absolute_url())
+    # by searching
+    page.fill("#macro-search", "tiiv")
+    page.click(".macro-item")
+    expect(page.locator("#id_text")).to_have_value("Hei Liisa, vaihda tiiviste näin.")
+    expect(page.locator("[name=status_after]")).to_have_value("pending")
+    # by shortcut in the text
+    page.fill("#id_text", "")
+    page.locator("#id_text").press_sequentially(";tiiviste ")
+    expect(page.locator("#id_text")).to_have_value("Hei Liisa, vaihda tiiviste näin.")
+    page.click("#send-button")
+    expect(page.locator(".msg-public")).to_contain_text("vaihda tiiviste näin")
+    desk["ticket"].refresh_from_db()
+    assert desk["ticket"].status == "pending"

@@ -47,7 +47,11 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "name", "password")}),
         (_("Role and language"), {"fields": ("role", "language", "is_active")}),
-        (_("Out of office"), {"fields": ("out_of_office_from", "out_of_office_until")}),
+        (_("Out of office"), {"fields": ("out_of_office_from", "out_of_office_until",
+                                         "absence_delegate")}),
+        (_("Routing"), {"fields": ("skills",),
+                        "description": _('Skills as a list, e.g. ["fi", "en", "espresso"]: '
+                                         "languages and ticket tags.")}),
         (_("Signature"), {"fields": ("signature",)}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -66,14 +70,15 @@ class UserAdmin(BaseUserAdmin):
 class TeamAdminForm(forms.ModelForm):
     class Meta:
         model = Team
-        fields = ("name", "description", "restricted", "members")
+        fields = ("name", "description", "restricted", "routing", "max_open_per_agent",
+                  "members")
         widgets = {"members": forms.CheckboxSelectMultiple}
 
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     form = TeamAdminForm
-    list_display = ("name", "restricted", "member_count")
+    list_display = ("name", "restricted", "routing", "member_count")
     list_filter = ("restricted",)
     search_fields = ("name",)
 

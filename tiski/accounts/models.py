@@ -46,6 +46,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     out_of_office_from = models.DateTimeField(_("out of office from"), null=True, blank=True)
     out_of_office_until = models.DateTimeField(_("out of office until"), null=True, blank=True)
     signature = models.TextField(_("signature"), blank=True)
+    # Routing: what this agent is good at (languages "fi"/"en", products as
+    # tags); tickets needing a skill go to an agent who has it when one is free.
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    absence_delegate = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("during absence, tickets go to"),
+        help_text=_("Empty: back to the team queue."),
+    )
+    # The absence whose tickets were already handed over, so it happens once.
+    absence_handled_from = models.DateTimeField(null=True, blank=True, editable=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
     objects = UserManager()
@@ -103,6 +117,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name
 
 
+class Routing(models.TextChoices):
+    MANUAL = "manual", _("Manual: agents take tickets")
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_LOADED = "least_loaded", _("Least loaded")
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
@@ -112,6 +132,16 @@ class Team(models.Model):
         help_text=_("Only members of a restricted team ever see its tickets."),
     )
     members = models.ManyToManyField(User, related_name="teams", blank=True)
+    routing = models.CharField(
+        _("routing"), max_length=20, choices=Routing.choices, default=Routing.MANUAL
+    )
+    max_open_per_agent = models.PositiveIntegerField(
+        _("most open tickets per agent"), default=0, help_text=_("0: no limit.")
+    )
+    # Round robin remembers whose turn was last.
+    last_routed_to = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["name"]

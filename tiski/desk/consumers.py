@@ -15,7 +15,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from tiski.core.realtime import DESK_GROUP, ticket_group
+from tiski.core.realtime import DESK_GROUP, ticket_group, user_group
 from tiski.tickets.models import Ticket
 
 
@@ -27,12 +27,14 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             return
         self.watched_ticket: int | None = None
         await self.channel_layer.group_add(DESK_GROUP, self.channel_name)
+        await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "user", None) is None or not self.user.is_authenticated:
             return
         await self.channel_layer.group_discard(DESK_GROUP, self.channel_name)
+        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
         if self.watched_ticket:
             await self._announce("presence.leave")
             await self.channel_layer.group_discard(
@@ -77,6 +79,8 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _can_see(self, ticket_id: int) -> bool:
+        # A socket lives for hours: re-read team membership on every check.
+        self.user.__dict__.pop("_tiski_team_ids", None)
         return Ticket.objects.visible_to(self.user).filter(pk=ticket_id).exists()
 
     # --- group messages -----------------------------------------------------
@@ -92,6 +96,10 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
                 "message_id": event.get("message_id"),
             }
         )
+
+    async def user_event(self, event: dict[str, Any]) -> None:
+        """Events addressed to this user only (the group is per user)."""
+        await self.send_json({"type": event["event"], **event["data"]})
 
     async def presence_here(self, event: dict[str, Any]) -> None:
         if event["sender"] == self.channel_name or event["user_id"] == self.user.pk:

@@ -110,6 +110,7 @@ class ReplyForm(forms.Form):
     )
     attachments = MultipleFileField(label=_("Attachments"))
     last_seen_message = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    macro = forms.IntegerField(required=False, widget=forms.HiddenInput)
     confirm_collision = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self):

@@ -9,6 +9,7 @@ million tickets never counts them all on every page load.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,10 @@ class InboxView:
     label: str
     filter: Callable[[User], Q]
     team_id: int | None = None
+    # Views within the unsolved tickets are counted together in one query.
+    unsolved: bool = True
+    # Unsolved views follow the SLA queue; the others show recent activity.
+    default_sort: str = "queue"
 
 
 def standard_views() -> list[InboxView]:
@@ -37,8 +42,14 @@ def standard_views() -> list[InboxView]:
         InboxView("mine", _("My open"), lambda u: UNSOLVED & Q(assignee_id=u.pk)),
         InboxView("unassigned", _("Unassigned"), lambda u: UNSOLVED & Q(assignee__isnull=True)),
         InboxView("open", _("All open"), lambda u: UNSOLVED),
-        InboxView("pending", _("Pending"), lambda u: Q(status=Status.PENDING)),
-        InboxView("solved", _("Solved"), lambda u: Q(status=Status.SOLVED)),
+        InboxView("pending", _("Pending"), lambda u: UNSOLVED & Q(status=Status.PENDING)),
+        InboxView(
+            "solved",
+            _("Solved"),
+            lambda u: Q(status=Status.SOLVED),
+            unsolved=False,
+            default_sort="-updated",
+        ),
     ]
 
 
@@ -62,6 +73,29 @@ def views_for(user: User) -> list[InboxView]:
 def find_view(user: User, key: str | None) -> InboxView:
     views = views_for(user)
     return next((v for v in views if v.key == key), views[0])
+
+
+def view_counts(base: QuerySet, views: list[InboxView], user: User) -> dict[str, int]:
+    """Every view's count: one query for all unsolved views, bounded ones for the rest.
+
+    Unsolved tickets are a small share of a desk that has run for years, so
+    counting them all with conditional aggregates in one pass (served by the
+    unsolved partial index) is cheaper than a query per view.
+    """
+    from django.db.models import Count
+
+    unsolved = [v for v in views if v.unsolved]
+    counts: dict[str, int] = {}
+    if unsolved:
+        counts.update(
+            base.filter(UNSOLVED).aggregate(
+                **{v.key: Count("id", filter=v.filter(user)) for v in unsolved}
+            )
+        )
+    for view in views:
+        if not view.unsolved:
+            counts[view.key] = bounded_count(base.filter(view.filter(user)))
+    return counts
 
 
 def bounded_count(qs: QuerySet, cap: int = COUNT_CAP) -> int:
@@ -131,14 +165,20 @@ def _ints(values: list[str]) -> list[int]:
 
 # --- sorting and keyset pagination --------------------------------------
 
-SORTS: dict[str, tuple[str, str]] = {
-    # key: (field, label)
-    "-updated": ("-updated_at", _("Recently updated")),
-    "updated": ("updated_at", _("Least recently updated")),
-    "-created": ("-created_at", _("Newest")),
-    "created": ("created_at", _("Oldest")),
+# key: (label, [(field, descending), ...]); the last column is always the id
+# so every row has a unique position for the cursor.
+SORTS: dict[str, tuple[str, list[tuple[str, bool]]]] = {
+    "queue": (
+        _("Most urgent first"),
+        [("queue_due_at", False), ("priority_rank", True), ("created_at", False), ("id", False)],
+    ),
+    "-updated": (_("Recently updated"), [("updated_at", True), ("id", True)]),
+    "updated": (_("Least recently updated"), [("updated_at", False), ("id", False)]),
+    "-created": (_("Newest"), [("created_at", True), ("id", True)]),
+    "created": (_("Oldest"), [("created_at", False), ("id", False)]),
 }
-DEFAULT_SORT = "-updated"
+# The agent's queue: nearest SLA deadline, then priority, then age.
+DEFAULT_SORT = "queue"
 
 
 @dataclass(frozen=True)
@@ -147,36 +187,58 @@ class Page:
     next_cursor: str | None
 
 
-def _encode_cursor(value: datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{value.isoformat()}|{pk}".encode()).decode().rstrip("=")
+def _encode_cursor(values: list) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+def _decode_cursor(cursor: str, columns: list[tuple[str, bool]]) -> list | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        raw_value, raw_pk = base64.urlsafe_b64decode(padded).decode().rsplit("|", 1)
-        value = parse_datetime(raw_value)
-        return (value, int(raw_pk)) if value else None
+        values = json.loads(base64.urlsafe_b64decode(padded).decode())
     except (ValueError, UnicodeDecodeError):
         return None
+    if not isinstance(values, list) or len(values) != len(columns):
+        return None
+    decoded = []
+    for (field, _desc), value in zip(columns, values, strict=True):
+        if field.endswith("_at"):
+            value = parse_datetime(value) if isinstance(value, str) else None
+            if value is None:
+                return None
+        elif not isinstance(value, int):
+            return None
+        decoded.append(value)
+    return decoded
+
+
+def _after(columns: list[tuple[str, bool]], values: list) -> Q:
+    """Rows strictly after the cursor in this ordering (a row-value comparison
+    spelled out, since the columns may sort in different directions)."""
+    condition = Q()
+    for i, (field, descending) in enumerate(columns):
+        step = Q(**{f"{field}__{'lt' if descending else 'gt'}": values[i]})
+        for j in range(i):
+            step &= Q(**{columns[j][0]: values[j]})
+        condition |= step
+    return condition
+
+
+def ordering(sort: str) -> list[str]:
+    _label, columns = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    return [f"-{f}" if desc else f for f, desc in columns]
 
 
 def paginate(qs: QuerySet[Ticket], sort: str, cursor: str | None, size: int) -> Page:
-    order_field, _label = SORTS.get(sort, SORTS[DEFAULT_SORT])
-    field = order_field.lstrip("-")
-    descending = order_field.startswith("-")
-    qs = qs.order_by(order_field, "-id" if descending else "id")
-    position = _decode_cursor(cursor) if cursor else None
+    _label, columns = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    qs = qs.order_by(*ordering(sort))
+    position = _decode_cursor(cursor, columns) if cursor else None
     if position:
-        value, pk = position
-        if descending:
-            qs = qs.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": pk}))
-        else:
-            qs = qs.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": pk}))
+        qs = qs.filter(_after(columns, position))
     rows = list(qs[: size + 1])
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
-        next_cursor = _encode_cursor(getattr(last, field), last.pk)
+        next_cursor = _encode_cursor([getattr(last, field) for field, _d in columns])
     return Page(rows, next_cursor)

@@ -111,7 +111,7 @@ def describe_event(event: Event, names: dict[str, dict[str, str]]) -> str:
 def build_timeline(ticket: Ticket) -> list[TimelineEntry]:
     messages = list(
         ticket.messages.select_related("author_user", "author_contact").prefetch_related(
-            "attachments", "author_contact__identities"
+            "attachments", "author_contact__identities", "outbound_emails"
         )
     )
     events = list(ticket.events.exclude(kind=EventKind.MESSAGE).select_related("actor"))
@@ -135,10 +135,29 @@ def build_timeline(ticket: Ticket) -> list[TimelineEntry]:
 _CID_SRC = re.compile(r"""src=(["'])cid:([^"']+)\1""", re.IGNORECASE)
 
 
+FOLD_OPEN = '<div class="tiski-folded">'
+
+
+def _text_html(text: str) -> str:
+    return "<p>" + "<br>".join(escape(text).splitlines()) + "</p>"
+
+
 def message_html(message: Message) -> SafeString:
-    """Stored (already sanitised) HTML with inline cid: images pointed at our download URL."""
+    """Stored (already sanitised) HTML ready to show.
+
+    Inline cid: images point at our download URL; the quoted history and
+    signature that intake marked (a ``tiski-folded`` block in the HTML, or
+    ``fold_text_at`` for plain text) stay in the page but fold behind a
+    toggle.
+    """
     if not message.html:
-        return mark_safe("<p>" + "<br>".join(escape(message.text).splitlines()) + "</p>")
+        fold_at = message.meta.get("fold_text_at")
+        text = message.text
+        if isinstance(fold_at, int) and 0 < fold_at < len(text) and text[fold_at:].strip():
+            return mark_safe(  # noqa: S308 - escaped above
+                _text_html(text[:fold_at]) + FOLD_OPEN + _text_html(text[fold_at:]) + "</div>"
+            )
+        return mark_safe(_text_html(text))  # noqa: S308 - escaped
     by_cid = {a.content_id.strip("<>"): a for a in message.attachments.all() if a.content_id}
 
     def replace(match: re.Match[str]) -> str:

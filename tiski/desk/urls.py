@@ -17,6 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tickets/counts/", views.view_counts, name="view-counts"),
     path("tickets/new/", views.ticket_create, name="ticket-new"),
+    path("tickets/next/", views.next_ticket, name="ticket-next"),
     path("tickets/<int:number>/", views.ticket_view, name="ticket"),
     path(
         "tickets/<int:number>/conversation/", views.ticket_conversation, name="ticket-conversation"

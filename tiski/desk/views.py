@@ -37,6 +37,7 @@ from tiski.tickets.models import (
     TicketType,
     Via,
 )
+from tiski.tickets.queue import take_next_ticket
 
 from . import inbox
 from .forms import NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
@@ -78,9 +79,9 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     view = inbox.find_view(user, request.GET.get("view"))
     filters = inbox.Filters.from_query(request.GET)
-    sort = request.GET.get("sort", inbox.DEFAULT_SORT)
+    sort = request.GET.get("sort") or view.default_sort
     if sort not in inbox.SORTS:
-        sort = inbox.DEFAULT_SORT
+        sort = view.default_sort
     qs = filters.apply(_ticket_list_queryset(user).filter(view.filter(user)), user)
     page = inbox.paginate(qs, sort, request.GET.get("cursor"), settings.TISKI_PAGE_SIZE)
     _prefetch_tags(page.tickets)
@@ -91,7 +92,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
         "view": view,
         "filters": filters,
         "sort": sort,
-        "sorts": [(key, label) for key, (_f, label) in inbox.SORTS.items()],
+        "sorts": [(key, label) for key, (label, _columns) in inbox.SORTS.items()],
         "page": page,
         "query_without_cursor": params.urlencode(),
         "is_first_page": not request.GET.get("cursor"),
@@ -131,12 +132,12 @@ def _agents():
 
 
 def _views_with_counts(user) -> list[dict]:
-    base = Ticket.objects.visible_to(user)
-    result = []
-    for view in inbox.views_for(user):
-        count = inbox.bounded_count(base.filter(view.filter(user)))
-        result.append({"view": view, "count": count, "label": inbox.format_count(count)})
-    return result
+    views = inbox.views_for(user)
+    counts = inbox.view_counts(Ticket.objects.visible_to(user), views, user)
+    return [
+        {"view": v, "count": counts[v.key], "label": inbox.format_count(counts[v.key])}
+        for v in views
+    ]
 
 
 @login_required
@@ -277,11 +278,29 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
             _ticket_context(request, ticket, reply_form=form),
             status=400,
         )
+    _apply_macro(request, ticket, data.get("macro"))
     flash.success(
         request,
         _("Internal note added.") if data["kind"] == MessageKind.INTERNAL else _("Reply sent."),
     )
     return redirect(ticket.get_absolute_url())
+
+
+def _apply_macro(request: HttpRequest, ticket: Ticket, macro_id: int | None) -> None:
+    """The ticket changes of a ready answer the agent inserted into this reply."""
+    if not macro_id:
+        return
+    from tiski.macros.models import Macro
+    from tiski.macros.services import apply_actions
+
+    macro = Macro.objects.usable_by(request.user).filter(pk=macro_id).first()
+    if macro is None:
+        return
+    ticket.refresh_from_db()
+    try:
+        apply_actions(macro, ticket, request.user)
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
 
 
 @login_required
@@ -342,6 +361,17 @@ def take_ticket(request: HttpRequest, number: int) -> HttpResponse:
         actions.update_ticket(ticket, actor=request.user, via=Via.AGENT, assignee=request.user)
     except ValidationError as exc:
         flash.error(request, " ".join(exc.messages))
+    return _redirect_htmx_aware(request, ticket.get_absolute_url())
+
+
+@login_required
+@require_POST
+def next_ticket(request: HttpRequest) -> HttpResponse:
+    """The "next ticket" key: assign me the top of my queue and open it."""
+    ticket = take_next_ticket(request.user)
+    if ticket is None:
+        flash.info(request, _("Your queue is empty: no unassigned ticket is waiting."))
+        return _redirect_htmx_aware(request, reverse("desk:inbox"))
     return _redirect_htmx_aware(request, ticket.get_absolute_url())
 
 

@@ -26,6 +26,7 @@ from tiski.customers.models import Contact
 
 from . import changes
 from .models import (
+    PRIORITY_RANK,
     UNSOLVED_STATUSES,
     Attachment,
     Channel,
@@ -176,6 +177,8 @@ def _record(
             via=via,
             actor_id=actor_id,
         )
+    elif kind == EventKind.SLA:
+        changes.note_touched(ticket.pk, via=via, actor_id=actor_id)
     elif field:
         changes.note_field(
             ticket.pk, field, event.old_value, event.new_value, via=via, actor_id=actor_id
@@ -242,6 +245,7 @@ def create_ticket(
         status=status or (Status.OPEN if assignee else Status.NEW),
         type=type,
         priority=priority,
+        priority_rank=PRIORITY_RANK.get(priority, 1),
         team=team,
         assignee=assignee,
         requester=requester,
@@ -356,7 +360,13 @@ def add_message(
 
 @ticket_action
 def update_ticket(
-    ticket: Ticket, *, actor: User | None, via: str, at: datetime | None = None, **changes: Any
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    via: str,
+    at: datetime | None = None,
+    event_meta: dict | None = None,
+    **changes: Any,
 ) -> list[Event]:
     """Change ticket fields, writing one event per field that really changed."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -399,8 +409,12 @@ def update_ticket(
                 old=old,
                 new=new,
                 at=now,
+                meta=event_meta,
             )
         )
+    if "priority" in update_fields:
+        ticket.priority_rank = PRIORITY_RANK.get(ticket.priority, 1)
+        update_fields.add("priority_rank")
     if "status" in update_fields:
         ticket.status_changed_at = now
         update_fields.add("status_changed_at")
@@ -495,6 +509,23 @@ def add_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: s
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=["updated_at"])
     return events
+
+
+@ticket_action
+def record_sla_event(ticket: Ticket, kind: str, *, due_at: datetime, target: str) -> Event:
+    """A near-breach ("sla_warning") or breach ("sla_breach") of a target.
+
+    Written by the SLA checker so the timeline, reports and rules see it.
+    """
+    return _record(
+        ticket,
+        kind=EventKind.SLA,
+        actor=None,
+        via=Via.SYSTEM,
+        field=kind,
+        new=due_at,
+        meta={"target": target},
+    )
 
 
 @ticket_action

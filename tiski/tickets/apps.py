@@ -6,3 +6,6 @@ class TicketsConfig(AppConfig):
     name = "tiski.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system check

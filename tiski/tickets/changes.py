@@ -73,6 +73,36 @@ class _Builder:
 
 
 _collecting: ContextVar[dict[int, _Builder] | None] = ContextVar("ticket_changes", default=None)
+_deferred: ContextVar[set[int] | None] = ContextVar("deferred_ticket_changes", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[set[int]]:
+    """Bulk work (an import of years of mail): note which tickets changed
+    instead of running every handler for every change.
+
+    The caller then runs `catch_up(ids)` once, which hands the ids to the
+    bulk handlers (SLA refresh, search index). Per-change side effects such
+    as acknowledgements, rules and routing deliberately do not run: imported
+    history must not act as if it had just arrived.
+    """
+    ids: set[int] = set()
+    token = _deferred.set(ids)
+    try:
+        yield ids
+    finally:
+        _deferred.reset(token)
+
+
+def catch_up(ticket_ids: set[int] | list[int]) -> None:
+    ids = sorted(ticket_ids)
+    if not ids:
+        return
+    for path in settings.TISKI_TICKET_BULK_HANDLERS:
+        try:
+            import_string(path)(ids)
+        except Exception:
+            log.exception("bulk ticket handler %s failed", path)
 
 
 @contextmanager
@@ -85,7 +115,11 @@ def collecting() -> Iterator[None]:
     try:
         yield
         builders = _collecting.get() or {}
+        deferred_ids = _deferred.get()
         for builder in builders.values():
+            if deferred_ids is not None:
+                deferred_ids.add(builder.ticket_id)
+                continue
             change = builder.freeze()
             transaction.on_commit(lambda change=change: dispatch(change))
     finally:
@@ -99,6 +133,11 @@ def _builder(ticket_id: int, via: str, actor_id: int | None) -> _Builder | None:
     if ticket_id not in builders:
         builders[ticket_id] = _Builder(ticket_id=ticket_id, via=via, actor_id=actor_id)
     return builders[ticket_id]
+
+
+def note_touched(ticket_id: int, *, via: str, actor_id: int | None) -> None:
+    """Something worth a live refresh happened, but no field or message changed."""
+    _builder(ticket_id, via, actor_id)
 
 
 def note_created(ticket_id: int, *, via: str, actor_id: int | None) -> None:
@@ -132,7 +171,15 @@ def note_tag(ticket_id: int, name: str, *, added: bool, via: str, actor_id: int 
 
 @lru_cache(maxsize=8)
 def _handlers(paths: tuple[str, ...]) -> tuple[Callable[[TicketChange], None], ...]:
-    return tuple(import_string(path) for path in paths)
+    handlers = []
+    for path in paths:
+        try:
+            handlers.append(import_string(path))
+        except ImportError:
+            # `tiski check` reports this as an error (checks.py); at run time a
+            # broken path must not stop the other handlers.
+            log.exception("ticket change handler %s cannot be imported", path)
+    return tuple(handlers)
 
 
 def dispatch(change: TicketChange) -> None:

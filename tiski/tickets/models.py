@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -39,6 +40,11 @@ class Priority(models.TextChoices):
 
 
 PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+# "No deadline" in the queue's sort key: a real value instead of NULL keeps
+# the ordering and its index the same on SQLite and PostgreSQL (they sort
+# NULLs differently) and keyset pagination simple.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class Channel(models.TextChoices):
@@ -100,6 +106,24 @@ class Tag(models.Model):
         return "-".join(name.strip().lower().split())
 
 
+def _team_ids(user: User) -> tuple[list[int], list[int]]:
+    """The user's team ids and all restricted team ids, once per user object.
+
+    A request asks visible_to several times (list, counts, side panel); the
+    answer cannot change within it.
+    """
+    cached = getattr(user, "_tiski_team_ids", None)
+    if cached is None:
+        from tiski.accounts.models import Team
+
+        cached = (
+            list(user.teams.values_list("id", flat=True)),
+            list(Team.objects.filter(restricted=True).values_list("id", flat=True)),
+        )
+        user._tiski_team_ids = cached
+    return cached
+
+
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def visible_to(self, user: User) -> TicketQuerySet:
         """The only way lists, counts, searches and pushes get tickets.
@@ -112,11 +136,13 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
             return self.none()
         if user.is_admin:
             return self
-        team_ids = list(user.teams.values_list("id", flat=True))
+        team_ids, restricted_ids = _team_ids(user)
+        # No join to the team table: the ids are known up front, so counts
+        # over a million tickets can be answered from an index alone.
         return self.filter(
             Q(team__isnull=True)
             | Q(team_id__in=team_ids)
-            | (Q(assignee_id=user.pk) & Q(team__restricted=False))
+            | (Q(assignee_id=user.pk) & ~Q(team_id__in=restricted_ids))
         )
 
     def unsolved(self) -> TicketQuerySet:
@@ -140,6 +166,11 @@ class Ticket(models.Model):
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
+    # Derived sort keys of the SLA-ordered queue, kept by the actions and the
+    # SLA service: nearest deadline first, then priority, then age.
+    priority_rank = models.PositiveSmallIntegerField(default=1)
+    queue_due_at = models.DateTimeField(default=NO_DEADLINE)
+    sla_warn_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     requester = models.ForeignKey(
         Contact, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
@@ -209,6 +240,19 @@ class Ticket(models.Model):
                 condition=UNSOLVED,
                 name="ticket_unsolved_team",
             ),
+            models.Index(
+                fields=["queue_due_at", "-priority_rank", "created_at", "id"],
+                condition=UNSOLVED,
+                name="ticket_queue",
+            ),
+            # Counts of the views read these without touching the table.
+            models.Index(
+                fields=["team", "assignee"],
+                include=["status"],
+                condition=UNSOLVED,
+                name="ticket_unsolved_visibility",
+            ),
+            models.Index(fields=["status", "team", "assignee"], name="ticket_status_visibility"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
         ]
@@ -220,6 +264,10 @@ class Ticket(models.Model):
         from django.urls import reverse
 
         return reverse("desk:ticket", args=[self.number])
+
+    @property
+    def has_deadline(self) -> bool:
+        return self.queue_due_at < NO_DEADLINE
 
     @property
     def is_unsolved(self) -> bool:
@@ -234,6 +282,7 @@ class MessageKind(models.TextChoices):
     CUSTOMER = "customer", _("Customer message")
     PUBLIC = "public", _("Public reply")
     INTERNAL = "internal", _("Internal note")
+    CALL = "call", _("Phone call")
     SYSTEM = "system", _("System message")
 
 
@@ -307,6 +356,7 @@ class EventKind(models.TextChoices):
     CREATED = "created", _("Ticket created")
     FIELD = "field", _("Field changed")
     MESSAGE = "message", _("Message added")
+    SLA = "sla", _("Service level")
 
 
 class EventQuerySet(models.QuerySet["Event"]):

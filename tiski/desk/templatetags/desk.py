@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from tiski.tickets.models import Channel, Message, Priority, Status
+from tiski.sla.services import state_of
+from tiski.tickets.models import Channel, Message, Priority, Status, Ticket
 
 from ..timeline import message_html
 
@@ -48,6 +54,34 @@ def channel_icon(channel: str) -> SafeString:
         label,
         label,
         CHANNEL_ICONS.get(channel, "•"),
+    )
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(abs(seconds) // 60)
+    if minutes >= 48 * 60:
+        return f"{minutes // (24 * 60)} {pgettext('days', 'd')}"
+    if minutes >= 60:
+        return _("%(h)s h %(m)s min") % {"h": minutes // 60, "m": minutes % 60}
+    return _("%(m)s min") % {"m": minutes}
+
+
+@register.simple_tag
+def sla_badge(ticket: Ticket) -> SafeString:
+    """The next deadline as a countdown; desk.js keeps it ticking."""
+    state = state_of(ticket)
+    if state == "none":
+        return format_html("")
+    seconds = (ticket.queue_due_at - timezone.now()).total_seconds()
+    text = _duration(seconds) if seconds >= 0 else f"{_('late')} {_duration(seconds)}"
+    due = localtime(ticket.queue_due_at)
+    return format_html(
+        '<span class="sla sla-{}" data-due="{}" data-warn="{}" title="{}">{}</span>',
+        state,
+        ticket.queue_due_at.isoformat(),
+        ticket.sla_warn_at.isoformat() if ticket.sla_warn_at else "",
+        _("Next SLA deadline %(when)s") % {"when": date_format(due, "SHORT_DATETIME_FORMAT")},
+        text,
     )
 
 

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from tiski.core.demo_data import populate
 
 from ._serve import serve
+from .run import start_background_jobs
 
 
 class Command(BaseCommand):
@@ -42,4 +43,5 @@ class Command(BaseCommand):
         )
         self.stdout.write("")
         if not no_serve:
+            start_background_jobs(self.stdout)
             serve(host, port)

@@ -15,6 +15,8 @@
   const handlers = [];
   function onLive(fn) { handlers.push(fn); }
   function send(obj) { if (socket && socket.readyState === 1) socket.send(JSON.stringify(obj)); }
+  // Other scripts (e.g. the phone screen pop) listen to the same socket.
+  window.tiski = { onLive };
 
   function connect() {
     if (!document.body.dataset.userId) return;
@@ -111,6 +113,7 @@
     const response = await fetch(t.dataset.conversationUrl, { headers: { "HX-Request": "true" } });
     if (!response.ok) return;
     $("#conversation").innerHTML = await response.text();
+    prepareMessages($("#conversation"));
     const ids = $$("[data-message-id]", $("#conversation")).map((el) => Number(el.dataset.messageId));
     const newest = Math.max(0, ...ids);
     t.dataset.lastMessageId = newest;
@@ -121,6 +124,81 @@
   }
   document.addEventListener("click", (ev) => {
     if (ev.target.closest("[data-reload-conversation]")) reloadConversation();
+  });
+
+  /* ---------- messages: folded quotes, blocked remote images ---------- */
+  function prepareMessages(root) {
+    $$(".msg", root).forEach((msg) => {
+      const fold = $(".tiski-folded", msg);
+      const toggle = $("[data-fold-toggle]", msg);
+      if (fold && toggle && fold.textContent.trim()) toggle.hidden = false;
+      const remote = $$("img[data-remote-src]", msg);
+      const button = $("[data-remote-images]", msg);
+      if (remote.length && button) button.hidden = false;
+    });
+  }
+  document.addEventListener("click", (ev) => {
+    const toggle = ev.target.closest("[data-fold-toggle]");
+    if (toggle) {
+      const msg = toggle.closest(".msg");
+      msg.classList.toggle("unfolded");
+      toggle.textContent = msg.classList.contains("unfolded")
+        ? toggle.dataset.labelHide : toggle.dataset.labelShow;
+    }
+    const images = ev.target.closest("[data-remote-images]");
+    if (images) {
+      // Remote images load only when the agent asks: senders cannot see
+      // who opened their mail, or when.
+      $$("img[data-remote-src]", images.closest(".msg")).forEach((img) => {
+        img.src = img.dataset.remoteSrc;
+        img.removeAttribute("data-remote-src");
+      });
+      images.hidden = true;
+    }
+  });
+
+  /* ---------- ready answers (macros) ---------- */
+  function insertMacro(data, replaceFrom) {
+    const text = $("#id_text");
+    if (!text || !data || !data.id) return;
+    const start = replaceFrom !== undefined ? replaceFrom : text.selectionStart;
+    const before = text.value.slice(0, start);
+    const after = text.value.slice(text.selectionEnd);
+    text.value = before + data.text + after;
+    const caret = before.length + data.text.length;
+    text.setSelectionRange(caret, caret);
+    $("#reply-form [name=macro]").value = data.id;
+    const status = $("#reply-form [name=status_after]");
+    if (data.status && status) status.value = data.status;
+    $("#macro-results").innerHTML = "";
+    $("#macro-search").value = "";
+    text.focus();
+  }
+  document.addEventListener("click", async (ev) => {
+    const item = ev.target.closest("[data-macro-url]");
+    if (!item) return;
+    const response = await fetch(item.dataset.macroUrl, { headers: { Accept: "application/json" } });
+    if (response.ok) insertMacro(await response.json());
+  });
+  document.addEventListener("keyup", async (ev) => {
+    const text = ev.target;
+    if (text.id !== "id_text" || (ev.key !== " " && ev.key !== "Enter")) return;
+    const upto = text.value.slice(0, text.selectionStart);
+    const match = upto.match(/(^|\s);([\w-]{2,40})\s$/);
+    if (!match) return;
+    const url = $("#macro-search").dataset.shortcutUrl + "?shortcut=" + encodeURIComponent(match[2]);
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const from = upto.length - match[2].length - 2;
+    text.setSelectionRange(from, text.selectionStart);
+    insertMacro(await response.json(), from);
+  });
+  document.addEventListener("keydown", (ev) => {
+    if (ev.target.id === "macro-search" && ev.key === "Enter") {
+      ev.preventDefault();
+      const first = $("#macro-results [data-macro-url]");
+      if (first) first.click();
+    }
   });
 
   /* ---------- new ticket: contact picker ---------- */
@@ -196,11 +274,13 @@
     }
     switch (ev.key) {
       case "?": ev.preventDefault(); toggleHelp(); return;
+      case "N": { const next = $("#next-ticket"); if (next) { ev.preventDefault(); next.click(); } return; }
       case "g": pendingG = true; setTimeout(() => { pendingG = false; }, 1200); return;
       case "c": { const link = $("[data-shortcut=c]"); if (link) { ev.preventDefault(); location.href = link.href; } return; }
       case "/": {
-        const box = $("#filter-form select, #q, #contact-search");
-        if (box) { ev.preventDefault(); const det = box.closest("details"); if (det) det.open = true; box.focus(); }
+        // The search page's own box, else the top bar's; pages without the top bar keep their fields.
+        const box = $("#search-page-q") || $("#search-q") || $("#filter-form select, #q, #contact-search");
+        if (box) { ev.preventDefault(); const det = box.closest("details"); if (det) det.open = true; box.focus(); if (box.select) box.select(); }
         return;
       }
     }
@@ -226,8 +306,26 @@
     }
   });
 
+  /* ---------- SLA countdowns ---------- */
+  function tickSla() {
+    const now = Date.now();
+    $$(".sla[data-due]").forEach((el) => {
+      const due = Date.parse(el.dataset.due);
+      const warn = el.dataset.warn ? Date.parse(el.dataset.warn) : due;
+      const state = now > due ? "breached" : now >= warn ? "warning" : "on_track";
+      el.classList.remove("sla-on_track", "sla-warning", "sla-breached");
+      el.classList.add("sla-" + state);
+      const minutes = Math.floor(Math.abs(due - now) / 60000);
+      const text = minutes >= 2880 ? `${Math.floor(minutes / 1440)} ${document.body.dataset.dayLabel || "d"}`
+        : minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+      el.textContent = (now > due ? (document.body.dataset.lateLabel || "-") + " " : "") + text;
+    });
+  }
+  setInterval(tickSla, 30000);
+
   document.addEventListener("DOMContentLoaded", () => {
     connect();
+    prepareMessages(document);
     // Keep the selection across live refreshes of the list.
     document.body.addEventListener("htmx:afterSwap", renderViewers);
   });

@@ -1,0 +1,158 @@
+"""SLA policies applied to real tickets, the ordered queue and "next ticket"."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection, connections
+from django.urls import reverse
+
+from tiski.sla.models import SlaPolicy, SlaTarget, TicketSla
+from tiski.sla.services import check_deadlines, refresh_ticket_sla, state_of
+from tiski.tickets import actions
+from tiski.tickets.models import NO_DEADLINE, EventKind, MessageKind, Status, Ticket, Via
+from tiski.tickets.queue import take_next_ticket
+
+from ..conftest import PASSWORD
+
+MONDAY_10 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 10:00 Helsinki
+
+# The SLA service runs after commit (a TicketChange handler), so these tests
+# commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def monday():
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        yield traveller
+
+
+def test_default_policy_sets_deadline_and_queue_key(db, monday, make_ticket):
+    ticket = make_ticket(priority="urgent")
+    ticket.refresh_from_db()
+    sla = TicketSla.objects.get(ticket=ticket)
+    assert sla.policy.name.startswith("Perustaso")
+    assert sla.next_kind == "first_reply"
+    assert ticket.queue_due_at == MONDAY_10 + timedelta(hours=1)  # urgent: 1 h
+    assert state_of(ticket) == "on_track"
+
+
+def test_reply_moves_to_resolution_and_pending_pauses(db, monday, make_ticket, make_user):
+    agent = make_user()
+    ticket = make_ticket(priority="urgent")
+    actions.add_message(ticket, kind=MessageKind.PUBLIC, actor=agent, via=Via.AGENT,
+                        text="Katsotaan", status_after=Status.PENDING)
+    ticket.refresh_from_db()
+    assert ticket.queue_due_at == NO_DEADLINE  # pending: clock paused
+    assert TicketSla.objects.get(ticket=ticket).paused
+    first = SlaTarget.objects.get(ticket=ticket, kind="first_reply")
+    assert first.achieved_at == MONDAY_10 and not first.breached
+    monday.shift(timedelta(hours=2))
+    actions.add_message(ticket, kind=MessageKind.CUSTOMER, actor=None, via=Via.CHANNEL,
+                        author_contact=ticket.requester, text="Vieläkin rikki")
+    ticket.refresh_from_db()
+    # open again: the next-reply clock (urgent: 2 h) comes before resolution
+    assert ticket.status == Status.OPEN
+    assert TicketSla.objects.get(ticket=ticket).next_kind == "next_reply"
+    assert ticket.queue_due_at == MONDAY_10 + timedelta(hours=4)
+
+
+def test_policy_conditions_first_match_wins(db, monday, make_ticket, make_team):
+    vip = make_team("VIP")
+    default = SlaPolicy.objects.get()
+    special = SlaPolicy.objects.create(name="VIP", position=1, calendar=default.calendar,
+                                       targets={"normal": {"first_reply": 15}})
+    special.match_teams.add(vip)
+    vip_ticket = make_ticket(team=vip)
+    other = make_ticket()
+    vip_ticket.refresh_from_db()
+    other.refresh_from_db()
+    assert vip_ticket.sla.policy == special
+    assert vip_ticket.queue_due_at == MONDAY_10 + timedelta(minutes=15)
+    assert other.sla.policy == default
+
+
+def test_warning_and_breach_are_events_announced_once(db, monday, make_ticket):
+    ticket = make_ticket(priority="urgent")  # due 11:00 Helsinki, warned 15 min before
+    assert check_deadlines() == {"sla_warning": 0, "sla_breach": 0}
+    monday.shift(timedelta(minutes=46))
+    assert check_deadlines() == {"sla_warning": 1, "sla_breach": 0}
+    assert check_deadlines() == {"sla_warning": 0, "sla_breach": 0}
+    monday.shift(timedelta(minutes=15))
+    assert check_deadlines() == {"sla_warning": 0, "sla_breach": 1}
+    assert check_deadlines()["sla_breach"] == 0
+    kinds = list(ticket.events.filter(kind=EventKind.SLA).values_list("field", flat=True))
+    assert kinds == ["sla_warning", "sla_breach"]
+    assert SlaTarget.objects.get(ticket=ticket, kind="first_reply").breached
+    ticket.refresh_from_db()
+    assert state_of(ticket) == "breached"
+
+
+def test_queue_orders_by_deadline_then_priority_then_age(db, monday, make_ticket, make_user,
+                                                         client):
+    agent = make_user()
+    low = make_ticket(subject="Matala", priority="low")
+    urgent = make_ticket(subject="Kiire", priority="urgent")
+    monday.shift(timedelta(minutes=5))
+    urgent_later = make_ticket(subject="Kiire myöhemmin", priority="urgent")
+    SlaPolicy.objects.update(active=False)
+    nodeadline = make_ticket(subject="Ei SLA:ta", priority="high")
+    client.login(username=agent.email, password=PASSWORD)
+    page = client.get(reverse("desk:inbox") + "?view=open")
+    order = [t.subject for t in page.context["page"].tickets]
+    assert order == [urgent.subject, urgent_later.subject, low.subject, nodeadline.subject]
+
+
+def test_next_ticket_takes_top_unassigned_visible(db, monday, make_ticket, make_user, client):
+    agent = make_user()
+    make_ticket(subject="Matala", priority="low")
+    top = make_ticket(subject="Kiire", priority="urgent")
+    client.login(username=agent.email, password=PASSWORD)
+    response = client.post(reverse("desk:ticket-next"))
+    assert response.status_code == 302 and response["Location"] == top.get_absolute_url()
+    top.refresh_from_db()
+    assert top.assignee == agent and top.status == Status.OPEN
+    second = take_next_ticket(agent)
+    assert second.subject == "Matala"
+    assert take_next_ticket(agent) is None
+
+
+def test_two_agents_pressing_at_once_never_get_the_same_ticket(make_ticket, make_user):
+    """Concurrent "next ticket" on real connections (PostgreSQL: SKIP LOCKED)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent row locking is a PostgreSQL test")
+    agents = [make_user() for _ in range(4)]
+    for i in range(4):
+        make_ticket(subject=f"Jonossa {i}", priority="normal")
+    barrier = threading.Barrier(len(agents))
+    taken: list[int | None] = []
+    lock = threading.Lock()
+
+    def press(agent):
+        try:
+            barrier.wait()
+            ticket = take_next_ticket(agent)
+            with lock:
+                taken.append(ticket.pk if ticket else None)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=press, args=(a,)) for a in agents]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert None not in taken and len(set(taken)) == len(agents)
+    assert Ticket.objects.filter(assignee__isnull=False).count() == 4
+
+
+def test_refresh_without_policy_clears_deadline(db, monday, make_ticket):
+    ticket = make_ticket(priority="urgent")
+    SlaPolicy.objects.update(active=False)
+    refresh_ticket_sla(ticket.pk)
+    ticket.refresh_from_db()
+    assert ticket.queue_due_at == NO_DEADLINE and state_of(ticket) == "none"

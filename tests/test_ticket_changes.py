@@ -1,0 +1,73 @@
+"""One TicketChange per action, announced after commit to every handler."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.checks import run_checks
+
+from tiski.tickets import actions, changes
+from tiski.tickets.models import MessageKind, Via
+
+seen: list[changes.TicketChange] = []
+
+
+def record(change: changes.TicketChange) -> None:
+    seen.append(change)
+
+
+def explode(change: changes.TicketChange) -> None:
+    raise RuntimeError("handler bug")
+
+
+@pytest.fixture
+def handlers(settings):
+    seen.clear()
+    changes._handlers.cache_clear()
+    settings.TISKI_TICKET_CHANGE_HANDLERS = [
+        "tests.test_ticket_changes.explode",
+        "tests.test_ticket_changes.record",
+    ]
+    yield seen
+    changes._handlers.cache_clear()
+
+
+def test_create_with_message_tags_is_one_change(handlers, make_contact, make_user,
+                                                django_capture_on_commit_callbacks):
+    agent = make_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = actions.create_ticket(requester=make_contact(), subject="Apua", text="Viesti",
+                                       actor=None, via=Via.CHANNEL, channel="email",
+                                       tags=["vip"], assignee=agent)
+    assert len(handlers) == 1  # the broken handler before it did not stop it
+    change = handlers[0]
+    assert change.created and change.ticket_id == ticket.pk
+    assert change.message_kinds == {MessageKind.CUSTOMER}
+    assert change.tags_added == ("vip",)
+
+
+def test_update_reports_first_old_and_last_new(handlers, make_ticket, make_user,
+                                               django_capture_on_commit_callbacks):
+    ticket = make_ticket()
+    agent = make_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_message(ticket, kind=MessageKind.PUBLIC, actor=agent, via=Via.AGENT,
+                            text="Vastaus", status_after="pending")
+    (change,) = handlers
+    assert change.fields["status"] == ("new", "pending")
+    assert change.via == Via.AGENT and change.actor_id == agent.pk
+    assert change.message_kinds == {MessageKind.PUBLIC}
+
+
+def test_rolled_back_action_announces_nothing(handlers, make_ticket,
+                                              django_capture_on_commit_callbacks):
+    ticket = make_ticket()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(Exception):  # noqa: B017 - any error rolls back
+            actions.update_ticket(ticket, actor=None, via=Via.SYSTEM, priority="nonsense")
+    assert callbacks == [] and handlers == []
+
+
+def test_check_reports_a_broken_handler_path(settings):
+    settings.TISKI_TICKET_CHANGE_HANDLERS = ["tiski.nowhere.handler"]
+    errors = [e for e in run_checks() if e.id == "tiski.E001"]
+    assert errors and "tiski.nowhere.handler" in errors[0].msg
