@@ -1,0 +1,418 @@
+"""The built-in action types.
+
+Every change to a ticket goes through `tiski.tickets.actions` with
+``actor=None, via=Via.RULE``; each handler reports what it caused in an
+`ActionOutcome` so the engine can log the firing (and its events) against
+the rule. A handler that cannot act (a deleted team, no email address)
+returns a skip with the reason instead of raising.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tiski.tickets import actions as ticket_actions
+from tiski.tickets.models import EventKind, MessageKind, Priority, Status, Via
+
+from .facts import TicketFacts
+from .registry import register_action, register_batch
+from .templating import (
+    ALLOWED_PLACEHOLDERS,
+    placeholders,
+    render,
+    ticket_values,
+    unknown_placeholders,
+)
+
+if TYPE_CHECKING:
+    from tiski.accounts.models import User
+    from tiski.tickets.models import Event, Ticket
+
+LANGUAGES = ("fi", "en")
+
+
+@dataclass
+class ActionContext:
+    ticket: Ticket
+    facts: TicketFacts
+    rule_name: str
+    now: datetime
+
+
+@dataclass
+class ActionOutcome:
+    events: list[Event] = field(default_factory=list)
+    message_ids: list[int] = field(default_factory=list)
+    notification_ids: list[int] = field(default_factory=list)
+    emails: list[Any] = field(default_factory=list)  # whatever the outbox returns, by id
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def effective(self) -> bool:
+        return bool(self.events or self.message_ids or self.notification_ids or self.emails)
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_template(text: str) -> str:
+    unknown = unknown_placeholders(text)
+    if unknown:
+        raise ValueError(
+            _("unknown placeholders %(names)s; allowed: %(allowed)s")
+            % {
+                "names": ", ".join("{{ " + name + " }}" for name in unknown),
+                "allowed": ", ".join("{{ " + name + " }}" for name in ALLOWED_PLACEHOLDERS),
+            }
+        )
+    return text
+
+
+# A template, or one per language ({"fi": ..., "en": ...}): picked by the
+# reader's language, falling back to Finnish, the desk's default.
+Localised = str | dict[Literal["fi", "en"], str]
+
+
+def _check_localised(value: Localised) -> Localised:
+    if isinstance(value, dict):
+        if not value:
+            raise ValueError(_("give the text in at least one language"))
+        for text in value.values():
+            _check_template(text)
+        return value
+    return _check_template(value)
+
+
+def pick_language(value: Localised, language: str) -> str:
+    if isinstance(value, str):
+        return value
+    return value.get(language) or value.get("fi") or next(iter(value.values()))  # type: ignore[call-overload]
+
+
+def _render(value: Localised, language: str, context: ActionContext) -> str:
+    template = pick_language(value, language)
+    base_url = getattr(settings, "TISKI_BASE_URL", "")
+    values = ticket_values(context.ticket, base_url, placeholders(template))
+    return render(template, values)
+
+
+# --- set fields -----------------------------------------------------------------
+
+
+class SetStatusParams(Params):
+    status: Literal["new", "open", "pending", "on_hold", "solved", "closed"]
+
+
+class SetPriorityParams(Params):
+    priority: Literal["low", "normal", "high", "urgent"]
+
+
+class SetTypeParams(Params):
+    # Not "type": that key names the action itself.
+    ticket_type: str | None = Field(description="ticket type slug; null clears it")
+
+
+class SetTeamParams(Params):
+    team: int | None
+
+
+class SetAssigneeParams(Params):
+    assignee: int | None
+
+
+def _update(context: ActionContext, **changes: Any) -> ActionOutcome:
+    events = ticket_actions.update_ticket(context.ticket, actor=None, via=Via.RULE, **changes)
+    return ActionOutcome(events=events)
+
+
+@register_action("set_status", gettext_lazy("Set status"), SetStatusParams)
+def set_status(p: SetStatusParams, context: ActionContext) -> ActionOutcome:
+    return _update(context, status=Status(p.status))
+
+
+@register_action("set_priority", gettext_lazy("Set priority"), SetPriorityParams)
+def set_priority(p: SetPriorityParams, context: ActionContext) -> ActionOutcome:
+    return _update(context, priority=Priority(p.priority))
+
+
+@register_action("set_type", gettext_lazy("Set type"), SetTypeParams)
+def set_type(p: SetTypeParams, context: ActionContext) -> ActionOutcome:
+    from tiski.tickets.models import TicketType
+
+    ticket_type = None
+    if p.ticket_type is not None:
+        ticket_type = TicketType.objects.filter(slug=p.ticket_type).first()
+        if ticket_type is None:
+            return ActionOutcome(skipped=[_("no ticket type “%(slug)s”") % {"slug": p.ticket_type}])
+    return _update(context, type=ticket_type)
+
+
+@register_action("set_team", gettext_lazy("Assign to team"), SetTeamParams)
+def set_team(p: SetTeamParams, context: ActionContext) -> ActionOutcome:
+    from tiski.accounts.models import Team
+
+    team = None
+    if p.team is not None:
+        team = Team.objects.filter(pk=p.team).first()
+        if team is None:
+            return ActionOutcome(skipped=[_("no team with id %(id)s") % {"id": p.team}])
+    return _update(context, team=team)
+
+
+@register_action("set_assignee", gettext_lazy("Assign to agent"), SetAssigneeParams)
+def set_assignee(p: SetAssigneeParams, context: ActionContext) -> ActionOutcome:
+    from tiski.accounts.models import User
+
+    agent = None
+    if p.assignee is not None:
+        agent = User.objects.filter(pk=p.assignee, is_active=True).first()
+        if agent is None:
+            return ActionOutcome(skipped=[_("no active agent with id %(id)s") % {"id": p.assignee}])
+    return _update(context, assignee=agent)
+
+
+# --- tags ------------------------------------------------------------------------
+
+
+class TagsParams(Params):
+    tags: list[str] = Field(min_length=1, max_length=50)
+
+    @field_validator("tags")
+    @classmethod
+    def _not_blank(cls, value: list[str]) -> list[str]:
+        if not all(name.strip() for name in value):
+            raise ValueError(_("a tag cannot be empty"))
+        return value
+
+
+@register_action("add_tags", gettext_lazy("Add tags"), TagsParams)
+def add_tags(p: TagsParams, context: ActionContext) -> ActionOutcome:
+    events = ticket_actions.add_tags(context.ticket, p.tags, actor=None, via=Via.RULE)
+    return ActionOutcome(events=events)
+
+
+@register_action("remove_tags", gettext_lazy("Remove tags"), TagsParams)
+def remove_tags(p: TagsParams, context: ActionContext) -> ActionOutcome:
+    from tiski.tickets.models import Tag
+
+    unwanted = {Tag.normalise(name) for name in p.tags}
+    current = set(context.ticket.tags.values_list("name", flat=True))
+    if not current & unwanted:
+        return ActionOutcome()
+    events = ticket_actions.set_tags(context.ticket, current - unwanted, actor=None, via=Via.RULE)
+    return ActionOutcome(events=events)
+
+
+# --- internal note ------------------------------------------------------------------
+
+
+class NoteParams(Params):
+    text: Localised
+
+    @field_validator("text")
+    @classmethod
+    def _template(cls, value: Localised) -> Localised:
+        return _check_localised(value)
+
+
+@register_action("add_note", gettext_lazy("Add an internal note"), NoteParams)
+def add_note(p: NoteParams, context: ActionContext) -> ActionOutcome:
+    from tiski.tickets.models import Event
+
+    # Notes are for agents: written in the desk's language.
+    text = _render(p.text, settings.LANGUAGE_CODE[:2], context).strip()
+    if not text:
+        return ActionOutcome(skipped=[_("the note is empty")])
+    message = ticket_actions.add_message(
+        context.ticket,
+        kind=MessageKind.INTERNAL,
+        actor=None,
+        via=Via.RULE,
+        text=text,
+        meta={"rule": context.rule_name},
+    )
+    # add_message returns the message; its event is the one naming it.
+    events = [
+        event
+        for event in Event.objects.filter(
+            ticket_id=context.ticket.pk, kind=EventKind.MESSAGE, created_at=message.created_at
+        )
+        if event.meta.get("message_id") == message.pk
+    ]
+    return ActionOutcome(events=events, message_ids=[message.pk])
+
+
+# --- email -----------------------------------------------------------------------------
+
+
+class EmailRequesterParams(Params):
+    subject: Localised
+    text: Localised
+
+    @field_validator("subject", "text")
+    @classmethod
+    def _template(cls, value: Localised) -> Localised:
+        return _check_localised(value)
+
+
+class EmailAgentParams(EmailRequesterParams):
+    agent: Literal["assignee"] | int = "assignee"
+
+
+def _queue_email(context: ActionContext, to: list[str], subject: str, text: str) -> ActionOutcome:
+    # The outbox belongs to the channels app and may not exist yet in this
+    # build: import it at call time and skip (with the reason) if it is missing.
+    try:
+        from tiski.channels import outbox
+    except ImportError:
+        return ActionOutcome(skipped=[_("email is not available (no outbox)")])
+    queue_email = getattr(outbox, "queue_email", None)
+    if queue_email is None:
+        return ActionOutcome(skipped=[_("email is not available (no outbox)")])
+    queued = queue_email(
+        ticket=context.ticket,
+        to=to,
+        subject=subject,
+        text=text,
+        kind="rule",
+        automatic=True,
+        **_mailbox_kwargs(context.facts.mailbox),
+    )
+    if queued is None:
+        return ActionOutcome(skipped=[_("no mailbox to send from")])
+    outcome = ActionOutcome(emails=[getattr(queued, "pk", queued)])
+    status = getattr(queued, "status", "")
+    if status in ("suppressed", "failed"):
+        # The row exists (and shows in the outbox) but nothing will be sent.
+        outcome.skipped.append(
+            _("email not sent: %(reason)s")
+            % {"reason": getattr(queued, "last_error", "") or status}
+        )
+    return outcome
+
+
+def _mailbox_kwargs(address: str) -> dict[str, Any]:
+    """Send from the address the customer wrote to, when we know it."""
+    if not address:
+        return {}
+    from tiski.channels.models import Mailbox
+
+    mailbox = Mailbox.objects.filter(address=address, active=True).first()
+    return {"mailbox": mailbox} if mailbox else {}
+
+
+def _requester_email(ticket: Ticket) -> str | None:
+    from tiski.customers.models import IdentityKind
+
+    for identity in ticket.requester.identities.all():
+        if identity.kind == IdentityKind.EMAIL and identity.undeliverable_at is None:
+            return identity.value
+    return None
+
+
+@register_action("email_requester", gettext_lazy("Email the requester"), EmailRequesterParams)
+def email_requester(p: EmailRequesterParams, context: ActionContext) -> ActionOutcome:
+    address = _requester_email(context.ticket)
+    if address is None:
+        return ActionOutcome(skipped=[_("the requester has no deliverable email address")])
+    language = context.ticket.requester.language
+    return _queue_email(
+        context,
+        [address],
+        _render(p.subject, language, context).strip(),
+        _render(p.text, language, context),
+    )
+
+
+def _agent(choice: Literal["assignee"] | int, ticket: Ticket) -> User | None:
+    from tiski.accounts.models import User
+
+    if choice == "assignee":
+        agent = ticket.assignee
+    else:
+        agent = User.objects.filter(pk=choice).first()
+    return agent if agent is not None and agent.is_active else None
+
+
+@register_action("email_agent", gettext_lazy("Email an agent"), EmailAgentParams)
+def email_agent(p: EmailAgentParams, context: ActionContext) -> ActionOutcome:
+    agent = _agent(p.agent, context.ticket)
+    if agent is None:
+        return ActionOutcome(skipped=[_("no agent to email")])
+    return _queue_email(
+        context,
+        [agent.email],
+        _render(p.subject, agent.language, context).strip(),
+        _render(p.text, agent.language, context),
+    )
+
+
+# --- in-app notification ------------------------------------------------------------------
+
+
+class NotifyParams(Params):
+    """``to``: the assignee, the ticket's team, or a list of agent ids."""
+
+    to: Literal["assignee", "team"] | list[int] = "assignee"
+    text: Localised
+
+    @field_validator("text")
+    @classmethod
+    def _template(cls, value: Localised) -> Localised:
+        return _check_localised(value)
+
+
+def _recipients(to: Literal["assignee", "team"] | list[int], ticket: Ticket) -> list[User]:
+    from tiski.accounts.models import User
+
+    if to == "assignee":
+        users = [ticket.assignee] if ticket.assignee else []
+    elif to == "team":
+        users = list(ticket.team.members.all()) if ticket.team else []
+    else:
+        users = list(User.objects.filter(pk__in=to))
+    return [user for user in users if user.is_active]
+
+
+@register_action("notify", gettext_lazy("Notify agents in the app"), NotifyParams)
+def notify(p: NotifyParams, context: ActionContext) -> ActionOutcome:
+    return notify_many(p, [context])[0]
+
+
+@register_batch("notify")
+def notify_many(p: NotifyParams, contexts: list[ActionContext]) -> list[ActionOutcome]:
+    from .models import Notification
+
+    outcomes: list[ActionOutcome] = []
+    pending: list[tuple[ActionOutcome, Notification]] = []
+    for context in contexts:
+        outcome = ActionOutcome()
+        users = _recipients(p.to, context.ticket)
+        if not users:
+            outcome.skipped.append(_("nobody to notify"))
+        for user in users:
+            notice = Notification(
+                user=user,
+                ticket=context.ticket,
+                text=_render(p.text, user.language, context),
+                created_at=context.now,
+            )
+            pending.append((outcome, notice))
+        outcomes.append(outcome)
+    # One INSERT for all of them; both databases return the new ids.
+    Notification.objects.bulk_create([notice for _outcome, notice in pending], batch_size=1000)
+    for outcome, notice in pending:
+        if notice.pk is not None:
+            outcome.notification_ids.append(notice.pk)
+    return outcomes
+
+
+__all__ = ["LANGUAGES", "ActionContext", "ActionOutcome", "pick_language"]

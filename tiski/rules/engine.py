@@ -1,0 +1,564 @@
+"""Running rules: triggers on ticket changes, time rules on a clock.
+
+Triggers run from `on_ticket_change`, one of the handlers the tickets app
+calls after a change commits (settings.TISKI_TICKET_CHANGE_HANDLERS), and
+from `dispatch_sla_event`. Time rules run from `run_time_rules`, a periodic
+task. Both evaluate compiled conditions against a fresh `TicketFacts` and
+apply actions through `tiski.tickets.actions` with ``via=Via.RULE``.
+
+Loop safety: a rule's own changes never re-run that rule; a rule fires at
+most TISKI_RULE_MAX_FIRINGS_PER_HOUR times per ticket per hour, and all
+rules together make at most TISKI_RULE_MAX_CHANGES_PER_HOUR ticket changes
+per ticket per hour. Two rules undoing each other therefore stop after a
+few rounds instead of spinning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Subquery, Sum
+from django.utils import timezone
+
+from tiski.calendars.hours import BusinessCalendar
+from tiski.tickets import changes
+from tiski.tickets.changes import TicketChange
+from tiski.tickets.models import EventKind, Message, MessageKind, Status, Ticket, Via
+
+from .actions import ActionContext, ActionOutcome
+from .facts import TicketFacts, build_facts, default_calendar, facts_from_ticket
+from .models import RuleFiring, RuleKind, TimeRule, Trigger
+from .registry import Action, Group, RuleDefinitionError, compile_actions, compile_conditions
+
+log = logging.getLogger(__name__)
+
+HOUR = timedelta(hours=1)
+MESSAGE_EVENTS = {
+    MessageKind.CUSTOMER: "customer_replied",
+    MessageKind.PUBLIC: "agent_replied",
+    MessageKind.INTERNAL: "note_added",
+}
+SLA_EVENTS = {"warning": "sla_warning", "breach": "sla_breach"}
+# Actions that only tell people; a rule with nothing else cannot change a
+# ticket, so it cannot take part in a loop and skips the change cap.
+SIDE_EFFECT_ACTIONS = frozenset({"notify", "email_requester", "email_agent"})
+TIME_PASS_CHUNK = 1000
+
+
+def max_firings_per_hour() -> int:
+    return int(getattr(settings, "TISKI_RULE_MAX_FIRINGS_PER_HOUR", 5))
+
+
+def max_changes_per_hour() -> int:
+    return int(getattr(settings, "TISKI_RULE_MAX_CHANGES_PER_HOUR", 20))
+
+
+# --- compiled rules, cached per edit --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    kind: str
+    id: int
+    name: str
+    conditions: Group
+    actions: tuple[Action, ...]
+
+    @property
+    def changes_tickets(self) -> bool:
+        return any(action.type.name not in SIDE_EFFECT_ACTIONS for action in self.actions)
+
+
+_compiled: dict[tuple[str, int], tuple[Any, CompiledRule]] = {}
+
+
+def compile_rule(rule: Trigger | TimeRule) -> CompiledRule | None:
+    """The rule ready to run, or None (logged) if its stored definition is broken."""
+    key = (rule.rule_kind, rule.pk)
+    cached = _compiled.get(key)
+    stamp = (rule.updated_at, rule.name)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    try:
+        compiled = CompiledRule(
+            kind=rule.rule_kind,
+            id=rule.pk,
+            name=rule.name,
+            conditions=compile_conditions(rule.conditions),
+            actions=tuple(compile_actions(rule.actions)),
+        )
+    except RuleDefinitionError as exc:
+        log.error("%s %s (%s) has an invalid definition: %s", rule.rule_kind, rule.pk, rule, exc)
+        return None
+    _compiled[key] = (stamp, compiled)
+    return compiled
+
+
+# --- which events a change means --------------------------------------------------------
+
+
+def event_names(change: TicketChange) -> frozenset[str]:
+    """The trigger events a TicketChange stands for.
+
+    A new ticket is just "ticket_created": its first message and initial
+    fields are part of being created, not replies or edits.
+    """
+    if change.created:
+        return frozenset({"ticket_created"})
+    names = {MESSAGE_EVENTS[kind] for kind in change.message_kinds if kind in MESSAGE_EVENTS}
+    if "status" in change.fields:
+        names.add("status_changed")
+    if set(change.fields) - {"status"} or change.tags_added or change.tags_removed:
+        names.add("field_changed")
+    return frozenset(names)
+
+
+def _change_signature(
+    fields: dict[str, list[str]],
+    tags_added: Iterable[str],
+    tags_removed: Iterable[str],
+    messages: Iterable[int],
+) -> dict[str, Any]:
+    return {
+        "fields": {name: list(values) for name, values in sorted(fields.items())},
+        "tags_added": sorted(tags_added),
+        "tags_removed": sorted(tags_removed),
+        "messages": sorted(messages),
+    }
+
+
+def signature_of_change(change: TicketChange) -> dict[str, Any]:
+    return _change_signature(
+        {name: [old, new] for name, (old, new) in change.fields.items()},
+        change.tags_added,
+        change.tags_removed,
+        [message_id for message_id, _kind in change.messages],
+    )
+
+
+def signature_of_events(events: Iterable[Any]) -> dict[str, Any]:
+    """What the TicketChange collected from these events will look like.
+
+    Mirrors tickets.changes: a field keeps its first old and last new value.
+    """
+    fields: dict[str, list[str]] = {}
+    added: list[str] = []
+    removed: list[str] = []
+    messages: list[int] = []
+    for event in events:
+        if event.kind == EventKind.MESSAGE:
+            messages.append(event.meta["message_id"])
+        elif event.field == "tags":
+            (added if event.new_value else removed).append(event.new_value or event.old_value)
+        elif event.field:
+            first_old = fields.get(event.field, [event.old_value, event.new_value])[0]
+            fields[event.field] = [first_old, event.new_value]
+    return _change_signature(fields, added, removed, messages)
+
+
+def causing_firing(change: TicketChange, now: datetime) -> RuleFiring | None:
+    """The firing whose actions produced `change` (a change made via a rule).
+
+    TicketChange cannot name the rule, so the firing recorded what its
+    change would look like; the newest match of the last hour is the cause.
+    """
+    if change.via != Via.RULE:
+        return None
+    wanted = signature_of_change(change)
+    recent = RuleFiring.objects.filter(
+        ticket_id=change.ticket_id, fired_at__gte=now - HOUR, change_count__gt=0
+    ).order_by("-id")[:50]
+    return next((firing for firing in recent if firing.signature == wanted), None)
+
+
+# --- firing ------------------------------------------------------------------------------
+
+
+def _cap_reached(rule: CompiledRule, ticket_id: int, now: datetime) -> str | None:
+    since = now - HOUR
+    if rule.changes_tickets:
+        total = (
+            RuleFiring.objects.filter(ticket_id=ticket_id, fired_at__gte=since).aggregate(
+                total=Sum("change_count")
+            )["total"]
+            or 0
+        )
+        if total >= max_changes_per_hour():
+            return f"{total} rule changes to this ticket in the last hour"
+    fired = RuleFiring.objects.filter(
+        rule_kind=rule.kind,
+        rule_id=rule.id,
+        ticket_id=ticket_id,
+        effective=True,
+        fired_at__gte=since,
+    ).count()
+    if fired >= max_firings_per_hour():
+        return f"fired {fired} times on this ticket in the last hour"
+    return None
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(str(message) for message in exc.messages)
+    return str(exc) or exc.__class__.__name__
+
+
+def _count_firings(rule: CompiledRule, fired: int, now: datetime) -> None:
+    if fired:
+        model = Trigger if rule.kind == RuleKind.TRIGGER else TimeRule
+        model.objects.filter(pk=rule.id).update(
+            fire_count=F("fire_count") + fired, last_fired_at=now
+        )
+
+
+def _firing_row(
+    rule: CompiledRule, ticket: Ticket, now: datetime, total: ActionOutcome
+) -> RuleFiring:
+    """The log row of one firing (unsaved): the rule, the ticket and what happened."""
+    event_ids = [event.pk for event in total.events]
+    summary = "; ".join(
+        part
+        for part in (
+            ", ".join(
+                f"{e.field or e.kind} {e.old_value}→{e.new_value}".strip()
+                for e in total.events
+                if e.kind == EventKind.FIELD
+            ),
+            f"notes {total.message_ids}" if total.message_ids else "",
+            f"notified {len(total.notification_ids)}" if total.notification_ids else "",
+            f"emails {total.emails}" if total.emails else "",
+            f"skipped: {', '.join(total.skipped)}" if total.skipped else "",
+        )
+        if part
+    )
+    return RuleFiring(
+        rule_kind=rule.kind,
+        rule_id=rule.id,
+        rule_name=rule.name[:200],
+        ticket=ticket,
+        fired_at=now,
+        effective=total.effective,
+        event_ids=event_ids,
+        change_count=len(event_ids),
+        details={
+            "messages": total.message_ids,
+            "notifications": total.notification_ids,
+            "emails": [str(e) for e in total.emails],
+            "skipped": total.skipped,
+        },
+        signature=signature_of_events(total.events),
+        ticket_updated_at=ticket.updated_at,
+        summary=summary[:2000],
+    )
+
+
+def fire(
+    rule: CompiledRule,
+    ticket: Ticket,
+    facts: TicketFacts,
+    now: datetime,
+    *,
+    count: bool = True,
+) -> RuleFiring:
+    """Apply the rule's actions to the ticket in one transaction and log the firing.
+
+    Each action runs in its own savepoint: one that is refused (a closed
+    ticket, an agent outside a restricted team) is recorded as skipped and
+    the others still apply. The changes are announced as one TicketChange
+    after commit, which may run other triggers.
+    """
+    context = ActionContext(ticket=ticket, facts=facts, rule_name=rule.name, now=now)
+    total = ActionOutcome()
+    with transaction.atomic(), changes.collecting():
+        for action in rule.actions:
+            try:
+                with transaction.atomic():
+                    outcome = action.apply(context)
+            except (ValidationError, PermissionDenied) as exc:
+                outcome = ActionOutcome(skipped=[_error_text(exc)])
+            total.events += outcome.events
+            total.message_ids += outcome.message_ids
+            total.notification_ids += outcome.notification_ids
+            total.emails += outcome.emails
+            total.skipped += [f"{action.type.name}: {reason}" for reason in outcome.skipped]
+        firing = _firing_row(rule, ticket, now, total)
+        firing.save()
+        if total.effective and count:
+            _count_firings(rule, 1, now)
+    if total.skipped:
+        log.info("rule %s on ticket %s skipped: %s", rule.name, ticket.pk, total.skipped)
+    return firing
+
+
+# --- triggers ---------------------------------------------------------------------------------
+
+
+def _active_triggers(events: frozenset[str]) -> list[CompiledRule]:
+    found: list[CompiledRule] = []
+    for trigger in Trigger.objects.filter(active=True).order_by("position", "id"):
+        if isinstance(trigger.events, list) and events & set(trigger.events):
+            compiled = compile_rule(trigger)
+            if compiled is not None:
+                found.append(compiled)
+    return found
+
+
+def _load_ticket(ticket_id: int) -> Ticket | None:
+    return (
+        Ticket.objects.select_related("requester__organisation", "type", "assignee", "team")
+        .filter(pk=ticket_id)
+        .first()
+    )
+
+
+def run_triggers(
+    ticket_id: int,
+    events: frozenset[str],
+    change: TicketChange | None = None,
+    *,
+    skip_rule_id: int | None = None,
+) -> list[RuleFiring]:
+    """Evaluate active triggers listening to `events` on one ticket, in order."""
+    triggers = [t for t in _active_triggers(events) if t.id != skip_rule_id]
+    if not triggers:
+        return []
+    ticket = _load_ticket(ticket_id)
+    if ticket is None:
+        return []
+    now = timezone.now()
+    facts = build_facts(ticket, change, now=now)
+    firings: list[RuleFiring] = []
+    for trigger in triggers:
+        try:
+            if not trigger.conditions.matches(facts):
+                continue
+            reason = _cap_reached(trigger, ticket.pk, now)
+            if reason:
+                log.warning("trigger %s not run on ticket %s: %s", trigger.name, ticket.pk, reason)
+                continue
+            firing = fire(trigger, ticket, facts, now)
+        except Exception:  # one broken trigger must not stop the others or the change
+            log.exception("trigger %s failed on ticket %s", trigger.name, ticket_id)
+            ticket = _load_ticket(ticket_id)
+            if ticket is None:
+                return firings
+            facts = build_facts(ticket, change, now=now)
+            continue
+        firings.append(firing)
+        if firing.effective:
+            # Later triggers see what earlier ones (and the triggers their
+            # changes set off) did.
+            ticket = _load_ticket(ticket_id)
+            if ticket is None:
+                return firings
+            now = timezone.now()
+            facts = build_facts(ticket, change, now=now)
+    return firings
+
+
+def on_ticket_change(change: TicketChange) -> None:
+    """Ticket-change handler (runs after commit): run the triggers it concerns."""
+    events = event_names(change)
+    if not events:
+        return
+    cause = causing_firing(change, timezone.now())
+    skip = cause.rule_id if cause is not None and cause.rule_kind == RuleKind.TRIGGER else None
+    run_triggers(change.ticket_id, events, change, skip_rule_id=skip)
+
+
+def dispatch_sla_event(ticket_id: int, kind: str) -> None:
+    """Run triggers for an SLA warning or breach ("warning"/"breach" or the event name).
+
+    Safe to call inside a transaction: the triggers then run after it commits,
+    like every other ticket change.
+    """
+    name = SLA_EVENTS.get(kind, kind)
+    if name not in SLA_EVENTS.values():
+        raise ValueError(f"unknown SLA event {kind!r}")
+    events = frozenset({name})
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: run_triggers(ticket_id, events))
+    else:
+        run_triggers(ticket_id, events)
+
+
+# --- time rules ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def _time_pass_lock() -> Iterator[bool]:
+    """One time-rule pass at a time, so overlapping runs cannot double-fire.
+
+    PostgreSQL: a session advisory lock, free if the holder dies. SQLite
+    deployments run one scheduler process, so there is nothing to guard.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = 0x7469736B  # "tisk"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        locked = bool(cursor.fetchone()[0])
+    try:
+        yield locked
+    finally:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def _chunks(items: Iterable[Ticket], size: int) -> Iterator[list[Ticket]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _tags_by_ticket(ticket_ids: list[int]) -> dict[int, frozenset[str]]:
+    through = Ticket.tags.through
+    found: dict[int, set[str]] = {}
+    for ticket_id, name in through.objects.filter(ticket_id__in=ticket_ids).values_list(
+        "ticket_id", "tag__name"
+    ):
+        found.setdefault(ticket_id, set()).add(name)
+    return {ticket_id: frozenset(names) for ticket_id, names in found.items()}
+
+
+def candidates(rule: CompiledRule, now: datetime, calendar: BusinessCalendar) -> Any:
+    """Tickets the rule may fire on, narrowed in SQL; and whether that is exact.
+
+    Excludes closed tickets and tickets the rule already acted on that have
+    not changed since (a firing remembers the ticket's updated_at).
+    """
+    q, exact = rule.conditions.to_q(now, calendar)
+    done = RuleFiring.objects.filter(
+        rule_kind=RuleKind.TIME,
+        rule_id=rule.id,
+        ticket_id=OuterRef("pk"),
+        ticket_updated_at__gte=OuterRef("updated_at"),
+    )
+    qs = (
+        Ticket.objects.exclude(status=Status.CLOSED)
+        .filter(q)
+        .exclude(Exists(done))
+        .select_related("requester__organisation", "type", "assignee", "team")
+        .order_by("pk")
+    )
+    needs = frozenset() if exact else rule.conditions.needs
+    if "mailbox" in needs:
+        first = Message.objects.filter(ticket_id=OuterRef("pk")).order_by("created_at", "id")
+        qs = qs.annotate(rule_mailbox=Subquery(first.values("meta__mailbox")[:1]))
+    if "body" in needs:
+        latest = (
+            Message.objects.filter(ticket_id=OuterRef("pk"))
+            .exclude(kind=MessageKind.SYSTEM)
+            .order_by("-created_at", "-id")
+        )
+        qs = qs.annotate(rule_body=Subquery(latest.values("text")[:1]))
+    return qs, exact, needs
+
+
+def _fire_many(rule: CompiledRule, matched: list[tuple[Ticket, TicketFacts]], now: datetime) -> int:
+    """The batched form of `fire` for rules that only notify: a few queries per chunk."""
+    contexts = [
+        ActionContext(ticket=ticket, facts=facts, rule_name=rule.name, now=now)
+        for ticket, facts in matched
+    ]
+    totals = [ActionOutcome() for _ in contexts]
+    with transaction.atomic():
+        for action in rule.actions:
+            assert action.type.apply_many is not None  # checked by the caller
+            for total, outcome in zip(
+                totals, action.type.apply_many(action.params, contexts), strict=True
+            ):
+                total.notification_ids += outcome.notification_ids
+                total.emails += outcome.emails
+                total.skipped += [f"{action.type.name}: {reason}" for reason in outcome.skipped]
+        RuleFiring.objects.bulk_create(
+            [
+                _firing_row(rule, context.ticket, now, total)
+                for context, total in zip(contexts, totals, strict=True)
+            ],
+            batch_size=1000,
+        )
+    return sum(total.effective for total in totals)
+
+
+def run_time_rule(rule: CompiledRule, now: datetime, calendar: BusinessCalendar) -> int:
+    """One rule over all candidate tickets; returns how many times it fired.
+
+    Tickets are read in chunks with a server-side cursor. A chunk's firings
+    share one transaction (one commit, not one per ticket); each firing
+    still has its own savepoint, so one failure loses only itself.
+    """
+    qs, exact, needs = candidates(rule, now, calendar)
+    in_hours = calendar.is_open(now)
+    batched = not rule.changes_tickets and all(a.type.apply_many for a in rule.actions)
+    fired = 0
+    for chunk in _chunks(qs.iterator(chunk_size=TIME_PASS_CHUNK), TIME_PASS_CHUNK):
+        tags = _tags_by_ticket([t.pk for t in chunk]) if "tags" in needs else {}
+        matched: list[tuple[Ticket, TicketFacts]] = []
+        for ticket in chunk:
+            facts = facts_from_ticket(
+                ticket,
+                now=now,
+                calendar=calendar,
+                in_business_hours=in_hours,
+                tags=tags.get(ticket.pk, frozenset()),
+                mailbox=str(getattr(ticket, "rule_mailbox", "") or ""),
+                body=getattr(ticket, "rule_body", "") or "",
+            )
+            try:
+                if exact or rule.conditions.matches(facts):
+                    matched.append((ticket, facts))
+            except Exception:
+                log.exception("time rule %s failed on ticket %s", rule.name, ticket.pk)
+        if not matched:
+            continue
+        if batched:
+            fired += _fire_many(rule, matched, now)
+            continue
+        with transaction.atomic():
+            for ticket, facts in matched:
+                try:
+                    if rule.changes_tickets:
+                        reason = _cap_reached(rule, ticket.pk, now)
+                        if reason:
+                            log.warning(
+                                "time rule %s not run on %s: %s", rule.name, ticket.pk, reason
+                            )
+                            continue
+                    fired += fire(rule, ticket, facts, now, count=False).effective
+                except Exception:
+                    log.exception("time rule %s failed on ticket %s", rule.name, ticket.pk)
+    _count_firings(rule, fired, now)
+    return fired
+
+
+def run_time_rules(now: datetime | None = None) -> dict[str, int]:
+    """One pass of every active time rule, in order; returns firings per rule name."""
+    now = now or timezone.now()
+    calendar = default_calendar()
+    results: dict[str, int] = {}
+    with _time_pass_lock() as locked:
+        if not locked:
+            log.info("another time-rule pass is running; skipping this one")
+            return results
+        for rule in TimeRule.objects.filter(active=True).order_by("position", "id"):
+            compiled = compile_rule(rule)
+            if compiled is None:
+                continue
+            try:
+                results[rule.name] = run_time_rule(compiled, now, calendar)
+            except Exception:
+                log.exception("time rule %s failed", rule.name)
+            TimeRule.objects.filter(pk=rule.pk).update(last_run_at=now)
+    return results

@@ -1,0 +1,75 @@
+"""A sandboxed renderer for the texts rules write (notes, emails, notifications).
+
+Rule texts are written by admins but rendered for any ticket, so they must
+never reach data beyond a short, fixed list of values. Django or Jinja
+templates over model objects would allow ``{{ ticket.requester.notes }}``
+and worse; here a placeholder is only ever looked up, as a whole string, in
+a dict of plain strings built for the purpose. Anything else renders empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tiski.tickets.models import Ticket
+
+ALLOWED_PLACEHOLDERS: tuple[str, ...] = (
+    "ticket.number",
+    "ticket.subject",
+    "ticket.url",
+    "requester.first_name",
+    "requester.name",
+    "agent.name",
+    "organisation.name",
+)
+
+# Non-greedy and bounded so a stray "{{" cannot swallow a whole text.
+PLACEHOLDER = re.compile(r"\{\{(.{0,100}?)\}\}", re.DOTALL)
+
+
+def placeholders(template: str) -> list[str]:
+    """The placeholder names a template uses, stripped, in order."""
+    return [match.group(1).strip() for match in PLACEHOLDER.finditer(template)]
+
+
+def unknown_placeholders(template: str) -> list[str]:
+    return [name for name in placeholders(template) if name not in ALLOWED_PLACEHOLDERS]
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Substitute allowed placeholders from `values`; everything else becomes empty."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        if name not in ALLOWED_PLACEHOLDERS:
+            return ""
+        value = values.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    return PLACEHOLDER.sub(substitute, template)
+
+
+def ticket_values(
+    ticket: Ticket, base_url: str = "", names: Iterable[str] | None = None
+) -> dict[str, str]:
+    """The only values templates can see, copied out of the ticket as strings.
+
+    With `names`, only those are computed: a reminder that never shows the
+    link does not pay for (or depend on) reversing the desk's URL.
+    """
+    wanted = set(ALLOWED_PLACEHOLDERS if names is None else names) & set(ALLOWED_PLACEHOLDERS)
+    requester = ticket.requester
+    name = (requester.name or "").strip()
+    getters: dict[str, Callable[[], str]] = {
+        "ticket.number": lambda: str(ticket.number),
+        "ticket.subject": lambda: ticket.subject,
+        "ticket.url": lambda: base_url.rstrip("/") + ticket.get_absolute_url(),
+        "requester.first_name": lambda: name.split()[0] if name else "",
+        "requester.name": lambda: name,
+        "agent.name": lambda: ticket.assignee.name if ticket.assignee else "",
+        "organisation.name": lambda: requester.organisation.name if requester.organisation else "",
+    }
+    return {key: getters[key]() for key in wanted}
