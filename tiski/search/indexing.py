@@ -1,0 +1,275 @@
+"""Keeping the ticket index current, and rebuilding it.
+
+Every ticket action ends in a `TicketChange` after commit; `on_ticket_change`
+queues `tasks.index_ticket`, which re-reads the ticket and writes its index
+entry again. Indexing is one INSERT ... SELECT per batch of tickets, done by
+the database (subject, requester name and identities, every message), so a
+single ticket and a million take the same code path and the rebuild never
+loads tickets into Python. Reindexing is idempotent: a lost or repeated task
+changes nothing but freshness, and `tiski reindex --missing` repairs gaps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from django.db import connection, transaction
+
+from tiski.customers.models import Contact, Identity
+from tiski.tickets.models import Message, MessageKind, Ticket
+
+from .models import SearchDocument
+
+if TYPE_CHECKING:
+    from tiski.tickets.changes import TicketChange
+
+log = logging.getLogger(__name__)
+
+FTS_TABLE = "search_ticket_fts"
+GIN_INDEX = "search_doc_vector_gin"
+# tsvector values are limited to 1 MB; a conversation longer than this is
+# indexed by its first part (positions past 16,383 count as one anyway).
+MAX_BODY_CHARS = 200_000
+
+
+def on_ticket_change(change: TicketChange) -> None:
+    """Ticket-change handler (runs after commit): refresh that ticket's entry."""
+    from .tasks import index_ticket
+
+    index_ticket.delay(change.ticket_id)
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "ticket": Ticket._meta.db_table,
+        "contact": Contact._meta.db_table,
+        "identity": Identity._meta.db_table,
+        "message": Message._meta.db_table,
+        "doc": SearchDocument._meta.db_table,
+        "fts": FTS_TABLE,
+    }
+
+
+# --- PostgreSQL ----------------------------------------------------------
+
+_PG_UPSERT = """
+INSERT INTO {doc} (ticket_id, language, config, updated_at, search_vector)
+SELECT t.id, lang.language, lang.config, now(),
+    setweight(to_tsvector(lang.config::regconfig, coalesce(t.subject, '')), 'A')
+    || setweight(to_tsvector(lang.config::regconfig,
+           coalesce(c.name, '') || ' ' || coalesce(ids.vals, '')), 'B')
+    || setweight(to_tsvector(lang.config::regconfig,
+           left(coalesce(body.txt, ''), %(max_body)s)), 'C')
+FROM {ticket} t
+JOIN {contact} c ON c.id = t.requester_id
+CROSS JOIN LATERAL (SELECT
+    CASE c.language WHEN 'fi' THEN 'fi' WHEN 'en' THEN 'en' ELSE 'simple' END AS language,
+    CASE c.language WHEN 'fi' THEN 'finnish' WHEN 'en' THEN 'english' ELSE 'simple' END AS config
+) lang
+LEFT JOIN LATERAL (
+    SELECT string_agg(i.value, ' ') AS vals FROM {identity} i WHERE i.contact_id = c.id
+) ids ON true
+LEFT JOIN LATERAL (
+    SELECT string_agg(
+        CASE WHEN m.text <> '' THEN m.text
+             ELSE regexp_replace(m.html, '<[^>]*>', ' ', 'g') END,
+        E'\\n' ORDER BY m.created_at, m.id) AS txt
+    FROM {message} m WHERE m.ticket_id = t.id AND m.kind <> %(system)s
+) body ON true
+WHERE {where}
+ON CONFLICT (ticket_id) DO UPDATE SET
+    language = EXCLUDED.language,
+    config = EXCLUDED.config,
+    updated_at = EXCLUDED.updated_at,
+    search_vector = EXCLUDED.search_vector
+"""
+
+
+# --- SQLite (FTS5) -------------------------------------------------------
+
+_SQLITE_DOCS = """
+INSERT INTO {doc} (ticket_id, language, config, updated_at, search_vector)
+SELECT t.id,
+    CASE c.language WHEN 'fi' THEN 'fi' WHEN 'en' THEN 'en' ELSE 'simple' END,
+    CASE c.language WHEN 'fi' THEN 'finnish' WHEN 'en' THEN 'english' ELSE 'simple' END,
+    %(now)s, NULL
+FROM {ticket} t JOIN {contact} c ON c.id = t.requester_id
+WHERE {where}
+ON CONFLICT (ticket_id) DO UPDATE SET
+    language = excluded.language, config = excluded.config, updated_at = excluded.updated_at
+"""
+
+_SQLITE_FTS_DELETE = "DELETE FROM {fts} WHERE {where_rowid}"
+
+_SQLITE_FTS_INSERT = """
+INSERT INTO {fts} (rowid, subject, people, body)
+SELECT t.id, t.subject,
+    coalesce(c.name, '') || ' ' || coalesce(
+        (SELECT group_concat(i.value, ' ') FROM {identity} i WHERE i.contact_id = c.id), ''),
+    substr(coalesce((
+        SELECT group_concat(txt, char(10)) FROM (
+            SELECT CASE WHEN m.text <> '' THEN m.text ELSE m.html END AS txt
+            FROM {message} m WHERE m.ticket_id = t.id AND m.kind <> %(system)s
+            ORDER BY m.created_at, m.id)
+    ), ''), 1, %(max_body)s)
+FROM {ticket} t JOIN {contact} c ON c.id = t.requester_id
+WHERE {where}
+"""
+
+
+def _run(where: str, where_rowid: str, params: dict) -> None:
+    from django.utils import timezone
+
+    params = {
+        **params,
+        "system": str(MessageKind.SYSTEM),
+        "max_body": MAX_BODY_CHARS,
+        "now": connection.ops.adapt_datetimefield_value(timezone.now()),
+    }
+    names = _tables()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_UPSERT.format(where=where, **names), params)
+            return
+        cursor.execute(_SQLITE_DOCS.format(where=where, **names), params)
+        cursor.execute(_SQLITE_FTS_DELETE.format(where_rowid=where_rowid, **names), params)
+        cursor.execute(_SQLITE_FTS_INSERT.format(where=where, **names), params)
+
+
+def index_tickets(ticket_ids: Sequence[int]) -> None:
+    """(Re)index these tickets; ids of deleted tickets are simply skipped."""
+    ids = sorted({int(i) for i in ticket_ids})
+    if not ids:
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _run("t.id = ANY(%(ids)s)", "", {"ids": ids})
+        else:
+            # SQLite has no array parameters; the ids are ints we just made.
+            listed = ",".join(str(i) for i in ids)
+            _run(f"t.id IN ({listed})", f"rowid IN ({listed})", {})
+
+
+def index_range(low: int, high: int) -> None:
+    """(Re)index tickets with low <= id < high: the unit of a rebuild."""
+    with transaction.atomic():
+        _run(
+            "t.id >= %(low)s AND t.id < %(high)s",
+            "rowid >= %(low)s AND rowid < %(high)s",
+            {"low": low, "high": high},
+        )
+
+
+def ensure_storage() -> None:
+    """Recreate the FTS5 table (SQLite) or GIN index (PostgreSQL) if missing.
+
+    The migration makes them; this lets `reindex` recover from an index that
+    was dropped by hand or lost in a partial restore.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Look first: CREATE INDEX, even IF NOT EXISTS, refuses to run in
+            # a transaction that has just written to the table.
+            cursor.execute("SELECT to_regclass(%s)", [GIN_INDEX])
+            if cursor.fetchone()[0] is not None:
+                return
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {SearchDocument._meta.db_table} "
+                "USING gin (search_vector)"
+            )
+        elif connection.vendor == "sqlite":
+            for statement in sqlite_schema():
+                cursor.execute(statement)
+
+
+def sqlite_schema() -> list[str]:
+    """The FTS5 table and the trigger that drops a row with its document.
+
+    Diacritics are kept: in Finnish ä and ö are letters of their own
+    (``sää`` is not ``saa``). The trigger makes a ticket's deletion, which
+    cascades to its SearchDocument, also remove its text from the index.
+    """
+    doc = SearchDocument._meta.db_table
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+        "subject, people, body, tokenize = 'unicode61 remove_diacritics 0')",
+        f"CREATE TRIGGER IF NOT EXISTS search_doc_delete_fts AFTER DELETE ON {doc} "
+        f"BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = old.ticket_id; END",
+    ]
+
+
+def clear() -> None:
+    """Forget the whole index (a rebuild from nothing follows)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {SearchDocument._meta.db_table}")
+        else:
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")
+            cursor.execute(f"DELETE FROM {SearchDocument._meta.db_table}")
+
+
+def rebuild(
+    *,
+    batch_size: int = 5000,
+    missing_only: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Index every ticket (or only those without an entry), in id-range batches.
+
+    Each batch commits on its own, so search keeps working while a rebuild
+    runs and an interrupted rebuild keeps what it did. Returns the number of
+    tickets in the ranges walked.
+    """
+    ensure_storage()
+    doc_table = SearchDocument._meta.db_table
+    tickets = Ticket.objects.all()
+    if missing_only:
+        tickets = tickets.filter(search_document__isnull=True)
+    total = tickets.count()
+    if total == 0:
+        return 0
+    empty_start = not missing_only and not SearchDocument.objects.exists()
+    # Filling an empty PostgreSQL table is several times faster without the
+    # GIN index; it is built once at the end instead of updated per row.
+    # Only outside a transaction: inside one, the index would stay dropped
+    # (and locked) for everyone until the caller commits.
+    drop_gin = empty_start and connection.vendor == "postgresql" and not connection.in_atomic_block
+    if drop_gin:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
+    done = 0
+    try:
+        if missing_only:
+            # Few and scattered: pick them by id rather than walk every range.
+            ids = list(tickets.order_by("id").values_list("id", flat=True))
+            for start in range(0, len(ids), batch_size):
+                chunk = ids[start : start + batch_size]
+                index_tickets(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+            return done
+        last_id = 0
+        while True:
+            # The next batch's bounds come from the primary key index, so
+            # gaps in ids never make a batch empty or huge.
+            bounds = list(
+                Ticket.objects.filter(id__gt=last_id)
+                .order_by("id")
+                .values_list("id", flat=True)[:batch_size]
+            )
+            if not bounds:
+                break
+            index_range(bounds[0], bounds[-1] + 1)
+            last_id = bounds[-1]
+            done += len(bounds)
+            if progress:
+                progress(done, total)
+    finally:
+        if drop_gin:
+            ensure_storage()
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {doc_table}")
+    return done

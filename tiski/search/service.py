@@ -1,0 +1,542 @@
+"""Running a search: tickets (full text, ranked, with snippets), contacts, organisations.
+
+Ticket searches always start from ``Ticket.objects.visible_to(user)``; the
+query's filters narrow that queryset with ordinary ORM filters, and only
+then does the full-text engine rank what is left. Snippets are computed for
+the ids of the page just ranked, which all came out of that queryset, so a
+ticket the user may not see cannot reach a result, a count or a snippet.
+
+Two engines share one interface: PostgreSQL (stored tsvector, GIN index,
+``ts_rank`` and ``ts_headline``) and SQLite (FTS5, ``bm25`` and
+``snippet``). The database in use picks one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Protocol
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import DatabaseError, connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from tiski.customers.models import Contact, Identity, Organisation, OrganisationDomain
+from tiski.tickets.models import Message, MessageKind, Tag, Ticket
+
+from .indexing import FTS_TABLE
+from .models import SavedSearch, SearchDocument
+from .query import ParsedQuery, QueryError, parse
+
+if TYPE_CHECKING:
+    from tiski.accounts.models import User
+
+# Counts stop here: "1000+" is as useful as an exact figure and never scans
+# every match of a common word.
+COUNT_CAP = 1000
+# A common word can match a large share of a million tickets; ranking all
+# of them would read every matching vector. Only the newest matches are
+# ranked, which keeps a common-word search bounded and still puts the best
+# of the recent conversations first. Below this many matches the ranking
+# is exact.
+RANK_CANDIDATES = 2000
+# Private-use characters mark highlights inside the database's snippet, so
+# the text can be HTML-escaped before the marks become <mark> tags.
+MARK_START, MARK_END = "\ue000", "\ue001"
+SNIPPET_CHARS = 240
+MIN_NAME_QUERY = 3
+
+
+@dataclass(frozen=True)
+class TicketHit:
+    ticket: Ticket
+    snippet: SafeString
+    rank: float = 0.0
+
+
+@dataclass
+class TicketResults:
+    query_string: str
+    parsed: ParsedQuery | None
+    hits: list[TicketHit] = field(default_factory=list)
+    count: int = 0
+    error: str = ""
+
+    @property
+    def count_label(self) -> str:
+        return f"{COUNT_CAP}+" if self.count > COUNT_CAP else str(self.count)
+
+    @property
+    def jump_to(self) -> Ticket | None:
+        """The ticket a bare ``#1234`` names, when the user may see it."""
+        if self.parsed and self.parsed.only_numbers and len(self.hits) == 1:
+            return self.hits[0].ticket
+        return None
+
+
+# --- highlighting -----------------------------------------------------------
+
+
+def highlight(raw: str | None) -> SafeString:
+    """Escape a snippet from the database and turn its marks into <mark>."""
+    text = " ".join((raw or "").split())
+    if len(text) > SNIPPET_CHARS * 2:
+        text = text[: SNIPPET_CHARS * 2] + "…"
+    # Close a mark the cut left open, and drop stray marks a customer typed.
+    opened = False
+    out: list[str] = []
+    for piece in _split_marks(escape(text)):
+        if piece == MARK_START:
+            if not opened:
+                out.append("<mark>")
+                opened = True
+        elif piece == MARK_END:
+            if opened:
+                out.append("</mark>")
+                opened = False
+        else:
+            out.append(piece)
+    if opened:
+        out.append("</mark>")
+    return mark_safe("".join(out))  # noqa: S308 - escaped above, only <mark> added
+
+
+def _split_marks(text: str) -> list[str]:
+    pieces: list[str] = []
+    current: list[str] = []
+    for char in text:
+        if char in (MARK_START, MARK_END):
+            pieces.append("".join(current))
+            pieces.append(char)
+            current = []
+        else:
+            current.append(char)
+    pieces.append("".join(current))
+    return pieces
+
+
+# --- filters ----------------------------------------------------------------
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _condition(key: str, values: tuple[str, ...], user: User) -> Q:
+    """One filter as a Q; any of the values matches."""
+    if key == "status":
+        return Q(status__in=values)
+    if key == "priority":
+        return Q(priority__in=values)
+    if key == "channel":
+        return Q(channel__in=values)
+    cond = Q(pk__in=[])
+    for value in values:
+        if key == "type":
+            cond |= (
+                Q(type__slug__iexact=value)
+                | Q(type__name_fi__iexact=value)
+                | Q(type__name_en__iexact=value)
+            )
+        elif key == "team":
+            if value == "none":
+                cond |= Q(team__isnull=True)
+            elif value.isdigit():
+                cond |= Q(team_id=int(value))
+            else:
+                cond |= Q(team__name__iexact=value)
+        elif key == "assignee":
+            if value == "me":
+                cond |= Q(assignee_id=user.pk)
+            elif value == "none":
+                cond |= Q(assignee__isnull=True)
+            elif value.isdigit():
+                cond |= Q(assignee_id=int(value))
+            elif "@" in value:
+                cond |= Q(assignee__email__iexact=value)
+            else:
+                cond |= Q(assignee__name__icontains=value)
+        elif key == "tag":
+            cond |= Q(
+                Exists(
+                    Ticket.tags.through.objects.filter(
+                        ticket_id=OuterRef("pk"), tag__name=Tag.normalise(value)
+                    )
+                )
+            )
+        elif key == "from":
+            cond |= _from_condition(value)
+    return cond
+
+
+def _from_condition(value: str) -> Q:
+    identities = Identity.objects.filter(contact_id=OuterRef("requester_id"))
+    if value.startswith("@"):
+        return Q(Exists(identities.filter(value__endswith=value.lower())))
+    if "@" in value or value.lstrip("+").isdigit():
+        return Q(Exists(identities.filter(value=value)))
+    # A name or part of an address: "from:liisa".
+    return Q(requester__name__icontains=value) | Q(
+        Exists(identities.filter(value__icontains=value.lower()))
+    )
+
+
+def apply_filters(qs: QuerySet[Ticket], parsed: ParsedQuery, user: User) -> QuerySet[Ticket]:
+    for key, values in parsed.filters.items():
+        qs = qs.filter(_condition(key, values, user))
+    for key, values in parsed.excluded_filters.items():
+        qs = qs.exclude(_condition(key, values, user))
+    if parsed.numbers:
+        qs = qs.filter(number__in=parsed.numbers)
+    if parsed.created_from:
+        qs = qs.filter(created_at__gte=_start_of(parsed.created_from))
+    if parsed.created_until:
+        qs = qs.filter(created_at__lt=_start_of(parsed.created_until))
+    return qs
+
+
+# --- engines ----------------------------------------------------------------
+
+
+class Engine(Protocol):
+    def exclude_words(self, qs: QuerySet[Ticket], parsed: ParsedQuery) -> QuerySet[Ticket]: ...
+
+    def ranked(
+        self, qs: QuerySet[Ticket], parsed: ParsedQuery, limit: int
+    ) -> list[tuple[int, float]]: ...
+
+    def count(self, qs: QuerySet[Ticket], parsed: ParsedQuery) -> int: ...
+
+    def snippets(self, ids: list[int], parsed: ParsedQuery) -> dict[int, str]: ...
+
+
+def _prefix_worthy(term: str) -> bool:
+    # Prefix matching finds inflected and half-typed words ("tulost" ->
+    # "tulostimen"); on one or two letters it would match nearly everything.
+    return len(term) >= 3
+
+
+class PostgresEngine:
+    CONFIGS = ("finnish", "english", "simple")
+
+    def __init__(self) -> None:
+        self.candidates: int | None = None
+
+    @staticmethod
+    def _literal(text: str) -> str:
+        return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    def _text(self, parsed: ParsedQuery, *, negative_only: bool = False) -> str:
+        """to_tsquery input; every piece is a quoted literal, so no syntax leaks in."""
+        parts: list[str] = []
+        if not negative_only:
+            for term in parsed.terms:
+                parts.append(self._literal(term) + (":*" if _prefix_worthy(term) else ""))
+            parts.extend(self._literal(p) for p in parsed.phrases)
+            parts.extend("!" + self._literal(x) for x in parsed.excluded)
+        else:
+            parts.extend(self._literal(x) for x in parsed.excluded)
+            return " | ".join(parts)
+        return " & ".join(parts)
+
+    def tsquery(self, parsed: ParsedQuery, *, negative_only: bool = False) -> SearchQuery:
+        """The query in every configuration, OR-ed.
+
+        Each ticket's vector was built with its own language's configuration;
+        a constant query that holds the words stemmed every way can use the
+        GIN index, where a per-row configuration could not.
+        """
+        text = self._text(parsed, negative_only=negative_only)
+        combined: SearchQuery | None = None
+        for config in self.CONFIGS:
+            part = SearchQuery(text, search_type="raw", config=config)
+            combined = part if combined is None else combined | part  # type: ignore[assignment]
+        assert combined is not None
+        return combined
+
+    def _tsquery_sql(self, parsed: ParsedQuery) -> tuple[str, list[str]]:
+        text = self._text(parsed)
+        sql = " || ".join(f"to_tsquery('{c}', %s)" for c in self.CONFIGS)
+        return f"({sql})", [text] * len(self.CONFIGS)
+
+    def exclude_words(self, qs: QuerySet[Ticket], parsed: ParsedQuery) -> QuerySet[Ticket]:
+        unwanted = SearchDocument.objects.filter(
+            search_vector=self.tsquery(parsed, negative_only=True)
+        ).values("ticket_id")
+        return qs.exclude(pk__in=unwanted)
+
+    def _matching(self, qs: QuerySet[Ticket], parsed: ParsedQuery) -> QuerySet[Ticket]:
+        return qs.filter(search_document__search_vector=self.tsquery(parsed))
+
+    def ranked(
+        self, qs: QuerySet[Ticket], parsed: ParsedQuery, limit: int
+    ) -> list[tuple[int, float]]:
+        # Two steps with predictable plans: the newest matching visible ids
+        # (GIN bitmap scan joined to the visible tickets, or a walk down the
+        # ticket primary key for a very common word), then the ranks of just
+        # those documents, fetched by primary key.
+        ids = list(
+            self._matching(qs, parsed)
+            .order_by("-id")
+            .values_list("id", flat=True)[:RANK_CANDIDATES]
+        )
+        self.candidates = len(ids)
+        if not ids:
+            return []
+        rows = (
+            SearchDocument.objects.filter(ticket_id__in=ids)
+            # normalization 1: divide by 1 + log(length), so a long thread that
+            # repeats a word does not bury a ticket whose subject names it.
+            .annotate(rank=SearchRank(F("search_vector"), self.tsquery(parsed), normalization=1))
+            .order_by("-rank", "-ticket_id")
+            .values_list("ticket_id", "rank")[:limit]
+        )
+        return [(ticket_id, float(rank)) for ticket_id, rank in rows]
+
+    def count(self, qs: QuerySet[Ticket], parsed: ParsedQuery) -> int:
+        # ranked() saw up to RANK_CANDIDATES matches, more than the count cap.
+        if self.candidates is not None:
+            return min(self.candidates, COUNT_CAP + 1)
+        return _bounded_count(self._matching(qs, parsed))
+
+    def snippets(self, ids: list[int], parsed: ParsedQuery) -> dict[int, str]:
+        """A headline from each ticket's best message: the first one that matches."""
+        if not ids:
+            return {}
+        tsq, params = self._tsquery_sql(parsed)
+        options = (
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "
+            'MaxFragments=2, FragmentDelimiter=" … "'
+        )
+        sql = f"""
+            SELECT x.ticket_id, ts_headline(x.config::regconfig, x.text, {tsq}, %s)
+            FROM (
+                SELECT DISTINCT ON (m.ticket_id) m.ticket_id, d.config, left(m.text, 20000) AS text
+                FROM {Message._meta.db_table} m
+                JOIN {SearchDocument._meta.db_table} d ON d.ticket_id = m.ticket_id
+                WHERE m.ticket_id = ANY(%s) AND m.kind <> %s AND m.text <> ''
+                ORDER BY m.ticket_id,
+                    (to_tsvector(d.config::regconfig, left(m.text, 20000)) @@ {tsq}) DESC,
+                    m.created_at, m.id
+            ) x
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, options, ids, str(MessageKind.SYSTEM), *params])
+            return dict(cursor.fetchall())
+
+
+class SqliteEngine:
+    # bm25 weights per FTS column: subject, people (requester), body.
+    WEIGHTS = "10.0, 4.0, 1.0"
+
+    @staticmethod
+    def _string(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    def match(self, parsed: ParsedQuery) -> str:
+        """FTS5 MATCH input; every piece is a quoted string, so no syntax leaks in."""
+        positive = [self._string(t) + ("*" if _prefix_worthy(t) else "") for t in parsed.terms] + [
+            self._string(p) for p in parsed.phrases
+        ]
+        text = " AND ".join(positive)
+        for unwanted in parsed.excluded:
+            text += " NOT " + self._string(unwanted)
+        return text
+
+    @staticmethod
+    def _ids_sql(qs: QuerySet[Ticket]) -> tuple[str, list]:
+        sql, params = qs.order_by().values("pk").query.sql_with_params()
+        return sql, list(params)
+
+    def exclude_words(self, qs: QuerySet[Ticket], parsed: ParsedQuery) -> QuerySet[Ticket]:
+        unwanted = " OR ".join(self._string(x) for x in parsed.excluded)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [unwanted])
+            ids = [row[0] for row in cursor.fetchall()]
+        return qs.exclude(pk__in=ids)
+
+    def ranked(
+        self, qs: QuerySet[Ticket], parsed: ParsedQuery, limit: int
+    ) -> list[tuple[int, float]]:
+        inner, params = self._ids_sql(qs)
+        sql = (
+            f"SELECT rowid, bm25({FTS_TABLE}, {self.WEIGHTS}) AS score FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({inner}) "
+            "ORDER BY score, rowid DESC LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.match(parsed), *params, limit])
+            # bm25 is "lower is better"; flip it so higher means better everywhere.
+            return [(ticket_id, -score) for ticket_id, score in cursor.fetchall()]
+
+    def count(self, qs: QuerySet[Ticket], parsed: ParsedQuery) -> int:
+        inner, params = self._ids_sql(qs)
+        sql = (
+            f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({inner}) LIMIT %s)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.match(parsed), *params, COUNT_CAP + 1])
+            return int(cursor.fetchone()[0])
+
+    def snippets(self, ids: list[int], parsed: ParsedQuery) -> dict[int, str]:
+        if not ids:
+            return {}
+        listed = ",".join(str(int(i)) for i in ids)
+        sql = (
+            f"SELECT rowid, snippet({FTS_TABLE}, 2, %s, %s, '…', 24) FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({listed})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [MARK_START, MARK_END, self.match(parsed)])
+            return dict(cursor.fetchall())
+
+
+def engine() -> Engine:
+    return PostgresEngine() if connection.vendor == "postgresql" else SqliteEngine()
+
+
+def _bounded_count(qs: QuerySet) -> int:
+    return qs.order_by()[: COUNT_CAP + 1].count()
+
+
+def _first_message_texts(ids: list[int]) -> dict[int, str]:
+    """Snippets for searches without words: how each conversation begins."""
+    first = (
+        Message.objects.filter(ticket_id=OuterRef("pk"))
+        .exclude(kind=MessageKind.SYSTEM)
+        .order_by("created_at", "id")
+        .annotate(start=Substr("text", 1, SNIPPET_CHARS))
+        .values("start")[:1]
+    )
+    rows = Ticket.objects.filter(pk__in=ids).annotate(start=Subquery(first))
+    return dict(rows.values_list("pk", "start"))
+
+
+# --- public API -------------------------------------------------------------
+
+
+def search_tickets(user: User, query_string: str, limit: int = 20) -> TicketResults:
+    """Ranked tickets the user may see, with highlighted snippets.
+
+    A query with words is ranked by relevance; one with filters only lists
+    the matching tickets, most recently updated first.
+    """
+    try:
+        parsed = parse(query_string)
+    except QueryError as exc:
+        return TicketResults(query_string, None, error=str(exc))
+    results = TicketResults(query_string, parsed)
+    if parsed.is_empty:
+        return results
+    search = engine()
+    qs = apply_filters(Ticket.objects.visible_to(user), parsed, user)
+    if parsed.excluded and not parsed.has_text:
+        qs = search.exclude_words(qs, parsed)
+    try:
+        if parsed.has_text:
+            ranked = search.ranked(qs, parsed, limit)
+            results.count = search.count(qs, parsed) if len(ranked) >= limit else len(ranked)
+        else:
+            ranked = [
+                (pk, 0.0)
+                for pk in qs.order_by("-updated_at", "-id").values_list("pk", flat=True)[:limit]
+            ]
+            results.count = _bounded_count(qs) if len(ranked) >= limit else len(ranked)
+    except DatabaseError:
+        # An FTS5 or tsquery edge case the quoting did not foresee must not
+        # become a 500 page.
+        return TicketResults(
+            query_string, parsed, error=_("This search could not be run. Try other words.")
+        )
+    ids = [pk for pk, _rank in ranked]
+    if not ids:
+        return results
+    # Loaded through the same visible, filtered queryset the ids came from.
+    tickets = qs.filter(pk__in=ids).select_related("requester", "assignee", "team", "type")
+    by_id = {t.pk: t for t in tickets}
+    raw = search.snippets(ids, parsed) if parsed.has_text else _first_message_texts(ids)
+    results.hits = [
+        TicketHit(by_id[pk], highlight(raw.get(pk)), rank) for pk, rank in ranked if pk in by_id
+    ]
+    return results
+
+
+def _words(query: str | ParsedQuery) -> list[str]:
+    if isinstance(query, str):
+        try:
+            query = parse(query)
+        except QueryError:
+            return []
+    words = [w for w in (*query.terms, *query.phrases) if len(w) >= 2]
+    if not any(len(w) >= MIN_NAME_QUERY for w in words):
+        return []
+    return words
+
+
+def search_contacts(query: str | ParsedQuery, limit: int = 10) -> list[Contact]:
+    """Contacts whose name, any address or number, or organisation holds every word.
+
+    Plain substring matching: names and addresses are short and not
+    language, so stemming would not help, and a part of an address
+    ("liisa@", "0401234") must match. On PostgreSQL trigram indexes from
+    the migration serve these LIKEs; on SQLite the contacts table is small
+    enough for the embedded default.
+    """
+    words = _words(query)
+    if not words:
+        return []
+    qs = Contact.objects.select_related("organisation").prefetch_related("identities")
+    for word in words:
+        qs = qs.filter(
+            Q(name__icontains=word)
+            | Q(
+                Exists(
+                    Identity.objects.filter(
+                        contact_id=OuterRef("pk"), value__icontains=word.lower()
+                    )
+                )
+            )
+            | Q(organisation__name__icontains=word)
+        )
+    return list(qs.order_by("name", "id")[:limit])
+
+
+def search_organisations(query: str | ParsedQuery, limit: int = 10) -> list[Organisation]:
+    """Organisations whose name or one of whose email domains holds every word."""
+    words = _words(query)
+    if not words:
+        return []
+    qs = Organisation.objects.prefetch_related("domains")
+    for word in words:
+        qs = qs.filter(
+            Q(name__icontains=word)
+            | Q(
+                Exists(
+                    OrganisationDomain.objects.filter(
+                        organisation_id=OuterRef("pk"), domain__icontains=word.lower()
+                    )
+                )
+            )
+        )
+    return list(qs.order_by("name", "id")[:limit])
+
+
+def search_url(query: str) -> str:
+    return reverse("search:search") + "?" + urlencode({"q": query})
+
+
+def saved_views_for(user: User) -> list[tuple[str, str, str]]:
+    """The user's saved searches as (name, query, url), in their order.
+
+    For the inbox sidebar's personal views.
+    """
+    rows = SavedSearch.objects.filter(user=user).values_list("name", "query")
+    return [(name, query, search_url(query)) for name, query in rows]
