@@ -1,0 +1,202 @@
+"""Outbound SMS: a generic HTTP JSON provider and Twilio's Messages API.
+
+Configured by ``settings.TISKI_SMS`` (read when sending, never at import):
+
+    {"kind": "http", "url": "https://sms.example/send", "token": "...", "sender": "Tiski"}
+    {"kind": "twilio", "account_sid": "AC...", "auth_token": "...", "sender": "+358...",
+     "base_url": "https://api.twilio.com"}
+
+Each adapter sends through one module-level function (`http_json_post`,
+`twilio_post`) that tests may patch; the tests point the adapters at a fake
+provider on 127.0.0.1 instead. The SmsMessage row is written before any
+network call and the send happens after commit, so a failed or slow
+provider never loses the record or blocks the webhook's transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from tiski.core.secrets import resolve
+
+from .models import Callback, SmsMessage, SmsStatus
+from .texts import callback_sms_text
+
+log = logging.getLogger(__name__)
+TIMEOUT = 10
+
+
+class SmsError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _request(req: urllib.request.Request) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as response:  # noqa: S310 - admin-set URL
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise SmsError(str(exc)) from exc
+
+
+def http_json_post(url: str, payload: dict, headers: dict[str, str]) -> tuple[int, bytes]:
+    """The generic provider's only network call."""
+    body = json.dumps(payload).encode()
+    req = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
+    return _request(req)
+
+
+def twilio_post(
+    url: str, form: dict[str, str], account_sid: str, auth_token: str
+) -> tuple[int, bytes]:
+    """Twilio's only network call: form-encoded, HTTP basic auth."""
+    auth = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+    req = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(form).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": f"Basic {auth}",
+        },
+    )
+    return _request(req)
+
+
+def _check(status: int, body: bytes) -> dict:
+    if status >= 400:
+        # 4xx other than throttling will not get better by retrying.
+        raise SmsError(f"HTTP {status}: {body[:300]!r}", permanent=status < 500 and status != 429)
+    try:
+        return json.loads(body or b"{}")
+    except ValueError:
+        return {}
+
+
+@dataclass(frozen=True)
+class HttpJsonProvider:
+    url: str
+    token: str = ""
+    sender: str = ""
+
+    def send(self, to: str, text: str) -> str:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        data = _check(
+            *http_json_post(self.url, {"to": to, "from": self.sender, "text": text}, headers)
+        )
+        return str(data.get("id", ""))
+
+
+@dataclass(frozen=True)
+class TwilioProvider:
+    account_sid: str
+    auth_token: str
+    sender: str
+    base_url: str = "https://api.twilio.com"
+
+    def send(self, to: str, text: str) -> str:
+        url = f"{self.base_url.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        form = {"To": to, "From": self.sender, "Body": text}
+        data = _check(*twilio_post(url, form, self.account_sid, self.auth_token))
+        return str(data.get("sid", ""))
+
+
+def get_provider() -> HttpJsonProvider | TwilioProvider | None:
+    config = getattr(settings, "TISKI_SMS", None) or {}
+    kind = config.get("kind")
+    if kind == "http":
+        return HttpJsonProvider(
+            url=config["url"],
+            token=resolve(config.get("token", "")),
+            sender=config.get("sender", ""),
+        )
+    if kind == "twilio":
+        return TwilioProvider(
+            account_sid=config["account_sid"],
+            auth_token=resolve(config["auth_token"]),
+            sender=config["sender"],
+            base_url=config.get("base_url", "https://api.twilio.com"),
+        )
+    return None
+
+
+def expected_callback_at(callback: Callback, now: datetime) -> tuple[datetime, str] | None:
+    """(deadline, time zone) from the SLA policy that matches the callback ticket."""
+    from tiski.sla.services import matching_policy
+
+    ticket = callback.ticket
+    policy = matching_policy(ticket)
+    if policy is None:
+        return None
+    target = policy.targets_for(ticket.priority).first_reply
+    if target is None:
+        return None
+    calendar = policy.calendar.to_calendar()
+    return calendar.add_business_time(now, target), policy.calendar.time_zone
+
+
+def schedule_callback_sms(callback: Callback, *, now: datetime | None = None) -> SmsMessage | None:
+    """Write the callback notice, at most one per number a (local) day; send after commit."""
+    now = now or timezone.now()
+    if get_provider() is None:
+        return None
+    expected = expected_callback_at(callback, now)
+    if expected is None:
+        return None
+    due_at, tz = expected
+    contact = callback.ticket.requester
+    language = contact.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        text = callback_sms_text(
+            _("We will call you back by %(when)s."), due_at, language=language, tz=tz, now=now
+        )
+    day = now.astimezone(ZoneInfo(tz)).date()
+    try:
+        with transaction.atomic():
+            sms = SmsMessage.objects.create(
+                to=callback.number, text=text, day=day, callback=callback, created_at=now
+            )
+    except IntegrityError:
+        return None  # this caller already got one today
+    transaction.on_commit(lambda: send_sms(sms.pk))
+    return sms
+
+
+def send_sms(sms_id: int) -> SmsMessage:
+    """Send one pending SMS; safe to call again (a sent one is left alone)."""
+    with transaction.atomic():
+        sms = SmsMessage.objects.select_for_update().get(pk=sms_id)
+        if sms.status != SmsStatus.PENDING:
+            return sms
+        provider = get_provider()
+        try:
+            if provider is None:
+                raise SmsError("no SMS provider configured", permanent=True)
+            sms.provider_id = provider.send(sms.to, sms.text)[:200]
+            sms.status = SmsStatus.SENT
+            sms.sent_at = timezone.now()
+        except SmsError as exc:
+            log.warning("SMS to %s failed: %s", sms.to, exc)
+            sms.error = str(exc)
+            if exc.permanent:
+                sms.status = SmsStatus.FAILED
+        sms.save()
+        return sms
