@@ -105,7 +105,7 @@ def test_inbox_updates_live(new_page, desk):
     """A colleague's new ticket and reply show up in the list without a reload."""
     page = new_page()
     login(page, "minna@yritys.fi", PASSWORD)
-    page.goto("/?view=open")
+    page.goto("/?view=open&sort=-updated")
     expect(page.locator(".ticket-row")).to_have_count(7)
     count = page.locator("a[data-view-key=open] .count")
     expect(count).to_have_text("7")

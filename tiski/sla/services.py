@@ -161,10 +161,11 @@ def _store_targets(ticket: Ticket, policy: SlaPolicy, clocks, now: datetime) -> 
         row = existing.get(key) or SlaTarget(
             ticket=ticket, kind=clock.kind, started_at=clock.started_at
         )
+        wanted = (policy.pk, clock.due_at, clock.achieved_at, clock.breached(now))
+        if row.pk and (row.policy_id, row.due_at, row.achieved_at, row.breached) == wanted:
+            continue  # most changes leave most clocks as they were
         row.policy = policy
-        row.due_at = clock.due_at
-        row.achieved_at = clock.achieved_at
-        row.breached = clock.breached(now)
+        row.due_at, row.achieved_at, row.breached = wanted[1:]
         row.save()
     # Clocks that no longer exist (e.g. the policy changed) are dropped while
     # they run; achieved ones are history and stay.

@@ -318,7 +318,8 @@
       const minutes = Math.floor(Math.abs(due - now) / 60000);
       const text = minutes >= 2880 ? `${Math.floor(minutes / 1440)} ${document.body.dataset.dayLabel || "d"}`
         : minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
-      el.textContent = (now > due ? (document.body.dataset.lateLabel || "-") + " " : "") + text;
+      const late = document.body.dataset.lateLabel || "-%(duration)s";
+      el.textContent = now > due ? late.replace("%(duration)s", text) : text;
     });
   }
   setInterval(tickSla, 30000);
