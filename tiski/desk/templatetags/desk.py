@@ -73,7 +73,11 @@ def sla_badge(ticket: Ticket) -> SafeString:
     if state == "none":
         return format_html("")
     seconds = (ticket.queue_due_at - timezone.now()).total_seconds()
-    text = _duration(seconds) if seconds >= 0 else _("late %(duration)s") % {"duration": _duration(seconds)}
+    text = (
+        _duration(seconds)
+        if seconds >= 0
+        else _("late %(duration)s") % {"duration": _duration(seconds)}
+    )
     due = localtime(ticket.queue_due_at)
     return format_html(
         '<span class="sla sla-{}" data-due="{}" data-warn="{}" title="{}">{}</span>',
