@@ -20,6 +20,17 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Code running outside a request speaks English in tests, so assertions
+    can read messages; requests still follow the user's language (Finnish
+    by default), which the desk tests check."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def make_user(db):
     def make(role: str = Role.AGENT, teams: tuple[Team, ...] = (), **fields) -> User:

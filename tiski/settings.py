@@ -255,8 +255,9 @@ TISKI_AUTOMATIC_MAIL_PER_HOUR = envint("TISKI_AUTOMATIC_MAIL_PER_HOUR", 3)
 # Seconds to wait for an SMTP server before counting it as a temporary failure.
 TISKI_SMTP_TIMEOUT = envint("TISKI_SMTP_TIMEOUT", 30)
 # Dotted path of `fn(ticket) -> AckTarget | None` (email/outbound.py): the
-# calendar and target the acknowledgement promises; empty = office hours + 8 h.
-TISKI_ACK_TARGET_HOOK = env("TISKI_ACK_TARGET_HOOK", "")
+# calendar and target the acknowledgement promises (the SLA policy by default;
+# empty = office hours + 8 h).
+TISKI_ACK_TARGET_HOOK = env("TISKI_ACK_TARGET_HOOK", "tiski.sla.services.ack_target")
 # Called once with the list of ticket ids after bulk work (imports) that
 # deferred the per-change handlers above.
 TISKI_TICKET_BULK_HANDLERS = [

@@ -463,3 +463,11 @@ def test_admin_page_offers_the_connect_button(client, admin_user, microsoft):
     assert response.status_code == 200
     assert reverse("email:oauth-connect", args=[microsoft.pk]).encode() in response.content
     assert reverse("email:inbound", args=["postmark", microsoft.pk]).encode() in response.content
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """These tests read the admin's flash messages in English."""
+    admin_user.language = "en"
+    admin_user.save(update_fields=["language"])
+    return admin_user

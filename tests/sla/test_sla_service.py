@@ -156,3 +156,13 @@ def test_refresh_without_policy_clears_deadline(db, monday, make_ticket):
     refresh_ticket_sla(ticket.pk)
     ticket.refresh_from_db()
     assert ticket.queue_due_at == NO_DEADLINE and state_of(ticket) == "none"
+
+
+def test_acknowledgement_promises_the_policys_first_reply(monday, make_ticket):
+    from tiski.channels.email.outbound import acknowledgement_target
+
+    ticket = make_ticket(priority="urgent")
+    target = acknowledgement_target(ticket)
+    assert target.target == timedelta(hours=1)  # the shipped policy's urgent first reply
+    ticket.priority = "low"
+    assert acknowledgement_target(ticket).target == timedelta(hours=16)

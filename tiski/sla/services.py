@@ -244,3 +244,20 @@ def expected_first_reply(ticket: Ticket) -> datetime | None:
 
 def default_calendar() -> Calendar:
     return Calendar.default()
+
+
+def ack_target(ticket: Ticket):
+    """TISKI_ACK_TARGET_HOOK: the acknowledgement promises the SLA's first reply.
+
+    The customer is told the time the ticket's own policy and calendar give,
+    so the promise and the clock the agents see are the same thing.
+    """
+    from tiski.channels.email.outbound import AckTarget
+
+    policy = matching_policy(ticket)
+    if policy is None:
+        return None
+    target = policy.targets_for(ticket.priority).first_reply
+    if target is None:
+        return None
+    return AckTarget(calendar=policy.calendar.to_calendar(), target=target)

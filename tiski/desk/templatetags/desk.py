@@ -67,6 +67,12 @@ def _duration(seconds: float) -> str:
 
 
 @register.simple_tag
+def late_template() -> str:
+    """The "late 5 min" wording with a {d} slot, for desk.js's live countdown."""
+    return _("late %(duration)s") % {"duration": "{d}"}
+
+
+@register.simple_tag
 def sla_badge(ticket: Ticket) -> SafeString:
     """The next deadline as a countdown; desk.js keeps it ticking."""
     state = state_of(ticket)

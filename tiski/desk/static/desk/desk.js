@@ -318,8 +318,8 @@
       const minutes = Math.floor(Math.abs(due - now) / 60000);
       const text = minutes >= 2880 ? `${Math.floor(minutes / 1440)} ${document.body.dataset.dayLabel || "d"}`
         : minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
-      const late = document.body.dataset.lateLabel || "-%(duration)s";
-      el.textContent = now > due ? late.replace("%(duration)s", text) : text;
+      const late = document.body.dataset.lateLabel || "-{d}";
+      el.textContent = now > due ? late.replace("{d}", text) : text;
     });
   }
   setInterval(tickSla, 30000);
