@@ -339,3 +339,32 @@ def test_admin_is_for_admins(client, admin_user, agent):
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/accounts/user/").status_code == 200
     assert client.get("/admin/tickets/tickettype/").status_code == 200
+
+
+def test_move_and_split_messages(agent_client, agent, make_ticket, make_contact):
+    customer = make_contact()
+    first = make_ticket(subject="Ensimmäinen", requester=customer)
+    second = make_ticket(subject="Toinen", requester=customer)
+    stray = actions.add_message(first, kind=MessageKind.CUSTOMER, actor=None, via=Via.CHANNEL,
+                                author_contact=customer, text="Tämä kuuluu toiseen")
+    url = reverse("desk:message-move", args=[first.number, stray.pk])
+    response = agent_client.post(url, {"target": f"#{second.number}"})
+    assert response.status_code == 302 and response["Location"] == second.get_absolute_url()
+    stray.refresh_from_db()
+    assert stray.ticket == second and stray.meta["moved_from"] == first.number
+    assert first.events.filter(field="message_moved").exists()
+    assert "Tämä kuuluu toiseen" in agent_client.get(second.get_absolute_url()).content.decode()
+
+    other_question = actions.add_message(second, kind=MessageKind.CUSTOMER, actor=None,
+                                         via=Via.CHANNEL, author_contact=customer,
+                                         text="Ja vielä toinen asia")
+    agent_client.post(reverse("desk:message-move", args=[second.number, other_question.pk]),
+                      {"split": "1"})
+    other_question.refresh_from_db()
+    new_ticket = other_question.ticket
+    assert new_ticket not in (first, second) and new_ticket.requester == customer
+    # a bad target keeps the message where it was
+    agent_client.post(reverse("desk:message-move", args=[new_ticket.number, other_question.pk]),
+                      {"target": "abc"})
+    other_question.refresh_from_db()
+    assert other_question.ticket == new_ticket

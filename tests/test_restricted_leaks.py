@@ -108,6 +108,7 @@ def fill(route: str, name: str, secret) -> str:
         "provider": "postmark",
         "mailbox_id": "1",
         "outbound_id": str(secret["outbound"].pk),
+        "message_id": str(secret["attachment"].message_id),
     }
     pk_by_name = {
         "attachment": secret["attachment"].pk,

@@ -216,3 +216,30 @@ def test_crash_before_processing_then_sweep_processes_once(
 def test_automatic_mail_is_flagged(mailbox, name):
     message = receive(mailbox, fixture_bytes(name)).receipt.message
     assert message.meta["auto_submitted"] is True
+
+
+def test_copied_people_become_ticket_ccs(mailbox):
+    from tiski.channels.email.intake import accept, process_receipt
+
+    raw = (
+        b"From: Liisa Lahtinen <liisa@asiakas.fi>\r\n"
+        b"To: tuki@tiski.example, Pekka Esimies <pekka@asiakas.fi>\r\n"
+        b"Cc: kirjanpito@asiakas.fi, tuki+abc@tiski.example\r\n"
+        b"Subject: Lasku\r\nMessage-ID: <cc-test@asiakas.fi>\r\n\r\nHei, laskusta.\r\n"
+    )
+    receipt, _created = accept(source="test", key="cc", raw=raw, mailbox=mailbox,
+                               schedule=False)
+    ticket = process_receipt(receipt.pk).receipt.ticket
+    copied = sorted(c.emails[0] for c in ticket.ccs.all())
+    assert copied == ["kirjanpito@asiakas.fi", "pekka@asiakas.fi"]
+    assert ticket.requester.emails == ["liisa@asiakas.fi"]
+    # a colleague answering on the thread joins it
+    reply = (
+        b"From: kirjanpito@asiakas.fi\r\nTo: tuki@tiski.example\r\n"
+        b"Subject: Re: Lasku\r\nIn-Reply-To: <cc-test@asiakas.fi>\r\n"
+        b"Message-ID: <cc-test-2@asiakas.fi>\r\n\r\nLisatieto.\r\n"
+    )
+    receipt, _created = accept(source="test", key="cc2", raw=reply, mailbox=mailbox,
+                               schedule=False)
+    assert process_receipt(receipt.pk).receipt.ticket == ticket
+    assert ticket.ccs.count() == 2

@@ -90,6 +90,16 @@ def describe_event(event: Event, names: dict[str, dict[str, str]]) -> str:
         channel = event.meta.get("channel", "")
         label = Channel(channel).label if channel in Channel.values else channel
         return _("%(who)s created the ticket (%(channel)s)") % {"who": who, "channel": label}
+    if event.field == "message_moved":
+        return _("%(who)s moved a message to ticket #%(number)s") % {
+            "who": who,
+            "number": event.new_value,
+        }
+    if event.field == "message_moved_in":
+        return _("%(who)s moved a message here from ticket #%(number)s") % {
+            "who": who,
+            "number": event.old_value,
+        }
     if event.field == "ccs":
         return _("%(who)s copied %(people)s on the ticket") % {
             "who": who,

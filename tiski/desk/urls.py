@@ -25,6 +25,11 @@ urlpatterns = [
     path("tickets/<int:number>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:number>/update/", views.ticket_update, name="ticket-update"),
     path("tickets/<int:number>/take/", views.take_ticket, name="ticket-take"),
+    path(
+        "tickets/<int:number>/messages/<int:message_id>/move/",
+        views.message_move,
+        name="message-move",
+    ),
     path("attachments/<int:pk>/<path:filename>", views.attachment_download, name="attachment"),
     path("contacts/", views.contact_list, name="contacts"),
     path("contacts/lookup/", views.contact_lookup, name="contact-lookup"),

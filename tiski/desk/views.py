@@ -305,6 +305,33 @@ def _apply_macro(request: HttpRequest, ticket: Ticket, macro_id: int | None) -> 
 
 @login_required
 @require_POST
+def message_move(request: HttpRequest, number: int, message_id: int) -> HttpResponse:
+    """Move a message to another ticket (by number), or split it into a new one."""
+    ticket = get_visible_ticket(request.user, number)
+    message = get_object_or_404(ticket.messages, pk=message_id)
+    try:
+        if request.POST.get("split"):
+            target = actions.split_message(message, actor=request.user, via=Via.AGENT)
+            flash.success(
+                request, _("The message is now ticket #%(number)s.") % {"number": target.number}
+            )
+        else:
+            raw = request.POST.get("target", "").strip().lstrip("#")
+            if not raw.isdigit():
+                raise ValidationError(_("Give the number of the ticket to move it to."))
+            target = get_visible_ticket(request.user, int(raw))
+            actions.move_message(message, target, actor=request.user, via=Via.AGENT)
+            flash.success(
+                request, _("Message moved to ticket #%(number)s.") % {"number": target.number}
+            )
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+        return redirect(ticket.get_absolute_url())
+    return redirect(target.get_absolute_url())
+
+
+@login_required
+@require_POST
 def ticket_update(request: HttpRequest, number: int) -> HttpResponse:
     ticket = get_visible_ticket(request.user, number)
     form = TicketFieldsForm(request.POST)

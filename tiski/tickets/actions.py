@@ -548,6 +548,69 @@ def add_ccs(
     return new
 
 
+@ticket_action
+def move_message(message: Message, target: Ticket, *, actor: User | None, via: str) -> Message:
+    """Move a message that was threaded wrongly onto the ticket it belongs to.
+
+    Both tickets record the move; the message keeps its time, author and
+    attachments, and records where it came from.
+    """
+    source = message.ticket
+    if target.pk == source.pk:
+        raise ValidationError(_("The message is already on that ticket."))
+    check_not_closed(source)
+    check_not_closed(target)
+    if message.kind == MessageKind.SYSTEM:
+        raise ValidationError(_("System messages stay where they are."))
+    message.ticket = target
+    message.meta = {**message.meta, "moved_from": source.number}
+    message.save(update_fields=["ticket", "meta"])
+    now = timezone.now()
+    _record(
+        source,
+        kind=EventKind.FIELD,
+        actor=actor,
+        via=via,
+        field="message_moved",
+        old=message.pk,
+        new=target.number,
+        at=now,
+    )
+    _record(
+        target,
+        kind=EventKind.FIELD,
+        actor=actor,
+        via=via,
+        field="message_moved_in",
+        old=source.number,
+        new=message.pk,
+        at=now,
+    )
+    for ticket in (source, target):
+        ticket.updated_at = now
+        ticket.save(update_fields=["updated_at"])
+    return message
+
+
+@ticket_action
+def split_message(message: Message, *, actor: User | None, via: str) -> Ticket:
+    """Turn one message into a new ticket of its own (a second question in a thread)."""
+    source = message.ticket
+    requester = message.author_contact or source.requester
+    ticket = create_ticket(
+        requester=requester,
+        subject=source.subject,
+        actor=actor,
+        via=via,
+        channel=message.channel,
+        team=source.team,
+        type=source.type,
+        priority=source.priority,
+    )
+    move_message(message, ticket, actor=actor, via=via)
+    return ticket
+
+
 def messages_since(ticket: Ticket, last_seen_message_id: int | None) -> list[Message]:
     """Messages added after the one an agent last saw: the collision check."""
     qs = ticket.messages.exclude(kind=MessageKind.SYSTEM).select_related(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from tiski.channels.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.core.sanitize import sanitize_html
 from tiski.customers.actions import get_or_create_contact
+from tiski.customers.models import Contact
 from tiski.tickets import actions, changes
 from tiski.tickets.models import Message, MessageKind, Status, Ticket, Via
 
@@ -254,9 +255,41 @@ def _process(receipt: InboundReceipt) -> str:
         meta=_meta(receipt, parsed, decision),
         **_body(parsed),
     )
+    _copy_people(ticket, parsed, contact)
     receipt.status, receipt.reason = ReceiptStatus.PROCESSED, ""
     receipt.ticket, receipt.message = ticket, message
     return outcome
+
+
+# A mail to more people than this is a newsletter or a mass mailing, not a
+# conversation whose members should all receive our replies.
+MAX_COPIED_PEOPLE = 20
+
+
+def _copy_people(ticket: Ticket, parsed: ParsedEmail, sender: Contact) -> None:
+    """The people a customer copied become ticket CCs, and stay on our replies.
+
+    Our own mailboxes (with or without +token) are never copied; a colleague
+    of the requester who answers on the thread joins it the same way.
+    """
+    ours = set(Mailbox.objects.values_list("address", flat=True))
+
+    def is_ours(address: str) -> bool:
+        local, _at, domain = address.partition("@")
+        return address in ours or f"{local.split('+', 1)[0]}@{domain}" in ours
+
+    seen = {sender.pk, ticket.requester_id}
+    people = [] if sender.pk == ticket.requester_id else [sender]
+    for person in (*parsed.to, *parsed.cc)[:MAX_COPIED_PEOPLE]:
+        address = (person.address or "").lower()
+        if not address or "@" not in address or is_ours(address):
+            continue
+        contact, _created = get_or_create_contact("email", address, name=person.name or "")
+        if contact.pk not in seen:
+            seen.add(contact.pk)
+            people.append(contact)
+    if people:
+        actions.add_ccs(ticket, people, actor=None, via=Via.CHANNEL)
 
 
 def _original_date(receipt: InboundReceipt, parsed: ParsedEmail):  # type: ignore[no-untyped-def]
