@@ -322,7 +322,15 @@ def measure(
 def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
     tiski = ROOT / ".venv" / "bin" / "tiski"
-    command = [str(tiski), "run", "--no-migrate", "--skip-checks", "--port", str(port)]
+    command = [
+        str(tiski),
+        "run",
+        "--no-migrate",
+        "--no-scheduler",
+        "--skip-checks",
+        "--port",
+        str(port),
+    ]
     process = subprocess.Popen(  # noqa: S603 - our own command
         command,
         cwd=ROOT,

@@ -368,3 +368,17 @@ def test_move_and_split_messages(agent_client, agent, make_ticket, make_contact)
                       {"target": "abc"})
     other_question.refresh_from_db()
     assert other_question.ticket == new_ticket
+
+
+def test_notifications_bell_lists_and_marks_read(agent_client, agent, make_user, make_ticket):
+    from tiski.rules.models import Notification
+
+    ticket = make_ticket(subject="Muistutus")
+    Notification.objects.create(user=agent, ticket=ticket, text="Tiketti odottaa vastausta")
+    Notification.objects.create(user=make_user(), ticket=ticket, text="Jonkun muun ilmoitus")
+    page = agent_client.get(reverse("desk:notifications")).content.decode()
+    assert "Tiketti odottaa vastausta" in page and "Jonkun muun" not in page
+    assert 'class="bell-badge">1<' in page
+    page = agent_client.post(reverse("desk:notifications-read")).content.decode()
+    assert "Tiketti odottaa vastausta" not in page
+    assert Notification.objects.get(user=agent).read_at is not None

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import notifications, views
 
 app_name = "desk"
 
@@ -36,5 +36,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", views.contact_detail, name="contact"),
     path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notification_read, name="notifications-read"),
     path("preferences/language/", views.set_language, name="set-language"),
 ]
