@@ -220,7 +220,11 @@ class Engine(Protocol):
 def _prefix_worthy(term: str) -> bool:
     # Prefix matching finds inflected and half-typed words ("tulost" ->
     # "tulostimen"); on one or two letters it would match nearly everything.
-    return len(term) >= 3
+    # Numbers (order, invoice, phone numbers) are matched whole: they do not
+    # inflect, and PostgreSQL's statistics estimate an exact rare number as
+    # rare (a GIN lookup) but any prefix as common (a walk over every ticket,
+    # a second at a million tickets).
+    return len(term) >= 3 and not term.isdigit()
 
 
 class PostgresEngine:
@@ -481,6 +485,11 @@ def _words(query: str | ParsedQuery) -> list[str]:
     return words
 
 
+# Matches per word and source considered for contact results (a few screens
+# of them); a word matching more than this is too common to narrow anything.
+CONTACT_CANDIDATES = 500
+
+
 def search_contacts(query: str | ParsedQuery, limit: int = 10) -> list[Contact]:
     """Contacts whose name, any address or number, or organisation holds every word.
 
@@ -493,19 +502,33 @@ def search_contacts(query: str | ParsedQuery, limit: int = 10) -> list[Contact]:
     words = _words(query)
     if not words:
         return []
-    qs = Contact.objects.select_related("organisation").prefetch_related("identities")
+    # Each word's candidates come from three index-served lookups (trigram
+    # indexes on PostgreSQL) rather than one OR over a join: with OR the
+    # planner walks every contact in name order testing each, which at
+    # hundreds of thousands of contacts took over a second for a word that
+    # matches nobody.
+    candidates: set[int] | None = None
     for word in words:
-        qs = qs.filter(
-            Q(name__icontains=word)
-            | Q(
-                Exists(
-                    Identity.objects.filter(
-                        contact_id=OuterRef("pk"), value__icontains=word.lower()
-                    )
-                )
-            )
-            | Q(organisation__name__icontains=word)
+        found = set(
+            Contact.objects.filter(name__icontains=word)
+            .values_list("pk", flat=True)[:CONTACT_CANDIDATES]
         )
+        found |= set(
+            Identity.objects.filter(value__icontains=word.lower())
+            .values_list("contact_id", flat=True)[:CONTACT_CANDIDATES]
+        )
+        found |= set(
+            Contact.objects.filter(organisation__name__icontains=word)
+            .values_list("pk", flat=True)[:CONTACT_CANDIDATES]
+        )
+        candidates = found if candidates is None else candidates & found
+        if not candidates:
+            return []
+    qs = (
+        Contact.objects.filter(pk__in=candidates)
+        .select_related("organisation")
+        .prefetch_related("identities")
+    )
     return list(qs.order_by("name", "id")[:limit])
 
 
