@@ -382,3 +382,13 @@ def test_notifications_bell_lists_and_marks_read(agent_client, agent, make_user,
     page = agent_client.post(reverse("desk:notifications-read")).content.decode()
     assert "Tiketti odottaa vastausta" not in page
     assert Notification.objects.get(user=agent).read_at is not None
+
+
+def test_saved_searches_show_as_personal_views(agent_client, agent, make_user):
+    from tiski.search.models import SavedSearch
+
+    SavedSearch.objects.create(user=agent, name="VIP-laskut", query="tag:vip lasku")
+    SavedSearch.objects.create(user=make_user(), name="Toisen haku", query="x")
+    page = agent_client.get(reverse("desk:inbox")).content.decode()
+    assert "VIP-laskut" in page and "Toisen haku" not in page
+    assert "/search/?q=tag%3Avip+lasku" in page or "/search/?q=tag:vip" in page

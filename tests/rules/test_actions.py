@@ -226,3 +226,14 @@ def test_actions_on_a_closed_ticket_are_skipped(make_ticket, make_user):
     actions.update_ticket(ticket, actor=admin, via=Via.AGENT, status=Status.CLOSED)
     firing = run_actions(ticket, [{"type": "set_priority", "priority": "high"}])
     assert not firing.effective and firing.details["skipped"][0].startswith("set_priority: ")
+
+
+def test_field_changes_by_a_rule_name_the_rule_in_their_events(make_ticket):
+    from tiski.desk.timeline import build_timeline
+
+    ticket = make_ticket()
+    run_actions(ticket, [{"type": "set_priority", "priority": "urgent"}], name="Kiireelliset")
+    event = ticket.events.get(field="priority")
+    assert event.meta["rule"] == "Kiireelliset" and event.via == Via.RULE
+    texts = [e.text for e in build_timeline(ticket) if e.event is not None]
+    assert any("Kiireelliset" in text for text in texts)

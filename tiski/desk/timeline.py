@@ -85,7 +85,12 @@ def _value(field: str, value: str, names: dict[str, dict[str, str]]) -> str:
 
 
 def describe_event(event: Event, names: dict[str, dict[str, str]]) -> str:
-    who = str(event.actor) if event.actor_id else _("Tiski")
+    if event.actor_id:
+        who = str(event.actor)
+    elif event.meta.get("rule"):
+        who = _("Rule “%(name)s”") % {"name": event.meta["rule"]}
+    else:
+        who = _("Tiski")
     if event.kind == EventKind.CREATED:
         channel = event.meta.get("channel", "")
         label = Channel(channel).label if channel in Channel.values else channel

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Contact, IdentityKind, Organisation
+from tiski.search.service import saved_views_for
 from tiski.tickets import actions
 from tiski.tickets.models import (
     Attachment,
@@ -102,6 +103,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "views": _views_with_counts(user),
+            "saved_views": saved_views_for(user),
             "statuses": Status.choices,
             "priorities": Priority.choices,
             "channels": Channel.choices,
@@ -145,6 +147,7 @@ def _views_with_counts(user) -> list[dict]:
 def view_counts(request: HttpRequest) -> HttpResponse:
     context = {
         "views": _views_with_counts(request.user),
+        "saved_views": saved_views_for(request.user),
         "view": inbox.find_view(request.user, request.GET.get("view")),
     }
     if request.headers.get("Accept", "").startswith("application/json"):

@@ -129,7 +129,11 @@ class SetAssigneeParams(Params):
 
 
 def _update(context: ActionContext, **changes: Any) -> ActionOutcome:
-    events = ticket_actions.update_ticket(context.ticket, actor=None, via=Via.RULE, **changes)
+    # The events name the rule, so the timeline and reports can say which one.
+    events = ticket_actions.update_ticket(
+        context.ticket, actor=None, via=Via.RULE, event_meta={"rule": context.rule_name},
+        **changes,
+    )
     return ActionOutcome(events=events)
 
 
