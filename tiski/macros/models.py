@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tiski.rules.templating import ALLOWED_PLACEHOLDERS, unknown_placeholders
+from tiski.core.placeholders import ALLOWED_PLACEHOLDERS, unknown_placeholders
 from tiski.tickets.models import Priority, Status
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 
-from tiski.rules.templating import render, ticket_values
+from tiski.core.placeholders import render, ticket_values
 from tiski.tickets import actions
 from tiski.tickets.models import Ticket, Via
 

@@ -18,18 +18,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tiski.tickets import actions as ticket_actions
-from tiski.tickets.models import EventKind, MessageKind, Priority, Status, Via
-
-from .facts import TicketFacts
-from .registry import register_action, register_batch
-from .templating import (
+from tiski.core.placeholders import (
     ALLOWED_PLACEHOLDERS,
     placeholders,
     render,
     ticket_values,
     unknown_placeholders,
 )
+from tiski.tickets import actions as ticket_actions
+from tiski.tickets.models import EventKind, MessageKind, Priority, Status, Via
+
+from .facts import TicketFacts
+from .registry import register_action, register_batch
 
 if TYPE_CHECKING:
     from tiski.accounts.models import User

@@ -13,13 +13,14 @@ from email.utils import formataddr
 
 from django.utils.html import escape, linebreaks
 
+from tiski.core import placeholders
+
 # A References header grows with every reply; servers reject very long
 # headers and clients only need the root and the recent end of the thread.
 REFERENCES_KEEP_FIRST = 1
 REFERENCES_KEEP_LAST = 10
 
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|vs|sv|aw|antw|vast)\s*(?:\[\d{1,4}\])?\s*[:：]\s*", re.I)
-_PLACEHOLDER = re.compile(r"( ?)\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
 
 
 def make_message_id(domain: str) -> str:
@@ -108,20 +109,12 @@ def with_signatures(text: str, html: str, signatures: Iterable[str]) -> tuple[st
 
 
 def render_placeholders(template: str, values: Mapping[str, str]) -> str:
-    """Fill ``{{ name }}`` placeholders from ``values``; nothing else is interpreted.
+    """Fill ``{{ name }}`` placeholders of an acknowledgement from ``values``.
 
-    Admins write acknowledgement texts; they must not be able to reach
-    objects or run template tags, so this is a lookup in a flat dict, not a
-    template engine. Unknown placeholders stay as written (so a typo shows),
-    and an empty value takes the space before it along ("Hei {{ x }}," ->
-    "Hei,").
+    The shared sandboxed renderer, with the names in ``values`` as the only
+    ones allowed; unknown placeholders stay as written so a typo shows.
     """
-
-    def fill(match: re.Match[str]) -> str:
-        space, name = match.group(1), match.group(2)
-        if name not in values:
-            return match.group(0)
-        value = str(values[name])
-        return f"{space}{value}" if value else ""
-
-    return _PLACEHOLDER.sub(fill, template or "")
+    return placeholders.render(
+        template, {k: str(v) for k, v in values.items()}, allowed=values.keys(),
+        keep_unknown=True,
+    )

@@ -1,6 +1,7 @@
-"""A sandboxed renderer for the texts rules write (notes, emails, notifications).
+"""The one sandboxed renderer for admin-written texts: rule notes and emails,
+ready answers, acknowledgements.
 
-Rule texts are written by admins but rendered for any ticket, so they must
+These texts are written by admins but rendered for any ticket, so they must
 never reach data beyond a short, fixed list of values. Django or Jinja
 templates over model objects would allow ``{{ ticket.requester.notes }}``
 and worse; here a placeholder is only ever looked up, as a whole string, in
@@ -10,7 +11,7 @@ a dict of plain strings built for the purpose. Anything else renders empty.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,29 +28,42 @@ ALLOWED_PLACEHOLDERS: tuple[str, ...] = (
 )
 
 # Non-greedy and bounded so a stray "{{" cannot swallow a whole text.
-PLACEHOLDER = re.compile(r"\{\{(.{0,100}?)\}\}", re.DOTALL)
+# The optional space before a placeholder is captured so an empty value can
+# take it along ("Hei {{ requester.first_name }}," -> "Hei,").
+PLACEHOLDER = re.compile(r"( ?)\{\{(.{0,100}?)\}\}", re.DOTALL)
 
 
 def placeholders(template: str) -> list[str]:
     """The placeholder names a template uses, stripped, in order."""
-    return [match.group(1).strip() for match in PLACEHOLDER.finditer(template)]
+    return [match.group(2).strip() for match in PLACEHOLDER.finditer(template)]
 
 
 def unknown_placeholders(template: str) -> list[str]:
     return [name for name in placeholders(template) if name not in ALLOWED_PLACEHOLDERS]
 
 
-def render(template: str, values: Mapping[str, str]) -> str:
-    """Substitute allowed placeholders from `values`; everything else becomes empty."""
+def render(
+    template: str,
+    values: Mapping[str, str],
+    *,
+    allowed: Collection[str] = ALLOWED_PLACEHOLDERS,
+    keep_unknown: bool = False,
+) -> str:
+    """Substitute allowed placeholders from `values`.
+
+    A placeholder outside `allowed` renders empty, or stays as written with
+    ``keep_unknown`` (so an admin sees the typo in a preview or test mail).
+    """
 
     def substitute(match: re.Match[str]) -> str:
-        name = match.group(1).strip()
-        if name not in ALLOWED_PLACEHOLDERS:
-            return ""
+        space, name = match.group(1), match.group(2).strip()
+        if name not in allowed:
+            return match.group(0) if keep_unknown else space
         value = values.get(name, "")
-        return value if isinstance(value, str) else ""
+        value = value if isinstance(value, str) else ""
+        return f"{space}{value}" if value else ""
 
-    return PLACEHOLDER.sub(substitute, template)
+    return PLACEHOLDER.sub(substitute, template or "")
 
 
 def ticket_values(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tiski.rules.templating import render, ticket_values, unknown_placeholders
+from tiski.core.placeholders import render, ticket_values, unknown_placeholders
 
 VALUES = {
     "ticket.number": "1042",
