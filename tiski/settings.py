@@ -270,3 +270,52 @@ TISKI_RULE_MAX_FIRINGS_PER_HOUR = envint("TISKI_RULE_MAX_FIRINGS_PER_HOUR", 5)
 TISKI_RULE_MAX_CHANGES_PER_HOUR = envint("TISKI_RULE_MAX_CHANGES_PER_HOUR", 20)
 # Absolute links in rule templates ({{ ticket.url }}); empty gives a path.
 TISKI_BASE_URL = env("TISKI_BASE_URL", "")
+
+
+def _sms_provider() -> dict[str, str] | None:
+    """``TISKI_SMS`` for tiski/phone/sms.py, from the TISKI_SMS_* variables.
+
+    Nothing set: no SMS provider, and no callback SMS. A half-configured
+    provider stops the start-up instead of failing at the first missed call.
+    Tokens may come from ``*_FILE`` (env() reads those).
+    """
+    provider = env("TISKI_SMS_PROVIDER").strip().lower()
+    if not provider:
+        return None
+    url = env("TISKI_SMS_URL").strip()
+    sender = env("TISKI_SMS_FROM").strip()
+    if provider in ("http_json", "http"):
+        if not url:
+            raise ValueError("TISKI_SMS_PROVIDER=http_json needs TISKI_SMS_URL")
+        return {
+            "kind": "http",
+            "url": url,
+            "token": env("TISKI_SMS_TOKEN").strip(),
+            "sender": sender,
+        }
+    if provider == "twilio":
+        config = {
+            "kind": "twilio",
+            "account_sid": env("TISKI_SMS_ACCOUNT_SID").strip(),
+            "auth_token": env("TISKI_SMS_AUTH_TOKEN").strip(),
+            "sender": sender,
+            # Only tests and regional set-ups point it elsewhere.
+            "base_url": url or "https://api.twilio.com",
+        }
+        missing = [
+            name
+            for name, key in (
+                ("TISKI_SMS_ACCOUNT_SID", "account_sid"),
+                ("TISKI_SMS_AUTH_TOKEN", "auth_token"),
+                ("TISKI_SMS_FROM", "sender"),
+            )
+            if not config[key]
+        ]
+        if missing:
+            raise ValueError(f"TISKI_SMS_PROVIDER=twilio needs {', '.join(missing)}")
+        return config
+    raise ValueError(f"TISKI_SMS_PROVIDER must be http_json or twilio, not {provider!r}")
+
+
+# Outbound SMS (callback notices to callers): see docs/telephony-api.md.
+TISKI_SMS = _sms_provider()

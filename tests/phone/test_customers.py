@@ -6,8 +6,7 @@ import pytest
 
 from tiski.customers.actions import add_identity, find_contact
 from tiski.customers.merge import all_suggestions, merge_contacts, suggestions_for, undo_merge
-from tiski.customers.models import Contact, Organisation
-from tiski.phone.models import ContactMerge
+from tiski.customers.models import Contact, ContactMerge, Organisation
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Status, Via
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Contact, Identity, Organisation, OrganisationDomain
+from .models import Contact, ContactMerge, Identity, Organisation, OrganisationDomain
 
 
 class IdentityInline(admin.TabularInline):
@@ -28,3 +28,9 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("name", "created_at")
     search_fields = ("name", "domains__domain")
     inlines = [DomainInline]
+
+
+@admin.register(ContactMerge)
+class ContactMergeAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "actor", "created_at", "undone_at")
+    readonly_fields = [f.name for f in ContactMerge._meta.fields]

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from tiski.tickets import actions
 from tiski.tickets.models import Message, Status, Ticket, Via
 
-from .models import Contact, Identity, IdentityKind
+from .models import Contact, ContactMerge, Identity, IdentityKind
 
 PHONE_KINDS = (IdentityKind.PHONE, IdentityKind.WHATSAPP)
 SCORE_SAME_PHONE = 90
@@ -220,7 +220,7 @@ def _repoint_requester(ticket_ids: Iterable[int], to: Contact, actor) -> None:
 @transaction.atomic
 def merge_contacts(source: Contact, target: Contact, *, actor):
     """Merge ``source`` (the duplicate) into ``target``; returns the ContactMerge."""
-    from tiski.phone.models import Call, ContactMerge
+    from tiski.phone.models import Call
 
     if actor is not None:
         check_can_merge(actor)
@@ -279,7 +279,7 @@ def undo_merge(merge, *, actor) -> Contact:
     """Re-create the merged contact with its old id and move its rows back."""
     from datetime import datetime
 
-    from tiski.phone.models import Call, ContactMerge
+    from tiski.phone.models import Call
 
     if actor is not None:
         check_can_merge(actor)

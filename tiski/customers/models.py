@@ -7,7 +7,9 @@ same person.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -136,3 +138,36 @@ def normalise_identity(kind: str, value: str) -> str:
         digits = "".join(ch for ch in value if ch.isdigit())
         return ("+" if keep_plus else "") + digits
     return value
+
+
+class ContactMerge(models.Model):
+    """One merge of a duplicate contact into another, with what undoing it needs.
+
+    The duplicate's row is deleted on merge and re-created, with the same
+    id, on undo; ``moved`` lists exactly which rows were repointed, so undo
+    moves back those and nothing that arrived for the kept contact since
+    (see `tiski.customers.merge`). The table was first made by the phone
+    app; migration customers 0003 took it over with its rows.
+    """
+
+    target = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="merges_in")
+    source_id = models.PositiveBigIntegerField()
+    source_snapshot = models.JSONField(default=dict)
+    moved = models.JSONField(default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("contact merge")
+        verbose_name_plural = _("contact merges")
+
+    def __str__(self) -> str:
+        name = self.source_snapshot.get("name") or f"#{self.source_id}"
+        return f"{name} → {self.target_id}"

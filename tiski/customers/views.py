@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import merge, timeline
-from .models import Contact, Organisation
+from .models import Contact, ContactMerge, Organisation
 
 PAGE = 100
 
@@ -30,7 +30,7 @@ def _render_timeline(request, *, contact=None, organisation=None, items, suggest
     older = items[-1].at.isoformat() if len(items) == PAGE else ""
     return render(
         request,
-        "phone/timeline.html",
+        "customers/timeline.html",
         {
             "contact": contact,
             "organisation": organisation,
@@ -86,8 +86,6 @@ def contact_merge(request: HttpRequest, pk: int) -> HttpResponse:
             % {"name": done.source_snapshot["name"] or f"#{done.source_id}"},
         )
         return HttpResponseRedirect(reverse("customers:contact-merge", args=[contact.pk]))
-    from tiski.phone.models import ContactMerge
-
     query = request.GET.get("q", "").strip()
     found = []
     if query:
@@ -103,7 +101,7 @@ def contact_merge(request: HttpRequest, pk: int) -> HttpResponse:
         )
     return render(
         request,
-        "phone/merge.html",
+        "customers/merge.html",
         {
             "contact": contact,
             "suggestions": merge.suggestions_for(contact),
@@ -117,14 +115,14 @@ def contact_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def merge_suggestions(request: HttpRequest) -> HttpResponse:
-    return render(request, "phone/merge_suggestions.html", {"suggestions": merge.all_suggestions()})
+    return render(
+        request, "customers/merge_suggestions.html", {"suggestions": merge.all_suggestions()}
+    )
 
 
 @login_required
 @require_POST
 def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
-    from tiski.phone.models import ContactMerge
-
     record = get_object_or_404(ContactMerge, pk=pk)
     try:
         source = merge.undo_merge(record, actor=request.user)

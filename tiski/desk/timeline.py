@@ -42,6 +42,20 @@ FIELD_LABELS = {
     "ccs": lambda: _("CCs"),
 }
 
+# Keys of a call message's meta, as its "details updated" event names them.
+META_LABELS = {
+    "duration": lambda: _("duration"),
+    "recording_url": lambda: _("recording"),
+    "cause": lambda: _("cause"),
+    "agent": lambda: _("agent"),
+    "agent_id": lambda: _("agent"),
+    "number": lambda: _("number"),
+    "direction": lambda: _("direction"),
+}
+# Shown by the system messages the merge writes (with the agent as author);
+# an event line beside each would say the same thing twice.
+QUIET_FIELDS = ("merged_in", "merged_into")
+
 
 @dataclass(frozen=True)
 class TimelineEntry:
@@ -106,9 +120,32 @@ def describe_event(event: Event, names: dict[str, dict[str, str]]) -> str:
             "number": event.old_value,
         }
     if event.field == "ccs":
+        if not event.new_value and event.old_value:
+            return _("%(who)s removed %(people)s from the CCs") % {
+                "who": who,
+                "people": event.old_value,
+            }
         return _("%(who)s copied %(people)s on the ticket") % {
             "who": who,
             "people": event.new_value,
+        }
+    if event.field == "merged_into_undone":
+        return _("%(who)s undid the merge into ticket #%(number)s") % {
+            "who": who,
+            "number": event.old_value,
+        }
+    if event.field == "merged_in_undone":
+        return _("%(who)s undid the merge of ticket #%(number)s into this ticket") % {
+            "who": who,
+            "number": event.old_value,
+        }
+    if event.field == "message_meta":
+        labels = [
+            str(META_LABELS[k]()) if k in META_LABELS else k for k in event.meta.get("keys", [])
+        ]
+        return _("%(who)s updated the call details: %(details)s") % {
+            "who": who,
+            "details": ", ".join(dict.fromkeys(labels)),
         }
     if event.field == "tags":
         if event.new_value:
@@ -129,7 +166,11 @@ def build_timeline(ticket: Ticket) -> list[TimelineEntry]:
             "attachments", "author_contact__identities", "outbound_emails"
         )
     )
-    events = list(ticket.events.exclude(kind=EventKind.MESSAGE).select_related("actor"))
+    events = list(
+        ticket.events.exclude(kind=EventKind.MESSAGE)
+        .exclude(field__in=QUIET_FIELDS)
+        .select_related("actor")
+    )
     names = _lookup(events)
     entries = [TimelineEntry(at=m.created_at, message=m) for m in messages]
     entries += [

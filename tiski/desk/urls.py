@@ -25,6 +25,8 @@ urlpatterns = [
     path("tickets/<int:number>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:number>/update/", views.ticket_update, name="ticket-update"),
     path("tickets/<int:number>/take/", views.take_ticket, name="ticket-take"),
+    path("tickets/<int:number>/merge/", views.ticket_merge, name="ticket-merge"),
+    path("tickets/<int:number>/merge/undo/", views.ticket_merge_undo, name="ticket-merge-undo"),
     path(
         "tickets/<int:number>/messages/<int:message_id>/move/",
         views.message_move,

@@ -28,6 +28,7 @@ from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Contact, IdentityKind, Organisation
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
+from tiski.tickets import merge as ticket_merge_rules
 from tiski.tickets.models import (
     Attachment,
     Channel,
@@ -35,6 +36,7 @@ from tiski.tickets.models import (
     Priority,
     Status,
     Ticket,
+    TicketMerge,
     TicketType,
     Via,
 )
@@ -190,6 +192,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
             "last_seen_message": last_message_id,
         }
     )
+    merges = ticket_merge_rules.merges_for(ticket)
     return {
         "ticket": ticket,
         "timeline": timeline,
@@ -199,6 +202,10 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         "reply_form": reply_form,
         "last_message_id": last_message_id,
         "children": Ticket.objects.visible_to(request.user).filter(parent_id=ticket.pk),
+        "merges": merges,
+        "merged_into": next(
+            (m for m in merges if m.source_id == ticket.pk and m.undone_at is None), None
+        ),
         **extra,
     }
 
@@ -331,6 +338,76 @@ def message_move(request: HttpRequest, number: int, message_id: int) -> HttpResp
         flash.error(request, " ".join(exc.messages))
         return redirect(ticket.get_absolute_url())
     return redirect(target.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_merge(request: HttpRequest, number: int) -> HttpResponse:
+    """Merge this ticket into another: pick the target, confirm, merge.
+
+    GET without ``target`` shows the picker (the requester's other open
+    tickets, or any number); GET with it shows what will happen; POST merges.
+    """
+    ticket = get_visible_ticket(request.user, number)
+    data = request.POST if request.method == "POST" else request.GET
+    # A picked ticket wins over a typed number.
+    raw = (data.get("target") or data.get("target_number") or "").strip().lstrip("#")
+    target = None
+    error = ""
+    if raw:
+        try:
+            if not raw.isdigit():
+                raise ValidationError(_("Give the number of the ticket to merge into."))
+            target = get_visible_ticket(request.user, int(raw))
+            ticket_merge_rules.check_can_merge(request.user, ticket, target)
+        except Http404:
+            error, target = _("No such ticket."), None
+        except (ValidationError, PermissionDenied) as exc:
+            error, target = _error_text(exc), None
+    if request.method == "POST" and target is not None:
+        try:
+            actions.merge_tickets(ticket, target, actor=request.user, via=Via.AGENT)
+        except (ValidationError, PermissionDenied) as exc:
+            error = _error_text(exc)
+        else:
+            flash.success(
+                request,
+                _("Ticket #%(number)s was merged into this ticket.") % {"number": ticket.number},
+            )
+            return redirect(target.get_absolute_url())
+    context = {
+        "ticket": ticket,
+        "target": target,
+        "error": error,
+        "query": raw,
+        "candidates": ticket_merge_rules.merge_candidates(request.user, ticket),
+        "moving": ticket.messages.exclude(kind=MessageKind.SYSTEM).count(),
+    }
+    status = 400 if error and request.method == "POST" else 200
+    return render(request, "desk/ticket_merge.html", context, status=status)
+
+
+@login_required
+@require_POST
+def ticket_merge_undo(request: HttpRequest, number: int) -> HttpResponse:
+    """Undo a merge this ticket took part in (as the merged one or the kept one)."""
+    ticket = get_visible_ticket(request.user, number)
+    merge_id = request.POST.get("merge", "")
+    record = get_object_or_404(
+        TicketMerge.objects.filter(Q(source=ticket) | Q(target=ticket)),
+        pk=int(merge_id) if merge_id.isdigit() else 0,
+    )
+    try:
+        actions.undo_ticket_merge(record, actor=request.user, via=Via.AGENT)
+    except (ValidationError, PermissionDenied) as exc:
+        flash.error(request, _error_text(exc))
+        return redirect(ticket.get_absolute_url())
+    flash.success(request, _("The merge was undone."))
+    return redirect(reverse("desk:ticket", args=[record.source.number]))
+
+
+def _error_text(exc: ValidationError | PermissionDenied) -> str:
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
 @login_required

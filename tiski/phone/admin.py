@@ -6,7 +6,6 @@ from .models import (
     Call,
     Callback,
     CallEvent,
-    ContactMerge,
     PhoneLine,
     SmsMessage,
     new_token,
@@ -101,9 +100,3 @@ class SmsMessageAdmin(admin.ModelAdmin):
     list_display = ("to", "day", "status", "created_at", "sent_at")
     list_filter = ("status", "purpose")
     readonly_fields = [f.name for f in SmsMessage._meta.fields]
-
-
-@admin.register(ContactMerge)
-class ContactMergeAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "actor", "created_at", "undone_at")
-    readonly_fields = [f.name for f in ContactMerge._meta.fields]

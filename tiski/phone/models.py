@@ -236,38 +236,3 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to} {self.day}"
-
-
-class ContactMerge(models.Model):
-    """One merge of a duplicate contact into another, with what undoing it needs.
-
-    The duplicate's row is deleted on merge and re-created, with the same
-    id, on undo; ``moved`` lists exactly which rows were repointed, so undo
-    moves back those and nothing that arrived for the kept contact since.
-    (Kept in the phone app because the customers models are shared; it
-    belongs to `tiski.customers.merge`.)
-    """
-
-    target = models.ForeignKey(
-        "customers.Contact", on_delete=models.CASCADE, related_name="merges_in"
-    )
-    source_id = models.PositiveBigIntegerField()
-    source_snapshot = models.JSONField(default=dict)
-    moved = models.JSONField(default=dict)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    undone_at = models.DateTimeField(null=True, blank=True)
-    undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("contact merge")
-        verbose_name_plural = _("contact merges")
-
-    def __str__(self) -> str:
-        name = self.source_snapshot.get("name") or f"#{self.source_id}"
-        return f"{name} → {self.target_id}"

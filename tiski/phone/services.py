@@ -177,8 +177,7 @@ def ingest_event(
             call.reached_handled = True
             _resolve_callbacks(call, now)
         if call.message_id and state.ended:
-            # The call was logged while it was still on: complete the record.
-            Message.objects.filter(pk=call.message_id).update(meta=call_meta(call))
+            _complete_logged_call(call)
         call.save()
         return IngestResult(call, duplicate=False)
 
@@ -217,6 +216,23 @@ def _apply_state(call: Call, events: list[CallEvent], state: CallState) -> None:
     elif call.contact_id is None and number:
         call.contact = find_contact_by_phone(number)
     call.raw_number = raw[:100]
+
+
+def _complete_logged_call(call: Call) -> None:
+    """The call was logged while it was still on: give its message the final details.
+
+    Through the ticket actions, so the change is an event on the ticket.
+    A ticket closed since is read-only; the details then stay on the call.
+    """
+    message = Message.objects.select_related("ticket").filter(pk=call.message_id).first()
+    if message is None:
+        return
+    # Checked here rather than by catching the action's error: an action that
+    # raises inside a caller's transaction spoils the rest of that transaction.
+    if message.ticket.status == Status.CLOSED:
+        log.info("call %s ended after its ticket was closed; message left as is", call.call_id)
+        return
+    actions.update_message_meta(message, call_meta(call), actor=None, via=Via.CHANNEL)
 
 
 def call_meta(call: Call) -> dict:

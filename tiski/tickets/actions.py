@@ -9,6 +9,7 @@ functions change state. Side effects run after the transaction commits.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,7 @@ from .models import (
     Status,
     Tag,
     Ticket,
+    TicketMerge,
     TicketType,
     Via,
 )
@@ -611,6 +613,63 @@ def split_message(message: Message, *, actor: User | None, via: str) -> Ticket:
     return ticket
 
 
+@ticket_action
+def merge_tickets(source: Ticket, target: Ticket, *, actor: User | None, via: str) -> TicketMerge:
+    """Merge ``source`` into ``target``: its conversation moves over and it is closed.
+
+    Checks (``merge.check_can_merge``) that the actor sees both, that neither
+    is closed or merged away, and that they differ. What moves, and why the
+    source is closed rather than solved, is in `tickets/merge.py`; the
+    returned record is what `undo_ticket_merge` needs.
+    """
+    from . import merge
+
+    return merge.merge(source, target, actor=actor, via=via)
+
+
+@ticket_action
+def undo_ticket_merge(record: TicketMerge, *, actor: User | None, via: str) -> TicketMerge:
+    """Move back exactly what the merge moved and reopen the source with its old status."""
+    from . import merge
+
+    return merge.undo(record, actor=actor, via=via)
+
+
+@ticket_action
+def update_message_meta(
+    message: Message, meta_changes: dict[str, Any], *, actor: User | None, via: str
+) -> Event | None:
+    """Set keys of a message's ``meta``: a call's duration and recording arrive after it was logged.
+
+    Writes one event with the old and new values of the keys that really
+    changed (none changed: no event, returns None) and announces the ticket
+    change. It is announced as "touched", not as a field change: a late
+    recording from the telephony system is no edit that rules should answer.
+    """
+    message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+    ticket = message.ticket
+    check_not_closed(ticket)
+    changed = {key: value for key, value in meta_changes.items() if message.meta.get(key) != value}
+    if not changed:
+        return None
+    old = {key: message.meta.get(key) for key in changed}
+    message.meta = {**message.meta, **changed}
+    message.save(update_fields=["meta"])
+    event = Event.objects.create(
+        ticket=ticket,
+        kind=EventKind.FIELD,
+        actor=actor,
+        via=via,
+        field="message_meta",
+        old_value=json.dumps(old, sort_keys=True, default=str),
+        new_value=json.dumps(changed, sort_keys=True, default=str),
+        meta={"message_id": message.pk, "keys": sorted(changed)},
+        created_at=timezone.now(),
+    )
+    changes.note_touched(ticket.pk, via=via, actor_id=actor.pk if actor else None)
+    return event
+
+
 def messages_since(ticket: Ticket, last_seen_message_id: int | None) -> list[Message]:
     """Messages added after the one an agent last saw: the collision check."""
     qs = ticket.messages.exclude(kind=MessageKind.SYSTEM).select_related(
@@ -628,7 +687,10 @@ __all__ = [
     "add_tags",
     "check_can_see",
     "create_ticket",
+    "merge_tickets",
     "messages_since",
     "set_tags",
+    "undo_ticket_merge",
+    "update_message_meta",
     "update_ticket",
 ]

@@ -395,3 +395,49 @@ class Event(models.Model):
         if self.pk is not None and not self._state.adding:
             raise TypeError("Events are append-only")
         super().save(*args, **kwargs)
+
+
+class TicketMerge(models.Model):
+    """One ticket merged into another, with exactly what moved, so undo is exact.
+
+    ``moved`` holds the message ids that moved (with the ``merged_from`` they
+    had before, for a ticket that was itself a merge target), the CC contact
+    ids and the tag names the target gained. ``source_before`` and
+    ``target_before`` keep the fields the merge overwrote. Undo moves back
+    those rows only: whatever reached the target since stays there.
+    """
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="merges_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="merges_in")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.AGENT)
+    moved = models.JSONField(default=dict)
+    source_before = models.JSONField(default=dict)
+    target_before = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket merge")
+        verbose_name_plural = _("ticket merges")
+        constraints = [
+            # Two agents merging the same ticket at once: the second one fails.
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=Q(undone_at__isnull=True),
+                name="ticketmerge_one_active_per_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.source_id} → #{self.target_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.undone_at is None
