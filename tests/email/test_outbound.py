@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import socket
 import threading
@@ -537,3 +538,110 @@ def test_no_mailbox_means_no_mail(transactional_db, make_ticket, agent):
     )
     assert not OutboundEmail.objects.exists()
     assert Message.objects.get(pk=message.pk).external_id == ""
+
+
+# --- Outlook's Thread-Index on our mail -------------------------------------------------------
+
+CUSTOMER_ROOT = "0101dbdb61555f3a9c2e41b74d0e9a617c28e0b4d913"
+
+
+def _index_bytes(value: str) -> bytes:
+    return base64.b64decode(value)
+
+
+def test_thread_index_reply_is_the_root_plus_one_response_level():
+    """Pure: 22 + 5 bytes, the same for the same seed, readable back to its root."""
+    from tiski.channels.email import compose
+    from tiski.channels.email.parse import thread_index_root
+
+    at = datetime(2025, 6, 12, 6, 15, tzinfo=UTC)
+    value = compose.thread_index_reply(CUSTOMER_ROOT, at, b"seed")
+    data = _index_bytes(value)
+    assert len(data) == 27 and data[:22].hex() == CUSTOMER_ROOT
+    assert compose.thread_index_reply(CUSTOMER_ROOT, at, b"seed") == value
+    assert thread_index_root(value) == CUSTOMER_ROOT
+    # A day later the response level says so: 31 bits of the FILETIME delta >> 18.
+    later = _index_bytes(compose.thread_index_reply(CUSTOMER_ROOT, at + timedelta(days=1), b"seed"))
+    assert int.from_bytes(later[22:26], "big") > int.from_bytes(data[22:26], "big")
+    assert compose.thread_index_reply("zz", at, b"seed") == ""
+    assert compose.thread_index_reply("01" * 5, at, b"seed") == ""
+
+
+def test_new_thread_index_root_is_outlook_shaped_and_per_seed():
+    from tiski.channels.email import compose
+
+    at = datetime(2025, 6, 12, 6, 15, tzinfo=UTC)
+    root = compose.new_thread_index_root(at, b"ticket-1")
+    assert len(bytes.fromhex(root)) == 22 and root.startswith("01")
+    assert compose.new_thread_index_root(at, b"ticket-1") == root
+    assert compose.new_thread_index_root(at, b"ticket-2")[12:] != root[12:]
+
+
+def test_thread_topic_drops_reply_prefixes_and_our_reference():
+    from tiski.channels.email import compose
+
+    assert compose.thread_topic("Re: VS: Tilauksen toimituspäivä [#1042]") == (
+        "Tilauksen toimituspäivä"
+    )
+    assert compose.thread_topic("[#7] Re: Lasku") == "Lasku"
+
+
+def test_reply_continues_the_customers_outlook_conversation(
+    agent_client, email_ticket, smtp_server
+):
+    """Our reply carries the customer's root + 5 bytes and the topic; the root is stored."""
+    from tiski.channels.email.parse import thread_index_root
+
+    first = email_ticket.messages.get(kind=MessageKind.CUSTOMER)
+    # What the intake stores for a customer mail with a Thread-Index.
+    Message.objects.filter(pk=first.pk).update(thread_index_root=CUSTOMER_ROOT)
+    post_reply(agent_client, email_ticket)
+    sent = smtp_server.received[0].message
+    data = _index_bytes(sent["Thread-Index"])
+    assert len(data) == 27 and data[:22].hex() == CUSTOMER_ROOT
+    assert sent["Thread-Topic"] == "Kysymys tilauksesta"
+    reply = email_ticket.messages.get(kind=MessageKind.PUBLIC)
+    assert reply.thread_index_root == CUSTOMER_ROOT == thread_index_root(sent["Thread-Index"])
+
+
+def test_ticket_without_a_conversation_gets_one_root_for_all_its_mail(
+    agent_client, email_ticket, smtp_server, smtp_mailbox, make_ticket
+):
+    """Every mail about a ticket shares one root; Outlook's answer to it threads by it."""
+    post_reply(agent_client, email_ticket)
+    post_reply(agent_client, email_ticket, text="Vielä tarkennus.")
+    first, second = (r.message for r in smtp_server.received)
+    root = _index_bytes(first["Thread-Index"])[:22]
+    assert _index_bytes(second["Thread-Index"])[:22] == root
+    assert first["Thread-Index"] != second["Thread-Index"]
+    other = make_ticket()
+    row = outbox.queue_email(
+        ticket=other,
+        to=["x@example.com"],
+        subject="Hei",
+        text="Hei",
+        kind="reply",
+        automatic=False,
+        mailbox=smtp_mailbox,
+    )
+    assert _index_bytes(outbound.build_message(row).extra_headers["Thread-Index"])[:22] != root
+
+    # Maija answers from Outlook, which dropped In-Reply-To and References.
+    thread_index = base64.b64encode(_index_bytes(second["Thread-Index"]) + b"\x00\x11\x22\x33\x40")
+    answer = customer_mail(
+        subject="VS: Kysymys tilauksesta",
+        message_id="outlook-answer@example.com",
+        extra=f"Thread-Topic: Kysymys tilauksesta\r\nThread-Index: {thread_index.decode()}\r\n",
+        body="Kiitos!",
+    )
+    result = receive(smtp_mailbox, answer)
+    assert result.outcome == Outcome.THREADED and result.receipt.ticket_id == email_ticket.pk
+    assert result.receipt.message.meta["threading"]["reason"] == "thread_index"
+    # The same conversation forwarded to someone else is their own new matter.
+    stranger = customer_mail(
+        sender="kolmas@muualla.fi",
+        subject="VS: Kysymys tilauksesta",
+        message_id="outlook-forward@example.com",
+        extra=f"Thread-Index: {thread_index.decode()}\r\n",
+    )
+    assert receive(smtp_mailbox, stranger).outcome == Outcome.CREATED

@@ -306,6 +306,9 @@ class Message(models.Model):
     # Always sanitised before it is stored: templates may render it as-is.
     html = models.TextField(_("HTML"), blank=True)
     external_id = models.CharField(_("external id"), max_length=500, blank=True, db_index=True)
+    # The conversation root of an email's Outlook Thread-Index (22 bytes as
+    # hex), received or sent: threads Outlook replies that carry no References.
+    thread_index_root = models.CharField(max_length=44, blank=True, default="")
     meta = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -313,7 +316,15 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_order")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_order"),
+            # Partial: most messages (notes, calls, other clients) have none.
+            models.Index(
+                fields=["thread_index_root"],
+                condition=~Q(thread_index_root=""),
+                name="message_thread_index",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on #{self.ticket_id}"

@@ -35,6 +35,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.utils import DNS_NAME
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 
 from tiski.calendars.hours import BusinessCalendar, format_expected_reply
@@ -52,6 +53,7 @@ from tiski.customers.models import Contact, IdentityKind
 from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
 
 from . import compose
+from .parse import thread_index_root
 
 if TYPE_CHECKING:
     from tiski.tickets.changes import TicketChange
@@ -97,6 +99,14 @@ def build_message(row: OutboundEmail) -> EmailMultiAlternatives:
         # RFC 3834: other auto-responders must not answer us; Exchange's own flag too.
         headers["Auto-Submitted"] = "auto-replied"
         headers["X-Auto-Response-Suppress"] = "All"
+    root = conversation_root(row)
+    if root:
+        # Outlook groups by these, and its replies keep the root even when
+        # they drop References (see threading.py).
+        headers["Thread-Index"] = compose.thread_index_reply(
+            root, row.created_at, row.rfc_message_id.encode()
+        )
+        headers["Thread-Topic"] = compose.thread_topic(row.subject)
     email = EmailMultiAlternatives(
         subject=row.subject,
         body=row.body_text,
@@ -117,6 +127,43 @@ def build_message(row: OutboundEmail) -> EmailMultiAlternatives:
             else:
                 email.attach(attachment.filename, data, attachment.content_type or None)
     return email
+
+
+_THREAD_ROOT_SALT = "tiski.channels.email.thread-index-root"
+
+
+def conversation_root(row: OutboundEmail) -> str:
+    """The Thread-Index root (hex) an outgoing mail continues.
+
+    The customer's own conversation first: the root of the message we
+    answer, else the newest one stored on the ticket. A ticket without one
+    gets its own root, the same for every mail about it, keyed with the
+    secret so it cannot be derived from the ticket number.
+    """
+    if row.in_reply_to:
+        found = (
+            Message.objects.filter(external_id=row.in_reply_to)
+            .exclude(thread_index_root="")
+            .order_by("id")
+            .values_list("thread_index_root", flat=True)
+            .first()
+        )
+        if found:
+            return found
+    if row.ticket_id is None:
+        return ""
+    found = (
+        Message.objects.filter(ticket_id=row.ticket_id)
+        .exclude(thread_index_root="")
+        .order_by("-created_at", "-id")
+        .values_list("thread_index_root", flat=True)
+        .first()
+    )
+    if found:
+        return found
+    ticket = row.ticket
+    seed = salted_hmac(_THREAD_ROOT_SALT, str(ticket.pk)).digest()
+    return compose.new_thread_index_root(ticket.created_at, seed)
 
 
 def _inline_part(content_type: str, data: bytes, attachment) -> MIMEBase:  # type: ignore[no-untyped-def]
@@ -360,17 +407,18 @@ def send_outbound(outbound_id: int) -> str:
     if row is None:
         return why_not
     try:
-        refused = deliver(row.mailbox, build_message(row))
+        email = build_message(row)
+        refused = deliver(row.mailbox, email)
     except DeliveryError as exc:
         return _failed(row, str(exc), permanent=exc.permanent)
     except Exception as exc:  # noqa: BLE001 - a bug or a missing file must not lose the row
         log.exception("Outgoing email %s could not be sent", row.pk)
         return _failed(row, f"{type(exc).__name__}: {exc}", permanent=False)
-    _sent(row, refused)
+    _sent(row, refused, thread_root=thread_index_root(email.extra_headers.get("Thread-Index", "")))
     return SendResult.SENT
 
 
-def _sent(row: OutboundEmail, refused: dict[str, str]) -> None:
+def _sent(row: OutboundEmail, refused: dict[str, str], *, thread_root: str = "") -> None:
     note = ""
     if refused:
         note = REASON_PARTLY_REFUSED % {
@@ -385,6 +433,8 @@ def _sent(row: OutboundEmail, refused: dict[str, str]) -> None:
         )
         if row.message_id:
             store_message_id(row.message_id, row.rfc_message_id)
+            if thread_root:
+                store_thread_index_root(row.message_id, thread_root)
 
 
 def store_message_id(message_id: int, rfc_message_id: str) -> None:
@@ -395,6 +445,13 @@ def store_message_id(message_id: int, rfc_message_id: str) -> None:
     has (set by whoever created it) is kept.
     """
     Message.objects.filter(pk=message_id, external_id="").update(external_id=rfc_message_id)
+
+
+def store_thread_index_root(message_id: int, root: str) -> None:
+    """Remember the conversation root we sent, so an Outlook answer without
+    References still finds the ticket (threading.py). Like the Message-ID, a
+    plain column update that keeps a value already there."""
+    Message.objects.filter(pk=message_id, thread_index_root="").update(thread_index_root=root)
 
 
 def retry_delay(attempts: int) -> timedelta | None:

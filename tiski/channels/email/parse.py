@@ -29,6 +29,8 @@ from charset_normalizer import from_bytes
 
 from tiski.core.sanitize import sanitize_html
 
+from . import reports
+
 
 class UnparsableEmail(Exception):
     """Nothing usable could be read from the bytes."""
@@ -70,9 +72,19 @@ class ParsedEmail:
     # Lower-cased names of the headers loop prevention and threading look at.
     headers: dict[str, str]
     is_auto_submitted: bool
+    # A report about mail we sent (bounce, delay, complaint, receipt; see
+    # reports.py): it never opens a ticket and never gets an automatic reply.
     is_bounce: bool
+    # Recipients that failed permanently: these stop getting automatic mail.
+    # Empty for delays, complaints and receipts, whose addresses still work.
     bounce_recipients: tuple[str, ...] = ()
     bounce_original_message_id: str = ""
+    # "" for ordinary mail, else reports.BOUNCE / DELAY / COMPLAINT / DELIVERED.
+    report_kind: str = ""
+    # Every address the report is about (failed, delayed, complaining, delivered).
+    report_recipients: tuple[str, ...] = ()
+    # The conversation root of Outlook's Thread-Index (22 bytes, as hex), or "".
+    thread_index_root: str = ""
     # The HTML as sent, only for finding quote markers (sanitising removes
     # the ids and styles some clients mark quotes with). Never store or show it.
     html_source: str = field(default="", repr=False)
@@ -98,25 +110,9 @@ LOOP_HEADERS = (
     "x-original-to",
 )
 _ID_IN_BRACKETS = re.compile(r"<\s*([^<>\s]+?)\s*>")
-_DAEMON_LOCALPART = re.compile(
-    r"^(mailer[-_.]?daemon|mail[-_.]?daemon|post[-_]?master|poostmaster|"
-    r"mail[-_.]?delivery([-_.]?(sub)?system)?)$",
-    re.IGNORECASE,
-)
-_BOUNCE_SUBJECT = re.compile(
-    r"undeliver|delivery (status )?(notification|failure)|failure notice|returned mail|"
-    r"returning to sender|returned to sender|mail delivery (failed|failure|system)|"
-    r"delivery has failed|could not be delivered|could not send|failed delivery|"
-    r"failure delivery|mail failure|mail failed|delayed mail|error sending|delayed \d+ hours|"
-    r"non remis|unzustellbar|toimitus ep|ei voitu toimittaa|配信できません|メールエラー",
-    re.IGNORECASE,
-)
-# Reports about mail we sent: delivery status and abuse feedback (ARF).
-_REPORT_TYPES = ("delivery-status", "feedback-report")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 # Whitespace between two encoded words is not part of the text (RFC 2047).
 _ENCODED_WORD_GAP = re.compile(r"(\?=)\s+(=\?)")
-_MESSAGE_ID_LINE = re.compile(r"^message-id:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
 
 
 def normalise_message_id(value: str) -> str:
@@ -139,6 +135,34 @@ def parse_id_list(value: str) -> list[str]:
         if item and item not in seen:
             seen.append(item)
     return seen
+
+
+# Outlook's Thread-Index: a 22-byte header block (a reserved byte, 40 bits
+# of a FILETIME, a GUID) naming the conversation, then 5 bytes per reply.
+THREAD_INDEX_ROOT_BYTES = 22
+THREAD_INDEX_CHILD_BYTES = 5
+
+
+def thread_index_root(value: str) -> str:
+    """The conversation root of a Thread-Index header as lower-case hex, or "".
+
+    Anything that is not base64 of 22 + 5n bytes, or whose GUID is all
+    zeros (no conversation at all), is ignored rather than trusted.
+    """
+    compact = "".join((value or "").split())
+    if not compact or len(compact) > 4000:
+        return ""
+    try:
+        data = base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return ""
+    if len(data) < THREAD_INDEX_ROOT_BYTES:
+        return ""
+    if (len(data) - THREAD_INDEX_ROOT_BYTES) % THREAD_INDEX_CHILD_BYTES:
+        return ""
+    if not any(data[6:THREAD_INDEX_ROOT_BYTES]):
+        return ""
+    return data[:THREAD_INDEX_ROOT_BYTES].hex()
 
 
 # --- charsets --------------------------------------------------------------
@@ -419,6 +443,7 @@ class _Collected:
     htmls: list[str] = field(default_factory=list)
     attachments: list[ParsedAttachment] = field(default_factory=list)
     report_parts: list[Message] = field(default_factory=list)
+    feedback_parts: list[Message] = field(default_factory=list)
     original_headers: list[str] = field(default_factory=list)
 
 
@@ -433,8 +458,11 @@ def _collect(part: Message, out: _Collected, depth: int = 0) -> None:
         return
     # message/* parts look multipart to the email package; they are
     # reports or attached mails, never part of this message's body.
-    if ctype == "message/delivery-status":
+    if ctype in ("message/delivery-status", "message/global-delivery-status"):
         out.report_parts.append(part)
+        return
+    if ctype == "message/feedback-report":
+        out.feedback_parts.append(part)
         return
     if ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
         out.original_headers.append(decode_bytes(_raw_part_bytes(part)))
@@ -443,6 +471,12 @@ def _collect(part: Message, out: _Collected, depth: int = 0) -> None:
         if isinstance(payload, list):
             for child in payload:
                 _collect(child, out, depth + 1)
+        return
+    elif ctype.startswith("multipart/"):
+        # A multipart whose boundary never appears (old MTAs, truncated
+        # mail): the email package leaves it one string. Its words are still
+        # the message, so show them instead of one opaque attachment.
+        out.texts.append(_part_text(part))
         return
     disposition = (_safe(part.get_content_disposition) or "").lower()
     has_name = bool(_safe(part.get_filename) or _safe(lambda: part.get_param("name")))
@@ -483,10 +517,6 @@ def _raw_part_bytes(part: Message) -> bytes:
 # --- loops and bounces ------------------------------------------------------
 
 
-def _is_daemon(address: str) -> bool:
-    return bool(_DAEMON_LOCALPART.match(address.partition("@")[0]))
-
-
 def _auto_submitted(headers: dict[str, str], sender: EmailAddress) -> bool:
     auto = headers.get("auto-submitted", "").strip().lower()
     if auto and not auto.startswith("no"):
@@ -500,7 +530,7 @@ def _auto_submitted(headers: dict[str, str], sender: EmailAddress) -> bool:
         return True
     if headers.get("return-path", "").strip().replace(" ", "") == "<>":
         return True
-    return not sender.address or _is_daemon(sender.address)
+    return not sender.address or reports.is_daemon(sender.address)
 
 
 def _report_fields(part: Message) -> list[dict[str, str]]:
@@ -524,32 +554,64 @@ def _report_fields(part: Message) -> list[dict[str, str]]:
     return groups
 
 
-def _bounce_details(
-    collected: _Collected, headers: dict[str, str], own_id: str
-) -> tuple[list[str], str]:
-    recipients: list[str] = []
-    for part in collected.report_parts:
-        for group in _report_fields(part):
-            action = group.get("action", "failed").lower()
-            recipient = group.get("final-recipient") or group.get("original-recipient")
-            if recipient and action.startswith("failed"):
-                addr = recipient.rpartition(";")[2].strip().strip("<>").lower()
-                if "@" in addr and addr not in recipients:
-                    recipients.append(addr)
-    for addr in headers.get("x-failed-recipients", "").replace(";", ",").split(","):
-        addr = addr.strip().strip("<>").lower()
-        if "@" in addr and addr not in recipients:
-            recipients.append(addr)
-    original = ""
-    sources = collected.original_headers + collected.texts
-    for source in sources:
-        for match in _MESSAGE_ID_LINE.finditer(source.replace("\r\n", "\n")):
-            if match.group(1) != own_id:
-                original = match.group(1)
-                break
-        if original:
-            break
-    return recipients, original
+def _feedback_fields(part: Message) -> list[dict[str, str]]:
+    """The fields of a message/feedback-report part, one group per field.
+
+    Original-Rcpt-To may repeat (one per complaining recipient), so the
+    fields are not folded into one dict.
+    """
+    payload = _safe(part.get_payload)
+    if isinstance(payload, list):
+        items = [
+            (str(k), str(v))
+            for block in payload
+            for k, v in (_safe(lambda b=block: list(b.raw_items()), []) or [])
+        ]
+    else:
+        text = payload if isinstance(payload, str) else decode_bytes(_payload_bytes(part))
+        items = [
+            (key, value)
+            for key, sep, value in (line.partition(":") for line in text.splitlines())
+            if sep and key and not key.startswith((" ", "\t"))
+        ]
+    return [{k.strip().lower(): " ".join(v.split())} for k, v in items]
+
+
+def _read_report(
+    msg: Message,
+    collected: _Collected,
+    *,
+    raw: bytes,
+    headers: dict[str, str],
+    sender: EmailAddress,
+    subject: str,
+    message_id: str,
+) -> reports.Report | None:
+    report_type = _safe(lambda: msg.get_param("report-type")) or ""
+    other_parts = [
+        a.data
+        for a in collected.attachments
+        if a.content_type.startswith(("text/", "message/")) and len(a.data) < 1_000_000
+    ]
+    return reports.read_report(
+        reports.ReportInput(
+            content_type=_content_type(msg),
+            report_type=report_type.lower() if isinstance(report_type, str) else "",
+            subject=subject,
+            sender=sender.address.lower(),
+            to=[a.address for a in (*_addresses(msg, "to"), *_addresses(msg, "cc"))],
+            headers=headers,
+            texts=[t for t in collected.texts if t.strip()],
+            original_headers=collected.original_headers,
+            dsn_groups=[g for part in collected.report_parts for g in _report_fields(part)],
+            feedback_groups=[
+                g for part in collected.feedback_parts for g in _feedback_fields(part)
+            ],
+            other_parts=other_parts,
+            own_message_id=message_id,
+            raw=raw[:2_000_000],
+        )
+    )
 
 
 # --- the entry point ---------------------------------------------------------
@@ -618,20 +680,16 @@ def parse_email(raw: bytes) -> ParsedEmail:
             text = decode_bytes(body, _safe(msg.get_content_charset))
 
     subject = decode_header_value(_raw_header(msg, "subject"))
-    ctype = _content_type(msg)
-    report_type = _safe(lambda: msg.get_param("report-type")) or ""
-    report_type = report_type.lower() if isinstance(report_type, str) else ""
-    is_bounce = (
-        (ctype == "multipart/report" and report_type in _REPORT_TYPES)
-        or bool(collected.report_parts)
-        or "x-failed-recipients" in headers
-        or (_is_daemon(sender.address) and bool(_BOUNCE_SUBJECT.search(subject)))
-        or (not sender.address and bool(_BOUNCE_SUBJECT.search(subject)))
+    report = _read_report(
+        msg,
+        collected,
+        raw=raw,
+        headers=headers,
+        sender=sender,
+        subject=subject,
+        message_id=message_id,
     )
-    bounce_recipients: list[str] = []
-    bounce_original = ""
-    if is_bounce:
-        bounce_recipients, bounce_original = _bounce_details(collected, headers, message_id)
+    is_bounce = report is not None
 
     return ParsedEmail(
         message_id=message_id,
@@ -649,7 +707,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
         headers=headers,
         is_auto_submitted=is_bounce or _auto_submitted(headers, sender),
         is_bounce=is_bounce,
-        bounce_recipients=tuple(bounce_recipients),
-        bounce_original_message_id=bounce_original,
+        bounce_recipients=report.permanent if report else (),
+        bounce_original_message_id=report.original_message_id if report else "",
+        report_kind=report.kind if report else "",
+        report_recipients=report.recipients if report else (),
+        thread_index_root=thread_index_root(headers.get("thread-index", "")),
         html_source=html_raw,
     )

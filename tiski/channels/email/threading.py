@@ -7,10 +7,17 @@ imported inside it so this module stays importable without the ORM).
 
 Order of trust: our signed reply token in a recipient address, then
 In-Reply-To, then References (against every Message-ID stored on a message,
-sent or received), then ``[#1234]`` in the subject from a known participant,
-then (optional per mailbox) same sender and same normalised subject on a
-recent unsolved ticket. A match on a closed ticket gives a new ticket that
-remembers the old one.
+sent or received), then Outlook's Thread-Index conversation root, then
+``[#1234]`` in the subject from a known participant, then (optional per
+mailbox) same sender and same normalised subject on a recent unsolved
+ticket. A match on a closed ticket gives a new ticket that remembers the
+old one.
+
+The Thread-Index root proves only that a mail belongs to the same Outlook
+conversation, and everyone who ever held a copy shares it: a forward keeps
+the root, and a forwardee writing to us is a new person with a new matter.
+So it threads only when the sender already took part in the ticket, or is
+someone our own message with that root was sent to.
 """
 
 from __future__ import annotations
@@ -120,9 +127,22 @@ class TicketCandidate:
 
 
 @dataclass(frozen=True)
+class ThreadIndexCandidate:
+    """A stored message carrying a Thread-Index root, and the ticket it is on."""
+
+    root: str
+    ticket: TicketCandidate
+    # Lower-case addresses our outgoing message with this root went to
+    # (To and Cc); empty for a message a customer sent us.
+    sent_to: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class ThreadCandidates:
     by_token: TicketCandidate | None = None
     by_message_id: dict[str, TicketCandidate] = field(default_factory=dict)
+    # Messages sharing the mail's Thread-Index root, newest first.
+    by_thread_index: tuple[ThreadIndexCandidate, ...] = ()
     by_number: dict[int, TicketCandidate] = field(default_factory=dict)
     # Recent tickets of the sender, for the optional subject match.
     by_sender: tuple[TicketCandidate, ...] = ()
@@ -131,7 +151,8 @@ class ThreadCandidates:
 @dataclass(frozen=True)
 class ThreadDecision:
     ticket_id: int | None
-    reason: str  # token | in_reply_to | references | subject_ref | subject_match | new
+    # token | in_reply_to | references | thread_index | subject_ref | subject_match | new
+    reason: str
     matched: str = ""
     # When the mail answers a closed ticket: that ticket's number.
     follow_up_of: int | None = None
@@ -177,6 +198,14 @@ def decide_thread(
         if ref in candidates.by_message_id:
             return _decided(candidates.by_message_id[ref], "references", ref)
     sender = parsed.sender.address.lower()
+    root = parsed.thread_index_root
+    if root and sender:
+        for found in candidates.by_thread_index:
+            # See the module docstring: same conversation is not enough.
+            if found.root == root and (
+                sender in found.ticket.participants or sender in found.sent_to
+            ):
+                return _decided(found.ticket, "thread_index", root)
     for number in subject_ticket_numbers(parsed.subject):
         candidate = candidates.by_number.get(number)
         # A number in a subject is easy to guess: only participants may use it.
@@ -241,6 +270,33 @@ def _candidates_for(ticket_ids: Iterable[int]) -> dict[int, TicketCandidate]:
     }
 
 
+# A conversation has a handful of messages; more rows only cost time.
+THREAD_INDEX_LOOKUP_LIMIT = 50
+
+
+def _thread_index_rows(parsed: ParsedEmail) -> tuple[list[tuple[int, int]], dict[int, set[str]]]:
+    """(message id, ticket id) of messages with the mail's root, newest first,
+    and the addresses each of our own such messages was sent to."""
+    from tiski.channels.models import OutboundEmail
+    from tiski.tickets.models import Message
+
+    if not parsed.thread_index_root:
+        return [], {}
+    rows = list(
+        Message.objects.filter(thread_index_root=parsed.thread_index_root)
+        .order_by("-created_at", "-id")
+        .values_list("id", "ticket_id")[:THREAD_INDEX_LOOKUP_LIMIT]
+    )
+    sent_to: dict[int, set[str]] = {}
+    for message_id, to, cc in OutboundEmail.objects.filter(
+        message_id__in=[pk for pk, _ticket in rows]
+    ).values_list("message_id", "to", "cc"):
+        sent_to.setdefault(message_id, set()).update(
+            a.strip().lower() for a in [*(to or []), *(cc or [])] if isinstance(a, str)
+        )
+    return rows, sent_to
+
+
 def find_thread(
     parsed: ParsedEmail, mailbox: Mailbox | None = None, *, now: datetime | None = None
 ) -> ThreadDecision:
@@ -257,6 +313,7 @@ def find_thread(
         if token_ticket_id is not None:
             break
     ids = message_ids_to_look_up(parsed)
+    root_rows, sent_to = _thread_index_rows(parsed)
     id_rows = (
         list(
             Message.objects.filter(external_id__in=ids)
@@ -288,7 +345,10 @@ def find_thread(
             .values_list("id", flat=True)[:50]
         )
     wanted = (
-        {ticket_id for _mid, ticket_id in id_rows} | set(number_rows.values()) | set(sender_ids)
+        {ticket_id for _mid, ticket_id in id_rows}
+        | {ticket_id for _pk, ticket_id in root_rows}
+        | set(number_rows.values())
+        | set(sender_ids)
     )
     if token_ticket_id is not None:
         wanted.add(token_ticket_id)
@@ -301,6 +361,15 @@ def find_thread(
     candidates = ThreadCandidates(
         by_token=found.get(token_ticket_id) if token_ticket_id is not None else None,
         by_message_id=by_message_id,
+        by_thread_index=tuple(
+            ThreadIndexCandidate(
+                root=parsed.thread_index_root,
+                ticket=found[ticket_id],
+                sent_to=frozenset(sent_to.get(pk, ())),
+            )
+            for pk, ticket_id in root_rows
+            if ticket_id in found
+        ),
         by_number={n: found[i] for n, i in number_rows.items() if i in found},
         by_sender=tuple(found[i] for i in sender_ids if i in found),
     )
