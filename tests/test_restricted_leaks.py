@@ -88,6 +88,26 @@ def secret(make_team, make_user, make_contact, make_ticket):
         permanent_failure=True,
     )
     macro = Macro.objects.create(name="Yleinen", shortcut="yleinen", text_fi="Hei")
+    from tiski.rules.models import RuleFiring, TimeRule, Trigger
+
+    # Rules that fired on the secret ticket: their pages name it (admins only).
+    trigger = Trigger.objects.create(
+        name="Tagi", events=["ticket_created"], actions=[{"type": "add_tags", "tags": ["x"]}]
+    )
+    # Its own time rule: a transactional test may run after the shipped ones were flushed.
+    time_rule = TimeRule.objects.create(
+        name="Aika",
+        conditions={"all": [{"type": "hours_since", "since": "created", "hours": 1}]},
+        actions=[{"type": "add_tags", "tags": ["x"]}],
+    )
+    for kind, rule in (("trigger", trigger), ("time", time_rule)):
+        RuleFiring.objects.create(
+            rule_kind=kind,
+            rule_id=rule.pk,
+            rule_name=rule.name,
+            ticket=ticket,
+            summary="tags →salainen-tagi",
+        )
     return {
         "ticket": ticket,
         "attachment": attachment,
@@ -96,6 +116,8 @@ def secret(make_team, make_user, make_contact, make_ticket):
         "team": hr,
         "outbound": outbound,
         "macro": macro,
+        "trigger": trigger,
+        "time_rule": time_rule,
     }
 
 
@@ -123,6 +145,10 @@ def fill(route: str, name: str, secret) -> str:
         "log": 999999,
         "merge-undo": 999999,
     }
+    # The rule settings pages: admins only, aimed at rules that fired on the secret.
+    for kind, rule in (("trigger", secret["trigger"]), ("time", secret["time_rule"])):
+        for view in ("edit", "active", "move", "duplicate", "delete", "firings"):
+            pk_by_name[f"{kind}-{view}"] = rule.pk
     url = route
     while "<" in url:
         start, end = url.index("<"), url.index(">")
@@ -184,6 +210,11 @@ def test_every_desk_url_hides_restricted_ticket(client, make_user, make_team, se
     ticket.refresh_from_db()
     assert ticket.status != "solved" and ticket.priority != "low"
     assert ticket.messages.count() == 2
+    # The walk's POSTs did not switch off, copy or delete any rule either.
+    rule_model = type(secret["trigger"])
+    assert list(rule_model.objects.values_list("pk", "active")) == [(secret["trigger"].pk, True)]
+    secret["time_rule"].refresh_from_db()
+    assert secret["time_rule"].active
 
 
 def test_counts_and_lists_exclude_restricted(client, make_user, make_team, secret):

@@ -16,5 +16,6 @@ urlpatterns = [
     path("phone/", include("tiski.phone.urls")),
     path("customers/", include("tiski.customers.urls")),
     path("macros/", include("tiski.macros.urls")),
+    path("settings/rules/", include("tiski.rules.urls")),
     path("", include("tiski.desk.urls")),
 ]

@@ -1,8 +1,9 @@
 """Admin for rules: JSON definitions edited as text, validated per item.
 
-A point-and-click rule builder is later work; until then the JSON fields
-show errors by index (``all[1]: unknown condition type “x”``), and the
-registry's types are listed in the help text.
+The desk's own settings pages (`views`, under /settings/rules/) are where
+admins build rules by pointing and clicking; this is the fallback for raw
+JSON. Its fields show errors by index (``all[1]: unknown condition type
+“x”``), and the registry's types are listed in the help text.
 """
 
 from __future__ import annotations

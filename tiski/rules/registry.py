@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
@@ -47,6 +48,18 @@ TRIGGER_EVENTS: tuple[str, ...] = (
     "sla_warning",
     "sla_breach",
 )
+
+# How the builder and the API name the events to people.
+TRIGGER_EVENT_LABELS: dict[str, Promise] = {
+    "ticket_created": gettext_lazy("Ticket is created"),
+    "customer_replied": gettext_lazy("Customer replies"),
+    "agent_replied": gettext_lazy("Agent replies to the customer"),
+    "note_added": gettext_lazy("Internal note is added"),
+    "status_changed": gettext_lazy("Status changes"),
+    "field_changed": gettext_lazy("Another field changes (priority, type, team, assignee, tags)"),
+    "sla_warning": gettext_lazy("SLA target is about to be missed"),
+    "sla_breach": gettext_lazy("SLA target is missed"),
+}
 
 # (Q, exact): a filter every matching ticket passes; exact when it is also
 # sufficient, so the Python evaluation can be skipped.
@@ -253,6 +266,7 @@ def _pydantic_messages(exc: PydanticValidationError) -> list[str]:
     for error in exc.errors():
         where = ".".join(str(part) for part in error["loc"])
         kind = error["type"]
+        ctx = error.get("ctx", {})
         if kind == "missing":
             text = _("this parameter is required")
         elif kind == "extra_forbidden":
@@ -264,6 +278,38 @@ def _pydantic_messages(exc: PydanticValidationError) -> list[str]:
         elif kind == "value_error":
             # Our own validators raise translated messages.
             text = str(error.get("ctx", {}).get("error", error["msg"]))
+        elif kind in ("int_parsing", "float_parsing", "int_from_float"):
+            text = _("enter a number")
+        elif kind == "string_too_short" and ctx.get("min_length") == 1:
+            text = _("cannot be empty")
+        elif kind in ("too_short", "string_too_short"):
+            count = ctx.get("min_length", 1)
+            text = (
+                ngettext("give at least %(count)s value", "give at least %(count)s values", count)
+                if kind == "too_short"
+                else ngettext(
+                    "enter at least %(count)s character",
+                    "enter at least %(count)s characters",
+                    count,
+                )
+            ) % {"count": count}
+        elif kind in ("too_long", "string_too_long"):
+            count = ctx.get("max_length", 0)
+            text = (
+                ngettext("give at most %(count)s value", "give at most %(count)s values", count)
+                if kind == "too_long"
+                else ngettext(
+                    "enter at most %(count)s character", "enter at most %(count)s characters", count
+                )
+            ) % {"count": count}
+        elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+            limit = next(iter(ctx.values()), "")
+            text = {
+                "greater_than": _("must be more than %(limit)s"),
+                "greater_than_equal": _("must be at least %(limit)s"),
+                "less_than": _("must be less than %(limit)s"),
+                "less_than_equal": _("must be at most %(limit)s"),
+            }[kind] % {"limit": limit}
         else:
             text = _("invalid value (%(detail)s)") % {"detail": error["msg"]}
         messages.append(f"{where}: {text}" if where else text)
