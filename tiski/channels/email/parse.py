@@ -265,13 +265,8 @@ def _raw_header(msg: Message, name: str) -> str:
 
 
 def _header(msg: Message, name: str) -> str:
-    try:
-        value = msg.get(name)
-        if value is None:
-            return ""
-        return " ".join(_undo_surrogates(str(value)).split())
-    except Exception:  # noqa: BLE001 - the modern header parser chokes on some mail
-        return decode_header_value(_raw_header(msg, name))
+    """The first ``name`` header, unfolded, encoded words decoded."""
+    return decode_header_value(_raw_header(msg, name))
 
 
 def _addresses(msg: Message, name: str) -> tuple[EmailAddress, ...]:
@@ -628,13 +623,14 @@ def parse_email(raw: bytes) -> ParsedEmail:
     # An mbox "From " line before the headers would hide all of them.
     if raw.startswith(b"From "):
         raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+    # The compat32 policy keeps header values as the raw strings they were:
+    # this module decodes what it reads itself (leniently, see
+    # decode_header_value), and skipping the modern policy's parse of every
+    # header it touches makes parsing three times faster.
     try:
-        msg = email.message_from_bytes(raw, policy=policy.default)
+        msg = email.message_from_bytes(raw, policy=policy.compat32)
     except Exception as exc:  # noqa: BLE001
-        try:
-            msg = email.message_from_bytes(raw, policy=policy.compat32)
-        except Exception:  # noqa: BLE001
-            raise UnparsableEmail(f"MIME structure unreadable: {exc}") from exc
+        raise UnparsableEmail(f"MIME structure unreadable: {exc}") from exc
     keys = {k.lower() for k, _v in msg.raw_items()}
     known = {
         "from",
