@@ -166,3 +166,56 @@ def test_acknowledgement_promises_the_policys_first_reply(monday, make_ticket):
     assert target.target == timedelta(hours=1)  # the shipped policy's urgent first reply
     ticket.priority = "low"
     assert acknowledgement_target(ticket).target == timedelta(hours=16)
+
+
+def _sla_snapshot(ticket_ids):
+    """Everything a refresh writes, comparable across refreshes."""
+    tickets = {
+        t.pk: (t.queue_due_at, t.sla_warn_at) for t in Ticket.objects.filter(pk__in=ticket_ids)
+    }
+    slas = {
+        s.ticket_id: (s.policy_id, s.next_kind, s.next_due_at, s.warn_at, s.paused)
+        for s in TicketSla.objects.filter(ticket_id__in=ticket_ids)
+    }
+    targets = sorted(
+        SlaTarget.objects.filter(ticket_id__in=ticket_ids).values_list(
+            "ticket_id", "kind", "started_at", "due_at", "achieved_at", "breached"
+        )
+    )
+    return tickets, slas, targets
+
+
+def test_bulk_refresh_matches_one_by_one_in_constant_queries(
+    db, monday, make_ticket, make_user, django_assert_max_num_queries
+):
+    """refresh_tickets (after an import) writes exactly what per-ticket refreshes
+    write, and its query count does not grow with the number of tickets."""
+    from tiski.sla.services import refresh_tickets
+
+    agent = make_user()
+    tickets = []
+    for i in range(12):
+        ticket = make_ticket(subject=f"Erä {i}", priority=("urgent", "normal", "low")[i % 3])
+        if i % 2:
+            actions.add_message(ticket, kind=MessageKind.PUBLIC, actor=agent, via=Via.AGENT,
+                                text="Selvitämme", status_after=Status.PENDING)
+        if i % 4 == 3:
+            monday.shift(timedelta(minutes=30))
+            actions.add_message(ticket, kind=MessageKind.CUSTOMER, actor=None, via=Via.CHANNEL,
+                                author_contact=ticket.requester, text="Kiitos, entä nyt?")
+        tickets.append(ticket.pk)
+    for ticket_id in tickets:  # one by one, all at the same moment
+        refresh_ticket_sla(ticket_id)
+    expected = _sla_snapshot(tickets)
+    # Wipe what the handlers wrote, then rebuild it all at once.
+    TicketSla.objects.filter(ticket_id__in=tickets).delete()
+    SlaTarget.objects.filter(ticket_id__in=tickets).delete()
+    Ticket.objects.filter(pk__in=tickets).update(queue_due_at=NO_DEADLINE, sla_warn_at=None)
+    with django_assert_max_num_queries(16):
+        refresh_tickets(tickets)
+    assert _sla_snapshot(tickets) == expected
+    assert len(expected[2]) >= 12  # targets were really written
+    # A second pass finds nothing to change and writes no targets again.
+    with django_assert_max_num_queries(16):
+        refresh_tickets(tickets)
+    assert _sla_snapshot(tickets) == expected

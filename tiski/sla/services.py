@@ -1,21 +1,25 @@
 """Keeping every ticket's SLA clocks current, and announcing near-breaches.
 
-`refresh_ticket_sla` gathers a ticket's history (three small queries),
-asks the pure `clock` module what its clocks say, and stores the result:
-one TicketSla row, the SlaTarget rows reports read, and the ticket's queue
-sort key (`queue_due_at`). It runs after every ticket change (a
-TicketChange handler) and from the periodic checker, which also writes the
-warning and breach events rules react to.
+`refresh_tickets` reads a chunk of tickets' histories in a handful of
+queries (whatever the chunk's size), asks the pure `clock` module what
+their clocks say, and writes only what changed: one TicketSla row per
+ticket, the SlaTarget rows reports read, and the ticket's queue sort key
+(`queue_due_at`). One ticket (`refresh_ticket_sla`, after every ticket
+change) and thousands (after an import) take the same path. The periodic
+checker writes the warning and breach events rules react to.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from tiski.core.bulk import update_rows
 from tiski.tickets import actions
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import (
@@ -34,15 +38,15 @@ from .models import Calendar, SlaPolicy, SlaState, SlaTarget, TicketSla
 log = logging.getLogger(__name__)
 
 
-def matching_policy(ticket: Ticket, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
-    """The first active policy whose conditions all hold (empty ones match anything)."""
+def matching_policy(
+    ticket: Ticket, policies: list[SlaPolicy] | None = None, *, tags: set[str] | None = None
+) -> SlaPolicy | None:
+    """The first active policy whose conditions all hold (empty ones match anything).
+
+    ``tags``: the ticket's tag names when the caller has them already.
+    """
     if policies is None:
-        policies = list(
-            SlaPolicy.objects.filter(active=True)
-            .select_related("calendar")
-            .prefetch_related("match_types", "match_teams", "match_organisations")
-        )
-    tags = None
+        policies = active_policies()
     for policy in policies:
         if policy.match_priorities and ticket.priority not in policy.match_priorities:
             continue
@@ -66,112 +70,218 @@ def matching_policy(ticket: Ticket, policies: list[SlaPolicy] | None = None) -> 
     return None
 
 
-def ticket_history(ticket: Ticket) -> TicketHistory:
-    status_events = list(
-        Event.objects.filter(ticket=ticket, kind=EventKind.FIELD, field="status")
-        .order_by("created_at", "pk")
-        .values_list("created_at", "old_value", "new_value")
-    )
-    initial = status_events[0][1] if status_events else ticket.status
-    statuses = [(ticket.created_at, initial)] + [(at, new) for at, _old, new in status_events]
-    messages = Message.objects.filter(
-        ticket=ticket, kind__in=(MessageKind.CUSTOMER, MessageKind.PUBLIC)
-    ).values_list("created_at", "kind")
+def _history(
+    ticket: Ticket,
+    status_rows: list[tuple[datetime, str, str]],
+    message_rows: list[tuple[datetime, str]],
+) -> TicketHistory:
+    """A ticket's history from its status events and customer/public messages."""
+    initial = status_rows[0][1] if status_rows else ticket.status
+    statuses = [(ticket.created_at, initial)] + [(at, new) for at, _old, new in status_rows]
     return TicketHistory(
         created_at=ticket.created_at,
         statuses=statuses,
-        customer_messages=[at for at, kind in messages if kind == MessageKind.CUSTOMER],
-        public_replies=[at for at, kind in messages if kind == MessageKind.PUBLIC],
+        customer_messages=sorted(at for at, kind in message_rows if kind == MessageKind.CUSTOMER),
+        public_replies=sorted(at for at, kind in message_rows if kind == MessageKind.PUBLIC),
     )
 
 
 def active_policies() -> list[SlaPolicy]:
     return list(
-        SlaPolicy.objects.filter(active=True).select_related("calendar")
+        SlaPolicy.objects.filter(active=True)
+        .select_related("calendar")
         .prefetch_related("match_types", "match_teams", "match_organisations")
     )
 
 
-def refresh_tickets(ticket_ids: list[int]) -> None:
-    """Bulk handler: refresh many tickets with the policies read once."""
+# Tickets refreshed per round of queries: big enough that an import of years
+# of mail costs a handful of queries per few hundred tickets, small enough
+# that the id lists stay short statements.
+REFRESH_CHUNK = 500
+
+
+def refresh_tickets(ticket_ids: list[int], now: datetime | None = None) -> None:
+    """Refresh many tickets' clocks in a few queries per chunk (the bulk handler)."""
+    ids = sorted({int(i) for i in ticket_ids})
+    if not ids:
+        return
     policies = active_policies()
-    for ticket_id in ticket_ids:
-        refresh_ticket_sla(ticket_id, policies=policies)
+    now = now or timezone.now()
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        _refresh_chunk(ids[start : start + REFRESH_CHUNK], policies, now)
+
+
+def refresh_ticket_sla(
+    ticket_id: int, now: datetime | None = None, policies: list[SlaPolicy] | None = None
+) -> TicketSla | None:
+    """Refresh one ticket's clocks; its TicketSla row, or None if it is gone."""
+    if policies is None:
+        policies = active_policies()
+    return _refresh_chunk([ticket_id], policies, now or timezone.now()).get(ticket_id)
+
+
+@dataclass
+class _Computed:
+    """What one ticket's clocks say, ready to be written."""
+
+    policy: SlaPolicy | None
+    clocks: list = field(default_factory=list)
+    due_at: datetime | None = None
+    warn_at: datetime | None = None
+    next_kind: str = ""
+    paused: bool = False
+
+
+def _compute(
+    ticket: Ticket, policy: SlaPolicy | None, history: TicketHistory, calendars: dict
+) -> _Computed:
+    if policy is None:
+        return _Computed(policy=None)
+    if policy.calendar_id not in calendars:
+        calendars[policy.calendar_id] = policy.calendar.to_calendar()
+    clocks = compute_clocks(
+        history, policy.targets_for(ticket.priority), calendars[policy.calendar_id]
+    )
+    result = _Computed(policy=policy, clocks=clocks)
+    nxt = next_deadline(clocks) if ticket.status in UNSOLVED_STATUSES else None
+    if nxt is not None:
+        result.due_at = nxt.due_at
+        # Warn ahead by the policy's margin, but never more than a quarter
+        # of the target: a one-hour target is not "near breach" at once.
+        margin = min(timedelta(minutes=policy.warn_before_minutes), nxt.target / 4)
+        result.warn_at = nxt.due_at - margin
+        result.next_kind = nxt.kind
+    else:
+        result.paused = (
+            any(c.running and c.due_at is None for c in clocks)
+            and ticket.status in UNSOLVED_STATUSES
+        )
+    return result
 
 
 @transaction.atomic
-def refresh_ticket_sla(ticket_id: int, now: datetime | None = None,
-                       policies: list[SlaPolicy] | None = None) -> TicketSla | None:
-    now = now or timezone.now()
-    ticket = (
+def _refresh_chunk(
+    ids: list[int], policies: list[SlaPolicy], now: datetime
+) -> dict[int, TicketSla]:
+    """Read the chunk's history in five queries, compute, write only what changed."""
+    # The lock serialises refreshes of one ticket (a reply and the periodic
+    # pass at once); rows are locked in id order, so chunks never deadlock.
+    tickets = list(
         Ticket.objects.select_for_update(of=("self",))
         .select_related("requester")
-        .filter(pk=ticket_id)
-        .first()
+        .filter(pk__in=ids)
+        .order_by("pk")
     )
-    if ticket is None:
-        return None
-    policy = matching_policy(ticket, policies)
-    sla, _created = TicketSla.objects.get_or_create(ticket=ticket)
-    sla.policy = policy
-    due_at: datetime | None = None
-    warn_at: datetime | None = None
-    sla.paused = False
-    if policy is not None:
-        clocks = compute_clocks(
-            ticket_history(ticket),
-            policy.targets_for(ticket.priority),
-            policy.calendar.to_calendar(),
+    if not tickets:
+        return {}
+    ids = [t.pk for t in tickets]
+    tags: dict[int, set[str]] | None = None
+    if any(p.match_tags for p in policies):
+        tags = defaultdict(set)
+        for ticket_id, name in Ticket.tags.through.objects.filter(ticket_id__in=ids).values_list(
+            "ticket_id", "tag__name"
+        ):
+            tags[ticket_id].add(name)
+    status_rows: dict[int, list[tuple[datetime, str, str]]] = defaultdict(list)
+    for ticket_id, at, old, new in (
+        Event.objects.filter(ticket_id__in=ids, kind=EventKind.FIELD, field="status")
+        .order_by("ticket_id", "created_at", "pk")
+        .values_list("ticket_id", "created_at", "old_value", "new_value")
+    ):
+        status_rows[ticket_id].append((at, old, new))
+    message_rows: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for ticket_id, at, kind in Message.objects.filter(
+        ticket_id__in=ids, kind__in=(MessageKind.CUSTOMER, MessageKind.PUBLIC)
+    ).values_list("ticket_id", "created_at", "kind"):
+        message_rows[ticket_id].append((at, kind))
+    slas = {s.ticket_id: s for s in TicketSla.objects.filter(ticket_id__in=ids)}
+    targets: dict[int, list[SlaTarget]] = defaultdict(list)
+    for row in SlaTarget.objects.filter(ticket_id__in=ids):
+        targets[row.ticket_id].append(row)
+
+    calendars: dict[int, object] = {}
+    new_slas: list[TicketSla] = []
+    changed_slas: list[TicketSla] = []
+    new_targets: list[SlaTarget] = []
+    changed_targets: list[SlaTarget] = []
+    gone_targets: list[int] = []
+    changed_tickets: list[Ticket] = []
+    for ticket in tickets:
+        policy = matching_policy(
+            ticket, policies, tags=tags.get(ticket.pk, set()) if tags else set()
         )
-        _store_targets(ticket, policy, clocks, now)
-        nxt = next_deadline(clocks) if ticket.status in UNSOLVED_STATUSES else None
-        if nxt is not None:
-            due_at = nxt.due_at
-            # Warn ahead by the policy's margin, but never more than a quarter
-            # of the target: a one-hour target is not "near breach" at once.
-            margin = min(timedelta(minutes=policy.warn_before_minutes), nxt.target / 4)
-            warn_at = due_at - margin
-            sla.next_kind = nxt.kind
+        found = _compute(
+            ticket,
+            policy,
+            _history(ticket, status_rows[ticket.pk], message_rows[ticket.pk]),
+            calendars,
+        )
+        _diff_targets(
+            ticket, found, targets[ticket.pk], now, new_targets, changed_targets, gone_targets
+        )
+        sla = slas.get(ticket.pk)
+        if sla is None:
+            sla = slas[ticket.pk] = TicketSla(ticket=ticket)
+            new_slas.append(sla)
         else:
-            sla.next_kind = ""
-            sla.paused = (
-                any(c.running and c.due_at is None for c in clocks)
-                and ticket.status in UNSOLVED_STATUSES
-            )
-    else:
-        SlaTarget.objects.filter(ticket=ticket, achieved_at__isnull=True).delete()
-        sla.next_kind = ""
-    sla.next_due_at = due_at
-    sla.warn_at = warn_at
-    sla.computed_at = now
-    sla.save()
-    # The queue's sort key is derived data, like an index: stored directly.
-    Ticket.objects.filter(pk=ticket.pk).update(
-        queue_due_at=due_at or NO_DEADLINE, sla_warn_at=warn_at
+            changed_slas.append(sla)
+        sla.policy = policy
+        sla.next_kind = found.next_kind
+        sla.next_due_at = found.due_at
+        sla.warn_at = found.warn_at
+        sla.paused = found.paused
+        sla.computed_at = now
+        # The queue's sort key is derived data, like an index: stored directly.
+        queue_due_at = found.due_at or NO_DEADLINE
+        if (ticket.queue_due_at, ticket.sla_warn_at) != (queue_due_at, found.warn_at):
+            ticket.queue_due_at, ticket.sla_warn_at = queue_due_at, found.warn_at
+            changed_tickets.append(ticket)
+
+    if gone_targets:
+        SlaTarget.objects.filter(pk__in=gone_targets).delete()
+    SlaTarget.objects.bulk_create(new_targets)
+    update_rows(SlaTarget, changed_targets, ["policy", "due_at", "achieved_at", "breached"])
+    TicketSla.objects.bulk_create(new_slas)
+    update_rows(
+        TicketSla,
+        changed_slas,
+        ["policy", "next_kind", "next_due_at", "warn_at", "paused", "computed_at"],
     )
-    return sla
+    update_rows(Ticket, changed_tickets, ["queue_due_at", "sla_warn_at"])
+    return slas
 
 
-def _store_targets(ticket: Ticket, policy: SlaPolicy, clocks, now: datetime) -> None:
-    existing = {(t.kind, t.started_at): t for t in SlaTarget.objects.filter(ticket=ticket)}
+def _diff_targets(
+    ticket: Ticket,
+    found: _Computed,
+    existing_rows: list[SlaTarget],
+    now: datetime,
+    new: list[SlaTarget],
+    changed: list[SlaTarget],
+    gone: list[int],
+) -> None:
+    """Which SlaTarget rows (what reports count) to add, change and drop."""
+    existing = {(t.kind, t.started_at): t for t in existing_rows}
     keep = set()
-    for clock in clocks:
+    for clock in found.clocks:
         key = (clock.kind, clock.started_at)
         keep.add(key)
-        row = existing.get(key) or SlaTarget(
-            ticket=ticket, kind=clock.kind, started_at=clock.started_at
-        )
-        wanted = (policy.pk, clock.due_at, clock.achieved_at, clock.breached(now))
-        if row.pk and (row.policy_id, row.due_at, row.achieved_at, row.breached) == wanted:
+        wanted = (found.policy.pk, clock.due_at, clock.achieved_at, clock.breached(now))
+        row = existing.get(key)
+        if row is None:
+            row = SlaTarget(ticket=ticket, kind=clock.kind, started_at=clock.started_at)
+            new.append(row)
+        elif (row.policy_id, row.due_at, row.achieved_at, row.breached) == wanted:
             continue  # most changes leave most clocks as they were
-        row.policy = policy
+        else:
+            changed.append(row)
+        row.policy = found.policy
         row.due_at, row.achieved_at, row.breached = wanted[1:]
-        row.save()
-    # Clocks that no longer exist (e.g. the policy changed) are dropped while
-    # they run; achieved ones are history and stay.
-    for key, row in existing.items():
-        if key not in keep and row.achieved_at is None:
-            row.delete()
+    # Clocks that no longer exist (the policy changed, or none matches) are
+    # dropped while they run; achieved ones are history and stay.
+    gone.extend(
+        row.pk for key, row in existing.items() if key not in keep and row.achieved_at is None
+    )
 
 
 def state_of(ticket: Ticket, now: datetime | None = None) -> str:
