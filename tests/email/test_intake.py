@@ -11,6 +11,8 @@ from tiski.channels.email import intake
 from tiski.channels.email.intake import Outcome, accept, process_receipt, sweep_pending
 from tiski.channels.email.threading import make_reply_token
 from tiski.channels.models import InboundReceipt, ReceiptStatus
+from tiski.customers.actions import get_or_create_contact
+from tiski.customers.models import Identity
 from tiski.tickets import actions
 from tiski.tickets.models import Message, MessageKind, Status, Ticket, Via
 
@@ -142,7 +144,7 @@ def test_unexpected_error_quarantines_with_last_traceback_line(mailbox, monkeypa
     def boom(*args, **kwargs):
         raise RuntimeError("threading exploded")
 
-    monkeypatch.setattr(intake, "find_thread", boom)
+    monkeypatch.setattr(intake, "find_candidates", boom)
     result = receive(mailbox, mail())
     assert result.outcome == Outcome.QUARANTINED
     assert result.receipt.reason == "RuntimeError: threading exploded"
@@ -177,6 +179,84 @@ def test_bounce_without_ticket(mailbox):
     assert result.receipt.status == ReceiptStatus.PROCESSED
     assert result.receipt.reason == "bounce without ticket"
     assert Ticket.objects.count() == 0
+
+
+def _sent_reply(make_ticket, message_id: str, to: str):
+    """A public reply of ours with this Message-ID, addressed to ``to``."""
+    ticket = make_ticket(requester=get_or_create_contact("email", to)[0])
+    actions.add_message(
+        ticket,
+        kind=MessageKind.PUBLIC,
+        actor=None,
+        via=Via.SYSTEM,
+        text="Vastaus",
+        external_id=message_id,
+    )
+    return ticket
+
+
+def _undeliverable(address: str) -> bool:
+    return Identity.objects.get(kind="email", value=address).undeliverable_at is not None
+
+
+@pytest.mark.parametrize(
+    ("fixture", "message_id", "address", "note_start", "kind", "dead"),
+    [
+        (
+            "reports/ses_bounce_sns.eml",
+            "tiski.1042.reply2@tiski.example",
+            "nobody@asiakas.fi",
+            "Delivery failed: nobody@asiakas.fi",
+            "bounce",
+            True,
+        ),
+        (
+            "reports/dsn_delayed.eml",
+            "tiski.1042.reply4@tiski.example",
+            "pekka@asiakas.fi",
+            "Delivery delayed, still being retried: pekka@asiakas.fi",
+            "delay",
+            False,
+        ),
+        (
+            "reports/arf_complaint.eml",
+            "tiski.1042.reply3@tiski.example",
+            "liisa.laine@yritys.fi",
+            "Reported as spam by liisa.laine@yritys.fi",
+            "complaint",
+            False,
+        ),
+    ],
+)
+def test_reports_are_noted_by_kind_and_only_failures_kill_an_address(
+    mailbox, make_ticket, fixture, message_id, address, note_start, kind, dead
+):
+    """A permanent bounce marks the address undeliverable; a delay or a spam
+    complaint is noted on the ticket and leaves the address working."""
+    ticket = _sent_reply(make_ticket, message_id, address)
+    result = receive(mailbox, fixture_bytes(fixture))
+    assert result.outcome == Outcome.BOUNCE_ATTACHED
+    note = result.receipt.message
+    assert note.ticket == ticket and note.kind == MessageKind.SYSTEM
+    assert note.text.startswith(note_start)
+    assert note.meta["bounce"]["kind"] == kind
+    assert note.meta["bounce"]["recipients"] == [address]
+    assert _undeliverable(address) is dead
+    assert Ticket.objects.count() == 1
+
+
+def test_delivery_receipt_adds_nothing_to_the_ticket(mailbox, make_ticket):
+    """A "delivered" receipt (SES Delivery, DSN relayed) is kept on the receipt only."""
+    ticket = _sent_reply(make_ticket, "tiski.1042.reply5@tiski.example", "maija@asiakas.fi")
+    raw = (
+        fixture_bytes("reports/ses_bounce_sns.eml")
+        .replace(b'"notificationType":"Bounce"', b'"notificationType":"Delivery"')
+        .replace(b"tiski.1042.reply2", b"tiski.1042.reply5")
+    )
+    result = receive(mailbox, raw)
+    assert result.outcome == Outcome.BOUNCE_UNMATCHED
+    assert result.receipt.reason == "delivery receipt"
+    assert ticket.messages.count() == 2  # the first message and our reply, no note
 
 
 def test_html_scripts_stored_safely(mailbox):
@@ -227,8 +307,7 @@ def test_copied_people_become_ticket_ccs(mailbox):
         b"Cc: kirjanpito@asiakas.fi, tuki+abc@tiski.example\r\n"
         b"Subject: Lasku\r\nMessage-ID: <cc-test@asiakas.fi>\r\n\r\nHei, laskusta.\r\n"
     )
-    receipt, _created = accept(source="test", key="cc", raw=raw, mailbox=mailbox,
-                               schedule=False)
+    receipt, _created = accept(source="test", key="cc", raw=raw, mailbox=mailbox, schedule=False)
     ticket = process_receipt(receipt.pk).receipt.ticket
     copied = sorted(c.emails[0] for c in ticket.ccs.all())
     assert copied == ["kirjanpito@asiakas.fi", "pekka@asiakas.fi"]
@@ -239,7 +318,6 @@ def test_copied_people_become_ticket_ccs(mailbox):
         b"Subject: Re: Lasku\r\nIn-Reply-To: <cc-test@asiakas.fi>\r\n"
         b"Message-ID: <cc-test-2@asiakas.fi>\r\n\r\nLisatieto.\r\n"
     )
-    receipt, _created = accept(source="test", key="cc2", raw=reply, mailbox=mailbox,
-                               schedule=False)
+    receipt, _created = accept(source="test", key="cc2", raw=reply, mailbox=mailbox, schedule=False)
     assert process_receipt(receipt.pk).receipt.ticket == ticket
     assert ticket.ccs.count() == 2

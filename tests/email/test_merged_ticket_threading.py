@@ -86,16 +86,6 @@ def test_reply_to_our_reply_by_references_threads_onto_the_target(mailbox, merge
     assert result.receipt.message.meta["threading"]["reason"] == "references"
 
 
-# The two cases below need the change to threading.find_thread proposed in the
-# ticket-merge report (follow `tickets.merge.merged_targets` for every found
-# candidate). Strict: they fail loudly once that change lands, so the marks
-# are removed then.
-NEEDS_FIND_THREAD = pytest.mark.xfail(
-    strict=True, reason="find_thread does not follow merged tickets yet"
-)
-
-
-@NEEDS_FIND_THREAD
 def test_reply_token_of_the_merged_ticket_leads_to_the_target(mailbox, merged):
     """Our replies carry tuki+<token>@ of the source; the token must lead to the target."""
     source = merged["source"]
@@ -109,7 +99,6 @@ def test_reply_token_of_the_merged_ticket_leads_to_the_target(mailbox, merged):
     assert result.receipt.ticket == merged["target"]
 
 
-@NEEDS_FIND_THREAD
 def test_subject_reference_of_the_merged_ticket_leads_to_the_target(mailbox, merged):
     """[#M] of the merged ticket, from its requester, threads onto the target."""
     source = merged["source"]

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tiski.core.bulk import update_rows
 from tiski.core.models import Sequence as NumberSequence
 from tiski.core.sanitize import sanitize_html
 from tiski.customers.models import Contact
@@ -118,12 +121,40 @@ def check_can_solve(ticket: Ticket) -> None:
 # --- writes -----------------------------------------------------------------
 
 
+_inside_unit: ContextVar[bool] = ContextVar("inside_ticket_unit_of_work", default=False)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """One transaction for several actions, announced together after commit.
+
+    A channel taking in a message (contact, ticket, message, CCs) uses it,
+    and every action opens one. Actions nested inside skip savepoints of
+    their own: if one raises, the exception leaves the whole block, which
+    rolls back as one, so a savepoint per action would only cost a round
+    trip each. Code that catches an action's error and carries on must call
+    the action outside a unit of work (or in its own ``transaction.atomic``).
+    """
+    if _inside_unit.get():
+        yield
+        return
+    with transaction.atomic(), changes.collecting():
+        token = _inside_unit.set(True)
+        try:
+            yield
+        finally:
+            _inside_unit.reset(token)
+
+
 def ticket_action(fn: Callable[P, R]) -> Callable[P, R]:
     """One transaction, and one TicketChange per ticket announced after commit."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(), changes.collecting():
+        if _inside_unit.get():
+            with transaction.atomic(savepoint=False):
+                return fn(*args, **kwargs)
+        with unit_of_work():
             return fn(*args, **kwargs)
 
     return wrapper
@@ -137,7 +168,7 @@ def _display(value: Any) -> str:
     return str(getattr(value, "pk", value))
 
 
-def _record(
+def _event_row(
     ticket: Ticket,
     *,
     kind: str,
@@ -149,7 +180,8 @@ def _record(
     meta: dict | None = None,
     at: datetime | None = None,
 ) -> Event:
-    event = Event.objects.create(
+    """An unsaved event; `_record` saves one, `receive_messages` many at once."""
+    return Event(
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -160,35 +192,48 @@ def _record(
         meta=meta or {},
         created_at=at or timezone.now(),
     )
-    actor_id = actor.pk if actor else None
-    if kind == EventKind.CREATED:
-        changes.note_created(ticket.pk, via=via, actor_id=actor_id)
-    elif kind == EventKind.MESSAGE:
+
+
+def _note_event(event: Event) -> None:
+    """Tell the change being collected what a saved event recorded."""
+    ticket_id, via = event.ticket_id, event.via
+    actor_id = event.actor_id
+    if event.kind == EventKind.CREATED:
+        changes.note_created(ticket_id, via=via, actor_id=actor_id)
+    elif event.kind == EventKind.MESSAGE:
         changes.note_message(
-            ticket.pk,
+            ticket_id,
             event.meta["message_id"],
             event.meta["message_kind"],
             via=via,
             actor_id=actor_id,
         )
-    elif field == "tags":
+    elif event.field == "tags":
         changes.note_tag(
-            ticket.pk,
+            ticket_id,
             event.new_value or event.old_value,
             added=bool(event.new_value),
             via=via,
             actor_id=actor_id,
         )
-    elif kind == EventKind.SLA:
-        changes.note_touched(ticket.pk, via=via, actor_id=actor_id)
-    elif field:
+    elif event.kind == EventKind.SLA:
+        changes.note_touched(ticket_id, via=via, actor_id=actor_id)
+    elif event.field:
         changes.note_field(
-            ticket.pk, field, event.old_value, event.new_value, via=via, actor_id=actor_id
+            ticket_id, event.field, event.old_value, event.new_value, via=via, actor_id=actor_id
         )
+
+
+def _record(ticket: Ticket, **fields: Any) -> Event:
+    event = _event_row(ticket, **fields)
+    event.save()
+    _note_event(event)
     return event
 
 
-def _store_attachments(message: Message, attachments: Iterable[NewAttachment]) -> None:
+def _attachment_rows(message: Message, attachments: Iterable[NewAttachment]) -> list[Attachment]:
+    """Store the files and return their (unsaved) rows."""
+    rows = []
     for item in attachments:
         record = Attachment(
             message=message,
@@ -199,7 +244,110 @@ def _store_attachments(message: Message, attachments: Iterable[NewAttachment]) -
         )
         record.file.save(item.filename or "attachment", item.content, save=False)
         record.size = record.file.size
-        record.save()
+        rows.append(record)
+    return rows
+
+
+def _store_attachments(message: Message, attachments: Iterable[NewAttachment]) -> None:
+    _insert_all(Attachment, _attachment_rows(message, attachments))
+
+
+def _insert_all(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+    """Insert rows in one statement where the database hands their ids back."""
+    if not rows:
+        return
+    if connection.features.can_return_rows_from_bulk_insert:
+        model.objects.bulk_create(rows)
+    else:  # SQLite before 3.35: one by one, which sets each id
+        for row in rows:
+            row.save(force_insert=True)
+
+
+def _ticket_row(
+    *,
+    number: int,
+    requester: Contact,
+    subject: str,
+    channel: str,
+    now: datetime,
+    status: str,
+    type: TicketType | None = None,  # noqa: A002 - the domain calls it type
+    priority: str = Priority.NORMAL,
+    team: Team | None = None,
+    assignee: User | None = None,
+    due_at: datetime | None = None,
+) -> Ticket:
+    return Ticket(
+        number=number,
+        subject=(subject.strip() or _("(no subject)"))[:300],
+        status=status,
+        type=type,
+        priority=priority,
+        priority_rank=PRIORITY_RANK.get(priority, 1),
+        team=team,
+        assignee=assignee,
+        requester=requester,
+        channel=channel,
+        due_at=due_at,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+    )
+
+
+def _message_row(
+    ticket: Ticket,
+    *,
+    kind: str,
+    actor: User | None,
+    channel: str,
+    author_contact: Contact | None,
+    text: str,
+    html: str,
+    external_id: str,
+    meta: dict | None,
+    now: datetime,
+    thread_index_root: str = "",
+) -> Message:
+    return Message(
+        ticket=ticket,
+        kind=kind,
+        author_user=actor if kind != MessageKind.CUSTOMER else None,
+        author_contact=author_contact if kind == MessageKind.CUSTOMER else None,
+        channel=channel,
+        text=text,
+        html=sanitize_html(html) if html else "",
+        external_id=external_id[:500],
+        thread_index_root=thread_index_root[:44],
+        meta=meta or {},
+        created_at=now,
+    )
+
+
+def _message_effects(ticket: Ticket, kind: str, now: datetime) -> tuple[list[str], str | None]:
+    """What a new message does to its ticket: the report timestamps it moves
+    (changed on ``ticket`` in memory) and the status it implies, if any."""
+    changed: list[str] = []
+    if now > ticket.updated_at:
+        ticket.updated_at = now
+        changed.append("updated_at")
+    status_after = None
+    if kind == MessageKind.CUSTOMER:
+        if ticket.last_customer_message_at != now:
+            ticket.last_customer_message_at = now
+            changed.append("last_customer_message_at")
+        # A customer writing again reopens a ticket that waited on them or was solved.
+        if ticket.status in (Status.PENDING, Status.SOLVED):
+            status_after = Status.OPEN
+    elif kind == MessageKind.PUBLIC:
+        if ticket.first_agent_reply_at is None:
+            ticket.first_agent_reply_at = now
+            changed.append("first_agent_reply_at")
+        ticket.last_agent_reply_at = now
+        changed.append("last_agent_reply_at")
+        if ticket.status == Status.NEW:
+            status_after = Status.OPEN
+    return changed, status_after
 
 
 @ticket_action
@@ -233,7 +381,6 @@ def create_ticket(
     customer's (an email, or an agent typing what a caller said) or an
     agent's internal note.
     """
-    subject = subject.strip() or _("(no subject)")
     check_assignable(assignee, team)
     check_can_write_message(actor, first_message_kind)
     now = created_at or timezone.now()
@@ -241,22 +388,22 @@ def create_ticket(
         number = NumberSequence.next_value(TICKET_NUMBER_SEQUENCE)
     else:
         NumberSequence.ensure_at_least(TICKET_NUMBER_SEQUENCE, number)
-    ticket = Ticket.objects.create(
+    ticket = _ticket_row(
         number=number,
-        subject=subject[:300],
+        requester=requester,
+        subject=subject,
+        channel=channel,
+        now=now,
         status=status or (Status.OPEN if assignee else Status.NEW),
         type=type,
         priority=priority,
-        priority_rank=PRIORITY_RANK.get(priority, 1),
         team=team,
         assignee=assignee,
-        requester=requester,
-        channel=channel,
         due_at=due_at,
-        created_at=now,
-        updated_at=now,
-        status_changed_at=now,
     )
+    if (text or html) and first_message_kind == MessageKind.CUSTOMER:
+        ticket.last_customer_message_at = now  # the first message's; saves an UPDATE
+    ticket.save(force_insert=True)
     ccs = [c for c in ccs if c.pk != requester.pk]
     if ccs:
         ticket.ccs.add(*ccs)
@@ -304,6 +451,7 @@ def add_message(
     meta: dict | None = None,
     created_at: datetime | None = None,
     status_after: str | None = None,
+    thread_index_root: str = "",
 ) -> Message:
     """Add a customer message, public reply, internal note or system message.
 
@@ -317,19 +465,22 @@ def add_message(
     if not text.strip() and not html.strip() and not attachments:
         raise ValidationError(_("The message is empty."))
     now = created_at or timezone.now()
-    message = Message.objects.create(
-        ticket=ticket,
+    message = _message_row(
+        ticket,
         kind=kind,
-        author_user=actor if kind != MessageKind.CUSTOMER else None,
-        author_contact=author_contact if kind == MessageKind.CUSTOMER else None,
+        actor=actor,
         channel=channel,
+        author_contact=author_contact,
         text=text,
-        html=sanitize_html(html) if html else "",
-        external_id=external_id[:500],
-        meta=meta or {},
-        created_at=now,
+        html=html,
+        external_id=external_id,
+        meta=meta,
+        now=now,
+        thread_index_root=thread_index_root,
     )
-    _store_attachments(message, attachments)
+    message.save(force_insert=True)
+    if attachments:
+        _store_attachments(message, attachments)
     _record(
         ticket,
         kind=EventKind.MESSAGE,
@@ -338,23 +489,10 @@ def add_message(
         at=now,
         meta={"message_id": message.pk, "message_kind": kind},
     )
-
-    changed: list[str] = ["updated_at"]
-    ticket.updated_at = max(ticket.updated_at, now)
-    if kind == MessageKind.CUSTOMER:
-        ticket.last_customer_message_at = now
-        changed.append("last_customer_message_at")
-        if status_after is None and ticket.status in (Status.PENDING, Status.SOLVED):
-            status_after = Status.OPEN
-    elif kind == MessageKind.PUBLIC:
-        if ticket.first_agent_reply_at is None:
-            ticket.first_agent_reply_at = now
-            changed.append("first_agent_reply_at")
-        ticket.last_agent_reply_at = now
-        changed.append("last_agent_reply_at")
-        if status_after is None and ticket.status == Status.NEW:
-            status_after = Status.OPEN
-    ticket.save(update_fields=changed)
+    changed, implied = _message_effects(ticket, kind, now)
+    if changed:
+        ticket.save(update_fields=changed)
+    status_after = status_after or implied
     if status_after and status_after != ticket.status:
         update_ticket(ticket, actor=actor, via=via, status=status_after, at=now)
     return message
@@ -668,6 +806,148 @@ def update_message_meta(
     )
     changes.note_touched(ticket.pk, via=via, actor_id=actor.pk if actor else None)
     return event
+@dataclass
+class NewTicket:
+    """A ticket that incoming messages open (see `receive_messages`).
+
+    Several messages of one batch may name the same NewTicket (a reply to a
+    mail that came in a moment earlier); ``ticket`` is the row once made.
+    """
+
+    requester: Contact
+    subject: str
+    channel: str
+    type: TicketType | None = None
+    team: Team | None = None
+    created_at: datetime | None = None
+    ticket: Ticket | None = None
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A customer's message from a channel, for an existing or a new ticket."""
+
+    target: Ticket | NewTicket
+    author: Contact
+    channel: str
+    text: str = ""
+    html: str = ""
+    external_id: str = ""
+    meta: dict | None = None
+    attachments: Sequence[NewAttachment] = ()
+    created_at: datetime | None = None
+    # An Outlook conversation root (see channels/email/threading.py).
+    thread_index_root: str = ""
+
+
+@ticket_action
+def receive_messages(items: Sequence[IncomingMessage], *, via: str = Via.CHANNEL) -> list[Message]:
+    """Add many customer messages at once, opening the tickets they need.
+
+    The same rows, events and timestamps as `create_ticket` and
+    `add_message` would write one by one (it shares their row builders),
+    but inserted a table at a time: a batch of a hundred mails costs a dozen
+    statements instead of a thousand. Existing targets must be locked by the
+    caller (select_for_update) and not closed. Messages are written in the
+    order given; a customer reply reopens a pending or solved ticket as
+    `add_message` does.
+    """
+    for item in items:
+        if isinstance(item.target, Ticket):
+            check_not_closed(item.target)
+        if not item.text.strip() and not item.html.strip() and not item.attachments:
+            raise ValidationError(_("The message is empty."))
+    stamp = timezone.now()
+    new_specs = list(
+        {id(i.target): i.target for i in items if isinstance(i.target, NewTicket)}.values()
+    )
+    numbers = NumberSequence.reserve(TICKET_NUMBER_SEQUENCE, len(new_specs))
+    for spec, number in zip(new_specs, numbers, strict=True):
+        spec.ticket = _ticket_row(
+            number=number,
+            requester=spec.requester,
+            subject=spec.subject,
+            channel=spec.channel,
+            now=spec.created_at or stamp,
+            status=Status.NEW,
+            type=spec.type,
+            team=spec.team,
+        )
+    # A new ticket is inserted with the timestamps its messages give it, so
+    # it needs no UPDATE afterwards.
+    for item in items:
+        if isinstance(item.target, NewTicket) and item.target.ticket is not None:
+            _message_effects(item.target.ticket, MessageKind.CUSTOMER, item.created_at or stamp)
+    new_tickets = [spec.ticket for spec in new_specs if spec.ticket is not None]
+    _insert_all(Ticket, new_tickets)
+    created_events = [
+        _event_row(
+            t,
+            kind=EventKind.CREATED,
+            actor=None,
+            via=via,
+            at=t.created_at,
+            meta={"channel": t.channel},
+        )
+        for t in new_tickets
+    ]
+
+    rows: list[tuple[Message, Ticket, datetime]] = []
+    for item in items:
+        ticket = item.target.ticket if isinstance(item.target, NewTicket) else item.target
+        assert ticket is not None
+        now = item.created_at or stamp
+        message = _message_row(
+            ticket,
+            kind=MessageKind.CUSTOMER,
+            actor=None,
+            channel=item.channel,
+            author_contact=item.author,
+            text=item.text,
+            html=item.html,
+            external_id=item.external_id,
+            meta=item.meta,
+            now=now,
+            thread_index_root=item.thread_index_root,
+        )
+        rows.append((message, ticket, now))
+    _insert_all(Message, [message for message, _t, _n in rows])
+    attachments = [
+        record
+        for (message, _t, _n), item in zip(rows, items, strict=True)
+        for record in _attachment_rows(message, item.attachments)
+    ]
+    _insert_all(Attachment, attachments)
+
+    events = list(created_events)
+    touched: dict[int, Ticket] = {}
+    changed_fields: set[str] = set()
+    reopen: dict[int, tuple[Ticket, datetime]] = {}
+    for message, ticket, now in rows:
+        events.append(
+            _event_row(
+                ticket,
+                kind=EventKind.MESSAGE,
+                actor=None,
+                via=via,
+                at=now,
+                meta={"message_id": message.pk, "message_kind": MessageKind.CUSTOMER},
+            )
+        )
+        changed, implied = _message_effects(ticket, MessageKind.CUSTOMER, now)
+        if changed:
+            touched[ticket.pk] = ticket
+            changed_fields.update(changed)
+        if implied and implied != ticket.status and ticket.pk not in reopen:
+            reopen[ticket.pk] = (ticket, now)
+    _insert_all(Event, events)
+    for event in events:
+        _note_event(event)
+    if touched:
+        update_rows(Ticket, list(touched.values()), sorted(changed_fields))
+    for ticket, now in reopen.values():
+        update_ticket(ticket, actor=None, via=via, status=Status.OPEN, at=now)
+    return [message for message, _t, _n in rows]
 
 
 def messages_since(ticket: Ticket, last_seen_message_id: int | None) -> list[Message]:

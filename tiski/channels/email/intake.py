@@ -13,25 +13,36 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tiski.channels.models import InboundReceipt, Mailbox, ReceiptStatus
+from tiski.core.bulk import update_rows
 from tiski.core.sanitize import sanitize_html
-from tiski.customers.actions import get_or_create_contact
+from tiski.customers.actions import ContactWanted, get_or_create_contacts
 from tiski.customers.models import Contact
-from tiski.tickets import actions, changes
+from tiski.tickets import actions
 from tiski.tickets.models import Message, MessageKind, Status, Ticket, Via
 
 from . import loops
 from .parse import ParsedEmail, UnparsableEmail, parse_email
+from .parse_pool import ParseOutcome
 from .quotes import split_reply_html, split_reply_text
-from .threading import ThreadDecision, find_thread
+from .threading import (
+    ThreadCandidates,
+    ThreadDecision,
+    TicketCandidate,
+    decide_thread,
+    find_candidates,
+    message_ids_to_look_up,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,17 +89,21 @@ def accept(
     mailbox: Mailbox,
     suppress_automatic_mail: bool = False,
     schedule: bool = True,
+    known_new: bool = False,
 ) -> tuple[InboundReceipt, bool]:
     """Store the raw message durably; (receipt, created).
 
     The same (source, key) again returns the existing receipt and stores
     nothing. ``schedule=False`` leaves processing to the caller (the import
-    command processes in order, synchronously).
+    command processes in order, synchronously). ``known_new``: the caller
+    has looked the key up already (for a whole batch), so skip the look-up;
+    the unique constraint still decides a race.
     """
     key = key[:300]
-    existing = InboundReceipt.objects.filter(source=source, key=key).first()
-    if existing is not None:
-        return existing, False
+    if not known_new:
+        existing = InboundReceipt.objects.filter(source=source, key=key).first()
+        if existing is not None:
+            return existing, False
     receipt = InboundReceipt(
         source=source,
         key=key,
@@ -109,6 +124,51 @@ def accept(
         receipt_id = receipt.pk
         transaction.on_commit(lambda: enqueue(receipt_id))
     return receipt, True
+
+
+def accept_new(
+    *,
+    source: str,
+    items: Sequence[tuple[str, bytes]],
+    mailbox: Mailbox,
+    suppress_automatic_mail: bool = False,
+) -> list[tuple[InboundReceipt, bool]]:
+    """`accept` for many (key, raw) pairs whose keys the caller found new.
+
+    One INSERT for all the rows (files are written first, one each). Nothing
+    is scheduled: the caller processes them in the same transaction. If a
+    key turns out to be taken after all (two imports of one file at once),
+    the batch is accepted one by one, which sorts the winners out.
+    """
+    receipts = []
+    for key, raw in items:
+        receipt = InboundReceipt(
+            source=source,
+            key=key[:300],
+            mailbox=mailbox,
+            size=len(raw),
+            suppress_automatic_mail=suppress_automatic_mail,
+        )
+        receipt.raw.save("message.eml", ContentFile(raw), save=False)
+        receipts.append(receipt)
+    try:
+        with transaction.atomic():
+            InboundReceipt.objects.bulk_create(receipts)
+    except IntegrityError:
+        for receipt in receipts:
+            receipt.raw.storage.delete(receipt.raw.name)
+        return [
+            accept(
+                source=source,
+                key=key,
+                raw=raw,
+                mailbox=mailbox,
+                suppress_automatic_mail=suppress_automatic_mail,
+                schedule=False,
+            )
+            for key, raw in items
+        ]
+    return [(receipt, True) for receipt in receipts]
 
 
 def enqueue(receipt_id: int) -> None:
@@ -152,28 +212,71 @@ def process_receipt(receipt_id: int, *, force: bool = False) -> Result:
             return Result(receipt, Outcome.UNCHANGED)
         if receipt.status != ReceiptStatus.PENDING and not force:
             return Result(receipt, Outcome.UNCHANGED)
+        return _run([receipt], [None])[0]
+
+
+def process_accepted(
+    receipts: Sequence[InboundReceipt], parsed: Sequence[ParseOutcome] | None = None
+) -> list[Result]:
+    """Process receipts that this transaction has just stored (the importer).
+
+    No other transaction can see the rows yet, so there is nothing to lock
+    or re-read, and the caller's transaction makes the receipts and their
+    tickets durable together. They are processed as one batch, in order:
+    the same decisions as one by one, in a handful of queries per table.
+    ``parsed``: each message already parsed elsewhere (a parse worker), the
+    exception its parsing raised, or None to parse here.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("process_accepted runs in the transaction that accepted the receipts")
+    return _run(list(receipts), list(parsed) if parsed is not None else [None] * len(receipts))
+
+
+def _run(receipts: list[InboundReceipt], given: list[ParseOutcome]) -> list[Result]:
+    for receipt in receipts:
         receipt.attempts += 1
-        try:
-            # A savepoint: a failure half-way leaves no half-made ticket. One
-            # change collection: a new ticket and its first message make one
-            # TicketChange after commit, not two (SLA, routing, rules, search
-            # and the push each ran twice per new ticket otherwise).
-            with transaction.atomic(), changes.collecting():
-                outcome = _process(receipt)
-        except _Quarantine as exc:
-            receipt.status, receipt.reason = ReceiptStatus.QUARANTINED, str(exc)
-            receipt.ticket = receipt.message = None
-            outcome = Outcome.QUARANTINED
-        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
-            log.exception("Inbound receipt %s failed", receipt_id)
-            lines = traceback.format_exception_only(type(exc), exc)
-            receipt.status = ReceiptStatus.QUARANTINED
-            receipt.reason = (lines[-1].strip() if lines else repr(exc))[:2000]
-            receipt.ticket = receipt.message = None
-            outcome = Outcome.QUARANTINED
-        receipt.processed_at = timezone.now()
-        receipt.save()
-    return Result(receipt, outcome)
+    try:
+        # A savepoint: a failure half-way leaves no half-made ticket. One
+        # change collection: a new ticket and its first message make one
+        # TicketChange after commit, not two (SLA, routing, rules, search
+        # and the push each ran twice per new ticket otherwise).
+        with actions.unit_of_work():
+            outcomes = _process_batch(receipts, given)
+    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+        if len(receipts) > 1:
+            # Something in the batch broke it: take the messages one at a
+            # time, so only the one at fault is set aside.
+            log.warning("Inbound batch of %d failed; retrying one by one", len(receipts))
+            results: list[Result] = []
+            for receipt, item in zip(receipts, given, strict=True):
+                _reset(receipt)
+                results.extend(_run([receipt], [item]))
+            return results
+        log.exception("Inbound receipt %s failed", receipts[0].pk)
+        lines = traceback.format_exception_only(type(exc), exc)
+        _quarantine(receipts[0], (lines[-1].strip() if lines else repr(exc))[:2000])
+        outcomes = [Outcome.QUARANTINED]
+    now = timezone.now()
+    for receipt in receipts:
+        receipt.processed_at = now
+    fields = ["status", "reason", "ticket", "message", "attempts", "processed_at"]
+    if len(receipts) == 1:
+        receipts[0].save(update_fields=fields)
+    else:
+        update_rows(InboundReceipt, receipts, fields)
+    return [Result(r, o) for r, o in zip(receipts, outcomes, strict=True)]
+
+
+def _reset(receipt: InboundReceipt) -> None:
+    receipt.attempts -= 1
+    receipt.status, receipt.reason = ReceiptStatus.PENDING, ""
+    receipt.ticket = receipt.message = None
+
+
+def _quarantine(receipt: InboundReceipt, reason: str) -> str:
+    receipt.status, receipt.reason = ReceiptStatus.QUARANTINED, reason
+    receipt.ticket = receipt.message = None
+    return Outcome.QUARANTINED
 
 
 def _read_raw(receipt: InboundReceipt) -> bytes:
@@ -195,70 +298,210 @@ def guess_language(text: str) -> str:
     return "en" if len(_EN_WORDS.findall(sample)) > len(_FI_WORDS.findall(sample)) else "fi"
 
 
-def _process(receipt: InboundReceipt) -> str:
+def _parsed(receipt: InboundReceipt, given: ParseOutcome) -> ParsedEmail:
     mailbox = receipt.mailbox
     if receipt.size > mailbox.max_raw_bytes:
         raise _Quarantine(REASON_TOO_LARGE % {"size": receipt.size, "limit": mailbox.max_raw_bytes})
     try:
-        parsed = parse_email(_read_raw(receipt))
+        if isinstance(given, BaseException):
+            raise given
+        return given if given is not None else parse_email(_read_raw(receipt))
     except UnparsableEmail as exc:
         raise _Quarantine(REASON_UNPARSABLE % {"reason": exc.reason}) from exc
 
-    if parsed.message_id and Message.objects.filter(external_id=parsed.message_id).exists():
-        receipt.status = ReceiptStatus.DUPLICATE
-        receipt.reason = REASON_DUPLICATE % {"id": parsed.message_id}
-        return Outcome.DUPLICATE
-    if parsed.is_bounce:
-        return _process_bounce(receipt, parsed)
-    if not parsed.sender.address:
-        raise _Quarantine(REASON_NO_SENDER)
 
-    contact, _created = get_or_create_contact(
-        "email",
-        parsed.sender.address,
-        name=parsed.sender.name,
-        language=guess_language(parsed.text),
+def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) -> list[str]:
+    """Each receipt's outcome, deciding in order exactly as one by one would.
+
+    Mail that becomes customer messages is gathered and written together;
+    a bounce (rare) is handled on its own, after what came before it is
+    written, since it may concern a message of the same batch.
+    """
+    outcomes: list[str | None] = [None] * len(receipts)
+    readable: list[tuple[int, ParsedEmail]] = []
+    for index, (receipt, item) in enumerate(zip(receipts, given, strict=True)):
+        try:
+            readable.append((index, _parsed(receipt, item)))
+        except _Quarantine as exc:
+            outcomes[index] = _quarantine(receipt, str(exc))
+    own_ids = {parsed.message_id for _i, parsed in readable if parsed.message_id}
+    stored = (
+        set(Message.objects.filter(external_id__in=own_ids).values_list("external_id", flat=True))
+        if own_ids
+        else set()
     )
-    decision = find_thread(parsed, mailbox)
-    ticket = None
-    if decision.ticket_id is not None:
-        ticket = Ticket.objects.select_for_update().get(pk=decision.ticket_id)
-        if ticket.status == Status.CLOSED:  # closed since the lookup
-            decision = ThreadDecision(
-                None, "new", f"{decision.reason}:{decision.matched}", follow_up_of=ticket.number
-            )
-            ticket = None
-    created_at = _original_date(receipt, parsed)
-    outcome = Outcome.THREADED
-    if ticket is None:
-        ticket = actions.create_ticket(
-            requester=contact,
-            subject=parsed.subject,
-            actor=None,
-            via=Via.CHANNEL,
-            channel=CHANNEL,
-            type=mailbox.default_type,
-            team=mailbox.default_team,
-            created_at=created_at,
+    gathered: list[tuple[int, ParsedEmail]] = []
+    for index, parsed in readable:
+        receipt = receipts[index]
+        if parsed.message_id and parsed.message_id in stored:
+            receipt.status = ReceiptStatus.DUPLICATE
+            receipt.reason = REASON_DUPLICATE % {"id": parsed.message_id}
+            outcomes[index] = Outcome.DUPLICATE
+        elif parsed.is_bounce:
+            _receive([(receipts[i], p) for i, p in gathered], outcomes, [i for i, _p in gathered])
+            gathered = []
+            outcomes[index] = _process_bounce(receipt, parsed)
+        elif not parsed.sender.address:
+            outcomes[index] = _quarantine(receipt, REASON_NO_SENDER)
+        else:
+            gathered.append((index, parsed))
+        if parsed.message_id and outcomes[index] != Outcome.QUARANTINED:
+            stored.add(parsed.message_id)  # the same mail twice in one batch
+    _receive([(receipts[i], p) for i, p in gathered], outcomes, [i for i, _p in gathered])
+    return [outcome or Outcome.UNCHANGED for outcome in outcomes]
+
+
+def _planned_candidate(key: int, spec: actions.NewTicket, sender: str) -> TicketCandidate:
+    """A ticket this batch is about to open, as threading sees it (a negative id)."""
+    return TicketCandidate(
+        ticket_id=key,
+        number=0,
+        status=Status.NEW,
+        updated_at=spec.created_at or timezone.now(),
+        subject=spec.subject,
+        participants=frozenset({sender}),
+    )
+
+
+def _receive(
+    batch: list[tuple[InboundReceipt, ParsedEmail]], outcomes: list, indexes: list[int]
+) -> None:
+    """Thread and write customer mails: contacts, tickets, messages and CCs at once."""
+    if not batch:
+        return
+    mailbox = batch[0][0].mailbox
+    ours = _our_addresses(batch)
+    wanted: list[ContactWanted] = []
+    copied: list[list[tuple[str, str]]] = []
+    for _receipt, parsed in batch:
+        wanted.append(
+            ContactWanted(parsed.sender.address, parsed.sender.name, guess_language(parsed.text))
         )
-        outcome = Outcome.CREATED
-    message = actions.add_message(
-        ticket,
-        kind=MessageKind.CUSTOMER,
-        actor=None,
-        via=Via.CHANNEL,
-        channel=CHANNEL,
-        author_contact=contact,
-        external_id=parsed.message_id,
-        created_at=created_at,
-        attachments=_attachments(parsed),
-        meta=_meta(receipt, parsed, decision),
-        **_body(parsed),
+        people = _copied_people(parsed, mailbox.address.lower(), ours)
+        copied.append(people)
+        wanted.extend(ContactWanted(address, name) for address, name in people)
+    contacts = get_or_create_contacts("email", wanted)
+
+    now = timezone.now()
+    subject_days = mailbox.thread_by_subject_days
+    candidates = find_candidates([parsed for _r, parsed in batch], mailbox, now=now)
+    # Lock every ticket the mail may go to, in id order, and decide on their
+    # current state (a ticket may have been closed since the look-up).
+    ids = sorted({c.ticket_id for found in candidates for c in _all_candidates(found)})
+    locked = (
+        {t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        if ids
+        else {}
     )
-    _copy_people(ticket, parsed, contact)
-    receipt.status, receipt.reason = ReceiptStatus.PROCESSED, ""
-    receipt.ticket, receipt.message = ticket, message
-    return outcome
+    # Tickets this batch opens, by a negative key, with their requester's address.
+    planned: dict[int, tuple[actions.NewTicket, str]] = {}
+    # Message-IDs written by this batch, for replies within it.
+    in_batch: dict[str, TicketCandidate] = {}
+    incoming: list[actions.IncomingMessage] = []
+    opens: list[bool] = []
+    for (receipt, parsed), found in zip(batch, candidates, strict=True):
+        sender = parsed.sender.address.strip().lower()
+        contact = contacts[sender][0]
+        found = _with_batch(_current(found, locked), parsed, in_batch, planned, sender)
+        decision = decide_thread(parsed, found, now=now, subject_days=subject_days)
+        created_at = _original_date(receipt, parsed)
+        target: Ticket | actions.NewTicket
+        if decision.ticket_id is None:
+            key = -(len(planned) + 1)
+            target = actions.NewTicket(
+                requester=contact,
+                subject=parsed.subject,
+                channel=CHANNEL,
+                type=mailbox.default_type,
+                team=mailbox.default_team,
+                created_at=created_at,
+            )
+            planned[key] = (target, sender)
+            chosen = _planned_candidate(key, target, sender)
+        elif decision.ticket_id < 0:
+            target, owner = planned[decision.ticket_id]
+            chosen = _planned_candidate(decision.ticket_id, target, owner)
+        else:
+            target = locked[decision.ticket_id]
+            chosen = next(c for c in _all_candidates(found) if c.ticket_id == decision.ticket_id)
+        opens.append(decision.ticket_id is None)
+        if parsed.message_id:
+            in_batch.setdefault(parsed.message_id, chosen)
+        incoming.append(
+            actions.IncomingMessage(
+                target=target,
+                author=contact,
+                channel=CHANNEL,
+                external_id=parsed.message_id,
+                thread_index_root=parsed.thread_index_root,
+                created_at=created_at,
+                attachments=_attachments(parsed),
+                meta=_meta(receipt, parsed, decision),
+                **_body(parsed),
+            )
+        )
+    messages = actions.receive_messages(incoming, via=Via.CHANNEL)
+    for index, (receipt, parsed), message, people, opened in zip(
+        indexes, batch, messages, copied, opens, strict=True
+    ):
+        sender_contact = contacts[parsed.sender.address.strip().lower()][0]
+        _copy_people(message.ticket, sender_contact, [contacts[a][0] for a, _name in people])
+        receipt.status, receipt.reason = ReceiptStatus.PROCESSED, ""
+        receipt.ticket, receipt.message = message.ticket, message
+        outcomes[index] = Outcome.CREATED if opened else Outcome.THREADED
+
+
+def _all_candidates(found: ThreadCandidates) -> list[TicketCandidate]:
+    items = [
+        *found.by_message_id.values(),
+        *(c.ticket for c in found.by_thread_index),
+        *found.by_number.values(),
+        *found.by_sender,
+    ]
+    if found.by_token is not None:
+        items.append(found.by_token)
+    return items
+
+
+def _current(found: ThreadCandidates, locked: dict[int, Ticket]) -> ThreadCandidates:
+    """The candidates with the status their locked rows have now."""
+
+    def fresh(candidate: TicketCandidate) -> TicketCandidate:
+        row = locked.get(candidate.ticket_id)
+        if row is None or row.status == candidate.status:
+            return candidate
+        return replace(candidate, status=row.status)
+
+    return ThreadCandidates(
+        by_token=fresh(found.by_token) if found.by_token is not None else None,
+        by_message_id={k: fresh(v) for k, v in found.by_message_id.items()},
+        by_thread_index=tuple(
+            replace(c, ticket=fresh(c.ticket)) for c in found.by_thread_index
+        ),
+        by_number={k: fresh(v) for k, v in found.by_number.items()},
+        by_sender=tuple(fresh(c) for c in found.by_sender),
+    )
+
+
+def _with_batch(
+    found: ThreadCandidates,
+    parsed: ParsedEmail,
+    in_batch: dict[str, TicketCandidate],
+    planned: dict[int, tuple[actions.NewTicket, str]],
+    sender: str,
+) -> ThreadCandidates:
+    """Add what this batch has decided so far: replies to mail a moment older,
+    and (for the subject match) the tickets it opens for the same sender."""
+    by_message_id = dict(found.by_message_id)
+    for message_id in message_ids_to_look_up(parsed):
+        if message_id in in_batch and message_id not in by_message_id:
+            by_message_id[message_id] = in_batch[message_id]
+    mine = tuple(
+        _planned_candidate(key, spec, owner)
+        for key, (spec, owner) in planned.items()
+        if owner == sender
+    )
+    return replace(found, by_message_id=by_message_id, by_sender=found.by_sender + mine)
 
 
 # A mail to more people than this is a newsletter or a mass mailing, not a
@@ -266,25 +509,43 @@ def _process(receipt: InboundReceipt) -> str:
 MAX_COPIED_PEOPLE = 20
 
 
-def _copy_people(ticket: Ticket, parsed: ParsedEmail, sender: Contact) -> None:
-    """The people a customer copied become ticket CCs, and stay on our replies.
+def _base_address(address: str) -> str:
+    local, _at, domain = address.partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
 
-    Our own mailboxes (with or without +token) are never copied; a colleague
-    of the requester who answers on the thread joins it the same way.
-    """
-    ours = set(Mailbox.objects.values_list("address", flat=True))
 
-    def is_ours(address: str) -> bool:
-        local, _at, domain = address.partition("@")
-        return address in ours or f"{local.split('+', 1)[0]}@{domain}" in ours
+def _our_addresses(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> set[str]:
+    """Our mailboxes' addresses, read only when a mail copies someone else."""
+    for receipt, parsed in batch:
+        mailbox = receipt.mailbox.address.lower()
+        for person in (*parsed.to, *parsed.cc)[:MAX_COPIED_PEOPLE]:
+            address = (person.address or "").lower()
+            if "@" in address and _base_address(address) != mailbox:
+                return set(Mailbox.objects.values_list("address", flat=True))
+    return set()
 
-    seen = {sender.pk, ticket.requester_id}
-    people = [] if sender.pk == ticket.requester_id else [sender]
+
+def _copied_people(parsed: ParsedEmail, mailbox: str, ours: set[str]) -> list[tuple[str, str]]:
+    """(address, name) of the people a mail copies, without our own mailboxes
+    (with or without +token)."""
+    people = []
     for person in (*parsed.to, *parsed.cc)[:MAX_COPIED_PEOPLE]:
         address = (person.address or "").lower()
-        if not address or "@" not in address or is_ours(address):
+        if "@" not in address:
             continue
-        contact, _created = get_or_create_contact("email", address, name=person.name or "")
+        base = _base_address(address)
+        if base == mailbox or address in ours or base in ours:
+            continue
+        people.append((address, person.name or ""))
+    return people
+
+
+def _copy_people(ticket: Ticket, sender: Contact, copied: list[Contact]) -> None:
+    """The people a customer copied become ticket CCs, and stay on our replies;
+    a colleague of the requester who answers on the thread joins it the same way."""
+    seen = {sender.pk, ticket.requester_id}
+    people = [] if sender.pk == ticket.requester_id else [sender]
+    for contact in copied:
         if contact.pk not in seen:
             seen.add(contact.pk)
             people.append(contact)
@@ -364,18 +625,35 @@ def _bounce_reason(parsed: ParsedEmail) -> str:
     return f"Bounced: {words}" if words else "Bounced"
 
 
+# What the system note on the ticket says, per kind of report.
+_REPORT_NOTES = {
+    "bounce": gettext_noop("Delivery failed: %(recipients)s"),
+    "delay": gettext_noop("Delivery delayed, still being retried: %(recipients)s"),
+    "complaint": gettext_noop("Reported as spam by %(recipients)s"),
+}
+
+
 def _process_bounce(receipt: InboundReceipt, parsed: ParsedEmail) -> str:
+    """A report about mail we sent: never a ticket, at most a note on one.
+
+    Only permanent failures (``bounce_recipients``) stop automatic mail to
+    an address; a failed delivery of any kind shows on our outgoing email;
+    a delay or a spam complaint is noted on the ticket and changes nothing;
+    a delivery receipt is kept on the receipt only.
+    """
     from tiski.channels import outbox
 
     receipt.status = ReceiptStatus.PROCESSED
+    if parsed.report_kind == "delivered":
+        receipt.reason = "delivery receipt"
+        return Outcome.BOUNCE_UNMATCHED
     original = parsed.bounce_original_message_id
-    # A permanent failure report: the address stops getting automatic mail,
-    # and our outgoing email it answers shows as failed on the ticket.
     reason = _bounce_reason(parsed)
     for address in parsed.bounce_recipients:
         outbox.mark_undeliverable(address, reason)
-    if original and parsed.bounce_recipients:
-        outbox.fail_bounced(original, parsed.bounce_recipients, reason)
+    if parsed.report_kind in ("bounce", "") and original and parsed.report_recipients:
+        # Failed even when the address itself is fine (a full mailbox).
+        outbox.fail_bounced(original, parsed.report_recipients, reason)
     message = (
         Message.objects.select_related("ticket").filter(external_id=original).order_by("id").first()
         if original
@@ -389,8 +667,10 @@ def _process_bounce(receipt: InboundReceipt, parsed: ParsedEmail) -> str:
         receipt.reason = "bounce for a closed ticket"
         receipt.ticket = ticket
         return Outcome.BOUNCE_UNMATCHED
-    recipients = ", ".join(parsed.bounce_recipients) or _("unknown recipient")
-    text = _("Delivery failed: %(recipients)s") % {"recipients": recipients}
+    named = parsed.report_recipients or parsed.bounce_recipients
+    recipients = ", ".join(named) or _("unknown recipient")
+    note_text = _REPORT_NOTES.get(parsed.report_kind, _REPORT_NOTES["bounce"])
+    text = _(note_text) % {"recipients": recipients}
     if parsed.text.strip():
         text += "\n\n" + parsed.text.strip()[:5000]
     note = actions.add_message(
@@ -403,7 +683,9 @@ def _process_bounce(receipt: InboundReceipt, parsed: ParsedEmail) -> str:
         external_id=parsed.message_id,
         meta={
             "bounce": {
-                "recipients": list(parsed.bounce_recipients),
+                "kind": parsed.report_kind or "bounce",
+                "recipients": list(named),
+                "permanent": list(parsed.bounce_recipients),
                 "original_message_id": original,
             },
             "auto_submitted": True,

@@ -10,8 +10,9 @@ In-Reply-To, then References (against every Message-ID stored on a message,
 sent or received), then Outlook's Thread-Index conversation root, then
 ``[#1234]`` in the subject from a known participant, then (optional per
 mailbox) same sender and same normalised subject on a recent unsolved
-ticket. A match on a closed ticket gives a new ticket that remembers the
-old one.
+ticket. A match on a ticket that was merged into another counts as a
+match on the ticket it went into (tickets/merge.py keeps the record). A
+match on a closed ticket gives a new ticket that remembers the old one.
 
 The Thread-Index root proves only that a mail belongs to the same Outlook
 conversation, and everyone who ever held a copy shares it: a forward keeps
@@ -24,8 +25,8 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +125,8 @@ class TicketCandidate:
     subject: str = ""
     # Lower-case addresses of the requester and everyone who wrote on it.
     participants: frozenset[str] = frozenset()
+    # Set when the mail matched a ticket merged into this one: that ticket's number.
+    merged_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -156,11 +159,15 @@ class ThreadDecision:
     matched: str = ""
     # When the mail answers a closed ticket: that ticket's number.
     follow_up_of: int | None = None
+    # When the mail answered a ticket merged into this one: that ticket's number.
+    merged_from: int | None = None
 
     def as_meta(self) -> dict[str, Any]:
         meta: dict[str, Any] = {"reason": self.reason, "matched": self.matched}
         if self.follow_up_of is not None:
             meta["follow_up_of"] = self.follow_up_of
+        if self.merged_from is not None:
+            meta["merged_from"] = self.merged_from
         return meta
 
 
@@ -181,7 +188,7 @@ def recipient_addresses(parsed: ParsedEmail) -> list[str]:
 def _decided(candidate: TicketCandidate, reason: str, matched: str) -> ThreadDecision:
     if candidate.status == CLOSED:
         return ThreadDecision(None, "new", f"{reason}:{matched}", follow_up_of=candidate.number)
-    return ThreadDecision(candidate.ticket_id, reason, matched)
+    return ThreadDecision(candidate.ticket_id, reason, matched, merged_from=candidate.merged_from)
 
 
 def decide_thread(
@@ -274,27 +281,170 @@ def _candidates_for(ticket_ids: Iterable[int]) -> dict[int, TicketCandidate]:
 THREAD_INDEX_LOOKUP_LIMIT = 50
 
 
-def _thread_index_rows(parsed: ParsedEmail) -> tuple[list[tuple[int, int]], dict[int, set[str]]]:
-    """(message id, ticket id) of messages with the mail's root, newest first,
-    and the addresses each of our own such messages was sent to."""
+def _thread_index_rows(
+    mails: Sequence[ParsedEmail],
+) -> tuple[dict[str, list[tuple[int, int]]], dict[int, set[str]]]:
+    """Per Thread-Index root of these mails: (message id, ticket id) of the
+    stored messages carrying it, newest first; and the addresses each of our
+    own such messages was sent to."""
     from tiski.channels.models import OutboundEmail
     from tiski.tickets.models import Message
 
-    if not parsed.thread_index_root:
-        return [], {}
-    rows = list(
-        Message.objects.filter(thread_index_root=parsed.thread_index_root)
+    roots = sorted({p.thread_index_root for p in mails if p.thread_index_root})
+    if not roots:
+        return {}, {}
+    by_root: dict[str, list[tuple[int, int]]] = {}
+    for pk, ticket_id, root in (
+        Message.objects.filter(thread_index_root__in=roots)
         .order_by("-created_at", "-id")
-        .values_list("id", "ticket_id")[:THREAD_INDEX_LOOKUP_LIMIT]
-    )
+        .values_list("id", "ticket_id", "thread_index_root")[
+            : THREAD_INDEX_LOOKUP_LIMIT * len(roots)
+        ]
+    ):
+        rows = by_root.setdefault(root, [])
+        if len(rows) < THREAD_INDEX_LOOKUP_LIMIT:
+            rows.append((pk, ticket_id))
     sent_to: dict[int, set[str]] = {}
     for message_id, to, cc in OutboundEmail.objects.filter(
-        message_id__in=[pk for pk, _ticket in rows]
+        message_id__in=[pk for rows in by_root.values() for pk, _ticket in rows]
     ).values_list("message_id", "to", "cc"):
         sent_to.setdefault(message_id, set()).update(
             a.strip().lower() for a in [*(to or []), *(cc or [])] if isinstance(a, str)
         )
-    return rows, sent_to
+    return by_root, sent_to
+
+
+def _follow_merges(found: dict[int, TicketCandidate]) -> dict[int, TicketCandidate]:
+    """Each found ticket that was merged away stands for the ticket it went into.
+
+    The target keeps the source's participants too: whoever could use the
+    source's ``[#number]`` still can.
+    """
+    from tiski.tickets.merge import merged_targets
+
+    redirect = merged_targets(found)
+    if not redirect:
+        return found
+    targets = _candidates_for(set(redirect.values()) - set(found))
+    followed = dict(found)
+    for source_id, target_id in redirect.items():
+        target = found.get(target_id) or targets.get(target_id)
+        if target is None:
+            continue
+        source = found[source_id]
+        followed[source_id] = replace(
+            target,
+            participants=target.participants | source.participants,
+            merged_from=source.number,
+        )
+    return followed
+
+
+def find_candidates(
+    mails: Sequence[ParsedEmail], mailbox: Mailbox | None = None, *, now: datetime | None = None
+) -> list[ThreadCandidates]:
+    """Look up, for each mail, the tickets it could belong to.
+
+    One round of queries for the whole list (an import hands over a hundred
+    mails at a time, a live source one), whatever it holds.
+    """
+    from django.utils import timezone
+
+    from tiski.customers.models import Identity
+    from tiski.tickets.models import Message, Ticket
+
+    now = now or timezone.now()
+    tokens: list[int | None] = []
+    for parsed in mails:
+        token_ticket_id = None
+        for address in recipient_addresses(parsed):
+            token_ticket_id = read_reply_token(address)
+            if token_ticket_id is not None:
+                break
+        tokens.append(token_ticket_id)
+    all_ids = sorted({mid for parsed in mails for mid in message_ids_to_look_up(parsed)})
+    id_rows = (
+        list(
+            Message.objects.filter(external_id__in=all_ids)
+            .order_by("id")
+            .values_list("external_id", "ticket_id")
+        )
+        if all_ids
+        else []
+    )
+    root_rows, sent_to = _thread_index_rows(mails)
+    all_numbers = sorted({n for parsed in mails for n in subject_ticket_numbers(parsed.subject)})
+    number_rows = (
+        dict(Ticket.objects.filter(number__in=all_numbers).values_list("number", "id"))
+        if all_numbers
+        else {}
+    )
+    subject_days = mailbox.thread_by_subject_days if mailbox is not None else 0
+    by_sender_ids: dict[str, list[int]] = {}
+    senders = sorted({p.sender.address.strip().lower() for p in mails if p.sender.address})
+    if subject_days > 0 and senders:
+        owners: dict[int, set[str]] = {}
+        for contact_id, value in Identity.objects.filter(
+            kind="email", value__in=senders
+        ).values_list("contact_id", "value"):
+            owners.setdefault(contact_id, set()).add(value)
+        for ticket_id, requester_id in (
+            Ticket.objects.filter(
+                requester_id__in=list(owners),
+                status__in=UNSOLVED,
+                updated_at__gte=now - timedelta(days=subject_days),
+            )
+            .order_by("-updated_at")
+            .values_list("id", "requester_id")
+        ):
+            for sender in owners[requester_id]:
+                found_for = by_sender_ids.setdefault(sender, [])
+                if len(found_for) < 50:
+                    found_for.append(ticket_id)
+    wanted = (
+        {ticket_id for _mid, ticket_id in id_rows}
+        | {ticket_id for rows in root_rows.values() for _pk, ticket_id in rows}
+        | set(number_rows.values())
+        | {i for ids in by_sender_ids.values() for i in ids}
+        | {t for t in tokens if t is not None}
+    )
+    found = _follow_merges(_candidates_for(wanted))
+    first_ticket: dict[str, int] = {}
+    for message_id, ticket_id in id_rows:
+        # The first message carrying an id wins: that is where it was first seen.
+        first_ticket.setdefault(message_id, ticket_id)
+    result = []
+    for parsed, token_ticket_id in zip(mails, tokens, strict=True):
+        by_message_id = {
+            mid: found[first_ticket[mid]]
+            for mid in message_ids_to_look_up(parsed)
+            if mid in first_ticket and first_ticket[mid] in found
+        }
+        numbers = subject_ticket_numbers(parsed.subject)
+        sender = parsed.sender.address.strip().lower()
+        root = parsed.thread_index_root
+        result.append(
+            ThreadCandidates(
+                by_token=found.get(token_ticket_id) if token_ticket_id is not None else None,
+                by_message_id=by_message_id,
+                by_thread_index=tuple(
+                    ThreadIndexCandidate(
+                        root=root,
+                        ticket=found[ticket_id],
+                        sent_to=frozenset(sent_to.get(pk, ())),
+                    )
+                    for pk, ticket_id in root_rows.get(root, ())
+                    if ticket_id in found
+                ),
+                by_number={
+                    n: found[number_rows[n]]
+                    for n in numbers
+                    if n in number_rows and number_rows[n] in found
+                },
+                by_sender=tuple(found[i] for i in by_sender_ids.get(sender, ()) if i in found),
+            )
+        )
+    return result
 
 
 def find_thread(
@@ -303,74 +453,7 @@ def find_thread(
     """Look up the candidates for this mail and decide where it goes."""
     from django.utils import timezone
 
-    from tiski.customers.models import Identity
-    from tiski.tickets.models import Message, Ticket
-
     now = now or timezone.now()
-    token_ticket_id = None
-    for address in recipient_addresses(parsed):
-        token_ticket_id = read_reply_token(address)
-        if token_ticket_id is not None:
-            break
-    ids = message_ids_to_look_up(parsed)
-    root_rows, sent_to = _thread_index_rows(parsed)
-    id_rows = (
-        list(
-            Message.objects.filter(external_id__in=ids)
-            .order_by("id")
-            .values_list("external_id", "ticket_id")
-        )
-        if ids
-        else []
-    )
-    numbers = subject_ticket_numbers(parsed.subject)
-    number_rows = (
-        dict(Ticket.objects.filter(number__in=numbers).values_list("number", "id"))
-        if numbers
-        else {}
-    )
+    candidates = find_candidates([parsed], mailbox, now=now)[0]
     subject_days = mailbox.thread_by_subject_days if mailbox is not None else 0
-    sender_ids: list[int] = []
-    if subject_days > 0 and parsed.sender.address:
-        contact_ids = Identity.objects.filter(
-            kind="email", value=parsed.sender.address.strip().lower()
-        ).values_list("contact_id", flat=True)
-        sender_ids = list(
-            Ticket.objects.filter(
-                requester_id__in=contact_ids,
-                status__in=UNSOLVED,
-                updated_at__gte=now - timedelta(days=subject_days),
-            )
-            .order_by("-updated_at")
-            .values_list("id", flat=True)[:50]
-        )
-    wanted = (
-        {ticket_id for _mid, ticket_id in id_rows}
-        | {ticket_id for _pk, ticket_id in root_rows}
-        | set(number_rows.values())
-        | set(sender_ids)
-    )
-    if token_ticket_id is not None:
-        wanted.add(token_ticket_id)
-    found = _candidates_for(wanted)
-    by_message_id: dict[str, TicketCandidate] = {}
-    for message_id, ticket_id in id_rows:
-        # The first message carrying an id wins: that is where it was first seen.
-        if message_id not in by_message_id and ticket_id in found:
-            by_message_id[message_id] = found[ticket_id]
-    candidates = ThreadCandidates(
-        by_token=found.get(token_ticket_id) if token_ticket_id is not None else None,
-        by_message_id=by_message_id,
-        by_thread_index=tuple(
-            ThreadIndexCandidate(
-                root=parsed.thread_index_root,
-                ticket=found[ticket_id],
-                sent_to=frozenset(sent_to.get(pk, ())),
-            )
-            for pk, ticket_id in root_rows
-            if ticket_id in found
-        ),
-        by_number={n: found[i] for n, i in number_rows.items() if i in found},
-        by_sender=tuple(found[i] for i in sender_ids if i in found),
-    )
     return decide_thread(parsed, candidates, now=now, subject_days=subject_days)

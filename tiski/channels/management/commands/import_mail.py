@@ -13,14 +13,21 @@ import hashlib
 import mailbox as mailboxes
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tiski.channels.email.intake import Outcome, accept, process_receipt
-from tiski.channels.models import Mailbox
+from tiski.channels.email.intake import (
+    Outcome,
+    accept_new,
+    process_accepted,
+    process_receipt,
+)
+from tiski.channels.email.parse_pool import ParsePool, default_workers
+from tiski.channels.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.tickets import changes
 
 
@@ -57,6 +64,26 @@ def iter_messages(path: Path) -> Iterator[tuple[str, bytes]]:
 BATCH = 100
 
 
+def batches(messages: Iterator[tuple[str, bytes]], size: int) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    for _label, raw in messages:
+        batch.append(raw)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
+class _Batch:
+    raws: list[bytes]
+    keys: list[str]
+    # key -> (receipt id, status) of what an earlier run stored already
+    known: dict[str, tuple[int, str]]
+    parsing: object
+
+
 class Command(BaseCommand):
     help = _("Import .eml files, an mbox or a Maildir into a mailbox.")
 
@@ -68,6 +95,12 @@ class Command(BaseCommand):
             action="store_true",
             help=_("Allow automatic mail (acknowledgements, rules) for it"),
         )
+        parser.add_argument(
+            "--parse-workers",
+            type=int,
+            default=None,
+            help=_("Processes that parse mail ahead of the import (default: one per core; 0: none)"),
+        )
 
     def handle(self, *args, **options) -> None:
         path = Path(options["path"])
@@ -75,15 +108,21 @@ class Command(BaseCommand):
             raise CommandError(_("%(path)s does not exist.") % {"path": path})
         address = options["mailbox"].strip().lower()
         mailbox, _created = Mailbox.objects.get_or_create(address=address)
+        workers = options["parse_workers"]
+        if workers is None:
+            # Worker processes pay off over many messages, not for one small file.
+            small = path.is_file() and path.stat().st_size < 1 << 20
+            workers = 0 if small else default_workers()
         counts: Counter = Counter()
-        if options["live"]:
-            self._import(path, mailbox, counts, live=True)
-        else:
-            # Old mail: the ticket-change handlers run once per ticket at the
-            # end (SLA, search), and nothing acts as if the mail were new.
-            with changes.deferred() as touched:
-                self._import(path, mailbox, counts, live=False)
-            changes.catch_up(touched)
+        with ParsePool(max(0, workers)) as pool:
+            if options["live"]:
+                self._import(path, mailbox, counts, pool, live=True)
+            else:
+                # Old mail: the ticket-change handlers run once per ticket at
+                # the end (SLA, search), and nothing acts as if it were new.
+                with changes.deferred() as touched:
+                    self._import(path, mailbox, counts, pool, live=False)
+                changes.catch_up(touched)
         counts[Outcome.THREADED] += counts.pop(Outcome.BOUNCE_ATTACHED, 0)
         self.stdout.write(
             _(
@@ -100,34 +139,63 @@ class Command(BaseCommand):
         )
         self.counts = counts
 
-    def _import(self, path: Path, mailbox: Mailbox, counts: Counter, *, live: bool) -> None:
-        messages = iter_messages(path)
-        while True:
-            # Commit every BATCH messages rather than several times per
-            # message: far fewer disk syncs, and a crash loses at most the
-            # batch in flight, which the next run imports again (the keys
-            # are content hashes).
-            with transaction.atomic():
-                more = self._import_batch(messages, mailbox, counts, live=live)
-            if not more:
-                return
+    def _start(self, raws: list[bytes], mailbox: Mailbox, pool: ParsePool) -> _Batch:
+        """Look the batch's keys up and start parsing the messages not stored yet."""
+        keys = [hashlib.sha256(raw).hexdigest() for raw in raws]
+        known = {
+            key: (pk, status)
+            for key, pk, status in InboundReceipt.objects.filter(
+                source="import", key__in=keys
+            ).values_list("key", "pk", "status")
+        }
+        # Oversized mail is quarantined on its size, unparsed.
+        wanted = [
+            raw if key not in known and len(raw) <= mailbox.max_raw_bytes else None
+            for raw, key in zip(raws, keys, strict=True)
+        ]
+        return _Batch(raws, keys, known, pool.submit(wanted))
 
-    def _import_batch(self, messages, mailbox: Mailbox, counts: Counter, *, live: bool) -> bool:
-        """Import up to BATCH messages; False when the source is exhausted."""
-        for n, (_label, raw) in enumerate(messages, start=1):
-            key = hashlib.sha256(raw).hexdigest()
-            receipt, created = accept(
-                source="import",
-                key=key,
-                raw=raw,
-                mailbox=mailbox,
-                suppress_automatic_mail=not live,
-                schedule=False,
-            )
-            if not created and receipt.status != "pending":
+    def _import(
+        self, path: Path, mailbox: Mailbox, counts: Counter, pool: ParsePool, *, live: bool
+    ) -> None:
+        source = batches(iter_messages(path), BATCH)
+        first = next(source, None)
+        current = self._start(first, mailbox, pool) if first else None
+        while current is not None:
+            # Parse the next batch while this one is written.
+            upcoming = next(source, None)
+            following = self._start(upcoming, mailbox, pool) if upcoming else None
+            # One commit per batch rather than several per message: far fewer
+            # disk syncs, and a crash loses at most the batch in flight, which
+            # the next run imports again (the keys are content hashes).
+            with transaction.atomic():
+                self._import_batch(current, pool.results(current.parsing), mailbox, counts, live)
+            current = following
+
+    def _import_batch(
+        self, batch: _Batch, parsed: list, mailbox: Mailbox, counts: Counter, live: bool
+    ) -> None:
+        fresh: list[tuple[str, bytes]] = []
+        given: list = []
+        keys: set[str] = set()
+        for raw, key, item in zip(batch.raws, batch.keys, parsed, strict=True):
+            known = batch.known.get(key)
+            if known is not None:
+                if known[1] == ReceiptStatus.PENDING:  # stored by a run that crashed
+                    counts[process_receipt(known[0]).outcome] += 1
+                else:
+                    counts[Outcome.DUPLICATE] += 1
+            elif key in keys:  # the same message twice in what is being imported
                 counts[Outcome.DUPLICATE] += 1
             else:
-                counts[process_receipt(receipt.pk).outcome] += 1
-            if n >= BATCH:
-                return True
-        return False
+                keys.add(key)
+                fresh.append((key, raw))
+                given.append(item)
+        accepted = accept_new(
+            source="import", items=fresh, mailbox=mailbox, suppress_automatic_mail=not live
+        )
+        receipts = [receipt for receipt, created in accepted if created]
+        counts[Outcome.DUPLICATE] += len(accepted) - len(receipts)
+        parsed_for = [item for (_r, created), item in zip(accepted, given, strict=True) if created]
+        for result in process_accepted(receipts, parsed_for):
+            counts[result.outcome] += 1

@@ -1,0 +1,95 @@
+"""Parsing mail in worker processes while the importer writes to the database.
+
+Parsing is pure CPU work (MIME walking, charset detection, sanitising) and
+takes about as long as storing a message, so an import of a whole shared
+inbox parses the next batch in another process while this one stores the
+current batch. Results come back in order. A parse failure comes back as
+the exception, to be handled where parsing would have happened (the
+message is quarantined, the import goes on).
+
+This module imports nothing from Django, so a worker started with "spawn"
+(where fork is not available) can load it without settings.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from multiprocessing.pool import AsyncResult, Pool
+
+from .parse import ParsedEmail, parse_email
+
+ParseOutcome = ParsedEmail | BaseException | None
+
+
+def _parse_or_error(raw: bytes | None) -> ParseOutcome:
+    if raw is None:
+        return None
+    try:
+        return parse_email(raw)
+    except Exception as exc:  # noqa: BLE001 - returned, and raised again by the caller
+        return exc
+
+
+def default_workers() -> int:
+    """One per core, at most four.
+
+    The importer spends much of its time waiting for the database, so even
+    on a small machine parsing on every core keeps it fed (bench/ingest.py
+    measures it).
+    """
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class ParsePool:
+    """An ordered parse-ahead of whole batches; ``workers=0`` parses inline.
+
+    ``submit`` starts a batch and returns a handle; ``results`` waits for it.
+    Only what was submitted is in flight, so memory stays at a batch or two
+    whatever the size of the mailbox being imported.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: Pool | None = None
+        if workers > 0:
+            # Not "fork": a forked worker would inherit the importer's open
+            # database connection (and its transaction). A fork server is a
+            # clean process that imports only this module, then forks workers.
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context(
+                "forkserver" if "forkserver" in methods else "spawn"
+            )
+            if "forkserver" in methods:
+                context.set_forkserver_preload([__name__])
+            self._pool = context.Pool(workers)
+
+    def submit(self, raws: Sequence[bytes | None]) -> AsyncResult | Sequence[bytes | None]:
+        if self._pool is None:
+            return raws
+        # Chunks of a few messages: fewer hand-offs, still spread over workers.
+        chunk = max(1, len(raws) // (self.workers * 4) or 1)
+        return self._pool.map_async(_parse_or_error, raws, chunksize=chunk)
+
+    def results(self, handle: AsyncResult | Sequence[bytes | None]) -> list[ParseOutcome]:
+        if isinstance(handle, AsyncResult):
+            return handle.get()
+        # Inline: leave parsing to the intake, exactly as for any other source.
+        return [None] * len(handle)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None and exc[0] is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        self.close()
