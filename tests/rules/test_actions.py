@@ -237,3 +237,21 @@ def test_field_changes_by_a_rule_name_the_rule_in_their_events(make_ticket):
     assert event.meta["rule"] == "Kiireelliset" and event.via == Via.RULE
     texts = [e.text for e in build_timeline(ticket) if e.event is not None]
     assert any("Kiireelliset" in text for text in texts)
+
+
+def test_tag_changes_by_a_rule_name_the_rule_in_their_events(make_ticket):
+    """Added and removed tags are events that say which rule made them, like fields."""
+    from tiski.desk.timeline import build_timeline
+
+    ticket = make_ticket()
+    run_actions(ticket, [{"type": "add_tags", "tags": ["vip", "lasku"]}], name="Tagittaja")
+    run_actions(ticket, [{"type": "remove_tags", "tags": ["lasku"]}], name="Siivoaja")
+    added = ticket.events.filter(field="tags", old_value="").order_by("new_value")
+    assert [(e.new_value, e.meta.get("rule")) for e in added] == [
+        ("lasku", "Tagittaja"),
+        ("vip", "Tagittaja"),
+    ]
+    removed = ticket.events.get(field="tags", old_value="lasku")
+    assert removed.meta["rule"] == "Siivoaja" and removed.via == Via.RULE
+    texts = [e.text for e in build_timeline(ticket) if e.event is not None]
+    assert any("Siivoaja" in text for text in texts)

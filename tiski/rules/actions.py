@@ -128,11 +128,14 @@ class SetAssigneeParams(Params):
     assignee: int | None
 
 
+def _named(context: ActionContext) -> dict[str, str]:
+    # Every event a rule writes names it, so the timeline and reports can say which one.
+    return {"rule": context.rule_name}
+
+
 def _update(context: ActionContext, **changes: Any) -> ActionOutcome:
-    # The events name the rule, so the timeline and reports can say which one.
     events = ticket_actions.update_ticket(
-        context.ticket, actor=None, via=Via.RULE, event_meta={"rule": context.rule_name},
-        **changes,
+        context.ticket, actor=None, via=Via.RULE, event_meta=_named(context), **changes
     )
     return ActionOutcome(events=events)
 
@@ -199,7 +202,9 @@ class TagsParams(Params):
 
 @register_action("add_tags", gettext_lazy("Add tags"), TagsParams)
 def add_tags(p: TagsParams, context: ActionContext) -> ActionOutcome:
-    events = ticket_actions.add_tags(context.ticket, p.tags, actor=None, via=Via.RULE)
+    events = ticket_actions.add_tags(
+        context.ticket, p.tags, actor=None, via=Via.RULE, event_meta=_named(context)
+    )
     return ActionOutcome(events=events)
 
 
@@ -211,7 +216,9 @@ def remove_tags(p: TagsParams, context: ActionContext) -> ActionOutcome:
     current = set(context.ticket.tags.values_list("name", flat=True))
     if not current & unwanted:
         return ActionOutcome()
-    events = ticket_actions.set_tags(context.ticket, current - unwanted, actor=None, via=Via.RULE)
+    events = ticket_actions.set_tags(
+        context.ticket, current - unwanted, actor=None, via=Via.RULE, event_meta=_named(context)
+    )
     return ActionOutcome(events=events)
 
 

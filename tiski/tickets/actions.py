@@ -605,35 +605,65 @@ def _apply_tags(
     actor: User | None,
     via: str,
     at: datetime | None = None,
+    event_meta: dict | None = None,
 ) -> list[Event]:
     events: list[Event] = []
     current = set(ticket.tags.values_list("name", flat=True))
-    for name in {Tag.normalise(n) for n in add if n.strip()} - current:
+    for name in sorted({Tag.normalise(n) for n in add if n.strip()} - current):
         tag, _created = Tag.objects.get_or_create(name=name[:60])
         ticket.tags.add(tag)
         events.append(
             _record(
-                ticket, kind=EventKind.FIELD, actor=actor, via=via, field="tags", new=name, at=at
+                ticket,
+                kind=EventKind.FIELD,
+                actor=actor,
+                via=via,
+                field="tags",
+                new=name,
+                at=at,
+                meta=event_meta,
             )
         )
-    for name in {Tag.normalise(n) for n in remove} & current:
+    for name in sorted({Tag.normalise(n) for n in remove} & current):
         ticket.tags.remove(*Tag.objects.filter(name=name))
         events.append(
             _record(
-                ticket, kind=EventKind.FIELD, actor=actor, via=via, field="tags", old=name, at=at
+                ticket,
+                kind=EventKind.FIELD,
+                actor=actor,
+                via=via,
+                field="tags",
+                old=name,
+                at=at,
+                meta=event_meta,
             )
         )
     return events
 
 
 @ticket_action
-def set_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: str) -> list[Event]:
-    """Make the ticket's tags exactly ``names``."""
+def set_tags(
+    ticket: Ticket,
+    names: Iterable[str],
+    *,
+    actor: User | None,
+    via: str,
+    event_meta: dict | None = None,
+) -> list[Event]:
+    """Make the ticket's tags exactly ``names``.
+
+    ``event_meta`` goes on every tag event (a rule names itself there).
+    """
     check_not_closed(ticket)
     wanted = {Tag.normalise(n) for n in names if n.strip()}
     current = set(ticket.tags.values_list("name", flat=True))
     events = _apply_tags(
-        ticket, add=wanted - current, remove=current - wanted, actor=actor, via=via
+        ticket,
+        add=wanted - current,
+        remove=current - wanted,
+        actor=actor,
+        via=via,
+        event_meta=event_meta,
     )
     if events:
         ticket.updated_at = timezone.now()
@@ -642,9 +672,16 @@ def set_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: s
 
 
 @ticket_action
-def add_tags(ticket: Ticket, names: Iterable[str], *, actor: User | None, via: str) -> list[Event]:
+def add_tags(
+    ticket: Ticket,
+    names: Iterable[str],
+    *,
+    actor: User | None,
+    via: str,
+    event_meta: dict | None = None,
+) -> list[Event]:
     check_not_closed(ticket)
-    events = _apply_tags(ticket, add=names, remove=(), actor=actor, via=via)
+    events = _apply_tags(ticket, add=names, remove=(), actor=actor, via=via, event_meta=event_meta)
     if events:
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=["updated_at"])
