@@ -325,8 +325,21 @@ def measure_imap_latency(samples: int, data_dir: Path) -> dict:
     django.setup()
     from tiski.channels.email import imap
     from tiski.channels.models import Mailbox
+    from tiski.core import realtime
     from tiski.tickets.models import Message
 
+    # When the desk push for each new ticket is handed to the channel layer:
+    # the wrapper is in place before the first change is dispatched, so the
+    # handler list (resolved by dotted path on first use) picks it up.
+    pushed: dict[int, float] = {}
+    original_push = realtime.on_ticket_change
+
+    def timed_push(change):  # type: ignore[no-untyped-def]
+        original_push(change)
+        if change.created:
+            pushed.setdefault(change.ticket_id, time.perf_counter())
+
+    realtime.on_ticket_change = timed_push
     root = Path(tempfile.mkdtemp(prefix="tiski-dc-", dir="/tmp"))
     os.chmod(root, 0o755)
     server = start_dovecot(root, binary)
@@ -343,6 +356,7 @@ def measure_imap_latency(samples: int, data_dir: Path) -> dict:
         thread.start()
         time.sleep(1.0)  # first pass done, IDLE entered
         latencies = []
+        push_latencies = []
         for i in range(samples):
             message_id = f"latency-{i}-{time.time_ns()}@bench.example"
             raw = (
@@ -355,11 +369,24 @@ def measure_imap_latency(samples: int, data_dir: Path) -> dict:
                 client.select_folder("INBOX")
                 started = time.perf_counter()
                 client.append("INBOX", raw)
-            while not Message.objects.filter(external_id=message_id).exists():
+            ticket_id = None
+            while ticket_id is None:
+                ticket_id = (
+                    Message.objects.filter(external_id=message_id)
+                    .values_list("ticket_id", flat=True)
+                    .first()
+                )
+                if ticket_id is None and time.perf_counter() - started > 30:
+                    break
+                if ticket_id is None:
+                    time.sleep(0.01)
+            latencies.append(time.perf_counter() - started)
+            while ticket_id is not None and ticket_id not in pushed:
                 if time.perf_counter() - started > 30:
                     break
-                time.sleep(0.01)
-            latencies.append(time.perf_counter() - started)
+                time.sleep(0.005)
+            if ticket_id in pushed:
+                push_latencies.append(pushed[ticket_id] - started)
             time.sleep(0.2)
     finally:
         stop.set()
@@ -367,16 +394,26 @@ def measure_imap_latency(samples: int, data_dir: Path) -> dict:
             thread.join(30)
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+        realtime.on_ticket_change = original_push
     latencies.sort()
-    return {
+    push_latencies.sort()
+    result = {
         "samples": len(latencies),
         "p50_s": round(statistics.median(latencies), 3),
         "p95_s": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 3),
         "max_s": round(latencies[-1], 3),
         "target_s": TARGET_LATENCY,
-        "note": "APPEND returned -> message row committed; the websocket push to the "
-        "desk happens on that commit and is not included.",
+        "note": "APPEND returned -> message row committed, and -> the desk push handed to the "
+        "channel layer (after the SLA and routing handlers). The browser then re-fetches "
+        "the list over HTTP (the inbox p95 of bench/scale.py).",
     }
+    if push_latencies:
+        result.update(
+            push_samples=len(push_latencies),
+            push_p50_s=round(statistics.median(push_latencies), 3),
+            push_p95_s=round(push_latencies[max(0, int(len(push_latencies) * 0.95) - 1)], 3),
+        )
+    return result
 
 
 # --- reporting -----------------------------------------------------------------------
@@ -416,6 +453,11 @@ def write_readme_section(result: dict) -> None:
             f"| IMAP APPEND → message row (IDLE), p50 / p95 | {lat['p50_s']} s / {lat['p95_s']} s "
             f"({lat['samples']} samples) | < {TARGET_LATENCY:.0f} s |"
         )
+    if lat and "push_p50_s" in lat:
+        rows.append(
+            f"| IMAP APPEND → desk push sent, p50 / p95 | {lat['push_p50_s']} s / "
+            f"{lat['push_p95_s']} s ({lat['push_samples']} samples) | < {TARGET_LATENCY:.0f} s |"
+        )
     table = "\n".join(rows)
     body = f"""{SECTION_START}
 ## Ingestion: `import-mail` and IMAP arrival (`bench/ingest.py`)
@@ -438,12 +480,17 @@ does new IMAP mail become a ticket? (Issue 4.)
 2. **Import.** `tiski import-mail MBOX --mailbox {MAILBOX}` runs in a child
    process against a freshly migrated PostgreSQL database: receipt and raw
    file, parse, contact, threading, ticket, message, attachments, events,
-   search indexing, exactly as an admin's import. Rate = messages / wall
-   time of the child; memory = the child's `ru_maxrss`.
-3. **IMAP latency.** A private Dovecot; the IDLE loop of
+   SLA clocks and search indexing, exactly as an admin's import (batches of
+   100 through the same intake as live mail; the next batch is parsed in a
+   worker process meanwhile). Rate = messages / wall time of the child,
+   start-up included; memory = the child's `ru_maxrss`.
+3. **IMAP latency.** A private Dovecot (its IDLE notices come within its
+   1 s `mailbox_idle_check_interval`); the IDLE loop of
    `tiski.channels.email.imap` in a thread; messages APPENDed one at a time
    from another connection; time from APPEND returning to the message row
-   existing. The desk's websocket push happens on that commit (not timed).
+   existing, and to the desk push for the new ticket being handed to the
+   channel layer (after the SLA and routing handlers). Browsers then
+   re-fetch the list over HTTP (the inbox p95 of the scale benchmark).
 
 Latest run ({result["date"]}, {result["machine"]["cores"]} cores):
 

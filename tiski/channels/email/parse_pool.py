@@ -33,13 +33,9 @@ def _parse_or_error(raw: bytes | None) -> ParseOutcome:
 
 
 def default_workers() -> int:
-    """One per core, at most four.
-
-    The importer spends much of its time waiting for the database, so even
-    on a small machine parsing on every core keeps it fed (bench/ingest.py
-    measures it).
-    """
-    return max(1, min(4, os.cpu_count() or 1))
+    """One per core but one, at most four: a core stays with the importer
+    and the database (bench/ingest.py measures the choice)."""
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
 
 
 class ParsePool:

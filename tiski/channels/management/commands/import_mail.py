@@ -99,7 +99,7 @@ class Command(BaseCommand):
             "--parse-workers",
             type=int,
             default=None,
-            help=_("Processes that parse mail ahead of the import (default: one per core; 0: none)"),
+            help=_("Processes that parse mail ahead of the import (default: one per spare core; 0: none)"),
         )
 
     def handle(self, *args, **options) -> None:
