@@ -71,3 +71,61 @@ def test_check_reports_a_broken_handler_path(settings):
     settings.TISKI_TICKET_CHANGE_HANDLERS = ["tiski.nowhere.handler"]
     errors = [e for e in run_checks() if e.id == "tiski.E001"]
     assert errors and "tiski.nowhere.handler" in errors[0].msg
+
+
+bulk_calls: list[list[changes.TicketChange]] = []
+
+
+def record_in_bulk(change: changes.TicketChange) -> None:
+    seen.append(change)
+
+
+def _record_many(batch: list[changes.TicketChange]) -> None:
+    bulk_calls.append(list(batch))
+
+
+record_in_bulk.handle_many = _record_many  # type: ignore[attr-defined]
+
+
+def test_batched_changes_reach_bulk_handlers_in_one_call(
+    settings, make_ticket, django_capture_on_commit_callbacks
+):
+    """Inside batched(), committed changes wait for the end of the block;
+    a handler with handle_many gets them all at once, the others one by one."""
+    seen.clear()
+    bulk_calls.clear()
+    changes._handlers.cache_clear()
+    settings.TISKI_TICKET_CHANGE_HANDLERS = [
+        "tests.test_ticket_changes.record",
+        "tests.test_ticket_changes.record_in_bulk",
+    ]
+    try:
+        tickets = [make_ticket(subject=f"Erä {n}") for n in range(3)]
+        with changes.batched():
+            with django_capture_on_commit_callbacks(execute=True):
+                for ticket in tickets:
+                    actions.update_ticket(ticket, actor=None, via=Via.RULE, priority="high")
+            assert seen == [] and bulk_calls == []  # committed, not yet handed over
+        assert [c.ticket_id for c in seen] == [t.pk for t in tickets]  # `record`, one by one
+        assert len(bulk_calls) == 1
+        assert [c.fields["priority"] for c in bulk_calls[0]] == [("normal", "high")] * 3
+    finally:
+        changes._handlers.cache_clear()
+
+
+def test_batched_sla_refresh_matches_one_by_one(make_ticket, django_capture_on_commit_callbacks):
+    """The real SLA handler's bulk form leaves the same deadlines as per change."""
+    from tiski.sla.models import TicketSla
+
+    tickets = [make_ticket(subject=f"Kiire {n}") for n in range(4)]
+    with changes.batched():
+        with django_capture_on_commit_callbacks(execute=True):
+            for ticket in tickets:
+                actions.update_ticket(ticket, actor=None, via=Via.RULE, priority="urgent")
+    batched = dict(TicketSla.objects.filter(ticket__in=tickets).values_list("ticket", "next_due_at"))
+    with django_capture_on_commit_callbacks(execute=True):
+        for ticket in tickets:
+            actions.update_ticket(ticket, actor=None, via=Via.RULE, priority="low")
+            actions.update_ticket(ticket, actor=None, via=Via.RULE, priority="urgent")
+    single = dict(TicketSla.objects.filter(ticket__in=tickets).values_list("ticket", "next_due_at"))
+    assert batched == single and all(batched.values())

@@ -175,3 +175,27 @@ def test_conditions_without_sql_are_checked_in_python(
     )
     clock(MONDAY_9 + timedelta(hours=2))
     assert engine.run_time_rules() == {"Laskut": 1}
+
+
+def test_loop_caps_hold_in_the_time_pass(make_ticket, clock, settings, no_shipped_time_rules):
+    """A ticket that rules changed too often this hour is left alone by a
+    ticket-changing time rule; the other tickets of the pass still change."""
+    settings.TISKI_RULE_MAX_CHANGES_PER_HOUR = 3
+    busy, calm = make_ticket(subject="Kiireinen"), make_ticket(subject="Rauhallinen")
+    clock(MONDAY_9 + timedelta(hours=2))
+    for n in range(3):  # other rules changed it three times in the last hour
+        RuleFiring.objects.create(
+            rule_kind="trigger",
+            rule_id=999,
+            rule_name=f"Toinen {n}",
+            ticket=busy,
+            change_count=1,
+        )
+    TimeRule.objects.create(
+        name="Merkitse vanhat",
+        conditions={"all": [{"type": "hours_since", "since": "created", "hours": 1}]},
+        actions=[{"type": "add_tags", "tags": ["vanha"]}],
+    )
+    assert engine.run_time_rules() == {"Merkitse vanhat": 1}
+    assert list(calm.tags.values_list("name", flat=True)) == ["vanha"]
+    assert not busy.tags.exists()

@@ -41,6 +41,16 @@ def on_ticket_change(change: TicketChange) -> None:
     index_ticket.delay(change.ticket_id)
 
 
+def on_ticket_changes(changes: list[TicketChange]) -> None:
+    """The bulk form: one task (one statement) for all the tickets."""
+    from .tasks import index_ticket_list
+
+    index_ticket_list.delay(sorted({change.ticket_id for change in changes}))
+
+
+on_ticket_change.handle_many = on_ticket_changes  # type: ignore[attr-defined]
+
+
 def _tables() -> dict[str, str]:
     return {
         "ticket": Ticket._meta.db_table,

@@ -7,7 +7,9 @@ commits, the change goes to every handler named in
 ``settings.TISKI_TICKET_CHANGE_HANDLERS``: the live push, the SLA clock,
 the rules engine. Handlers are called explicitly, by dotted path, not
 through Django signals, so the order is visible in settings and one failing
-handler never stops the others.
+handler never stops the others. A handler may offer a bulk form as its
+``handle_many`` attribute, used when changes are dispatched together
+(`batched`).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class _Builder:
 
 _collecting: ContextVar[dict[int, _Builder] | None] = ContextVar("ticket_changes", default=None)
 _deferred: ContextVar[set[int] | None] = ContextVar("deferred_ticket_changes", default=None)
+_batched: ContextVar[list[TicketChange] | None] = ContextVar("batched_ticket_changes", default=None)
 
 
 @contextmanager
@@ -106,6 +109,37 @@ def catch_up(ticket_ids: set[int] | list[int]) -> None:
 
 
 @contextmanager
+def batched() -> Iterator[None]:
+    """Hand the changes committed inside the block to the handlers at its end.
+
+    For work that changes many tickets in a row (a time-rule pass over a
+    backlog): a handler with a bulk form (``handle_many``, e.g. the SLA
+    refresh) takes them all in one call, the others one by one as usual.
+    Unlike `deferred`, every handler still runs for every change. Changes
+    the handlers make themselves are dispatched straight away.
+    """
+    if _batched.get() is not None:
+        yield
+        return
+    pending: list[TicketChange] = []
+    token = _batched.set(pending)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
+        # What was committed is handled even if the block failed later.
+        dispatch_many(pending)
+
+
+def _dispatch_committed(change: TicketChange) -> None:
+    pending = _batched.get()
+    if pending is None:
+        dispatch(change)
+    else:
+        pending.append(change)
+
+
+@contextmanager
 def collecting() -> Iterator[None]:
     """Collect changes; the outermost block schedules their dispatch on commit."""
     if _collecting.get() is not None:
@@ -121,7 +155,7 @@ def collecting() -> Iterator[None]:
                 deferred_ids.add(builder.ticket_id)
                 continue
             change = builder.freeze()
-            transaction.on_commit(lambda change=change: dispatch(change))
+            transaction.on_commit(lambda change=change: _dispatch_committed(change))
     finally:
         _collecting.reset(token)
 
@@ -184,11 +218,35 @@ def _handlers(paths: tuple[str, ...]) -> tuple[Callable[[TicketChange], None], .
 
 def dispatch(change: TicketChange) -> None:
     for handler in _handlers(tuple(settings.TISKI_TICKET_CHANGE_HANDLERS)):
+        _call(handler, change)
+
+
+def dispatch_many(changes: list[TicketChange]) -> None:
+    """Every handler, in order, for all the changes: bulk forms in one call."""
+    if not changes:
+        return
+    for handler in _handlers(tuple(settings.TISKI_TICKET_CHANGE_HANDLERS)):
+        many = getattr(handler, "handle_many", None)
+        if many is None:
+            for change in changes:
+                _call(handler, change)
+            continue
         try:
-            handler(change)
-        except Exception:  # one broken handler must not stop the others
+            many(changes)
+        except Exception:
             log.exception(
-                "ticket change handler %s failed for ticket %s",
+                "ticket change handler %s failed for %d changes",
                 getattr(handler, "__qualname__", handler),
-                change.ticket_id,
+                len(changes),
             )
+
+
+def _call(handler: Callable[[TicketChange], None], change: TicketChange) -> None:
+    try:
+        handler(change)
+    except Exception:  # one broken handler must not stop the others
+        log.exception(
+            "ticket change handler %s failed for ticket %s",
+            getattr(handler, "__qualname__", handler),
+            change.ticket_id,
+        )
