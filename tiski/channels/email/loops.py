@@ -55,6 +55,9 @@ def inbound_auto_reason(headers: Mapping[str, str], sender: str) -> str:
     for name in _MARKER_HEADERS:
         if name in headers:
             return REASON_MARKER % {"header": name}
+    # Apple's iCloud vacation replies carry neither Auto-Submitted nor Precedence.
+    if headers.get("x-apple-action", "").strip().lower() == "vacation":
+        return REASON_MARKER % {"header": "x-apple-action"}
     if headers.get("return-path", "").replace(" ", "") == "<>":
         return REASON_NULL_RETURN_PATH
     if not sender:

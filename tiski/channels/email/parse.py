@@ -29,7 +29,7 @@ from charset_normalizer import from_bytes
 
 from tiski.core.sanitize import sanitize_html
 
-from . import reports
+from . import loops, reports
 
 
 class UnparsableEmail(Exception):
@@ -100,6 +100,7 @@ LOOP_HEADERS = (
     "x-autoreply",
     "x-autorespond",
     "x-auto-response-suppress",
+    "x-apple-action",
     "list-id",
     "list-unsubscribe",
     "return-path",
@@ -513,19 +514,8 @@ def _raw_part_bytes(part: Message) -> bytes:
 
 
 def _auto_submitted(headers: dict[str, str], sender: EmailAddress) -> bool:
-    auto = headers.get("auto-submitted", "").strip().lower()
-    if auto and not auto.startswith("no"):
-        return True
-    if headers.get("precedence", "").strip().lower() in ("bulk", "list", "junk", "auto_reply"):
-        return True
-    if any(
-        name in headers
-        for name in ("x-autoreply", "x-autorespond", "x-auto-response-suppress", "list-id")
-    ):
-        return True
-    if headers.get("return-path", "").strip().replace(" ", "") == "<>":
-        return True
-    return not sender.address or reports.is_daemon(sender.address)
+    # One rule set for "machine-written": the one the outbox explains itself with.
+    return bool(loops.inbound_auto_reason(headers, sender.address))
 
 
 def _report_fields(part: Message) -> list[dict[str, str]]:
