@@ -99,7 +99,7 @@ class Command(BaseCommand):
             "--parse-workers",
             type=int,
             default=None,
-            help=_("Processes that parse mail ahead of the import (default: one per spare core; 0: none)"),
+            help=_("Parse workers (default: one per spare core; 0: parse in this process)"),
         )
 
     def handle(self, *args, **options) -> None:
