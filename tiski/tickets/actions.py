@@ -607,38 +607,29 @@ def _apply_tags(
     at: datetime | None = None,
     event_meta: dict | None = None,
 ) -> list[Event]:
-    events: list[Event] = []
     current = set(ticket.tags.values_list("name", flat=True))
-    for name in sorted({Tag.normalise(n) for n in add if n.strip()} - current):
+    added = sorted({Tag.normalise(n) for n in add if n.strip()} - current)
+    removed = sorted({Tag.normalise(n) for n in remove} & current)
+    for name in added:
         tag, _created = Tag.objects.get_or_create(name=name[:60])
         ticket.tags.add(tag)
-        events.append(
-            _record(
-                ticket,
-                kind=EventKind.FIELD,
-                actor=actor,
-                via=via,
-                field="tags",
-                new=name,
-                at=at,
-                meta=event_meta,
-            )
+    if removed:
+        ticket.tags.remove(*Tag.objects.filter(name__in=removed))
+    # One event per tag: added ones carry the name as new value, removed as old.
+    changed = [(name, "new") for name in added] + [(name, "old") for name in removed]
+    return [
+        _record(
+            ticket,
+            kind=EventKind.FIELD,
+            actor=actor,
+            via=via,
+            field="tags",
+            at=at,
+            meta=event_meta,
+            **{side: name},
         )
-    for name in sorted({Tag.normalise(n) for n in remove} & current):
-        ticket.tags.remove(*Tag.objects.filter(name=name))
-        events.append(
-            _record(
-                ticket,
-                kind=EventKind.FIELD,
-                actor=actor,
-                via=via,
-                field="tags",
-                old=name,
-                at=at,
-                meta=event_meta,
-            )
-        )
-    return events
+        for name, side in changed
+    ]
 
 
 @ticket_action
