@@ -315,3 +315,24 @@ def test_pop_and_log_are_not_for_other_teams(client, post_event, minna, make_use
     client.login(username=outsider.email, password=PASSWORD)
     assert client.get(f"/phone/calls/{call.pk}/pop/").status_code == 404
     assert client.post(f"/phone/calls/{call.pk}/log/", {"ticket": "new"}).status_code == 404
+
+
+def test_callback_solved_by_hand_and_reopened_is_a_callback_again(
+    post_event, tuesday, minna, django_capture_on_commit_callbacks
+):
+    """Solving a callback ticket by hand resolves the callback; reopening it
+    (by hand, or by undoing a merge) makes it a callback still to make."""
+    from tiski.tickets import actions
+    from tiski.tickets.models import Via
+
+    for payload in abandoned_call():
+        post_event(payload)
+    callback = Callback.objects.select_related("ticket").get()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.update_ticket(callback.ticket, actor=minna, via=Via.AGENT, status=Status.SOLVED)
+    callback.refresh_from_db()
+    assert callback.resolved_at is not None and callback.resolved_by_call is None
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.update_ticket(callback.ticket, actor=minna, via=Via.AGENT, status=Status.OPEN)
+    callback.refresh_from_db()
+    assert callback.resolved_at is None

@@ -377,13 +377,23 @@ def _resolve_callbacks(call: Call, now: datetime) -> None:
 
 
 def on_ticket_change(change: TicketChange) -> None:
-    """TicketChange handler: a callback ticket solved by hand is a callback done."""
+    """TicketChange handler: a callback ticket solved by hand is a callback done,
+    and one reopened (by hand, or by undoing a merge) is a callback still to make.
+
+    A callback that a real call resolved stays resolved: the customer was reached.
+    """
     status = change.fields.get("status")
-    if not status or status[1] not in (Status.SOLVED, Status.CLOSED):
+    if not status:
         return
-    Callback.objects.filter(ticket_id=change.ticket_id, resolved_at__isnull=True).update(
-        resolved_at=timezone.now()
-    )
+    done = (Status.SOLVED, Status.CLOSED)
+    if status[1] in done:
+        Callback.objects.filter(ticket_id=change.ticket_id, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
+    elif status[0] in done:
+        Callback.objects.filter(
+            ticket_id=change.ticket_id, resolved_at__isnull=False, resolved_by_call__isnull=True
+        ).update(resolved_at=None)
 
 
 # --- the screen pop and logging a call ------------------------------------------
