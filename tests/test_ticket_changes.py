@@ -31,13 +31,21 @@ def handlers(settings):
     changes._handlers.cache_clear()
 
 
-def test_create_with_message_tags_is_one_change(handlers, make_contact, make_user,
-                                                django_capture_on_commit_callbacks):
+def test_create_with_message_tags_is_one_change(
+    handlers, make_contact, make_user, django_capture_on_commit_callbacks
+):
     agent = make_user()
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = actions.create_ticket(requester=make_contact(), subject="Apua", text="Viesti",
-                                       actor=None, via=Via.CHANNEL, channel="email",
-                                       tags=["vip"], assignee=agent)
+        ticket = actions.create_ticket(
+            requester=make_contact(),
+            subject="Apua",
+            text="Viesti",
+            actor=None,
+            via=Via.CHANNEL,
+            channel="email",
+            tags=["vip"],
+            assignee=agent,
+        )
     assert len(handlers) == 1  # the broken handler before it did not stop it
     change = handlers[0]
     assert change.created and change.ticket_id == ticket.pk
@@ -45,21 +53,29 @@ def test_create_with_message_tags_is_one_change(handlers, make_contact, make_use
     assert change.tags_added == ("vip",)
 
 
-def test_update_reports_first_old_and_last_new(handlers, make_ticket, make_user,
-                                               django_capture_on_commit_callbacks):
+def test_update_reports_first_old_and_last_new(
+    handlers, make_ticket, make_user, django_capture_on_commit_callbacks
+):
     ticket = make_ticket()
     agent = make_user()
     with django_capture_on_commit_callbacks(execute=True):
-        actions.add_message(ticket, kind=MessageKind.PUBLIC, actor=agent, via=Via.AGENT,
-                            text="Vastaus", status_after="pending")
+        actions.add_message(
+            ticket,
+            kind=MessageKind.PUBLIC,
+            actor=agent,
+            via=Via.AGENT,
+            text="Vastaus",
+            status_after="pending",
+        )
     (change,) = handlers
     assert change.fields["status"] == ("new", "pending")
     assert change.via == Via.AGENT and change.actor_id == agent.pk
     assert change.message_kinds == {MessageKind.PUBLIC}
 
 
-def test_rolled_back_action_announces_nothing(handlers, make_ticket,
-                                              django_capture_on_commit_callbacks):
+def test_rolled_back_action_announces_nothing(
+    handlers, make_ticket, django_capture_on_commit_callbacks
+):
     ticket = make_ticket()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(Exception):  # noqa: B017 - any error rolls back
@@ -122,7 +138,9 @@ def test_batched_sla_refresh_matches_one_by_one(make_ticket, django_capture_on_c
         with django_capture_on_commit_callbacks(execute=True):
             for ticket in tickets:
                 actions.update_ticket(ticket, actor=None, via=Via.RULE, priority="urgent")
-    batched = dict(TicketSla.objects.filter(ticket__in=tickets).values_list("ticket", "next_due_at"))
+    batched = dict(
+        TicketSla.objects.filter(ticket__in=tickets).values_list("ticket", "next_due_at")
+    )
     with django_capture_on_commit_callbacks(execute=True):
         for ticket in tickets:
             actions.update_ticket(ticket, actor=None, via=Via.RULE, priority="low")
