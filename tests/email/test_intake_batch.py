@@ -7,7 +7,7 @@ import hashlib
 from django.db import transaction
 
 from tiski.channels.email import intake
-from tiski.channels.email.intake import Outcome, accept, process_accepted, process_receipt
+from tiski.channels.email.intake import Outcome, accept_new, process_accepted, process_receipt
 from tiski.channels.models import InboundReceipt, ReceiptStatus
 from tiski.tickets.models import Event, Message, Ticket
 
@@ -57,14 +57,10 @@ def conversation() -> list[bytes]:
 
 
 def stored_receipts(mailbox, raws: list[bytes]) -> list[InboundReceipt]:
-    receipts = []
-    for n, raw in enumerate(raws):
-        key = hashlib.sha256(raw + str(n).encode()).hexdigest()
-        receipt, _created = accept(
-            source="test", key=key, raw=raw, mailbox=mailbox, schedule=False, known_new=True
-        )
-        receipts.append(receipt)
-    return receipts
+    items = [(hashlib.sha256(raw + str(n).encode()).hexdigest(), raw) for n, raw in enumerate(raws)]
+    return [
+        receipt for receipt, _created in accept_new(source="test", items=items, mailbox=mailbox)
+    ]
 
 
 def snapshot() -> dict:

@@ -19,12 +19,6 @@ def find_contact(kind: str, value: str) -> Contact | None:
     return identity.contact if identity else None
 
 
-def organisation_for_email(address: str):
-    domain = address.rpartition("@")[2].lower()
-    link = OrganisationDomain.objects.select_related("organisation").filter(domain=domain).first()
-    return link.organisation if link else None
-
-
 @dataclass(frozen=True)
 class ContactWanted:
     """Someone a channel heard from: an identity, and what to call a new contact."""

@@ -821,17 +821,17 @@ def update_message_meta(
     old = {key: message.meta.get(key) for key in changed}
     message.meta = {**message.meta, **changed}
     message.save(update_fields=["meta"])
-    event = Event.objects.create(
-        ticket=ticket,
+    event = _event_row(
+        ticket,
         kind=EventKind.FIELD,
         actor=actor,
         via=via,
         field="message_meta",
-        old_value=json.dumps(old, sort_keys=True, default=str),
-        new_value=json.dumps(changed, sort_keys=True, default=str),
+        old=json.dumps(old, sort_keys=True, default=str),
+        new=json.dumps(changed, sort_keys=True, default=str),
         meta={"message_id": message.pk, "keys": sorted(changed)},
-        created_at=timezone.now(),
     )
+    event.save()
     changes.note_touched(ticket.pk, via=via, actor_id=actor.pk if actor else None)
     return event
 @dataclass
@@ -890,6 +890,7 @@ def receive_messages(items: Sequence[IncomingMessage], *, via: str = Via.CHANNEL
         {id(i.target): i.target for i in items if isinstance(i.target, NewTicket)}.values()
     )
     numbers = NumberSequence.reserve(TICKET_NUMBER_SEQUENCE, len(new_specs))
+    new_tickets: list[Ticket] = []
     for spec, number in zip(new_specs, numbers, strict=True):
         spec.ticket = _ticket_row(
             number=number,
@@ -901,12 +902,12 @@ def receive_messages(items: Sequence[IncomingMessage], *, via: str = Via.CHANNEL
             type=spec.type,
             team=spec.team,
         )
+        new_tickets.append(spec.ticket)
     # A new ticket is inserted with the timestamps its messages give it, so
     # it needs no UPDATE afterwards.
     for item in items:
-        if isinstance(item.target, NewTicket) and item.target.ticket is not None:
+        if isinstance(item.target, NewTicket):
             _message_effects(item.target.ticket, MessageKind.CUSTOMER, item.created_at or stamp)
-    new_tickets = [spec.ticket for spec in new_specs if spec.ticket is not None]
     _insert_all(Ticket, new_tickets)
     created_events = [
         _event_row(

@@ -89,21 +89,17 @@ def accept(
     mailbox: Mailbox,
     suppress_automatic_mail: bool = False,
     schedule: bool = True,
-    known_new: bool = False,
 ) -> tuple[InboundReceipt, bool]:
     """Store the raw message durably; (receipt, created).
 
     The same (source, key) again returns the existing receipt and stores
     nothing. ``schedule=False`` leaves processing to the caller (the import
-    command processes in order, synchronously). ``known_new``: the caller
-    has looked the key up already (for a whole batch), so skip the look-up;
-    the unique constraint still decides a race.
+    command processes in order, synchronously).
     """
     key = key[:300]
-    if not known_new:
-        existing = InboundReceipt.objects.filter(source=source, key=key).first()
-        if existing is not None:
-            return existing, False
+    existing = InboundReceipt.objects.filter(source=source, key=key).first()
+    if existing is not None:
+        return existing, False
     receipt = InboundReceipt(
         source=source,
         key=key,
@@ -331,6 +327,13 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
         else set()
     )
     gathered: list[tuple[int, ParsedEmail]] = []
+
+    def write_gathered() -> None:
+        received = _receive([(receipts[i], p) for i, p in gathered])
+        for (i, _p), outcome in zip(gathered, received, strict=True):
+            outcomes[i] = outcome
+        gathered.clear()
+
     for index, parsed in readable:
         receipt = receipts[index]
         if parsed.message_id and parsed.message_id in stored:
@@ -338,8 +341,7 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
             receipt.reason = REASON_DUPLICATE % {"id": parsed.message_id}
             outcomes[index] = Outcome.DUPLICATE
         elif parsed.is_bounce:
-            _receive([(receipts[i], p) for i, p in gathered], outcomes, [i for i, _p in gathered])
-            gathered = []
+            write_gathered()
             outcomes[index] = _process_bounce(receipt, parsed)
         elif not parsed.sender.address:
             outcomes[index] = _quarantine(receipt, REASON_NO_SENDER)
@@ -347,7 +349,7 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
             gathered.append((index, parsed))
         if parsed.message_id and outcomes[index] != Outcome.QUARANTINED:
             stored.add(parsed.message_id)  # the same mail twice in one batch
-    _receive([(receipts[i], p) for i, p in gathered], outcomes, [i for i, _p in gathered])
+    write_gathered()
     return [outcome or Outcome.UNCHANGED for outcome in outcomes]
 
 
@@ -363,22 +365,18 @@ def _planned_candidate(key: int, spec: actions.NewTicket, sender: str) -> Ticket
     )
 
 
-def _receive(
-    batch: list[tuple[InboundReceipt, ParsedEmail]], outcomes: list, indexes: list[int]
-) -> None:
-    """Thread and write customer mails: contacts, tickets, messages and CCs at once."""
+def _receive(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[str]:
+    """Thread and write customer mails: contacts, tickets, messages and CCs at
+    once; each mail's outcome."""
     if not batch:
-        return
+        return []
     mailbox = batch[0][0].mailbox
-    ours = _our_addresses(batch)
+    copied = _copied_people(batch)
     wanted: list[ContactWanted] = []
-    copied: list[list[tuple[str, str]]] = []
-    for _receipt, parsed in batch:
+    for (_receipt, parsed), people in zip(batch, copied, strict=True):
         wanted.append(
             ContactWanted(parsed.sender.address, parsed.sender.name, guess_language(parsed.text))
         )
-        people = _copied_people(parsed, mailbox.address.lower(), ours)
-        copied.append(people)
         wanted.extend(ContactWanted(address, name) for address, name in people)
     contacts = get_or_create_contacts("email", wanted)
 
@@ -387,7 +385,7 @@ def _receive(
     candidates = find_candidates([parsed for _r, parsed in batch], mailbox, now=now)
     # Lock every ticket the mail may go to, in id order, and decide on their
     # current state (a ticket may have been closed since the look-up).
-    ids = sorted({c.ticket_id for found in candidates for c in _all_candidates(found)})
+    ids = sorted({c.ticket_id for found in candidates for c in found.tickets()})
     locked = (
         {t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
         if ids
@@ -423,7 +421,7 @@ def _receive(
             chosen = _planned_candidate(decision.ticket_id, target, owner)
         else:
             target = locked[decision.ticket_id]
-            chosen = next(c for c in _all_candidates(found) if c.ticket_id == decision.ticket_id)
+            chosen = next(c for c in found.tickets() if c.ticket_id == decision.ticket_id)
         opens.append(decision.ticket_id is None)
         if parsed.message_id:
             in_batch.setdefault(parsed.message_id, chosen)
@@ -441,26 +439,12 @@ def _receive(
             )
         )
     messages = actions.receive_messages(incoming, via=Via.CHANNEL)
-    for index, (receipt, parsed), message, people, opened in zip(
-        indexes, batch, messages, copied, opens, strict=True
-    ):
+    for (receipt, parsed), message, people in zip(batch, messages, copied, strict=True):
         sender_contact = contacts[parsed.sender.address.strip().lower()][0]
         _copy_people(message.ticket, sender_contact, [contacts[a][0] for a, _name in people])
         receipt.status, receipt.reason = ReceiptStatus.PROCESSED, ""
         receipt.ticket, receipt.message = message.ticket, message
-        outcomes[index] = Outcome.CREATED if opened else Outcome.THREADED
-
-
-def _all_candidates(found: ThreadCandidates) -> list[TicketCandidate]:
-    items = [
-        *found.by_message_id.values(),
-        *(c.ticket for c in found.by_thread_index),
-        *found.by_number.values(),
-        *found.by_sender,
-    ]
-    if found.by_token is not None:
-        items.append(found.by_token)
-    return items
+    return [Outcome.CREATED if opened else Outcome.THREADED for opened in opens]
 
 
 def _current(found: ThreadCandidates, locked: dict[int, Ticket]) -> ThreadCandidates:
@@ -472,15 +456,7 @@ def _current(found: ThreadCandidates, locked: dict[int, Ticket]) -> ThreadCandid
             return candidate
         return replace(candidate, status=row.status)
 
-    return ThreadCandidates(
-        by_token=fresh(found.by_token) if found.by_token is not None else None,
-        by_message_id={k: fresh(v) for k, v in found.by_message_id.items()},
-        by_thread_index=tuple(
-            replace(c, ticket=fresh(c.ticket)) for c in found.by_thread_index
-        ),
-        by_number={k: fresh(v) for k, v in found.by_number.items()},
-        by_sender=tuple(fresh(c) for c in found.by_sender),
-    )
+    return found.map(fresh)
 
 
 def _with_batch(
@@ -509,35 +485,28 @@ def _with_batch(
 MAX_COPIED_PEOPLE = 20
 
 
-def _base_address(address: str) -> str:
-    local, _at, domain = address.partition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
+def _copied_people(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[list[tuple[str, str]]]:
+    """Per mail, (address, name) of the people it copies, without our own
+    mailboxes (with or without +token)."""
+    from tiski.channels import outbox
 
-
-def _our_addresses(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> set[str]:
-    """Our mailboxes' addresses, read only when a mail copies someone else."""
-    for receipt, parsed in batch:
-        mailbox = receipt.mailbox.address.lower()
-        for person in (*parsed.to, *parsed.cc)[:MAX_COPIED_PEOPLE]:
-            address = (person.address or "").lower()
-            if "@" in address and _base_address(address) != mailbox:
-                return set(Mailbox.objects.values_list("address", flat=True))
-    return set()
-
-
-def _copied_people(parsed: ParsedEmail, mailbox: str, ours: set[str]) -> list[tuple[str, str]]:
-    """(address, name) of the people a mail copies, without our own mailboxes
-    (with or without +token)."""
-    people = []
-    for person in (*parsed.to, *parsed.cc)[:MAX_COPIED_PEOPLE]:
-        address = (person.address or "").lower()
-        if "@" not in address:
-            continue
-        base = _base_address(address)
-        if base == mailbox or address in ours or base in ours:
-            continue
-        people.append((address, person.name or ""))
-    return people
+    copied = [
+        [
+            (address, person.name or "")
+            for person in (*parsed.to, *parsed.cc)[:MAX_COPIED_PEOPLE]
+            if "@" in (address := (person.address or "").lower())
+            and loops.base_address(address) != loops.base_address(receipt.mailbox.address)
+        ]
+        for receipt, parsed in batch
+    ]
+    # Most mail is addressed to the one mailbox it came to: only look the
+    # other mailboxes up when someone else is on the line.
+    if any(copied):
+        ours = outbox.own_addresses()
+        copied = [
+            [(a, n) for a, n in people if loops.base_address(a) not in ours] for people in copied
+        ]
+    return copied
 
 
 def _copy_people(ticket: Ticket, sender: Contact, copied: list[Contact]) -> None:

@@ -15,18 +15,14 @@ language a worker happened to run in.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
+
+from . import reports
 
 # Headers of an inbound message that mark it as machine-written (RFC 3834,
 # Microsoft's and older vacation programs' own headers).
 _PRECEDENCE_AUTOMATIC = ("bulk", "list", "junk", "auto_reply")
 _MARKER_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress", "list-id")
-_DAEMON = re.compile(
-    r"^(mailer[-_.]?daemon|mail[-_.]?daemon|post[-_]?master|"
-    r"mail[-_.]?delivery([-_.]?(sub)?system)?|no[-_.]?reply|do[-_.]?not[-_.]?reply)$",
-    re.IGNORECASE,
-)
 
 REASON_AUTO_SUBMITTED = "the message is automatic (Auto-Submitted: %(value)s)"
 REASON_PRECEDENCE = "the message is bulk or list mail (Precedence: %(value)s)"
@@ -76,8 +72,9 @@ def base_address(address: str) -> str:
 
 
 def is_daemon_address(address: str) -> bool:
-    local = (address or "").strip().rpartition("@")[0]
-    return bool(_DAEMON.match(local.partition("+")[0]))
+    """A mail system (the same names bounces are recognised by) or a no-reply box."""
+    local = (address or "").strip().rpartition("@")[0].partition("+")[0]
+    return reports.is_daemon(local) or reports.is_no_reply(local)
 
 
 def recipient_block_reason(

@@ -137,7 +137,7 @@ def is_daemon(address: str) -> bool:
     return bool(_DAEMON_LOCALPART.match((address or "").partition("@")[0]))
 
 
-def _is_no_reply(address: str) -> bool:
+def is_no_reply(address: str) -> bool:
     return bool(_NO_REPLY_LOCALPART.match((address or "").partition("@")[0]))
 
 
@@ -197,7 +197,7 @@ def _looks_like_failure_notice(data: ReportInput) -> bool:
     # Some providers send failures from a no-reply address; then the returned
     # original must be attached as well.
     return (
-        _is_no_reply(sender)
+        is_no_reply(sender)
         and bool(data.original_headers)
         and bool(subject or _BOUNCE_BODY.search(head))
     )

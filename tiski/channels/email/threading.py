@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -149,6 +149,28 @@ class ThreadCandidates:
     by_number: dict[int, TicketCandidate] = field(default_factory=dict)
     # Recent tickets of the sender, for the optional subject match.
     by_sender: tuple[TicketCandidate, ...] = ()
+
+    def tickets(self) -> list[TicketCandidate]:
+        """Every ticket candidate, whichever step found it."""
+        found = [
+            *self.by_message_id.values(),
+            *(c.ticket for c in self.by_thread_index),
+            *self.by_number.values(),
+            *self.by_sender,
+        ]
+        return found if self.by_token is None else [*found, self.by_token]
+
+    def map(self, change: Callable[[TicketCandidate], TicketCandidate]) -> ThreadCandidates:
+        """The same candidates with ``change`` applied to each ticket."""
+        return ThreadCandidates(
+            by_token=change(self.by_token) if self.by_token is not None else None,
+            by_message_id={k: change(v) for k, v in self.by_message_id.items()},
+            by_thread_index=tuple(
+                replace(c, ticket=change(c.ticket)) for c in self.by_thread_index
+            ),
+            by_number={k: change(v) for k, v in self.by_number.items()},
+            by_sender=tuple(change(c) for c in self.by_sender),
+        )
 
 
 @dataclass(frozen=True)
