@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tiski.rules",
     "tiski.search",
     "tiski.phone",
+    "tiski.setup",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "tiski.setup.context.settings_nav",
             ],
         },
     },

@@ -95,12 +95,19 @@ def test_admin_sees_both_lists_with_their_columns(client, admin_user):
 def test_settings_link_in_the_top_bar_is_for_admins(client, admin_user, make_user):
     client.force_login(admin_user)
     inbox = client.get("/").content.decode()
-    assert f'href="{reverse("rules:trigger-list")}"' in inbox
+    assert f'href="{reverse("setup:home")}"' in inbox
+    assert client.get(reverse("setup:home")).url == reverse("rules:trigger-list")
     client.force_login(make_user())
     inbox = client.get("/").content.decode()
-    assert reverse("rules:trigger-list") not in inbox
-    # The Django admin stays reachable from the settings pages.
+    assert reverse("setup:home") not in inbox
+    assert client.get(reverse("rules:trigger-list")).status_code == 403
+    # The Django admin is a technical tool: linked for superusers only.
     client.force_login(admin_user)
+    settings_page = client.get(reverse("rules:trigger-list")).content.decode()
+    assert 'class="active" aria-current="page">Laukaisimet<' in settings_page
+    assert f'href="{reverse("admin:index")}"' not in settings_page
+    admin_user.is_superuser = True
+    admin_user.save()
     settings_page = client.get(reverse("rules:trigger-list")).content.decode()
     assert f'href="{reverse("admin:index")}"' in settings_page
 

@@ -1,0 +1,47 @@
+"""The one list of Settings sections: the nav, the home page and the
+onboarding checklist read it. Add a section with one line here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # also the `section` written to the settings log
+    title: Promise
+    url_name: str  # the section's first page
+    group: Promise
+    # Views whose name starts with this belong to the section (the nav marks it).
+    prefix: str = ""
+
+    def owns(self, view_name: str) -> bool:
+        return view_name.startswith(self.prefix or self.url_name)
+
+
+CHANNELS = _("Channels")
+WORK = _("Working hours and service levels")
+DESK = _("Desk")
+PEOPLE = _("People")
+AUTOMATION = _("Automation")
+
+SECTIONS: list[Section] = [
+    Section("triggers", _("Triggers"), "rules:trigger-list", AUTOMATION, "rules:trigger-"),
+    Section("time_rules", _("Time rules"), "rules:time-list", AUTOMATION, "rules:time-"),
+    Section("log", _("Change log"), "setup:log", DESK),
+]
+
+
+def grouped() -> list[tuple[Promise, list[Section]]]:
+    groups: dict[str, tuple[Promise, list[Section]]] = {}
+    for section in SECTIONS:
+        groups.setdefault(str(section.group), (section.group, []))[1].append(section)
+    return list(groups.values())
+
+
+def current(view_name: str) -> str:
+    """The key of the section a view belongs to, or ''."""
+    return next((s.key for s in SECTIONS if s.owns(view_name)), "")
