@@ -9,6 +9,8 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
 # Dovecot: the IMAP server the email tests run privately (tests/email/dovecot.py).
 [ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
+# Voikko: Finnish lemmas and compound words for search (Snowball stems without it).
+[ -d /usr/lib/voikko ] || [ -d /usr/share/voikko ] || need_apt+=(libvoikko1 voikko-fi)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive

@@ -184,7 +184,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tiski.rules.tasks.run_time_rules",
         "schedule": 300.0,  # every 5 minutes
     },
+    # Tickets missing from the search index (lost tasks, an emptied index).
+    "search-index-sweep": {
+        "task": "tiski.search.index_missing",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
+
+# --- Search -----------------------------------------------------------------
+# Voikko (Debian's libvoikko1 + voikko-fi) gives Finnish lemmas and compound
+# words; off, or not installed, search falls back to Snowball stems.
+TISKI_SEARCH_VOIKKO = envbool("TISKI_SEARCH_VOIKKO", True)
 
 # --- Email ----------------------------------------------------------------
 # Without an SMTP server configured, mail is captured as files under the

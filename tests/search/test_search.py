@@ -20,8 +20,6 @@ from tiski.search.service import (
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Ticket, TicketType, Via
 
-from .conftest import on_postgres
-
 
 def numbers(results) -> list[int]:
     return [hit.ticket.number for hit in results.hits]
@@ -84,24 +82,21 @@ def test_prefix_finds_half_typed_words(agent, indexed_ticket):
     assert numbers(search_tickets(agent, "salas")) == [ticket.number]
 
 
-def test_finnish_stemming_on_postgresql(agent, indexed_ticket, make_contact):
+def test_finnish_inflections_on_both_databases(agent, indexed_ticket, make_contact):
     """A Finnish ticket is found by other inflections of its words."""
-    if not on_postgres():
-        pytest.skip("stemming needs PostgreSQL's finnish configuration")
     finn = make_contact(email="matti@asiakas.fi", name="Matti", language="fi")
     ticket = indexed_ticket(subject="Ongelma", text="Tulostimen paperi on loppu", requester=finn)
-    assert SearchDocument.objects.get(ticket=ticket).config == "finnish"
+    doc = SearchDocument.objects.get(ticket=ticket)
+    # Analysed in Python, stored with the simple configuration on PostgreSQL.
+    assert (doc.language, doc.config) == ("fi", "simple")
     assert numbers(search_tickets(agent, "tulostin")) == [ticket.number]
     assert numbers(search_tickets(agent, "paperit")) == [ticket.number]
 
 
-def test_english_tickets_use_english_stemming(agent, indexed_ticket, make_contact):
-    if not on_postgres():
-        pytest.skip("stemming needs PostgreSQL")
+def test_english_inflections_are_found(agent, indexed_ticket, make_contact):
     john = make_contact(email="john@example.com", name="John", language="en")
     ticket = indexed_ticket(subject="Problem", text="The printers stopped working", requester=john)
-    doc = SearchDocument.objects.get(ticket=ticket)
-    assert (doc.language, doc.config) == ("en", "english")
+    assert SearchDocument.objects.get(ticket=ticket).language == "en"
     assert numbers(search_tickets(agent, "printer works")) == [ticket.number]
 
 
@@ -293,6 +288,7 @@ def test_no_n_plus_one(make_user, make_team, indexed_ticket, django_assert_max_n
     agent = make_user(teams=(team,))
     for i in range(count):
         indexed_ticket(subject=f"Kuormitus {i}", text="kuormitustesti", team=team, tags=["x"])
+    search_tickets(agent, "kuormitustesti")  # the synonym list is read once, then cached
     with django_assert_max_num_queries(6):
         results = search_tickets(agent, "kuormitustesti", limit=count)
         [str(hit.ticket.requester) + str(hit.ticket.team) + hit.snippet for hit in results.hits]

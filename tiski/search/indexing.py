@@ -2,24 +2,31 @@
 
 Every ticket action ends in a `TicketChange` after commit; `on_ticket_change`
 queues `tasks.index_ticket`, which re-reads the ticket and writes its index
-entry again. Indexing is one INSERT ... SELECT per batch of tickets, done by
-the database (subject, requester name and identities, every message), so a
-single ticket and a million take the same code path and the rebuild never
-loads tickets into Python. Reindexing is idempotent: a lost or repeated task
-changes nothing but freshness, and `tiski reindex --missing` repairs gaps.
+entry again. A batch of tickets is read in one statement (subject, requester
+name and identities, every message), its words are analysed in Python
+(`analysis`: lemmas and compound parts), and the batch is written in one
+statement (PostgreSQL) or one executemany (SQLite), so a single ticket and
+a million take the same code path. Reindexing is idempotent: a lost or
+repeated task changes nothing but freshness, and `tiski reindex --missing`
+repairs gaps.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from tiski.customers.models import Contact, Identity
 from tiski.tickets.models import Message, MessageKind, Ticket
 
+from . import analysis, vocabulary
 from .models import SearchDocument
 
 if TYPE_CHECKING:
@@ -62,22 +69,17 @@ def _tables() -> dict[str, str]:
     }
 
 
-# --- PostgreSQL ----------------------------------------------------------
+# --- reading the text ------------------------------------------------------
 
-_PG_UPSERT = """
-INSERT INTO {doc} (ticket_id, language, config, updated_at, search_vector)
-SELECT t.id, lang.language, lang.config, now(),
-    setweight(to_tsvector(lang.config::regconfig, coalesce(t.subject, '')), 'A')
-    || setweight(to_tsvector(lang.config::regconfig,
-           coalesce(c.name, '') || ' ' || coalesce(ids.vals, '')), 'B')
-    || setweight(to_tsvector(lang.config::regconfig,
-           left(coalesce(body.txt, ''), %(max_body)s)), 'C')
+# One row per ticket: subject, requester (name and identities), and every
+# message but system notes, oldest first; HTML-only messages lose their tags.
+_PG_TEXTS = """
+SELECT t.id, coalesce(t.subject, ''),
+    coalesce(c.name, '') || ' ' || coalesce(ids.vals, ''),
+    left(coalesce(body.txt, ''), %(max_body)s),
+    CASE c.language WHEN 'fi' THEN 'fi' WHEN 'en' THEN 'en' ELSE 'simple' END
 FROM {ticket} t
 JOIN {contact} c ON c.id = t.requester_id
-CROSS JOIN LATERAL (SELECT
-    CASE c.language WHEN 'fi' THEN 'fi' WHEN 'en' THEN 'en' ELSE 'simple' END AS language,
-    CASE c.language WHEN 'fi' THEN 'finnish' WHEN 'en' THEN 'english' ELSE 'simple' END AS config
-) lang
 LEFT JOIN LATERAL (
     SELECT string_agg(i.value, ' ') AS vals FROM {identity} i WHERE i.contact_id = c.id
 ) ids ON true
@@ -89,6 +91,77 @@ LEFT JOIN LATERAL (
     FROM {message} m WHERE m.ticket_id = t.id AND m.kind <> %(system)s
 ) body ON true
 WHERE {where}
+"""
+
+_SQLITE_TEXTS = """
+SELECT t.id, coalesce(t.subject, ''),
+    coalesce(c.name, '') || ' ' || coalesce(
+        (SELECT group_concat(i.value, ' ') FROM {identity} i WHERE i.contact_id = c.id), ''),
+    substr(coalesce((
+        SELECT group_concat(txt, char(10)) FROM (
+            SELECT CASE WHEN m.text <> '' THEN m.text ELSE m.html END AS txt
+            FROM {message} m WHERE m.ticket_id = t.id AND m.kind <> %(system)s
+            ORDER BY m.created_at, m.id)
+    ), ''), 1, %(max_body)s),
+    CASE c.language WHEN 'fi' THEN 'fi' WHEN 'en' THEN 'en' ELSE 'simple' END
+FROM {ticket} t JOIN {contact} c ON c.id = t.requester_id
+WHERE {where}
+"""
+
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One ticket's text as the index stores it, analysed once in Python."""
+
+    ticket_id: int
+    subject: str
+    people: str
+    body: str
+    language: str
+
+    @cached_property
+    def subject_words(self) -> list[str]:
+        return analysis.words(self.subject)
+
+    @cached_property
+    def other_words(self) -> list[str]:
+        # Names are analysed too: "Virtaselle" finds Virtanen.
+        return analysis.words(self.people + "\n" + _TAG_RE.sub(" ", self.body))
+
+    @cached_property
+    def subject_tokens(self) -> list[str]:
+        return analysis.tokens_of_words(self.subject_words)
+
+    @cached_property
+    def other_tokens(self) -> list[str]:
+        seen = set(self.subject_tokens)
+        return [t for t in analysis.tokens_of_words(self.other_words) if t not in seen]
+
+    def tokens_of(self, mark: str) -> str:
+        """The lemma (``=``) or part (``~``) tokens of the whole ticket, unmarked."""
+        every = self.subject_tokens + self.other_tokens
+        return " ".join(t[1:] for t in every if t[0] == mark)
+
+
+# --- PostgreSQL ----------------------------------------------------------
+
+# The raw words with the `simple` configuration (exact and prefix matches,
+# headlines), then the analysed tokens as they are: lemmas and compound
+# parts of the subject weigh like the subject, the rest least.
+_PG_UPSERT = """
+INSERT INTO {doc} (ticket_id, language, config, updated_at, search_vector)
+SELECT r.id, r.language, 'simple', now(),
+    setweight(to_tsvector('simple', r.subject), 'A')
+    || setweight(to_tsvector('simple', r.people), 'B')
+    || setweight(to_tsvector('simple', r.body), 'C')
+    || setweight(array_to_tsvector(array_remove(string_to_array(r.subject_tokens, ' '), '')), 'A')
+    || setweight(array_to_tsvector(array_remove(string_to_array(r.other_tokens, ' '), '')), 'D')
+FROM unnest(%(ids)s::bigint[], %(languages)s::text[], %(subjects)s::text[],
+            %(people)s::text[], %(bodies)s::text[], %(subject_tokens)s::text[],
+            %(other_tokens)s::text[])
+    AS r(id, language, subject, people, body, subject_tokens, other_tokens)
 ON CONFLICT (ticket_id) DO UPDATE SET
     language = EXCLUDED.language,
     config = EXCLUDED.config,
@@ -97,55 +170,73 @@ ON CONFLICT (ticket_id) DO UPDATE SET
 """
 
 
+def _write_postgres(cursor: Any, rows: list[IndexRow]) -> None:
+    cursor.execute(
+        _PG_UPSERT.format(**_tables()),
+        {
+            "ids": [r.ticket_id for r in rows],
+            "languages": [r.language for r in rows],
+            "subjects": [r.subject for r in rows],
+            "people": [r.people for r in rows],
+            "bodies": [_TAG_RE.sub(" ", r.body) for r in rows],
+            "subject_tokens": [" ".join(r.subject_tokens) for r in rows],
+            "other_tokens": [" ".join(r.other_tokens) for r in rows],
+        },
+    )
+
+
 # --- SQLite (FTS5) -------------------------------------------------------
 
-_SQLITE_DOCS = """
+_SQLITE_DOC = """
 INSERT INTO {doc} (ticket_id, language, config, updated_at, search_vector)
-SELECT t.id,
-    CASE c.language WHEN 'fi' THEN 'fi' WHEN 'en' THEN 'en' ELSE 'simple' END,
-    CASE c.language WHEN 'fi' THEN 'finnish' WHEN 'en' THEN 'english' ELSE 'simple' END,
-    %(now)s, NULL
-FROM {ticket} t JOIN {contact} c ON c.id = t.requester_id
-WHERE {where}
+VALUES (%s, %s, 'simple', %s, NULL)
 ON CONFLICT (ticket_id) DO UPDATE SET
     language = excluded.language, config = excluded.config, updated_at = excluded.updated_at
 """
 
 _SQLITE_FTS_DELETE = "DELETE FROM {fts} WHERE {where_rowid}"
 
-_SQLITE_FTS_INSERT = """
-INSERT INTO {fts} (rowid, subject, people, body)
-SELECT t.id, t.subject,
-    coalesce(c.name, '') || ' ' || coalesce(
-        (SELECT group_concat(i.value, ' ') FROM {identity} i WHERE i.contact_id = c.id), ''),
-    substr(coalesce((
-        SELECT group_concat(txt, char(10)) FROM (
-            SELECT CASE WHEN m.text <> '' THEN m.text ELSE m.html END AS txt
-            FROM {message} m WHERE m.ticket_id = t.id AND m.kind <> %(system)s
-            ORDER BY m.created_at, m.id)
-    ), ''), 1, %(max_body)s)
-FROM {ticket} t JOIN {contact} c ON c.id = t.requester_id
-WHERE {where}
-"""
+_SQLITE_FTS_INSERT = (
+    "INSERT INTO {fts} (rowid, subject, people, body, lemmas, parts) "
+    "VALUES (%s, %s, %s, %s, %s, %s)"
+)
+
+
+def _write_sqlite(cursor: Any, rows: list[IndexRow], where_rowid: str, params: dict) -> None:
+    names = _tables()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    cursor.executemany(_SQLITE_DOC.format(**names), [(r.ticket_id, r.language, now) for r in rows])
+    cursor.execute(_SQLITE_FTS_DELETE.format(where_rowid=where_rowid, **names), params)
+    cursor.executemany(
+        _SQLITE_FTS_INSERT.format(**names),
+        [
+            (
+                r.ticket_id,
+                r.subject,
+                r.people,
+                _TAG_RE.sub(" ", r.body),
+                r.tokens_of(analysis.LEMMA),
+                r.tokens_of(analysis.PART),
+            )
+            for r in rows
+        ],
+    )
 
 
 def _run(where: str, where_rowid: str, params: dict) -> None:
-    from django.utils import timezone
-
-    params = {
-        **params,
-        "system": str(MessageKind.SYSTEM),
-        "max_body": MAX_BODY_CHARS,
-        "now": connection.ops.adapt_datetimefield_value(timezone.now()),
-    }
+    params = {**params, "system": str(MessageKind.SYSTEM), "max_body": MAX_BODY_CHARS}
     names = _tables()
+    postgres = connection.vendor == "postgresql"
+    texts = _PG_TEXTS if postgres else _SQLITE_TEXTS
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_PG_UPSERT.format(where=where, **names), params)
-            return
-        cursor.execute(_SQLITE_DOCS.format(where=where, **names), params)
-        cursor.execute(_SQLITE_FTS_DELETE.format(where_rowid=where_rowid, **names), params)
-        cursor.execute(_SQLITE_FTS_INSERT.format(where=where, **names), params)
+        cursor.execute(texts.format(where=where, **names), params)
+        rows = [IndexRow(*row) for row in cursor.fetchall()]
+        vocabulary.record(w for r in rows for w in (*r.subject_words, *r.other_words))
+        if postgres:
+            if rows:
+                _write_postgres(cursor, rows)
+        else:
+            _write_sqlite(cursor, rows, where_rowid, params)
 
 
 def index_tickets(ticket_ids: Sequence[int]) -> None:
@@ -204,7 +295,7 @@ def sqlite_schema() -> list[str]:
     doc = SearchDocument._meta.db_table
     return [
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-        "subject, people, body, tokenize = 'unicode61 remove_diacritics 0')",
+        "subject, people, body, lemmas, parts, tokenize = 'unicode61 remove_diacritics 0')",
         f"CREATE TRIGGER IF NOT EXISTS search_doc_delete_fts AFTER DELETE ON {doc} "
         f"BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = old.ticket_id; END",
     ]

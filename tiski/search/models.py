@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.cache import cache
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -81,3 +82,66 @@ class SavedSearch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("search:search") + "?" + urlencode({"q": self.query})
+
+
+SYNONYM_CACHE_KEY = "tiski.search.synonyms"
+
+
+class SynonymGroup(models.Model):
+    """Words an admin says mean the same to search ("lasku, faktuura").
+
+    Applied when a query is read: any word of the group finds the others
+    in every form, so changing the list needs no reindexing.
+    """
+
+    words = models.CharField(
+        _("words"),
+        max_length=500,
+        help_text=_("Words that mean the same, separated by commas: lasku, faktuura"),
+    )
+
+    class Meta:
+        ordering = ["words", "id"]
+        verbose_name = _("synonym group")
+        verbose_name_plural = _("synonym groups")
+
+    def __str__(self) -> str:
+        return self.words
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(SYNONYM_CACHE_KEY)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = super().delete(*args, **kwargs)
+        cache.delete(SYNONYM_CACHE_KEY)
+        return result
+
+    def word_list(self) -> list[str]:
+        return [w.strip() for w in self.words.split(",") if w.strip()]
+
+
+class SearchTerm(models.Model):
+    """A word as written somewhere in the indexed text, for typo correction.
+
+    Only grows: a word whose tickets are gone only makes a correction that
+    finds nothing. The first and last three letters are indexed, because a
+    word one typing error away from another shares at least one of them
+    when it has six letters or more.
+    """
+
+    term = models.CharField(max_length=40, primary_key=True)
+    head = models.CharField(max_length=3)
+    tail = models.CharField(max_length=3)
+    length = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+        indexes = [
+            models.Index(fields=["head", "length"], name="search_term_head"),
+            models.Index(fields=["tail", "length"], name="search_term_tail"),
+        ]
+
+    def __str__(self) -> str:
+        return self.term

@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Protocol
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
@@ -31,8 +32,9 @@ from django.utils.translation import gettext as _
 from tiski.customers.models import Contact, Identity, Organisation, OrganisationDomain
 from tiski.tickets.models import Message, MessageKind, Tag, Ticket
 
+from . import analysis, matching, vocabulary
 from .indexing import FTS_TABLE
-from .models import SavedSearch, SearchDocument
+from .models import SYNONYM_CACHE_KEY, SavedSearch, SearchDocument, SynonymGroup
 from .query import ParsedQuery, QueryError, parse
 
 if TYPE_CHECKING:
@@ -217,58 +219,64 @@ class Engine(Protocol):
     def snippets(self, ids: list[int], parsed: ParsedQuery) -> dict[int, str]: ...
 
 
-def _prefix_worthy(term: str) -> bool:
-    # Prefix matching finds inflected and half-typed words ("tulost" ->
-    # "tulostimen"); on one or two letters it would match nearly everything.
-    # Numbers (order, invoice, phone numbers) are matched whole: they do not
-    # inflect, and PostgreSQL's statistics estimate an exact rare number as
-    # rare (a GIN lookup) but any prefix as common (a walk over every ticket,
-    # a second at a million tickets).
-    return len(term) >= 3 and not term.isdigit()
+def synonym_table() -> dict[str, list[str]]:
+    """Each word of an admin's synonym groups → the other words of its groups.
+
+    Cached: every search reads it, and it changes when an admin edits the
+    list (which clears the cache; other processes see it within a minute).
+    """
+    table = cache.get(SYNONYM_CACHE_KEY)
+    if table is None:
+        table = {}
+        for group in SynonymGroup.objects.all():
+            words = [analysis.fold(w) for w in group.word_list()]
+            for word in words:
+                table.setdefault(word, []).extend(w for w in words if w != word)
+        cache.set(SYNONYM_CACHE_KEY, table, 60)
+    return table
+
+
+class RawTsQuery(SearchQuery):
+    """A tsquery written as SQL by `matching.postgres_tsquery`.
+
+    A SearchQuery subclass, so the ORM accepts it wherever a search query
+    goes (the ``search_vector=`` lookup, SearchRank).
+    """
+
+    def __init__(self, sql: str, params: list[str]) -> None:
+        super().__init__("", search_type="raw")
+        self.sql, self.params = sql, params
+
+    def as_sql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+        return self.sql, list(self.params)
+
+
+def corrections_for(parsed: ParsedQuery) -> dict[str, list[str]]:
+    """Words of the index one typing error away from the query's unknown words."""
+    return {
+        term: vocabulary.corrections(term)
+        for term in parsed.terms
+        if matching.needs_correction(term)
+    }
 
 
 class PostgresEngine:
-    CONFIGS = ("finnish", "english", "simple")
-
     def __init__(self) -> None:
         self.candidates: int | None = None
+        self.synonyms = synonym_table()
+        self.corrections: dict[tuple[str, ...], dict[str, list[str]]] = {}
 
-    @staticmethod
-    def _literal(text: str) -> str:
-        return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
-
-    def _text(self, parsed: ParsedQuery, *, negative_only: bool = False) -> str:
-        """to_tsquery input; every piece is a quoted literal, so no syntax leaks in."""
-        parts: list[str] = []
-        if not negative_only:
-            for term in parsed.terms:
-                parts.append(self._literal(term) + (":*" if _prefix_worthy(term) else ""))
-            parts.extend(self._literal(p) for p in parsed.phrases)
-            parts.extend("!" + self._literal(x) for x in parsed.excluded)
-        else:
-            parts.extend(self._literal(x) for x in parsed.excluded)
-            return " | ".join(parts)
-        return " & ".join(parts)
+    def _tsquery_sql(
+        self, parsed: ParsedQuery, *, negative_only: bool = False
+    ) -> tuple[str, list[str]]:
+        if parsed.terms not in self.corrections:
+            self.corrections[parsed.terms] = corrections_for(parsed)
+        return matching.postgres_tsquery(
+            parsed, self.synonyms, self.corrections[parsed.terms], negative_only=negative_only
+        )
 
     def tsquery(self, parsed: ParsedQuery, *, negative_only: bool = False) -> SearchQuery:
-        """The query in every configuration, OR-ed.
-
-        Each ticket's vector was built with its own language's configuration;
-        a constant query that holds the words stemmed every way can use the
-        GIN index, where a per-row configuration could not.
-        """
-        text = self._text(parsed, negative_only=negative_only)
-        combined: SearchQuery | None = None
-        for config in self.CONFIGS:
-            part = SearchQuery(text, search_type="raw", config=config)
-            combined = part if combined is None else combined | part  # type: ignore[assignment]
-        assert combined is not None
-        return combined
-
-    def _tsquery_sql(self, parsed: ParsedQuery) -> tuple[str, list[str]]:
-        text = self._text(parsed)
-        sql = " || ".join(f"to_tsquery('{c}', %s)" for c in self.CONFIGS)
-        return f"({sql})", [text] * len(self.CONFIGS)
+        return RawTsQuery(*self._tsquery_sql(parsed, negative_only=negative_only))
 
     def exclude_words(self, qs: QuerySet[Ticket], parsed: ParsedQuery) -> QuerySet[Ticket]:
         unwanted = SearchDocument.objects.filter(
@@ -337,22 +345,18 @@ class PostgresEngine:
 
 
 class SqliteEngine:
-    # bm25 weights per FTS column: subject, people (requester), body.
-    WEIGHTS = "10.0, 4.0, 1.0"
+    # bm25 weights per FTS column: subject, people (requester), body, then
+    # the analysed lemmas and compound parts of all of them.
+    WEIGHTS = "10.0, 4.0, 1.0, 0.6, 0.3"
 
-    @staticmethod
-    def _string(text: str) -> str:
-        return '"' + text.replace('"', '""') + '"'
+    def __init__(self) -> None:
+        self.synonyms = synonym_table()
+        self.corrections: dict[tuple[str, ...], dict[str, list[str]]] = {}
 
     def match(self, parsed: ParsedQuery) -> str:
-        """FTS5 MATCH input; every piece is a quoted string, so no syntax leaks in."""
-        positive = [self._string(t) + ("*" if _prefix_worthy(t) else "") for t in parsed.terms] + [
-            self._string(p) for p in parsed.phrases
-        ]
-        text = " AND ".join(positive)
-        for unwanted in parsed.excluded:
-            text += " NOT " + self._string(unwanted)
-        return text
+        if parsed.terms not in self.corrections:
+            self.corrections[parsed.terms] = corrections_for(parsed)
+        return matching.fts5_match(parsed, self.synonyms, self.corrections[parsed.terms])
 
     @staticmethod
     def _ids_sql(qs: QuerySet[Ticket]) -> tuple[str, list]:
@@ -360,7 +364,7 @@ class SqliteEngine:
         return sql, list(params)
 
     def exclude_words(self, qs: QuerySet[Ticket], parsed: ParsedQuery) -> QuerySet[Ticket]:
-        unwanted = " OR ".join(self._string(x) for x in parsed.excluded)
+        unwanted = matching.fts5_match(parsed, self.synonyms, negative_only=True)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [unwanted])
             ids = [row[0] for row in cursor.fetchall()]
@@ -510,16 +514,19 @@ def search_contacts(query: str | ParsedQuery, limit: int = 10) -> list[Contact]:
     candidates: set[int] | None = None
     for word in words:
         found = set(
-            Contact.objects.filter(name__icontains=word)
-            .values_list("pk", flat=True)[:CONTACT_CANDIDATES]
+            Contact.objects.filter(name__icontains=word).values_list("pk", flat=True)[
+                :CONTACT_CANDIDATES
+            ]
         )
         found |= set(
-            Identity.objects.filter(value__icontains=word.lower())
-            .values_list("contact_id", flat=True)[:CONTACT_CANDIDATES]
+            Identity.objects.filter(value__icontains=word.lower()).values_list(
+                "contact_id", flat=True
+            )[:CONTACT_CANDIDATES]
         )
         found |= set(
-            Contact.objects.filter(organisation__name__icontains=word)
-            .values_list("pk", flat=True)[:CONTACT_CANDIDATES]
+            Contact.objects.filter(organisation__name__icontains=word).values_list("pk", flat=True)[
+                :CONTACT_CANDIDATES
+            ]
         )
         candidates = found if candidates is None else candidates & found
         if not candidates:

@@ -31,6 +31,7 @@ AUTOMATION = _("Automation")
 SECTIONS: list[Section] = [
     Section("triggers", _("Triggers"), "rules:trigger-list", AUTOMATION, "rules:trigger-"),
     Section("time_rules", _("Time rules"), "rules:time-list", AUTOMATION, "rules:time-"),
+    Section("synonyms", _("Search synonyms"), "setup:synonyms", DESK, "setup:synonym"),
     Section("log", _("Change log"), "setup:log", DESK),
 ]
 

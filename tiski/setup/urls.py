@@ -3,11 +3,14 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import log
+from .views import log, synonyms
 
 app_name = "setup"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="rules:trigger-list"), name="home"),
     path("log/", log.change_log, name="log"),
+    path("synonyms/", synonyms.synonym_list, name="synonyms"),
+    path("synonyms/<int:pk>/", synonyms.synonym_edit, name="synonym-edit"),
+    path("synonyms/<int:pk>/delete/", synonyms.synonym_delete, name="synonym-delete"),
 ]
