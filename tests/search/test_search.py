@@ -293,3 +293,20 @@ def test_no_n_plus_one(make_user, make_team, indexed_ticket, django_assert_max_n
         results = search_tickets(agent, "kuormitustesti", limit=count)
         [str(hit.ticket.requester) + str(hit.ticket.team) + hit.snippet for hit in results.hits]
     assert len(results.hits) == count
+
+
+def test_names_match_with_and_without_scandinavian_letters(make_contact):
+    makinen = make_contact(email="pekka@example.fi", name="Pekka Mäkinen")
+    osterberg = make_contact(email="olle@example.se", name="Olle Osterberg")
+    assert search_contacts("Makinen") == [makinen]
+    assert search_contacts("mäkinen") == [makinen]
+    assert search_contacts("Österberg") == [osterberg]
+
+
+def test_a_name_with_one_typing_error_is_found(make_contact, indexed_ticket):
+    virtanen = make_contact(email="pekka.v@example.fi", name="Pekka Virtanen")
+    # The vocabulary learns names from indexed tickets.
+    indexed_ticket(subject="Soittopyyntö", text="Soittakaa", requester=virtanen)
+    assert search_contacts("Virtanenn") == [virtanen]
+    assert search_contacts("Virtnen") == [virtanen]
+    assert search_contacts("Xirtanenq") == []
