@@ -128,6 +128,12 @@ QUERIES = [
     "status:open",
     "#{number}",
     "salainen",
+    # Analysed forms: an inflection, a prefix, a compound's word, a typo
+    # corrected from the index's vocabulary (which holds restricted words too).
+    "irtisanomisasiasta",
+    "irtisanomis",
+    "henkilöstöasiat",
+    "Henkilöstöasai",
 ]
 
 
