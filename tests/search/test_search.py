@@ -310,3 +310,17 @@ def test_a_name_with_one_typing_error_is_found(make_contact, indexed_ticket):
     assert search_contacts("Virtanenn") == [virtanen]
     assert search_contacts("Virtnen") == [virtanen]
     assert search_contacts("Xirtanenq") == []
+
+
+def test_at_equal_relevance_an_open_ticket_comes_before_a_solved_one(
+    agent, indexed_ticket, committed
+):
+    from tiski.tickets import actions
+    from tiski.tickets.models import Status, Via
+
+    open_one = indexed_ticket(subject="Vesisäiliö vuotaa", text="Apua")
+    solved = indexed_ticket(subject="Vesisäiliö vuotaa", text="Apua")
+    with committed():
+        actions.update_ticket(solved, actor=None, via=Via.SYSTEM, status=Status.SOLVED)
+    # The solved ticket is newer, so without the rule it would come first.
+    assert numbers(search_tickets(agent, "vesisäiliö")) == [open_one.number, solved.number]

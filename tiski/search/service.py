@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from tiski.customers.models import Contact, Identity, Organisation, OrganisationDomain
-from tiski.tickets.models import Message, MessageKind, Tag, Ticket
+from tiski.tickets.models import UNSOLVED_STATUSES, Message, MessageKind, Tag, Ticket
 
 from . import analysis, matching, vocabulary
 from .indexing import FTS_TABLE
@@ -306,8 +306,15 @@ class PostgresEngine:
             SearchDocument.objects.filter(ticket_id__in=ids)
             # normalization 1: divide by 1 + log(length), so a long thread that
             # repeats a word does not bury a ticket whose subject names it.
-            .annotate(rank=SearchRank(F("search_vector"), self.tsquery(parsed), normalization=1))
-            .order_by("-rank", "-ticket_id")
+            .annotate(
+                rank=SearchRank(F("search_vector"), self.tsquery(parsed), normalization=1),
+                # At equal relevance, a case still open comes before a closed one.
+                unsolved=Case(
+                    When(ticket__status__in=UNSOLVED_STATUSES, then=Value(1)),
+                    default=Value(0),
+                ),
+            )
+            .order_by("-rank", "-unsolved", "-ticket_id")
             .values_list("ticket_id", "rank")[:limit]
         )
         return [(ticket_id, float(rank)) for ticket_id, rank in rows]
@@ -374,10 +381,13 @@ class SqliteEngine:
         self, qs: QuerySet[Ticket], parsed: ParsedQuery, limit: int
     ) -> list[tuple[int, float]]:
         inner, params = self._ids_sql(qs)
+        unsolved = ", ".join(f"'{status}'" for status in UNSOLVED_STATUSES)
         sql = (
-            f"SELECT rowid, bm25({FTS_TABLE}, {self.WEIGHTS}) AS score FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({inner}) "
-            "ORDER BY score, rowid DESC LIMIT %s"
+            f"SELECT f.rowid, bm25({FTS_TABLE}, {self.WEIGHTS}) AS score FROM {FTS_TABLE} f "
+            f"JOIN {Ticket._meta.db_table} t ON t.id = f.rowid "
+            f"WHERE {FTS_TABLE} MATCH %s AND f.rowid IN ({inner}) "
+            # At equal relevance, a case still open comes before a closed one.
+            f"ORDER BY score, t.status IN ({unsolved}) DESC, f.rowid DESC LIMIT %s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.match(parsed), *params, limit])
