@@ -17,12 +17,13 @@ import email
 import mimetypes
 import quopri
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
-from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from charset_normalizer import from_bytes
@@ -112,8 +113,6 @@ LOOP_HEADERS = (
 )
 _ID_IN_BRACKETS = re.compile(r"<\s*([^<>\s]+?)\s*>")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
-# Whitespace between two encoded words is not part of the text (RFC 2047).
-_ENCODED_WORD_GAP = re.compile(r"(\?=)\s+(=\?)")
 
 
 def normalise_message_id(value: str) -> str:
@@ -168,24 +167,162 @@ def thread_index_root(value: str) -> str:
 
 # --- charsets --------------------------------------------------------------
 
+# Labels mail clients read as a larger charset than the name says, as in the
+# WHATWG Encoding Standard that Thunderbird and every browser follow: senders
+# label GBK text "gb2312", Windows' Korean code page "ks_c_5601-1987", and
+# Outlook's Japanese vendor characters (circled numbers, Roman numerals) go
+# out under "iso-2022-jp" and "shift_jis". Reading with the superset costs
+# nothing when the text fits the smaller set, and loses nothing when not.
+CHARSET_ALIASES = {
+    "gb2312": "gb18030",
+    "gb_2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "csgb2312": "gb18030",
+    "chinese": "gb18030",
+    "iso-ir-58": "gb18030",
+    "euc-cn": "gb18030",
+    "x-euc-cn": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "windows-936": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601-1989": "cp949",
+    "ks_c_5601": "cp949",
+    "ksc5601": "cp949",
+    "ksc_5601": "cp949",
+    "korean": "cp949",
+    "csksc56011987": "cp949",
+    "euc-kr": "cp949",
+    "windows-949": "cp949",
+    "big5": "big5hkscs",
+    "big-5": "big5hkscs",
+    "cn-big5": "big5hkscs",
+    "x-x-big5": "big5hkscs",
+    "csbig5": "big5hkscs",
+    "cp950": "big5hkscs",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "csshiftjis": "cp932",
+    "windows-31j": "cp932",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "csiso2022jp": "iso2022_jp_ext",
+    "iso-8859-9": "cp1254",
+    "iso-8859-11": "cp874",
+    "tis-620": "cp874",
+    "windows-874": "cp874",
+    "iso-8859-8-i": "iso8859-8",
+    "unicode-1-1-utf-7": "utf-7",
+    "utf8": "utf-8",
+}
+# Labels that name no charset at all: the bytes are guessed, as if unlabelled.
+_NO_CHARSET = {"x-unknown", "unknown", "unknown-8bit", "x-user-defined", "default", "charset"}
+# Multibyte codecs: when their bytes do not decode, the text is still in that
+# script, so it is read with replacement characters, never as Western Latin.
+_MULTIBYTE = {
+    "gb18030",
+    "cp949",
+    "big5hkscs",
+    "cp932",
+    "iso2022_jp_ext",
+    "iso2022_jp",
+    "iso2022_jp_2",
+    "iso2022_kr",
+    "euc_jp",
+    "euc_jis_2004",
+    "hz",
+    "utf-16",
+    "utf-16-le",
+    "utf-16-be",
+    "utf-32",
+}
 
+
+@lru_cache(maxsize=256)
 def _codec(name: str | None) -> str | None:
     if not name:
         return None
     name = name.strip().strip("\"'").lower()
+    if name in _NO_CHARSET:
+        return None
+    name = CHARSET_ALIASES.get(name, name)
     try:
         return codecs.lookup(name).name
     except LookupError:
         return None
 
 
+_ISO2022JP_ESCAPE = re.compile(rb"(\x1b(?:\$[@B]|\$\(D|\([BJI]))")
+
+
+def _jis_to_sjis(first: int, second: int) -> bytes:
+    lead = (first + 1) // 2 + (0x70 if first <= 0x5E else 0xB0)
+    if first % 2:
+        trail = second + 0x1F + (1 if second >= 0x60 else 0)
+    else:
+        trail = second + 0x7E
+    return bytes((lead, trail))
+
+
+def _decode_iso2022jp_windows(data: bytes) -> str:
+    """ISO-2022-JP as Outlook writes it (CP50220): JIS X 0208 rows extended
+    with NEC and IBM characters, read through their Shift_JIS (cp932) codes."""
+    out: list[str] = []
+    mode = b"\x1b(B"
+    for chunk in _ISO2022JP_ESCAPE.split(data):
+        if chunk.startswith(b"\x1b") and _ISO2022JP_ESCAPE.fullmatch(chunk):
+            mode = chunk
+            continue
+        if not chunk:
+            continue
+        if mode in (b"\x1b$@", b"\x1b$B"):
+            sjis = bytearray()
+            i = 0
+            while i < len(chunk):
+                byte = chunk[i]
+                if 0x21 <= byte <= 0x7E and i + 1 < len(chunk) and 0x21 <= chunk[i + 1] <= 0x7E:
+                    sjis += _jis_to_sjis(byte, chunk[i + 1])
+                    i += 2
+                else:
+                    sjis.append(byte)
+                    i += 1
+            out.append(bytes(sjis).decode("cp932", "replace"))
+        elif mode == b"\x1b(I":
+            out.append(
+                bytes(b + 0x80 if 0x21 <= b <= 0x5F else b for b in chunk).decode(
+                    "cp932", "replace"
+                )
+            )
+        elif mode == b"\x1b$(D":
+            out.append((mode + chunk + b"\x1b(B").decode("iso2022_jp_ext", "replace"))
+        else:
+            out.append(chunk.decode("ascii", "replace"))
+    return "".join(out)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    # Real UTF-8 with one broken sequence, not Latin-1 under a UTF-8 label.
+    return len(_UTF8_SEQUENCE.findall(data)) >= 2
+
+
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
     """Text from bytes in a declared, wrong or unknown charset; never a crash.
 
-    A declared charset is tried strictly first. ISO-8859-1 labels are read as
-    Windows-1252 (a superset, and what Outlook really sends). When the label
-    is missing or wrong, charset-normalizer guesses; as the last resort the
-    bytes are decoded with replacement characters rather than dropped.
+    A declared charset is tried strictly first, through CHARSET_ALIASES.
+    ISO-8859-1 labels are read as Windows-1252 (a superset, and what Outlook
+    really sends). A multibyte charset that does not decode is kept, with
+    replacement characters: its text is Chinese, Japanese or Korean, and no
+    single-byte guess would read it. When the label is missing or wrong,
+    charset-normalizer guesses; as the last resort the bytes are decoded
+    with replacement characters rather than dropped.
     """
     if not data:
         return ""
@@ -196,6 +333,9 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
         # UTF-8 mislabelled as Latin-1 is common and strict UTF-8 almost never
         # matches real Latin-1 text by accident.
         candidates = ["utf-8", "cp1252"]
+    elif codec in _MULTIBYTE:
+        # UTF-8 under an old Asian label (a client that changed defaults).
+        candidates = [codec, "utf-8"]
     elif codec:
         candidates = [codec]
     else:
@@ -205,6 +345,10 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
             return data.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
+    if codec == "iso2022_jp_ext":
+        return _decode_iso2022jp_windows(data)
+    if codec in _MULTIBYTE or (codec == "utf-8" and _mostly_utf8(data)):
+        return data.decode(codec, errors="replace")
     if len(data) < 2000:
         # Detection is unreliable on a few words and tends to pick an Asian
         # code page; for short text the Western European mislabel is far
@@ -219,40 +363,146 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     return data.decode(codec or "utf-8", errors="replace")
 
 
-def _undo_surrogates(value: str) -> str:
-    # The email package smuggles undecodable bytes as lone surrogates.
+def _undo_surrogates(value: str, hint: str | None = None) -> str:
+    # The email package smuggles undecodable bytes as lone surrogates: raw
+    # 8-bit header text, read as UTF-8 when it is, else in the charset the
+    # message declares for its body (what mail clients assume too).
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
-    return decode_bytes(value.encode("utf-8", "surrogateescape"))
+    return decode_raw_header_bytes(value.encode("utf-8", "surrogateescape"), hint)
 
 
-def decode_header_value(raw: str) -> str:
-    """An unstructured header (Subject) with RFC 2047 words decoded, leniently."""
+def decode_raw_header_bytes(data: bytes, hint: str | None = None) -> str:
+    """Unlabelled 8-bit header bytes: UTF-8, else the message's charset, else guessed."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _codec(hint) not in (None, "ascii", "utf-8"):
+        return decode_bytes(data, hint)
+    return decode_bytes(data)
+
+
+def decode_header_value(raw: str | None, hint: str | None = None) -> str:
+    """An unstructured header (Subject) with RFC 2047 words decoded, leniently.
+
+    Adjacent encoded words in one charset are joined before decoding: many
+    clients split a multibyte character across two words. ``hint`` is the
+    charset for raw 8-bit bytes (the message's own).
+    """
     if raw is None:
         return ""
-    raw = _undo_surrogates(str(raw))
-    try:
-        text = str(make_header(decode_header(raw)))
-    except Exception:  # noqa: BLE001 - unknown charset or broken encoded word
-        text = _ENCODED_WORD_GAP.sub(r"\1\2", raw)
-        text = _ENCODED_WORD.sub(_decode_word, text)
-    return " ".join(_undo_surrogates(text).split())
+    raw = str(raw)
+    if "=?" not in raw:
+        text = _undo_surrogates(raw, hint)
+        return (
+            " ".join(text.split())
+            if ("\n" in text or "  " in text or "\t" in text)
+            else text.strip()
+        )
+    # Pieces: plain text, or [charset, bytes] of a run of encoded words.
+    pieces: list[str | list] = []
+    pos = 0
+    for match in _ENCODED_WORD.finditer(raw):
+        between = raw[pos : match.start()]
+        pos = match.end()
+        previous_word = bool(pieces) and isinstance(pieces[-1], list)
+        if between and not (previous_word and not between.strip()):
+            pieces.append(_undo_surrogates(between, hint))
+            previous_word = False
+        data = _word_bytes(match)
+        if data is None:
+            pieces.append(match.group(0))
+            continue
+        charset = match.group(1).split("*", 1)[0].lower()
+        if previous_word and pieces[-1][0] == charset:  # type: ignore[index]
+            pieces[-1][1] += data  # type: ignore[index]
+        else:
+            pieces.append([charset, data])
+    if pos < len(raw):
+        pieces.append(_undo_surrogates(raw[pos:], hint))
+    text = "".join(
+        piece if isinstance(piece, str) else decode_bytes(piece[1], piece[0]) for piece in pieces
+    )
+    return " ".join(text.split())
 
 
-def _decode_word(match: re.Match[str]) -> str:
-    charset, encoding, payload = match.group(1), match.group(2).lower(), match.group(3)
-    charset = charset.split("*", 1)[0]  # RFC 2231 language suffix
+def _word_bytes(match: re.Match[str]) -> bytes | None:
+    encoding, payload = match.group(2).lower(), match.group(3)
     try:
         if encoding == "b":
             payload = re.sub(r"[^A-Za-z0-9+/]", "", payload)
-            data = base64.b64decode(payload + "=" * (-len(payload) % 4))
-        else:
-            data = quopri.decodestring(
-                payload.replace("_", " ").encode("latin-1", "replace"), header=True
-            )
+            if len(payload) % 4 == 1:  # a stray character: drop it, keep the rest
+                payload = payload[:-1]
+            return base64.b64decode(payload + "=" * (-len(payload) % 4))
+        return quopri.decodestring(
+            payload.replace("_", " ").encode("latin-1", "replace"), header=True
+        )
     except (ValueError, binascii.Error):
-        return match.group(0)
-    return decode_bytes(data, charset)
+        return None
+
+
+# --- the header block --------------------------------------------------------
+
+# What Python's parser takes for a header line (email.feedparser.headerRE).
+_HEADER_LINE = re.compile(rb"From |[\x21-\x39\x3b-\x7e]*:|[\t ]")
+# A line that starts a header this module reads: proof that the header block
+# goes on past a line Python's parser would stop at.
+_KNOWN_HEADER = re.compile(
+    rb"(?i)(from|to|cc|subject|date|message-id|in-reply-to|references|reply-to|sender"
+    rb"|mime-version|content-type|content-transfer-encoding|received|return-path"
+    rb"|x-[\x21-\x39\x3b-\x7e]+)[ \t]*:"
+)
+# The start of a line that is neither (Python's parser ends the headers there).
+_BAD_LINE = re.compile(rb"(?:^|\n|\r(?!\n))(?![\t ]|From |[\x21-\x39\x3b-\x7e]*:)")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n|\r\r")
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n|$)")
+# Past this many lines before the first known header it is a body, not a
+# stray preface; past this many bad lines in a row, not a broken fold.
+_MAX_PREFACE_LINES = 3
+_MAX_BROKEN_RUN = 20
+
+
+def repair_header_block(raw: bytes) -> bytes:
+    """The raw mail with a header block Python's parser reads whole.
+
+    Two faults that mail programs forgive: a stray line before the headers
+    (a forwarding tool's "---- Original message ----"), and a folded header
+    whose continuation lines lost their leading whitespace. Python's parser
+    ends the headers at either, so the sender lands in the body. Lines are
+    only changed when known headers follow them in the same block.
+    """
+    blank = _BLANK_LINE.search(raw, 0, 256 * 1024)
+    end = blank.start() if blank else min(len(raw), 256 * 1024)
+    block = raw[:end]
+    if not _BAD_LINE.search(block):
+        return raw  # the common case: every line is a header or a fold
+    lines = [line for line in _LINE.findall(block) if line]
+    known = [i for i, line in enumerate(lines) if _KNOWN_HEADER.match(line)]
+    if not known:
+        return raw
+    named = [
+        i for i, line in enumerate(lines) if _HEADER_LINE.match(line) and line[:1] not in b" \t"
+    ]
+    start = named[0] if named else 0
+    if start > _MAX_PREFACE_LINES:
+        start = 0
+    last_known = known[-1]
+    fixed: list[bytes] = []
+    run = 0
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if _HEADER_LINE.match(line):
+            run = 0
+            fixed.append(line)
+        elif index < last_known and run < _MAX_BROKEN_RUN:
+            # A continuation that lost its indent: fold it back.
+            run += 1
+            fixed.append(b" " + line)
+        else:
+            # Past the last known header: the body starts here, as Python reads it.
+            return b"".join(fixed) + b"".join(lines[index:]) + raw[end:]
+    return b"".join(fixed) + raw[end:]
 
 
 # --- headers ----------------------------------------------------------------
@@ -270,7 +520,7 @@ def _header(msg: Message, name: str) -> str:
     return decode_header_value(_raw_header(msg, name))
 
 
-def _addresses(msg: Message, name: str) -> tuple[EmailAddress, ...]:
+def _addresses(msg: Message, name: str, hint: str | None = None) -> tuple[EmailAddress, ...]:
     # The raw value is split before names are decoded, so an encoded
     # "Virtanen, Minna" stays one person.
     values = [str(v) for k, v in msg.raw_items() if k.lower() == name]
@@ -285,7 +535,7 @@ def _addresses(msg: Message, name: str) -> tuple[EmailAddress, ...]:
         addr = _undo_surrogates(addr).strip().strip("<>")
         if "@" not in addr:
             continue
-        result.append(EmailAddress(decode_header_value(display).strip("\"' "), addr))
+        result.append(EmailAddress(decode_header_value(display, hint).strip("\"' "), addr))
     return tuple(result)
 
 
@@ -411,26 +661,99 @@ def _safe(call, default=None):  # type: ignore[no-untyped-def]
         return default
 
 
-def _filename(part: Message, content_type: str) -> str:
-    name = _safe(part.get_filename) or _safe(lambda: part.get_param("name"))
-    if isinstance(name, tuple):  # an RFC 2231 triple the parser left undecoded
-        name = decode_bytes((name[2] or "").encode("latin-1", "replace"), name[0])
-    name = decode_header_value(str(name)) if name else ""
+_PARAM = re.compile(r"""\s*;?\s*([^\s=;"]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;]*)""", re.DOTALL)
+_RFC2231_SECTION = re.compile(r"^(.*?)\*(\d+)?(\*)?$")
+
+
+def _raw_params(part: Message, header: str) -> dict[str, str | tuple[str, bytes]]:
+    """The parameters of a raw header, with raw 8-bit bytes still recoverable.
+
+    The email package turns such bytes into U+FFFD once it builds a Header
+    object, so the raw value is read here. A value is a str, or for RFC 2231
+    (``name*=charset''%XX``, also split in sections) a (charset, bytes) pair.
+    """
+    raw = _raw_header(part, header)
+    _type, sep, rest = raw.partition(";")
+    if not sep:
+        return {}
+    plain: dict[str, str] = {}
+    sections: dict[str, list[tuple[int, bool, str]]] = {}
+    for match in _PARAM.finditer(rest):
+        key, value = match.group(1).lower(), match.group(2).strip()
+        if value.startswith('"'):
+            value = re.sub(
+                r"\\(.)",
+                r"\1",
+                value[1:-1] if value.endswith('"') and len(value) > 1 else value[1:],
+            )
+        split = _RFC2231_SECTION.match(key)
+        if split and (split.group(2) is not None or split.group(3)):
+            number = int(split.group(2) or 0)
+            sections.setdefault(split.group(1), []).append((number, bool(split.group(3)), value))
+        else:
+            plain.setdefault(key, value)
+    result: dict[str, str | tuple[str, bytes]] = dict(plain)
+    for key, parts in sections.items():
+        parts.sort(key=lambda item: item[0])
+        charset = ""
+        data = b""
+        for index, (_number, encoded, value) in enumerate(parts):
+            if encoded:
+                if index == 0 and value.count("'") >= 2:
+                    charset, _lang, value = value.split("'", 2)
+                data += urllib.parse.unquote_to_bytes(value.encode("utf-8", "surrogateescape"))
+            else:
+                data += value.encode("utf-8", "surrogateescape")
+        result[key] = (charset, data)
+    return result
+
+
+def _given_filename(part: Message, hint: str | None) -> str:
+    """The file name the sender gave, decoded like a header, or ""."""
+    params = _raw_params(part, "content-disposition")
+    value = params.get("filename")
+    if not value:
+        value = _raw_params(part, "content-type").get("name")
+    if not value:
+        return ""
+    if isinstance(value, tuple):
+        charset, data = value
+        name = decode_bytes(data, charset) if charset else decode_raw_header_bytes(data, hint)
+        if "=?" in name:
+            name = decode_header_value(name, hint)
+    else:
+        name = decode_header_value(value, hint)
     # Keep only the last path element and no control characters.
     name = re.split(r"[\\/]", name)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    if name:
-        return name[:255]
+    return "".join(ch for ch in name if ch.isprintable()).strip()[:255]
+
+
+def _default_filename(part: Message, content_type: str, content_id: str, hint: str | None) -> str:
+    """A name a person recognises for a part its sender left unnamed."""
+    local = content_id.partition("@")[0]
+    if local and "." in local and mimetypes.guess_type(local)[0]:
+        return local[:255]  # Outlook's image001.jpg@01DA...
     if content_type == "application/ms-tnef":
         return "winmail.dat"
     if content_type == "text/calendar":
         return "invite.ics"
     if content_type == "message/rfc822":
-        return "message.eml"
+        subject = _attached_subject(part, hint)
+        return f"{subject[:200]}.eml" if subject else "message.eml"
     if content_type.endswith("rfc822-headers"):
         return "original-headers.txt"
     ext = mimetypes.guess_extension(content_type) or ".bin"
-    return f"attachment{ext}"
+    major = content_type.partition("/")[0]
+    return f"{major if major in ('image', 'audio', 'video') else 'attachment'}{ext}"
+
+
+def _attached_subject(part: Message, hint: str | None) -> str:
+    payload = _safe(part.get_payload)
+    if not isinstance(payload, list) or not payload:
+        return ""
+    subject = decode_header_value(_raw_header(payload[0], "subject"), hint)
+    subject = re.sub(r"[\\/]", "-", subject)
+    return "".join(ch for ch in subject if ch.isprintable()).strip(" .")
 
 
 @dataclass
@@ -441,6 +764,8 @@ class _Collected:
     report_parts: list[Message] = field(default_factory=list)
     feedback_parts: list[Message] = field(default_factory=list)
     original_headers: list[str] = field(default_factory=list)
+    # The charset raw 8-bit header bytes (file names) are read in.
+    hint: str | None = None
 
 
 def _content_type(part: Message) -> str:
@@ -448,7 +773,34 @@ def _content_type(part: Message) -> str:
     return value.lower()
 
 
-def _collect(part: Message, out: _Collected, depth: int = 0) -> None:
+def _children(part: Message) -> list[Message]:
+    payload = part.get_payload()
+    return (
+        [child for child in payload if isinstance(child, Message)]
+        if isinstance(payload, list)
+        else []
+    )
+
+
+def _related_root(part: Message, children: list[Message]) -> Message | None:
+    # RFC 2387: the "start" parameter names the root by Content-ID, else the first part.
+    start = normalise_message_id(str(_safe(lambda: part.get_param("start")) or ""))
+    if start:
+        for child in children:
+            if normalise_message_id(_raw_header(child, "content-id")) == start:
+                return child
+    return children[0] if children else None
+
+
+def _collect(part: Message, out: _Collected, depth: int = 0, as_body: bool = True) -> None:
+    """Sort a part into body text, body HTML, attachments and report parts.
+
+    ``as_body``: whether a text part here may be the message's words. In
+    multipart/related only the root may; in multipart/mixed the first part
+    is the body, and a later inline part continues it (Apple Mail writes
+    text, image, text), but an HTML part after a plain-text body is a
+    document of its own, kept as an attachment.
+    """
     ctype = _content_type(part)
     if depth > 30:
         return
@@ -463,10 +815,23 @@ def _collect(part: Message, out: _Collected, depth: int = 0) -> None:
     if ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
         out.original_headers.append(decode_bytes(_raw_part_bytes(part)))
     elif part.is_multipart():
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            for child in payload:
-                _collect(child, out, depth + 1)
+        children = _children(part)
+        subtype = ctype.partition("/")[2]
+        if subtype == "alternative":
+            for child in children:
+                _collect(child, out, depth + 1, as_body)
+        elif subtype == "related":
+            root = _related_root(part, children)
+            for child in children:
+                _collect(child, out, depth + 1, as_body and child is root)
+        else:
+            for index, child in enumerate(children):
+                child_body = as_body
+                if index and as_body and _content_type(child) == "text/html":
+                    html_body = _content_type(children[0]) == "text/html"
+                    said = any(t.strip() for t in (*out.texts, *out.htmls))
+                    child_body = html_body or not said
+                _collect(child, out, depth + 1, child_body)
         return
     elif ctype.startswith("multipart/"):
         # A multipart whose boundary never appears (old MTAs, truncated
@@ -475,8 +840,13 @@ def _collect(part: Message, out: _Collected, depth: int = 0) -> None:
         out.texts.append(_part_text(part))
         return
     disposition = (_safe(part.get_content_disposition) or "").lower()
-    has_name = bool(_safe(part.get_filename) or _safe(lambda: part.get_param("name")))
-    is_body = ctype in ("text/plain", "text/html") and disposition != "attachment" and not has_name
+    filename = _given_filename(part, out.hint)
+    is_body = (
+        as_body
+        and ctype in ("text/plain", "text/html")
+        and disposition != "attachment"
+        and not filename
+    )
     if is_body:
         if ctype == "text/plain":
             out.texts.append(_part_text(part))
@@ -487,7 +857,7 @@ def _collect(part: Message, out: _Collected, depth: int = 0) -> None:
     content_id = normalise_message_id(_header(part, "content-id")) if part.get("content-id") else ""
     out.attachments.append(
         ParsedAttachment(
-            filename=_filename(part, ctype),
+            filename=filename or _default_filename(part, ctype, content_id, out.hint),
             content_type=ctype,
             data=data,
             content_id=content_id,
@@ -602,6 +972,18 @@ def _read_report(
 # --- the entry point ---------------------------------------------------------
 
 
+def _message_charset(msg: Message) -> str | None:
+    """The charset the message's own text declares: raw 8-bit header bytes
+    (names, file names) are in it when they are not UTF-8."""
+    for index, part in enumerate(msg.walk()):
+        charset = _safe(part.get_content_charset)
+        if charset and _codec(charset) not in (None, "ascii"):
+            return charset
+        if index > 20:
+            break
+    return None
+
+
 def parse_email(raw: bytes) -> ParsedEmail:
     """Everything Tiski needs from one raw message.
 
@@ -613,6 +995,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     # An mbox "From " line before the headers would hide all of them.
     if raw.startswith(b"From "):
         raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+    raw = repair_header_block(raw)
     # The compat32 policy keeps header values as the raw strings they were:
     # this module decodes what it reads itself (leniently, see
     # decode_header_value), and skipping the modern policy's parse of every
@@ -638,19 +1021,26 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if not keys & known:
         raise UnparsableEmail("no email headers found")
 
+    hint = _message_charset(msg)
     headers = {name: _header(msg, name) for name in LOOP_HEADERS if name in keys}
-    senders = _addresses(msg, "from") or _addresses(msg, "sender")
+    # No usable From (none, or "<>"): whoever the mail names to answer or
+    # as its sender is still the person writing, as other desks read it.
+    senders = (
+        _addresses(msg, "from", hint)
+        or _addresses(msg, "reply-to", hint)
+        or _addresses(msg, "sender", hint)
+    )
     sender = senders[0] if senders else EmailAddress("", "")
     message_id = normalise_message_id(_header(msg, "message-id"))
     in_reply_to = parse_id_list(_header(msg, "in-reply-to"))
     references = parse_id_list(_header(msg, "references"))
 
-    collected = _Collected()
+    collected = _Collected(hint=hint)
     try:
         _collect(msg, collected)
     except Exception:  # noqa: BLE001 - keep what was read before the break
         # A structure the modern policy cannot walk; the old one is lenient.
-        collected = _Collected()
+        collected = _Collected(hint=hint)
         _collect(email.message_from_bytes(raw, policy=policy.compat32), collected)
 
     html_raw = "\n".join(h for h in collected.htmls if h.strip())
@@ -665,7 +1055,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         if body.strip() and _content_type(msg).startswith("text/"):
             text = decode_bytes(body, _safe(msg.get_content_charset))
 
-    subject = decode_header_value(_raw_header(msg, "subject"))
+    subject = decode_header_value(_raw_header(msg, "subject"), hint)
     report = _read_report(
         msg,
         collected,
@@ -683,9 +1073,9 @@ def parse_email(raw: bytes) -> ParsedEmail:
         references=tuple(references),
         subject=subject,
         sender=sender,
-        to=_addresses(msg, "to"),
-        cc=_addresses(msg, "cc"),
-        reply_to=_addresses(msg, "reply-to"),
+        to=_addresses(msg, "to", hint),
+        cc=_addresses(msg, "cc", hint),
+        reply_to=_addresses(msg, "reply-to", hint),
         date=_date(msg),
         text=text,
         html=html,
