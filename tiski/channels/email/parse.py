@@ -334,8 +334,9 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
         # matches real Latin-1 text by accident.
         candidates = ["utf-8", "cp1252"]
     elif codec in _MULTIBYTE:
-        # UTF-8 under an old Asian label (a client that changed defaults).
-        candidates = [codec, "utf-8"]
+        # UTF-8 under an old 8-bit Asian label (a client that changed
+        # defaults); 7-bit ISO-2022 bytes would always "decode" as UTF-8.
+        candidates = [codec] if codec.startswith(("iso2022", "hz", "utf-")) else [codec, "utf-8"]
     elif codec:
         candidates = [codec]
     else:
@@ -345,8 +346,16 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
             return data.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
-    if codec == "iso2022_jp_ext":
-        return _decode_iso2022jp_windows(data)
+    if codec.startswith("iso2022_jp") if codec else False:
+        if max(data) < 0x80:
+            return _decode_iso2022jp_windows(data)
+        # 8-bit bytes under a 7-bit label: Japanese in one of its 8-bit
+        # encodings (EUC-JP fails on Shift_JIS's lead bytes, so it goes first).
+        for candidate in ("utf-8", "euc_jp", "cp932"):
+            try:
+                return data.decode(candidate)
+            except UnicodeDecodeError:
+                continue
     if codec in _MULTIBYTE or (codec == "utf-8" and _mostly_utf8(data)):
         return data.decode(codec, errors="replace")
     if len(data) < 2000:
