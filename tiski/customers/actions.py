@@ -6,8 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Contact, Identity, IdentityKind, OrganisationDomain, normalise_identity
+from .models import (
+    Contact,
+    Identity,
+    IdentityKind,
+    NameSource,
+    OrganisationDomain,
+    normalise_identity,
+)
 
 
 def find_contact(kind: str, value: str) -> Contact | None:
@@ -26,14 +34,50 @@ class ContactWanted:
     value: str
     name: str = ""
     language: str = "fi"
+    # Who gave the name: the person (their own From), someone else's To or
+    # Cc line (NameSource.COPIED), or an agent.
+    name_source: str = NameSource.OWN
+
+
+def name_replaces(current: str, current_source: str, new: str, new_source: str) -> bool:
+    """Whether a name from ``new_source`` should replace the contact's name.
+
+    An agent's name always wins and is never replaced by mail; the person's
+    own name replaces one copied from someone else's mail; a copied name
+    only fills an empty one.
+    """
+    new = new.strip()
+    if not new or new == current and new_source == current_source:
+        return False
+    if new_source == NameSource.AGENT:
+        return True
+    if current_source == NameSource.AGENT:
+        return False
+    if not current.strip():
+        return True
+    return new_source == NameSource.OWN and current_source == NameSource.COPIED
+
+
+def set_contact_name(contact: Contact, name: str) -> Contact:
+    """An agent names the contact: mail never changes that name again."""
+    contact.name = name.strip()[:200]
+    contact.name_source = NameSource.AGENT
+    contact.save(update_fields=["name", "name_source", "updated_at"])
+    return contact
 
 
 def get_or_create_contact(
-    kind: str, value: str, *, name: str = "", language: str = "fi", organisation=None
+    kind: str,
+    value: str,
+    *,
+    name: str = "",
+    language: str = "fi",
+    organisation=None,
+    name_source: str = NameSource.OWN,
 ) -> tuple[Contact, bool]:
     """The contact that owns this identity, created with it when unknown."""
     found = get_or_create_contacts(
-        kind, [ContactWanted(value, name, language)], organisation=organisation
+        kind, [ContactWanted(value, name, language, name_source)], organisation=organisation
     )
     return found[normalise_identity(kind, value)]
 
@@ -53,7 +97,10 @@ def get_or_create_contacts(
     first: dict[str, ContactWanted] = {}
     for item in wanted:
         value = normalise_identity(kind, item.value)
-        if value and value not in first:
+        if not value:
+            continue
+        seen = first.get(value)
+        if seen is None or name_replaces(seen.name, seen.name_source, item.name, item.name_source):
             first[value] = item
     found: dict[str, tuple[Contact, bool]] = {
         identity.value: (identity.contact, False)
@@ -61,6 +108,7 @@ def get_or_create_contacts(
             kind=kind, value__in=list(first)
         )
     }
+    _rename_known(found, first)
     missing = [value for value in first if value not in found]
     if not missing:
         return found
@@ -77,6 +125,7 @@ def get_or_create_contacts(
         contacts = [
             Contact(
                 name=first[value].name.strip()[:200],
+                name_source=first[value].name_source if first[value].name.strip() else "",
                 language=first[value].language,
                 organisation=organisation or organisations.get(value.rpartition("@")[2]),
             )
@@ -97,15 +146,27 @@ def get_or_create_contacts(
         lost = [c.pk for c, value in zip(contacts, missing, strict=True) if owners[value] != c.pk]
         if lost:  # someone else made these people first: theirs count
             Contact.objects.filter(pk__in=lost).delete()
-            winners = Contact.objects.in_bulk(
-                [owners[v] for v in missing if owners[v] not in mine]
-            )
+            winners = Contact.objects.in_bulk([owners[v] for v in missing if owners[v] not in mine])
         else:
             winners = {}
     for value in missing:
         owner = owners[value]
         found[value] = (mine[owner], True) if owner in mine else (winners[owner], False)
     return found
+
+
+def _rename_known(found: dict[str, tuple[Contact, bool]], wanted: dict[str, ContactWanted]) -> None:
+    """Give known contacts the better names these messages carry, in one UPDATE."""
+    changed: dict[int, Contact] = {}
+    now = timezone.now()
+    for value, (contact, _created) in found.items():
+        item = wanted[value]
+        if name_replaces(contact.name, contact.name_source, item.name, item.name_source):
+            contact.name, contact.name_source = item.name.strip()[:200], item.name_source
+            contact.updated_at = now
+            changed[contact.pk] = contact
+    if changed:
+        Contact.objects.bulk_update(list(changed.values()), ["name", "name_source", "updated_at"])
 
 
 def add_identity(contact: Contact, kind: str, value: str) -> Identity:

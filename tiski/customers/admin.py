@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .actions import set_contact_name
 from .models import Contact, ContactMerge, Identity, Organisation, OrganisationDomain
 
 
@@ -21,6 +22,13 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ("name", "identities__value")
     autocomplete_fields = ("organisation",)
     inlines = [IdentityInline]
+    readonly_fields = ("name_source",)
+
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        super().save_model(request, obj, form, change)
+        if "name" in form.changed_data:
+            # Typed by a person at the desk: mail never renames them again.
+            set_contact_name(obj, obj.name)
 
 
 @admin.register(Organisation)

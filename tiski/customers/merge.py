@@ -244,6 +244,7 @@ def merge_contacts(source: Contact, target: Contact, *, actor):
     }
     snapshot = {
         "name": source.name,
+        "name_source": source.name_source,
         "language": source.language,
         "organisation_id": source.organisation_id,
         "notes": source.notes,
@@ -252,7 +253,8 @@ def merge_contacts(source: Contact, target: Contact, *, actor):
     # The kept contact takes what it lacks from the duplicate; undo puts it back.
     if not target.name and source.name:
         moved["target_filled"]["name"] = target.name
-        target.name = source.name
+        moved["target_filled"]["name_source"] = target.name_source
+        target.name, target.name_source = source.name, source.name_source
     if target.organisation_id is None and source.organisation_id is not None:
         moved["target_filled"]["organisation_id"] = None
         target.organisation_id = source.organisation_id
@@ -293,6 +295,7 @@ def undo_merge(merge, *, actor) -> Contact:
     source = Contact.objects.create(
         pk=merge.source_id,
         name=snap.get("name", ""),
+        name_source=snap.get("name_source", ""),
         language=snap.get("language", "fi"),
         organisation_id=snap.get("organisation_id"),
         notes=snap.get("notes", ""),

@@ -46,8 +46,24 @@ class OrganisationDomain(models.Model):
         super().save(*args, **kwargs)
 
 
+class NameSource(models.TextChoices):
+    """Where a contact's name came from, which decides what may replace it."""
+
+    # Rows from before the source was recorded: kept, like the person's own.
+    UNKNOWN = "", _("unknown")
+    # Seen in someone else's To or Cc: a guess, only until the person names themselves.
+    COPIED = "copied", _("someone else's mail")
+    # The person's own From.
+    OWN = "own", _("the person's own mail")
+    # Typed by an agent: never replaced by mail.
+    AGENT = "agent", _("an agent")
+
+
 class Contact(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
+    name_source = models.CharField(
+        _("name from"), max_length=8, choices=NameSource.choices, blank=True, default=""
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=[("fi", "Suomi"), ("en", "English")], default="fi"
     )

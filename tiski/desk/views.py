@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tiski.customers.actions import get_or_create_contact
-from tiski.customers.models import Contact, IdentityKind, Organisation
+from tiski.customers.models import Contact, IdentityKind, NameSource, Organisation
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
 from tiski.tickets import merge as ticket_merge_rules
@@ -531,12 +531,18 @@ def _new_contact(data) -> Contact:
     contact = None
     if data["new_email"]:
         contact, _created = get_or_create_contact(
-            IdentityKind.EMAIL, data["new_email"], name=data["new_name"]
+            IdentityKind.EMAIL,
+            data["new_email"],
+            name=data["new_name"],
+            name_source=NameSource.AGENT,
         )
     if data["new_phone"]:
         if contact is None:
             contact, _created = get_or_create_contact(
-                IdentityKind.PHONE, data["new_phone"], name=data["new_name"]
+                IdentityKind.PHONE,
+                data["new_phone"],
+                name=data["new_name"],
+                name_source=NameSource.AGENT,
             )
         elif data["new_phone"] not in contact.phones:
             from tiski.customers.actions import find_contact

@@ -834,6 +834,8 @@ def update_message_meta(
     event.save()
     changes.note_touched(ticket.pk, via=via, actor_id=actor.pk if actor else None)
     return event
+
+
 @dataclass
 class NewTicket:
     """A ticket that incoming messages open (see `receive_messages`).
@@ -880,11 +882,11 @@ def receive_messages(items: Sequence[IncomingMessage], *, via: str = Via.CHANNEL
     order given; a customer reply reopens a pending or solved ticket as
     `add_message` does.
     """
+    # An empty message is allowed here: a customer did send it, and the
+    # conversation shows that it was empty (an agent's reply must not be).
     for item in items:
         if isinstance(item.target, Ticket):
             check_not_closed(item.target)
-        if not item.text.strip() and not item.html.strip() and not item.attachments:
-            raise ValidationError(_("The message is empty."))
     stamp = timezone.now()
     new_specs = list(
         {id(i.target): i.target for i in items if isinstance(i.target, NewTicket)}.values()

@@ -27,7 +27,7 @@ from tiski.channels.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.core.bulk import update_rows
 from tiski.core.sanitize import sanitize_html
 from tiski.customers.actions import ContactWanted, get_or_create_contacts
-from tiski.customers.models import Contact
+from tiski.customers.models import Contact, NameSource
 from tiski.tickets import actions
 from tiski.tickets.models import Message, MessageKind, Status, Ticket, Via
 
@@ -377,7 +377,11 @@ def _receive(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[str]:
         wanted.append(
             ContactWanted(parsed.sender.address, parsed.sender.name, guess_language(parsed.text))
         )
-        wanted.extend(ContactWanted(address, name) for address, name in people)
+        # A name in someone else's To or Cc is their guess: it never
+        # replaces the name a person gives in their own From.
+        wanted.extend(
+            ContactWanted(address, name, name_source=NameSource.COPIED) for address, name in people
+        )
     contacts = get_or_create_contacts("email", wanted)
 
     now = timezone.now()
@@ -537,8 +541,8 @@ def _body(parsed: ParsedEmail) -> dict[str, str]:
         new, folded = split_reply_html(parsed.html_source)
         if folded:
             html = sanitize_html(new) + f'<div class="{FOLDED_CLASS}">{sanitize_html(folded)}</div>'
-    if not text.strip() and not html.strip() and not parsed.attachments:
-        text = _("(empty message)")
+    # An empty mail stays empty: the conversation template says so, and an
+    # export must not present our wording as the customer's.
     return {"text": text, "html": html}
 
 
