@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox as mailboxes
+import re
 from email.message import EmailMessage
 from io import StringIO
 from pathlib import Path
@@ -110,12 +111,47 @@ def corpus_files(folder: Path) -> list[Path]:
     )
 
 
+SYNTHETIC = FIXTURES / "i21"
+
+
 def test_parse_never_raises_anything_but_unparsable(corpora):
-    for path in corpus_files(corpora):
+    for path in [*corpus_files(corpora), *corpus_files(SYNTHETIC)]:
         try:
             parse_email(path.read_bytes())
         except UnparsableEmail:
             pass
+
+
+_SENDER_LINE = re.compile(rb"(?im)^(from|reply-to|sender)[ \t]*:[^\r\n]*@")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+
+
+def test_corpus_mail_keeps_its_sender_and_subject(corpora):
+    """Every mail whose own headers name an address has a sender; no subject
+    keeps an encoded word or a replacement character (bench/mail_corpus.py
+    counts the rest: bodies and attachments)."""
+    lost = []
+    for path in [*corpus_files(corpora), *corpus_files(SYNTHETIC)]:
+        raw = path.read_bytes()
+        try:
+            parsed = parse_email(raw)
+        except UnparsableEmail:
+            continue
+        head = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
+        if _SENDER_LINE.search(head) and not parsed.sender.address:
+            lost.append((path.name, "sender"))
+        if "\ufffd" in parsed.subject or _ENCODED_WORD.search(parsed.subject):
+            lost.append((path.name, parsed.subject))
+    assert lost == []
+
+
+def test_synthetic_mails_import_and_only_the_senderless_one_is_quarantined(db):
+    counts = run_import(SYNTHETIC)
+    assert counts["quarantined"] == 1
+    assert counts["imported"] + counts["threaded"] == len(corpus_files(SYNTHETIC)) - 1
+    quarantined = InboundReceipt.objects.get(status="quarantined")
+    with quarantined.raw.open("rb") as handle:
+        assert handle.read() == (SYNTHETIC / "no_sender_anywhere.eml").read_bytes()
 
 
 @pytest.mark.parametrize(

@@ -746,7 +746,7 @@ def _default_filename(part: Message, content_type: str, content_id: str, hint: s
         return "winmail.dat"
     if content_type == "text/calendar":
         return "invite.ics"
-    if content_type == "message/rfc822":
+    if content_type in ("message/rfc822", "message/global", "message/news"):
         subject = _attached_subject(part, hint)
         return f"{subject[:200]}.eml" if subject else "message.eml"
     if content_type.endswith("rfc822-headers"):
@@ -801,6 +801,19 @@ def _related_root(part: Message, children: list[Message]) -> Message | None:
     return children[0] if children else None
 
 
+# An attached mail (message/global is one in UTF-8, message/news a Usenet
+# article) or its headers:
+# a file of its own, and the headers a bounce report quotes.
+_ATTACHED_MAIL = {
+    "message/rfc822",
+    "message/global",
+    "message/news",
+    "text/rfc822-headers",
+    "message/rfc822-headers",
+    "message/global-headers",
+}
+
+
 def _collect(part: Message, out: _Collected, depth: int = 0, as_body: bool = True) -> None:
     """Sort a part into body text, body HTML, attachments and report parts.
 
@@ -821,7 +834,7 @@ def _collect(part: Message, out: _Collected, depth: int = 0, as_body: bool = Tru
     if ctype == "message/feedback-report":
         out.feedback_parts.append(part)
         return
-    if ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
+    if ctype in _ATTACHED_MAIL:
         out.original_headers.append(decode_bytes(_raw_part_bytes(part)))
     elif part.is_multipart():
         children = _children(part)
