@@ -134,6 +134,13 @@ def judge(raw: bytes, parsed: ParsedEmail) -> dict[str, bool]:
     }
 
 
+def _shown(path: Path, corpora: Path) -> str:
+    for base in (corpora, ROOT):
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return str(path)
+
+
 def run(corpora: Path) -> dict:
     totals: dict[str, dict[str, int]] = {}
     failures: list[dict] = []
@@ -163,7 +170,7 @@ def run(corpora: Path) -> dict:
             # Reply texts, images and sounds in the corpora: no headers at all.
             seconds += time.perf_counter() - start
             row["not_mail"] += 1
-            failures.append({"file": str(path), "unreadable": exc.reason})
+            failures.append({"file": _shown(path, corpora), "unreadable": exc.reason})
             continue
         seconds += time.perf_counter() - start
         parsed_count += 1
@@ -176,7 +183,8 @@ def run(corpora: Path) -> dict:
         if all(verdict.values()):
             row["intact"] += 1
         else:
-            failures.append({"file": str(path), "lost": [k for k, ok in verdict.items() if not ok]})
+            lost = [key for key, ok in verdict.items() if not ok]
+            failures.append({"file": _shown(path, corpora), "lost": lost})
     total = {key: sum(row[key] for row in totals.values()) for key in next(iter(totals.values()))}
     return {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -372,11 +372,14 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     return data.decode(codec or "utf-8", errors="replace")
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _undo_surrogates(value: str, hint: str | None = None) -> str:
     # The email package smuggles undecodable bytes as lone surrogates: raw
     # 8-bit header text, read as UTF-8 when it is, else in the charset the
     # message declares for its body (what mail clients assume too).
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if not _SURROGATE.search(value):
         return value
     return decode_raw_header_bytes(value.encode("utf-8", "surrogateescape"), hint)
 
@@ -994,16 +997,26 @@ def _read_report(
 # --- the entry point ---------------------------------------------------------
 
 
-def _message_charset(msg: Message) -> str | None:
-    """The charset the message's own text declares: raw 8-bit header bytes
-    (names, file names) are in it when they are not UTF-8."""
-    for index, part in enumerate(msg.walk()):
-        charset = _safe(part.get_content_charset)
-        if charset and _codec(charset) not in (None, "ascii"):
+_CHARSET_PARAM = re.compile(rb"""(?i)charset\s*=\s*["']?([a-z0-9_.:+-]{2,40})""")
+
+
+def _message_charset(raw: bytes) -> str | None:
+    """The first charset the message's parts declare, other than ASCII: raw
+    8-bit header bytes (names, file names) are in it when they are not UTF-8.
+
+    Read from the bytes, since walking the parsed parts costs more than the
+    rest of the parse for most mail, and this is only a hint.
+    """
+    if not _HIGH_BYTE.search(raw):
+        return None  # no 8-bit bytes, nothing to decode with it
+    for match in _CHARSET_PARAM.finditer(raw, 0, 1_000_000):
+        charset = match.group(1).decode("ascii")
+        if _codec(charset) not in (None, "ascii"):
             return charset
-        if index > 20:
-            break
     return None
+
+
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -1043,7 +1056,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if not keys & known:
         raise UnparsableEmail("no email headers found")
 
-    hint = _message_charset(msg)
+    hint = _message_charset(raw)
     headers = {name: _header(msg, name) for name in LOOP_HEADERS if name in keys}
     # No usable From (none, or "<>"): whoever the mail names to answer or
     # as its sender is still the person writing, as other desks read it.
