@@ -406,12 +406,7 @@ def decode_header_value(raw: str | None, hint: str | None = None) -> str:
         return ""
     raw = str(raw)
     if "=?" not in raw:
-        text = _undo_surrogates(raw, hint)
-        return (
-            " ".join(text.split())
-            if ("\n" in text or "  " in text or "\t" in text)
-            else text.strip()
-        )
+        return " ".join(_undo_surrogates(raw, hint).split())
     # Pieces: plain text, or [charset, bytes] of a run of encoded words.
     pieces: list[str | list] = []
     pos = 0
