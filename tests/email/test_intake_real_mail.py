@@ -170,3 +170,22 @@ def test_in_one_batch_the_persons_own_name_beats_a_copy(mailbox):
         process_accepted([receipt for receipt, _created in accepted])
     contact = find_contact("email", "seitse@firma.fi")
     assert (contact.name, contact.name_source) == ("Seitsemäs Oma", NameSource.OWN)
+
+
+def test_migration_clears_the_stored_empty_wording_only_from_empty_mail(mailbox):
+    import importlib
+
+    from django.apps import apps
+
+    from tiski.tickets.models import Message
+
+    migration = importlib.import_module("tiski.tickets.migrations.0009_empty_mail_has_empty_text")
+    empty = receive(mailbox, mail("a@firma.fi", n=1)).receipt.message
+    worded = receive(mailbox, mail("b@firma.fi", n=2)).receipt.message
+    Message.objects.filter(pk=empty.pk).update(text="(tyhjä viesti)")
+    Message.objects.filter(pk=worded.pk).update(text="(empty message)", html="<p>x</p>")
+    migration.clear_wording(apps, None)
+    empty.refresh_from_db()
+    worded.refresh_from_db()
+    assert empty.text == ""
+    assert worded.text == "(empty message)"  # it had HTML: not an empty mail
