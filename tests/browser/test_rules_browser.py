@@ -32,7 +32,8 @@ def test_admin_builds_a_trigger_by_clicking_and_it_tags_matching_tickets(
 ):
     page = new_page()
     login(page, admin_user.email, PASSWORD)
-    page.click("nav.mainnav a[href='/settings/rules/triggers/']")
+    page.click("nav.mainnav a[href='/settings/']")
+    page.click("nav.sidebar a[href='/settings/rules/triggers/']")
     page.wait_for_url("**/settings/rules/triggers/")
     page.click("#new-rule")
     page.wait_for_url("**/settings/rules/triggers/new/")
