@@ -29,6 +29,11 @@ PEOPLE = _("People")
 AUTOMATION = _("Automation")
 
 SECTIONS: list[Section] = [
+    Section("mailboxes", _("Mailboxes"), "setup:mailboxes", CHANNELS, "setup:mailbox"),
+    Section("phone_lines", _("Phone lines"), "setup:phone-lines", CHANNELS, "setup:phone-line"),
+    Section("calendars", _("Business calendars"), "setup:calendars", WORK, "setup:calendar"),
+    Section("sla_policies", _("SLA policies"), "setup:sla-policies", WORK, "setup:sla-polic"),
+    Section("macros", _("Ready answers"), "setup:macros", AUTOMATION, "setup:macro"),
     Section("triggers", _("Triggers"), "rules:trigger-list", AUTOMATION, "rules:trigger-"),
     Section("time_rules", _("Time rules"), "rules:time-list", AUTOMATION, "rules:time-"),
     Section("synonyms", _("Search synonyms"), "setup:synonyms", DESK, "setup:synonym"),

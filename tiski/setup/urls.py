@@ -3,6 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
+from .urls_editors import urlpatterns as editor_urlpatterns
 from .views import log, synonyms
 
 app_name = "setup"
@@ -14,3 +15,4 @@ urlpatterns = [
     path("synonyms/<int:pk>/", synonyms.synonym_edit, name="synonym-edit"),
     path("synonyms/<int:pk>/delete/", synonyms.synonym_delete, name="synonym-delete"),
 ]
+urlpatterns += editor_urlpatterns

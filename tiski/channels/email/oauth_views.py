@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -38,8 +39,18 @@ def redirect_uri(request: HttpRequest) -> str:
     return base.rstrip("/") + path if base else request.build_absolute_uri(path)
 
 
-def _change_url(mailbox_id: int) -> str:
-    return reverse("admin:comms_mailbox_change", args=[mailbox_id])
+def _change_url(mailbox_id: int, back: str = "") -> str:
+    return back or reverse("admin:comms_mailbox_change", args=[mailbox_id])
+
+
+def _back(request: HttpRequest) -> str:
+    """Where the flow was started (the desk's Settings or the admin), if a local page."""
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 def _check_permission(request: HttpRequest) -> None:
@@ -52,6 +63,7 @@ def _check_permission(request: HttpRequest) -> None:
 def connect(request: HttpRequest, mailbox_id: int) -> HttpResponseRedirect:
     _check_permission(request)
     mailbox = get_object_or_404(Mailbox, pk=mailbox_id)
+    back = _back(request)
     state, verifier = oauth.new_state(), oauth.new_code_verifier()
     uri = redirect_uri(request)
     try:
@@ -62,7 +74,7 @@ def connect(request: HttpRequest, mailbox_id: int) -> HttpResponseRedirect:
             _("Cannot connect %(address)s: %(error)s")
             % {"address": mailbox.address, "error": exc.message},
         )
-        return HttpResponseRedirect(_change_url(mailbox.pk))
+        return HttpResponseRedirect(_change_url(mailbox.pk, back))
     now = time.time()
     flows = {
         key: flow
@@ -74,6 +86,7 @@ def connect(request: HttpRequest, mailbox_id: int) -> HttpResponseRedirect:
         "verifier": verifier,
         "redirect_uri": uri,
         "started": now,
+        "back": back,
     }
     # An admin may start several connections in tabs; keep only the newest few.
     newest = sorted(flows.items(), key=lambda item: item[1]["started"])[-MAX_PENDING_FLOWS:]
@@ -98,6 +111,7 @@ def callback(request: HttpRequest) -> HttpResponseRedirect:
         )
         return HttpResponseRedirect(reverse("admin:comms_mailbox_changelist"))
     mailbox = get_object_or_404(Mailbox, pk=flow["mailbox"])
+    back = flow.get("back", "")
     if request.GET.get("error"):
         messages.error(
             request,
@@ -107,7 +121,7 @@ def callback(request: HttpRequest) -> HttpResponseRedirect:
                 "error": request.GET.get("error_description") or request.GET["error"],
             },
         )
-        return HttpResponseRedirect(_change_url(mailbox.pk))
+        return HttpResponseRedirect(_change_url(mailbox.pk, back))
     try:
         oauth.exchange_code(
             mailbox, request.GET.get("code", ""), flow["redirect_uri"], flow["verifier"]
@@ -124,4 +138,4 @@ def callback(request: HttpRequest) -> HttpResponseRedirect:
             _("%(address)s is connected. Tiski renews its access by itself.")
             % {"address": mailbox.address},
         )
-    return HttpResponseRedirect(_change_url(mailbox.pk))
+    return HttpResponseRedirect(_change_url(mailbox.pk, back))

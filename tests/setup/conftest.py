@@ -1,0 +1,33 @@
+"""Fixtures for the Settings pages: an admin and an agent, logged in, in English."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tiski.accounts.models import Role
+from tiski.setup.models import SettingChange
+
+
+@pytest.fixture
+def admin(make_user):
+    # English, so assertions read the same sentences the code writes.
+    return make_user(role=Role.ADMIN, language="en", name="Anna Admin")
+
+
+@pytest.fixture
+def admin_client(admin) -> Client:
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def agent_client(make_user) -> Client:
+    client = Client()
+    client.force_login(make_user(role=Role.AGENT, language="en"))
+    return client
+
+
+def last_change(section: str) -> SettingChange:
+    return SettingChange.objects.filter(section=section).order_by("-id").first()

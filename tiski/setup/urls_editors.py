@@ -1,0 +1,37 @@
+"""Settings pages for channels, hours, service levels and ready answers.
+
+Included by `urls.py` under the `setup` namespace; kept apart so the
+sections can grow without everyone editing one list.
+"""
+
+from django.urls import path
+
+from .views import calendars, macros, mailboxes, phone_lines, sla_policies
+
+urlpatterns = [
+    path("mailboxes/", mailboxes.mailbox_list, name="mailboxes"),
+    path("mailboxes/new/", mailboxes.mailbox_edit, name="mailbox-new"),
+    path("mailboxes/<int:pk>/", mailboxes.mailbox_edit, name="mailbox-edit"),
+    path("mailboxes/<int:pk>/test-send/", mailboxes.mailbox_test_send, name="mailbox-test-send"),
+    path(
+        "mailboxes/<int:pk>/check-inbox/",
+        mailboxes.mailbox_check_inbox,
+        name="mailbox-check-inbox",
+    ),
+    path("phone-lines/", phone_lines.line_list, name="phone-lines"),
+    path("phone-lines/new/", phone_lines.line_edit, name="phone-line-new"),
+    path("phone-lines/<int:pk>/", phone_lines.line_edit, name="phone-line-edit"),
+    path("phone-lines/<int:pk>/token/", phone_lines.line_new_token, name="phone-line-token"),
+    path("calendars/", calendars.calendar_list, name="calendars"),
+    path("calendars/new/", calendars.calendar_edit, name="calendar-new"),
+    path("calendars/<int:pk>/", calendars.calendar_edit, name="calendar-edit"),
+    path("calendars/holidays/", calendars.calendar_holidays, name="calendar-holidays"),
+    path("sla-policies/", sla_policies.policy_list, name="sla-policies"),
+    path("sla-policies/new/", sla_policies.policy_edit, name="sla-policy-new"),
+    path("sla-policies/<int:pk>/", sla_policies.policy_edit, name="sla-policy-edit"),
+    path("sla-policies/<int:pk>/move/", sla_policies.policy_move, name="sla-policy-move"),
+    path("ready-answers/", macros.macro_list, name="macros"),
+    path("ready-answers/new/", macros.macro_edit, name="macro-new"),
+    path("ready-answers/<int:pk>/", macros.macro_edit, name="macro-edit"),
+    path("ready-answers/preview/", macros.macro_preview, name="macro-preview"),
+]
