@@ -155,7 +155,11 @@ def check_spans(pairs: list[tuple[str, str]], where: str) -> tuple[list[tuple[ti
 class CalendarForm(forms.ModelForm):
     time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"))
     country = forms.ChoiceField(label=gettext_lazy("Public holidays of"), required=False)
-    subdivision = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
+    subdivision = forms.ChoiceField(
+        label=gettext_lazy("Region"),
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Choose a region of the chosen country.")},
+    )
 
     class Meta:
         model = Calendar
