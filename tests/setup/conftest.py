@@ -8,6 +8,10 @@ from django.test import Client
 from tiski.accounts.models import Role
 from tiski.setup.models import SettingChange
 
+# The real servers the email tests run, for the mailbox checks.
+from ..email.dovecot import dovecot  # noqa: F401
+from ..email.test_outbound import smtp_server  # noqa: F401
+
 
 @pytest.fixture
 def admin(make_user):

@@ -27,9 +27,7 @@ def test_agent_gets_403(agent_client, db):
     assert agent_client.post(reverse("setup:macro-preview"), {"text_fi": "x"}).status_code == 403
 
 
-def test_new_ready_answer_with_tags_and_actions_is_saved_and_logged(
-    admin_client, admin, make_team
-):
+def test_new_ready_answer_with_tags_and_actions_is_saved_and_logged(admin_client, admin, make_team):
     team = make_team("Logistiikka")
     response = admin_client.post(
         NEW,
@@ -82,17 +80,28 @@ def test_editing_changes_only_what_changed_in_the_log(admin_client, db):
     page = admin_client.get(edit).content.decode()
     assert 'value="kiitos"' in page  # the tag field shows the tags
     admin_client.post(
-        edit, {"name": "Kiitos", "shortcut": "kiitos", "active": "on", "text_fi": "Kiitos paljon!",
-               "tags": "kiitos"}
+        edit,
+        {
+            "name": "Kiitos",
+            "shortcut": "kiitos",
+            "active": "on",
+            "text_fi": "Kiitos paljon!",
+            "tags": "kiitos",
+        },
     )
     assert last_change("macros").changes == {"text_fi": ["Kiitos!", "Kiitos paljon!"]}
 
 
 def test_preview_renders_against_the_newest_ticket(admin_client, admin, make_ticket, make_contact):
-    ticket = make_ticket(subject="Paketti kateissa", requester=make_contact(name="Maija Meikäläinen"))
+    ticket = make_ticket(
+        subject="Paketti kateissa", requester=make_contact(name="Maija Meikäläinen")
+    )
     response = admin_client.post(
         reverse("setup:macro-preview"),
-        {"text_fi": "Hei {{ requester.first_name }}, #{{ ticket.number }}. {{ agent.name }} {{ typo }}"},
+        {
+            "text_fi": "Hei {{ requester.first_name }}, #{{ ticket.number }}. "
+            "{{ agent.name }} {{ typo }}"
+        },
     )
     text = response.content.decode()
     assert f"Hei Maija, #{ticket.number}. Anna Admin {{{{ typo }}}}" in text

@@ -10,8 +10,7 @@ from tiski.channels.models import Mailbox
 from tiski.setup.models import SettingChange
 
 from ..email.dovecot import PASSWORD as IMAP_PASSWORD
-from ..email.dovecot import dovecot  # noqa: F401 - the session fixture
-from ..email.test_outbound import free_port, smtp_server  # noqa: F401 - fixture
+from ..email.test_outbound import free_port
 from .conftest import last_change
 
 NEW = reverse("setup:mailbox-new")
@@ -39,9 +38,7 @@ def post_data(**overrides) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-@pytest.mark.parametrize(
-    "name", ["setup:mailboxes", "setup:mailbox-new"]
-)
+@pytest.mark.parametrize("name", ["setup:mailboxes", "setup:mailbox-new"])
 def test_agents_get_403_and_admins_the_page(agent_client, admin_client, name):
     assert agent_client.get(reverse(name)).status_code == 403
     assert admin_client.get(reverse(name)).status_code == 200
@@ -130,7 +127,7 @@ def test_password_is_encrypted_kept_when_empty_and_masked_in_the_log(admin_clien
     assert changed.changes["display_name"] == ["Yritys Oy", "Tuki"]
 
 
-def test_test_mail_reaches_the_smtp_server(admin_client, smtp_server, settings):  # noqa: F811
+def test_test_mail_reaches_the_smtp_server(admin_client, smtp_server, settings):
     settings.TISKI_SMTP_TIMEOUT = 5
     mailbox = Mailbox.objects.create(
         address="tuki@yritys.fi",
@@ -146,7 +143,7 @@ def test_test_mail_reaches_the_smtp_server(admin_client, smtp_server, settings):
     )
     text = response.content.decode()
     assert "It works." in text
-    assert f"Sent to anna@example.com through 127.0.0.1" in text
+    assert "Sent to anna@example.com through 127.0.0.1" in text
     [mail] = smtp_server.received
     assert mail.rcpt_tos == ["anna@example.com"]
     assert mail.mail_from == "tuki@yritys.fi"
@@ -175,13 +172,14 @@ def test_test_mail_to_a_closed_port_says_connection_refused(admin_client, db, se
 def test_test_mail_needs_an_address(admin_client, db):
     mailbox = Mailbox.objects.create(address="tuki@yritys.fi")
     response = admin_client.post(
-        reverse("setup:mailbox-test-send", args=[mailbox.pk]), {"to": "ei osoite"},
+        reverse("setup:mailbox-test-send", args=[mailbox.pk]),
+        {"to": "ei osoite"},
         HTTP_HX_REQUEST="true",
     )
     assert "Give the address to send the test mail to" in response.content.decode()
 
 
-def test_check_inbox_counts_new_messages_in_dovecot(admin_client, dovecot, transactional_db):  # noqa: F811
+def test_check_inbox_counts_new_messages_in_dovecot(admin_client, dovecot, transactional_db):
     user = dovecot.add_user()
     for n in range(3):
         dovecot.append(user, f"Subject: Viesti {n}\r\nFrom: a@example.com\r\n\r\nHei\r\n".encode())
@@ -198,7 +196,9 @@ def test_check_inbox_counts_new_messages_in_dovecot(admin_client, dovecot, trans
         assert len(client.search(["UNSEEN"])) == 3
 
 
-def test_check_inbox_with_a_wrong_password_says_login_failed(admin_client, dovecot, transactional_db):  # noqa: F811
+def test_check_inbox_with_a_wrong_password_says_login_failed(
+    admin_client, dovecot, transactional_db
+):
     user = dovecot.add_user()
     fields = dovecot.mailbox_fields(user, password=IMAP_PASSWORD + "-väärä")
     mailbox = Mailbox.objects.create(address="tuki@yritys.fi", **fields)
@@ -210,7 +210,7 @@ def test_check_inbox_with_a_wrong_password_says_login_failed(admin_client, dovec
     assert "Login failed: the server did not accept the user name or password" in text
 
 
-def test_check_inbox_with_a_missing_folder_names_it(admin_client, dovecot, transactional_db):  # noqa: F811
+def test_check_inbox_with_a_missing_folder_names_it(admin_client, dovecot, transactional_db):
     user = dovecot.add_user()
     mailbox = Mailbox.objects.create(
         address="tuki@yritys.fi", **dovecot.mailbox_fields(user), imap_folder="Asiakkaat"
@@ -236,15 +236,11 @@ def test_oauth_sign_in_returns_to_the_settings_page(admin_client, db):
     edit = reverse("setup:mailbox-edit", args=[mailbox.pk])
     page = admin_client.get(edit).content.decode()
     assert "Sign in with Google" in page
-    response = admin_client.get(
-        reverse("email:oauth-connect", args=[mailbox.pk]) + f"?next={edit}"
-    )
+    response = admin_client.get(reverse("email:oauth-connect", args=[mailbox.pk]) + f"?next={edit}")
     assert response.status_code == 302
     assert response["Location"].startswith("https://accounts.google.com/")
     state = next(iter(admin_client.session["tiski_oauth_flows"]))
-    back = admin_client.get(
-        reverse("email:oauth-callback") + f"?state={state}&error=access_denied"
-    )
+    back = admin_client.get(reverse("email:oauth-callback") + f"?state={state}&error=access_denied")
     assert back["Location"] == edit
 
 

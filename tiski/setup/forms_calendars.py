@@ -17,9 +17,8 @@ from typing import Any
 
 import holidays
 from django import forms
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tiski.sla.models import WEEKDAYS, Calendar, format_intervals, parse_intervals
 
@@ -114,7 +113,9 @@ class OpenDay:
     end: str
 
 
-def check_spans(pairs: list[tuple[str, str]], where: str) -> tuple[list[tuple[time, time]], list[str]]:
+def check_spans(
+    pairs: list[tuple[str, str]], where: str
+) -> tuple[list[tuple[time, time]], list[str]]:
     """Typed spans -> sorted (start, end) times and the sentences that say what is wrong.
 
     An end of 00:00 means midnight at the end of the day.
@@ -153,8 +154,11 @@ def check_spans(pairs: list[tuple[str, str]], where: str) -> tuple[list[tuple[ti
 
 
 class CalendarForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"))
-    country = forms.ChoiceField(label=gettext_lazy("Public holidays of"), required=False)
+    # Plain choice fields do not take the model's defaults: give them here.
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), initial="Europe/Helsinki")
+    country = forms.ChoiceField(
+        label=gettext_lazy("Public holidays of"), required=False, initial="FI"
+    )
     subdivision = forms.ChoiceField(
         label=gettext_lazy("Region"),
         required=False,
@@ -234,7 +238,8 @@ class CalendarForm(forms.ModelForm):
             pairs = [(s.start, s.end) for s in day.spans]
             spans, errors = check_spans(pairs, str(day.label))
             day.errors = errors
-            if spans:
+            # Only sound days reach the model, so its own check adds no second message.
+            if spans and not errors:
                 weekly[str(day.number)] = format_intervals(spans)
         if any(day.errors for day in self.week):
             self.add_error(None, _("Some opening hours need fixing: see the days marked below."))
@@ -283,11 +288,9 @@ class CalendarForm(forms.ModelForm):
                 )
             spans, errors = check_spans(pairs, where)
             if not spans and not errors:
-                errors = [
-                    _("%(day)s: give the opening hours of the open day.") % {"day": where}
-                ]
+                errors = [_("%(day)s: give the opening hours of the open day.") % {"day": where}]
             self.exception_errors.extend(errors)
-            if spans:
+            if spans and not errors:
                 opened[iso] = format_intervals(spans)
         return opened
 

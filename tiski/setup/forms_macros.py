@@ -13,7 +13,7 @@ from tiski.tickets.models import Tag
 
 
 def split_tags(text: str) -> list[str]:
-    """"Lasku, toimitus  myöhässä" -> ["lasku", "toimitus-myöhässä"], each once, in order."""
+    """ "Lasku, toimitus  myöhässä" -> ["lasku", "toimitus-myöhässä"], each once, in order."""
     tags: list[str] = []
     for part in (text or "").split(","):
         name = Tag.normalise(part)

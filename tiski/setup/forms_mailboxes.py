@@ -129,9 +129,18 @@ class MailboxForm(forms.ModelForm):
             "thread_by_subject_days",
             "max_message_bytes",
         )
+        help_texts = {
+            "ack_body_fi": _(
+                "Sent to customers who write in. You can use {{ ticket.number }}, "
+                "{{ ticket.subject }}, {{ requester.first_name }} and the other placeholders "
+                "of ready answers."
+            ),
+        }
         widgets = {
             **{
-                name: forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+                name: forms.PasswordInput(
+                    render_value=False, attrs={"autocomplete": "new-password"}
+                )
                 for name in SECRET_FIELDS
             },
             "signature": forms.Textarea(attrs={"rows": 4}),
@@ -208,16 +217,17 @@ class MailboxForm(forms.ModelForm):
             self._require(data, "imap_host", _("Give the IMAP server, e.g. imap.example.com."))
             self._require(data, "imap_username", _("Give the user name for the IMAP server."))
             if not oauth:
-                self._require(
-                    data, "imap_password", _("Give the password for the IMAP server.")
-                )
+                self._require(data, "imap_password", _("Give the password for the IMAP server."))
         if data.get("outbound_method") == OutboundMethod.SMTP:
             self._require(data, "smtp_host", _("Give the SMTP server, e.g. smtp.example.com."))
             if data.get("smtp_username") and not oauth:
                 self._require(
                     data,
                     "smtp_password",
-                    _("Give the SMTP password, or leave the user name empty to send without login."),
+                    _(
+                        "Give the SMTP password, or leave the user name empty to send "
+                        "without login."
+                    ),
                 )
         if data.get("outbound_method") == OutboundMethod.ESP:
             self._require(data, "esp", _("Choose the email service that sends the mail."))

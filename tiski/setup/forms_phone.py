@@ -52,8 +52,7 @@ class PhoneLineForm(forms.ModelForm):
         number = to_e164(raw)
         if number is None:
             raise forms.ValidationError(
-                _("“%(raw)s” is not a phone number. Write it like +358 9 123 4567.")
-                % {"raw": raw}
+                _("“%(raw)s” is not a phone number. Write it like +358 9 123 4567.") % {"raw": raw}
             )
         taken = PhoneLine.objects.filter(number=number).exclude(pk=self.instance.pk)
         if taken.exists():

@@ -144,9 +144,7 @@ class SlaPolicyForm(forms.ModelForm):
                     targets.setdefault(priority, {})[kind] = hours * 60 + minutes
         has_target_errors = any(name.startswith("t_") for name in self.errors)
         if not targets and not has_target_errors:
-            self.add_error(
-                None, _("Give at least one target, e.g. a first reply within 8 hours.")
-            )
+            self.add_error(None, _("Give at least one target, e.g. a first reply within 8 hours."))
         self.instance.targets = targets
         self.instance.match_tags = data.get("tags") or []
         return data

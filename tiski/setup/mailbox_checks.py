@@ -1,4 +1,4 @@
-""""Send a test mail" and "Check the inbox": what happened, in plain words.
+""" "Send a test mail" and "Check the inbox": what happened, in plain words.
 
 Both go through the channel's own transport (`outbound.deliver`, `imap.session`),
 so a passing check means the real sending and polling code works with these
@@ -48,17 +48,23 @@ def explain(exc: BaseException, host: str, port: int) -> str:
     where = {"host": host, "port": port}
     for cause in reversed(_causes(exc)):
         if isinstance(cause, ConnectionRefusedError):
-            return _(
-                "Connection refused: nothing answers at %(host)s port %(port)s. "
-                "Check the server name and the port."
-            ) % where
+            return (
+                _(
+                    "Connection refused: nothing answers at %(host)s port %(port)s. "
+                    "Check the server name and the port."
+                )
+                % where
+            )
         if isinstance(cause, socket.gaierror):
             return _("The server %(host)s was not found. Check the spelling of its name.") % where
         if isinstance(cause, TimeoutError | socket.timeout):
-            return _(
-                "%(host)s did not answer in time on port %(port)s. Check the port, and that "
-                "a firewall lets this server through."
-            ) % where
+            return (
+                _(
+                    "%(host)s did not answer in time on port %(port)s. Check the port, and that "
+                    "a firewall lets this server through."
+                )
+                % where
+            )
         if isinstance(cause, ssl.SSLCertVerificationError):
             return _("The server's certificate is not trusted (%(detail)s).") % {
                 "detail": cause.verify_message or cause
@@ -131,8 +137,7 @@ def send_test_mail(mailbox: Mailbox, to: str) -> Outcome:
     if mailbox.outbound_method == OutboundMethod.SMTP:
         return Outcome(
             True,
-            _("Sent to %(to)s through %(host)s. Check that it arrived.")
-            % {"to": to, "host": host},
+            _("Sent to %(to)s through %(host)s. Check that it arrived.") % {"to": to, "host": host},
         )
     return Outcome(True, _("Sent to %(to)s. Check that it arrived.") % {"to": to})
 
@@ -142,7 +147,10 @@ def check_inbox(mailbox: Mailbox) -> Outcome:
     if mailbox.inbound_method != InboundMethod.IMAP:
         return Outcome(
             False,
-            _("This mailbox does not fetch mail over IMAP (%(method)s): there is no inbox to check.")
+            _(
+                "This mailbox does not fetch mail over IMAP (%(method)s): "
+                "there is no inbox to check."
+            )
             % {"method": mailbox.get_inbound_method_display()},
         )
     folder = mailbox.imap_folder or "INBOX"
@@ -161,9 +169,9 @@ def check_inbox(mailbox: Mailbox) -> Outcome:
             unseen = len(client.search(["UNSEEN"]))
     except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
         return Outcome(False, explain(exc, host, port))
-    waiting = ngettext(
-        "%(count)d new message", "%(count)d new messages", unseen
-    ) % {"count": unseen}
+    waiting = ngettext("%(count)d new message", "%(count)d new messages", unseen) % {
+        "count": unseen
+    }
     return Outcome(
         True,
         _("Signed in to %(host)s. %(folder)s has %(waiting)s (%(total)d in all).")

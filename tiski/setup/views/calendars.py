@@ -54,7 +54,9 @@ def calendar_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     context = {
         "form": form,
         "calendar": calendar,
-        "holidays": upcoming_holidays(country, form["subdivision"].value() or "", timezone.localdate()),
+        "holidays": upcoming_holidays(
+            country, form["subdivision"].value() or "", timezone.localdate()
+        ),
     }
     return render(request, "setup/calendars/edit.html", context, status=400 if form.errors else 200)
 

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tiski.core.placeholders import ALLOWED_PLACEHOLDERS, render as render_text
-from tiski.core.placeholders import ticket_values, unknown_placeholders
+from tiski.core.placeholders import ALLOWED_PLACEHOLDERS, ticket_values, unknown_placeholders
+from tiski.core.placeholders import render as render_text
 from tiski.macros.models import Macro
 from tiski.tickets.models import Tag, Ticket
 
@@ -105,6 +105,4 @@ def macro_preview(request: HttpRequest) -> HttpResponse:
                     "unknown": unknown_placeholders(text),
                 }
             )
-    return render(
-        request, "setup/macros/_preview.html", {"previews": previews, "ticket": ticket}
-    )
+    return render(request, "setup/macros/_preview.html", {"previews": previews, "ticket": ticket})

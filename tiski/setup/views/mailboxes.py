@@ -61,7 +61,9 @@ def mailbox_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
-def _result(request: HttpRequest, mailbox: Mailbox, outcome: mailbox_checks.Outcome) -> HttpResponse:
+def _result(
+    request: HttpRequest, mailbox: Mailbox, outcome: mailbox_checks.Outcome
+) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "setup/mailboxes/_check_result.html", {"outcome": outcome})
     (flash.success if outcome.ok else flash.error)(request, outcome.message)
