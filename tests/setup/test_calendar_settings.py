@@ -34,6 +34,8 @@ def test_agent_gets_403(agent_client, db):
     assert agent_client.get(reverse("setup:calendars")).status_code == 403
     assert agent_client.get(NEW).status_code == 403
     assert agent_client.post(NEW, base()).status_code == 403
+    holidays = reverse("setup:calendar-holidays")
+    assert agent_client.get(holidays, {"country": "FI"}).status_code == 403
 
 
 def test_split_shifts_holidays_and_exceptions_are_saved_and_logged(admin_client, admin):

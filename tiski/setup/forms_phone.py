@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tiski.phone.models import PhoneLine
@@ -15,7 +16,7 @@ MASK = "••••••"
 
 class PhoneLineForm(forms.ModelForm):
     click_to_call_url = forms.URLField(
-        label=PhoneLine._meta.get_field("click_to_call_url").verbose_name,
+        label=capfirst(PhoneLine._meta.get_field("click_to_call_url").verbose_name),
         help_text=PhoneLine._meta.get_field("click_to_call_url").help_text,
         required=False,
         assume_scheme="https",

@@ -96,7 +96,7 @@ class SlaPolicyForm(forms.ModelForm):
                     required=False,
                     min_value=0,
                     max_value=59,
-                    initial=total % 60 if total else None,
+                    initial=(total % 60) or None if total else None,
                     widget=forms.NumberInput(attrs={"class": "minutes", "placeholder": "–"}),
                 )
                 for unit in ("h", "m"):

@@ -131,6 +131,11 @@
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
   });
-  document.addEventListener("DOMContentLoaded", function () { setup(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    setup(document);
+    // A form that came back with mistakes: bring the first one into view.
+    var first = document.querySelector(".settings-form .has-error, .settings-form [aria-invalid=true]");
+    if (first) first.scrollIntoView({ block: "center" });
+  });
   document.addEventListener("htmx:load", function (event) { setup(event.target); });
 })();
