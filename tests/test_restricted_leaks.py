@@ -144,6 +144,21 @@ def fill(route: str, name: str, secret) -> str:
         "pop": 999999,
         "log": 999999,
         "merge-undo": 999999,
+        # Settings editors (admins only): agents get 403 before any lookup.
+        "macro-edit": secret["macro"].pk,
+        **dict.fromkeys(
+            (
+                "mailbox-edit",
+                "mailbox-test-send",
+                "mailbox-check-inbox",
+                "phone-line-edit",
+                "phone-line-token",
+                "calendar-edit",
+                "sla-policy-edit",
+                "sla-policy-move",
+            ),
+            999999,
+        ),
     }
     # The rule settings pages: admins only, aimed at rules that fired on the secret.
     for kind, rule in (("trigger", secret["trigger"]), ("time", secret["time_rule"])):

@@ -18,6 +18,24 @@ from .conftest import login, screenshot
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def new_page(browser, asgi_server):
+    """Pages in a Finnish browser, as the desk's users have: 24-hour time inputs."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(
+            base_url=asgi_server, viewport={"width": 1366, "height": 860}, locale="fi-FI"
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 def settled(page) -> None:
     expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
 
