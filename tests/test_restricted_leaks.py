@@ -146,6 +146,7 @@ def fill(route: str, name: str, secret) -> str:
         "merge-undo": 999999,
         # Settings editors (admins only): agents get 403 before any lookup.
         "macro-edit": secret["macro"].pk,
+        "macro-delete": secret["macro"].pk,
         **dict.fromkeys(
             (
                 "mailbox-edit",
@@ -156,6 +157,8 @@ def fill(route: str, name: str, secret) -> str:
                 "calendar-edit",
                 "sla-policy-edit",
                 "sla-policy-move",
+                "sla-policy-delete",
+                "calendar-delete",
             ),
             999999,
         ),

@@ -6,7 +6,7 @@ sections can grow without everyone editing one list.
 
 from django.urls import path
 
-from .views import calendars, macros, mailboxes, phone_lines, sla_policies
+from .views import calendars, deletes, macros, mailboxes, phone_lines, sla_policies
 
 urlpatterns = [
     path("mailboxes/", mailboxes.mailbox_list, name="mailboxes"),
@@ -34,4 +34,14 @@ urlpatterns = [
     path("ready-answers/new/", macros.macro_edit, name="macro-new"),
     path("ready-answers/<int:pk>/", macros.macro_edit, name="macro-edit"),
     path("ready-answers/preview/", macros.macro_preview, name="macro-preview"),
+    path("ready-answers/<int:pk>/delete/", deletes.delete, {"kind": "macro"}, name="macro-delete"),
+    path(
+        "sla-policies/<int:pk>/delete/",
+        deletes.delete,
+        {"kind": "sla_policy"},
+        name="sla-policy-delete",
+    ),
+    path(
+        "calendars/<int:pk>/delete/", deletes.delete, {"kind": "calendar"}, name="calendar-delete"
+    ),
 ]
