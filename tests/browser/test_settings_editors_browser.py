@@ -3,6 +3,8 @@ with a screenshot of each (test-artifacts/settings-*.png)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -109,6 +111,9 @@ def test_calendar_week_grid_with_split_shift_and_exceptions(new_page, admin_user
     spans.nth(0).locator("input").nth(1).fill("12:00")
     spans.nth(1).locator("input").nth(0).fill("11:00")
     spans.nth(1).locator("input").nth(1).fill("16:00")
+    # The overlap is said while typing, before anything is sent.
+    expect(monday.locator("[data-day-errors] .field-error")).to_have_count(1)
+    expect(monday).to_have_class(re.compile(r"\bhas-error\b"))
     tuesday = page.locator(".day-row[data-day='1']")
     tuesday.locator("[data-add-span]").click()
     tuesday.locator(".span input").nth(0).fill("09:00")
@@ -128,6 +133,7 @@ def test_calendar_week_grid_with_split_shift_and_exceptions(new_page, admin_user
     screenshot(page, "settings-calendar-errors")
     monday = page.locator(".day-row[data-day='0']")
     monday.locator(".span").nth(1).locator("input").nth(0).fill("12:30")
+    expect(monday.locator("[data-day-errors] .field-error")).to_have_count(0)
     page.click("#save")
     page.wait_for_url("**/settings/calendars/*/")
     calendar = Calendar.objects.get(name="Asiakaspalvelu")

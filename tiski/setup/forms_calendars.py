@@ -23,6 +23,12 @@ from django.utils.translation import gettext as _
 from tiski.sla.models import WEEKDAYS, Calendar, format_intervals, parse_intervals
 
 MIDNIGHT = time(0, 0)
+# Also handed to the page, so the grid can say the same sentences while typing.
+MSG_MISSING = gettext_lazy(
+    "%(where)s: give both the start and the end of each span, like 08:00 and 16:00."
+)
+MSG_ORDER = gettext_lazy("%(where)s: %(start)s–%(end)s ends before it starts.")
+MSG_OVERLAP = gettext_lazy("%(where)s: %(a)s and %(b)s overlap.")
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 
@@ -127,15 +133,11 @@ def check_spans(
             continue
         start, end = _parse_time(start_text), _parse_time(end_text)
         if start is None or end is None:
-            errors.append(
-                _("%(where)s: give both the start and the end of each span, like 08:00 and 16:00.")
-                % {"where": where}
-            )
+            errors.append(str(MSG_MISSING) % {"where": where})
             continue
         if end != MIDNIGHT and end <= start:
             errors.append(
-                _("%(where)s: %(start)s–%(end)s ends before it starts.")
-                % {"where": where, "start": _show(start), "end": _show(end, True)}
+                str(MSG_ORDER) % {"where": where, "start": _show(start), "end": _show(end, True)}
             )
             continue
         spans.append((start, end))
@@ -143,7 +145,7 @@ def check_spans(
     for (s1, e1), (s2, e2) in zip(spans, spans[1:], strict=False):
         if e1 == MIDNIGHT or s2 < e1:
             errors.append(
-                _("%(where)s: %(a)s and %(b)s overlap.")
+                str(MSG_OVERLAP)
                 % {
                     "where": where,
                     "a": f"{_show(s1)}–{_show(e1, True)}",
@@ -202,6 +204,10 @@ class CalendarForm(forms.ModelForm):
                 for d, text in sorted((self.instance.open_dates or {}).items())
                 for a, b in parse_intervals(text)
             ]
+
+    @property
+    def live_messages(self) -> dict[str, Any]:
+        return {"missing": MSG_MISSING, "order": MSG_ORDER, "overlap": MSG_OVERLAP}
 
     def _stored_week(self) -> list[Day]:
         weekly = self.instance.weekly_hours or {}

@@ -27,6 +27,55 @@
     row.querySelector("input").focus();
   }
 
+  // --- the week grid says what is wrong while typing (the server says the same on save) ----
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key] || ""; });
+  }
+
+  function checkDay(row) {
+    var grid = row.closest("[data-week-grid]");
+    var where = row.dataset.dayLabel;
+    var ends = function (t) { return t === "00:00" ? "24:00" : t; };
+    var spans = [];
+    var errors = [];
+    row.querySelectorAll(".span").forEach(function (span) {
+      var inputs = span.querySelectorAll("input[type=time]");
+      var start = inputs[0].value, end = inputs[1].value;
+      if (!start && !end) return;
+      if (!start || !end) {
+        errors.push(fill(grid.dataset.msgMissing, { where: where }));
+      } else if (ends(end) <= start) {
+        errors.push(fill(grid.dataset.msgOrder, { where: where, start: start, end: ends(end) }));
+      } else {
+        spans.push([start, ends(end)]);
+      }
+    });
+    spans.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
+    for (var i = 1; i < spans.length; i++) {
+      if (spans[i][0] < spans[i - 1][1]) {
+        errors.push(fill(grid.dataset.msgOverlap, {
+          where: where,
+          a: spans[i - 1][0] + "–" + spans[i - 1][1],
+          b: spans[i][0] + "–" + spans[i][1],
+        }));
+      }
+    }
+    var box = row.querySelector("[data-day-errors]");
+    box.textContent = "";
+    errors.forEach(function (message) {
+      var p = document.createElement("p");
+      p.className = "field-error";
+      p.textContent = message;
+      box.appendChild(p);
+    });
+    row.classList.toggle("has-error", errors.length > 0);
+  }
+
+  document.addEventListener("change", function (event) {
+    var row = event.target.closest && event.target.closest("[data-week-grid] .day-row");
+    if (row && event.target.matches("input[type=time]")) checkDay(row);
+  });
+
   // --- the placeholder picker ------------------------------------------------------------
   var lastText = null;
   document.addEventListener("focusin", function (event) {
@@ -125,7 +174,11 @@
     if (!target) return;
     if (target.matches("[data-add-span]")) addSpan(target);
     else if (target.matches("[data-add-row]")) addRow(target);
-    else if (target.matches("[data-remove-row]")) target.closest("[data-row]").remove();
+    else if (target.matches("[data-remove-row]")) {
+      var day = target.closest("[data-week-grid] .day-row");
+      target.closest("[data-row]").remove();
+      if (day) checkDay(day);
+    }
     else if (target.matches("[data-insert-placeholder]")) insertPlaceholder(target);
   });
   document.addEventListener("focusin", function (event) {
