@@ -254,3 +254,9 @@ def test_oauth_next_must_be_local(admin_client, db):
     state = next(iter(admin_client.session["tiski_oauth_flows"]))
     back = admin_client.get(reverse("email:oauth-callback") + f"?state={state}&error=x")
     assert back["Location"] == reverse("admin:comms_mailbox_change", args=[mailbox.pk])
+
+
+def test_webhook_mailbox_shows_the_addresses_to_give_the_email_service(admin_client, db):
+    mailbox = Mailbox.objects.create(address="tuki@yritys.fi", inbound_method="webhook")
+    page = admin_client.get(reverse("setup:mailbox-edit", args=[mailbox.pk])).content.decode()
+    assert f"http://testserver/email/inbound/postmark/{mailbox.pk}/" in page

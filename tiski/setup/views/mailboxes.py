@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tiski.channels.models import AuthMethod, Mailbox
+from tiski.channels.email.oauth_views import redirect_uri
+from tiski.channels.models import AuthMethod, EspName, InboundMethod, Mailbox
 
 from .. import audit, mailbox_checks
 from ..forms_mailboxes import MailboxForm, TestMailForm
@@ -52,6 +53,14 @@ def mailbox_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "oauth": bool(mailbox and mailbox.auth_method != AuthMethod.PASSWORD),
         "connected": bool(mailbox and mailbox.oauth_refresh_token),
         "oauth_next": reverse("setup:mailbox-edit", args=[mailbox.pk]) if mailbox else "",
+        "oauth_redirect_uri": redirect_uri(request),
+        # What an email service posts inbound mail to (one address per service).
+        "webhook_urls": [
+            (label, request.build_absolute_uri(reverse("email:inbound", args=[esp, mailbox.pk])))
+            for esp, label in EspName.choices
+        ]
+        if mailbox and mailbox.inbound_method == InboundMethod.WEBHOOK
+        else [],
     }
     return render(
         request,
