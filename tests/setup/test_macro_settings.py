@@ -115,3 +115,13 @@ def test_preview_without_tickets_uses_a_sample(admin_client, db):
     )
     assert "Hello Maija" in response.content.decode()
     assert "As it would read on a sample ticket." in response.content.decode()
+
+
+def test_saving_an_unchanged_ready_answer_writes_no_log_entry(admin_client, db):
+    macro = Macro.objects.create(
+        name="Kiitos", shortcut="kiitos", text_fi="Kiitos!", add_tags=["kiitos"]
+    )
+    edit = reverse("setup:macro-edit", args=[macro.pk])
+    data = {"name": "Kiitos", "shortcut": "kiitos", "active": "on", "text_fi": "Kiitos!"}
+    admin_client.post(edit, {**data, "tags": "kiitos"})
+    assert last_change("macros") is None

@@ -260,3 +260,29 @@ def test_webhook_mailbox_shows_the_addresses_to_give_the_email_service(admin_cli
     mailbox = Mailbox.objects.create(address="tuki@yritys.fi", inbound_method="webhook")
     page = admin_client.get(reverse("setup:mailbox-edit", args=[mailbox.pk])).content.decode()
     assert f"http://testserver/email/inbound/postmark/{mailbox.pk}/" in page
+
+
+def test_saving_without_changes_writes_no_log_entry(admin_client, db):
+    admin_client.post(
+        NEW,
+        post_data(
+            inbound_method="imap",
+            imap_host="imap.yritys.fi",
+            imap_username="tuki",
+            imap_password="salasana-1",
+        ),
+    )
+    mailbox = Mailbox.objects.get()
+    before = SettingChange.objects.count()
+    response = admin_client.post(
+        reverse("setup:mailbox-edit", args=[mailbox.pk]),
+        post_data(
+            address="tuki@yritys.fi",
+            inbound_method="imap",
+            imap_host="imap.yritys.fi",
+            imap_username="tuki",
+            imap_password="",
+        ),
+    )
+    assert response.status_code == 302
+    assert SettingChange.objects.count() == before

@@ -45,9 +45,11 @@ def calendar_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                         request.user, SECTION, "changed", other, {"is_default": [True, False]}
                     )
                 others.update(is_default=False)
-            audit.record_setting_change(
-                request.user, SECTION, "changed" if calendar else "created", saved, changes
-            )
+            # Saving without a change is not a change: the log stays readable.
+            if calendar is None or changes:
+                audit.record_setting_change(
+                    request.user, SECTION, "changed" if calendar else "created", saved, changes
+                )
         flash.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
         return redirect("setup:calendar-edit", pk=saved.pk)
     country = form["country"].value() or ""

@@ -51,9 +51,11 @@ def macro_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         with transaction.atomic():
             changes = form.log_changes(audit.form_changes(form))
             saved = form.save()
-            audit.record_setting_change(
-                request.user, SECTION, "changed" if macro else "created", saved, changes
-            )
+            # Saving without a change is not a change: the log stays readable.
+            if macro is None or changes:
+                audit.record_setting_change(
+                    request.user, SECTION, "changed" if macro else "created", saved, changes
+                )
         flash.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
         return redirect("setup:macros")
     context = {

@@ -37,13 +37,15 @@ def mailbox_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             with transaction.atomic():
                 changes = form.log_changes(audit.form_changes(form))
                 saved = form.save()
-                audit.record_setting_change(
-                    request.user,
-                    SECTION,
-                    "changed" if mailbox else "created",
-                    saved,
-                    changes,
-                )
+                # Saving without a change is not a change: the log stays readable.
+                if mailbox is None or changes:
+                    audit.record_setting_change(
+                        request.user,
+                        SECTION,
+                        "changed" if mailbox else "created",
+                        saved,
+                        changes,
+                    )
             flash.success(request, _("Saved %(address)s.") % {"address": saved.address})
             return redirect("setup:mailbox-edit", pk=saved.pk)
     context = {

@@ -44,9 +44,11 @@ def line_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         with transaction.atomic():
             changes = form.log_changes(audit.form_changes(form))
             saved = form.save()  # a new line gets its token in PhoneLine.save
-            audit.record_setting_change(
-                request.user, SECTION, "changed" if line else "created", saved, changes
-            )
+            # Saving without a change is not a change: the log stays readable.
+            if line is None or changes:
+                audit.record_setting_change(
+                    request.user, SECTION, "changed" if line else "created", saved, changes
+                )
         if line is None:
             _show_once(request, saved)
         flash.success(request, _("Saved %(line)s.") % {"line": saved})

@@ -60,9 +60,11 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 saved.position = (last or 0) + 1
             saved.save()
             form.save_m2m()
-            audit.record_setting_change(
-                request.user, SECTION, "changed" if policy else "created", saved, changes
-            )
+            # Saving without a change is not a change: the log stays readable.
+            if policy is None or changes:
+                audit.record_setting_change(
+                    request.user, SECTION, "changed" if policy else "created", saved, changes
+                )
         flash.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
         return redirect("setup:sla-policies")
     context = {
