@@ -159,6 +159,8 @@ def fill(route: str, name: str, secret) -> str:
                 "sla-policy-move",
                 "sla-policy-delete",
                 "calendar-delete",
+                "synonym-edit",
+                "synonym-delete",
             ),
             999999,
         ),
