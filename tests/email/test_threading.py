@@ -62,8 +62,9 @@ def test_in_reply_to_then_references(outlook):
     assert (decision.ticket_id, decision.reason) == (1, "in_reply_to")
     gmail = parse_email(fixture_bytes("gmail_fi_reply.eml"))
     gmail = replace(gmail, in_reply_to="")
+    pekkas = ticket(2, participants=("pekka.korhonen@gmail.com",))
     decision = decide_thread(
-        gmail, ThreadCandidates(by_message_id={"CAFx8Q1aFIRST@mail.gmail.com": ticket(2)}), now=NOW
+        gmail, ThreadCandidates(by_message_id={"CAFx8Q1aFIRST@mail.gmail.com": pekkas}), now=NOW
     )
     assert (decision.ticket_id, decision.reason) == (2, "references")
 

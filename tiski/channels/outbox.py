@@ -113,7 +113,15 @@ def automatic_mail_per_hour() -> int:
 
 
 def _latest_customer_message(ticket: Ticket) -> Message | None:
-    return ticket.messages.filter(kind=MessageKind.CUSTOMER).order_by("-created_at", "-id").first()
+    """The customer's side's latest word: their message, or the automatic
+    reply their system sent (kept as a system message, see intake)."""
+    return (
+        ticket.messages.filter(
+            Q(kind=MessageKind.CUSTOMER) | Q(kind=MessageKind.SYSTEM, meta__has_key="auto_reply")
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def _thread_ids(ticket: Ticket, in_reply_to: Message | None) -> tuple[str, list[str]]:
@@ -141,9 +149,13 @@ def _thread_ids(ticket: Ticket, in_reply_to: Message | None) -> tuple[str, list[
 
 def _loop_reason(message: Message | None) -> str:
     """Why mail answering ``message`` must not be automatic, or ""."""
-    if message is None or message.kind != MessageKind.CUSTOMER:
+    if message is None:
         return ""
     meta = message.meta or {}
+    if message.kind == MessageKind.SYSTEM and isinstance(meta.get("auto_reply"), dict):
+        return meta["auto_reply"].get("why") or loops.REASON_AUTOMATIC
+    if message.kind != MessageKind.CUSTOMER:
+        return ""
     if meta.get("suppress_automatic_mail"):
         return loops.REASON_IMPORTED
     if meta.get("bounce"):

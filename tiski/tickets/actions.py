@@ -36,12 +36,14 @@ from .models import (
     Channel,
     Event,
     EventKind,
+    LinkKind,
     Message,
     MessageKind,
     Priority,
     Status,
     Tag,
     Ticket,
+    TicketLink,
     TicketMerge,
     TicketType,
     Via,
@@ -717,6 +719,55 @@ def add_ccs(
 
 
 @ticket_action
+def link_tickets(
+    source: Ticket,
+    target: Ticket,
+    *,
+    kind: str = LinkKind.MENTIONS,
+    actor: User | None,
+    via: str,
+    reason: str = "",
+) -> TicketLink | None:
+    """Record that ``source`` points at ``target``; None when it already did.
+
+    Both tickets get an event, so each timeline says where the other is.
+    """
+    if source.pk == target.pk:
+        raise ValidationError(_("A ticket cannot be linked to itself."))
+    link, created = TicketLink.objects.get_or_create(
+        source=source,
+        target=target,
+        kind=kind,
+        defaults={"reason": reason, "actor": actor, "via": via},
+    )
+    if not created:
+        return None
+    now = link.created_at
+    meta = {"kind": kind, "link_id": link.pk}
+    _record(
+        source,
+        kind=EventKind.FIELD,
+        actor=actor,
+        via=via,
+        field="link",
+        new=target.number,
+        meta=meta,
+        at=now,
+    )
+    _record(
+        target,
+        kind=EventKind.FIELD,
+        actor=actor,
+        via=via,
+        field="linked_from",
+        new=source.number,
+        meta=meta,
+        at=now,
+    )
+    return link
+
+
+@ticket_action
 def move_message(message: Message, target: Ticket, *, actor: User | None, via: str) -> Message:
     """Move a message that was threaded wrongly onto the ticket it belongs to.
 
@@ -851,6 +902,20 @@ class NewTicket:
     team: Team | None = None
     created_at: datetime | None = None
     ticket: Ticket | None = None
+    # Reserved ahead by `number_new_tickets` when the caller must name it early.
+    number: int | None = None
+
+
+def number_new_tickets(specs: Sequence[NewTicket]) -> None:
+    """Reserve numbers, in order, for the specs that have none yet.
+
+    `receive_messages` does it itself; a caller that must write a ticket's
+    number into a message of the same batch does it first.
+    """
+    missing = [spec for spec in specs if spec.number is None]
+    numbers = NumberSequence.reserve(TICKET_NUMBER_SEQUENCE, len(missing)) if missing else []
+    for spec, number in zip(missing, numbers, strict=True):
+        spec.number = number
 
 
 @dataclass(frozen=True)
@@ -891,11 +956,12 @@ def receive_messages(items: Sequence[IncomingMessage], *, via: str = Via.CHANNEL
     new_specs = list(
         {id(i.target): i.target for i in items if isinstance(i.target, NewTicket)}.values()
     )
-    numbers = NumberSequence.reserve(TICKET_NUMBER_SEQUENCE, len(new_specs))
+    number_new_tickets(new_specs)
     new_tickets: list[Ticket] = []
-    for spec, number in zip(new_specs, numbers, strict=True):
+    for spec in new_specs:
+        assert spec.number is not None
         spec.ticket = _ticket_row(
-            number=number,
+            number=spec.number,
             requester=spec.requester,
             subject=spec.subject,
             channel=spec.channel,
@@ -997,6 +1063,7 @@ __all__ = [
     "add_message",
     "add_tags",
     "check_can_see",
+    "link_tickets",
     "create_ticket",
     "merge_tickets",
     "messages_since",

@@ -452,3 +452,41 @@ class TicketMerge(models.Model):
     @property
     def is_active(self) -> bool:
         return self.undone_at is None
+
+
+class LinkKind(models.TextChoices):
+    # A customer's mail pointed at another ticket (its headers or number)
+    # without being allowed onto it: agents may want to read both.
+    MENTIONS = "mentions", _("Mentions")
+
+
+class TicketLink(models.Model):
+    """One ticket pointing at another; shown to agents on both tickets.
+
+    Not parent/child (work handed to another team) and not a merge (one
+    conversation): the two stay separate cases with separate people.
+    """
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(_("kind"), max_length=20, choices=LinkKind.choices)
+    # Why, in English like the intake's reasons ("References matched #12, ...").
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.SYSTEM)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target", "kind"], name="ticketlink_unique_source_target_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.source_id} {self.kind} #{self.target_id}"

@@ -29,7 +29,7 @@ from tiski.core.sanitize import sanitize_html
 from tiski.customers.actions import ContactWanted, get_or_create_contacts
 from tiski.customers.models import Contact, NameSource
 from tiski.tickets import actions
-from tiski.tickets.models import Message, MessageKind, Status, Ticket, Via
+from tiski.tickets.models import UNSOLVED_STATUSES, Message, MessageKind, Status, Ticket, Via
 
 from . import loops
 from .parse import ParsedEmail, UnparsableEmail, parse_email
@@ -56,6 +56,8 @@ REASON_TOO_LARGE = "Message is %(size)d bytes, over the mailbox limit of %(limit
 REASON_UNPARSABLE = "Unparsable email: %(reason)s"
 REASON_DUPLICATE = "Message-ID already stored: %(id)s"
 REASON_NO_SENDER = "The message has no sender address."
+# Kept like a bounce without a ticket: processed, no ticket, this reason.
+REASON_AUTO_REPLY_UNMATCHED = "automatic reply without a ticket: %(why)s"
 
 
 class Outcome:
@@ -65,6 +67,8 @@ class Outcome:
     QUARANTINED = "quarantined"
     BOUNCE_ATTACHED = "bounce_attached"
     BOUNCE_UNMATCHED = "bounce_unmatched"
+    AUTO_REPLY_ATTACHED = "auto_reply_attached"
+    AUTO_REPLY_UNMATCHED = "auto_reply_unmatched"
     UNCHANGED = "unchanged"
 
 
@@ -310,8 +314,8 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
     """Each receipt's outcome, deciding in order exactly as one by one would.
 
     Mail that becomes customer messages is gathered and written together;
-    a bounce (rare) is handled on its own, after what came before it is
-    written, since it may concern a message of the same batch.
+    a bounce or an automatic reply (rare) is handled on its own, after what
+    came before it is written, since it may concern a message of the same batch.
     """
     outcomes: list[str | None] = [None] * len(receipts)
     readable: list[tuple[int, ParsedEmail]] = []
@@ -345,6 +349,10 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
             outcomes[index] = _process_bounce(receipt, parsed)
         elif not parsed.sender.address:
             outcomes[index] = _quarantine(receipt, REASON_NO_SENDER)
+        elif auto_reply := loops.automatic_reply_reason(parsed.headers):
+            # Like a bounce: on its own, after what came before it is written.
+            write_gathered()
+            outcomes[index] = _process_auto_reply(receipt, parsed, auto_reply)
         else:
             gathered.append((index, parsed))
         if parsed.message_id and outcomes[index] != Outcome.QUARANTINED:
@@ -353,16 +361,34 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
     return [outcome or Outcome.UNCHANGED for outcome in outcomes]
 
 
-def _planned_candidate(key: int, spec: actions.NewTicket, sender: str) -> TicketCandidate:
+def _planned_candidate(
+    key: int, spec: actions.NewTicket, sender: str, domains: frozenset[str] = frozenset()
+) -> TicketCandidate:
     """A ticket this batch is about to open, as threading sees it (a negative id)."""
     return TicketCandidate(
         ticket_id=key,
-        number=0,
+        number=spec.number or 0,
         status=Status.NEW,
         updated_at=spec.created_at or timezone.now(),
         subject=spec.subject,
         participants=frozenset({sender}),
+        domains=domains,
     )
+
+
+@dataclass
+class _Planned:
+    """What the batch decided so far, for the mails after it: as one by one
+    would have found it in the database."""
+
+    # Tickets this batch opens, by a negative key, with their requester's
+    # address and organisation domains.
+    tickets: dict[int, tuple[actions.NewTicket, str, frozenset[str]]]
+    # Message-IDs written by this batch, for replies within it.
+    messages: dict[str, TicketCandidate]
+    # Addresses that joined a ticket in this batch (senders and the people
+    # they copied, who become CCs): participants from then on.
+    joined: dict[int, set[str]]
 
 
 def _receive(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[str]:
@@ -383,6 +409,8 @@ def _receive(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[str]:
             ContactWanted(address, name, name_source=NameSource.COPIED) for address, name in people
         )
     contacts = get_or_create_contacts("email", wanted)
+    senders = [contacts[p.sender.address.strip().lower()][0] for _r, p in batch]
+    domains = _organisation_domains(senders)
 
     now = timezone.now()
     subject_days = mailbox.thread_by_subject_days
@@ -395,60 +423,119 @@ def _receive(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[str]:
         if ids
         else {}
     )
-    # Tickets this batch opens, by a negative key, with their requester's address.
-    planned: dict[int, tuple[actions.NewTicket, str]] = {}
-    # Message-IDs written by this batch, for replies within it.
-    in_batch: dict[str, TicketCandidate] = {}
-    incoming: list[actions.IncomingMessage] = []
-    opens: list[bool] = []
-    for (receipt, parsed), found in zip(batch, candidates, strict=True):
+    planned = _Planned(tickets={}, messages={}, joined={})
+    decided: list[tuple[ThreadDecision, Ticket | actions.NewTicket]] = []
+    for (receipt, parsed), found, contact, people in zip(
+        batch, candidates, senders, copied, strict=True
+    ):
         sender = parsed.sender.address.strip().lower()
-        contact = contacts[sender][0]
-        found = _with_batch(_current(found, locked), parsed, in_batch, planned, sender)
+        found = _with_batch(_current(found, locked), parsed, planned, sender)
         decision = decide_thread(parsed, found, now=now, subject_days=subject_days)
-        created_at = _original_date(receipt, parsed)
         target: Ticket | actions.NewTicket
         if decision.ticket_id is None:
-            key = -(len(planned) + 1)
+            key = -(len(planned.tickets) + 1)
             target = actions.NewTicket(
                 requester=contact,
                 subject=parsed.subject,
                 channel=CHANNEL,
                 type=mailbox.default_type,
                 team=mailbox.default_team,
-                created_at=created_at,
+                created_at=_original_date(receipt, parsed),
             )
-            planned[key] = (target, sender)
-            chosen = _planned_candidate(key, target, sender)
+            owner_domains = domains.get(contact.organisation_id or 0, frozenset())
+            planned.tickets[key] = (target, sender, owner_domains)
+            chosen = _planned_candidate(key, target, sender, owner_domains)
         elif decision.ticket_id < 0:
-            target, owner = planned[decision.ticket_id]
-            chosen = _planned_candidate(decision.ticket_id, target, owner)
+            target, owner, owner_domains = planned.tickets[decision.ticket_id]
+            chosen = _planned_candidate(decision.ticket_id, target, owner, owner_domains)
         else:
             target = locked[decision.ticket_id]
             chosen = next(c for c in found.tickets() if c.ticket_id == decision.ticket_id)
-        opens.append(decision.ticket_id is None)
         if parsed.message_id:
-            in_batch.setdefault(parsed.message_id, chosen)
-        incoming.append(
-            actions.IncomingMessage(
-                target=target,
-                author=contact,
-                channel=CHANNEL,
-                external_id=parsed.message_id,
-                thread_index_root=parsed.thread_index_root,
-                created_at=created_at,
-                attachments=_attachments(parsed),
-                meta=_meta(receipt, parsed, decision),
-                **_body(parsed),
-            )
+            planned.messages.setdefault(parsed.message_id, chosen)
+        planned.joined.setdefault(chosen.ticket_id, set()).update(
+            {sender, *(address for address, _name in people)}
         )
+        decided.append((decision, target))
+    decided = _number_refused(decided, planned)
+    incoming = [
+        actions.IncomingMessage(
+            target=target,
+            author=contact,
+            channel=CHANNEL,
+            external_id=parsed.message_id,
+            thread_index_root=parsed.thread_index_root,
+            created_at=_original_date(receipt, parsed),
+            attachments=_attachments(parsed),
+            meta=_meta(receipt, parsed, decision),
+            **_body(parsed),
+        )
+        for (receipt, parsed), contact, (decision, target) in zip(
+            batch, senders, decided, strict=True
+        )
+    ]
     messages = actions.receive_messages(incoming, via=Via.CHANNEL)
-    for (receipt, parsed), message, people in zip(batch, messages, copied, strict=True):
-        sender_contact = contacts[parsed.sender.address.strip().lower()][0]
+    for (receipt, _parsed), message, people, contact, found, (decision, _t) in zip(
+        batch, messages, copied, senders, candidates, decided, strict=True
+    ):
+        # An agent writing in from their own address is no customer-side CC.
+        sender_contact = None if found.sender_is_agent else contact
         _copy_people(message.ticket, sender_contact, [contacts[a][0] for a, _name in people])
+        _link_refused(message.ticket, decision, locked, planned)
         receipt.status, receipt.reason = ReceiptStatus.PROCESSED, ""
         receipt.ticket, receipt.message = message.ticket, message
-    return [Outcome.CREATED if opened else Outcome.THREADED for opened in opens]
+    return [Outcome.CREATED if d.ticket_id is None else Outcome.THREADED for d, _t in decided]
+
+
+def _organisation_domains(contacts: list[Contact]) -> dict[int, frozenset[str]]:
+    """Mail domains per organisation of these contacts; no query when none has one."""
+    from tiski.customers.models import OrganisationDomain
+
+    wanted = {c.organisation_id for c in contacts if c.organisation_id}
+    if not wanted:
+        return {}
+    found: dict[int, set[str]] = {}
+    for organisation_id, domain in OrganisationDomain.objects.filter(
+        organisation_id__in=wanted
+    ).values_list("organisation_id", "domain"):
+        found.setdefault(organisation_id, set()).add(domain.lower())
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def _number_refused(
+    decided: list[tuple[ThreadDecision, Ticket | actions.NewTicket]], planned: _Planned
+) -> list[tuple[ThreadDecision, Ticket | actions.NewTicket]]:
+    """Give refused matches on tickets this batch opens their real numbers.
+
+    Rare (a stranger answering, in the same import, mail that opened a
+    ticket), but the recorded reason must name the ticket as one by one would.
+    """
+    if not any(key < 0 for decision, _t in decided for key, _n in decision.refused):
+        return decided
+    actions.number_new_tickets([spec for spec, _s, _d in planned.tickets.values()])
+    numbered = []
+    for decision, target in decided:
+        if decision.refused:
+            refused = tuple(
+                (key, (planned.tickets[key][0].number or 0) if key < 0 else number)
+                for key, number in decision.refused
+            )
+            decision = replace(decision, refused=refused)
+        numbered.append((decision, target))
+    return numbered
+
+
+def _link_refused(
+    ticket: Ticket, decision: ThreadDecision, locked: dict[int, Ticket], planned: _Planned
+) -> None:
+    """The new ticket mentions each ticket its headers pointed at but the
+    sender could not join; agents see the link on both."""
+    for key, _number in decision.refused:
+        other = planned.tickets[key][0].ticket if key < 0 else locked.get(key)
+        if other is not None and other.pk != ticket.pk:
+            actions.link_tickets(
+                ticket, other, actor=None, via=Via.CHANNEL, reason=decision.as_meta()["why"]
+            )
 
 
 def _current(found: ThreadCandidates, locked: dict[int, Ticket]) -> ThreadCandidates:
@@ -464,24 +551,31 @@ def _current(found: ThreadCandidates, locked: dict[int, Ticket]) -> ThreadCandid
 
 
 def _with_batch(
-    found: ThreadCandidates,
-    parsed: ParsedEmail,
-    in_batch: dict[str, TicketCandidate],
-    planned: dict[int, tuple[actions.NewTicket, str]],
-    sender: str,
+    found: ThreadCandidates, parsed: ParsedEmail, planned: _Planned, sender: str
 ) -> ThreadCandidates:
     """Add what this batch has decided so far: replies to mail a moment older,
-    and (for the subject match) the tickets it opens for the same sender."""
+    the people who joined tickets, and (for the subject match) the tickets it
+    opens for the same sender."""
     by_message_id = dict(found.by_message_id)
     for message_id in message_ids_to_look_up(parsed):
-        if message_id in in_batch and message_id not in by_message_id:
-            by_message_id[message_id] = in_batch[message_id]
+        if message_id in planned.messages and message_id not in by_message_id:
+            by_message_id[message_id] = planned.messages[message_id]
     mine = tuple(
-        _planned_candidate(key, spec, owner)
-        for key, (spec, owner) in planned.items()
+        _planned_candidate(key, spec, owner, owner_domains)
+        for key, (spec, owner, owner_domains) in planned.tickets.items()
         if owner == sender
     )
-    return replace(found, by_message_id=by_message_id, by_sender=found.by_sender + mine)
+    found = replace(found, by_message_id=by_message_id, by_sender=found.by_sender + mine)
+    if not planned.joined:
+        return found
+
+    def with_joined(candidate: TicketCandidate) -> TicketCandidate:
+        joined = planned.joined.get(candidate.ticket_id)
+        if not joined or joined <= candidate.participants:
+            return candidate
+        return replace(candidate, participants=candidate.participants | joined)
+
+    return found.map(with_joined)
 
 
 # A mail to more people than this is a newsletter or a mass mailing, not a
@@ -513,11 +607,18 @@ def _copied_people(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[list
     return copied
 
 
-def _copy_people(ticket: Ticket, sender: Contact, copied: list[Contact]) -> None:
+def _copy_people(ticket: Ticket, sender: Contact | None, copied: list[Contact]) -> None:
     """The people a customer copied become ticket CCs, and stay on our replies;
-    a colleague of the requester who answers on the thread joins it the same way."""
-    seen = {sender.pk, ticket.requester_id}
-    people = [] if sender.pk == ticket.requester_id else [sender]
+    a colleague of the requester who answers on the thread joins it the same way.
+
+    Only a participant's mail reaches an existing ticket (threading's
+    ``may_take_part``), so a stranger never becomes a CC of someone else's case.
+    """
+    seen = {ticket.requester_id}
+    people = []
+    if sender is not None:
+        seen.add(sender.pk)
+        people = [] if sender.pk == ticket.requester_id else [sender]
     for contact in copied:
         if contact.pk not in seen:
             seen.add(contact.pk)
@@ -668,3 +769,86 @@ def _process_bounce(receipt: InboundReceipt, parsed: ParsedEmail) -> str:
     receipt.reason = ""
     receipt.ticket, receipt.message = ticket, note
     return Outcome.BOUNCE_ATTACHED
+
+
+# --- automatic replies -------------------------------------------------------------
+
+
+def _process_auto_reply(receipt: InboundReceipt, parsed: ParsedEmail, why: str) -> str:
+    """An out-of-office or other automatic reply: never a ticket of its own.
+
+    It goes, as a system message, on the ticket it answers (threading, with
+    the same participant rule) or else on the sender's open or most recent
+    ticket: a system message changes no status, starts no SLA clock and
+    sends nothing. Without such a ticket it is kept on its receipt, like a
+    bounce without a ticket, for admins to see.
+    """
+    receipt.status = ReceiptStatus.PROCESSED
+    ticket, decision = _auto_reply_ticket(receipt, parsed)
+    if ticket is None:
+        receipt.reason = REASON_AUTO_REPLY_UNMATCHED % {"why": why}
+        return Outcome.AUTO_REPLY_UNMATCHED
+    sender = parsed.sender.address.lower()
+    text = _("Automatic reply from %(sender)s: %(subject)s") % {
+        "sender": sender,
+        "subject": parsed.subject or _("(no subject)"),
+    }
+    if parsed.text.strip():
+        text += "\n\n" + parsed.text.strip()[:5000]
+    note = actions.add_message(
+        ticket,
+        kind=MessageKind.SYSTEM,
+        actor=None,
+        via=Via.CHANNEL,
+        channel=CHANNEL,
+        text=text,
+        external_id=parsed.message_id,
+        thread_index_root=parsed.thread_index_root,
+        meta={
+            "auto_reply": {"from": sender, "subject": parsed.subject, "why": why},
+            "threading": decision.as_meta(),
+            "auto_submitted": True,
+            "receipt": receipt.pk,
+        },
+    )
+    receipt.reason = ""
+    receipt.ticket, receipt.message = ticket, note
+    return Outcome.AUTO_REPLY_ATTACHED
+
+
+def _auto_reply_ticket(
+    receipt: InboundReceipt, parsed: ParsedEmail
+) -> tuple[Ticket | None, ThreadDecision]:
+    """The ticket an automatic reply belongs on, locked; and how it was found."""
+    from django.db.models import Q
+
+    from tiski.customers.models import Identity
+
+    now = timezone.now()
+    found = find_candidates([parsed], receipt.mailbox, now=now)[0]
+    decision = decide_thread(parsed, found, now=now)
+    if decision.ticket_id is not None:
+        ticket = Ticket.objects.select_for_update().filter(pk=decision.ticket_id).first()
+        if ticket is not None and ticket.status != Status.CLOSED:
+            return ticket, decision
+    contact_id = (
+        Identity.objects.filter(kind="email", value=parsed.sender.address.strip().lower())
+        .values_list("contact_id", flat=True)
+        .first()
+    )
+    if contact_id is None:
+        return None, decision
+    theirs = (
+        Ticket.objects.filter(Q(requester_id=contact_id) | Q(ccs=contact_id))
+        .exclude(status=Status.CLOSED)
+        .order_by("-updated_at", "-id")
+    )
+    # An open case is the one the person is away from; else the latest one.
+    ticket_id = (
+        theirs.filter(status__in=UNSOLVED_STATUSES).values_list("id", flat=True).first()
+        or theirs.values_list("id", flat=True).first()
+    )
+    if ticket_id is None:
+        return None, decision
+    ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+    return ticket, replace(decision, reason="auto_reply_sender", matched=str(ticket.number))

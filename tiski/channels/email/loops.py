@@ -26,6 +26,7 @@ _MARKER_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress", "
 
 REASON_AUTO_SUBMITTED = "the message is automatic (Auto-Submitted: %(value)s)"
 REASON_PRECEDENCE = "the message is bulk or list mail (Precedence: %(value)s)"
+REASON_AUTO_REPLY_PRECEDENCE = "the message is an automatic reply (Precedence: auto_reply)"
 REASON_MARKER = "the message is automatic (%(header)s header)"
 REASON_NULL_RETURN_PATH = "the message has an empty return path (a bounce or report)"
 REASON_AUTOMATIC = "the message is automatic"
@@ -60,6 +61,41 @@ def inbound_auto_reason(headers: Mapping[str, str], sender: str) -> str:
         return REASON_NO_ADDRESS
     if is_daemon_address(sender):
         return REASON_DAEMON % {"address": sender}
+    return ""
+
+
+# The older vacation programs' own headers.
+_AUTO_REPLY_HEADERS = ("x-autoreply", "x-autorespond")
+
+
+def automatic_reply_reason(headers: Mapping[str, str]) -> str:
+    """Why an inbound mail is an automatic reply (out of office, vacation,
+    read receipt), or "" when it is not: such mail never opens a ticket.
+
+    Any Auto-Submitted other than "no" counts: the sender's system says a
+    machine wrote it (Exchange marks some out-of-office replies
+    "auto-generated"). Narrower than `inbound_auto_reason` on purpose: a
+    support address run through a mailing list or group (List-Id,
+    Precedence: list or bulk), a web form sending from a no-reply address
+    and Outlook's X-Auto-Response-Suppress (a request, not a marker) are on
+    mail someone means to become a ticket. Those still never get automatic
+    mail back.
+    """
+    auto = headers.get("auto-submitted", "").strip().lower()
+    if auto and not auto.startswith("no"):
+        return REASON_AUTO_SUBMITTED % {"value": auto[:60]}
+    for name in _AUTO_REPLY_HEADERS:
+        value = headers.get(name)
+        if value is not None and value.strip().lower() not in ("no", "false", "0"):
+            return REASON_MARKER % {"header": name}
+    if headers.get("precedence", "").strip().lower() == "auto_reply":
+        return REASON_AUTO_REPLY_PRECEDENCE
+    if headers.get("x-apple-action", "").strip().lower() == "vacation":
+        return REASON_MARKER % {"header": "x-apple-action"}
+    # RFC 3834 asks auto-responders to send with an empty return path; a
+    # person's mail never has one (bounces, which do too, are told apart first).
+    if headers.get("return-path", "").replace(" ", "") == "<>":
+        return REASON_NULL_RETURN_PATH
     return ""
 
 

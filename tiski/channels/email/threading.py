@@ -14,11 +14,17 @@ ticket. A match on a ticket that was merged into another counts as a
 match on the ticket it went into (tickets/merge.py keeps the record). A
 match on a closed ticket gives a new ticket that remembers the old one.
 
-The Thread-Index root proves only that a mail belongs to the same Outlook
-conversation, and everyone who ever held a copy shares it: a forward keeps
-the root, and a forwardee writing to us is a new person with a new matter.
-So it threads only when the sender already took part in the ticket, or is
-someone our own message with that root was sent to.
+Headers prove only that a mail belongs to the same conversation, and
+everyone who ever held a copy shares them: a forward keeps In-Reply-To,
+References and the Thread-Index root, and a ticket number in a subject is
+easy to guess. A forwardee writing to us is a new person with a new matter,
+and threading them onto the old ticket would make them a CC of someone
+else's case. So every header match (In-Reply-To, References, Thread-Index,
+``[#1234]``) passes one gate, ``may_take_part``: the sender must be the
+requester, a CC, someone who wrote on the ticket, someone our mail on it
+went to, someone of the requester's organisation (its domains) or an agent.
+A refused match opens a new ticket that mentions the old one. Our signed
+reply token is not a header match: only recipients of our mail hold it.
 """
 
 from __future__ import annotations
@@ -123,10 +129,13 @@ class TicketCandidate:
     status: str
     updated_at: datetime
     subject: str = ""
-    # Lower-case addresses of the requester and everyone who wrote on it.
+    # Lower-case addresses of the requester, the CCs, everyone who wrote on
+    # the ticket and everyone our mail on it was sent to (To and Cc).
     participants: frozenset[str] = frozenset()
     # Set when the mail matched a ticket merged into this one: that ticket's number.
     merged_from: int | None = None
+    # Mail domains of the requester's organisation: its people may join.
+    domains: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -149,6 +158,8 @@ class ThreadCandidates:
     by_number: dict[int, TicketCandidate] = field(default_factory=dict)
     # Recent tickets of the sender, for the optional subject match.
     by_sender: tuple[TicketCandidate, ...] = ()
+    # The sender is one of our agents: they may take part in any ticket.
+    sender_is_agent: bool = False
 
     def tickets(self) -> list[TicketCandidate]:
         """Every ticket candidate, whichever step found it."""
@@ -162,7 +173,8 @@ class ThreadCandidates:
 
     def map(self, change: Callable[[TicketCandidate], TicketCandidate]) -> ThreadCandidates:
         """The same candidates with ``change`` applied to each ticket."""
-        return ThreadCandidates(
+        return replace(
+            self,
             by_token=change(self.by_token) if self.by_token is not None else None,
             by_message_id={k: change(v) for k, v in self.by_message_id.items()},
             by_thread_index=tuple(
@@ -183,6 +195,19 @@ class ThreadDecision:
     follow_up_of: int | None = None
     # When the mail answered a ticket merged into this one: that ticket's number.
     merged_from: int | None = None
+    # Tickets the headers pointed at whose participant the sender is not:
+    # (ticket id, number), most trusted match first. The new ticket mentions them.
+    refused: tuple[tuple[int, int], ...] = ()
+    # The header of the first refused match (a HeaderMatch reason).
+    refused_by: str = ""
+
+    @property
+    def refused_why(self) -> str:
+        """Why the first refused match was refused, in English like other intake reasons."""
+        if not self.refused:
+            return ""
+        header = _MATCH_NAMES.get(self.refused_by, self.refused_by)
+        return REASON_NOT_PARTICIPANT % {"header": header, "number": self.refused[0][1]}
 
     def as_meta(self) -> dict[str, Any]:
         meta: dict[str, Any] = {"reason": self.reason, "matched": self.matched}
@@ -190,7 +215,77 @@ class ThreadDecision:
             meta["follow_up_of"] = self.follow_up_of
         if self.merged_from is not None:
             meta["merged_from"] = self.merged_from
+        if self.refused:
+            meta["not_participant"] = [number for _id, number in self.refused]
+            meta["why"] = self.refused_why
         return meta
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """A ticket a header of the mail points at."""
+
+    # in_reply_to | references | thread_index | subject_ref
+    reason: str
+    matched: str
+    ticket: TicketCandidate
+    # Addresses trusted for this match only: those our message carrying
+    # this Thread-Index root was sent to.
+    also: frozenset[str] = frozenset()
+
+
+# How a refused match is explained (stored English, see intake's reasons).
+_MATCH_NAMES = {
+    "in_reply_to": "In-Reply-To",
+    "references": "References",
+    "thread_index": "Thread-Index",
+    "subject_ref": "The ticket number in the subject",
+}
+REASON_NOT_PARTICIPANT = "%(header)s matched #%(number)s, but the sender is not a participant"
+
+
+def may_take_part(
+    sender: str,
+    ticket: TicketCandidate,
+    *,
+    sender_is_agent: bool = False,
+    also: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether ``sender`` may join the conversation of ``ticket``: the one rule
+    every header-based threading path goes through (see the module docstring)."""
+    sender = (sender or "").strip().lower()
+    if not sender:
+        return False
+    if sender_is_agent or sender in ticket.participants or sender in also:
+        return True
+    domain = sender.rpartition("@")[2]
+    return bool(domain) and domain in ticket.domains
+
+
+def header_matches(parsed: ParsedEmail, candidates: ThreadCandidates) -> list[HeaderMatch]:
+    """Every ticket the mail's headers point at, most trusted first.
+
+    Only lists: whether the sender may join is ``decide_thread``'s one check.
+    """
+    found: list[HeaderMatch] = []
+    if parsed.in_reply_to and parsed.in_reply_to in candidates.by_message_id:
+        ticket = candidates.by_message_id[parsed.in_reply_to]
+        found.append(HeaderMatch("in_reply_to", parsed.in_reply_to, ticket))
+    for ref in reversed(parsed.references):
+        if ref in candidates.by_message_id:
+            found.append(HeaderMatch("references", ref, candidates.by_message_id[ref]))
+    root = parsed.thread_index_root
+    if root:
+        found.extend(
+            HeaderMatch("thread_index", root, c.ticket, c.sent_to)
+            for c in candidates.by_thread_index
+            if c.root == root
+        )
+    for number in subject_ticket_numbers(parsed.subject):
+        candidate = candidates.by_number.get(number)
+        if candidate is not None:
+            found.append(HeaderMatch("subject_ref", f"#{number}", candidate))
+    return found
 
 
 def message_ids_to_look_up(parsed: ParsedEmail) -> list[str]:
@@ -219,27 +314,14 @@ def decide_thread(
     """Where the mail goes, from what was found; no database access."""
     if candidates.by_token is not None:
         return _decided(candidates.by_token, "token", str(candidates.by_token.number))
-    if parsed.in_reply_to and parsed.in_reply_to in candidates.by_message_id:
-        return _decided(
-            candidates.by_message_id[parsed.in_reply_to], "in_reply_to", parsed.in_reply_to
-        )
-    for ref in reversed(parsed.references):
-        if ref in candidates.by_message_id:
-            return _decided(candidates.by_message_id[ref], "references", ref)
-    sender = parsed.sender.address.lower()
-    root = parsed.thread_index_root
-    if root and sender:
-        for found in candidates.by_thread_index:
-            # See the module docstring: same conversation is not enough.
-            if found.root == root and (
-                sender in found.ticket.participants or sender in found.sent_to
-            ):
-                return _decided(found.ticket, "thread_index", root)
-    for number in subject_ticket_numbers(parsed.subject):
-        candidate = candidates.by_number.get(number)
-        # A number in a subject is easy to guess: only participants may use it.
-        if candidate is not None and sender and sender in candidate.participants:
-            return _decided(candidate, "subject_ref", f"#{number}")
+    sender = parsed.sender.address.strip().lower()
+    refused: list[HeaderMatch] = []
+    for match in header_matches(parsed, candidates):
+        if may_take_part(
+            sender, match.ticket, sender_is_agent=candidates.sender_is_agent, also=match.also
+        ):
+            return _decided(match.ticket, match.reason, match.matched)
+        refused.append(match)
     if subject_days > 0 and sender:
         wanted = normalise_subject(parsed.subject)
         since = now - timedelta(days=subject_days)
@@ -255,6 +337,16 @@ def decide_thread(
         if matches:
             best = max(matches, key=lambda c: (c.updated_at, c.ticket_id))
             return ThreadDecision(best.ticket_id, "subject_match", wanted)
+    if refused:
+        first = refused[0]
+        tickets = {m.ticket.ticket_id: m.ticket.number for m in refused}
+        return ThreadDecision(
+            None,
+            "new",
+            f"{first.reason}:{first.matched}",
+            refused=tuple(tickets.items()),
+            refused_by=first.reason,
+        )
     return ThreadDecision(None, "new")
 
 
@@ -262,7 +354,13 @@ def decide_thread(
 
 
 def _candidates_for(ticket_ids: Iterable[int]) -> dict[int, TicketCandidate]:
-    from tiski.customers.models import Identity
+    """The tickets as threading sees them, with everyone who may take part.
+
+    A fixed handful of queries for any number of tickets: the intake asks
+    once per batch, never per mail.
+    """
+    from tiski.channels.models import OutboundEmail, OutboundKind, OutboundStatus
+    from tiski.customers.models import Identity, OrganisationDomain
     from tiski.tickets.models import Message, Ticket
 
     ids = set(ticket_ids)
@@ -280,12 +378,32 @@ def _candidates_for(ticket_ids: Iterable[int]) -> dict[int, TicketCandidate]:
         .distinct()
     ):
         contacts[ticket_id].add(contact_id)
+    for ticket_id, contact_id in Ticket.ccs.through.objects.filter(ticket_id__in=ids).values_list(
+        "ticket_id", "contact_id"
+    ):
+        contacts[ticket_id].add(contact_id)
     all_contacts = set().union(*contacts.values()) if contacts else set()
     emails: dict[int, set[str]] = {}
     for contact_id, value in Identity.objects.filter(
         contact_id__in=all_contacts, kind="email"
     ).values_list("contact_id", "value"):
         emails.setdefault(contact_id, set()).add(value.lower())
+    # Agents' notifications are internal, and suppressed mail never left;
+    # replies, acknowledgements and rule mails reached people who may answer.
+    mailed: dict[int, set[str]] = {}
+    for ticket_id, to, cc in (
+        OutboundEmail.objects.filter(ticket_id__in=ids)
+        .exclude(kind=OutboundKind.NOTIFICATION)
+        .exclude(status=OutboundStatus.SUPPRESSED)
+        .values_list("ticket_id", "to", "cc")
+    ):
+        mailed.setdefault(ticket_id, set()).update(_addresses([*(to or []), *(cc or [])]))
+    domains: dict[int, set[str]] = {}
+    requesters = {t.requester_id for t in tickets}
+    for contact_id, domain in OrganisationDomain.objects.filter(
+        organisation__contacts__in=requesters
+    ).values_list("organisation__contacts", "domain"):
+        domains.setdefault(contact_id, set()).add(domain.lower())
     return {
         t.pk: TicketCandidate(
             ticket_id=t.pk,
@@ -293,10 +411,24 @@ def _candidates_for(ticket_ids: Iterable[int]) -> dict[int, TicketCandidate]:
             status=t.status,
             updated_at=t.updated_at,
             subject=t.subject,
-            participants=frozenset().union(*(emails.get(c, set()) for c in contacts[t.pk])),
+            participants=frozenset(mailed.get(t.pk, ())).union(
+                *(emails.get(c, set()) for c in contacts[t.pk])
+            ),
+            domains=frozenset(domains.get(t.requester_id, ())),
         )
         for t in tickets
     }
+
+
+def _addresses(values: Iterable[Any]) -> set[str]:
+    """Bare lower-case addresses from stored To/Cc values ("Name <a@b>" or "a@b")."""
+    from email.utils import getaddresses
+
+    found = set()
+    for _name, address in getaddresses([v for v in values if isinstance(v, str)]):
+        if "@" in address:
+            found.add(address.strip().lower())
+    return found
 
 
 # A conversation has a handful of messages; more rows only cost time.
@@ -330,9 +462,7 @@ def _thread_index_rows(
     for message_id, to, cc in OutboundEmail.objects.filter(
         message_id__in=[pk for rows in by_root.values() for pk, _ticket in rows]
     ).values_list("message_id", "to", "cc"):
-        sent_to.setdefault(message_id, set()).update(
-            a.strip().lower() for a in [*(to or []), *(cc or [])] if isinstance(a, str)
-        )
+        sent_to.setdefault(message_id, set()).update(_addresses([*(to or []), *(cc or [])]))
     return by_root, sent_to
 
 
@@ -360,6 +490,21 @@ def _follow_merges(found: dict[int, TicketCandidate]) -> dict[int, TicketCandida
             merged_from=source.number,
         )
     return followed
+
+
+def _agent_addresses(senders: Iterable[str]) -> set[str]:
+    """Which of these addresses belong to active agents (any desk user)."""
+    from tiski.accounts.models import User
+
+    wanted = sorted(set(senders))
+    if not wanted:
+        return set()
+    return {
+        email.lower()
+        for email in User.objects.filter(email__in=wanted, is_active=True).values_list(
+            "email", flat=True
+        )
+    }
 
 
 def find_candidates(
@@ -431,6 +576,7 @@ def find_candidates(
         | {t for t in tokens if t is not None}
     )
     found = _follow_merges(_candidates_for(wanted))
+    agents = _agent_addresses(senders) if found else set()
     first_ticket: dict[str, int] = {}
     for message_id, ticket_id in id_rows:
         # The first message carrying an id wins: that is where it was first seen.
@@ -464,6 +610,7 @@ def find_candidates(
                     if n in number_rows and number_rows[n] in found
                 },
                 by_sender=tuple(found[i] for i in by_sender_ids.get(sender, ()) if i in found),
+                sender_is_agent=sender in agents,
             )
         )
     return result

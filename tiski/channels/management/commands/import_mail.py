@@ -124,10 +124,12 @@ class Command(BaseCommand):
                     self._import(path, mailbox, counts, pool, live=False)
                 changes.catch_up(touched)
         counts[Outcome.THREADED] += counts.pop(Outcome.BOUNCE_ATTACHED, 0)
+        counts[Outcome.THREADED] += counts.pop(Outcome.AUTO_REPLY_ATTACHED, 0)
         self.stdout.write(
             _(
                 "imported: %(created)d, threaded: %(threaded)d, duplicates: %(duplicate)d, "
-                "quarantined: %(quarantined)d, bounces without a ticket: %(bounces)d"
+                "quarantined: %(quarantined)d, bounces without a ticket: %(bounces)d, "
+                "automatic replies without a ticket: %(auto_replies)d"
             )
             % {
                 "created": counts[Outcome.CREATED],
@@ -135,6 +137,7 @@ class Command(BaseCommand):
                 "duplicate": counts[Outcome.DUPLICATE],
                 "quarantined": counts[Outcome.QUARANTINED],
                 "bounces": counts[Outcome.BOUNCE_UNMATCHED],
+                "auto_replies": counts[Outcome.AUTO_REPLY_UNMATCHED],
             }
         )
         self.counts = counts
