@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import EspName, InboundReceipt, Mailbox
+from .models import EspName, InboundReceipt, Mailbox, ReceiptStatus
 
 SECRET_FIELDS = (
     "imap_password",
@@ -226,6 +226,25 @@ class MailboxAdmin(admin.ModelAdmin):
         )
 
 
+class KeptAsideFilter(admin.SimpleListFilter):
+    """Mail that made no customer message: quarantined, or a bounce or an
+    automatic reply that found no ticket. What an admin looks through."""
+
+    title = _("kept aside")
+    parameter_name = "kept"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("aside", _("Quarantined, or without a ticket"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() != "aside":
+            return queryset
+        return queryset.filter(
+            Q(status=ReceiptStatus.QUARANTINED)
+            | Q(status=ReceiptStatus.PROCESSED, message__isnull=True)
+        )
+
+
 @admin.register(InboundReceipt)
 class InboundReceiptAdmin(admin.ModelAdmin):
     list_display = (
@@ -239,7 +258,7 @@ class InboundReceiptAdmin(admin.ModelAdmin):
         "ticket",
         "raw_link",
     )
-    list_filter = ("status", "source", "mailbox")
+    list_filter = (KeptAsideFilter, "status", "source", "mailbox")
     search_fields = ("key", "reason")
     # Receipts are evidence of what arrived: nothing about them is edited by hand.
     readonly_fields = (
