@@ -129,6 +129,16 @@ def describe_event(event: Event, names: dict[str, dict[str, str]]) -> str:
             "who": who,
             "people": event.new_value,
         }
+    if event.field == "link":
+        return _("%(who)s linked this ticket: it mentions ticket #%(number)s") % {
+            "who": who,
+            "number": event.new_value,
+        }
+    if event.field == "linked_from":
+        return _("%(who)s linked this ticket: ticket #%(number)s mentions it") % {
+            "who": who,
+            "number": event.new_value,
+        }
     if event.field == "merged_into_undone":
         return _("%(who)s undid the merge into ticket #%(number)s") % {
             "who": who,

@@ -193,6 +193,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         }
     )
     merges = ticket_merge_rules.merges_for(ticket)
+    # Only tickets the viewer may open: a link must not reveal a restricted case.
+    visible = Ticket.objects.visible_to(request.user).select_related("assignee")
     return {
         "ticket": ticket,
         "timeline": timeline,
@@ -202,6 +204,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         "reply_form": reply_form,
         "last_message_id": last_message_id,
         "children": Ticket.objects.visible_to(request.user).filter(parent_id=ticket.pk),
+        "mentions": visible.filter(links_in__source=ticket).distinct(),
+        "mentioned_by": visible.filter(links_out__target=ticket).distinct(),
         "merges": merges,
         "merged_into": next(
             (m for m in merges if m.source_id == ticket.pk and m.undone_at is None), None
