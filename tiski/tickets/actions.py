@@ -744,26 +744,20 @@ def link_tickets(
         return None
     now = link.created_at
     meta = {"kind": kind, "link_id": link.pk}
-    _record(
-        source,
-        kind=EventKind.FIELD,
-        actor=actor,
-        via=via,
-        field="link",
-        new=target.number,
-        meta=meta,
-        at=now,
-    )
-    _record(
-        target,
-        kind=EventKind.FIELD,
-        actor=actor,
-        via=via,
-        field="linked_from",
-        new=source.number,
-        meta=meta,
-        at=now,
-    )
+    for ticket, field, other in ((source, "link", target), (target, "linked_from", source)):
+        _event_row(
+            ticket,
+            kind=EventKind.FIELD,
+            actor=actor,
+            via=via,
+            field=field,
+            new=other.number,
+            meta=meta,
+            at=now,
+        ).save()
+        # Announced as touched, not as a field change: a link is a note for
+        # agents, not an edit that rules should answer.
+        changes.note_touched(ticket.pk, via=via, actor_id=actor.pk if actor else None)
     return link
 
 
