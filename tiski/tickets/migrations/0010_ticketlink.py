@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0008_message_thread_index_root'),
+        ('tickets', '0009_empty_mail_has_empty_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
