@@ -290,6 +290,9 @@ TISKI_TICKET_BULK_HANDLERS = [
 # how many ticket changes all rules together may make to one ticket per hour.
 TISKI_RULE_MAX_FIRINGS_PER_HOUR = envint("TISKI_RULE_MAX_FIRINGS_PER_HOUR", 5)
 TISKI_RULE_MAX_CHANGES_PER_HOUR = envint("TISKI_RULE_MAX_CHANGES_PER_HOUR", 20)
+# Where a phone number without a country code is from ("040 123 4567" in
+# Finland is +358401234567): every phone identity is stored in E.164.
+TISKI_PHONE_REGION = env("TISKI_PHONE_REGION", "FI").strip().upper() or "FI"
 # Absolute links in rule templates ({{ ticket.url }}); empty gives a path.
 TISKI_BASE_URL = env("TISKI_BASE_URL", "")
 

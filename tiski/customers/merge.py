@@ -26,6 +26,7 @@ from tiski.tickets import actions
 from tiski.tickets.models import Message, Status, Ticket, Via
 
 from .models import Contact, ContactMerge, Identity, IdentityKind
+from .phones import lookup_forms, to_e164
 
 PHONE_KINDS = (IdentityKind.PHONE, IdentityKind.WHATSAPP)
 SCORE_SAME_PHONE = 90
@@ -104,8 +105,6 @@ def reason_label(reason: str) -> str:
 
 
 def _e164(value: str) -> str:
-    from tiski.phone.numbers import to_e164
-
     return to_e164(value) or value
 
 
@@ -140,8 +139,6 @@ class Suggestion:
 
 def suggestions_for(contact: Contact, limit: int = 10) -> list[Suggestion]:
     """Contacts that look like the same person as ``contact``, surest first."""
-    from tiski.phone.numbers import lookup_forms
-
     mine = facts_for([contact])[contact.pk]
     forms = {form for phone in mine.phones for form in lookup_forms(phone)}
     candidate_ids = set(

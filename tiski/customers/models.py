@@ -8,9 +8,12 @@ same person.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .phones import search_fragments, to_e164
 
 
 class Organisation(models.Model):
@@ -59,6 +62,29 @@ class NameSource(models.TextChoices):
     AGENT = "agent", _("an agent")
 
 
+class ContactQuerySet(models.QuerySet):
+    def matching(self, query: str) -> ContactQuerySet:
+        """Contacts whose name, identity or organisation contains ``query``.
+
+        A query that looks like a (part of a) phone number also matches
+        stored E.164 numbers however it was written: "044 758 6049" and
+        "0447586" find "+358447586049" (see `phones.search_fragments`).
+        """
+        query = query.strip()
+        if not query:
+            return self.none()
+        condition = (
+            models.Q(name__icontains=query)
+            | models.Q(identities__value__icontains=query.lower())
+            | models.Q(organisation__name__icontains=query)
+        )
+        for fragment in search_fragments(query):
+            condition |= models.Q(
+                identities__kind=IdentityKind.PHONE, identities__value__contains=fragment
+            )
+        return self.filter(condition).distinct()
+
+
 class Contact(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
     name_source = models.CharField(
@@ -78,6 +104,8 @@ class Contact(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -138,18 +166,31 @@ class Identity(models.Model):
         self.value = normalise_identity(self.kind, self.value)
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        # Normalised before the unique check runs, so the admin and the desk
+        # report "already exists" for "040 123 4567" when "+358401234567" is.
+        if self.kind == IdentityKind.PHONE and self.value and to_e164(self.value) is None:
+            raise ValidationError(
+                {"value": _("“%(value)s” is not a phone number.") % {"value": self.value}}
+            )
+        self.value = normalise_identity(self.kind, self.value)
+
 
 def normalise_identity(kind: str, value: str) -> str:
     """The canonical form that makes identities comparable.
 
     Email addresses compare case-insensitively in practice; phone numbers
-    lose spaces and punctuation (full E.164 parsing arrives with the phone
-    channel).
+    become E.164 in the desk's region (``TISKI_PHONE_REGION``). Something
+    that does not parse as a number (a short internal extension) keeps its
+    digits, so it is stored rather than lost; the forms refuse it upfront.
     """
     value = value.strip()
     if kind == IdentityKind.EMAIL:
         return value.lower()
     if kind == IdentityKind.PHONE:
+        e164 = to_e164(value)
+        if e164:
+            return e164
         keep_plus = value.startswith("+")
         digits = "".join(ch for ch in value if ch.isdigit())
         return ("+" if keep_plus else "") + digits

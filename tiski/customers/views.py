@@ -94,7 +94,7 @@ def contact_merge(request: HttpRequest, pk: int) -> HttpResponse:
             .exclude(pk=contact.pk)
             .prefetch_related("identities")[:20]
         ) + list(
-            Contact.objects.filter(identities__value__icontains=query.lower())
+            Contact.objects.matching(query)
             .exclude(pk=contact.pk)
             .prefetch_related("identities")
             .distinct()[:20]

@@ -6,11 +6,11 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tiski.accounts.models import Team, User
 from tiski.customers.models import Contact
+from tiski.customers.phones import to_e164
 from tiski.tickets.models import Channel, MessageKind, Priority, Status, TicketType
 
 
@@ -164,9 +164,18 @@ class NewTicketForm(forms.Form):
 
     def clean_new_phone(self) -> str:
         value = (self.cleaned_data.get("new_phone") or "").strip()
-        if value and sum(ch.isdigit() for ch in value) < 5:
-            raise ValidationError(_("Enter a phone number with at least five digits."))
-        return value
+        if not value:
+            return ""
+        e164 = to_e164(value)
+        if e164 is None:
+            raise ValidationError(
+                _(
+                    "“%(value)s” is not a phone number. "
+                    "Write it as 040 123 4567 or +358 40 123 4567."
+                )
+                % {"value": value}
+            )
+        return e164
 
     def clean(self):
         data = super().clean()
@@ -180,17 +189,9 @@ class NewTicketForm(forms.Form):
 
 
 def contact_search(query: str, limit: int = 10):
-    query = query.strip()
-    if not query:
-        return Contact.objects.none()
     return (
-        Contact.objects.filter(
-            Q(name__icontains=query)
-            | Q(identities__value__icontains=query.lower())
-            | Q(organisation__name__icontains=query)
-        )
+        Contact.objects.matching(query)
         .select_related("organisation")
         .prefetch_related("identities")
-        .distinct()
         .order_by("name")[:limit]
     )

@@ -593,11 +593,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     contacts = Contact.objects.select_related("organisation").prefetch_related("identities")
     if query:
-        contacts = contacts.filter(
-            Q(name__icontains=query)
-            | Q(identities__value__icontains=query.lower())
-            | Q(organisation__name__icontains=query)
-        ).distinct()
+        contacts = contacts.matching(query)
     page = Paginator(contacts.order_by("name", "id"), 50).get_page(request.GET.get("page"))
     return render(request, "desk/contacts.html", {"page": page, "query": query})
 
