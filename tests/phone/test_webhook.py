@@ -336,3 +336,57 @@ def test_callback_solved_by_hand_and_reopened_is_a_callback_again(
         actions.update_ticket(callback.ticket, actor=minna, via=Via.AGENT, status=Status.OPEN)
     callback.refresh_from_db()
     assert callback.resolved_at is None
+
+
+def missed_call_events(call_id: str) -> list[dict]:
+    """A missed call as a queue delivers it: rings Minna, then Jukka, caller hangs up.
+
+    Only the first "ringing" carries the caller's number; "ended" has none.
+    """
+    return [
+        {
+            "call_id": call_id,
+            "event": "ringing",
+            "event_id": "r1",
+            "timestamp": at(10),
+            "from": CALLER,
+            "to": "+358942410000",
+            "agent": {"email": "minna@yritys.fi"},
+        },
+        {
+            "call_id": call_id,
+            "event": "ringing",
+            "event_id": "r2",
+            "timestamp": at(10, 30),
+            "agent": {"email": "jukka@yritys.fi"},
+        },
+        {"call_id": call_id, "event": "ended", "timestamp": at(11), "cause": "abandoned"},
+    ]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_missed_call_makes_a_callback_in_any_event_order(
+    post_event, tuesday, minna, make_user, team, order
+):
+    """Issue #13, defect 2: "ended" before the "ringing" with the number still makes
+    exactly one callback ticket, the same one whatever order the events came in."""
+    make_user(teams=(team,), email="jukka@yritys.fi")
+    events = missed_call_events("m-1")
+    for index in order:
+        assert post_event(events[index]).status_code == 200
+    post_event(events[order[0]])  # and a retried delivery changes nothing
+    callback = Callback.objects.select_related("ticket").get()
+    assert callback.number == "+358401234567" and callback.attempts == 1
+    ticket = callback.ticket
+    assert ticket.channel == "phone" and ticket.team == team
+    assert ticket.requester.phones == ["+358401234567"]
+    assert ticket.messages.get().meta["cause"] == "abandoned"
+    assert Call.objects.get().missed_handled
+
+
+def test_missed_call_from_a_hidden_number_never_makes_a_callback(post_event, tuesday):
+    """Ended first, then a ringing with a hidden number: still nobody to call back."""
+    post_event({"call_id": "h-1", "event": "ended", "timestamp": at(11), "cause": "abandoned"})
+    post_event({"call_id": "h-1", "event": "ringing", "timestamp": at(10), "from": "anonymous"})
+    assert not Callback.objects.exists() and not Ticket.objects.exists()
+    assert not Call.objects.get().missed_handled

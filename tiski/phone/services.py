@@ -170,7 +170,10 @@ def ingest_event(
                 "url": reverse("phone:pop", args=[call.pk]),
             }
             transaction.on_commit(lambda: send_to_user(pop_to, POP_EVENT, payload))
-        if state.missed and not call.missed_handled:
+        # Like the resolving side below: wait for the number. An "ended"
+        # delivered before the "ringing" that carries the caller must not
+        # use up the call's one callback on a number nobody knows yet.
+        if state.missed and not call.missed_handled and call.number:
             call.missed_handled = True
             _handle_missed(call, now)
         if state.answered and not call.reached_handled and call.number:
@@ -276,9 +279,6 @@ def cause_label(cause: str) -> str:
 
 def _handle_missed(call: Call, now: datetime) -> None:
     """A callback ticket for a missed call, or one more attempt on the open one."""
-    if not call.number:
-        log.info("missed call %s from a hidden number: nobody to call back", call.call_id)
-        return
     line = call.line
     with translation.override(settings.LANGUAGE_CODE):
         existing = (
