@@ -69,6 +69,15 @@ def make_contact(db):
 
 
 @pytest.fixture
+def mailbox(db):
+    """A mailbox to send from: public replies go out by email, and without
+    one the desk refuses a reply nobody would receive."""
+    from tiski.channels.models import Mailbox
+
+    return Mailbox.objects.create(address="tuki@tiski.example", display_name="Tiski Tuki")
+
+
+@pytest.fixture
 def make_ticket(db, make_contact):
     def make(
         subject: str = "Tilaus ei ole saapunut",

@@ -124,7 +124,7 @@ def test_ticket_page_shows_conversation_in_order(agent_client, agent, make_ticke
     assert "Minna Virtanen" in page and "sys-event" in page
 
 
-def test_reply_with_attachment_and_status(agent_client, agent, make_ticket):
+def test_reply_with_attachment_and_status(agent_client, agent, make_ticket, mailbox):
     ticket = make_ticket()
     last = ticket.messages.last().pk
     upload = SimpleUploadedFile("ohje.pdf", b"%PDF-1.4 test", content_type="application/pdf")
@@ -150,7 +150,7 @@ def test_reply_with_attachment_and_status(agent_client, agent, make_ticket):
     assert "attachment" in download["Content-Disposition"]
 
 
-def test_collision_warning_before_sending(agent_client, agent, make_ticket):
+def test_collision_warning_before_sending(agent_client, agent, make_ticket, mailbox):
     ticket = make_ticket()
     seen = ticket.messages.last().pk
     actions.add_message(
@@ -345,8 +345,14 @@ def test_move_and_split_messages(agent_client, agent, make_ticket, make_contact)
     customer = make_contact()
     first = make_ticket(subject="Ensimmäinen", requester=customer)
     second = make_ticket(subject="Toinen", requester=customer)
-    stray = actions.add_message(first, kind=MessageKind.CUSTOMER, actor=None, via=Via.CHANNEL,
-                                author_contact=customer, text="Tämä kuuluu toiseen")
+    stray = actions.add_message(
+        first,
+        kind=MessageKind.CUSTOMER,
+        actor=None,
+        via=Via.CHANNEL,
+        author_contact=customer,
+        text="Tämä kuuluu toiseen",
+    )
     url = reverse("desk:message-move", args=[first.number, stray.pk])
     response = agent_client.post(url, {"target": f"#{second.number}"})
     assert response.status_code == 302 and response["Location"] == second.get_absolute_url()
@@ -355,17 +361,24 @@ def test_move_and_split_messages(agent_client, agent, make_ticket, make_contact)
     assert first.events.filter(field="message_moved").exists()
     assert "Tämä kuuluu toiseen" in agent_client.get(second.get_absolute_url()).content.decode()
 
-    other_question = actions.add_message(second, kind=MessageKind.CUSTOMER, actor=None,
-                                         via=Via.CHANNEL, author_contact=customer,
-                                         text="Ja vielä toinen asia")
-    agent_client.post(reverse("desk:message-move", args=[second.number, other_question.pk]),
-                      {"split": "1"})
+    other_question = actions.add_message(
+        second,
+        kind=MessageKind.CUSTOMER,
+        actor=None,
+        via=Via.CHANNEL,
+        author_contact=customer,
+        text="Ja vielä toinen asia",
+    )
+    agent_client.post(
+        reverse("desk:message-move", args=[second.number, other_question.pk]), {"split": "1"}
+    )
     other_question.refresh_from_db()
     new_ticket = other_question.ticket
     assert new_ticket not in (first, second) and new_ticket.requester == customer
     # a bad target keeps the message where it was
-    agent_client.post(reverse("desk:message-move", args=[new_ticket.number, other_question.pk]),
-                      {"target": "abc"})
+    agent_client.post(
+        reverse("desk:message-move", args=[new_ticket.number, other_question.pk]), {"target": "abc"}
+    )
     other_question.refresh_from_db()
     assert other_question.ticket == new_ticket
 

@@ -30,6 +30,10 @@ def desk(make_user, make_team, make_ticket, make_contact):
     )
     for i in range(6):
         make_ticket(subject=f"Tilaus {1000 + i} viivästynyt", team=team)
+    from tiski.channels.models import Mailbox
+
+    # Public replies go out by email: the team's mailbox sends them.
+    Mailbox.objects.create(address="asiakastuki@tiski.example", default_team=team)
     return {"minna": minna, "jukka": jukka, "ticket": ticket, "team": team}
 
 
@@ -153,9 +157,10 @@ def test_hostile_html_email_runs_nothing_and_quotes_fold(new_page, desk):
     from tiski.channels.models import Mailbox
 
     mailbox = Mailbox.objects.create(address="tuki@tiski.example", default_team=desk["team"])
-    raw = (Path(__file__).resolve().parents[1] / "fixtures" / "email" / "html_scripts.eml")
-    receipt, _created = accept(source="test", key="hostile", raw=raw.read_bytes(),
-                               mailbox=mailbox, schedule=False)
+    raw = Path(__file__).resolve().parents[1] / "fixtures" / "email" / "html_scripts.eml"
+    receipt, _created = accept(
+        source="test", key="hostile", raw=raw.read_bytes(), mailbox=mailbox, schedule=False
+    )
     result = process_receipt(receipt.pk)
     ticket = result.receipt.ticket
     assert ticket is not None
@@ -177,9 +182,12 @@ def test_hostile_html_email_runs_nothing_and_quotes_fold(new_page, desk):
 def test_insert_a_ready_answer_and_send_it(new_page, desk):
     from tiski.macros.models import Macro
 
-    Macro.objects.create(name="Tiivisteohje", shortcut="tiiviste",
-                         text_fi="Hei {{ requester.first_name }}, vaihda tiiviste näin.",
-                         set_status="pending")
+    Macro.objects.create(
+        name="Tiivisteohje",
+        shortcut="tiiviste",
+        text_fi="Hei {{ requester.first_name }}, vaihda tiiviste näin.",
+        set_status="pending",
+    )
     page = new_page()
     login(page, "minna@yritys.fi", PASSWORD)
     page.goto(desk["ticket"].get_absolute_url())

@@ -16,11 +16,13 @@ from ..conftest import PASSWORD
 @pytest.fixture
 def macro(db):
     return Macro.objects.create(
-        name="Kiitos yhteydenotosta", shortcut="kiitos",
+        name="Kiitos yhteydenotosta",
+        shortcut="kiitos",
         text_fi="Hei {{ requester.first_name }}, kiitos! Tikettisi #{{ ticket.number }}. "
-                "t. {{ agent.name }}",
+        "t. {{ agent.name }}",
         text_en="Hi {{ requester.first_name }}, thanks! Ticket #{{ ticket.number }}.",
-        set_status=Status.PENDING, add_tags=["kiitetty"],
+        set_status=Status.PENDING,
+        add_tags=["kiitetty"],
     )
 
 
@@ -29,14 +31,18 @@ def test_renders_in_the_customers_language(macro, make_ticket, make_contact, mak
     finn = make_ticket(requester=make_contact(name="Liisa Lahtinen"))
     brit = make_ticket(requester=make_contact(name="John Smith", language="en"))
     assert render_for(macro, finn, agent) == (
-        f"Hei Liisa, kiitos! Tikettisi #{finn.number}. t. Minna Virtanen")
+        f"Hei Liisa, kiitos! Tikettisi #{finn.number}. t. Minna Virtanen"
+    )
     assert render_for(macro, brit, agent).startswith("Hi John, thanks!")
 
 
 def test_placeholders_cannot_reach_other_data(db, make_ticket, make_user):
-    sneaky = Macro(name="x", shortcut="x",
-                   text_fi="{{ ticket.requester.notes }}{{ settings.SECRET_KEY }}"
-                           "{{ ticket.__class__ }}{% load desk %}ok")
+    sneaky = Macro(
+        name="x",
+        shortcut="x",
+        text_fi="{{ ticket.requester.notes }}{{ settings.SECRET_KEY }}"
+        "{{ ticket.__class__ }}{% load desk %}ok",
+    )
     with pytest.raises(ValidationError):
         sneaky.full_clean()
     rendered = render_for(sneaky, make_ticket(), make_user())
@@ -51,7 +57,7 @@ def test_personal_macros_are_private(db, make_user):
     assert set(Macro.objects.usable_by(other)) == {shared}
 
 
-def test_sending_with_a_macro_applies_its_actions(client, macro, make_ticket, make_user):
+def test_sending_with_a_macro_applies_its_actions(client, macro, make_ticket, make_user, mailbox):
     agent = make_user()
     ticket = make_ticket()
     client.login(username=agent.email, password=PASSWORD)
@@ -59,10 +65,16 @@ def test_sending_with_a_macro_applies_its_actions(client, macro, make_ticket, ma
     assert "Kiitos yhteydenotosta" in suggestions.content.decode()
     expanded = client.get(reverse("macros:shortcut", args=[ticket.number]) + "?shortcut=kiitos")
     data = expanded.json()
-    response = client.post(reverse("desk:ticket-reply", args=[ticket.number]), {
-        "kind": "public", "text": data["text"], "macro": data["id"],
-        "status_after": data["status"], "last_seen_message": ticket.messages.last().pk,
-    })
+    response = client.post(
+        reverse("desk:ticket-reply", args=[ticket.number]),
+        {
+            "kind": "public",
+            "text": data["text"],
+            "macro": data["id"],
+            "status_after": data["status"],
+            "last_seen_message": ticket.messages.last().pk,
+        },
+    )
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == Status.PENDING

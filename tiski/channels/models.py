@@ -282,6 +282,7 @@ class OutboundKind(models.TextChoices):
     ACKNOWLEDGEMENT = "ack", _("Acknowledgement")
     RULE = "rule", _("Rule email")
     NOTIFICATION = "notification", _("Notification")
+    FORWARD = "forward", _("Forward")
 
 
 class OutboundEmail(models.Model):
@@ -308,6 +309,8 @@ class OutboundEmail(models.Model):
     from_name = models.CharField(max_length=255, blank=True)
     to = models.JSONField(default=list)
     cc = models.JSONField(default=list, blank=True)
+    # Blind copies go in the envelope only, never in a header.
+    bcc = models.JSONField(default=list, blank=True)
     reply_to = models.CharField(max_length=320, blank=True)
     subject = models.CharField(max_length=500)
     body_text = models.TextField(blank=True)

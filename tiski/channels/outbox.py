@@ -189,6 +189,7 @@ def queue_email(
     message: Message | None = None,
     mailbox: Mailbox | None = None,
     cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
     in_reply_to_message: Message | None = None,
     from_name: str | None = None,
     now: datetime | None = None,
@@ -214,14 +215,17 @@ def queue_email(
     ours = own_addresses()
     to_list = _clean(to)
     cc_list = [a for a in _clean(cc) if a not in to_list]
+    # Blind copies only for people's mail: a rule has no business hiding recipients.
+    bcc_list = [] if automatic else [a for a in _clean(bcc) if a not in to_list + cc_list]
     if not automatic:
         # Mail to our own mailboxes would come straight back in as a new
         # message. (Automatic mail reports it as a reason, below.)
         to_list = [a for a in to_list if loops.base_address(a) not in ours]
         cc_list = [a for a in cc_list if loops.base_address(a) not in ours]
+        bcc_list = [a for a in bcc_list if loops.base_address(a) not in ours]
     status = OutboundStatus.QUEUED
     reasons: list[str] = []
-    bad = undeliverable([*to_list, *cc_list])
+    bad = undeliverable([*to_list, *cc_list, *bcc_list])
 
     if automatic:
         # Automatic mail about a ticket answers its latest customer message
@@ -261,6 +265,7 @@ def queue_email(
     else:
         # A person wrote this: send it, but not to addresses known to bounce.
         cc_list = [a for a in cc_list if a not in bad]
+        bcc_list = [a for a in bcc_list if a not in bad]
         deliverable = [a for a in to_list if a not in bad]
         if not to_list:
             status, reasons = OutboundStatus.FAILED, [REASON_NO_RECIPIENTS]
@@ -294,6 +299,7 @@ def queue_email(
             from_name=from_name[:255],
             to=to_list,
             cc=cc_list,
+            bcc=bcc_list,
             reply_to=compose.plus_address(mailbox.address, make_reply_token(ticket))[:320],
             subject=compose.ticket_subject(subject, ticket.number)[:500],
             body_text=body_text,

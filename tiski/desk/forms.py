@@ -92,6 +92,42 @@ class TicketFieldsForm(forms.Form):
         return [t.strip() for t in raw.split(",") if t.strip()]
 
 
+class EmailListField(forms.CharField):
+    """Addresses separated by commas, semicolons or spaces, as people paste them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 2000)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        raw = super().clean(value) or ""
+        addresses: list[str] = []
+        for part in raw.replace(";", ",").replace(" ", ",").split(","):
+            address = part.strip().strip("<>").lower()
+            if not address or address in addresses:
+                continue
+            try:
+                validate_email(address)
+            except ValidationError as exc:
+                raise ValidationError(
+                    _("“%(address)s” is not an email address.") % {"address": address}
+                ) from exc
+            addresses.append(address)
+        return addresses
+
+
+def mailbox_choices() -> forms.ModelChoiceField:
+    from tiski.channels.models import Mailbox
+
+    return forms.ModelChoiceField(
+        queryset=Mailbox.objects.filter(active=True).order_by("address"),
+        required=False,
+        label=_("From"),
+        empty_label=None,
+    )
+
+
 class ReplyForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[
@@ -109,15 +145,35 @@ class ReplyForm(forms.Form):
         + [c for c in Status.choices if c[0] not in (Status.NEW, Status.CLOSED)],
     )
     attachments = MultipleFileField(label=_("Attachments"))
+    cc = EmailListField(label=_("Cc"))
+    bcc = EmailListField(label=_("Bcc"))
+    mailbox = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
     last_seen_message = forms.IntegerField(required=False, widget=forms.HiddenInput)
     macro = forms.IntegerField(required=False, widget=forms.HiddenInput)
     confirm_collision = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mailbox"] = mailbox_choices()
 
     def clean(self):
         data = super().clean()
         if not (data.get("text") or "").strip() and not data.get("attachments"):
             raise ValidationError(_("Write a message or attach a file."))
         return data
+
+
+class ForwardForm(forms.Form):
+    to = EmailListField(label=_("Forward to"), required=True)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    message = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    mailbox = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mailbox"] = mailbox_choices()
 
 
 class NewTicketForm(forms.Form):

@@ -23,6 +23,7 @@ urlpatterns = [
         "tickets/<int:number>/conversation/", views.ticket_conversation, name="ticket-conversation"
     ),
     path("tickets/<int:number>/reply/", views.ticket_reply, name="ticket-reply"),
+    path("tickets/<int:number>/forward/", views.ticket_forward, name="ticket-forward"),
     path("tickets/<int:number>/update/", views.ticket_update, name="ticket-update"),
     path("tickets/<int:number>/take/", views.take_ticket, name="ticket-take"),
     path("tickets/<int:number>/merge/", views.ticket_merge, name="ticket-merge"),

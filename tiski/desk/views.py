@@ -24,12 +24,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tiski.channels.email import forward as forwarding
+from tiski.channels.email.outbound import ReplyRoute, reply_route
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Contact, IdentityKind, NameSource, Organisation
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
 from tiski.tickets import merge as ticket_merge_rules
 from tiski.tickets.models import (
+    RASTER_IMAGE_TYPES,
     Attachment,
     Channel,
     MessageKind,
@@ -43,12 +46,11 @@ from tiski.tickets.models import (
 from tiski.tickets.queue import take_next_ticket
 
 from . import inbox
-from .forms import NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
+from .forms import ForwardForm, NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
 from .timeline import build_timeline
 
-# Images a browser may show inline from an attachment link; anything else
-# downloads, so an uploaded HTML or SVG file can never run in our origin.
-INLINE_SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+# Images a browser may show inline from an attachment link; anything else downloads.
+INLINE_SAFE_TYPES = RASTER_IMAGE_TYPES
 
 
 def _ticket_list_queryset(user):
@@ -186,10 +188,13 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
             "tags": ", ".join(t.name for t in ticket.tags.all()),
         }
     )
+    route = reply_route(ticket)
+    can_reply = request.user.can_reply_publicly and route.reachable
     reply_form = extra.pop("reply_form", None) or ReplyForm(
         initial={
-            "kind": MessageKind.PUBLIC if request.user.can_reply_publicly else MessageKind.INTERNAL,
+            "kind": MessageKind.PUBLIC if can_reply else MessageKind.INTERNAL,
             "last_seen_message": last_message_id,
+            "mailbox": route.mailbox.pk if route.mailbox else None,
         }
     )
     merges = ticket_merge_rules.merges_for(ticket)
@@ -202,6 +207,9 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         "other_tickets": other_tickets,
         "fields_form": fields_form,
         "reply_form": reply_form,
+        "route": route,
+        "route_problem": _route_problem(route),
+        "forwardable_kinds": forwarding.FORWARDED_KINDS,
         "last_message_id": last_message_id,
         "children": Ticket.objects.visible_to(request.user).filter(parent_id=ticket.pk),
         "mentions": visible.filter(links_in__source=ticket).distinct(),
@@ -212,6 +220,21 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         ),
         **extra,
     }
+
+
+def _route_problem(route: ReplyRoute) -> str:
+    """Why a public reply would reach nobody, in a sentence for the composer; "" if it would."""
+    if route.problem == "no_address":
+        return _(
+            "This customer has no email address, so a public reply would reach nobody. "
+            "Write an internal note, or add an address to the contact first."
+        )
+    if route.problem == "no_mailbox":
+        return _(
+            "No mailbox is set up, so a public reply cannot be sent. "
+            "An admin can add one in the settings."
+        )
+    return ""
 
 
 @login_required
@@ -265,6 +288,22 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
             _ticket_context(request, ticket, reply_form=ReplyForm(data_copy), collision=newer),
             status=409,
         )
+    channel, meta = Channel.MANUAL, None
+    if data["kind"] == MessageKind.PUBLIC:
+        # Decided here, before writing: a reply nobody would receive is refused
+        # with the reason, not stored as if it had been sent.
+        route = reply_route(ticket)
+        if not route.reachable:
+            form.add_error(None, _route_problem(route))
+            return render(
+                request,
+                "desk/ticket.html",
+                _ticket_context(request, ticket, reply_form=form),
+                status=400,
+            )
+        mailbox = data.get("mailbox") or route.mailbox
+        channel = Channel.EMAIL
+        meta = {"mailbox": mailbox.address, "cc": data["cc"], "bcc": data["bcc"]}
     try:
         actions.add_message(
             ticket,
@@ -273,7 +312,8 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
             via=Via.AGENT,
             text=data["text"],
             attachments=_uploaded(data["attachments"]),
-            channel=ticket.channel if data["kind"] == MessageKind.PUBLIC else Channel.MANUAL,
+            channel=channel,
+            meta=meta,
             status_after=data.get("status_after") or None,
         )
     except PermissionDenied as exc:
@@ -297,6 +337,35 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
         request,
         _("Internal note added.") if data["kind"] == MessageKind.INTERNAL else _("Reply sent."),
     )
+    return redirect(ticket.get_absolute_url())
+
+
+@login_required
+@require_POST
+def ticket_forward(request: HttpRequest, number: int) -> HttpResponse:
+    """Forward the ticket, or one of its messages, to an outside address."""
+    ticket = get_visible_ticket(request.user, number)
+    form = ForwardForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect(ticket.get_absolute_url())
+    data = form.cleaned_data
+    message = None
+    if data.get("message"):
+        message = get_object_or_404(ticket.messages, pk=data["message"])
+    try:
+        forwarding.forward(
+            ticket,
+            to=data["to"],
+            note=data["note"],
+            message=message,
+            mailbox=data.get("mailbox"),
+            actor=request.user,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        flash.error(request, _error_text(exc))
+    else:
+        flash.success(request, _("Forwarded to %(to)s.") % {"to": ", ".join(data["to"])})
     return redirect(ticket.get_absolute_url())
 
 

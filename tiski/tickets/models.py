@@ -345,6 +345,11 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}"
 
 
+# Images a browser may show inline (a thumbnail, an attachment link): only
+# rasters, so an uploaded HTML or SVG file can never run in our origin.
+RASTER_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=300)
@@ -361,6 +366,10 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def is_raster_image(self) -> bool:
+        return self.content_type in RASTER_IMAGE_TYPES
 
 
 class EventKind(models.TextChoices):

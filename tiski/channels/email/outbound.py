@@ -50,7 +50,7 @@ from tiski.channels.models import (
 )
 from tiski.core.secrets import resolve
 from tiski.customers.models import Contact, IdentityKind
-from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
+from tiski.tickets.models import Attachment, Channel, Message, MessageKind, Ticket, Via
 
 from . import compose
 from .parse import thread_index_root
@@ -113,13 +113,14 @@ def build_message(row: OutboundEmail) -> EmailMultiAlternatives:
         from_email=compose.formatted_address(row.from_name, mailbox.address),
         to=list(row.to),
         cc=list(row.cc),
+        bcc=list(row.bcc or []),
         reply_to=[compose.formatted_address(row.from_name, row.reply_to)] if row.reply_to else [],
         headers=headers,
     )
     if row.body_html:
         email.attach_alternative(row.body_html, "text/html")
     if row.message_id:
-        for attachment in row.message.attachments.all():
+        for attachment in attachments_of(row):
             with attachment.file.open("rb") as handle:
                 data = handle.read()
             if attachment.inline and attachment.content_id:
@@ -127,6 +128,15 @@ def build_message(row: OutboundEmail) -> EmailMultiAlternatives:
             else:
                 email.attach(attachment.filename, data, attachment.content_type or None)
     return email
+
+
+def attachments_of(row: OutboundEmail):  # type: ignore[no-untyped-def]
+    """The files an outbox row carries: its message's, or for a forward the
+    forwarded messages' (listed on the note that records the forward)."""
+    if row.kind == OutboundKind.FORWARD:
+        ids = (row.message.meta or {}).get("forward_attachments", [])
+        return Attachment.objects.filter(pk__in=ids).order_by("id")
+    return row.message.attachments.all()
 
 
 _THREAD_ROOT_SALT = "tiski.channels.email.thread-index-root"
@@ -507,7 +517,12 @@ def _email_of(contact: Contact, preferred: list[str]) -> str:
 
 
 def mailbox_for(ticket: Ticket) -> Mailbox | None:
-    """The mailbox the customer last wrote to, else the first active one."""
+    """The mailbox the customer last wrote to, else the ticket team's, else the first active one.
+
+    A ticket that started as a phone call (or was made by hand) has no
+    mailbox of its own; its team's mailbox is where the customer's answer
+    belongs, and the desk's first mailbox is the default for everyone else.
+    """
     addresses = (
         ticket.messages.filter(kind=MessageKind.CUSTOMER)
         .order_by("-created_at", "-id")
@@ -518,7 +533,57 @@ def mailbox_for(ticket: Ticket) -> Mailbox | None:
             found = Mailbox.objects.filter(address=str(address).lower(), active=True).first()
             if found is not None:
                 return found
+    if ticket.team_id is not None:
+        found = Mailbox.objects.filter(default_team_id=ticket.team_id, active=True).first()
+        if found is not None:
+            return found
     return Mailbox.objects.filter(active=True).order_by("id").first()
+
+
+@dataclass(frozen=True)
+class ReplyRoute:
+    """How a public reply on a ticket reaches the customer, decided before it is written.
+
+    ``to`` is the requester's address and ``mailbox`` the default sender;
+    the composer shows both, offers ``mailboxes`` to choose from, and warns
+    (instead of sending into the void) when either is missing.
+    """
+
+    to: str
+    mailbox: Mailbox | None
+    mailboxes: tuple[Mailbox, ...]
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.to and self.mailbox)
+
+    @property
+    def problem(self) -> str:
+        """ "no_address", "no_mailbox" or "" (a key; the desk words it)."""
+        if not self.to:
+            return "no_address"
+        if self.mailbox is None:
+            return "no_mailbox"
+        return ""
+
+
+def reply_route(ticket: Ticket) -> ReplyRoute:
+    latest = _latest_customer_meta(ticket)
+    to = _email_of(ticket.requester, [latest.get("from", "")])
+    mailboxes = tuple(Mailbox.objects.filter(active=True).order_by("address"))
+    return ReplyRoute(
+        to=to, mailbox=mailbox_for(ticket) if mailboxes else None, mailboxes=mailboxes
+    )
+
+
+def _latest_customer_meta(ticket: Ticket) -> dict:
+    latest = (
+        ticket.messages.filter(kind=MessageKind.CUSTOMER)
+        .order_by("-created_at", "-id")
+        .values_list("meta", flat=True)
+        .first()
+    )
+    return latest or {}
 
 
 def queue_reply(message_id: int, *, automatic: bool = False) -> OutboundEmail | None:
@@ -535,7 +600,10 @@ def queue_reply(message_id: int, *, automatic: bool = False) -> OutboundEmail | 
     if OutboundEmail.objects.filter(message=message).exists():
         return None  # the handler ran already (a repeated announcement)
     ticket = message.ticket
-    mailbox = mailbox_for(ticket)
+    wanted = (message.meta or {}).get("mailbox")
+    mailbox = (
+        Mailbox.objects.filter(address=str(wanted).lower(), active=True).first() if wanted else None
+    ) or mailbox_for(ticket)
     if mailbox is None:
         log.warning("Reply on ticket %s not emailed: no mailbox is set up", ticket.number)
         return None
@@ -557,10 +625,13 @@ def queue_reply(message_id: int, *, automatic: bool = False) -> OutboundEmail | 
         for contact in ticket.ccs.prefetch_related("identities")
         if (address := _email_of(contact, seen)) and address != to
     ]
+    # Copies the agent typed on this reply (the composer's Cc and Bcc).
+    cc += [a for a in (message.meta or {}).get("cc", []) if a and a != to and a not in cc]
     return outbox.queue_email(
         ticket=ticket,
         to=[to],
         cc=cc,
+        bcc=(message.meta or {}).get("bcc", []),
         subject=f"Re: {ticket.subject}",
         text=message.text,
         html=message.html,

@@ -201,6 +201,164 @@
     }
   });
 
+  /* ---------- composer: a draft per ticket, shared by the agent's tabs ---------- */
+  // Kept in this browser's localStorage, keyed by user and ticket: it
+  // survives a reload, costs the server nothing per keystroke, and the
+  // "storage" event, which the browser fires in every other tab of the
+  // origin, keeps the ticket's other tabs in step (what a BroadcastChannel
+  // would add). Drafts do not follow the agent to another computer.
+  const DRAFT_FIELDS = ["text", "cc", "bcc"];
+  function draftKey() {
+    const composer = $("#composer");
+    return composer && composer.dataset.draftKey ? "tiski:draft:" + composer.dataset.draftKey : null;
+  }
+  function draftField(name) { return $(`#reply-form [name=${name}]`); }
+  function readDraft(key) {
+    try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; }
+  }
+  function currentDraft() {
+    const draft = {};
+    DRAFT_FIELDS.forEach((name) => { const f = draftField(name); if (f) draft[name] = f.value; });
+    const kind = $("#reply-form input[name=kind]:checked");
+    if (kind) draft.kind = kind.value;
+    return draft;
+  }
+  function isEmptyDraft(draft) {
+    return !draft || !DRAFT_FIELDS.some((name) => (draft[name] || "").trim());
+  }
+  function applyDraft(draft) {
+    DRAFT_FIELDS.forEach((name) => {
+      const f = draftField(name);
+      if (f && f.value !== (draft[name] || "")) f.value = draft[name] || "";
+    });
+    const radio = draft.kind && $(`#reply-form input[name=kind][value=${draft.kind}]`);
+    if (radio && !radio.disabled) radio.checked = true;
+    const copies = $("#cc-fields");
+    if (copies && ((draft.cc || "").trim() || (draft.bcc || "").trim())) copies.open = true;
+  }
+  function draftStatus(which) {
+    const el = $("#draft-status");
+    if (el) el.textContent = el.dataset[which] || "";
+  }
+  function saveDraft() {
+    const key = draftKey();
+    if (!key) return;
+    const draft = currentDraft();
+    if (isEmptyDraft(draft)) { localStorage.removeItem(key); draftStatus("none"); return; }
+    draft.saved = Date.now();
+    localStorage.setItem(key, JSON.stringify(draft));
+    draftStatus("savedLabel");
+  }
+  let draftTimer = null;
+  document.addEventListener("input", (ev) => {
+    if (!ev.target.closest || !ev.target.closest("#reply-form")) return;
+    if (!DRAFT_FIELDS.includes(ev.target.name)) return;
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(saveDraft, 400);
+  });
+  document.addEventListener("change", (ev) => {
+    if (ev.target.name === "kind" && ev.target.closest("#reply-form")) saveDraft();
+  });
+  window.addEventListener("storage", (ev) => {
+    if (!ev.key || ev.key !== draftKey()) return;
+    applyDraft(readDraft(ev.key) || {});
+  });
+  function restoreDraft() {
+    const key = draftKey();
+    const draft = key && readDraft(key);
+    if (isEmptyDraft(draft)) return;
+    // A form the server sent back (an error, a collision) carries the text
+    // that was posted: that one wins over an older draft.
+    const text = draftField("text");
+    if (text && text.value.trim()) return;
+    applyDraft(draft);
+    draftStatus("restoredLabel");
+  }
+  document.addEventListener("submit", (ev) => {
+    if (ev.target.id !== "reply-form") return;
+    // Sent: the draft is done, here and in the other tabs. Should the server
+    // refuse it, the page comes back with the text and the next key saves it again.
+    const key = draftKey();
+    if (key) localStorage.removeItem(key);
+  });
+
+  /* ---------- composer: files by picker, drag and drop, and paste ---------- */
+  // An <input type=file> cannot be appended to, so the composer's files are
+  // kept in a DataTransfer and written back to the input after each change.
+  const picked = new DataTransfer();
+  function syncFiles() {
+    const input = $("#id_attachments");
+    if (input) input.files = picked.files;
+    const list = $("#composer-files");
+    if (!list) return;
+    list.innerHTML = "";
+    Array.from(picked.files).forEach((file, index) => {
+      const item = document.createElement("li");
+      const name = document.createElement("span");
+      name.textContent = file.name;
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "link";
+      remove.dataset.removeFile = String(index);
+      remove.textContent = "×";
+      remove.title = list.dataset.removeLabel || "Remove";
+      remove.setAttribute("aria-label", `${remove.title}: ${file.name}`);
+      item.append(name, remove);
+      list.appendChild(item);
+    });
+  }
+  function addFiles(files) {
+    Array.from(files).forEach((file) => picked.items.add(file));
+    syncFiles();
+  }
+  document.addEventListener("change", (ev) => {
+    if (ev.target.id !== "id_attachments") return;
+    // Files chosen in the dialog join the dropped and pasted ones.
+    const chosen = Array.from(ev.target.files).filter(
+      (f) => !Array.from(picked.files).some((p) => p.name === f.name && p.size === f.size));
+    addFiles(chosen);
+  });
+  document.addEventListener("click", (ev) => {
+    const remove = ev.target.closest("[data-remove-file]");
+    if (!remove) return;
+    picked.items.remove(Number(remove.dataset.removeFile));
+    syncFiles();
+  });
+  function hasFiles(ev) {
+    return ev.dataTransfer && Array.from(ev.dataTransfer.types || []).includes("Files");
+  }
+  document.addEventListener("dragover", (ev) => {
+    const zone = ev.target.closest && ev.target.closest("[data-dropzone]");
+    if (!zone || !hasFiles(ev)) return;
+    ev.preventDefault();
+    zone.classList.add("dragging");
+  });
+  document.addEventListener("dragleave", (ev) => {
+    const zone = ev.target.closest && ev.target.closest("[data-dropzone]");
+    if (zone && !zone.contains(ev.relatedTarget)) zone.classList.remove("dragging");
+  });
+  document.addEventListener("drop", (ev) => {
+    const zone = ev.target.closest && ev.target.closest("[data-dropzone]");
+    if (!zone || !hasFiles(ev)) return;
+    ev.preventDefault();
+    zone.classList.remove("dragging");
+    addFiles(ev.dataTransfer.files);
+  });
+  document.addEventListener("paste", (ev) => {
+    if (!ev.target.closest || !ev.target.closest("#reply-form")) return;
+    const files = Array.from((ev.clipboardData && ev.clipboardData.files) || []);
+    if (!files.length) return;
+    // A pasted screenshot is called "image.png" by every browser: give it a
+    // name that tells one from the next.
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+    addFiles(files.map((file, i) => {
+      if (file.name && file.name !== "image.png") return file;
+      const ext = (file.type.split("/")[1] || "png").replace("jpeg", "jpg");
+      return new File([file], `pasted-${stamp}${i ? "-" + i : ""}.${ext}`, { type: file.type });
+    }));
+    if (!ev.clipboardData.getData("text/plain")) ev.preventDefault();
+  });
+
   /* ---------- new ticket: contact picker ---------- */
   document.addEventListener("click", (ev) => {
     const pick = ev.target.closest("[data-pick-contact]");
@@ -245,7 +403,8 @@
   function selectedIndex() { return rows().findIndex((r) => r.classList.contains("selected")); }
   function focusComposer(kind) {
     const radio = $(`#reply-form input[name=kind][value=${kind}]`);
-    if (radio) radio.checked = true;
+    // A public reply nobody would receive stays off: the composer says why.
+    if (radio && !radio.disabled) radio.checked = true;
     const text = $("#id_text");
     if (text) { text.focus(); text.scrollIntoView({ block: "center" }); }
   }
@@ -327,6 +486,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     connect();
     prepareMessages(document);
+    restoreDraft();
     // Keep the selection across live refreshes of the list.
     document.body.addEventListener("htmx:afterSwap", renderViewers);
   });
