@@ -282,7 +282,7 @@ class OutboundKind(models.TextChoices):
     ACKNOWLEDGEMENT = "ack", _("Acknowledgement")
     RULE = "rule", _("Rule email")
     NOTIFICATION = "notification", _("Notification")
-    FORWARD = "forward", _("Forward")
+    FORWARD = "forward", _("Forwarding")
 
 
 class OutboundEmail(models.Model):

@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='outboundemail',
             name='kind',
-            field=models.CharField(choices=[('reply', 'Agent reply'), ('ack', 'Acknowledgement'), ('rule', 'Rule email'), ('notification', 'Notification'), ('forward', 'Forward')], max_length=15),
+            field=models.CharField(choices=[('reply', 'Agent reply'), ('ack', 'Acknowledgement'), ('rule', 'Rule email'), ('notification', 'Notification'), ('forward', 'Forwarding')], max_length=15),
         ),
     ]

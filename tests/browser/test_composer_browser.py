@@ -1,0 +1,186 @@
+"""The composer in a real browser: who it reaches, copies, mailbox, drafts, files, forward."""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+
+import pytest
+from playwright.sync_api import expect
+
+from tiski.channels.models import Mailbox, OutboundEmail, OutboundKind
+from tiski.customers.actions import add_identity, get_or_create_contact
+from tiski.tickets.models import MessageKind
+
+from ..conftest import PASSWORD
+from .conftest import login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def png(width: int = 48, height: int = 32) -> bytes:
+    """A real (blue) PNG, so the thumbnail has something to show."""
+    row = b"\x00" + bytes([36, 87, 214]) * width
+    raw = zlib.compress(row * height)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def desk(make_user, make_team, make_ticket):
+    team = make_team("Puhelinpalvelu")
+    minna = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
+    caller, _created = get_or_create_contact("phone", "040 123 4567", name="Liisa Lahtinen")
+    add_identity(caller, "email", "liisa@asiakas.fi")
+    phone_ticket = make_ticket(
+        subject="Soitto: lasku väärin",
+        text="Soitti, lasku on väärin.",
+        requester=caller,
+        channel="phone",
+        team=team,
+    )
+    silent, _created = get_or_create_contact("phone", "050 555 0000", name="Pelkkä Puhelin")
+    unreachable = make_ticket(
+        subject="Soitto ilman osoitetta",
+        text="Ei sähköpostia.",
+        requester=silent,
+        channel="phone",
+        team=team,
+    )
+    Mailbox.objects.create(address="tuki@tiski.example", display_name="Tuki", default_team=team)
+    Mailbox.objects.create(address="myynti@tiski.example", display_name="Myynti")
+    return {"minna": minna, "ticket": phone_ticket, "unreachable": unreachable}
+
+
+def test_unreachable_customer_is_warned_before_sending(new_page, desk):
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(desk["unreachable"].get_absolute_url())
+    expect(page.locator("#unreachable-warning")).to_be_visible()
+    expect(page.locator("input[name=kind][value=public]")).to_be_disabled()
+    expect(page.locator("input[name=kind][value=internal]")).to_be_checked()
+    page.keyboard.press("r")  # the shortcut cannot turn the public reply back on
+    expect(page.locator("input[name=kind][value=public]")).not_to_be_checked()
+    screenshot(page, "composer-unreachable")
+
+
+def test_reply_with_cc_bcc_from_a_chosen_mailbox(new_page, desk):
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(desk["ticket"].get_absolute_url())
+    expect(page.locator("#reply-to")).to_contain_text("liisa@asiakas.fi")
+    expect(page.locator("#id_mailbox")).to_have_value(
+        str(Mailbox.objects.get(address="tuki@tiski.example").pk)
+    )
+    page.select_option("#id_mailbox", label="Myynti <myynti@tiski.example>")
+    page.click("#cc-fields summary")
+    page.fill("#id_cc", "pomo@asiakas.fi")
+    page.fill("#id_bcc", "arkisto@yritys.fi")
+    page.fill("#id_text", "Hei Liisa, korjasimme laskun.")
+    screenshot(page, "composer-cc-bcc-mailbox")
+    # An internal note hides what only a public reply uses.
+    page.click("label.tab-internal")
+    expect(page.locator("#cc-fields")).to_be_hidden()
+    page.click("label.tab-public")
+    page.click("#send-button")
+    expect(page.locator(".msg-public")).to_contain_text("korjasimme laskun")
+    expect(page.locator(".msg-public .msg-copies")).to_contain_text("pomo@asiakas.fi")
+    screenshot(page, "composer-sent-with-copies")
+    row = OutboundEmail.objects.get(kind=OutboundKind.REPLY)
+    assert row.mailbox.address == "myynti@tiski.example"
+    assert (row.to, row.cc, row.bcc) == (
+        ["liisa@asiakas.fi"],
+        ["pomo@asiakas.fi"],
+        ["arkisto@yritys.fi"],
+    )
+
+
+def test_draft_survives_a_reload_and_follows_into_other_tabs(new_page, desk, browser):
+    url = desk["ticket"].get_absolute_url()
+    first = new_page()
+    login(first, "minna@yritys.fi", PASSWORD)
+    second = first.context.new_page()  # the same browser: another tab
+    first.goto(url)
+    second.goto(url)
+    first.locator("#id_text").press_sequentially("Luonnos, joka ei katoa")
+    expect(first.locator("#draft-status")).not_to_be_empty()
+    expect(second.locator("#id_text")).to_have_value("Luonnos, joka ei katoa")
+    first.reload()
+    expect(first.locator("#id_text")).to_have_value("Luonnos, joka ei katoa")
+    expect(first.locator("#draft-status")).not_to_be_empty()
+    screenshot(first, "composer-draft-restored")
+    first.click("label.tab-internal")
+    first.click("#send-button")
+    expect(first.locator(".msg-internal")).to_contain_text("Luonnos, joka ei katoa")
+    # Sent: the draft is gone here, after a reload, and in the other tab.
+    expect(second.locator("#id_text")).to_have_value("")
+    first.reload()
+    expect(first.locator("#id_text")).to_have_value("")
+
+
+def test_files_by_drop_and_paste_become_thumbnails(new_page, desk):
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(desk["ticket"].get_absolute_url())
+    data = base64.b64encode(png()).decode()
+    make_transfer = """([data, name]) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], name, { type: "image/png" }));
+        return transfer;
+    }"""
+    dropped = page.evaluate_handle(make_transfer, [data, "pudotettu.png"])
+    page.dispatch_event("#composer", "dragover", {"dataTransfer": dropped})
+    expect(page.locator("#composer")).to_have_class("composer dragging")
+    page.dispatch_event("#composer", "drop", {"dataTransfer": dropped})
+    expect(page.locator("#composer-files li")).to_have_count(1)
+    page.evaluate(
+        """([data]) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], "image.png", { type: "image/png" }));
+            document.querySelector("#id_text").dispatchEvent(
+                new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true }));
+        }""",
+        [data],
+    )
+    expect(page.locator("#composer-files li")).to_have_count(2)
+    expect(page.locator("#composer-files")).to_contain_text("pasted-")
+    page.fill("#id_text", "Kuvat liitteenä.")
+    screenshot(page, "composer-dropped-and-pasted")
+    page.click("#send-button")
+    reply = page.locator(".msg-public")
+    expect(reply.locator("img.thumb")).to_have_count(2)
+    reply.scroll_into_view_if_needed()
+    # The image really loads through the attachment view (lazily, once in view).
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.msg-public img.thumb')]"
+        ".every((img) => img.complete && img.naturalWidth === 48)"
+    )
+    screenshot(page, "conversation-thumbnails")
+    message = desk["ticket"].messages.get(kind=MessageKind.PUBLIC)
+    names = sorted(message.attachments.values_list("filename", flat=True))
+    assert names[1] == "pudotettu.png" and names[0].startswith("pasted-")
+
+
+def test_forward_the_ticket_from_the_header(new_page, desk):
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(desk["ticket"].get_absolute_url())
+    page.click("#ticket-forward summary")
+    form = page.locator("#ticket-forward form")
+    form.locator("[name=to]").fill("kumppani@toimittaja.fi")
+    form.locator("[name=note]").fill("Voitteko tarkistaa laskun?")
+    screenshot(page, "forward-ticket-form")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".msg-internal")).to_contain_text("kumppani@toimittaja.fi")
+    screenshot(page, "forward-recorded")
+    row = OutboundEmail.objects.get(kind=OutboundKind.FORWARD)
+    assert row.to == ["kumppani@toimittaja.fi"] and "lasku on väärin" in row.body_text
