@@ -123,6 +123,12 @@ def test_draft_survives_a_reload_and_follows_into_other_tabs(new_page, desk, bro
     expect(second.locator("#id_text")).to_have_value("")
     first.reload()
     expect(first.locator("#id_text")).to_have_value("")
+    # A draft left behind does not outlive logging out (a shared computer).
+    first.locator("#id_text").press_sequentially("Kesken jäänyt")
+    expect(first.locator("#draft-status")).not_to_be_empty()
+    first.click("[data-logout] button")
+    first.wait_for_url("**/login/**")
+    assert first.evaluate("Object.keys(localStorage).length") == 0
 
 
 def test_files_by_drop_and_paste_become_thumbnails(new_page, desk):

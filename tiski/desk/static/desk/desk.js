@@ -275,6 +275,12 @@
     draftStatus("restoredLabel");
   }
   document.addEventListener("submit", (ev) => {
+    if (ev.target.matches && ev.target.matches("[data-logout]")) {
+      // Drafts are customer data: they do not outlive the session on a shared computer.
+      Object.keys(localStorage).filter((k) => k.startsWith("tiski:draft:"))
+        .forEach((k) => localStorage.removeItem(k));
+      return;
+    }
     if (ev.target.id !== "reply-form") return;
     // Sent: the draft is done, here and in the other tabs. Should the server
     // refuse it, the page comes back with the text and the next key saves it again.
