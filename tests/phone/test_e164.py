@@ -168,3 +168,13 @@ def test_normalise_phones_command(settings):
     call_command("normalise_phones", "--region", "se", stdout=out)
     assert contact.phones == ["+46701234567"]
     assert "1" in out.getvalue()
+
+
+@pytest.mark.parametrize("query", ["0447586", "044 758 6049", "00358 44 758"])
+def test_top_bar_contact_search_accepts_any_written_form(query):
+    """The search page's contact results read numbers the same way as the contact list."""
+    from tiski.search.service import search_contacts
+
+    contact, _created = get_or_create_contact("phone", "044 758 6049", name="Ville Vastaaja")
+    get_or_create_contact("phone", "050 758 6049", name="Joku Muu")
+    assert search_contacts(query) == [contact]

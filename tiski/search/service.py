@@ -29,7 +29,14 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tiski.customers.models import Contact, Identity, Organisation, OrganisationDomain
+from tiski.customers.models import (
+    Contact,
+    Identity,
+    IdentityKind,
+    Organisation,
+    OrganisationDomain,
+)
+from tiski.customers.phones import search_fragments
 from tiski.tickets.models import UNSOLVED_STATUSES, Message, MessageKind, Tag, Ticket
 
 from . import analysis, matching, vocabulary
@@ -563,6 +570,9 @@ def search_contacts(query: str | ParsedQuery, limit: int = 10) -> list[Contact]:
     words = _words(query)
     if not words:
         return []
+    candidates = _contacts_by_number(" ".join(words))
+    if candidates:
+        return _contacts_in_order(candidates, limit)
     # Each word's candidates come from three index-served lookups (trigram
     # indexes on PostgreSQL) rather than one OR over a join: with OR the
     # planner walks every contact in name order testing each, which at
@@ -579,6 +589,26 @@ def search_contacts(query: str | ParsedQuery, limit: int = 10) -> list[Contact]:
         candidates = found if candidates is None else candidates & found
         if not candidates:
             return []
+    return _contacts_in_order(candidates, limit)
+
+
+def _contacts_by_number(text: str) -> set[int]:
+    """Contacts with a phone number the query spells in any common way.
+
+    Numbers are stored in E.164, so "044 758 6049" (three words that each
+    match too much or nothing) becomes the one fragment "+358447586049".
+    """
+    fragments = search_fragments(text)
+    if not fragments:
+        return set()
+    return set(
+        Identity.objects.filter(kind=IdentityKind.PHONE, value__contains=fragments[0]).values_list(
+            "contact_id", flat=True
+        )[:CONTACT_CANDIDATES]
+    )
+
+
+def _contacts_in_order(candidates: set[int], limit: int) -> list[Contact]:
     qs = (
         Contact.objects.filter(pk__in=candidates)
         .select_related("organisation")
