@@ -8,7 +8,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [
     ("phone", "0003_contactmerge_to_customers"),
-    ("customers", "0003_contactmerge"),
+    ("customers", "0004_contact_name_source"),
     ("tickets", "0008_message_thread_index_root"),
 ]
 

@@ -103,6 +103,7 @@ def _merge(apps, source_id: int, target_id: int):  # type: ignore[no-untyped-def
     }
     snapshot = {
         "name": source.name,
+        "name_source": source.name_source,
         "language": source.language,
         "organisation_id": source.organisation_id,
         "notes": source.notes,
@@ -110,7 +111,8 @@ def _merge(apps, source_id: int, target_id: int):  # type: ignore[no-untyped-def
     }
     if not target.name and source.name:
         moved["target_filled"]["name"] = target.name
-        target.name = source.name
+        moved["target_filled"]["name_source"] = target.name_source
+        target.name, target.name_source = source.name, source.name_source
     if target.organisation_id is None and source.organisation_id is not None:
         moved["target_filled"]["organisation_id"] = None
         target.organisation_id = source.organisation_id

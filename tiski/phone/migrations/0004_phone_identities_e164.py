@@ -21,7 +21,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("phone", "0003_contactmerge_to_customers"),
-        ("customers", "0003_contactmerge"),
+        ("customers", "0004_contact_name_source"),
         ("tickets", "0008_message_thread_index_root"),
     ]
 
