@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 from django.urls import include, path
 
 from tiski.core.views import healthz
@@ -6,6 +7,14 @@ from tiski.core.views import healthz
 admin.site.site_header = "Tiski"
 admin.site.site_title = "Tiski"
 admin.site.index_title = "Tiski"
+
+
+def _superusers_only(request: HttpRequest) -> bool:
+    """The Django admin is a technical tool: admins work in Settings instead."""
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
+admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -8,6 +8,8 @@ from django.test import Client
 from tiski.accounts.models import Role
 from tiski.setup.models import SettingChange
 
+from ..conftest import PASSWORD
+
 # The real servers the email tests run, for the mailbox checks.
 from ..email.dovecot import dovecot  # noqa: F401
 from ..email.test_outbound import smtp_server  # noqa: F401
@@ -35,3 +37,24 @@ def agent_client(make_user) -> Client:
 
 def last_change(section: str) -> SettingChange:
     return SettingChange.objects.filter(section=section).order_by("-id").first()
+
+
+# The Settings sections of people and desk-wide settings log in as the shared
+# `admin_user` (Finnish, like a new desk) and read the change log's actor.
+
+
+@pytest.fixture
+def admin_session(client, admin_user):
+    client.login(username=admin_user.email, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user(role=Role.AGENT, email="minna@yritys.fi", name="Minna Agentti")
+
+
+@pytest.fixture
+def agent_session(client, agent):
+    client.login(username=agent.email, password=PASSWORD)
+    return client

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 
 class Sequence(models.Model):
@@ -53,3 +55,43 @@ class Sequence(models.Model):
         with transaction.atomic():
             cls.objects.get_or_create(name=name, defaults={"value": value})
             cls.objects.filter(name=name, value__lt=value).update(value=value)
+
+
+def logo_path(instance: DeskSettings, filename: str) -> str:
+    # A new name per upload, so browsers never show a cached old logo.
+    import uuid
+    from pathlib import PurePath
+
+    return f"desk/logo-{uuid.uuid4().hex[:12]}{PurePath(filename).suffix.lower()[:8]}"
+
+
+class DeskSettings(models.Model):
+    """The desk's own settings: one row, edited in Settings → General.
+
+    Empty fields fall back to the server's settings (TIME_ZONE,
+    LANGUAGE_CODE), so an install works before anyone opens Settings.
+    Lower layers read it through `tiski.core.desk`.
+    """
+
+    name = models.CharField(_("desk name"), max_length=100, blank=True)
+    default_language = models.CharField(
+        _("default language"), max_length=8, blank=True, choices=settings.LANGUAGES
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    logo = models.FileField(_("logo"), upload_to=logo_path, blank=True, max_length=200)
+    logo_content_type = models.CharField(max_length=40, blank=True, editable=False)
+    # Admins may hide the first-hour checklist before every step is done.
+    onboarding_dismissed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("desk settings")
+        verbose_name_plural = _("desk settings")
+
+    def __str__(self) -> str:
+        return self.name or "Tiski"
+
+    @classmethod
+    def load(cls) -> DeskSettings:
+        """The one row (created on first use; pk 1 keeps it single)."""
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tiski.accounts.models import Team, User
 from tiski.customers.models import Contact
 from tiski.customers.phones import to_e164
+from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import Channel, MessageKind, Priority, Status, TicketType
 
 
@@ -66,7 +67,7 @@ def type_choices() -> forms.ModelChoiceField:
 class TicketFieldsForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     type = forms.ModelChoiceField(queryset=TicketType.objects.none(), required=False)
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    priority = forms.ChoiceField(label=_("Priority"), choices=priority_choices)
     due_at = forms.DateTimeField(
         label=_("Due"),
         required=False,
@@ -199,7 +200,7 @@ class NewTicketForm(forms.Form):
         initial=Channel.PHONE,
     )
     priority = forms.ChoiceField(
-        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
+        label=_("Priority"), choices=priority_choices, initial=Priority.NORMAL
     )
     type = forms.ModelChoiceField(queryset=TicketType.objects.none(), required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)

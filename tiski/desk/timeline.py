@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from tiski.accounts.models import Team, User
+from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import (
     Channel,
     Event,
@@ -76,6 +77,7 @@ def _lookup(events: list[Event]) -> dict[str, dict[str, str]]:
         "assignee": {str(u.pk): str(u) for u in User.objects.filter(pk__in=ids["assignee"])},
         "team": {str(t.pk): str(t) for t in Team.objects.filter(pk__in=ids["team"])},
         "type": {str(t.pk): t.name for t in TicketType.objects.filter(pk__in=ids["type"])},
+        "priority": dict(priority_choices()),
     }
 
 

@@ -31,12 +31,12 @@ from tiski.customers.models import Contact, IdentityKind, NameSource, Organisati
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
 from tiski.tickets import merge as ticket_merge_rules
+from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import (
     RASTER_IMAGE_TYPES,
     Attachment,
     Channel,
     MessageKind,
-    Priority,
     Status,
     Ticket,
     TicketMerge,
@@ -109,7 +109,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
             "views": _views_with_counts(user),
             "saved_views": saved_views_for(user),
             "statuses": Status.choices,
-            "priorities": Priority.choices,
+            "priorities": priority_choices(),
             "channels": Channel.choices,
             "types": TicketType.objects.filter(active=True),
             "teams": _teams_for_filters(user),

@@ -15,7 +15,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -24,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tiski.accounts.models import User
+from tiski.core import desk
 from tiski.core.realtime import send_to_user
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Contact, Identity, IdentityKind
@@ -280,7 +280,7 @@ def cause_label(cause: str) -> str:
 def _handle_missed(call: Call, now: datetime) -> None:
     """A callback ticket for a missed call, or one more attempt on the open one."""
     line = call.line
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(desk.default_language()):
         existing = (
             Callback.objects.select_for_update(of=("self",))
             .select_related("ticket")
@@ -343,7 +343,7 @@ def _handle_missed(call: Call, now: datetime) -> None:
 
 def _resolve_callbacks(call: Call, now: datetime) -> None:
     """The caller got through, or was called back: their callbacks are done."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(desk.default_language()):
         open_callbacks = Callback.objects.select_related("ticket").filter(
             number=call.number, resolved_at__isnull=True
         )

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tiski.core import desk
 from tiski.core.secrets import resolve
 
 from .models import Callback, SmsMessage, SmsStatus
@@ -163,7 +164,7 @@ def schedule_callback_sms(callback: Callback, *, now: datetime | None = None) ->
         return None
     due_at, tz = expected
     contact = callback.ticket.requester
-    language = contact.language or settings.LANGUAGE_CODE
+    language = contact.language or desk.default_language()
     with translation.override(language):
         text = callback_sms_text(
             _("We will call you back by %(when)s."), due_at, language=language, tz=tz, now=now

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tiski.core import desk
 from tiski.core.placeholders import (
     ALLOWED_PLACEHOLDERS,
     placeholders,
@@ -239,7 +240,7 @@ def add_note(p: NoteParams, context: ActionContext) -> ActionOutcome:
     from tiski.tickets.models import Event
 
     # Notes are for agents: written in the desk's language.
-    text = _render(p.text, settings.LANGUAGE_CODE[:2], context).strip()
+    text = _render(p.text, desk.default_language()[:2], context).strip()
     if not text:
         return ActionOutcome(skipped=[_("the note is empty")])
     message = ticket_actions.add_message(

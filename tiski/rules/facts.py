@@ -40,9 +40,9 @@ def default_calendar() -> BusinessCalendar:
     public holidays. Read at call time so tests and settings can change the
     zone; the calendar is cheap to build and hashable, so cutoffs cache on it.
     """
-    from django.conf import settings
+    from tiski.core import desk
 
-    return _calendar_for(settings.TIME_ZONE)
+    return _calendar_for(desk.time_zone_name())
 
 
 @lru_cache(maxsize=8)

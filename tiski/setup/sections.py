@@ -17,6 +17,8 @@ class Section:
     group: Promise
     # Views whose name starts with this belong to the section (the nav marks it).
     prefix: str = ""
+    # One line on the settings home saying what the section is for.
+    description: Promise | str = ""
 
     def owns(self, view_name: str) -> bool:
         return view_name.startswith(self.prefix or self.url_name)
@@ -43,6 +45,54 @@ SECTIONS: list[Section] = [
     Section("triggers", _("Triggers"), "rules:trigger-list", AUTOMATION, "rules:trigger-"),
     Section("time_rules", _("Time rules"), "rules:time-list", AUTOMATION, "rules:time-"),
     Section("synonyms", _("Search synonyms"), "setup:synonyms", DESK, "setup:synonym"),
+    Section(
+        "general",
+        _("General"),
+        "setup:general",
+        DESK,
+        "setup:general",
+        _("Desk name, default language, time zone and logo."),
+    ),
+    Section(
+        "ticket_types",
+        _("Ticket types"),
+        "setup:ticket-types",
+        DESK,
+        "setup:ticket-type",
+        _("The kinds of tickets the desk handles, in the order agents see them."),
+    ),
+    Section(
+        "priorities",
+        _("Priority labels"),
+        "setup:priorities",
+        DESK,
+        "setup:priorit",
+        _("Your own names for the four priorities, in each language."),
+    ),
+    Section(
+        "tags",
+        _("Tags"),
+        "setup:tags",
+        DESK,
+        "setup:tag",
+        _("Every tag in use: rename, merge or delete."),
+    ),
+    Section(
+        "agents",
+        _("Agents"),
+        "setup:agents",
+        PEOPLE,
+        "setup:agent",
+        _("Invite colleagues; roles, teams, skills and out of office."),
+    ),
+    Section(
+        "teams",
+        _("Teams"),
+        "setup:teams",
+        PEOPLE,
+        "setup:team",
+        _("Members, how tickets are routed, and restricted teams."),
+    ),
     Section("log", _("Change log"), "setup:log", DESK),
 ]
 

@@ -1,18 +1,49 @@
 """Settings pages under /settings/ (admins only)."""
 
 from django.urls import path
-from django.views.generic import RedirectView
 
 from .urls_editors import urlpatterns as editor_urlpatterns
-from .views import log, synonyms
+from .views import (
+    agents,
+    general,
+    home,
+    log,
+    priorities,
+    synonyms,
+    tags,
+    teams,
+    ticket_types,
+)
 
 app_name = "setup"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="rules:trigger-list"), name="home"),
+    path("", home.home, name="home"),
     path("log/", log.change_log, name="log"),
     path("synonyms/", synonyms.synonym_list, name="synonyms"),
     path("synonyms/<int:pk>/", synonyms.synonym_edit, name="synonym-edit"),
     path("synonyms/<int:pk>/delete/", synonyms.synonym_delete, name="synonym-delete"),
+    path("onboarding/dismiss/", home.dismiss_onboarding, name="onboarding-dismiss"),
+    path("general/", general.general, name="general"),
+    path("logo/", general.logo, name="logo"),
+    path("agents/", agents.agent_list, name="agents"),
+    path("agents/invite/", agents.agent_invite, name="agent-invite"),
+    path("agents/<int:pk>/", agents.agent_edit, name="agent-edit"),
+    path("agents/<int:pk>/resend/", agents.agent_resend, name="agent-resend"),
+    path(
+        "invitation/<uidb64>/<token>/",
+        agents.InviteAcceptView.as_view(),
+        name="invite-accept",
+    ),
+    path("teams/", teams.team_list, name="teams"),
+    path("teams/new/", teams.team_edit, name="team-new"),
+    path("teams/<int:pk>/", teams.team_edit, name="team-edit"),
+    path("ticket-types/", ticket_types.type_list, name="ticket-types"),
+    path("ticket-types/new/", ticket_types.type_edit, name="ticket-type-new"),
+    path("ticket-types/<int:pk>/", ticket_types.type_edit, name="ticket-type-edit"),
+    path("ticket-types/<int:pk>/move/", ticket_types.type_move, name="ticket-type-move"),
+    path("priorities/", priorities.priorities, name="priorities"),
+    path("tags/", tags.tag_list, name="tags"),
+    path("tags/<int:pk>/", tags.tag_detail, name="tag"),
 ]
 urlpatterns += editor_urlpatterns

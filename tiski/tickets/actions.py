@@ -682,6 +682,25 @@ def add_tags(
 
 
 @ticket_action
+def retag(
+    ticket: Ticket,
+    *,
+    add: Iterable[str],
+    remove: Iterable[str],
+    actor: User | None,
+    via: str,
+    event_meta: dict | None = None,
+) -> list[Event]:
+    """Tag housekeeping (an admin renames, merges or deletes a tag).
+
+    Unlike `set_tags` it also reaches closed tickets: the tag itself is
+    changing, and a closed ticket left pointing at a deleted or renamed tag
+    would make reports disagree. Each ticket still gets its own events.
+    """
+    return _apply_tags(ticket, add=add, remove=remove, actor=actor, via=via, event_meta=event_meta)
+
+
+@ticket_action
 def record_sla_event(ticket: Ticket, kind: str, *, due_at: datetime, target: str) -> Event:
     """A near-breach ("sla_warning") or breach ("sla_breach") of a target.
 

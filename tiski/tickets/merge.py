@@ -39,13 +39,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from tiski.core import desk
 from tiski.customers.models import Contact
 
 from . import actions
@@ -302,7 +302,7 @@ def merge(source: Ticket, target: Ticket, *, actor: User | None, via: str) -> Ti
         at=now,
     )
     # Stored texts are in the desk's language, like every other system text.
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(desk.default_language()):
         actions.add_message(
             target,
             kind=MessageKind.SYSTEM,

@@ -499,3 +499,25 @@ class TicketLink(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.source_id} {self.kind} #{self.target_id}"
+
+
+class PriorityLabel(models.Model):
+    """A desk's own name for a priority in one language ("Kiireellinen" → "P1").
+
+    Only overrides are stored; a priority without a row keeps its built-in
+    label. Read through `tickets.labels`, which every screen uses.
+    """
+
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    label = models.CharField(_("label"), max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["priority", "language"], name="priority_label_once")
+        ]
+        verbose_name = _("priority label")
+        verbose_name_plural = _("priority labels")
+
+    def __str__(self) -> str:
+        return f"{self.priority} ({self.language}): {self.label}"

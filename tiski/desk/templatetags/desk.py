@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from tiski.sla.services import state_of
-from tiski.tickets.models import Channel, Message, Priority, Status, Ticket
+from tiski.tickets import labels
+from tiski.tickets.labels import priority_label
+from tiski.tickets.models import Channel, Message, Status, Ticket
 
 from ..timeline import message_html
 
@@ -40,9 +42,10 @@ def status_badge(status: str) -> SafeString:
     return format_html('<span class="badge status-{}">{}</span>', status, label)
 
 
-@register.simple_tag
-def priority_badge(priority: str) -> SafeString:
-    label = Priority(priority).label if priority in Priority.values else priority
+@register.simple_tag(takes_context=True)
+def priority_badge(context: template.Context, priority: str) -> SafeString:
+    # The desk's own labels, read once per request however long the list.
+    label = priority_label(priority, labels.for_request(context.get("request")))
     return format_html('<span class="prio prio-{}" title="{}">{}</span>', priority, label, label)
 
 

@@ -1,0 +1,52 @@
+"""Priorities as the desk names them: built-in labels with admins' overrides.
+
+Every screen that shows a priority asks here. The overrides are a handful
+of rows; a request reads them once (`for_request`) however many tickets
+its list shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import get_language
+
+from .models import Priority, PriorityLabel
+
+
+def overrides() -> dict[tuple[str, str], str]:
+    """{(priority, language): label} of every stored override."""
+    return {
+        (row.priority, row.language): row.label
+        for row in PriorityLabel.objects.only("priority", "language", "label")
+    }
+
+
+def for_request(request: Any) -> dict[tuple[str, str], str]:
+    """`overrides()`, read once per request (cached on the request object)."""
+    if request is None:
+        return overrides()
+    cached = getattr(request, "_tiski_priority_labels", None)
+    if cached is None:
+        cached = overrides()
+        request._tiski_priority_labels = cached
+    return cached
+
+
+def _language() -> str:
+    return (get_language() or "fi")[:2]
+
+
+def priority_label(value: str, table: dict[tuple[str, str], str] | None = None) -> str:
+    """The label of a priority in the active language."""
+    table = overrides() if table is None else table
+    custom = table.get((value, _language()))
+    if custom:
+        return custom
+    return str(Priority(value).label) if value in Priority.values else value
+
+
+def priority_choices(table: dict[tuple[str, str], str] | None = None) -> list[tuple[str, str]]:
+    """(value, label) pairs in rank order, for selects and filters."""
+    table = overrides() if table is None else table
+    return [(value, priority_label(value, table)) for value in Priority.values]
