@@ -13,6 +13,8 @@ from .models import SettingChange
 def _shown(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, models.QuerySet):  # a many-to-many field's cleaned value
+        return [str(v) for v in value]
     if isinstance(value, list | tuple | set):
         return [_shown(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:

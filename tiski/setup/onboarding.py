@@ -22,6 +22,8 @@ from tiski.core.models import DeskSettings
 from tiski.macros.models import Macro
 from tiski.sla.models import Calendar
 
+from .models import SettingChange
+
 
 @dataclass(frozen=True)
 class Step:
@@ -49,8 +51,16 @@ def _colleagues_invited() -> bool:
     return User.objects.filter(is_active=True).count() > 1
 
 
+# What migrations ship: a desk that still has only this has not set its hours.
+SHIPPED_WEEK = {str(day): "08:00-16:00" for day in range(5)}
+
+
 def _business_hours_set() -> bool:
-    return Calendar.objects.exclude(weekly_hours={}).exists()
+    """Some calendar differs from the shipped office hours, or an admin saved one."""
+    for calendar in Calendar.objects.only("weekly_hours", "closed_dates", "open_dates"):
+        if calendar.weekly_hours != SHIPPED_WEEK or calendar.closed_dates or calendar.open_dates:
+            return True
+    return SettingChange.objects.filter(section="calendars").exists()
 
 
 def _acknowledgement_checked() -> bool:
