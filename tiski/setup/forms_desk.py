@@ -98,16 +98,14 @@ class TicketTypeForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        for field, label in (("name_fi", _("Finnish")), ("name_en", _("English"))):
+        for field in ("name_fi", "name_en"):
             name = (data.get(field) or "").strip()
             clash = TicketType.objects.filter(**{f"{field}__iexact": name})
             if self.instance.pk:
                 clash = clash.exclude(pk=self.instance.pk)
             if name and clash.exists():
                 self.add_error(
-                    field,
-                    _("A ticket type called “%(name)s” in %(language)s already exists.")
-                    % {"name": name, "language": label},
+                    field, _("A ticket type called “%(name)s” already exists.") % {"name": name}
                 )
         return data
 

@@ -61,7 +61,7 @@ def tag_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             rename.add_error("name", exc)
         else:
-            messages.success(request, _("Tag renamed. ") + _tickets_message(count))
+            messages.success(request, _("Tag renamed.") + " " + _tickets_message(count))
             return redirect("setup:tag", pk=renamed.pk)
     elif action == "merge" and merge.is_valid():
         target = merge.cleaned_data["target"]
@@ -72,7 +72,8 @@ def tag_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
         messages.success(
             request,
-            _("%(source)s merged into %(target)s. ") % {"source": tag.name, "target": target.name}
+            _("%(source)s merged into %(target)s.") % {"source": tag.name, "target": target.name}
+            + " "
             + _tickets_message(count),
         )
         return redirect("setup:tag", pk=target.pk)
@@ -83,7 +84,7 @@ def tag_detail(request: HttpRequest, pk: int) -> HttpResponse:
             count = tag_service.delete_tag(tag, actor=user)  # type: ignore[arg-type]
             record_setting_change(user, SECTION, "deleted", tag, {"name": [tag.name, None]})
         messages.success(
-            request, _("Tag %(name)s deleted. ") % {"name": tag.name} + _tickets_message(count)
+            request, _("Tag %(name)s deleted.") % {"name": tag.name} + " " + _tickets_message(count)
         )
         return redirect("setup:tags")
     others = Tag.objects.exclude(pk=tag.pk).order_by("name").values_list("name", flat=True)[:500]
