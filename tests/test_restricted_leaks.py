@@ -165,6 +165,21 @@ def fill(route: str, name: str, secret) -> str:
             999999,
         ),
     }
+    # Settings (admins only), aimed at the secret team, its agent, its tag.
+    from tiski.tickets.models import Tag, TicketType
+
+    hr_agent = secret["ticket"].assignee
+    pk_by_name.update(
+        {
+            "agent-edit": hr_agent.pk,
+            "agent-resend": hr_agent.pk,
+            "team-edit": secret["team"].pk,
+            "ticket-type-edit": TicketType.objects.first().pk,
+            "ticket-type-move": TicketType.objects.first().pk,
+            "tag": Tag.objects.get(name="salainen-tagi").pk,
+        }
+    )
+    values.update({"uidb64": "MQ", "token": "set-password"})
     # The rule settings pages: admins only, aimed at rules that fired on the secret.
     for kind, rule in (("trigger", secret["trigger"]), ("time", secret["time_rule"])):
         for view in ("edit", "active", "move", "duplicate", "delete", "firings"):

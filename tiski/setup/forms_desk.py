@@ -44,10 +44,16 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 class GeneralForm(forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices, required=False)
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
 
     class Meta:
         model = DeskSettings
         fields = ["name", "default_language", "time_zone", "logo"]
+        # A plain file input: the stored file is shown as a preview, not as
+        # a link into the media folder (which is not served).
+        widgets = {
+            "logo": forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"})
+        }
         labels = {
             "name": _("Desk name"),
             "default_language": _("Default language"),
@@ -69,6 +75,8 @@ class GeneralForm(forms.ModelForm):
             *settings.LANGUAGES,
         ]
         self.logo_content_type = ""
+        if not self.instance.logo:
+            del self.fields["remove_logo"]
 
     def clean_logo(self) -> Any:
         logo = self.cleaned_data.get("logo")

@@ -112,6 +112,7 @@ class AgentForm(forms.ModelForm):
         self.fields["absence_delegate"].queryset = User.objects.filter(is_active=True).exclude(
             pk=self.instance.pk
         )
+        self.fields["absence_delegate"].empty_label = "—"
         self.fields["out_of_office_from"].help_text = _("Empty: present.")
         self.fields["out_of_office_until"].help_text = _("Empty: until further notice.")
 
@@ -167,6 +168,7 @@ class TeamForm(forms.ModelForm):
             "members": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 2}),
         }
+        labels = {"members": _("Members")}
         help_texts = {
             "routing": _(
                 "Manual: agents take tickets themselves. Round robin and least loaded "

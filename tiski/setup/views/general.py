@@ -17,6 +17,10 @@ from ..forms_desk import GeneralForm
 from .common import admin_required
 
 
+def _file_name(path: str) -> str | None:
+    return path.rsplit("/", 1)[-1] if path else None
+
+
 @admin_required
 def general(request: HttpRequest) -> HttpResponse:
     row = DeskSettings.load()
@@ -24,14 +28,19 @@ def general(request: HttpRequest) -> HttpResponse:
     form = GeneralForm(request.POST or None, request.FILES or None, instance=row)
     if request.method == "POST" and form.is_valid():
         changes = form_changes(form)
+        changes.pop("remove_logo", None)
+        uploaded = request.FILES.get("logo")
         with transaction.atomic():
             saved = form.save(commit=False)
-            if "logo" in form.changed_data:
-                saved.logo_content_type = form.logo_content_type if saved.logo else ""
-                changes["logo"] = [old_logo or None, saved.logo.name or None]
+            if uploaded is not None:
+                saved.logo_content_type = form.logo_content_type
+                changes["logo"] = [_file_name(old_logo), uploaded.name]
+            elif form.cleaned_data.get("remove_logo"):
+                saved.logo, saved.logo_content_type = None, ""
+                changes["logo"] = [_file_name(old_logo), None]
             saved.save()
             record_setting_change(request.user, "general", "changed", saved, changes)
-        if old_logo and old_logo != (saved.logo.name or ""):
+        if old_logo and old_logo != (saved.logo.name if saved.logo else ""):
             saved.logo.storage.delete(old_logo)
         messages.success(request, _("General settings saved."))
         return redirect("setup:general")
