@@ -130,8 +130,20 @@ def test_no_logo_means_404_not_an_error(admin_client):
     assert admin_client.get(reverse("setup:logo")).status_code == 404
 
 
-def test_lower_layers_write_in_the_desks_default_language(db, settings):
-    """Texts the desk writes itself (notes of rules, merges) follow the setting."""
+def test_lower_layers_write_in_the_desks_default_language(settings, make_ticket, admin_user):
+    """Texts the desk writes itself (here: a merge's system note) follow the setting."""
+    from tiski.tickets import actions
+    from tiski.tickets.models import MessageKind
+
     settings.LANGUAGE_CODE = "fi"
     DeskSettings.objects.create(pk=1, default_language="en")
-    assert desk.default_language() == "en"
+    source, target = make_ticket(), make_ticket()
+    actions.merge_tickets(source, target, actor=admin_user, via="agent")
+    note = target.messages.get(kind=MessageKind.SYSTEM)
+    assert note.text.startswith("Ticket #")
+
+    DeskSettings.objects.filter(pk=1).update(default_language="fi")
+    other = make_ticket()
+    actions.merge_tickets(other, target, actor=admin_user, via="agent")
+    newest = target.messages.filter(kind=MessageKind.SYSTEM).order_by("-pk").first()
+    assert newest.text.startswith("Tiketti #")
