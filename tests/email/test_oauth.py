@@ -458,6 +458,9 @@ def test_agents_cannot_connect_or_call_back(client, make_user, microsoft, endpoi
 
 
 def test_admin_page_offers_the_connect_button(client, admin_user, microsoft):
+    # The Django admin is for superusers only (ordinary admins use Settings).
+    admin_user.is_superuser = True
+    admin_user.save(update_fields=["is_superuser"])
     client.force_login(admin_user)
     response = client.get(reverse("admin:comms_mailbox_change", args=[microsoft.pk]))
     assert response.status_code == 200
