@@ -332,10 +332,13 @@ def test_healthz_reports_database_down(client, monkeypatch):
     assert response.status_code == 503 and response.json()["status"] == "error"
 
 
-def test_admin_is_for_admins(client, admin_user, agent):
+def test_admin_is_for_superusers(client, admin_user, agent):
     client.login(username=agent.email, password=PASSWORD)
     assert client.get("/admin/").status_code == 302
     client.login(username=admin_user.email, password=PASSWORD)
+    assert client.get("/admin/").status_code == 302  # admins work in Settings
+    admin_user.is_superuser = True
+    admin_user.save(update_fields=["is_superuser"])
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/accounts/user/").status_code == 200
     assert client.get("/admin/tickets/tickettype/").status_code == 200

@@ -45,6 +45,8 @@ def test_admin_never_shows_a_secret_and_keeps_it_when_left_empty(client, admin_u
     from tests.conftest import PASSWORD
 
     box = Mailbox.objects.create(address="tuki3@yritys.fi", imap_password="hyvin-salainen")
+    admin_user.is_superuser = True  # the Django admin is for superusers only
+    admin_user.save(update_fields=["is_superuser"])
     client.login(username=admin_user.email, password=PASSWORD)
     url = f"/admin/comms/mailbox/{box.pk}/change/"
     page = client.get(url).content.decode()
