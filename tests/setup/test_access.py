@@ -46,14 +46,14 @@ def test_agents_get_403_and_admins_the_page(client, make_user, admin_user, name,
         ("setup:tag", "get"),
     ],
 )
-def test_agents_cannot_reach_object_pages_or_actions(agent_client, admin_user, name, method):
+def test_agents_cannot_reach_object_pages_or_actions(agent_session, admin_user, name, method):
     args = [] if name == "setup:onboarding-dismiss" else [admin_user.pk]
-    response = getattr(agent_client, method)(reverse(name, args=args))
+    response = getattr(agent_session, method)(reverse(name, args=args))
     assert response.status_code == 403
 
 
-def test_settings_home_lists_every_section(admin_client):
-    page = admin_client.get(reverse("setup:home")).content.decode()
+def test_settings_home_lists_every_section(admin_session):
+    page = admin_session.get(reverse("setup:home")).content.decode()
     for section in SECTIONS:
         assert f'href="{reverse(section.url_name)}"' in page
 
@@ -77,7 +77,7 @@ def test_django_admin_is_for_superusers_only(client, admin_user, make_user):
     assert client.get("/admin/").status_code == 200
 
 
-def test_desk_does_not_link_ordinary_admins_to_the_django_admin(admin_client, make_ticket):
+def test_desk_does_not_link_ordinary_admins_to_the_django_admin(admin_session, make_ticket):
     ticket = make_ticket()
     for url in (
         reverse("desk:inbox"),
@@ -85,4 +85,4 @@ def test_desk_does_not_link_ordinary_admins_to_the_django_admin(admin_client, ma
         reverse("setup:agents"),
         reverse("desk:ticket", args=[ticket.number]),
     ):
-        assert "/admin/" not in admin_client.get(url).content.decode(), url
+        assert "/admin/" not in admin_session.get(url).content.decode(), url

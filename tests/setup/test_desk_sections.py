@@ -18,9 +18,9 @@ def type_names() -> list[str]:
 # --- ticket types --------------------------------------------------------------
 
 
-def test_add_a_ticket_type_goes_last_with_a_slug(admin_client):
+def test_add_a_ticket_type_goes_last_with_a_slug(admin_session):
     before = type_names()
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:ticket-type-new"),
         {"name_fi": "Takuu", "name_en": "Warranty claim", "active": "on"},
     )
@@ -31,9 +31,9 @@ def test_add_a_ticket_type_goes_last_with_a_slug(admin_client):
     assert SettingChange.objects.get(section="ticket_types").action == "created"
 
 
-def test_rename_and_deactivate_a_ticket_type(admin_client):
+def test_rename_and_deactivate_a_ticket_type(admin_session):
     ticket_type = TicketType.objects.order_by("position").first()
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:ticket-type-edit", args=[ticket_type.pk]),
         {"name_fi": "Kysely", "name_en": ticket_type.name_en},
     )
@@ -44,13 +44,13 @@ def test_rename_and_deactivate_a_ticket_type(admin_client):
     assert change.changes["name_fi"][1] == "Kysely"
     assert change.changes["active"] == [True, False]
     # Inactive types are not offered for new tickets.
-    page = admin_client.get(reverse("desk:ticket-new")).content.decode()
+    page = admin_session.get(reverse("desk:ticket-new")).content.decode()
     assert ">Kysely</option>" not in page
 
 
-def test_duplicate_type_name_is_refused_in_a_sentence(admin_client):
+def test_duplicate_type_name_is_refused_in_a_sentence(admin_session):
     existing = TicketType.objects.first()
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:ticket-type-new"),
         {"name_fi": existing.name_fi.upper(), "name_en": "Something new", "active": "on"},
     )
@@ -59,10 +59,10 @@ def test_duplicate_type_name_is_refused_in_a_sentence(admin_client):
     assert not SettingChange.objects.exists()
 
 
-def test_move_a_ticket_type_up(admin_client):
+def test_move_a_ticket_type_up(admin_session):
     names = type_names()
     last = TicketType.objects.get(name_en=names[-1])
-    admin_client.post(reverse("setup:ticket-type-move", args=[last.pk]), {"direction": "up"})
+    admin_session.post(reverse("setup:ticket-type-move", args=[last.pk]), {"direction": "up"})
     assert type_names() == [*names[:-2], names[-1], names[-2]]
     assert SettingChange.objects.get(section="ticket_types").changes["order"] == [
         len(names),
@@ -70,7 +70,7 @@ def test_move_a_ticket_type_up(admin_client):
     ]
     # The first cannot go further up: nothing changes, nothing is logged.
     first = TicketType.objects.get(name_en=names[0])
-    admin_client.post(reverse("setup:ticket-type-move", args=[first.pk]), {"direction": "up"})
+    admin_session.post(reverse("setup:ticket-type-move", args=[first.pk]), {"direction": "up"})
     assert SettingChange.objects.count() == 1
 
 
@@ -83,9 +83,9 @@ def priority_data(**labels) -> dict:
     return data
 
 
-def test_priority_labels_override_per_language_and_show_in_the_desk(admin_client, make_ticket):
+def test_priority_labels_override_per_language_and_show_in_the_desk(admin_session, make_ticket):
     make_ticket(subject="Palvelin alhaalla", priority=Priority.URGENT)
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:priorities"), priority_data(urgent_fi="P1 – heti", urgent_en="P1")
     )
     assert response.status_code == 302
@@ -97,16 +97,16 @@ def test_priority_labels_override_per_language_and_show_in_the_desk(admin_client
         assert priority_label("urgent") == "P1"
         assert dict(priority_choices())["high"] == "High"
     # The admin's desk is in Finnish: the inbox shows the Finnish override.
-    page = admin_client.get(reverse("desk:inbox") + "?view=all").content.decode()
+    page = admin_session.get(reverse("desk:inbox") + "?view=all").content.decode()
     assert "P1 – heti" in page
 
     # Emptying a box goes back to the built-in label.
-    admin_client.post(reverse("setup:priorities"), priority_data(urgent_en="P1"))
+    admin_session.post(reverse("setup:priorities"), priority_data(urgent_en="P1"))
     assert list(PriorityLabel.objects.values_list("language", flat=True)) == ["en"]
 
 
-def test_priority_label_too_long_is_refused(admin_client):
-    response = admin_client.post(reverse("setup:priorities"), priority_data(low_fi="x" * 41))
+def test_priority_label_too_long_is_refused(admin_session):
+    response = admin_session.post(reverse("setup:priorities"), priority_data(low_fi="x" * 41))
     assert response.status_code == 200
     assert "form-error" in response.content.decode()
     assert not PriorityLabel.objects.exists()
@@ -119,16 +119,16 @@ def tag_names(ticket) -> set[str]:
     return set(ticket.tags.values_list("name", flat=True))
 
 
-def test_tag_list_shows_usage_counts(admin_client, make_ticket):
+def test_tag_list_shows_usage_counts(admin_session, make_ticket):
     for _ in range(3):
         actions.set_tags(make_ticket(), ["lasku"], actor=None, via=Via.SYSTEM)
     actions.set_tags(make_ticket(), ["palautus"], actor=None, via=Via.SYSTEM)
-    page = admin_client.get(reverse("setup:tags")).content.decode()
+    page = admin_session.get(reverse("setup:tags")).content.decode()
     assert page.index('data-tag="lasku"') < page.index('data-tag="palautus"')
     assert '<td class="num">3</td>' in page
 
 
-def test_rename_a_tag_on_every_ticket_with_events(admin_client, admin_user, make_ticket):
+def test_rename_a_tag_on_every_ticket_with_events(admin_session, admin_user, make_ticket):
     open_ticket = make_ticket()
     closed = make_ticket()
     actions.set_tags(open_ticket, ["lasku"], actor=None, via=Via.SYSTEM)
@@ -136,7 +136,7 @@ def test_rename_a_tag_on_every_ticket_with_events(admin_client, admin_user, make
     actions.update_ticket(closed, actor=None, via=Via.SYSTEM, status=Status.CLOSED)
     tag = Tag.objects.get(name="lasku")
 
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:tag", args=[tag.pk]), {"action": "rename", "name": "Laskutus"}
     )
     assert response.status_code == 302
@@ -148,10 +148,10 @@ def test_rename_a_tag_on_every_ticket_with_events(admin_client, admin_user, make
     assert SettingChange.objects.get(section="tags").changes == {"name": ["lasku", "laskutus"]}
 
 
-def test_rename_to_an_existing_tag_says_to_merge(admin_client, make_ticket):
+def test_rename_to_an_existing_tag_says_to_merge(admin_session, make_ticket):
     actions.set_tags(make_ticket(), ["lasku", "laskutus"], actor=None, via=Via.SYSTEM)
     tag = Tag.objects.get(name="lasku")
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:tag", args=[tag.pk]), {"action": "rename", "name": "laskutus"}
     )
     assert response.status_code == 200
@@ -160,13 +160,13 @@ def test_rename_to_an_existing_tag_says_to_merge(admin_client, make_ticket):
     assert not SettingChange.objects.exists()
 
 
-def test_merge_two_tags(admin_client, make_ticket):
+def test_merge_two_tags(admin_session, make_ticket):
     both = make_ticket()
     only_source = make_ticket()
     actions.set_tags(both, ["lasku", "laskutus"], actor=None, via=Via.SYSTEM)
     actions.set_tags(only_source, ["lasku"], actor=None, via=Via.SYSTEM)
     source = Tag.objects.get(name="lasku")
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:tag", args=[source.pk]), {"action": "merge", "target": "laskutus"}
     )
     assert response.status_code == 302
@@ -178,26 +178,26 @@ def test_merge_two_tags(admin_client, make_ticket):
     assert change.changes == {"merged into": ["lasku", "laskutus"]}
 
 
-def test_merge_into_an_unknown_or_the_same_tag_is_refused(admin_client, make_ticket):
+def test_merge_into_an_unknown_or_the_same_tag_is_refused(admin_session, make_ticket):
     actions.set_tags(make_ticket(), ["lasku"], actor=None, via=Via.SYSTEM)
     source = Tag.objects.get(name="lasku")
     url = reverse("setup:tag", args=[source.pk])
     for target in ("ei-ole", "lasku"):
-        response = admin_client.post(url, {"action": "merge", "target": target})
+        response = admin_session.post(url, {"action": "merge", "target": target})
         assert response.status_code == 200
         assert 'aria-invalid="true"' in response.content.decode()
     assert Tag.objects.filter(name="lasku").exists()
 
 
-def test_delete_a_tag_needs_confirmation_and_records_events(admin_client, make_ticket):
+def test_delete_a_tag_needs_confirmation_and_records_events(admin_session, make_ticket):
     ticket = make_ticket()
     actions.set_tags(ticket, ["vanha", "pysyy"], actor=None, via=Via.SYSTEM)
     tag = Tag.objects.get(name="vanha")
     url = reverse("setup:tag", args=[tag.pk])
-    admin_client.post(url, {"action": "delete"})
+    admin_session.post(url, {"action": "delete"})
     assert Tag.objects.filter(name="vanha").exists()
 
-    response = admin_client.post(url, {"action": "delete", "confirm": "1"})
+    response = admin_session.post(url, {"action": "delete", "confirm": "1"})
     assert response.status_code == 302
     assert tag_names(ticket) == {"pysyy"}
     assert not Tag.objects.filter(name="vanha").exists()

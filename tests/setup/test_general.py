@@ -34,9 +34,9 @@ def test_defaults_come_from_server_settings_until_saved(db, settings):
     assert desk.desk_name() == "Tiski"
 
 
-def test_saving_general_settings_is_recorded_and_used(admin_client, admin_user):
+def test_saving_general_settings_is_recorded_and_used(admin_session, admin_user):
     response = post_general(
-        admin_client, name="Asiakaspalvelu Oy", default_language="en", time_zone="Europe/Stockholm"
+        admin_session, name="Asiakaspalvelu Oy", default_language="en", time_zone="Europe/Stockholm"
     )
     assert response.status_code == 302
     row = DeskSettings.load()
@@ -54,12 +54,12 @@ def test_saving_general_settings_is_recorded_and_used(admin_client, admin_user):
     assert change.changes["time_zone"] == ["", "Europe/Stockholm"]
 
     # The top bar carries the desk's name.
-    page = admin_client.get(reverse("desk:inbox")).content.decode()
+    page = admin_session.get(reverse("desk:inbox")).content.decode()
     assert "Asiakaspalvelu Oy" in page
 
 
-def test_unknown_time_zone_is_refused_in_a_sentence(admin_client):
-    response = post_general(admin_client, time_zone="Mars/Olympus")
+def test_unknown_time_zone_is_refused_in_a_sentence(admin_session):
+    response = post_general(admin_session, time_zone="Mars/Olympus")
     assert response.status_code == 200
     page = response.content.decode()
     assert 'aria-invalid="true"' in page
@@ -80,9 +80,9 @@ def test_pages_show_times_in_the_desks_time_zone(admin_user):
     assert response.content == b"America/New_York"
 
 
-def test_logo_upload_is_served_and_shown_in_the_top_bar(admin_client):
+def test_logo_upload_is_served_and_shown_in_the_top_bar(admin_session):
     logo = SimpleUploadedFile("logo.png", PNG, content_type="image/png")
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:general"),
         {"name": "Tiski Oy", "default_language": "", "time_zone": "", "logo": logo},
     )
@@ -91,20 +91,20 @@ def test_logo_upload_is_served_and_shown_in_the_top_bar(admin_client):
     assert row.logo_content_type == "image/png"
     assert SettingChange.objects.get(section="general").changes["logo"] == [None, "logo.png"]
 
-    served = admin_client.get(reverse("setup:logo"))
+    served = admin_session.get(reverse("setup:logo"))
     assert served.status_code == 200
     assert served["Content-Type"] == "image/png"
     assert served["X-Content-Type-Options"] == "nosniff"
     assert b"".join(served.streaming_content) == PNG
 
-    page = admin_client.get(reverse("desk:inbox")).content.decode()
+    page = admin_session.get(reverse("desk:inbox")).content.decode()
     assert 'class="brand-logo"' in page
     assert reverse("setup:logo") in page
 
 
-def test_a_logo_that_is_not_an_image_is_refused(admin_client):
+def test_a_logo_that_is_not_an_image_is_refused(admin_session):
     fake = SimpleUploadedFile("logo.png", b"<svg onload=alert(1)>", content_type="image/png")
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:general"),
         {"name": "", "default_language": "", "time_zone": "", "logo": fake},
     )
@@ -115,9 +115,9 @@ def test_a_logo_that_is_not_an_image_is_refused(admin_client):
     assert not DeskSettings.load().logo
 
 
-def test_a_too_large_logo_is_refused(admin_client):
+def test_a_too_large_logo_is_refused(admin_session):
     big = SimpleUploadedFile("logo.png", PNG + b"\0" * (600 * 1024), content_type="image/png")
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:general"),
         {"name": "", "default_language": "", "time_zone": "", "logo": big},
     )
@@ -126,8 +126,8 @@ def test_a_too_large_logo_is_refused(admin_client):
     assert not DeskSettings.load().logo
 
 
-def test_no_logo_means_404_not_an_error(admin_client):
-    assert admin_client.get(reverse("setup:logo")).status_code == 404
+def test_no_logo_means_404_not_an_error(admin_session):
+    assert admin_session.get(reverse("setup:logo")).status_code == 404
 
 
 def test_lower_layers_write_in_the_desks_default_language(settings, make_ticket, admin_user):

@@ -56,8 +56,8 @@ def test_each_step_links_to_its_setting_or_a_fallback(db):
         assert url is None or url.startswith("/settings/")
 
 
-def test_admins_see_the_checklist_on_the_inbox_agents_do_not(admin_client, client, make_user):
-    page = admin_client.get(reverse("desk:inbox")).content.decode()
+def test_admins_see_the_checklist_on_the_inbox_agents_do_not(admin_session, client, make_user):
+    page = admin_session.get(reverse("desk:inbox")).content.decode()
     assert 'id="onboarding"' in page
     assert 'data-step="mailbox"' in page
 
@@ -68,19 +68,19 @@ def test_admins_see_the_checklist_on_the_inbox_agents_do_not(admin_client, clien
     assert 'id="onboarding"' not in client.get(reverse("desk:inbox")).content.decode()
 
 
-def test_checklist_disappears_when_everything_is_done(admin_client, make_user):
+def test_checklist_disappears_when_everything_is_done(admin_session, make_user):
     finish_everything(make_user)
-    assert 'id="onboarding"' not in admin_client.get(reverse("desk:inbox")).content.decode()
+    assert 'id="onboarding"' not in admin_session.get(reverse("desk:inbox")).content.decode()
 
 
-def test_dismissing_hides_it_from_the_inbox_but_not_from_settings(admin_client, admin_user):
-    response = admin_client.post(reverse("setup:onboarding-dismiss"))
+def test_dismissing_hides_it_from_the_inbox_but_not_from_settings(admin_session, admin_user):
+    response = admin_session.post(reverse("setup:onboarding-dismiss"))
     assert response.status_code == 302
     assert DeskSettings.load().onboarding_dismissed_at is not None
     assert SettingChange.objects.get(section="onboarding").actor == admin_user
-    assert 'id="onboarding"' not in admin_client.get(reverse("desk:inbox")).content.decode()
-    assert 'id="onboarding"' in admin_client.get(reverse("setup:home")).content.decode()
+    assert 'id="onboarding"' not in admin_session.get(reverse("desk:inbox")).content.decode()
+    assert 'id="onboarding"' in admin_session.get(reverse("setup:home")).content.decode()
 
 
-def test_dismiss_needs_post(admin_client):
-    assert admin_client.get(reverse("setup:onboarding-dismiss")).status_code == 405
+def test_dismiss_needs_post(admin_session):
+    assert admin_session.get(reverse("setup:onboarding-dismiss")).status_code == 405

@@ -53,11 +53,11 @@ def invite(client, **data):
 
 
 def test_invite_creates_a_passwordless_user_and_mails_a_working_link(
-    admin_client, client, admin_user, make_team, db
+    admin_session, client, admin_user, make_team, db
 ):
     team = make_team("Tuki")
     Mailbox.objects.create(address="tuki@yritys.fi", display_name="Tuki")
-    response = invite(admin_client, teams=[team.pk])
+    response = invite(admin_session, teams=[team.pk])
     user = User.objects.get(email="uusi@yritys.fi")
     assert response.status_code == 302
     assert not user.has_usable_password()
@@ -74,7 +74,7 @@ def test_invite_creates_a_passwordless_user_and_mails_a_working_link(
     assert change.changes["teams"] == [None, ["Tuki"]]
 
     # The colleague follows the link (Django moves the token into the session).
-    admin_client.logout()
+    admin_session.logout()
     path = link.split("testserver", 1)[1]
     form_page = client.get(path, follow=True)
     assert form_page.status_code == 200
@@ -93,15 +93,15 @@ def test_invite_creates_a_passwordless_user_and_mails_a_working_link(
     assert b"new_password1" not in again.content
 
 
-def test_invitation_without_a_mailbox_goes_through_the_server_mail(admin_client, settings):
+def test_invitation_without_a_mailbox_goes_through_the_server_mail(admin_session, settings):
     settings.DEFAULT_FROM_EMAIL = "tiski@example.fi"
-    invite(admin_client, language="en")
+    invite(admin_session, language="en")
     assert mail.outbox[0].from_email == "tiski@example.fi"
     assert "You are invited" in mail.outbox[0].subject
 
 
-def test_invitation_to_a_known_address_is_refused(admin_client, admin_user):
-    response = invite(admin_client, email="ADMIN@example.fi")
+def test_invitation_to_a_known_address_is_refused(admin_session, admin_user):
+    response = invite(admin_session, email="ADMIN@example.fi")
     assert response.status_code == 200
     assert "admin@example.fi" in response.content.decode()
     assert 'aria-invalid="true"' in response.content.decode()
@@ -109,7 +109,7 @@ def test_invitation_to_a_known_address_is_refused(admin_client, admin_user):
     assert not mail.outbox
 
 
-def test_failed_invitation_mail_shows_the_link_to_pass_on(admin_client, monkeypatch):
+def test_failed_invitation_mail_shows_the_link_to_pass_on(admin_session, monkeypatch):
     from tiski.channels.email import outbound
 
     Mailbox.objects.create(address="tuki@yritys.fi")
@@ -118,29 +118,29 @@ def test_failed_invitation_mail_shows_the_link_to_pass_on(admin_client, monkeypa
         raise outbound.DeliveryError("Connection refused", permanent=False)
 
     monkeypatch.setattr(outbound, "deliver", refuse)
-    response = invite(admin_client)
-    page = admin_client.get(response["Location"]).content.decode()
+    response = invite(admin_session)
+    page = admin_session.get(response["Location"]).content.decode()
     assert "Connection refused" in page
     assert "/settings/invitation/" in page
 
 
-def test_resend_only_for_people_still_invited(admin_client, make_user):
-    invite(admin_client)
+def test_resend_only_for_people_still_invited(admin_session, make_user):
+    invite(admin_session)
     invited = User.objects.get(email="uusi@yritys.fi")
-    admin_client.post(reverse("setup:agent-resend", args=[invited.pk]))
+    admin_session.post(reverse("setup:agent-resend", args=[invited.pk]))
     assert len(mail.outbox) == 2
     joined = make_user()
-    admin_client.post(reverse("setup:agent-resend", args=[joined.pk]))
+    admin_session.post(reverse("setup:agent-resend", args=[joined.pk]))
     assert len(mail.outbox) == 2
 
 
-def test_edit_agent_role_teams_skills_and_absence_is_recorded(admin_client, make_user, make_team):
+def test_edit_agent_role_teams_skills_and_absence_is_recorded(admin_session, make_user, make_team):
     agent = make_user(name="Minna")
     delegate = make_user(name="Ville")
     team = make_team("Myynti")
     start = timezone.localtime() + timedelta(days=1)
     end = start + timedelta(days=7)
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:agent-edit", args=[agent.pk]),
         agent_data(
             agent,
@@ -167,13 +167,13 @@ def test_edit_agent_role_teams_skills_and_absence_is_recorded(admin_client, make
 
 
 def test_admin_cannot_remove_their_own_admin_role_or_deactivate_themselves(
-    admin_client, admin_user
+    admin_session, admin_user
 ):
     url = reverse("setup:agent-edit", args=[admin_user.pk])
-    response = admin_client.post(url, agent_data(admin_user, role=Role.AGENT))
+    response = admin_session.post(url, agent_data(admin_user, role=Role.AGENT))
     assert response.status_code == 200
     assert "field-error" in field_block(response.content.decode(), "role")
-    response = admin_client.post(url, agent_data(admin_user, is_active=""))
+    response = admin_session.post(url, agent_data(admin_user, is_active=""))
     assert response.status_code == 200
     assert "field-error" in field_block(response.content.decode(), "is_active")
     admin_user.refresh_from_db()
@@ -181,9 +181,9 @@ def test_admin_cannot_remove_their_own_admin_role_or_deactivate_themselves(
     assert not SettingChange.objects.exists()
 
 
-def test_absence_must_end_after_it_starts(admin_client, make_user):
+def test_absence_must_end_after_it_starts(admin_session, make_user):
     agent = make_user()
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:agent-edit", args=[agent.pk]),
         agent_data(
             agent, out_of_office_from="2026-12-10T08:00", out_of_office_until="2026-12-09T08:00"
@@ -195,19 +195,21 @@ def test_absence_must_end_after_it_starts(admin_client, make_user):
     assert agent.out_of_office_from is None
 
 
-def test_deactivated_agent_cannot_log_in(admin_client, client, make_user):
+def test_deactivated_agent_cannot_log_in(admin_session, client, make_user):
     agent = make_user()
-    admin_client.post(reverse("setup:agent-edit", args=[agent.pk]), agent_data(agent, is_active=""))
+    admin_session.post(
+        reverse("setup:agent-edit", args=[agent.pk]), agent_data(agent, is_active="")
+    )
     agent.refresh_from_db()
     assert not agent.is_active
     assert not client.login(username=agent.email, password=PASSWORD)
-    page = admin_client.get(reverse("setup:agents")).content.decode()
+    page = admin_session.get(reverse("setup:agents")).content.decode()
     assert "Deactivated" in page or "Poistettu käytöstä" in page
 
 
-def test_team_create_with_members_routing_cap_and_restricted_warning(admin_client, make_user):
+def test_team_create_with_members_routing_cap_and_restricted_warning(admin_session, make_user):
     member = make_user(name="Minna")
-    response = admin_client.post(
+    response = admin_session.post(
         reverse("setup:team-new"),
         {
             "name": "Johto",
@@ -234,27 +236,27 @@ def test_team_create_with_members_routing_cap_and_restricted_warning(admin_clien
     assert change.changes["members"] == [[], ["Minna"]] or change.changes["members"][1] == ["Minna"]
 
 
-def test_team_edit_is_logged_and_names_stay_unique(admin_client, make_team):
+def test_team_edit_is_logged_and_names_stay_unique(admin_session, make_team):
     team = make_team("Tuki")
     make_team("Myynti")
     url = reverse("setup:team-edit", args=[team.pk])
     data = {"name": "myynti", "routing": Routing.MANUAL, "max_open_per_agent": 0}
-    response = admin_client.post(url, data)
+    response = admin_session.post(url, data)
     assert response.status_code == 200
     assert "already exists" in response.content.decode() or "on jo olemassa" in (
         response.content.decode()
     )
     data["name"] = "Asiakastuki"
     data["routing"] = Routing.LEAST_LOADED
-    assert admin_client.post(url, data).status_code == 302
+    assert admin_session.post(url, data).status_code == 302
     change = SettingChange.objects.get(section="teams")
     assert change.changes["name"] == ["Tuki", "Asiakastuki"]
     assert change.changes["routing"] == ["manual", "least_loaded"]
 
 
 @pytest.mark.parametrize("cap", ["-1", "lots"])
-def test_team_cap_must_be_a_whole_number(admin_client, cap):
-    response = admin_client.post(
+def test_team_cap_must_be_a_whole_number(admin_session, cap):
+    response = admin_session.post(
         reverse("setup:team-new"),
         {"name": "X", "routing": Routing.MANUAL, "max_open_per_agent": cap},
     )
