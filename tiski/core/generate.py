@@ -60,6 +60,7 @@ from django.utils import timezone
 
 from tiski.accounts.models import Role, Team, User
 from tiski.core.models import Sequence as NumberSequence
+from tiski.core.sanitize import plain_preview
 from tiski.customers.models import Contact, Identity, Organisation, OrganisationDomain
 from tiski.tickets.models import (
     PRIORITY_RANK,
@@ -833,6 +834,7 @@ MESSAGE_FIELDS = (
     "channel",
     "text",
     "html",
+    "preview",
     "external_id",
     "meta",
     "created_at",
@@ -1068,7 +1070,20 @@ class _BatchState:
                 if channel == Channel.EMAIL:
                     external_id = f"<{number}.{position}.{gen.seed}@{domain}>"
                 messages.append(
-                    (mid, tid, kind, None, contact, channel, text, "", external_id, "{}", at)
+                    (
+                        mid,
+                        tid,
+                        kind,
+                        None,
+                        contact,
+                        channel,
+                        text,
+                        "",
+                        plain_preview(text),
+                        external_id,
+                        "{}",
+                        at,
+                    )
                 )
                 last_customer = at
                 via = Via.CHANNEL
@@ -1082,7 +1097,20 @@ class _BatchState:
                 if kind == MessageKind.PUBLIC and channel == Channel.EMAIL:
                     external_id = f"<{number}.{position}.{gen.seed}@{OUR_MAIL_DOMAIN}>"
                 messages.append(
-                    (mid, tid, kind, author, None, msg_channel, text, "", external_id, "{}", at)
+                    (
+                        mid,
+                        tid,
+                        kind,
+                        author,
+                        None,
+                        msg_channel,
+                        text,
+                        "",
+                        plain_preview(text),
+                        external_id,
+                        "{}",
+                        at,
+                    )
                 )
                 via = Via.AGENT
                 actor = author

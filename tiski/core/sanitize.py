@@ -5,11 +5,22 @@ Ammonia sanitiser): scripts, event handlers, `javascript:` URLs, forms and
 frames are gone, so a template can render the stored HTML as it is. Remote
 images are kept but renamed to ``data-remote-src`` so the browser does not
 load them (tracking pixels) until the agent allows it.
+
+A sender's ``class`` and ``id`` are dropped: kept, they could borrow the
+desk's own classes and dress a message up as part of the interface (a fake
+"internal note" box). The one class kept is the quoted-text marker intake
+wraps around a reply's history, which the message frame folds.
+
+`plain_preview` makes the short plain text lists and the customer timeline
+show, once, when a message is written: no template ever runs an HTML parser
+(Django's ``striptags`` raises on some customer text) over what a customer sent.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
+import unicodedata
 
 import nh3
 
@@ -66,6 +77,8 @@ _ALLOWED_TAGS = {
     "ul",
 }
 _COMMON_ATTRIBUTES = {"align", "title", "dir", "lang", "class"}
+# The only class a stored message may carry (see intake's FOLDED_CLASS).
+FOLDED_CLASS = "tiski-folded"
 _ALLOWED_ATTRIBUTES = {
     "*": _COMMON_ATTRIBUTES,
     "a": {"href", "name"},
@@ -87,7 +100,9 @@ def _block_remote_images(html: str) -> str:
     )
 
 
-def _only_safe_data_urls(tag: str, attribute: str, value: str) -> str | None:
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "class":
+        return FOLDED_CLASS if tag == "div" and FOLDED_CLASS in value.split() else None
     # data: is allowed for inline images only; anywhere else it could carry
     # an HTML document or script.
     if value.strip().lower().startswith("data:"):
@@ -106,6 +121,34 @@ def sanitize_html(html: str) -> str:
         url_schemes=_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
-        attribute_filter=_only_safe_data_urls,
+        attribute_filter=_filter_attribute,
     )
     return _block_remote_images(cleaned)
+
+
+PREVIEW_LENGTH = 300
+# Control characters (NUL included) and the bidirectional overrides and
+# isolates that would turn the rest of a list row around.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"\s+")
+
+
+def plain_preview(text: str, html: str = "", *, fold_text_at: int | None = None) -> str:
+    """The first words of a message as one line of plain text.
+
+    Made from the plain text when there is one, else from the (already
+    sanitised) HTML with nh3 removing every tag; the quoted history intake
+    marked for folding is left out. Safe for any input: this never raises.
+    """
+    if text.strip():
+        if isinstance(fold_text_at, int) and 0 < fold_text_at < len(text):
+            text = text[:fold_text_at]
+        plain = text
+    else:
+        cut = html.find(f'<div class="{FOLDED_CLASS}">')
+        if cut > 0:
+            html = html[:cut]
+        # Only the first stretch: a preview needs no more, and nh3 stays quick.
+        plain = html_lib.unescape(nh3.clean(html[: PREVIEW_LENGTH * 20], tags=set()))
+    plain = unicodedata.normalize("NFC", _INVISIBLE.sub("", plain))
+    return _SPACES.sub(" ", plain).strip()[:PREVIEW_LENGTH]

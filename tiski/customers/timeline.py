@@ -59,6 +59,8 @@ def build(
         )
         .exclude(kind=MessageKind.SYSTEM)
         .select_related("ticket", "author_user", "author_contact")
+        # The timeline shows the stored preview, never the bodies.
+        .defer("text", "html")
         .order_by("-created_at", "-id")
     )
     calls = _calls_visible_to(user, contact_ids).order_by("-started_at", "-id")

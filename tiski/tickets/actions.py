@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from tiski.core.bulk import update_rows
 from tiski.core.models import Sequence as NumberSequence
-from tiski.core.sanitize import sanitize_html
+from tiski.core.sanitize import plain_preview, sanitize_html
 from tiski.customers.models import Contact
 
 from . import changes
@@ -265,6 +265,12 @@ def _insert_all(model: type[models.Model], rows: Sequence[models.Model]) -> None
             row.save(force_insert=True)
 
 
+def _storable(value: str) -> str:
+    # PostgreSQL refuses NUL in text columns; a customer's stray NUL byte
+    # must not make their message impossible to store.
+    return value.replace("\x00", "")
+
+
 def _ticket_row(
     *,
     number: int,
@@ -281,7 +287,7 @@ def _ticket_row(
 ) -> Ticket:
     return Ticket(
         number=number,
-        subject=(subject.strip() or _("(no subject)"))[:300],
+        subject=(_storable(subject).strip() or _("(no subject)"))[:300],
         status=status,
         type=type,
         priority=priority,
@@ -311,6 +317,9 @@ def _message_row(
     now: datetime,
     thread_index_root: str = "",
 ) -> Message:
+    text = _storable(text)
+    clean_html = sanitize_html(_storable(html)) if html else ""
+    meta = meta or {}
     return Message(
         ticket=ticket,
         kind=kind,
@@ -318,10 +327,11 @@ def _message_row(
         author_contact=author_contact if kind == MessageKind.CUSTOMER else None,
         channel=channel,
         text=text,
-        html=sanitize_html(html) if html else "",
+        html=clean_html,
+        preview=plain_preview(text, clean_html, fold_text_at=meta.get("fold_text_at")),
         external_id=external_id[:500],
         thread_index_root=thread_index_root[:44],
-        meta=meta or {},
+        meta=meta,
         created_at=now,
     )
 

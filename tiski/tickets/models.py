@@ -305,6 +305,9 @@ class Message(models.Model):
     text = models.TextField(_("text"), blank=True)
     # Always sanitised before it is stored: templates may render it as-is.
     html = models.TextField(_("HTML"), blank=True)
+    # Plain text made once on the way in (core.sanitize.plain_preview):
+    # lists and timelines show it and never parse customer text themselves.
+    preview = models.CharField(_("preview"), max_length=300, blank=True, default="")
     external_id = models.CharField(_("external id"), max_length=500, blank=True, db_index=True)
     # The conversation root of an email's Outlook Thread-Index (22 bytes as
     # hex), received or sent: threads Outlook replies that carry no References.
