@@ -63,3 +63,21 @@ def test_plain_preview_folds_quoted_text_and_is_short():
     assert plain_preview(text, fold_text_at=len("Vastaus tähän.")) == "Vastaus tähän."
     assert len(plain_preview("sana " * 1000)) == PREVIEW_LENGTH
     assert plain_preview("", "<p>" + "x" * 100_000 + "</p>") == "x" * PREVIEW_LENGTH
+
+
+@pytest.mark.django_db
+def test_migration_fills_previews_of_older_messages(make_ticket, monkeypatch):
+    """Messages stored before the field existed get their preview, in batches."""
+    import importlib
+
+    from django.apps import apps
+
+    from tiski.tickets.models import Message
+
+    migration = importlib.import_module("tiski.tickets.migrations.0010_fill_message_preview")
+    tickets = [make_ticket(text=f"Viesti {i} <![ ja <b>") for i in range(3)]
+    Message.objects.update(preview="")
+    monkeypatch.setattr(migration, "BATCH", 2)  # more than one batch
+    migration.fill_previews(apps, None)
+    previews = set(Message.objects.values_list("preview", flat=True))
+    assert previews == {f"Viesti {i} <![ ja <b>" for i in range(len(tickets))}

@@ -114,7 +114,9 @@ def login(page, email: str, password: str) -> None:
     page.click("button[type=submit]")
     page.wait_for_url("**/")
     # wait for the websocket so live updates are not missed
-    page.wait_for_function("document.body.dataset.live === 'on'")
+    # A function, not an expression: Playwright re-evaluates an expression
+    # with eval() on every poll, which the page's CSP (no 'unsafe-eval') refuses.
+    page.wait_for_function("() => document.body.dataset.live === 'on'")
 
 
 def screenshot(page, name: str) -> Path:

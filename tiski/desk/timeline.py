@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -236,3 +237,19 @@ def message_html(message: Message) -> SafeString:
         return f'src="{escape(url)}"'
 
     return mark_safe(_CID_SRC.sub(replace, message.html))  # noqa: S308 - sanitised on intake
+
+
+def message_document(message: Message) -> str:
+    """An HTML body as a whole document for the message's sandboxed frame.
+
+    The frame (``sandbox`` without ``allow-scripts``) is the wall behind the
+    sanitiser: even HTML that slipped through cannot run script or reach
+    the desk's page and session. Links open in a new tab; only the frame's
+    own stylesheet applies, so the sender's markup never meets the desk's.
+    """
+    return (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        '<meta name="referrer" content="no-referrer"><base target="_blank">'
+        f'<link rel="stylesheet" href="{escape(static("desk/message-frame.css"))}">'
+        f"</head><body>{message_html(message)}</body></html>"
+    )

@@ -9,12 +9,13 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from tiski.core.csp import allow_remote_images
 from tiski.sla.services import state_of
 from tiski.tickets import labels
 from tiski.tickets.labels import priority_label
 from tiski.tickets.models import Channel, Message, Status, Ticket
 
-from ..timeline import message_html
+from ..timeline import message_document, message_html
 
 register = template.Library()
 
@@ -98,9 +99,20 @@ def sla_badge(ticket: Ticket) -> SafeString:
     )
 
 
-@register.filter
-def rendered_html(message: Message) -> SafeString:
-    return message_html(message)
+@register.simple_tag(takes_context=True)
+def message_body(context: template.Context, message: Message) -> SafeString:
+    """A message's body: plain text inline (escaped), HTML in a sandboxed frame."""
+    if not message.html:
+        return format_html('<div class="msg-body">{}</div>', message_html(message))
+    # The frame inherits the page's policy: let "Show remote images" work there.
+    allow_remote_images(context.get("request"))
+    return format_html(
+        '<div class="msg-body msg-body-html"><iframe class="msg-frame" srcdoc="{}" title="{}" '
+        'sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox">'
+        "</iframe></div>",
+        message_document(message),
+        _("Message from %(author)s") % {"author": message.author_name},
+    )
 
 
 @register.filter

@@ -126,32 +126,74 @@
     if (ev.target.closest("[data-reload-conversation]")) reloadConversation();
   });
 
-  /* ---------- messages: folded quotes, blocked remote images ---------- */
-  function prepareMessages(root) {
-    $$(".msg", root).forEach((msg) => {
-      const fold = $(".tiski-folded", msg);
-      const toggle = $("[data-fold-toggle]", msg);
-      if (fold && toggle && fold.textContent.trim()) toggle.hidden = false;
-      const remote = $$("img[data-remote-src]", msg);
-      const button = $("[data-remote-images]", msg);
-      if (remote.length && button) button.hidden = false;
-    });
+  /* ---------- messages: sandboxed frames, folded quotes, blocked remote images ---------- */
+  // An HTML body is a srcdoc frame sandboxed without scripts (allow-same-origin
+  // only, so this script may read it): nothing the sender wrote can run. Its
+  // height follows its content, measured from here; no postMessage needed.
+  const frameDoc = (frame) => {
+    const doc = frame.contentDocument;
+    return doc && doc.URL === "about:srcdoc" && doc.body ? doc : null;
+  };
+  function fitFrame(frame) {
+    const doc = frameDoc(frame);
+    if (doc) frame.style.height = Math.ceil(doc.documentElement.getBoundingClientRect().height) + "px";
   }
+  function bodyRoots(msg) {
+    // Where the message's own content lives: its frame's document, or the page.
+    const frame = $(".msg-frame", msg);
+    if (!frame) return [msg];
+    const doc = frameDoc(frame);
+    return doc ? [doc] : [];
+  }
+  function prepareMessage(msg) {
+    const roots = bodyRoots(msg);
+    const fold = roots.map((r) => $(".tiski-folded", r)).find(Boolean);
+    const toggle = $("[data-fold-toggle]", msg);
+    if (fold && toggle && fold.textContent.trim()) toggle.hidden = false;
+    const button = $("[data-remote-images]", msg);
+    if (button && roots.some((r) => $("img[data-remote-src]", r))) button.hidden = false;
+  }
+  function prepareFrame(frame) {
+    const doc = frameDoc(frame);
+    if (!doc || frame.dataset.prepared) return;
+    frame.dataset.prepared = "1";
+    fitFrame(frame);
+    // The body changes size when late images load or fail (remote ones once
+    // allowed), a quote unfolds, or a narrower frame wraps more lines.
+    if (window.ResizeObserver) new ResizeObserver(() => fitFrame(frame)).observe(doc.body);
+    else doc.addEventListener("load", () => fitFrame(frame), true);
+    const msg = frame.closest(".msg");
+    if (msg) prepareMessage(msg);
+  }
+  function prepareMessages(root) {
+    $$(".msg", root).forEach(prepareMessage);
+    $$(".msg-frame", root).forEach(prepareFrame);
+  }
+  // A frame's load event does not bubble; catch it on the way down.
+  document.addEventListener("load", (ev) => {
+    if (ev.target.matches && ev.target.matches(".msg-frame")) prepareFrame(ev.target);
+  }, true);
   document.addEventListener("click", (ev) => {
     const toggle = ev.target.closest("[data-fold-toggle]");
     if (toggle) {
       const msg = toggle.closest(".msg");
       msg.classList.toggle("unfolded");
-      toggle.textContent = msg.classList.contains("unfolded")
-        ? toggle.dataset.labelHide : toggle.dataset.labelShow;
+      const unfolded = msg.classList.contains("unfolded");
+      $$(".msg-frame", msg).forEach((frame) => {
+        const doc = frameDoc(frame);
+        if (doc) { doc.documentElement.classList.toggle("unfolded", unfolded); fitFrame(frame); }
+      });
+      toggle.textContent = unfolded ? toggle.dataset.labelHide : toggle.dataset.labelShow;
     }
     const images = ev.target.closest("[data-remote-images]");
     if (images) {
       // Remote images load only when the agent asks: senders cannot see
       // who opened their mail, or when.
-      $$("img[data-remote-src]", images.closest(".msg")).forEach((img) => {
-        img.src = img.dataset.remoteSrc;
-        img.removeAttribute("data-remote-src");
+      bodyRoots(images.closest(".msg")).forEach((root) => {
+        $$("img[data-remote-src]", root).forEach((img) => {
+          img.src = img.dataset.remoteSrc;
+          img.removeAttribute("data-remote-src");
+        });
       });
       images.hidden = true;
     }
@@ -381,6 +423,13 @@
       $("#contact-picker").hidden = false;
       $("#contact-search").focus();
     }
+  });
+
+  /* ---------- forms that send themselves (the language menu) ---------- */
+  // Instead of an inline onchange=, which the Content-Security-Policy forbids.
+  document.addEventListener("change", (ev) => {
+    const field = ev.target.closest && ev.target.closest("[data-autosubmit]");
+    if (field && field.form) field.form.requestSubmit();
   });
 
   /* ---------- help overlay ---------- */
