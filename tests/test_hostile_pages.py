@@ -245,3 +245,12 @@ def test_every_desk_page_renders_hostile_customer_text(client, admin_user, hosti
                 continue
             _assert_inert(response.content.decode(errors="replace"), url)
     assert MUST_SHOW <= shown, f"not shown: {sorted(MUST_SHOW - shown)}"
+
+
+def test_nul_in_a_query_parameter_is_dropped(client, admin_user):
+    """PostgreSQL refuses NUL: a search for it must not answer 500."""
+    client.login(username=admin_user.email, password=PASSWORD)
+    for url in ("/search/", "/contacts/", "/organisations/", "/"):
+        response = client.get(url, {"q": "kah\x00vi"})
+        assert response.status_code == 200, url
+        assert response.wsgi_request.GET["q"] == "kahvi"

@@ -11,9 +11,9 @@ Two looser cases, each scoped as narrowly as the browser allows:
 - a page that shows message bodies (the ticket page) may load ``https:``
   images. The bodies are sandboxed ``srcdoc`` frames, which inherit the
   page's policy, and "Show remote images" loads the sender's images there.
-  The template tag that renders a frame marks the request
-  (`allow_remote_images`); every other page keeps images to ``'self'`` and
-  ``data:``.
+  The ticket views and the template tag that renders a frame mark the
+  request (`allow_remote_images`); every other page keeps images to
+  ``'self'`` and ``data:``.
 - the Django admin (``/admin/``) may use inline styles: its change list
   writes a ``<style>`` block. Its scripts stay as strict as the desk's.
 

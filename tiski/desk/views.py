@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tiski.channels.email import forward as forwarding
 from tiski.channels.email.outbound import ReplyRoute, reply_route
+from tiski.core.csp import allow_remote_images
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Contact, IdentityKind, NameSource, Organisation
 from tiski.search.service import saved_views_for
@@ -163,6 +164,10 @@ def view_counts(request: HttpRequest) -> HttpResponse:
 
 
 def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
+    # An HTML mail may arrive while the page is open (the conversation reloads
+    # live): its frame inherits this page's policy, so the page allows https:
+    # images even when it starts with plain-text messages only.
+    allow_remote_images(request)
     timeline = build_timeline(ticket)
     last_message_id = max((e.message.pk for e in timeline if e.message), default=0)
     other_tickets = (
