@@ -27,6 +27,13 @@ def test_only_the_fold_marker_class_survives():
     assert cleaned == '<div class="tiski-folded">old</div><div class="tiski-folded">x</div><p>y</p>'
 
 
+def test_relative_image_sources_are_dropped():
+    """An image must not make the agent's browser fetch a desk URL with their session."""
+    cleaned = sanitize_html('<img src="/tickets/next/" alt="a"><img src="x"><img src="cid:kuva1">')
+    assert "/tickets/next/" not in cleaned and 'src="x"' not in cleaned
+    assert 'src="cid:kuva1"' in cleaned
+
+
 def test_inline_images_stay_and_remote_images_wait():
     cleaned = sanitize_html(
         '<img src="data:image/png;base64,AAAA"><img src="https://t.example/p.gif">'

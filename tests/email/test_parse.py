@@ -43,7 +43,9 @@ def test_gmail_base64_cc_and_references():
     assert [a.address for a in mail.cc] == ["liisa.laine@yritys.fi"]
     assert mail.cc[0].name == "Laine, Liisa"
     assert "käynnistää" in mail.text
-    assert 'class="gmail_quote"' in mail.html
+    # Quote detection reads the source; the stored HTML keeps no sender classes.
+    assert 'class="gmail_quote"' in mail.html_source
+    assert "class=" not in mail.html and "<blockquote>Hei Pekka" in mail.html
 
 
 def test_thunderbird_latin1_8bit_and_inline_image():

@@ -100,9 +100,15 @@ def _block_remote_images(html: str) -> str:
     )
 
 
+_IMAGE_SOURCES = ("data:image/", "cid:", "http://", "https://")
+
+
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "class":
         return FOLDED_CLASS if tag == "div" and FOLDED_CLASS in value.split() else None
+    if tag == "img" and attribute == "src" and not value.strip().lower().startswith(_IMAGE_SOURCES):
+        # A relative source would load a desk URL with the agent's session.
+        return None
     # data: is allowed for inline images only; anywhere else it could carry
     # an HTML document or script.
     if value.strip().lower().startswith("data:"):
