@@ -54,7 +54,12 @@ def demo_desk(settings):
     admin = User.objects.get(email="admin@tiski.example")
     admin.is_superuser = True  # the Django admin pages too
     admin.save()
-    ticket = Ticket.objects.filter(requester__organisation__isnull=False).order_by("pk").first()
+    ticket = (
+        Ticket.objects.filter(requester__organisation__isnull=False)
+        .exclude(status="closed")
+        .order_by("pk")
+        .first()
+    )
     actions.add_message(
         ticket,
         kind=MessageKind.CUSTOMER,
