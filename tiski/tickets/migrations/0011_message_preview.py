@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0009_empty_mail_has_empty_text'),
+        ('tickets', '0010_ticketlink'),
     ]
 
     operations = [
