@@ -81,7 +81,7 @@ def test_migration_fills_previews_of_older_messages(make_ticket, monkeypatch):
 
     from tiski.tickets.models import Message
 
-    migration = importlib.import_module("tiski.tickets.migrations.0012_fill_message_preview")
+    migration = importlib.import_module("tiski.tickets.migrations.0013_fill_message_preview")
     tickets = [make_ticket(text=f"Viesti {i} <![ ja <b>") for i in range(3)]
     Message.objects.update(preview="")
     monkeypatch.setattr(migration, "BATCH", 2)  # more than one batch

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("tickets", "0011_message_preview"),
+        ("tickets", "0012_message_preview"),
     ]
 
     operations = [
