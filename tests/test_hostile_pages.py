@@ -133,6 +133,9 @@ def _fill(route: str, name: str, item: dict) -> str | None:
         "outbound_id": 999999,
         "provider": "postmark",
         "filename": "x.txt",
+        # The invitation page (set a password) takes a signed link, not customer text.
+        "uidb64": "MQ",
+        "token": "set-password",
     }
     pks = {
         "contact": contact.pk,
