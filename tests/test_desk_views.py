@@ -408,3 +408,58 @@ def test_saved_searches_show_as_personal_views(agent_client, agent, make_user):
     page = agent_client.get(reverse("desk:inbox")).content.decode()
     assert "VIP-laskut" in page and "Toisen haku" not in page
     assert "/search/?q=tag%3Avip+lasku" in page or "/search/?q=tag:vip" in page
+
+
+def test_side_panel_save_refreshes_header_and_conversation(agent_client, agent, make_ticket):
+    """The htmx save answers with the header badges and the conversation out of band,
+    so the page shows the new status and priority and the change's events at once."""
+    ticket = make_ticket()
+    response = agent_client.post(
+        reverse("desk:ticket-update", args=[ticket.number]),
+        {"status": "pending", "priority": "urgent", "assignee": "", "team": "", "tags": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    head = page[page.index('id="ticket-head"') :]
+    head = head[: head.index("</header>")]
+    assert 'hx-swap-oob="true"' in head
+    assert "status-pending" in head and "prio-urgent" in head
+    conversation = page[page.index('id="conversation"') :]
+    assert 'hx-swap-oob="true"' in conversation[:200]
+    # The status change is in the refreshed conversation, in words (Finnish desk).
+    assert "data-event-id" in conversation and "Odottaa" in conversation
+
+
+def test_assignee_is_notified_by_whom_and_not_when_taking(
+    agent_client, agent, make_user, make_ticket, django_capture_on_commit_callbacks
+):
+    """Giving a ticket to a colleague puts a notice naming the giver in their bell;
+    taking a ticket yourself does not."""
+    from tiski.rules.models import Notification
+
+    colleague = make_user(name="Kalle Kollega", language="en")
+    ticket = make_ticket(subject="Lasku puuttuu")
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post(
+            reverse("desk:ticket-update", args=[ticket.number]),
+            {
+                "status": "open",
+                "priority": "normal",
+                "assignee": colleague.pk,
+                "team": "",
+                "tags": "",
+            },
+            HTTP_HX_REQUEST="true",
+        )
+    notice = Notification.objects.get(user=colleague)
+    assert notice.ticket == ticket
+    assert notice.text == f"{agent} assigned this ticket to you: Lasku puuttuu"
+    assert not Notification.objects.filter(user=agent).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post(reverse("desk:ticket-take", args=[ticket.number]))
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent
+    assert not Notification.objects.filter(user=agent).exists()
+    assert Notification.objects.count() == 1

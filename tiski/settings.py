@@ -275,6 +275,8 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     "tiski.channels.email.outbound.on_ticket_change",
     # A callback ticket solved by hand is a callback done.
     "tiski.phone.services.on_ticket_change",
+    # The bell: "Maija assigned this ticket to you."
+    "tiski.desk.notifications.on_ticket_change",
 ]
 # Automatic mails (acknowledgements, rule mails) one address may get per hour.
 TISKI_AUTOMATIC_MAIL_PER_HOUR = envint("TISKI_AUTOMATIC_MAIL_PER_HOUR", 3)

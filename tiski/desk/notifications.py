@@ -1,13 +1,23 @@
-"""The agent's in-app notifications (from rules): the bell in the top bar."""
+"""The agent's in-app notifications: the bell in the top bar.
+
+Rules write notifications of their own (the ``notify`` action); this module
+adds the one every desk has: "you were given a ticket", written by a
+ticket-change handler after commit, never when agents take a ticket themselves.
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tiski.rules.models import mark_read, unread_for
+from tiski.accounts.models import User
+from tiski.rules.models import Notification, mark_read, unread_for
+from tiski.tickets.changes import TicketChange
+from tiski.tickets.models import Event, EventKind, Ticket
 
 
 @login_required
@@ -29,3 +39,53 @@ def notification_read(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
     mark_read(request.user, ids)
     return _render(request)
+
+
+def _new_assignee_id(change: TicketChange) -> int | None:
+    if "assignee" in change.fields:
+        new = change.fields["assignee"][1]
+        return int(new) if new.isdigit() else None
+    if change.created:
+        return Ticket.objects.filter(pk=change.ticket_id).values_list("assignee", flat=True).first()
+    return None
+
+
+def _giver(change: TicketChange, assignee_id: int) -> str:
+    """Who gave the ticket, in words: an agent, a rule by name, or the routing."""
+    if change.actor_id is not None:
+        actor = User.objects.filter(pk=change.actor_id).first()
+        if actor is not None:
+            return str(actor)
+    event = (
+        Event.objects.filter(
+            ticket_id=change.ticket_id,
+            kind=EventKind.FIELD,
+            field="assignee",
+            new_value=str(assignee_id),
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if event is not None and event.meta.get("rule"):
+        return _("Rule “%(name)s”") % {"name": event.meta["rule"]}
+    if event is not None and event.meta.get("absence_of"):
+        return _("The out-of-office hand-over")
+    return _("Automatic routing")
+
+
+def on_ticket_change(change: TicketChange) -> None:
+    """Ticket-change handler: tell an agent who was given a ticket by someone else."""
+    assignee_id = _new_assignee_id(change)
+    if assignee_id is None or assignee_id == change.actor_id:
+        return
+    assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
+    if assignee is None:
+        return
+    subject = Ticket.objects.filter(pk=change.ticket_id).values_list("subject", flat=True).first()
+    # Stored as text, so written in the reader's language.
+    with translation.override(assignee.language):
+        text = _("%(who)s assigned this ticket to you: %(subject)s") % {
+            "who": _giver(change, assignee_id),
+            "subject": subject or "",
+        }
+    Notification.objects.create(user=assignee, ticket_id=change.ticket_id, text=text)

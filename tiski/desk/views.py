@@ -253,7 +253,7 @@ def ticket_view(request: HttpRequest, number: int) -> HttpResponse:
 @require_GET
 def ticket_conversation(request: HttpRequest, number: int) -> HttpResponse:
     ticket = get_visible_ticket(request.user, number)
-    return render(request, "desk/_conversation.html", _ticket_context(request, ticket))
+    return render(request, "desk/_conversation_refresh.html", _ticket_context(request, ticket))
 
 
 @login_required
@@ -497,18 +497,20 @@ def ticket_update(request: HttpRequest, number: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            actions.update_ticket(
-                ticket,
-                actor=request.user,
-                via=Via.AGENT,
-                status=data["status"],
-                type=data["type"],
-                priority=data["priority"],
-                due_at=data["due_at"],
-                assignee=data["assignee"],
-                team=data["team"],
-            )
-            actions.set_tags(ticket, data["tags"], actor=request.user, via=Via.AGENT)
+            # One agent action, one change: rules and notifications see it once.
+            with actions.unit_of_work():
+                actions.update_ticket(
+                    ticket,
+                    actor=request.user,
+                    via=Via.AGENT,
+                    status=data["status"],
+                    type=data["type"],
+                    priority=data["priority"],
+                    due_at=data["due_at"],
+                    assignee=data["assignee"],
+                    team=data["team"],
+                )
+                actions.set_tags(ticket, data["tags"], actor=request.user, via=Via.AGENT)
         except ValidationError as exc:
             form.add_error(None, exc)
             status = 400
@@ -525,7 +527,13 @@ def ticket_update(request: HttpRequest, number: int) -> HttpResponse:
         flash.info(request, _("The ticket moved to a team you cannot see."))
         return _redirect_htmx_aware(request, reverse("desk:inbox"))
     context = _ticket_context(request, ticket, fields_form=form, saved=status == 200)
-    template = "desk/_side_panel.html" if request.htmx else "desk/ticket.html"
+    if not request.htmx:
+        template = "desk/ticket.html"
+    elif status == 200:
+        # The header badges and the conversation's events changed too.
+        template = "desk/_side_panel_saved.html"
+    else:
+        template = "desk/_side_panel.html"
     return render(request, template, context, status=status)
 
 

@@ -108,11 +108,27 @@
   });
   setInterval(() => { if (ticketEl()) { send({ action: "here", mode: presenceMode() }); renderViewers(); } }, 8000);
 
+  // Someone (or a rule) changed the ticket: the header badges and the
+  // conversation's events follow without a reload.
+  let changedTimer = null;
+  onLive((data) => {
+    const t = ticketEl();
+    if (!t || data.type !== "ticket.changed" || String(data.ticket_id) !== t.dataset.ticketId) return;
+    if (data.reason !== "updated") return;
+    clearTimeout(changedTimer);
+    changedTimer = setTimeout(reloadConversation, 300);
+  });
+
   async function reloadConversation() {
     const t = ticketEl();
-    const response = await fetch(t.dataset.conversationUrl, { headers: { "HX-Request": "true" } });
-    if (!response.ok) return;
-    $("#conversation").innerHTML = await response.text();
+    if (!t || !window.htmx) return;
+    // htmx swaps the conversation and, out of band, the ticket header.
+    await window.htmx.ajax("GET", t.dataset.conversationUrl, { target: "#conversation", swap: "innerHTML" });
+    afterConversationSwap();
+  }
+  function afterConversationSwap() {
+    const t = ticketEl();
+    if (!t || !$("#conversation")) return;
     prepareMessages($("#conversation"));
     const ids = $$("[data-message-id]", $("#conversation")).map((el) => Number(el.dataset.messageId));
     const newest = Math.max(0, ...ids);
@@ -544,5 +560,11 @@
     restoreDraft();
     // Keep the selection across live refreshes of the list.
     document.body.addEventListener("htmx:afterSwap", renderViewers);
+    // A side-panel save swaps the header and the conversation out of band.
+    document.body.addEventListener("htmx:oobAfterSwap", (ev) => {
+      const id = ev.detail && ev.detail.target && ev.detail.target.id;
+      if (id === "conversation") afterConversationSwap();
+      if (id === "ticket-head") renderViewers();
+    });
   });
 })();
