@@ -120,6 +120,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "fi"
 LANGUAGES = [("fi", _("Finnish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates in European style (24-hour clock, day before month, ISO short dates).
+FORMAT_MODULE_PATH = ["tiski.core.formats"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Helsinki")
 USE_I18N = True
 USE_TZ = True

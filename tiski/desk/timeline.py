@@ -8,41 +8,32 @@ user, team and type in one query each instead of one per event.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from tiski.accounts.models import Team, User
+from tiski.customers.models import Contact
 from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import (
     Channel,
     Event,
     EventKind,
     Message,
-    Priority,
     Status,
     Ticket,
     TicketType,
+    Via,
 )
-
-FIELD_LABELS = {
-    "status": lambda: _("status"),
-    "priority": lambda: _("priority"),
-    "type": lambda: _("type"),
-    "assignee": lambda: _("assignee"),
-    "team": lambda: _("team"),
-    "subject": lambda: _("subject"),
-    "due_at": lambda: _("due date"),
-    "requester": lambda: _("requester"),
-    "parent": lambda: _("parent ticket"),
-    "tags": lambda: _("tags"),
-    "ccs": lambda: _("CCs"),
-}
 
 # Keys of a call message's meta, as its "details updated" event names them.
 META_LABELS = {
@@ -54,9 +45,11 @@ META_LABELS = {
     "number": lambda: _("number"),
     "direction": lambda: _("direction"),
 }
-# Shown by the system messages the merge writes (with the agent as author);
-# an event line beside each would say the same thing twice.
-QUIET_FIELDS = ("merged_in", "merged_into")
+SLA_TARGETS = {
+    "first_reply": lambda: _("first reply"),
+    "next_reply": lambda: _("next reply"),
+    "resolution": lambda: _("resolution"),
+}
 
 
 @dataclass(frozen=True)
@@ -67,110 +60,345 @@ class TimelineEntry:
     text: str = ""
 
 
-def _lookup(events: list[Event]) -> dict[str, dict[str, str]]:
-    ids: dict[str, set[int]] = {"assignee": set(), "team": set(), "type": set()}
+@dataclass
+class Names:
+    """What events refer to by id, looked up once for a whole timeline."""
+
+    ticket: Ticket
+    users: dict[str, str] = field(default_factory=dict)
+    teams: dict[str, str] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
+    contacts: dict[str, str] = field(default_factory=dict)
+    # ticket pk -> ticket number (the parent field stores the pk)
+    numbers: dict[str, int] = field(default_factory=dict)
+
+
+# Which lookup each id-valued field reads.
+_ID_FIELDS = {
+    "assignee": "users",
+    "team": "teams",
+    "type": "types",
+    "requester": "contacts",
+    "parent": "numbers",
+}
+
+
+def _lookup(ticket: Ticket, events: list[Event]) -> Names:
+    ids: dict[str, set[int]] = {name: set() for name in _ID_FIELDS.values()}
+    ids["users"].update(e.actor_id for e in events if e.actor_id)
     for event in events:
-        if event.field in ids:
+        if event.field in _ID_FIELDS:
             for value in (event.old_value, event.new_value):
                 if value.isdigit():
-                    ids[event.field].add(int(value))
-    return {
-        "assignee": {str(u.pk): str(u) for u in User.objects.filter(pk__in=ids["assignee"])},
-        "team": {str(t.pk): str(t) for t in Team.objects.filter(pk__in=ids["team"])},
-        "type": {str(t.pk): t.name for t in TicketType.objects.filter(pk__in=ids["type"])},
-        "priority": dict(priority_choices()),
-    }
+                    ids[_ID_FIELDS[event.field]].add(int(value))
+    return Names(
+        ticket=ticket,
+        users={str(u.pk): str(u) for u in User.objects.filter(pk__in=ids["users"])},
+        teams={str(t.pk): str(t) for t in Team.objects.filter(pk__in=ids["teams"])},
+        types={str(t.pk): t.name for t in TicketType.objects.filter(pk__in=ids["types"])},
+        contacts={str(c.pk): str(c) for c in Contact.objects.filter(pk__in=ids["contacts"])},
+        numbers={
+            str(pk): number
+            for pk, number in Ticket.objects.filter(pk__in=ids["numbers"]).values_list(
+                "pk", "number"
+            )
+        },
+    )
 
 
-def _value(field: str, value: str, names: dict[str, dict[str, str]]) -> str:
-    if value == "":
-        return _("(none)")
-    if field in names:
-        return names[field].get(value, value)
-    if field == "status":
-        return str(Status(value).label) if value in Status.values else value
-    if field == "priority":
-        return str(Priority(value).label) if value in Priority.values else value
-    if field == "due_at":
-        from django.utils.dateparse import parse_datetime
-        from django.utils.formats import date_format
-        from django.utils.timezone import localtime
-
-        parsed = parse_datetime(value)
-        return date_format(localtime(parsed), "SHORT_DATETIME_FORMAT") if parsed else value
-    return value
+def _when(value: str) -> str:
+    """A stored ISO instant as people read it: the user's format and time zone."""
+    parsed = parse_datetime(value)
+    if parsed is None:
+        return value
+    return date_format(localtime(parsed), "SHORT_DATETIME_FORMAT")
 
 
-def describe_event(event: Event, names: dict[str, dict[str, str]]) -> str:
+def ticket_link(number: int | str) -> SafeString:
+    number = str(number)
+    if not number.isdigit():
+        return format_html("{}", number)
+    return format_html('<a href="{}">#{}</a>', reverse("desk:ticket", args=[int(number)]), number)
+
+
+def _who(event: Event, names: Names) -> str:
     if event.actor_id:
-        who = str(event.actor)
-    elif event.meta.get("rule"):
-        who = _("Rule “%(name)s”") % {"name": event.meta["rule"]}
-    else:
-        who = _("Tiski")
-    if event.kind == EventKind.CREATED:
-        channel = event.meta.get("channel", "")
-        label = Channel(channel).label if channel in Channel.values else channel
-        return _("%(who)s created the ticket (%(channel)s)") % {"who": who, "channel": label}
-    if event.field == "message_moved":
-        return _("%(who)s moved a message to ticket #%(number)s") % {
-            "who": who,
-            "number": event.new_value,
-        }
-    if event.field == "message_moved_in":
-        return _("%(who)s moved a message here from ticket #%(number)s") % {
-            "who": who,
-            "number": event.old_value,
-        }
-    if event.field == "ccs":
-        if not event.new_value and event.old_value:
-            return _("%(who)s removed %(people)s from the CCs") % {
-                "who": who,
-                "people": event.old_value,
-            }
-        return _("%(who)s copied %(people)s on the ticket") % {
-            "who": who,
-            "people": event.new_value,
-        }
-    if event.field == "link":
-        return _("%(who)s linked this ticket: it mentions ticket #%(number)s") % {
-            "who": who,
-            "number": event.new_value,
-        }
-    if event.field == "linked_from":
-        return _("%(who)s linked this ticket: ticket #%(number)s mentions it") % {
-            "who": who,
-            "number": event.new_value,
-        }
-    if event.field == "merged_into_undone":
-        return _("%(who)s undid the merge into ticket #%(number)s") % {
-            "who": who,
-            "number": event.old_value,
-        }
-    if event.field == "merged_in_undone":
-        return _("%(who)s undid the merge of ticket #%(number)s into this ticket") % {
-            "who": who,
-            "number": event.old_value,
-        }
-    if event.field == "message_meta":
-        labels = [
-            str(META_LABELS[k]()) if k in META_LABELS else k for k in event.meta.get("keys", [])
-        ]
-        return _("%(who)s updated the call details: %(details)s") % {
-            "who": who,
-            "details": ", ".join(dict.fromkeys(labels)),
-        }
-    if event.field == "tags":
-        if event.new_value:
-            return _("%(who)s added tag %(tag)s") % {"who": who, "tag": event.new_value}
-        return _("%(who)s removed tag %(tag)s") % {"who": who, "tag": event.old_value}
-    label = FIELD_LABELS.get(event.field, lambda: event.field)()
-    return _("%(who)s changed %(field)s: %(old)s → %(new)s") % {
-        "who": who,
-        "field": label,
-        "old": _value(event.field, event.old_value, names),
-        "new": _value(event.field, event.new_value, names),
-    }
+        return names.users.get(str(event.actor_id)) or str(event.actor)
+    if event.meta.get("rule"):
+        return _("Rule “%(name)s”") % {"name": event.meta["rule"]}
+    if event.via == Via.CHANNEL:
+        # A customer's message (a reply reopening the ticket): their doing.
+        return str(names.ticket.requester)
+    return _("Tiski")
+
+
+def _say(sentence: str, **values: object) -> SafeString:
+    """A translated sentence with its values escaped (links stay links)."""
+    escaped = {key: conditional_escape(value) for key, value in values.items()}
+    return mark_safe(conditional_escape(sentence) % escaped)  # noqa: S308 - all parts escaped
+
+
+Renderer = Callable[[Event, Names, str], SafeString | None]
+
+
+def _hidden(event: Event, names: Names, who: str) -> None:
+    return None
+
+
+def _created(event: Event, names: Names, who: str) -> SafeString:
+    channel = event.meta.get("channel", "")
+    label = Channel(channel).label if channel in Channel.values else channel
+    return _say(_("%(who)s created the ticket (%(channel)s)"), who=who, channel=label)
+
+
+def _status_label(value: str) -> str:
+    return str(Status(value).label) if value in Status.values else value
+
+
+def _status(event: Event, names: Names, who: str) -> SafeString:
+    old, new = event.old_value, event.new_value
+    if new == Status.SOLVED:
+        return _say(_("%(who)s solved the ticket"), who=who)
+    if new == Status.CLOSED:
+        return _say(_("%(who)s closed the ticket"), who=who)
+    if old in (Status.SOLVED, Status.CLOSED) and new:
+        return _say(
+            _("%(who)s reopened the ticket (status %(status)s)"),
+            who=who,
+            status=_status_label(new),
+        )
+    return _say(
+        _("%(who)s changed the status: %(old)s → %(new)s"),
+        who=who,
+        old=_status_label(old) if old else _("(none)"),
+        new=_status_label(new),
+    )
+
+
+def _priority(event: Event, names: Names, who: str) -> SafeString:
+    labels = dict(priority_choices())  # the desk's own names for priorities
+
+    def label(value: str) -> str:
+        return str(labels.get(value, value))
+
+    return _say(
+        _("%(who)s changed the priority: %(old)s → %(new)s"),
+        who=who,
+        old=label(event.old_value) if event.old_value else _("(none)"),
+        new=label(event.new_value),
+    )
+
+
+def _type(event: Event, names: Names, who: str) -> SafeString:
+    old = names.types.get(event.old_value, "")
+    new = names.types.get(event.new_value, "")
+    if not new:
+        return _say(_("%(who)s cleared the ticket type (was %(old)s)"), who=who, old=old or "–")
+    if not old:
+        return _say(_("%(who)s set the ticket type: %(new)s"), who=who, new=new)
+    return _say(_("%(who)s changed the ticket type: %(old)s → %(new)s"), who=who, old=old, new=new)
+
+
+def _assignee(event: Event, names: Names, who: str) -> SafeString:
+    old = names.users.get(event.old_value, "")
+    new = names.users.get(event.new_value, "")
+    if not event.new_value:
+        return _say(_("%(who)s unassigned %(old)s"), who=who, old=old or "–")
+    if event.actor_id and str(event.actor_id) == event.new_value:
+        return _say(_("%(who)s took the ticket"), who=who)
+    if event.meta.get("absence_of"):
+        return _say(
+            _("%(who)s handed the ticket to %(new)s while %(old)s is away"),
+            who=who,
+            new=new,
+            old=old or "–",
+        )
+    if not event.old_value:
+        return _say(_("%(who)s assigned the ticket to %(new)s"), who=who, new=new)
+    return _say(_("%(who)s changed the assignee: %(old)s → %(new)s"), who=who, old=old, new=new)
+
+
+def _team(event: Event, names: Names, who: str) -> SafeString:
+    old = names.teams.get(event.old_value, "")
+    new = names.teams.get(event.new_value, "")
+    if not event.new_value:
+        return _say(_("%(who)s removed the ticket from team %(old)s"), who=who, old=old or "–")
+    if not event.old_value:
+        return _say(_("%(who)s gave the ticket to team %(new)s"), who=who, new=new)
+    return _say(_("%(who)s moved the ticket: team %(old)s → %(new)s"), who=who, old=old, new=new)
+
+
+def _subject(event: Event, names: Names, who: str) -> SafeString:
+    return _say(_("%(who)s changed the subject to “%(new)s”"), who=who, new=event.new_value)
+
+
+def _due_at(event: Event, names: Names, who: str) -> SafeString:
+    if not event.new_value:
+        return _say(_("%(who)s removed the due date"), who=who)
+    return _say(_("%(who)s set the due date: %(when)s"), who=who, when=_when(event.new_value))
+
+
+def _requester(event: Event, names: Names, who: str) -> SafeString:
+    return _say(
+        _("%(who)s changed the requester: %(old)s → %(new)s"),
+        who=who,
+        old=names.contacts.get(event.old_value, "–"),
+        new=names.contacts.get(event.new_value, "–"),
+    )
+
+
+def _parent(event: Event, names: Names, who: str) -> SafeString:
+    old = names.numbers.get(event.old_value)
+    new = names.numbers.get(event.new_value)
+    if new is None:
+        if old is None:
+            return _say(_("%(who)s detached the ticket from its parent ticket"), who=who)
+        return _say(
+            _("%(who)s detached the ticket from parent ticket %(old)s"),
+            who=who,
+            old=ticket_link(old),
+        )
+    return _say(
+        _("%(who)s made the ticket a child ticket of %(new)s"), who=who, new=ticket_link(new)
+    )
+
+
+def _tags(event: Event, names: Names, who: str) -> SafeString:
+    if event.new_value:
+        return _say(_("%(who)s added tag %(tag)s"), who=who, tag=event.new_value)
+    return _say(_("%(who)s removed tag %(tag)s"), who=who, tag=event.old_value)
+
+
+def _ccs(event: Event, names: Names, who: str) -> SafeString:
+    if not event.new_value and event.old_value:
+        return _say(_("%(who)s removed %(people)s from the CCs"), who=who, people=event.old_value)
+    return _say(_("%(who)s copied %(people)s on the ticket"), who=who, people=event.new_value)
+
+
+def _message_moved(event: Event, names: Names, who: str) -> SafeString:
+    return _say(
+        _("%(who)s moved a message to ticket %(ticket)s"),
+        who=who,
+        ticket=ticket_link(event.new_value),
+    )
+
+
+def _message_moved_in(event: Event, names: Names, who: str) -> SafeString:
+    return _say(
+        _("%(who)s moved a message here from ticket %(ticket)s"),
+        who=who,
+        ticket=ticket_link(event.old_value),
+    )
+
+
+def _link(event: Event, names: Names, who: str) -> SafeString:
+    return _say(
+        _("%(who)s linked this ticket: it mentions ticket %(ticket)s"),
+        who=who,
+        ticket=ticket_link(event.new_value),
+    )
+
+
+def _linked_from(event: Event, names: Names, who: str) -> SafeString:
+    return _say(
+        _("%(who)s linked this ticket: ticket %(ticket)s mentions it"),
+        who=who,
+        ticket=ticket_link(event.new_value),
+    )
+
+
+def _merged_into_undone(event: Event, names: Names, who: str) -> SafeString:
+    return _say(
+        _("%(who)s undid the merge into ticket %(ticket)s"),
+        who=who,
+        ticket=ticket_link(event.old_value),
+    )
+
+
+def _merged_in_undone(event: Event, names: Names, who: str) -> SafeString:
+    return _say(
+        _("%(who)s undid the merge of ticket %(ticket)s into this ticket"),
+        who=who,
+        ticket=ticket_link(event.old_value),
+    )
+
+
+def _message_meta(event: Event, names: Names, who: str) -> SafeString:
+    labels = [str(META_LABELS[k]()) if k in META_LABELS else k for k in event.meta.get("keys", [])]
+    return _say(
+        _("%(who)s updated the call details: %(details)s"),
+        who=who,
+        details=", ".join(dict.fromkeys(labels)),
+    )
+
+
+def _sla_target(event: Event) -> str:
+    target = event.meta.get("target", "")
+    return str(SLA_TARGETS[target]()) if target in SLA_TARGETS else _("service level")
+
+
+def _sla_warning(event: Event, names: Names, who: str) -> SafeString:
+    return _say(
+        _("The %(target)s target is close: due %(when)s"),
+        target=_sla_target(event),
+        when=_when(event.new_value),
+    )
+
+
+def _sla_breach(event: Event, names: Names, who: str) -> SafeString:
+    return _say(
+        _("The %(target)s target was missed: it was due %(when)s"),
+        target=_sla_target(event),
+        when=_when(event.new_value),
+    )
+
+
+def _unknown(event: Event, names: Names, who: str) -> SafeString:
+    # A field this build does not know yet: say that something changed,
+    # never the raw field name and value.
+    return _say(_("%(who)s changed the ticket"), who=who)
+
+
+# One renderer per event kind; field events (and SLA events) by their field.
+# A renderer returns None for bookkeeping nobody needs to read.
+KIND_RENDERERS: dict[str, Renderer] = {
+    EventKind.CREATED: _created,
+    # The message itself is in the conversation.
+    EventKind.MESSAGE: _hidden,
+}
+FIELD_RENDERERS: dict[str, Renderer] = {
+    "status": _status,
+    "priority": _priority,
+    "type": _type,
+    "assignee": _assignee,
+    "team": _team,
+    "subject": _subject,
+    "due_at": _due_at,
+    "requester": _requester,
+    "parent": _parent,
+    "tags": _tags,
+    "ccs": _ccs,
+    "message_moved": _message_moved,
+    "message_moved_in": _message_moved_in,
+    "link": _link,
+    "linked_from": _linked_from,
+    # Shown by the system messages the merge writes (with the agent as
+    # author); an event line beside each would say the same thing twice.
+    "merged_in": _hidden,
+    "merged_into": _hidden,
+    "merged_into_undone": _merged_into_undone,
+    "merged_in_undone": _merged_in_undone,
+    "message_meta": _message_meta,
+    "sla_warning": _sla_warning,
+    "sla_breach": _sla_breach,
+}
+QUIET_FIELDS = tuple(name for name, render in FIELD_RENDERERS.items() if render is _hidden)
+
+
+def describe_event(event: Event, names: Names) -> SafeString | None:
+    """The event as a sentence for people, or None when it is bookkeeping."""
+    render = KIND_RENDERERS.get(event.kind) or FIELD_RENDERERS.get(event.field, _unknown)
+    return render(event, names, _who(event, names))
 
 
 def build_timeline(ticket: Ticket) -> list[TimelineEntry]:
@@ -184,11 +412,12 @@ def build_timeline(ticket: Ticket) -> list[TimelineEntry]:
         .exclude(field__in=QUIET_FIELDS)
         .select_related("actor")
     )
-    names = _lookup(events)
+    names = _lookup(ticket, events)
     entries = [TimelineEntry(at=m.created_at, message=m) for m in messages]
-    entries += [
-        TimelineEntry(at=e.created_at, event=e, text=describe_event(e, names)) for e in events
-    ]
+    for event in events:
+        text = describe_event(event, names)
+        if text is not None:
+            entries.append(TimelineEntry(at=event.created_at, event=event, text=text))
 
     # "Ticket created" comes first; other events sort after a message written
     # in the same instant ("reply, then status changed"), the order they happened.
