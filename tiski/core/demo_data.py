@@ -23,7 +23,9 @@ from datetime import datetime, timedelta
 from typing import IO, NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,8 +44,13 @@ SALES = "Myynti"
 TICKET_COUNT = 200
 CHILD_COUNT = 6
 HISTORY_DAYS = 60
-# Solved tickets are closed by the (future) automation this long after solving.
+# Solved tickets are closed by the shipped time rule this long after solving.
 CLOSE_AFTER = timedelta(days=4)
+# The shipped rules remind a customer after 3 days pending and solve after 7:
+# older demo tickets would have moved on, so only younger ones wait.
+PENDING_MAX_AGE = timedelta(days=2, hours=20)
+# The time rules run every few minutes: how late after its moment a rule acts.
+RULE_PASS = timedelta(minutes=5)
 
 
 # --- people -----------------------------------------------------------------
@@ -941,7 +948,18 @@ PRIORITIES = (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
 
 
 def _status_weights(age: timedelta) -> dict[str, int]:
-    """Recent tickets are still being worked on; old ones are mostly closed."""
+    """Recent tickets are still being worked on; old ones are mostly closed.
+
+    A ticket older than the pending limit is not pending: the shipped rules
+    would have reminded the customer and then solved it.
+    """
+    weights = _weights_by_age(age)
+    if age >= PENDING_MAX_AGE and Status.PENDING in weights:
+        weights[Status.SOLVED] = weights.get(Status.SOLVED, 0) + weights.pop(Status.PENDING)
+    return weights
+
+
+def _weights_by_age(age: timedelta) -> dict[str, int]:
     days = age.total_seconds() / 86400
     if days < 1.5:
         return {
@@ -974,6 +992,47 @@ def _status_weights(age: timedelta) -> dict[str, int]:
         Status.SOLVED: 5,
         Status.CLOSED: 85,
     }
+
+
+class StatusRule(NamedTuple):
+    name: str
+    from_status: str
+    to_status: str
+    after: timedelta
+
+
+def status_time_rules() -> list[StatusRule]:
+    """The active time rules that only wait in a status and then set another.
+
+    Read from the database rather than copied, so the demo follows the rules
+    this desk really has (the shipped "solve after 7 days pending" and
+    "close 4 days after solving", or an admin's edits of them). The model
+    is looked up by name: demo data sits below the rules app.
+    """
+    time_rule = apps.get_model("rules", "TimeRule")
+    found = []
+    for rule in time_rule.objects.filter(active=True).order_by("position", "id"):
+        conditions = rule.conditions.get("all", []) if isinstance(rule.conditions, dict) else []
+        status = [c for c in conditions if c.get("type") == "status" and c.get("op") == "equals"]
+        waits = [
+            c
+            for c in conditions
+            if c.get("type") == "hours_since"
+            and c.get("since") == "status_changed"
+            and c.get("op") == "at_least"
+            and not c.get("business")
+        ]
+        sets = [a for a in rule.actions if a.get("type") == "set_status"]
+        if len(conditions) == 2 and status and waits and len(sets) == len(rule.actions) == 1:
+            found.append(
+                StatusRule(
+                    rule.name,
+                    status[0]["value"],
+                    sets[0]["status"],
+                    timedelta(hours=waits[0]["hours"]),
+                )
+            )
+    return found
 
 
 # --- the generator ------------------------------------------------------------
@@ -1015,6 +1074,7 @@ class _Demo:
         self.phones: dict[int, str] = {}
         self.emails: dict[int, str] = {}
         self.taken_phones: set[str] = set()
+        self.status_rules = status_time_rules()
 
     # people and companies
 
@@ -1221,6 +1281,45 @@ class _Demo:
             self._run_child(plan)
         else:
             self._run_ticket(plan)
+        if plan.ticket is not None:
+            self._apply_status_rules(plan.ticket)
+
+    def _apply_status_rules(self, ticket: Ticket) -> None:
+        """What the shipped status time rules did to this ticket, at the time they did it.
+
+        A solved ticket older than the close rule's wait was closed by that
+        rule (a few minutes after its moment, as the periodic pass runs), and
+        the event names the rule, so the first real pass finds nothing to do.
+        """
+        for _step in range(len(self.status_rules)):
+            ticket.refresh_from_db()
+            rule = next(
+                (
+                    r
+                    for r in self.status_rules
+                    if r.from_status == ticket.status
+                    and ticket.status_changed_at is not None
+                    and ticket.status_changed_at + r.after <= self.now + RULE_PASS
+                ),
+                None,
+            )
+            if rule is None:
+                return
+            jitter = timedelta(seconds=self.rng.uniform(0, RULE_PASS.total_seconds()))
+            at = min(
+                ticket.status_changed_at + rule.after + jitter, self.now - timedelta(minutes=1)
+            )
+            try:
+                actions.update_ticket(
+                    ticket,
+                    actor=None,
+                    via=Via.RULE,
+                    status=rule.to_status,
+                    at=at,
+                    event_meta={"rule": rule.name},
+                )
+            except ValidationError:
+                return  # e.g. a parent with an open child ticket: the rule could not either
 
     def _values(self, plan: Plan, agent: User) -> dict[str, str]:
         rng = self.rng
@@ -1429,15 +1528,6 @@ class _Demo:
         for step in steps:
             at += timedelta(hours=step.delay)
             step.run(ticket, at)
-        if status == Status.CLOSED:
-            closed_at = at + CLOSE_AFTER + timedelta(minutes=rng.randint(0, 600))
-            actions.update_ticket(
-                ticket,
-                actor=None,
-                via=Via.SYSTEM,
-                status=Status.CLOSED,
-                at=min(closed_at, self.now - timedelta(minutes=1)),
-            )
 
     def _closable(self, plan: Plan) -> str | None:
         """A ticket too young to have been closed automatically stays solved."""
