@@ -37,10 +37,11 @@ def test_placeholders_survive_translation(finnish):
 
 def test_compiled_catalogue_matches_source(finnish):
     compiled = polib.mofile(str(LOCALE / "fi" / "LC_MESSAGES" / "django.mo"))
-    compiled_map = {e.msgid: e.msgstr for e in compiled if not e.msgid_plural}
+    # Keyed by context too: "team" the label and "team" the object of "change" differ.
+    compiled_map = {(e.msgctxt, e.msgid): e.msgstr for e in compiled if not e.msgid_plural}
     for entry in finnish.translated_entries():
         if not entry.msgid_plural:
-            assert compiled_map.get(entry.msgid) == entry.msgstr, (
+            assert compiled_map.get((entry.msgctxt, entry.msgid)) == entry.msgstr, (
                 f"django.mo is stale for {entry.msgid!r}: run `make messages`"
             )
 
