@@ -52,3 +52,36 @@ def test_side_panel_save_updates_header_conversation_and_colleagues_bell(new_pag
     jukka_page.click("#bell summary")
     expect(jukka_page.locator("#bell-panel")).to_contain_text("Minna Virtanen")
     expect(jukka_page.locator("#bell-panel")).to_contain_text("#" + str(ticket.number))
+
+
+def test_top_bar_fits_at_1280_and_collapses_on_a_phone(new_page, desk, make_user):
+    ticket = desk["ticket"]
+    # An admin has the longest bar (Settings too), in Finnish.
+    make_user(role="admin", name="Anna Admin", email="anna@yritys.fi")
+    page = new_page({"width": 1280, "height": 800})
+    login(page, "anna@yritys.fi", PASSWORD)
+    page.goto(ticket.get_absolute_url())
+    bar = page.locator(".topbar")
+    # One row: the bar is no taller than its controls, nothing spills out sideways.
+    assert bar.bounding_box()["height"] < 60, bar.bounding_box()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    expect(page.locator(".mainnav a").first).to_be_visible()
+    expect(page.locator("#ticket-head .chan svg")).to_be_visible()
+    screenshot(page, "layout-1280-ticket")
+    page.goto("/?view=open")
+    screenshot(page, "layout-1280-inbox")
+
+    phone = new_page({"width": 390, "height": 844})
+    login(phone, "minna@yritys.fi", PASSWORD)
+    phone.goto(ticket.get_absolute_url())
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(phone.locator(".mainnav a").first).to_be_hidden()
+    phone.click("#menu-toggle")
+    expect(phone.locator(".mainnav a").first).to_be_visible()
+    screenshot(phone, "layout-390-menu")
+    phone.click("#menu-toggle")
+    # The side panel (status, assignee) comes before the composer on a phone.
+    panel = phone.locator("#side-panel").bounding_box()
+    composer = phone.locator("#composer").bounding_box()
+    assert panel["y"] < composer["y"]
+    screenshot(phone, "layout-390-ticket")

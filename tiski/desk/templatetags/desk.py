@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import template
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -19,22 +20,45 @@ from ..timeline import message_document, message_html
 
 register = template.Library()
 
-# Symbols every common system font has; channels without a well-known
-# symbol get a short text mark instead of an emoji that may not render.
+# Each channel's icon in the sprite (static/desk/icons.svg).
 CHANNEL_ICONS = {
-    Channel.EMAIL: "✉",
-    Channel.PHONE: "☎",
-    Channel.API: "⚙",
-    Channel.MANUAL: "✎",
+    Channel.EMAIL: "email",
+    Channel.PHONE: "phone",
+    Channel.WEB_FORM: "web",
+    Channel.CHAT: "chat",
+    Channel.WHATSAPP: "chat",
+    Channel.MESSENGER: "chat",
+    Channel.TELEGRAM: "chat",
+    Channel.SMS: "sms",
+    Channel.API: "api",
+    Channel.MANUAL: "manual",
 }
-CHANNEL_MARKS = {
-    Channel.WEB_FORM: "WEB",
-    Channel.CHAT: "CHAT",
-    Channel.WHATSAPP: "WA",
-    Channel.MESSENGER: "FB",
-    Channel.TELEGRAM: "TG",
-    Channel.SMS: "SMS",
+OBVIOUS_CHANNELS = (Channel.EMAIL, Channel.PHONE, Channel.MANUAL)
+PRIORITY_ICONS = {
+    Priority.LOW: "arrow-down",
+    Priority.NORMAL: "dash",
+    Priority.HIGH: "arrow-up",
+    Priority.URGENT: "prio",
 }
+
+
+@register.simple_tag
+def icon(name: str, label: str = "") -> SafeString:
+    """An icon from the static sprite; decorative unless given a label for screen readers."""
+    href = f"{static('desk/icons.svg')}#i-{name}"
+    if label:
+        return format_html(
+            '<svg class="icon icon-{}" role="img" aria-label="{}"><use href="{}"></use></svg>',
+            name,
+            label,
+            href,
+        )
+    return format_html(
+        '<svg class="icon icon-{}" aria-hidden="true" focusable="false">'
+        '<use href="{}"></use></svg>',
+        name,
+        href,
+    )
 
 
 @register.simple_tag
@@ -44,20 +68,35 @@ def status_badge(status: str) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def priority_badge(context: template.Context, priority: str) -> SafeString:
+def priority_badge(context: template.Context, priority: str, compact: bool = False) -> SafeString:
+    """The priority as an icon with its word; ``compact`` (list rows) keeps the word
+    for screen readers and for high and urgent, where it matters at a glance."""
     # The desk's own labels, read once per request however long the list.
     label = priority_label(priority, labels.for_request(context.get("request")))
-    return format_html('<span class="prio prio-{}" title="{}">{}</span>', priority, label, label)
+    quiet = compact and priority in (Priority.LOW, Priority.NORMAL)
+    return format_html(
+        '<span class="prio prio-{}" title="{}">{}<span class="{}">{}</span></span>',
+        priority,
+        label,
+        icon(PRIORITY_ICONS.get(priority, "dash")),
+        "visually-hidden" if quiet else "prio-label",
+        label,
+    )
 
 
 @register.simple_tag
-def channel_icon(channel: str) -> SafeString:
+def channel_icon(channel: str, compact: bool = False) -> SafeString:
+    """The channel as an icon with its name; ``compact`` (list rows) hides the name
+    visually where the icon says it plainly (email, phone, typed by an agent)."""
     label = Channel(channel).label if channel in Channel.values else channel
+    quiet = compact and channel in OBVIOUS_CHANNELS
     return format_html(
-        '<span class="chan" title="{}" aria-label="{}">{}</span>',
+        '<span class="chan chan-{}" title="{}">{}<span class="{}">{}</span></span>',
+        channel,
         label,
+        icon(CHANNEL_ICONS.get(channel, "manual")),
+        "visually-hidden" if quiet else "chan-label",
         label,
-        CHANNEL_ICONS.get(channel, "•"),
     )
 
 

@@ -554,6 +554,30 @@
   }
   setInterval(tickSla, 30000);
 
+  /* ---------- top bar: the phone menu, self-submitting selects ---------- */
+  document.addEventListener("click", (ev) => {
+    const toggle = ev.target.closest("[data-menu-toggle]");
+    const bar = $("#topbar");
+    if (!bar) return;
+    if (toggle) {
+      const open = !bar.classList.contains("menu-open");
+      bar.classList.toggle("menu-open", open);
+      toggle.setAttribute("aria-expanded", String(open));
+      return;
+    }
+    // A click outside an open menu or account panel closes it.
+    if (bar.classList.contains("menu-open") && !ev.target.closest("#topbar-menu")) {
+      bar.classList.remove("menu-open");
+      $("#menu-toggle").setAttribute("aria-expanded", "false");
+    }
+    const account = $("#account-menu");
+    if (account && account.open && !ev.target.closest("#account-menu")) account.open = false;
+  });
+  document.addEventListener("change", (ev) => {
+    const select = ev.target.closest("select[data-autosubmit]");
+    if (select && select.form) select.form.requestSubmit();
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     connect();
     prepareMessages(document);
