@@ -152,3 +152,38 @@ def test_an_unknown_field_says_something_changed_without_internals(make_ticket, 
     with translation.override("en"):
         texts = _texts(ticket)
     assert "Tiski changed the ticket" in texts
+
+
+def test_a_rule_note_is_signed_by_the_rule(client, admin_user, make_ticket):
+    """An internal note a rule wrote shows the rule as its author, not "Tiski"."""
+    from tests.conftest import PASSWORD
+
+    ticket = make_ticket()
+    actions.add_message(
+        ticket,
+        kind="internal",
+        actor=None,
+        via=Via.RULE,
+        text="Asiakas on VIP.",
+        meta={"rule": "VIP-muistutus"},
+    )
+    client.login(username=admin_user.email, password=PASSWORD)
+    page = client.get(ticket.get_absolute_url()).content.decode()
+    assert '<span class="author">Sääntö »VIP-muistutus«</span>' in page
+
+
+def test_routing_and_absence_hand_over_say_who_acted(make_ticket, make_user):
+    agent = make_user(name="Ville Vastaaja")
+    away = make_user(name="Paula Poissa")
+    ticket = make_ticket()
+    actions.update_ticket(ticket, actor=None, via=Via.SYSTEM, assignee=away)
+    actions.update_ticket(
+        ticket, actor=None, via=Via.SYSTEM, assignee=agent, event_meta={"absence_of": away.pk}
+    )
+    with translation.override("en"):
+        texts = _texts(ticket)
+    assert "Automatic routing assigned the ticket to Paula Poissa" in texts
+    assert (
+        "The out-of-office hand-over handed the ticket to Ville Vastaaja while Paula Poissa is away"
+        in texts
+    )

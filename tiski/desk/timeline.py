@@ -126,6 +126,10 @@ def _who(event: Event, names: Names) -> str:
         return names.users.get(str(event.actor_id)) or str(event.actor)
     if event.meta.get("rule"):
         return _("Rule “%(name)s”") % {"name": event.meta["rule"]}
+    if event.meta.get("absence_of"):
+        return _("The out-of-office hand-over")
+    if event.via == Via.SYSTEM and event.field == "assignee":
+        return _("Automatic routing")
     if event.via == Via.CHANNEL:
         # A customer's message (a reply reopening the ticket): their doing.
         return str(names.ticket.requester)
