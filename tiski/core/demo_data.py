@@ -923,12 +923,12 @@ CHILD_WORK = {
     SALES: (
         "Jatkotoimet myynnille",
         "Asiakas haluaa tarjouksen korvaavasta laitteesta. "
-        "Voisitteko laatia sen? Taustat emotiketissä #{number}.",
+        "Voisitteko laatia sen? Taustat ylätiketissä #{number}.",
     ),
     SUPPORT: (
         "Jatkotoimet asiakastuelle",
         "Asiakkaalle on luvattu asennusapua. Sopisitteko "
-        "asennusajan? Taustat emotiketissä #{number}.",
+        "asennusajan? Taustat ylätiketissä #{number}.",
     ),
 }
 
