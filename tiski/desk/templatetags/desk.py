@@ -91,7 +91,7 @@ def channel_icon(channel: str, compact: bool = False) -> SafeString:
     label = Channel(channel).label if channel in Channel.values else channel
     quiet = compact and channel in OBVIOUS_CHANNELS
     return format_html(
-        '<span class="chan chan-{}" title="{}">{}<span class="{}">{}</span></span>',
+        '<span class="chan" data-channel="{}" title="{}">{}<span class="{}">{}</span></span>',
         channel,
         label,
         icon(CHANNEL_ICONS.get(channel, "manual")),
