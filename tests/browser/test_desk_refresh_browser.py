@@ -31,6 +31,8 @@ def test_side_panel_save_updates_header_conversation_and_colleagues_bell(new_pag
     ticket = desk["ticket"]
     jukka_page = new_page()
     login(jukka_page, "jukka@yritys.fi", PASSWORD)
+    jukka_page.goto(ticket.get_absolute_url())
+    jukka_page.wait_for_function("document.body.dataset.live === 'on'")
     page = new_page()
     login(page, "minna@yritys.fi", PASSWORD)
     page.goto(ticket.get_absolute_url())
@@ -48,6 +50,9 @@ def test_side_panel_save_updates_header_conversation_and_colleagues_bell(new_pag
     expect(page.locator("#conversation")).to_contain_text("Odottaa")
     screenshot(page, "side-panel-refresh")
 
+    # A colleague with the ticket open sees the change live, without reloading.
+    expect(jukka_page.locator("#ticket-head .badge")).to_have_text("Odottaa")
+    expect(jukka_page.locator("#conversation")).to_contain_text("Minna Virtanen")
     # Jukka's bell says who gave him the ticket.
     jukka_page.click("#bell summary")
     expect(jukka_page.locator("#bell-panel")).to_contain_text("Minna Virtanen")
@@ -69,7 +74,12 @@ def test_top_bar_fits_at_1280_and_collapses_on_a_phone(new_page, desk, make_user
     expect(page.locator("#ticket-head .chan svg")).to_be_visible()
     screenshot(page, "layout-1280-ticket")
     page.goto("/?view=open")
+    page.click("#account-menu summary")
+    expect(page.locator("#language-select")).to_be_visible()
     screenshot(page, "layout-1280-inbox")
+    # The language select submits itself (no inline handler).
+    page.select_option("#language-select", "en")
+    expect(page.locator(".mainnav")).to_contain_text("Contacts")
 
     phone = new_page({"width": 390, "height": 844})
     login(phone, "minna@yritys.fi", PASSWORD)
@@ -85,3 +95,7 @@ def test_top_bar_fits_at_1280_and_collapses_on_a_phone(new_page, desk, make_user
     composer = phone.locator("#composer").bounding_box()
     assert panel["y"] < composer["y"]
     screenshot(phone, "layout-390-ticket")
+    phone.goto("/?view=open")
+    expect(phone.locator(".ticket-row")).to_have_count(1)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "layout-390-inbox")
