@@ -53,7 +53,8 @@ def test_side_panel_save_updates_header_conversation_and_colleagues_bell(new_pag
     # A colleague with the ticket open sees the change live, without reloading.
     expect(jukka_page.locator("#ticket-head .badge")).to_have_text("Odottaa")
     expect(jukka_page.locator("#conversation")).to_contain_text("Minna Virtanen")
-    # Jukka's bell says who gave him the ticket.
+    # Jukka's bell counts the notice at once and says who gave him the ticket.
+    expect(jukka_page.locator("#bell-count .bell-badge")).to_have_text("1")
     jukka_page.click("#bell summary")
     expect(jukka_page.locator("#bell-panel")).to_contain_text("Minna Virtanen")
     expect(jukka_page.locator("#bell-panel")).to_contain_text("#" + str(ticket.number))

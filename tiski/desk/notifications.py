@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tiski.accounts.models import User
+from tiski.core import realtime
 from tiski.rules.models import Notification, mark_read, unread_for
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import Event, EventKind, Ticket
@@ -88,4 +89,6 @@ def on_ticket_change(change: TicketChange) -> None:
             "who": _giver(change, assignee_id),
             "subject": subject or "",
         }
-    Notification.objects.create(user=assignee, ticket_id=change.ticket_id, text=text)
+    notice = Notification.objects.create(user=assignee, ticket_id=change.ticket_id, text=text)
+    # Their open tabs refresh the bell now (this handler already runs after commit).
+    realtime.send_to_user(assignee.pk, "notification", {"id": notice.pk})

@@ -45,6 +45,7 @@
   /* ---------- inbox: live list and counts ---------- */
   let refreshTimer = null;
   onLive((data) => {
+    if (data.type === "notification") document.body.dispatchEvent(new Event("tiski:notified"));
     if (data.type !== "ticket.changed") return;
     document.body.dispatchEvent(new CustomEvent("tiski:changed", { detail: data }));
     const rows = $("#ticket-rows");
