@@ -463,3 +463,25 @@ def test_assignee_is_notified_by_whom_and_not_when_taking(
     assert ticket.assignee == agent
     assert not Notification.objects.filter(user=agent).exists()
     assert Notification.objects.count() == 1
+
+
+def test_a_rule_or_the_routing_giving_a_ticket_is_named_in_the_notice(
+    make_user, make_ticket, django_capture_on_commit_callbacks
+):
+    from tiski.rules.models import Notification
+
+    first = make_user(name="Eka Agentti", language="en")
+    second = make_user(name="Toka Agentti", language="fi")
+    ticket = make_ticket(subject="Palautus")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.update_ticket(
+            ticket, actor=None, via=Via.RULE, event_meta={"rule": "Jakaja"}, assignee=first
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.update_ticket(ticket, actor=None, via=Via.SYSTEM, assignee=second)
+    assert Notification.objects.get(user=first).text == (
+        "Rule “Jakaja” assigned this ticket to you: Palautus"
+    )
+    assert Notification.objects.get(user=second).text == (
+        "Automaattinen reititys antoi tämän tiketin sinulle: Palautus"
+    )
