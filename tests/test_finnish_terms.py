@@ -69,7 +69,7 @@ TERMS: dict[str, tuple[str, tuple[str, ...], bool]] = {
 NOT_THE_TERM = re.compile(
     r"\bview(ing|s? count)|\bmerged? (suggestion|here)|\bcontact merge|\bteam membership|"
     r"\baction(s)? (?=types?:)|\bagent extension|\bagent_email|\bticket\.|\bticket_|"
-    r"\bstatus:|\bstatus \(|\btag:|-tag|\bviewed"
+    r"\bstatus:|\bstatus \(|\btag:|-tag|\bviewed|\{\{[^}]*\}\}"
 )
 
 
