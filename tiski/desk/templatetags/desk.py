@@ -14,7 +14,7 @@ from tiski.core.csp import allow_remote_images
 from tiski.sla.services import state_of
 from tiski.tickets import labels
 from tiski.tickets.labels import priority_label
-from tiski.tickets.models import Channel, Message, Status, Ticket
+from tiski.tickets.models import Channel, Message, Priority, Status, Ticket
 
 from ..timeline import message_document, message_html
 
