@@ -150,6 +150,8 @@ def test_admin_titles_and_counts_use_finnish_object_forms(client, admin_user):
     from tiski.tickets.models import TicketType
 
     ticket_type = TicketType.objects.create(slug="testi", name_fi="Testi", name_en="Test")
+    admin_user.is_superuser = True  # the Django admin is for superusers only
+    admin_user.save()
     client.login(username=admin_user.email, password=PASSWORD)
     page = client.get(f"/admin/tickets/tickettype/{ticket_type.pk}/change/").content.decode()
     assert "<h1>Muokkaa tikettityyppiä</h1>" in page

@@ -32,7 +32,7 @@ HOSTILE: list[tuple[str, str | None]] = [
     ("<!-- tiskiPwn -->", "<!-- tiskiPwn"),
     ("<!", None),
     ("</script><script>tiskiPwn()</script>", "<script>tiskiPwn"),
-    ("<svg onload=tiskiPwn()>", "<svg"),
+    ("<svg onload=tiskiPwn()>", "<svg onload"),
     ("<img src=x onerror=tiskiPwn()>", "<img src=x"),
     ('"><b>tiskiPwn</b>', "<b>tiskiPwn"),
     ("'><i>tiskiPwn</i>", "<i>tiskiPwn"),

@@ -126,6 +126,7 @@ def test_draft_survives_a_reload_and_follows_into_other_tabs(new_page, desk, bro
     # A draft left behind does not outlive logging out (a shared computer).
     first.locator("#id_text").press_sequentially("Kesken jäänyt")
     expect(first.locator("#draft-status")).not_to_be_empty()
+    first.click("#account-menu > summary")  # log out lives in the account menu
     first.click("[data-logout] button")
     first.wait_for_url("**/login/**")
     assert first.evaluate("Object.keys(localStorage).length") == 0
