@@ -144,6 +144,7 @@ def fill(route: str, name: str, secret) -> str:
         "pop": 999999,
         "log": 999999,
         "merge-undo": 999999,
+        "bulk-undo": 999999,
         # Settings editors (admins only): agents get 403 before any lookup.
         "macro-edit": secret["macro"].pk,
         "macro-delete": secret["macro"].pk,

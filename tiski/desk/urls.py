@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import notifications, views
+from . import bulk, notifications, views
 
 app_name = "desk"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("tickets/counts/", views.view_counts, name="view-counts"),
     path("tickets/new/", views.ticket_create, name="ticket-new"),
     path("tickets/next/", views.next_ticket, name="ticket-next"),
+    path("tickets/bulk/", bulk.bulk_action, name="bulk"),
+    path("tickets/bulk/<int:pk>/undo/", bulk.bulk_undo, name="bulk-undo"),
     path("tickets/<int:number>/", views.ticket_view, name="ticket"),
     path(
         "tickets/<int:number>/conversation/", views.ticket_conversation, name="ticket-conversation"

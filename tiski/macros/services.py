@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.db.models import F
 
 from tiski.core.placeholders import render, ticket_values
 from tiski.tickets import actions
-from tiski.tickets.models import Ticket, Via
+from tiski.tickets.models import BulkChange, BulkChangeKind, MessageKind, Ticket, Via
 
 from .models import Macro
 
@@ -33,3 +35,45 @@ def apply_actions(macro: Macro, ticket: Ticket, agent) -> None:
     if macro.add_tags:
         actions.add_tags(ticket, macro.add_tags, actor=agent, via=Via.AGENT)
     Macro.objects.filter(pk=macro.pk).update(usage_count=F("usage_count") + 1)
+
+
+def apply_to_tickets(macro: Macro, tickets: Iterable[Ticket], agent) -> BulkChange:
+    """Send the ready answer on every ticket and make its changes, as one bulk change.
+
+    Each ticket gets the text in its requester's language as a public reply,
+    then the macro's status, priority, team and tags, through the same bulk
+    path as any other bulk change, so one undo puts the fields and tags
+    back. A reply that was sent stays sent: mail cannot be called back.
+    """
+    actions.check_can_write_message(agent, MessageKind.PUBLIC)
+    fields: dict = {}
+    if macro.set_status:
+        fields["status"] = macro.set_status
+    if macro.set_priority:
+        fields["priority"] = macro.set_priority
+    if macro.set_team_id:
+        fields["team"] = macro.set_team
+
+    def reply(ticket: Ticket) -> None:
+        actions.add_message(
+            ticket,
+            kind=MessageKind.PUBLIC,
+            actor=agent,
+            via=Via.AGENT,
+            text=render_for(macro, ticket, agent),
+            channel=ticket.channel,
+            meta={"macro": macro.pk},
+        )
+
+    record = actions.bulk_update_tickets(
+        tickets,
+        actor=agent,
+        via=Via.AGENT,
+        fields=fields,
+        add_tags=macro.add_tags or (),
+        per_ticket=reply,
+        kind=BulkChangeKind.MACRO,
+    )
+    if record.tickets:
+        Macro.objects.filter(pk=macro.pk).update(usage_count=F("usage_count") + len(record.tickets))
+    return record

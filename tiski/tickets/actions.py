@@ -33,6 +33,7 @@ from .models import (
     PRIORITY_RANK,
     UNSOLVED_STATUSES,
     Attachment,
+    BulkChange,
     Channel,
     Event,
     EventKind,
@@ -875,6 +876,59 @@ def undo_ticket_merge(record: TicketMerge, *, actor: User | None, via: str) -> T
     return merge.undo(record, actor=actor, via=via)
 
 
+def bulk_update_tickets(
+    tickets: Iterable[Ticket],
+    *,
+    actor: User | None,
+    via: str,
+    fields: dict[str, Any],
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
+    per_ticket: Callable[[Ticket], None] | None = None,
+    kind: str = "update",
+) -> BulkChange:
+    """Change many tickets at once as one unit of work, recorded for one undo.
+
+    Each ticket goes through `update_ticket` / `set_tags` (and
+    ``per_ticket``, e.g. a ready answer's reply), so it gets its events and
+    one announced change; the handlers run after the commit, once per
+    ticket, bulk forms in one call. See `tickets/bulk.py`.
+    """
+    from . import bulk
+
+    with changes.batched(), unit_of_work():
+        return bulk.update(
+            tickets,
+            actor=actor,
+            via=via,
+            fields=fields,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            per_ticket=per_ticket,
+            kind=kind,
+        )
+
+
+def bulk_merge_tickets(
+    sources: Iterable[Ticket], target: Ticket, *, actor: User | None, via: str
+) -> BulkChange:
+    """Merge several tickets into one, as one unit of work with one undo."""
+    from . import bulk
+
+    with changes.batched(), unit_of_work():
+        return bulk.merge(sources, target, actor=actor, via=via)
+
+
+def undo_bulk_change(
+    record: BulkChange, *, actor: User | None, via: str
+) -> tuple[BulkChange, list[str]]:
+    """Put back the old values a bulk change replaced; returns why any ticket was left."""
+    from . import bulk
+
+    with changes.batched(), unit_of_work():
+        return bulk.undo(record, actor=actor, via=via)
+
+
 @ticket_action
 def update_message_meta(
     message: Message, meta_changes: dict[str, Any], *, actor: User | None, via: str
@@ -1085,12 +1139,15 @@ __all__ = [
     "Via",
     "add_message",
     "add_tags",
+    "bulk_merge_tickets",
+    "bulk_update_tickets",
     "check_can_see",
     "link_tickets",
     "create_ticket",
     "merge_tickets",
     "messages_since",
     "set_tags",
+    "undo_bulk_change",
     "undo_ticket_merge",
     "update_message_meta",
     "update_ticket",

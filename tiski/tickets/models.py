@@ -524,3 +524,51 @@ class PriorityLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.priority} ({self.language}): {self.label}"
+
+
+class BulkChangeKind(models.TextChoices):
+    UPDATE = "update", _("Fields and tags")
+    MACRO = "macro", _("Ready answer")
+    MERGE = "merge", _("Merge")
+
+
+class BulkChange(models.Model):
+    """One change an agent made to many tickets at once, with what undoing it needs.
+
+    ``tickets`` maps each changed ticket's id to its fields and tags
+    ``before`` and ``after`` the change (ids for related rows), so undo can
+    put back exactly the old values, and only where nobody has changed the
+    field again since. ``merges`` lists the TicketMerge ids of a bulk merge,
+    which undo reverses through the merge's own exact undo. ``skipped``
+    keeps the tickets left alone, with the reason the agent was shown.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.AGENT)
+    kind = models.CharField(max_length=10, choices=BulkChangeKind.choices)
+    tickets = models.JSONField(default=dict)
+    merges = models.JSONField(default=list)
+    skipped = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("bulk change")
+        verbose_name_plural = _("bulk changes")
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.changed_count} tickets"
+
+    @property
+    def changed_count(self) -> int:
+        return len(self.tickets) + len(self.merges)
+
+    @property
+    def is_active(self) -> bool:
+        return self.undone_at is None

@@ -53,7 +53,8 @@
     // Refresh in place only while the agent is on the first page and not
     // in the middle of moving through it; otherwise offer a button.
     const onFirstPage = !new URLSearchParams(location.search).get("cursor");
-    if (onFirstPage && !$(".ticket-row.selected")) {
+    // A refresh would also drop the rows ticked for a bulk change.
+    if (onFirstPage && !$(".ticket-row.selected") && !$("[data-bulk-select]:checked")) {
       clearTimeout(refreshTimer);
       refreshTimer = setTimeout(() => document.body.dispatchEvent(new Event("tiski:refresh-list")), 400);
     } else {
@@ -67,7 +68,7 @@
       return;
     }
     const row = ev.target.closest(".ticket-row");
-    if (row && !ev.target.closest("a, button")) location.href = row.dataset.ticketUrl;
+    if (row && !ev.target.closest("a, button, input, label, .col-select")) location.href = row.dataset.ticketUrl;
   });
 
   /* ---------- ticket: new messages, presence ---------- */

@@ -1,0 +1,209 @@
+"""Bulk actions on ticket lists: the bar's form posts here, the undo too.
+
+Thin, like the other desk views: the posted ticket ids are read through
+``visible_to`` (an id the agent cannot see is ignored, never touched), the
+change goes through `tickets.actions.bulk_*` (or the ready answers'
+`apply_to_tickets`), and the confirmation with its Undo button is shown on
+the list the agent came from (`templatetags/bulk.py`).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from tiski.accounts.models import Team, User
+from tiski.macros.models import Macro
+from tiski.macros.services import apply_to_tickets
+from tiski.tickets import actions
+from tiski.tickets.models import BulkChange, Priority, Status, Ticket, TicketType, Via
+
+# The session key that carries a finished bulk change to the list's banner.
+SESSION_KEY = "tiski_bulk_done"
+MAX_TICKETS = 500
+KEEP = ""  # "— no change —" in every select of the bar
+CLEAR = "none"
+
+
+def _choices(rows, empty_label) -> list[tuple[str, str]]:
+    return [(KEEP, gettext_lazy("— no change —")), (CLEAR, empty_label)] + [
+        (str(pk), str(label)) for pk, label in rows
+    ]
+
+
+class BulkForm(forms.Form):
+    """What the bar asks for. Empty means "leave as it is"; ``none`` clears."""
+
+    status = forms.ChoiceField(required=False)
+    priority = forms.ChoiceField(required=False)
+    type = forms.ChoiceField(required=False)
+    team = forms.ChoiceField(required=False)
+    assignee = forms.ChoiceField(required=False)
+    add_tags = forms.CharField(required=False, max_length=500)
+    remove_tags = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        keep = [(KEEP, _("— no change —"))]
+        self.fields["status"].choices = keep + [c for c in Status.choices if c[0] != Status.CLOSED]
+        self.fields["priority"].choices = keep + list(Priority.choices)
+        self.fields["type"].choices = _choices(
+            [(t.pk, t.name) for t in TicketType.objects.filter(active=True)], _("— No type —")
+        )
+        self.fields["team"].choices = _choices(
+            Team.objects.order_by("name").values_list("pk", "name"), _("— No team —")
+        )
+        self.fields["assignee"].choices = _choices(
+            [(u.pk, str(u)) for u in User.objects.filter(is_active=True).order_by("name")],
+            _("— Unassigned —"),
+        )
+
+    def changes(self) -> dict:
+        """The fields to set, as update_ticket takes them."""
+        data = self.cleaned_data
+        result: dict = {}
+        for name in ("status", "priority"):
+            if data.get(name):
+                result[name] = data[name]
+        models = {"type": TicketType, "team": Team, "assignee": User}
+        for name, model in models.items():
+            value = data.get(name)
+            if value == CLEAR:
+                result[name] = None
+            elif value:
+                result[name] = model.objects.get(pk=int(value))
+        return result
+
+    @staticmethod
+    def _tags(raw: str) -> list[str]:
+        return [t.strip() for t in raw.split(",") if t.strip()]
+
+    def tags_to_add(self) -> list[str]:
+        return self._tags(self.cleaned_data.get("add_tags") or "")
+
+    def tags_to_remove(self) -> list[str]:
+        return self._tags(self.cleaned_data.get("remove_tags") or "")
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return reverse("desk:inbox")
+    return target
+
+
+def selected_tickets(request: HttpRequest) -> list[Ticket]:
+    """The posted tickets the agent may see, oldest first; the others are ignored."""
+    ids = {int(x) for x in request.POST.getlist("ticket") if x.isdigit()}
+    if not ids:
+        return []
+    return list(
+        Ticket.objects.visible_to(request.user)
+        .filter(pk__in=ids)
+        .select_related("requester", "assignee", "team", "type")
+        .order_by("created_at", "id")[:MAX_TICKETS]
+    )
+
+
+def _error(exc: ValidationError | PermissionDenied) -> str:
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+
+
+def _done(request: HttpRequest, record: BulkChange) -> HttpResponse:
+    request.session[SESSION_KEY] = record.pk
+    return HttpResponseRedirect(_next_url(request))
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Apply the bar's choice to the selected tickets: fields and tags, a ready answer, or merge."""
+    tickets = selected_tickets(request)
+    if not tickets:
+        flash.error(request, _("Select at least one ticket first."))
+        return HttpResponseRedirect(_next_url(request))
+    op = request.POST.get("op", "update")
+    try:
+        if op == "merge":
+            return _merge(request, tickets)
+        if op == "macro":
+            raw = request.POST.get("macro", "")
+            macro = Macro.objects.usable_by(request.user).filter(
+                pk=int(raw) if raw.isdigit() else 0
+            )
+            if not macro.exists():
+                flash.error(request, _("Pick a ready answer to apply."))
+                return HttpResponseRedirect(_next_url(request))
+            return _done(request, apply_to_tickets(macro.get(), tickets, request.user))
+        form = BulkForm(request.POST)
+        if not form.is_valid():
+            flash.error(request, _("The bulk change was not understood; pick the values again."))
+            return HttpResponseRedirect(_next_url(request))
+        fields, add, remove = form.changes(), form.tags_to_add(), form.tags_to_remove()
+        if not (fields or add or remove):
+            flash.error(request, _("Choose at least one change to make."))
+            return HttpResponseRedirect(_next_url(request))
+        record = actions.bulk_update_tickets(
+            tickets,
+            actor=request.user,
+            via=Via.AGENT,
+            fields=fields,
+            add_tags=add,
+            remove_tags=remove,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        flash.error(request, _error(exc))
+        return HttpResponseRedirect(_next_url(request))
+    return _done(request, record)
+
+
+def _merge(request: HttpRequest, tickets: list[Ticket]) -> HttpResponse:
+    """Ask which ticket to keep, then merge the others into it."""
+    if len(tickets) < 2:
+        flash.error(request, _("Select at least two tickets to merge."))
+        return HttpResponseRedirect(_next_url(request))
+    raw = request.POST.get("target", "")
+    target = next((t for t in tickets if str(t.pk) == raw), None)
+    if target is None or not request.POST.get("confirm"):
+        return render(
+            request,
+            "desk/bulk_merge.html",
+            {"tickets": tickets, "target": target or tickets[0], "next": _next_url(request)},
+        )
+    record = actions.bulk_merge_tickets(tickets, target, actor=request.user, via=Via.AGENT)
+    return _done(request, record)
+
+
+@login_required
+@require_POST
+def bulk_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(BulkChange, pk=pk)
+    try:
+        record, skipped = actions.undo_bulk_change(record, actor=request.user, via=Via.AGENT)
+    except (ValidationError, PermissionDenied) as exc:
+        flash.error(request, _error(exc))
+        return HttpResponseRedirect(_next_url(request))
+    restored = record.changed_count - len(skipped)
+    flash.success(
+        request,
+        ngettext(
+            "Undone: %(count)d ticket has its earlier values again.",
+            "Undone: %(count)d tickets have their earlier values again.",
+            restored,
+        )
+        % {"count": restored},
+    )
+    for reason in skipped:
+        flash.error(request, reason)
+    return HttpResponseRedirect(_next_url(request))
