@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import bulk, notifications, views
+from . import bulk, children, notifications, views
 
 app_name = "desk"
 
@@ -29,6 +29,7 @@ urlpatterns = [
     path("tickets/<int:number>/update/", views.ticket_update, name="ticket-update"),
     path("tickets/<int:number>/take/", views.take_ticket, name="ticket-take"),
     path("tickets/<int:number>/merge/", views.ticket_merge, name="ticket-merge"),
+    path("tickets/<int:number>/children/new/", children.child_ticket_new, name="ticket-child-new"),
     path("tickets/<int:number>/merge/undo/", views.ticket_merge_undo, name="ticket-merge-undo"),
     path(
         "tickets/<int:number>/messages/<int:message_id>/move/",

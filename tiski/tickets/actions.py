@@ -855,6 +855,46 @@ def split_message(message: Message, *, actor: User | None, via: str) -> Ticket:
 
 
 @ticket_action
+def create_child_ticket(
+    parent: Ticket,
+    *,
+    subject: str,
+    actor: User | None,
+    via: str,
+    brief: str = "",
+    type: TicketType | None = None,  # noqa: A002 - the domain calls it type
+    priority: str = Priority.NORMAL,
+    team: Team | None = None,
+    assignee: User | None = None,
+    due_at: datetime | None = None,
+) -> Ticket:
+    """Send part of a ticket's work to a team or an agent as a child ticket.
+
+    Like `split_message`, the child is an ordinary ticket made by
+    `create_ticket`: it keeps the parent's requester (and so the
+    organisation), starts with the agent's brief as an internal note, and
+    links to the parent, which cannot be solved while the child is open.
+    """
+    check_not_closed(parent)
+    child = create_ticket(
+        requester=parent.requester,
+        subject=subject,
+        actor=actor,
+        via=via,
+        channel=Channel.MANUAL,
+        text=brief,
+        first_message_kind=MessageKind.INTERNAL,
+        type=type,
+        priority=priority,
+        team=team,
+        assignee=assignee,
+        due_at=due_at,
+    )
+    update_ticket(child, actor=actor, via=via, parent=parent)
+    return child
+
+
+@ticket_action
 def merge_tickets(source: Ticket, target: Ticket, *, actor: User | None, via: str) -> TicketMerge:
     """Merge ``source`` into ``target``: its conversation moves over and it is closed.
 
@@ -1142,8 +1182,9 @@ __all__ = [
     "bulk_merge_tickets",
     "bulk_update_tickets",
     "check_can_see",
-    "link_tickets",
+    "create_child_ticket",
     "create_ticket",
+    "link_tickets",
     "merge_tickets",
     "messages_since",
     "set_tags",
