@@ -138,6 +138,8 @@ def fill(route: str, name: str, secret) -> str:
         "organisation": secret["org"].pk,
         "contact-timeline": secret["contact"].pk,
         "contact-merge": secret["contact"].pk,
+        "contact-edit": secret["contact"].pk,
+        "organisation-edit": secret["org"].pk,
         "organisation-timeline": secret["org"].pk,
         "expand": secret["macro"].pk,
         # no such call or merge: these must answer 404 without a trace either

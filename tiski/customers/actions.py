@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import (
     Contact,
     Identity,
     IdentityKind,
     NameSource,
+    Organisation,
     OrganisationDomain,
     normalise_identity,
 )
@@ -171,3 +174,133 @@ def _rename_known(found: dict[str, tuple[Contact, bool]], wanted: dict[str, Cont
 
 def add_identity(contact: Contact, kind: str, value: str) -> Identity:
     return Identity.objects.create(contact=contact, kind=kind, value=value)
+
+
+# --- editing contacts and organisations in the desk ------------------------------
+
+
+class IdentityTaken(ValidationError):
+    """The address or number already belongs to another contact: offer the merge."""
+
+    def __init__(self, kind: str, value: str, owner: Contact) -> None:
+        self.kind, self.value, self.owner = kind, value, owner
+        super().__init__(
+            _("%(value)s already belongs to %(owner)s.") % {"value": value, "owner": owner},
+            code="identity_taken",
+        )
+
+
+class DomainTaken(ValidationError):
+    def __init__(self, domain: str, owner: Organisation) -> None:
+        self.domain, self.owner = domain, owner
+        super().__init__(
+            _("The domain %(domain)s already belongs to %(owner)s.")
+            % {"domain": domain, "owner": owner},
+            code="domain_taken",
+        )
+
+
+def check_can_edit_customers(user) -> None:
+    if user is not None and not user.can_reply_publicly:
+        raise PermissionDenied(_("Light agents cannot change contacts or organisations."))
+
+
+def normalised_identities(kind: str, values: Iterable[str]) -> list[str]:
+    """Each value in the one canonical form identities are stored in, once, in order."""
+    return list(dict.fromkeys(v for v in (normalise_identity(kind, x) for x in values) if v))
+
+
+def identity_owners(
+    contact: Contact | None, wanted: dict[str, Iterable[str]]
+) -> list[IdentityTaken]:
+    """The wanted identities that another contact already owns (one error each)."""
+    problems = []
+    for kind, values in wanted.items():
+        normalised = normalised_identities(kind, values)
+        taken = Identity.objects.filter(kind=kind, value__in=normalised).select_related("contact")
+        if contact is not None:
+            taken = taken.exclude(contact=contact)
+        problems += [IdentityTaken(kind, i.value, i.contact) for i in taken]
+    return problems
+
+
+def _set_identities(contact: Contact, kind: str, values: Iterable[str]) -> None:
+    """Make the contact's identities of this kind exactly ``values``.
+
+    New ones go through `add_identity`, which stores the normalised form;
+    kept ones keep their history (bounce marks).
+    """
+    wanted = normalised_identities(kind, values)
+    current = {i.value: i for i in contact.identities.filter(kind=kind)}
+    stale = [i.pk for value, i in current.items() if value not in wanted]
+    if stale:
+        Identity.objects.filter(pk__in=stale).delete()
+    for value in wanted:
+        if value not in current:
+            add_identity(contact, kind, value)
+
+
+@transaction.atomic
+def save_contact(
+    contact: Contact | None,
+    *,
+    actor,
+    name: str,
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    organisation: Organisation | None = None,
+    language: str = "fi",
+    notes: str = "",
+) -> Contact:
+    """Create (``contact`` None) or edit a contact with all its emails and numbers.
+
+    Raises a ValidationError holding an `IdentityTaken` per address or
+    number another contact has, so the desk can offer to merge them.
+    """
+    check_can_edit_customers(actor)
+    problems = identity_owners(contact, {IdentityKind.EMAIL: emails, IdentityKind.PHONE: phones})
+    if problems:
+        raise ValidationError(problems)
+    if contact is None:
+        contact = Contact()
+    if contact.pk is None or contact.name != name.strip()[:200]:
+        # A name the agent typed: mail never renames the contact again.
+        contact.name, contact.name_source = name.strip()[:200], NameSource.AGENT
+    contact.organisation = organisation
+    contact.language = language
+    contact.notes = notes
+    contact.save()
+    _set_identities(contact, IdentityKind.EMAIL, emails)
+    _set_identities(contact, IdentityKind.PHONE, phones)
+    return contact
+
+
+@transaction.atomic
+def save_organisation(
+    organisation: Organisation | None,
+    *,
+    actor,
+    name: str,
+    domains: Sequence[str] = (),
+    notes: str = "",
+) -> Organisation:
+    """Create or edit an organisation and the email domains whose senders belong to it."""
+    check_can_edit_customers(actor)
+    wanted = list(dict.fromkeys(d.strip().lower().lstrip("@") for d in domains if d.strip()))
+    taken = OrganisationDomain.objects.filter(domain__in=wanted).select_related("organisation")
+    if organisation is not None:
+        taken = taken.exclude(organisation=organisation)
+    problems = [DomainTaken(d.domain, d.organisation) for d in taken]
+    if problems:
+        raise ValidationError(problems)
+    if organisation is None:
+        organisation = Organisation()
+    organisation.name = name.strip()[:200]
+    organisation.notes = notes
+    organisation.save()
+    organisation.domains.exclude(domain__in=wanted).delete()
+    known = set(organisation.domains.values_list("domain", flat=True))
+    for domain in wanted:
+        if domain not in known:
+            OrganisationDomain.objects.create(organisation=organisation, domain=domain)
+    return organisation

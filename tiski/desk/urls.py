@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import bulk, children, notifications, views
+from . import bulk, children, contacts, notifications, views
 
 app_name = "desk"
 
@@ -39,9 +39,13 @@ urlpatterns = [
     path("attachments/<int:pk>/<path:filename>", views.attachment_download, name="attachment"),
     path("contacts/", views.contact_list, name="contacts"),
     path("contacts/lookup/", views.contact_lookup, name="contact-lookup"),
+    path("contacts/new/", contacts.contact_edit, name="contact-new"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact"),
+    path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact-edit"),
     path("organisations/", views.organisation_list, name="organisations"),
+    path("organisations/new/", contacts.organisation_edit, name="organisation-new"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation"),
+    path("organisations/<int:pk>/edit/", contacts.organisation_edit, name="organisation-edit"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notification_read, name="notifications-read"),
     path("preferences/language/", views.set_language, name="set-language"),
