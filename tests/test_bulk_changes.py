@@ -311,3 +311,10 @@ def test_no_change_chosen_changes_nothing(agent_client, make_ticket, team):
     assert response.status_code == 302
     assert _state(ticket) == before and not BulkChange.objects.exists()
     assert not ticket.events.exclude(kind=EventKind.CREATED).exclude(kind=EventKind.MESSAGE)
+
+
+def test_contact_page_ticket_list_has_the_bar_too(agent_client, make_ticket, make_contact, team):
+    contact = make_contact(name="Liisa")
+    ticket = make_ticket(requester=contact, team=team)
+    page = agent_client.get(reverse("desk:contact", args=[contact.pk])).content.decode()
+    assert 'id="bulk-form"' in page and f'value="{ticket.pk}" form="bulk-form"' in page

@@ -165,3 +165,26 @@ def test_outsiders_count_excludes_restricted(make_user, make_team, secret, index
     results = search_tickets(outsider, "salainen", limit=2)
     assert results.count == 3 and len(results.hits) == 2
     assert search_tickets(secret["member"], "salainen", limit=2).count == 4
+
+
+def test_search_results_can_be_selected_for_a_bulk_change(client, agent, indexed_ticket):
+    """Search hits are a ticket list too: each has its checkbox for the bulk bar,
+    and the bulk change returns to the same search with its confirmation."""
+    ticket = indexed_ticket(subject="Kahvinkeitin ei lämpene", text="x")
+    client.force_login(agent)
+    body = client.get("/search/", {"q": "kahvinkeitin"}).content.decode()
+    assert 'id="bulk-form"' in body
+    assert f'name="ticket" value="{ticket.pk}" form="bulk-form"' in body
+    response = client.post(
+        "/tickets/bulk/",
+        {
+            "ticket": [ticket.pk],
+            "op": "update",
+            "priority": "high",
+            "next": "/search/?q=kahvinkeitin",
+        },
+    )
+    assert response["Location"] == "/search/?q=kahvinkeitin"
+    ticket.refresh_from_db()
+    assert ticket.priority == "high"
+    assert 'id="bulk-undo"' in client.get(response["Location"]).content.decode()
