@@ -74,10 +74,9 @@ def problem_with(ticket: Ticket, fields: dict[str, Any]) -> str | None:
 
 
 def _wanted_tags(current: Iterable[str], add: Iterable[str], remove: Iterable[str]) -> set[str]:
+    added = {Tag.normalise(n) for n in add if n.strip()}
     removed = {Tag.normalise(n) for n in remove if n.strip()}
-    return ({Tag.normalise(n) for n in current} | {Tag.normalise(n) for n in add if n.strip()}) - (
-        removed
-    )
+    return ({Tag.normalise(n) for n in current} | added) - removed
 
 
 def update(
@@ -179,9 +178,8 @@ def _restore_values(entry: dict, now: dict) -> tuple[dict[str, Any], set[str]]:
     for field in FIELDS:
         if before[field] != after[field] and now[field] == after[field]:
             value = before[field]
-            restore[field] = (
-                _related(field, value) if field in ("type", "team", "assignee") else (value)
-            )
+            related = field in ("type", "team", "assignee")
+            restore[field] = _related(field, value) if related else value
     added = set(after["tags"]) - set(before["tags"])
     removed = set(before["tags"]) - set(after["tags"])
     tags = (set(now["tags"]) - added) | removed
