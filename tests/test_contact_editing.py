@@ -154,3 +154,14 @@ def test_light_agents_cannot_edit_contacts(client, make_user):
     )
     contact.refresh_from_db()
     assert contact.name == "A"
+
+
+def test_contact_page_marks_an_address_that_bounces(agent_client):
+    from django.utils import timezone
+
+    contact, _ = get_or_create_contact("email", "pois@esimerkki.fi", name="Poissa")
+    Identity.objects.filter(contact=contact).update(
+        undeliverable_at=timezone.now(), undeliverable_reason="550 no such user"
+    )
+    page = agent_client.get(reverse("desk:contact", args=[contact.pk])).content.decode()
+    assert 'class="badge undeliverable" title="550 no such user"' in page
