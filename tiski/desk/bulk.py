@@ -25,7 +25,8 @@ from tiski.accounts.models import Team, User
 from tiski.macros.models import Macro
 from tiski.macros.services import apply_to_tickets
 from tiski.tickets import actions
-from tiski.tickets.models import BulkChange, Priority, Status, Ticket, TicketType, Via
+from tiski.tickets.labels import priority_choices
+from tiski.tickets.models import BulkChange, Status, Ticket, TicketType, Via
 
 # The session key that carries a finished bulk change to the list's banner.
 SESSION_KEY = "tiski_bulk_done"
@@ -55,7 +56,7 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         keep = [(KEEP, _("— no change —"))]
         self.fields["status"].choices = keep + [c for c in Status.choices if c[0] != Status.CLOSED]
-        self.fields["priority"].choices = keep + list(Priority.choices)
+        self.fields["priority"].choices = keep + priority_choices()
         self.fields["type"].choices = _choices(
             [(t.pk, t.name) for t in TicketType.objects.filter(active=True)], _("— No type —")
         )

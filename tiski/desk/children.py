@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from tiski.tickets import actions
-from tiski.tickets.models import Priority, Ticket, Via
+from tiski.tickets.labels import priority_choices
+from tiski.tickets.models import Ticket, Via
 
 from .forms import agent_choices, team_choices, type_choices
 from .views import get_visible_ticket
@@ -24,7 +25,8 @@ class ChildTicketForm(forms.Form):
     team = forms.ModelChoiceField(queryset=None, required=False)
     assignee = forms.ModelChoiceField(queryset=None, required=False)
     type = forms.ModelChoiceField(queryset=None, required=False)
-    priority = forms.ChoiceField(label=gettext_lazy("Priority"), choices=Priority.choices)
+    # The desk's own priority names where an admin set them.
+    priority = forms.ChoiceField(label=gettext_lazy("Priority"), choices=priority_choices)
     due_at = forms.DateTimeField(
         label=gettext_lazy("Due"),
         required=False,
