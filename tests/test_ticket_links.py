@@ -41,10 +41,10 @@ def test_both_tickets_show_the_link_and_the_conversation_says_why(client, make_u
     page = client.get(new.get_absolute_url()).content.decode()
     assert 'data-link="mentions"' in page and "Minnan tilaus" in page
     assert f'data-not-participant="{old.number}"' in page
-    assert f'it mentions ticket <a href="/tickets/{old.number}/">#{old.number}</a>' in page
+    assert f"it mentions ticket #{old.number}" in page
     page = client.get(old.get_absolute_url()).content.decode()
     assert 'data-link="mentioned-by"' in page and "Kolmannen kysymys" in page
-    assert f'ticket <a href="/tickets/{new.number}/">#{new.number}</a> mentions it' in page
+    assert f"ticket #{new.number} mentions it" in page
 
 
 def test_a_link_to_a_restricted_ticket_is_not_shown_to_outsiders(

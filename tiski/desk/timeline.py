@@ -114,6 +114,12 @@ def _when(value: str) -> str:
     return date_format(localtime(parsed), "SHORT_DATETIME_FORMAT")
 
 
+def ticket_ref(number: int | str) -> SafeString:
+    """A ticket's number without a link: for tickets the viewer may not be
+    allowed to open (a child's parent in a restricted team)."""
+    return format_html("#{}", number)
+
+
 def ticket_link(number: int | str) -> SafeString:
     number = str(number)
     if not number.isdigit():
@@ -260,10 +266,10 @@ def _parent(event: Event, names: Names, who: str) -> SafeString:
         return _say(
             _("%(who)s detached the ticket from parent ticket %(old)s"),
             who=who,
-            old=ticket_link(old),
+            old=ticket_ref(old),
         )
     return _say(
-        _("%(who)s made the ticket a child ticket of %(new)s"), who=who, new=ticket_link(new)
+        _("%(who)s made the ticket a child ticket of %(new)s"), who=who, new=ticket_ref(new)
     )
 
 
@@ -299,7 +305,7 @@ def _link(event: Event, names: Names, who: str) -> SafeString:
     return _say(
         _("%(who)s linked this ticket: it mentions ticket %(ticket)s"),
         who=who,
-        ticket=ticket_link(event.new_value),
+        ticket=ticket_ref(event.new_value),
     )
 
 
@@ -307,7 +313,7 @@ def _linked_from(event: Event, names: Names, who: str) -> SafeString:
     return _say(
         _("%(who)s linked this ticket: ticket %(ticket)s mentions it"),
         who=who,
-        ticket=ticket_link(event.new_value),
+        ticket=ticket_ref(event.new_value),
     )
 
 
