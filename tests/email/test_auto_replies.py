@@ -148,7 +148,9 @@ def test_an_automatic_reply_in_an_import_batch(mailbox):
     assert Ticket.objects.count() == 1
 
 
-def test_the_admin_lists_automatic_replies_kept_aside(mailbox, admin_client):
+def test_the_admin_lists_automatic_replies_kept_aside(mailbox, admin_client, admin_user):
+    admin_user.is_superuser = True  # the Django admin is for superusers only
+    admin_user.save()
     receive(mailbox, out_of_office("Auto-Submitted: auto-replied", sender="x@muualla.fi"))
     receive(
         mailbox,

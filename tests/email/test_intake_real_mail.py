@@ -128,6 +128,8 @@ def test_an_agents_name_always_wins(mailbox):
 def test_admin_edit_of_a_name_is_an_agents_name(mailbox, client, admin_user):
     receive(mailbox, mail("Kuusi <kuusi@firma.fi>"))
     contact = find_contact("email", "kuusi@firma.fi")
+    admin_user.is_superuser = True  # the Django admin is for superusers only
+    admin_user.save()
     client.force_login(admin_user)
     url = reverse("admin:customers_contact_change", args=[contact.pk])
     identity = contact.identities.get()
