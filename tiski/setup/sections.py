@@ -31,20 +31,75 @@ PEOPLE = _("People")
 AUTOMATION = _("Automation")
 
 SECTIONS: list[Section] = [
-    Section("mailboxes", _("Mailboxes"), "setup:mailboxes", CHANNELS, "setup:mailbox"),
-    Section("phone_lines", _("Phone lines"), "setup:phone-lines", CHANNELS, "setup:phone-line"),
-    Section("calendars", _("Business calendars"), "setup:calendars", WORK, "setup:calendar"),
+    Section(
+        "mailboxes",
+        _("Mailboxes"),
+        "setup:mailboxes",
+        CHANNELS,
+        "setup:mailbox",
+        description=_(
+            "Addresses customers write to: connection, signature, default team and "
+            "the acknowledgement."
+        ),
+    ),
+    Section(
+        "phone_lines",
+        _("Phone lines"),
+        "setup:phone-lines",
+        CHANNELS,
+        "setup:phone-line",
+        description=_("Numbers your telephony system reports calls for, and their tokens."),
+    ),
+    Section(
+        "calendars",
+        _("Business calendars"),
+        "setup:calendars",
+        WORK,
+        "setup:calendar",
+        description=_("Opening hours, holidays and exceptions that service levels count in."),
+    ),
     Section(
         "sla_policies",
         _("Service level policies"),
         "setup:sla-policies",
         WORK,
         "setup:sla-polic",
+        description=_(
+            "Reply and resolution targets per priority, and which tickets they apply to."
+        ),
     ),
-    Section("macros", _("Ready answers"), "setup:macros", AUTOMATION, "setup:macro"),
-    Section("triggers", _("Triggers"), "rules:trigger-list", AUTOMATION, "rules:trigger-"),
-    Section("time_rules", _("Time rules"), "rules:time-list", AUTOMATION, "rules:time-"),
-    Section("synonyms", _("Search synonyms"), "setup:synonyms", DESK, "setup:synonym"),
+    Section(
+        "macros",
+        _("Ready answers"),
+        "setup:macros",
+        AUTOMATION,
+        "setup:macro",
+        description=_("Answers agents send with a few keystrokes, with placeholders and actions."),
+    ),
+    Section(
+        "triggers",
+        _("Triggers"),
+        "rules:trigger-list",
+        AUTOMATION,
+        "rules:trigger-",
+        description=_("Rules that act right after something happens to a ticket."),
+    ),
+    Section(
+        "time_rules",
+        _("Time rules"),
+        "rules:time-list",
+        AUTOMATION,
+        "rules:time-",
+        description=_("Rules that act when a ticket has waited: reminders, solving, closing."),
+    ),
+    Section(
+        "synonyms",
+        _("Search synonyms"),
+        "setup:synonyms",
+        DESK,
+        "setup:synonym",
+        description=_("Words that find each other in search: lasku, faktuura."),
+    ),
     Section(
         "general",
         _("General"),
@@ -93,7 +148,13 @@ SECTIONS: list[Section] = [
         "setup:team",
         _("Members, how tickets are routed, and restricted teams."),
     ),
-    Section("log", _("Change log"), "setup:log", DESK),
+    Section(
+        "log",
+        _("Change log"),
+        "setup:log",
+        DESK,
+        description=_("Who changed which setting, and when."),
+    ),
 ]
 
 
