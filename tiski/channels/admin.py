@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -11,26 +10,18 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .forms import MailboxSecretsForm, secret_widgets
 from .models import EspName, InboundReceipt, Mailbox, ReceiptStatus
 
-SECRET_FIELDS = (
-    "imap_password",
-    "smtp_password",
-    "esp_api_key",
-    "webhook_secret",
-    "oauth_client_secret",
-)
 
-
-class MailboxForm(forms.ModelForm):
+class MailboxForm(MailboxSecretsForm):
     """Secrets are write-only: never rendered back, kept when left empty."""
 
-    clear_secrets = forms.MultipleChoiceField(
-        label=_("Forget stored secrets"),
-        required=False,
-        choices=[(name, Mailbox._meta.get_field(name).verbose_name) for name in SECRET_FIELDS],
-        widget=forms.CheckboxSelectMultiple,
+    stored_help = _(
+        "Stored. Leave empty to keep it; type a new value to replace it, "
+        "or env:NAME to read it from the environment."
     )
+    empty_help = _("Encrypted when saved. env:NAME reads it from the environment instead.")
 
     class Meta:
         model = Mailbox
@@ -72,36 +63,7 @@ class MailboxForm(forms.ModelForm):
             "oauth_client_secret",
             "oauth_tenant",
         )
-        widgets = {
-            name: forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
-            for name in SECRET_FIELDS
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in SECRET_FIELDS:
-            field = self.fields[name]
-            stored = bool(self.instance.pk and getattr(self.instance, name))
-            field.help_text = (
-                _(
-                    "Stored. Leave empty to keep it; type a new value to replace it, "
-                    "or env:NAME to read it from the environment."
-                )
-                if stored
-                else _("Encrypted when saved. env:NAME reads it from the environment instead.")
-            )
-
-    def clean(self):
-        data = super().clean()
-        to_clear = set(data.get("clear_secrets") or ())
-        for name in SECRET_FIELDS:
-            if name in to_clear:
-                data[name] = ""
-            elif not data.get(name) and self.instance.pk:
-                # An empty password box means "unchanged", as browsers never
-                # get the stored value to send back.
-                data[name] = getattr(self.instance, name)
-        return data
+        widgets = secret_widgets()
 
 
 @admin.register(Mailbox)

@@ -7,16 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tiski.channels.forms import SECRET_FIELDS, MailboxSecretsForm, secret_widgets
 from tiski.channels.models import AuthMethod, InboundMethod, Mailbox, OutboundMethod
 from tiski.core.placeholders import ALLOWED_PLACEHOLDERS, unknown_placeholders
 
-SECRET_FIELDS = (
-    "imap_password",
-    "smtp_password",
-    "esp_api_key",
-    "webhook_secret",
-    "oauth_client_secret",
-)
 ACK_TEXTS = ("ack_subject_fi", "ack_body_fi", "ack_subject_en", "ack_body_en")
 # What the settings log shows instead of a secret: that it changed, never what to.
 MASK = "••••••"
@@ -82,15 +76,8 @@ SHOWN_WHEN = {
 }
 
 
-class MailboxForm(forms.ModelForm):
-    """Secrets are write-only: never rendered back, kept when left empty."""
-
-    clear_secrets = forms.MultipleChoiceField(
-        label=_("Forget stored secrets"),
-        required=False,
-        choices=[(name, Mailbox._meta.get_field(name).verbose_name) for name in SECRET_FIELDS],
-        widget=forms.CheckboxSelectMultiple,
-    )
+class MailboxForm(MailboxSecretsForm):
+    """Secrets are write-only (`MailboxSecretsForm`); every mistake in a sentence."""
 
     class Meta:
         model = Mailbox
@@ -137,30 +124,11 @@ class MailboxForm(forms.ModelForm):
             ),
         }
         widgets = {
-            **{
-                name: forms.PasswordInput(
-                    render_value=False, attrs={"autocomplete": "new-password"}
-                )
-                for name in SECRET_FIELDS
-            },
+            **secret_widgets(),
             "signature": forms.Textarea(attrs={"rows": 4}),
             "ack_body_fi": forms.Textarea(attrs={"rows": 5}),
             "ack_body_en": forms.Textarea(attrs={"rows": 5}),
         }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Which stored secrets exist, read before a POST may overwrite the instance.
-        self.old_secrets = {
-            name: (getattr(self.instance, name) if self.instance.pk else "")
-            for name in SECRET_FIELDS
-        }
-        for name in SECRET_FIELDS:
-            self.fields[name].help_text = (
-                _("Saved. Leave empty to keep it, or type a new one to replace it.")
-                if self.old_secrets[name]
-                else _("Stored encrypted. env:NAME reads it from the environment instead.")
-            )
 
     def groups(self) -> list[tuple[Any, list[tuple[forms.BoundField, str]]]]:
         return [
@@ -172,14 +140,7 @@ class MailboxForm(forms.ModelForm):
         return self.cleaned_data["address"].strip().lower()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        to_clear = set(data.get("clear_secrets") or ())
-        for name in SECRET_FIELDS:
-            if name in to_clear:
-                data[name] = ""
-            elif not data.get(name) and self.instance.pk:
-                # Browsers never get the stored secret to send back: empty means "keep".
-                data[name] = self.old_secrets[name]
+        data = super().clean()  # secrets kept or cleared by MailboxSecretsForm
         self._check_connection(data)
         for name in ACK_TEXTS:
             unknown = unknown_placeholders(data.get(name) or "")
