@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "tiski.rules",
     "tiski.search",
     "tiski.phone",
+    "tiski.surveys",
+    "tiski.reports",
     "tiski.setup",
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("customers/", include("tiski.customers.urls")),
     path("macros/", include("tiski.macros.urls")),
     path("settings/rules/", include("tiski.rules.urls")),
+    path("reports/", include("tiski.reports.urls")),
     path("settings/", include("tiski.setup.urls")),
     path("", include("tiski.desk.urls")),
 ]

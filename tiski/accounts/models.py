@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
+    # A manager works tickets like an agent and also sees the whole team's
+    # reports; agents see only their own figures.
+    MANAGER = "manager", _("Manager")
     AGENT = "agent", _("Agent")
     LIGHT_AGENT = "light_agent", _("Light agent")
 
@@ -96,6 +99,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.is_active and self.is_admin:
             return True
         return super().has_module_perms(app_label)
+
+    @property
+    def can_see_team_reports(self) -> bool:
+        """Managers and admins see every team's figures; agents only their own."""
+        return self.is_active and (self.role in (Role.ADMIN, Role.MANAGER) or self.is_superuser)
 
     @property
     def can_reply_publicly(self) -> bool:
