@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from tiski.accounts.models import Role
 from tiski.macros.models import Macro
-from tiski.tickets import actions, bulk, changes
+from tiski.tickets import actions, changes
+from tiski.tickets.actions import bulk
 from tiski.tickets.models import (
     BulkChange,
     EventKind,

@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from tiski.tickets import actions
+from tiski.tickets.actions.merge import merged_targets
 from tiski.tickets.changes import TicketChange
-from tiski.tickets.merge import merged_targets
 from tiski.tickets.models import (
     Attachment,
     Event,

@@ -31,7 +31,7 @@ from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Contact, IdentityKind, NameSource, Organisation
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
-from tiski.tickets import merge as ticket_merge_rules
+from tiski.tickets.actions import merge as ticket_merge_rules
 from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import (
     RASTER_IMAGE_TYPES,

@@ -11,7 +11,7 @@ sent or received), then Outlook's Thread-Index conversation root, then
 ``[#1234]`` in the subject from a known participant, then (optional per
 mailbox) same sender and same normalised subject on a recent unsolved
 ticket. A match on a ticket that was merged into another counts as a
-match on the ticket it went into (tickets/merge.py keeps the record). A
+match on the ticket it went into (tickets/actions/merge.py keeps the record). A
 match on a closed ticket gives a new ticket that remembers the old one.
 
 Headers prove only that a mail belongs to the same conversation, and
@@ -472,7 +472,7 @@ def _follow_merges(found: dict[int, TicketCandidate]) -> dict[int, TicketCandida
     The target keeps the source's participants too: whoever could use the
     source's ``[#number]`` still can.
     """
-    from tiski.tickets.merge import merged_targets
+    from tiski.tickets.actions.merge import merged_targets
 
     redirect = merged_targets(found)
     if not redirect:

@@ -19,8 +19,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import actions
-from .models import (
+from tiski.tickets import actions
+
+from ..models import (
     BulkChange,
     BulkChangeKind,
     Status,

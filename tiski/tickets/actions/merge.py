@@ -47,9 +47,9 @@ from django.utils.translation import gettext as _
 
 from tiski.core import desk
 from tiski.customers.models import Contact
+from tiski.tickets import actions
 
-from . import actions
-from .models import (
+from ..models import (
     UNSOLVED_STATUSES,
     EventKind,
     Message,

@@ -28,8 +28,8 @@ from tiski.core.models import Sequence as NumberSequence
 from tiski.core.sanitize import plain_preview, sanitize_html
 from tiski.customers.models import Contact
 
-from . import changes
-from .models import (
+from .. import changes
+from ..models import (
     PRIORITY_RANK,
     UNSOLVED_STATUSES,
     Attachment,
@@ -900,7 +900,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User | None, via: st
 
     Checks (``merge.check_can_merge``) that the actor sees both, that neither
     is closed or merged away, and that they differ. What moves, and why the
-    source is closed rather than solved, is in `tickets/merge.py`; the
+    source is closed rather than solved, is in `tickets/actions/merge.py`; the
     returned record is what `undo_ticket_merge` needs.
     """
     from . import merge
@@ -932,7 +932,7 @@ def bulk_update_tickets(
     Each ticket goes through `update_ticket` / `set_tags` (and
     ``per_ticket``, e.g. a ready answer's reply), so it gets its events and
     one announced change; the handlers run after the commit, once per
-    ticket, bulk forms in one call. See `tickets/bulk.py`.
+    ticket, bulk forms in one call. See `tickets/actions/bulk.py`.
     """
     from . import bulk
 
