@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from tiski.tickets import actions
-from tiski.tickets.actions.merge import merged_targets
+from tiski.tickets.actions import merged_targets
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import (
     Attachment,

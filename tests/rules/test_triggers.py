@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 import pytest
+from django.utils import timezone
 
 from tiski.rules import engine
 from tiski.rules.models import RuleFiring, Trigger
 from tiski.tickets import actions
+from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import Event, MessageKind, Priority, Status, Via
 
 pytestmark = pytest.mark.django_db
@@ -99,20 +101,26 @@ def test_status_and_field_changes(make_ticket, make_team, make_user, committed):
 
 
 def test_sla_events(make_ticket, committed):
+    """SLA warnings and breaches reach triggers as the ticket's change, like any other."""
     ticket = make_ticket()
     trigger(["sla_breach"], [{"type": "set_priority", "priority": "urgent"}])
     trigger(["sla_warning"], [{"type": "add_tags", "tags": ["sla-varoitus"]}])
+    due = timezone.now()
     with committed():
-        engine.dispatch_sla_event(ticket.pk, "warning")  # inside the test's transaction
+        actions.record_sla_event(ticket, "sla_warning", due_at=due, target="first_reply")
     assert tags(ticket) == {"sla-varoitus"}
     ticket.refresh_from_db()
     assert ticket.priority == Priority.NORMAL
     with committed():
-        engine.dispatch_sla_event(ticket.pk, "sla_breach")
+        actions.record_sla_event(ticket, "sla_breach", due_at=due, target="first_reply")
     ticket.refresh_from_db()
     assert ticket.priority == Priority.URGENT
-    with pytest.raises(ValueError):
-        engine.dispatch_sla_event(ticket.pk, "sla_party")
+
+
+def test_an_sla_event_is_named_in_the_change_and_nothing_else_is():
+    change = TicketChange(ticket_id=1, via=Via.SYSTEM, actor_id=None, sla_events=("sla_breach",))
+    assert engine.event_names(change) == {"sla_breach"}
+    assert engine.event_names(TicketChange(ticket_id=1, via=Via.SYSTEM, actor_id=None)) == set()
 
 
 def test_triggers_run_in_position_order_on_fresh_facts(make_ticket, committed):

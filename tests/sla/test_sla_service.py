@@ -92,6 +92,49 @@ def test_warning_and_breach_are_events_announced_once(db, monday, make_ticket):
     assert state_of(ticket) == "breached"
 
 
+def test_a_breach_reaches_rules_as_the_tickets_change(
+    db, monday, make_ticket, make_user, settings
+):
+    """check_deadlines never calls the rules engine: the breach event's change does.
+
+    With the rules handler taken out of the after-change handlers, a breach
+    fires no trigger at all; with it in, the trigger runs once.
+    """
+    from tiski.rules.models import RuleFiring, Trigger
+    from tiski.tickets import changes
+
+    Trigger.objects.create(
+        name="Rikkeestä kiireellinen",
+        events=["sla_breach"],
+        conditions={},
+        actions=[{"type": "set_priority", "priority": "urgent"}],
+    )
+    ticket = make_ticket(priority="high")
+    changes._handlers.cache_clear()
+    everything = list(settings.TISKI_TICKET_CHANGE_HANDLERS)
+    settings.TISKI_TICKET_CHANGE_HANDLERS = [
+        path for path in everything if not path.startswith("tiski.rules.")
+    ]
+    try:
+        monday.shift(timedelta(hours=5))
+        assert check_deadlines()["sla_breach"] == 1
+        assert not RuleFiring.objects.filter(ticket=ticket).exists()
+        ticket.refresh_from_db()
+        assert ticket.priority == "high"
+    finally:
+        settings.TISKI_TICKET_CHANGE_HANDLERS = everything
+        changes._handlers.cache_clear()
+    # A reply achieves the first-reply target; then the resolution target is missed.
+    actions.add_message(
+        ticket, kind=MessageKind.PUBLIC, actor=make_user(), via=Via.AGENT, text="Katsotaan"
+    )
+    monday.shift(timedelta(days=30))
+    assert check_deadlines()["sla_breach"] == 1
+    assert RuleFiring.objects.filter(ticket=ticket, effective=True).count() == 1
+    ticket.refresh_from_db()
+    assert ticket.priority == "urgent"
+
+
 def test_queue_orders_by_deadline_then_priority_then_age(db, monday, make_ticket, make_user,
                                                          client):
     agent = make_user()

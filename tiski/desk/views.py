@@ -31,7 +31,6 @@ from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Contact, IdentityKind, NameSource, Organisation
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
-from tiski.tickets.actions import merge as ticket_merge_rules
 from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import (
     RASTER_IMAGE_TYPES,
@@ -202,7 +201,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
             "mailbox": route.mailbox.pk if route.mailbox else None,
         }
     )
-    merges = ticket_merge_rules.merges_for(ticket)
+    merges = actions.merges_for(ticket)
     # Only tickets the viewer may open: a link must not reveal a restricted case.
     visible = Ticket.objects.visible_to(request.user).select_related("assignee")
     return {
@@ -437,7 +436,7 @@ def ticket_merge(request: HttpRequest, number: int) -> HttpResponse:
             if not raw.isdigit():
                 raise ValidationError(_("Give the number of the ticket to merge into."))
             target = get_visible_ticket(request.user, int(raw))
-            ticket_merge_rules.check_can_merge(request.user, ticket, target)
+            actions.check_can_merge(request.user, ticket, target)
         except Http404:
             error, target = _("No such ticket."), None
         except (ValidationError, PermissionDenied) as exc:
@@ -458,7 +457,7 @@ def ticket_merge(request: HttpRequest, number: int) -> HttpResponse:
         "target": target,
         "error": error,
         "query": raw,
-        "candidates": ticket_merge_rules.merge_candidates(request.user, ticket),
+        "candidates": actions.merge_candidates(request.user, ticket),
         "moving": ticket.messages.exclude(kind=MessageKind.SYSTEM).count(),
     }
     status = 400 if error and request.method == "POST" else 200

@@ -1,8 +1,9 @@
 """Running rules: triggers on ticket changes, time rules on a clock.
 
 Triggers run from `on_ticket_change`, one of the handlers the tickets app
-calls after a change commits (settings.TISKI_TICKET_CHANGE_HANDLERS), and
-from `dispatch_sla_event`. Time rules run from `run_time_rules`, a periodic
+calls after a change commits (settings.TISKI_TICKET_CHANGE_HANDLERS); an
+SLA warning or breach arrives the same way, as a change whose
+``sla_events`` name it. Time rules run from `run_time_rules`, a periodic
 task. Both evaluate compiled conditions against a fresh `TicketFacts` and
 apply actions through `tiski.tickets.actions` with ``via=Via.RULE``.
 
@@ -47,7 +48,8 @@ MESSAGE_EVENTS = {
     MessageKind.PUBLIC: "agent_replied",
     MessageKind.INTERNAL: "note_added",
 }
-SLA_EVENTS = {"warning": "sla_warning", "breach": "sla_breach"}
+# Trigger events an SLA event written on the ticket stands for.
+SLA_EVENTS = frozenset({"sla_warning", "sla_breach"})
 # Actions that only tell people; a rule with nothing else cannot change a
 # ticket, so it cannot take part in a loop and skips the change cap.
 SIDE_EFFECT_ACTIONS = frozenset({"notify", "email_requester", "email_agent"})
@@ -114,7 +116,8 @@ def event_names(change: TicketChange) -> frozenset[str]:
     """
     if change.created:
         return frozenset({"ticket_created"})
-    names = {MESSAGE_EVENTS[kind] for kind in change.message_kinds if kind in MESSAGE_EVENTS}
+    names = {name for name in change.sla_events if name in SLA_EVENTS}
+    names |= {MESSAGE_EVENTS[kind] for kind in change.message_kinds if kind in MESSAGE_EVENTS}
     if "status" in change.fields:
         names.add("status_changed")
     if set(change.fields) - {"status"} or change.tags_added or change.tags_removed:
@@ -407,22 +410,6 @@ def on_ticket_change(change: TicketChange) -> None:
     cause = causing_firing(change, timezone.now())
     skip = cause.rule_id if cause is not None and cause.rule_kind == RuleKind.TRIGGER else None
     run_triggers(change.ticket_id, events, change, skip_rule_id=skip, listening=listening)
-
-
-def dispatch_sla_event(ticket_id: int, kind: str) -> None:
-    """Run triggers for an SLA warning or breach ("warning"/"breach" or the event name).
-
-    Safe to call inside a transaction: the triggers then run after it commits,
-    like every other ticket change.
-    """
-    name = SLA_EVENTS.get(kind, kind)
-    if name not in SLA_EVENTS.values():
-        raise ValueError(f"unknown SLA event {kind!r}")
-    events = frozenset({name})
-    if connection.in_atomic_block:
-        transaction.on_commit(lambda: run_triggers(ticket_id, events))
-    else:
-        run_triggers(ticket_id, events)
 
 
 # --- time rules ---------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ their clocks say, and writes only what changed: one TicketSla row per
 ticket, the SlaTarget rows reports read, and the ticket's queue sort key
 (`queue_due_at`). One ticket (`refresh_ticket_sla`, after every ticket
 change) and thousands (after an import) take the same path. The periodic
-checker writes the warning and breach events rules react to.
+checker writes the warning and breach events through the ticket actions;
+rules hear of them the way they hear of any change, as the ticket's
+announced `TicketChange` (``sla_events``), never by a call from here.
 """
 
 from __future__ import annotations
@@ -335,20 +337,8 @@ def check_deadlines(now: datetime | None = None) -> dict[str, int]:
                 SlaTarget.objects.filter(
                     ticket_id=sla.ticket_id, kind=sla.next_kind, due_at=sla.next_due_at
                 ).update(breached=True)
-        _tell_rules(sla.ticket_id, kind)
         counts[kind] += 1
     return counts
-
-
-def _tell_rules(ticket_id: int, kind: str) -> None:
-    try:
-        from tiski.rules.engine import dispatch_sla_event
-    except ImportError:  # the rules app is optional
-        return
-    try:
-        dispatch_sla_event(ticket_id, kind)
-    except Exception:
-        log.exception("rules failed on %s for ticket %s", kind, ticket_id)
 
 
 def expected_first_reply(ticket: Ticket) -> datetime | None:

@@ -40,6 +40,8 @@ class TicketChange:
     fields: dict[str, tuple[str, str]] = field(default_factory=dict)
     tags_added: tuple[str, ...] = ()
     tags_removed: tuple[str, ...] = ()
+    # SLA events written in this action ("sla_warning", "sla_breach"), in order
+    sla_events: tuple[str, ...] = ()
 
     @property
     def message_kinds(self) -> set[str]:
@@ -60,6 +62,7 @@ class _Builder:
     fields: dict[str, tuple[str, str]] = field(default_factory=dict)
     tags_added: list[str] = field(default_factory=list)
     tags_removed: list[str] = field(default_factory=list)
+    sla_events: list[str] = field(default_factory=list)
 
     def freeze(self) -> TicketChange:
         return TicketChange(
@@ -71,6 +74,7 @@ class _Builder:
             fields=dict(self.fields),
             tags_added=tuple(self.tags_added),
             tags_removed=tuple(self.tags_removed),
+            sla_events=tuple(self.sla_events),
         )
 
 
@@ -201,6 +205,13 @@ def note_tag(ticket_id: int, name: str, *, added: bool, via: str, actor_id: int 
     builder = _builder(ticket_id, via, actor_id)
     if builder:
         (builder.tags_added if added else builder.tags_removed).append(name)
+
+
+def note_sla(ticket_id: int, kind: str, *, via: str, actor_id: int | None) -> None:
+    """A service-level warning or breach: rules hear of it through the change."""
+    builder = _builder(ticket_id, via, actor_id)
+    if builder:
+        builder.sla_events.append(kind)
 
 
 @lru_cache(maxsize=8)

@@ -472,7 +472,7 @@ def _follow_merges(found: dict[int, TicketCandidate]) -> dict[int, TicketCandida
     The target keeps the source's participants too: whoever could use the
     source's ``[#number]`` still can.
     """
-    from tiski.tickets.actions.merge import merged_targets
+    from tiski.tickets.actions import merged_targets
 
     redirect = merged_targets(found)
     if not redirect:

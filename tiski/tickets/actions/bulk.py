@@ -1,7 +1,7 @@
 """Changing many tickets at once, and undoing that exactly.
 
-Behind `actions.bulk_update_tickets`, `actions.bulk_merge_tickets` and
-`actions.undo_bulk_change`; the ready-answer form lives with the macros and
+`bulk_update_tickets`, `bulk_merge_tickets` and `undo_bulk_change` are
+the public actions; the ready-answer form lives with the macros and
 hands its reply in as ``per_ticket``. Every ticket is changed through the
 ordinary actions, all in one unit of work, so each ticket still gets its
 events and exactly one announced change, and the after-change handlers run
@@ -19,8 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tiski.tickets import actions
-
+from .. import changes
 from ..models import (
     BulkChange,
     BulkChangeKind,
@@ -30,6 +29,10 @@ from ..models import (
     TicketMerge,
     TicketType,
 )
+from .checks import check_assignable, check_can_solve
+from .fields import set_tags, update_ticket
+from .merge import check_can_merge, merge_tickets, undo_ticket_merge
+from .unit import unit_of_work
 
 if TYPE_CHECKING:
     from tiski.accounts.models import User
@@ -61,9 +64,9 @@ def problem_with(ticket: Ticket, fields: dict[str, Any]) -> str | None:
             Status.SOLVED,
             Status.CLOSED,
         ):
-            actions.check_can_solve(ticket)
+            check_can_solve(ticket)
         if "team" in fields or "assignee" in fields:
-            actions.check_assignable(
+            check_assignable(
                 fields.get("assignee", ticket.assignee), fields.get("team", ticket.team)
             )
     except ValidationError as exc:
@@ -93,7 +96,7 @@ def update(
 ) -> BulkChange:
     """Set ``fields`` and add/remove tags on every ticket; ``per_ticket`` does more to each.
 
-    The caller runs this inside a unit of work (the actions wrapper does).
+    The caller runs this inside a unit of work (`bulk_update_tickets` does).
     Tickets the record lists are the ones that really changed.
     """
     unknown = set(fields) - set(FIELDS)
@@ -111,11 +114,11 @@ def update(
             continue
         before = snapshot(ticket)
         if fields:
-            actions.update_ticket(ticket, actor=actor, via=via, event_meta=meta, **fields)
+            update_ticket(ticket, actor=actor, via=via, event_meta=meta, **fields)
         if add_tags or remove_tags:
             wanted = _wanted_tags(before["tags"], add_tags, remove_tags)
             if wanted != set(before["tags"]):
-                actions.set_tags(ticket, wanted, actor=actor, via=via, event_meta=meta)
+                set_tags(ticket, wanted, actor=actor, via=via, event_meta=meta)
         if per_ticket is not None:
             per_ticket(ticket)
         after = snapshot(ticket)
@@ -129,8 +132,6 @@ def update(
 
 def merge(sources: Iterable[Ticket], target: Ticket, *, actor: User | None, via: str) -> BulkChange:
     """Merge every source into ``target``; each through the ticket merge with its exact undo."""
-    from . import merge as ticket_merge
-
     record = BulkChange.objects.create(actor=actor, via=via, kind=BulkChangeKind.MERGE)
     merges: list[int] = []
     skipped: dict[str, str] = {}
@@ -138,12 +139,12 @@ def merge(sources: Iterable[Ticket], target: Ticket, *, actor: User | None, via:
         if source.pk == target.pk:
             continue
         try:
-            ticket_merge.check_can_merge(actor, source, target)
+            check_can_merge(actor, source, target)
         except (ValidationError, PermissionDenied) as exc:
             reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             skipped[str(source.pk)] = reason
             continue
-        merges.append(actions.merge_tickets(source, target, actor=actor, via=via).pk)
+        merges.append(merge_tickets(source, target, actor=actor, via=via).pk)
     record.merges = merges
     record.skipped = skipped
     record.save(update_fields=["merges", "skipped"])
@@ -201,7 +202,7 @@ def undo(record: BulkChange, *, actor: User | None, via: str) -> tuple[BulkChang
     for merge_record in TicketMerge.objects.filter(pk__in=record.merges).order_by("-pk"):
         if merge_record.undone_at is None:
             try:
-                actions.undo_ticket_merge(merge_record, actor=actor, via=via)
+                undo_ticket_merge(merge_record, actor=actor, via=via)
             except (ValidationError, PermissionDenied) as exc:
                 reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
                 skipped[str(merge_record.source_id)] = reason
@@ -222,11 +223,61 @@ def undo(record: BulkChange, *, actor: User | None, via: str) -> tuple[BulkChang
             skipped[key] = reason
             continue
         if restore:
-            actions.update_ticket(ticket, actor=actor, via=via, event_meta=meta, **restore)
+            update_ticket(ticket, actor=actor, via=via, event_meta=meta, **restore)
         if tags != set(now["tags"]):
-            actions.set_tags(ticket, tags, actor=actor, via=via, event_meta=meta)
+            set_tags(ticket, tags, actor=actor, via=via, event_meta=meta)
     record.undone_at = timezone.now()
     record.undone_by = actor
     record.skipped = {**record.skipped, **{f"undo:{k}": v for k, v in skipped.items()}}
     record.save(update_fields=["undone_at", "undone_by", "skipped"])
     return record, list(skipped.values())
+
+
+# --- the public actions -------------------------------------------------------------
+
+
+def bulk_update_tickets(
+    tickets: Iterable[Ticket],
+    *,
+    actor: User | None,
+    via: str,
+    fields: dict[str, Any],
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
+    per_ticket: Callable[[Ticket], None] | None = None,
+    kind: str = "update",
+) -> BulkChange:
+    """Change many tickets at once as one unit of work, recorded for one undo.
+
+    Each ticket goes through `update_ticket` / `set_tags` (and
+    ``per_ticket``, e.g. a ready answer's reply), so it gets its events and
+    one announced change; the handlers run after the commit, once per
+    ticket, bulk forms in one call.
+    """
+    with changes.batched(), unit_of_work():
+        return update(
+            tickets,
+            actor=actor,
+            via=via,
+            fields=fields,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            per_ticket=per_ticket,
+            kind=kind,
+        )
+
+
+def bulk_merge_tickets(
+    sources: Iterable[Ticket], target: Ticket, *, actor: User | None, via: str
+) -> BulkChange:
+    """Merge several tickets into one, as one unit of work with one undo."""
+    with changes.batched(), unit_of_work():
+        return merge(sources, target, actor=actor, via=via)
+
+
+def undo_bulk_change(
+    record: BulkChange, *, actor: User | None, via: str
+) -> tuple[BulkChange, list[str]]:
+    """Put back the old values a bulk change replaced; returns why any ticket was left."""
+    with changes.batched(), unit_of_work():
+        return undo(record, actor=actor, via=via)

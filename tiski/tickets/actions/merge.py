@@ -1,7 +1,8 @@
 """Merging one ticket into another, and undoing it exactly.
 
-Called only from `tickets.actions.merge_tickets` / `undo_ticket_merge`,
-which hold the transaction and announce one TicketChange per ticket.
+`merge_tickets` and `undo_ticket_merge` are ticket actions: one
+transaction, one TicketChange per ticket. Every event goes through
+`tickets.events`, every change of the target through the other actions.
 
 What a merge of ``source`` into ``target`` does:
 
@@ -47,17 +48,20 @@ from django.utils.translation import gettext as _
 
 from tiski.core import desk
 from tiski.customers.models import Contact
-from tiski.tickets import actions
 
+from .. import events
 from ..models import (
     UNSOLVED_STATUSES,
-    EventKind,
     Message,
     MessageKind,
     Status,
     Ticket,
     TicketMerge,
 )
+from .checks import check_can_see
+from .fields import add_ccs, apply_tags, update_ticket
+from .messages import add_message
+from .unit import ticket_action
 
 if TYPE_CHECKING:
     from tiski.accounts.models import User
@@ -147,8 +151,8 @@ def check_can_merge(user: User | None, source: Ticket, target: Ticket) -> None:
         # Merging moves public replies and changes who gets the target's mail.
         if not user.can_reply_publicly:
             raise PermissionDenied(_("Light agents cannot merge tickets."))
-        actions.check_can_see(user, source)
-        actions.check_can_see(user, target)
+        check_can_see(user, source)
+        check_can_see(user, target)
     if source.pk == target.pk:
         raise ValidationError(_("A ticket cannot be merged into itself."))
     onward = active_merge_of(target)
@@ -179,8 +183,8 @@ def check_can_undo(user: User | None, record: TicketMerge) -> None:
     if user is not None:
         if not user.can_reply_publicly:
             raise PermissionDenied(_("Light agents cannot merge tickets."))
-        actions.check_can_see(user, record.source)
-        actions.check_can_see(user, record.target)
+        check_can_see(user, record.source)
+        check_can_see(user, record.target)
     if record.undone_at is not None:
         raise ValidationError(_("This merge was already undone."))
     onward = active_merge_of(record.target)
@@ -196,7 +200,7 @@ def check_can_undo(user: User | None, record: TicketMerge) -> None:
         )
 
 
-# --- writes (inside the caller's ticket action) -----------------------------------
+# --- writes ------------------------------------------------------------------------
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -213,7 +217,15 @@ def _lock(*tickets: Ticket) -> dict[int, Ticket]:
     return {t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
 
 
-def merge(source: Ticket, target: Ticket, *, actor: User | None, via: str) -> TicketMerge:
+@ticket_action
+def merge_tickets(source: Ticket, target: Ticket, *, actor: User | None, via: str) -> TicketMerge:
+    """Merge ``source`` into ``target``: its conversation moves over and it is closed.
+
+    Checks (`check_can_merge`) that the actor sees both, that neither is
+    closed or merged away, and that they differ. What moves, and why the
+    source is closed rather than solved, is in this module's docstring; the
+    returned record is what `undo_ticket_merge` needs.
+    """
     locked = _lock(source, target)
     source, target = locked[source.pk], locked[target.pk]
     check_can_merge(actor, source, target)
@@ -266,11 +278,11 @@ def merge(source: Ticket, target: Ticket, *, actor: User | None, via: str) -> Ti
         if person.pk != target.requester_id and person.pk not in target_cc_ids
     ]
     if new_ccs:
-        actions.add_ccs(target, new_ccs, actor=actor, via=via)
+        add_ccs(target, new_ccs, actor=actor, via=via)
     source_tags = set(source.tags.values_list("name", flat=True))
     new_tags = sorted(source_tags - set(target.tags.values_list("name", flat=True)))
     if new_tags:
-        actions._apply_tags(target, add=new_tags, remove=(), actor=actor, via=via, at=now)
+        apply_tags(target, add=new_tags, remove=(), actor=actor, via=via, at=now)
 
     record.moved = {
         "messages": moved_messages,
@@ -281,29 +293,10 @@ def merge(source: Ticket, target: Ticket, *, actor: User | None, via: str) -> Ti
     record.save(update_fields=["moved", "target_before"])
 
     event_meta = {"merge": record.pk}
-    actions._record(
-        target,
-        kind=EventKind.FIELD,
-        actor=actor,
-        via=via,
-        field="merged_in",
-        old=source.number,
-        meta={**event_meta, "messages": len(moved_messages)},
-        at=now,
-    )
-    actions._record(
-        source,
-        kind=EventKind.FIELD,
-        actor=actor,
-        via=via,
-        field="merged_into",
-        new=target.number,
-        meta=event_meta,
-        at=now,
-    )
+    events.record_merge(record, messages=len(moved_messages), actor=actor, via=via, at=now)
     # Stored texts are in the desk's language, like every other system text.
     with translation.override(desk.default_language()):
-        actions.add_message(
+        add_message(
             target,
             kind=MessageKind.SYSTEM,
             actor=actor,
@@ -312,7 +305,7 @@ def merge(source: Ticket, target: Ticket, *, actor: User | None, via: str) -> Ti
             meta={"ticket_merge": record.pk, "merged_in": source.number},
             created_at=now,
         )
-        actions.add_message(
+        add_message(
             source,
             kind=MessageKind.SYSTEM,
             actor=actor,
@@ -321,13 +314,13 @@ def merge(source: Ticket, target: Ticket, *, actor: User | None, via: str) -> Ti
             meta={"ticket_merge": record.pk, "merged_into": target.number},
             created_at=now,
         )
-    actions.update_ticket(
-        source, actor=actor, via=via, status=Status.CLOSED, at=now, event_meta=event_meta
-    )
+    update_ticket(source, actor=actor, via=via, status=Status.CLOSED, at=now, event_meta=event_meta)
     return record
 
 
-def undo(record: TicketMerge, *, actor: User | None, via: str) -> TicketMerge:
+@ticket_action
+def undo_ticket_merge(record: TicketMerge, *, actor: User | None, via: str) -> TicketMerge:
+    """Move back exactly what the merge moved and reopen the source with its old status."""
     record = TicketMerge.objects.select_for_update().get(pk=record.pk)
     locked = _lock(record.source, record.target)
     source, target = locked[record.source_id], locked[record.target_id]
@@ -357,21 +350,9 @@ def undo(record: TicketMerge, *, actor: User | None, via: str) -> TicketMerge:
     )
     if ccs:
         target.ccs.remove(*ccs)
-        actions._record(
-            target,
-            kind=EventKind.FIELD,
-            actor=actor,
-            via=via,
-            field="ccs",
-            old=", ".join(str(c) for c in ccs),
-            new="",
-            meta=event_meta,
-            at=now,
-        )
+        events.record_ccs(target, removed=ccs, actor=actor, via=via, at=now, meta=event_meta)
     if record.moved.get("tags"):
-        actions._apply_tags(
-            target, add=(), remove=record.moved["tags"], actor=actor, via=via, at=now
-        )
+        apply_tags(target, add=(), remove=record.moved["tags"], actor=actor, via=via, at=now)
     stamp_fields = []
     for field, (before, after) in record.target_before.items():
         # Moved back only if nothing newer set it after the merge.
@@ -393,37 +374,10 @@ def undo(record: TicketMerge, *, actor: User | None, via: str) -> TicketMerge:
     source.save(
         update_fields=["status", "status_changed_at", "solved_at", "closed_at", "updated_at"]
     )
-    actions._record(
-        source,
-        kind=EventKind.FIELD,
-        actor=actor,
-        via=via,
-        field="status",
-        old=Status.CLOSED,
-        new=old_status,
-        meta=event_meta,
-        at=now,
+    events.record_status_change(
+        source, Status.CLOSED, old_status, actor=actor, via=via, at=now, meta=event_meta
     )
-    actions._record(
-        source,
-        kind=EventKind.FIELD,
-        actor=actor,
-        via=via,
-        field="merged_into_undone",
-        old=target.number,
-        meta={**event_meta, "messages": len(returned)},
-        at=now,
-    )
-    actions._record(
-        target,
-        kind=EventKind.FIELD,
-        actor=actor,
-        via=via,
-        field="merged_in_undone",
-        old=source.number,
-        meta={**event_meta, "messages": len(returned)},
-        at=now,
-    )
+    events.record_merge_undone(record, messages=len(returned), actor=actor, via=via, at=now)
     record.undone_at = now
     record.undone_by = actor
     record.save(update_fields=["undone_at", "undone_by"])

@@ -1,0 +1,233 @@
+"""Changing a ticket's fields, tags and CCs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tiski.customers.models import Contact
+
+from .. import events
+from ..models import PRIORITY_RANK, Event, Priority, Status, Tag, Ticket
+from .checks import check_assignable, check_can_solve, check_not_closed
+from .unit import ticket_action
+
+if TYPE_CHECKING:
+    from tiski.accounts.models import User
+
+# Fields an agent, rule or API may change with update_ticket.
+EDITABLE_FIELDS = (
+    "subject",
+    "status",
+    "type",
+    "priority",
+    "due_at",
+    "assignee",
+    "team",
+    "requester",
+    "parent",
+)
+
+
+@ticket_action
+def update_ticket(
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    via: str,
+    at: datetime | None = None,
+    event_meta: dict | None = None,
+    **changes: Any,
+) -> list[Event]:
+    """Change ticket fields, writing one event per field that really changed."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"update_ticket cannot change {', '.join(sorted(unknown))}")
+    check_not_closed(ticket)
+    now = at or timezone.now()
+    new_team = changes.get("team", ticket.team)
+    new_assignee = changes.get("assignee", ticket.assignee)
+    if "team" in changes or "assignee" in changes:
+        check_assignable(new_assignee, new_team)
+    status = changes.get("status")
+    if status is not None and status not in Status.values:
+        raise ValidationError(_("Unknown status %(status)s.") % {"status": status})
+    if "priority" in changes and changes["priority"] not in Priority.values:
+        raise ValidationError(_("Unknown priority %(p)s.") % {"p": changes["priority"]})
+    if status in (Status.SOLVED, Status.CLOSED) and ticket.status not in (
+        Status.SOLVED,
+        Status.CLOSED,
+    ):
+        check_can_solve(ticket)
+    if changes.get("parent") is not None and changes["parent"].pk == ticket.pk:
+        raise ValidationError(_("A ticket cannot be its own parent."))
+
+    written: list[Event] = []
+    update_fields: set[str] = set()
+    for field, new in changes.items():
+        old = getattr(ticket, field)
+        if events.display(old) == events.display(new):
+            continue
+        setattr(ticket, field, new)
+        update_fields.add(field)
+        if field == "status":
+            written.append(
+                events.record_status_change(
+                    ticket, old, new, actor=actor, via=via, at=now, meta=event_meta
+                )
+            )
+        else:
+            written.append(
+                events.record_field_change(
+                    ticket, field, old, new, actor=actor, via=via, at=now, meta=event_meta
+                )
+            )
+    if "priority" in update_fields:
+        ticket.priority_rank = PRIORITY_RANK.get(ticket.priority, 1)
+        update_fields.add("priority_rank")
+    if "status" in update_fields:
+        ticket.status_changed_at = now
+        update_fields.add("status_changed_at")
+        if ticket.status == Status.SOLVED:
+            ticket.solved_at = now
+            update_fields.add("solved_at")
+        elif ticket.status == Status.CLOSED:
+            ticket.closed_at = now
+            ticket.solved_at = ticket.solved_at or now
+            update_fields.update({"closed_at", "solved_at"})
+        elif ticket.solved_at is not None:
+            ticket.solved_at = None
+            update_fields.add("solved_at")
+    # Assigning an unassigned new ticket means someone is working on it.
+    if (
+        "assignee" in update_fields
+        and ticket.assignee
+        and ticket.status == Status.NEW
+        and "status" not in changes
+    ):
+        written.append(
+            events.record_status_change(
+                ticket, Status.NEW, Status.OPEN, actor=actor, via=via, at=now
+            )
+        )
+        ticket.status = Status.OPEN
+        ticket.status_changed_at = now
+        update_fields.update({"status", "status_changed_at"})
+    if update_fields:
+        ticket.updated_at = max(ticket.updated_at, now)
+        update_fields.add("updated_at")
+        ticket.save(update_fields=sorted(update_fields))
+    return written
+
+
+def apply_tags(
+    ticket: Ticket,
+    *,
+    add: Iterable[str],
+    remove: Iterable[str],
+    actor: User | None,
+    via: str,
+    at: datetime | None = None,
+    event_meta: dict | None = None,
+) -> list[Event]:
+    """Add and remove tags with their events, inside the caller's action.
+
+    The package's own building block (create, merge): it neither checks
+    the ticket nor touches ``updated_at``; outside the package use
+    `set_tags`, `add_tags` or `retag`.
+    """
+    current = set(ticket.tags.values_list("name", flat=True))
+    added = sorted({Tag.normalise(n) for n in add if n.strip()} - current)
+    removed = sorted({Tag.normalise(n) for n in remove} & current)
+    for name in added:
+        tag, _created = Tag.objects.get_or_create(name=name[:60])
+        ticket.tags.add(tag)
+    if removed:
+        ticket.tags.remove(*Tag.objects.filter(name__in=removed))
+    return events.record_tags(
+        ticket, added=added, removed=removed, actor=actor, via=via, at=at, meta=event_meta
+    )
+
+
+@ticket_action
+def set_tags(
+    ticket: Ticket,
+    names: Iterable[str],
+    *,
+    actor: User | None,
+    via: str,
+    event_meta: dict | None = None,
+) -> list[Event]:
+    """Make the ticket's tags exactly ``names``.
+
+    ``event_meta`` goes on every tag event (a rule names itself there).
+    """
+    check_not_closed(ticket)
+    wanted = {Tag.normalise(n) for n in names if n.strip()}
+    current = set(ticket.tags.values_list("name", flat=True))
+    written = apply_tags(
+        ticket,
+        add=wanted - current,
+        remove=current - wanted,
+        actor=actor,
+        via=via,
+        event_meta=event_meta,
+    )
+    if written:
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["updated_at"])
+    return written
+
+
+@ticket_action
+def add_tags(
+    ticket: Ticket,
+    names: Iterable[str],
+    *,
+    actor: User | None,
+    via: str,
+    event_meta: dict | None = None,
+) -> list[Event]:
+    check_not_closed(ticket)
+    written = apply_tags(ticket, add=names, remove=(), actor=actor, via=via, event_meta=event_meta)
+    if written:
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["updated_at"])
+    return written
+
+
+@ticket_action
+def retag(
+    ticket: Ticket,
+    *,
+    add: Iterable[str],
+    remove: Iterable[str],
+    actor: User | None,
+    via: str,
+    event_meta: dict | None = None,
+) -> list[Event]:
+    """Tag housekeeping (an admin renames, merges or deletes a tag).
+
+    Unlike `set_tags` it also reaches closed tickets: the tag itself is
+    changing, and a closed ticket left pointing at a deleted or renamed tag
+    would make reports disagree. Each ticket still gets its own events.
+    """
+    return apply_tags(ticket, add=add, remove=remove, actor=actor, via=via, event_meta=event_meta)
+
+
+@ticket_action
+def add_ccs(
+    ticket: Ticket, contacts: Iterable[Contact], *, actor: User | None, via: str
+) -> list[Contact]:
+    """Copy people on the ticket (email CC); returns the ones newly added."""
+    known = set(ticket.ccs.values_list("pk", flat=True)) | {ticket.requester_id}
+    new = [c for c in contacts if c.pk not in known]
+    if new:
+        ticket.ccs.add(*new)
+        events.record_ccs(ticket, added=new, actor=actor, via=via)
+    return new
