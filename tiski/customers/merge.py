@@ -2,13 +2,13 @@
 
 `score_pair` is pure: it takes two contacts' facts and says whether and why
 they look like one person. The rest reads candidates from the database and
-moves rows. A merge moves the duplicate's identities, the tickets it
-requested, its CC places, its message authorship and its calls to the kept
-contact, deletes the duplicate, and records all of it in a `ContactMerge`;
-undo re-creates the duplicate with its old id and moves back exactly those
-rows. Requester changes on tickets go through `tickets.actions`, so every
-touched ticket gets an event; closed tickets are read-only to the actions
-and are repointed directly (the merge record is their audit trail).
+moves rows. A merge moves the duplicate's identities to the kept contact,
+then asks every registered participant (`merge_participants`: the tickets
+app for requesters, CCs and message authors, the phone app for calls) to
+repoint its own rows through its own write path, deletes the duplicate,
+and records all of it in a `ContactMerge`; undo re-creates the duplicate
+with its old id, moves the identities back and hands each participant what
+it moved. This module imports nothing above the customers app.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tiski.tickets import actions
-from tiski.tickets.models import Message, Status, Ticket, Via
-
+from . import merge_participants
 from .models import Contact, ContactMerge, Identity, IdentityKind
 from .phones import lookup_forms, to_e164
 
@@ -206,37 +204,17 @@ def check_can_merge(user) -> None:
         raise PermissionDenied(_("Light agents cannot merge contacts."))
 
 
-def _repoint_requester(ticket_ids: Iterable[int], to: Contact, actor) -> None:
-    for ticket in Ticket.objects.filter(pk__in=list(ticket_ids)).select_related("requester"):
-        if ticket.status == Status.CLOSED:
-            Ticket.objects.filter(pk=ticket.pk).update(requester=to)
-        else:
-            actions.update_ticket(ticket, actor=actor, via=Via.AGENT, requester=to)
-
-
 @transaction.atomic
 def merge_contacts(source: Contact, target: Contact, *, actor):
     """Merge ``source`` (the duplicate) into ``target``; returns the ContactMerge."""
-    from tiski.phone.models import Call
-
     if actor is not None:
         check_can_merge(actor)
     if source.pk == target.pk:
         raise ValidationError(_("A contact cannot be merged into itself."))
     source = Contact.objects.select_for_update().get(pk=source.pk)
     target = Contact.objects.select_for_update().get(pk=target.pk)
-    through = Ticket.ccs.through
-    moved = {
+    moved: dict = {
         "identities": list(source.identities.values_list("pk", flat=True)),
-        "tickets": list(Ticket.objects.filter(requester=source).values_list("pk", flat=True)),
-        "ccs": list(through.objects.filter(contact=source).values_list("ticket_id", flat=True)),
-        "target_cc_before": list(
-            through.objects.filter(contact=target).values_list("ticket_id", flat=True)
-        ),
-        "messages": list(
-            Message.objects.filter(author_contact=source).values_list("pk", flat=True)
-        ),
-        "calls": list(Call.objects.filter(contact=source).values_list("pk", flat=True)),
         "target_filled": {},
     }
     snapshot = {
@@ -258,14 +236,7 @@ def merge_contacts(source: Contact, target: Contact, *, actor):
     target.save()
 
     Identity.objects.filter(pk__in=moved["identities"]).update(contact=target)
-    _repoint_requester(moved["tickets"], target, actor)
-    for ticket_id in moved["ccs"]:
-        through.objects.filter(ticket_id=ticket_id, contact=source).delete()
-        ticket = Ticket.objects.get(pk=ticket_id)
-        if ticket.requester_id != target.pk and ticket_id not in moved["target_cc_before"]:
-            ticket.ccs.add(target)
-    Message.objects.filter(pk__in=moved["messages"]).update(author_contact=target)
-    Call.objects.filter(pk__in=moved["calls"]).update(contact=target)
+    moved.update(merge_participants.merge_all(source, target, actor=actor))
     source_id = source.pk
     source.delete()
     return ContactMerge.objects.create(
@@ -277,8 +248,6 @@ def merge_contacts(source: Contact, target: Contact, *, actor):
 def undo_merge(merge, *, actor) -> Contact:
     """Re-create the merged contact with its old id and move its rows back."""
     from datetime import datetime
-
-    from tiski.phone.models import Call
 
     if actor is not None:
         check_can_merge(actor)
@@ -306,22 +275,7 @@ def undo_merge(merge, *, actor) -> Contact:
         setattr(target, field, value)
     target.save()
     Identity.objects.filter(pk__in=moved["identities"], contact=target).update(contact=source)
-    still = Ticket.objects.filter(pk__in=moved["tickets"], requester=target).values_list(
-        "pk", flat=True
-    )
-    _repoint_requester(list(still), source, actor)
-    through = Ticket.ccs.through
-    for ticket_id in moved["ccs"]:
-        ticket = Ticket.objects.filter(pk=ticket_id).first()
-        if ticket is None:
-            continue
-        ticket.ccs.add(source)
-        if ticket_id not in moved["target_cc_before"]:
-            through.objects.filter(ticket_id=ticket_id, contact=target).delete()
-    Message.objects.filter(pk__in=moved["messages"], author_contact=target).update(
-        author_contact=source
-    )
-    Call.objects.filter(pk__in=moved["calls"], contact=target).update(contact=source)
+    merge_participants.undo_all(source, target, moved, actor=actor)
     merge.undone_at = timezone.now()
     merge.undone_by = actor
     merge.save(update_fields=["undone_at", "undone_by"])

@@ -7,3 +7,16 @@ class PhoneConfig(AppConfig):
     label = "phone"
     verbose_name = _("Phone")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tiski.customers import merge_participants
+
+        from . import contact_merge
+
+        # Calls name a contact: a contact merge moves them with the person.
+        merge_participants.register(
+            "phone",
+            keys=contact_merge.MERGE_KEYS,
+            merge=contact_merge.merge,
+            undo=contact_merge.undo,
+        )

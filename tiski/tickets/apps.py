@@ -8,4 +8,14 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the system check
+        from tiski.customers import merge_participants
+
+        from . import actions, checks  # noqa: F401 - checks registers the system check
+
+        # Tickets name contacts (requester, CCs, authors): a contact merge moves them here.
+        merge_participants.register(
+            "tickets",
+            keys=actions.CONTACT_MERGE_KEYS,
+            merge=actions.replace_contact,
+            undo=actions.restore_contact,
+        )

@@ -18,6 +18,7 @@ The package is split by concern; import from here, not from the modules:
 - `intake`: a batch of customer messages from a channel
 - `merge`: ticket merge and its exact undo, and the reads around it
 - `bulk`: many tickets at once, with one undo
+- `contacts`: the tickets' side of a contact merge and its undo
 - `service_levels`: SLA warning and breach events
 - `rows`: the row builders shared by the single and the batch writes
 """
@@ -32,6 +33,7 @@ from .checks import (
     check_can_write_message,
     check_not_closed,
 )
+from .contacts import CONTACT_MERGE_KEYS, replace_contact, restore_contact
 from .create import create_ticket
 from .family import create_child_ticket, link_tickets, split_message
 from .fields import EDITABLE_FIELDS, add_ccs, add_tags, retag, set_tags, update_ticket
@@ -50,6 +52,7 @@ from .service_levels import record_sla_event
 from .unit import unit_of_work
 
 __all__ = [
+    "CONTACT_MERGE_KEYS",
     "EDITABLE_FIELDS",
     "IncomingMessage",
     "NewAttachment",
@@ -77,6 +80,8 @@ __all__ = [
     "number_new_tickets",
     "receive_messages",
     "record_sla_event",
+    "replace_contact",
+    "restore_contact",
     "retag",
     "set_tags",
     "split_message",
