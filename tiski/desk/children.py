@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods
 
 from tiski.tickets import actions
 from tiski.tickets.labels import priority_choices
+from tiski.tickets.lookup import get_visible_ticket
 from tiski.tickets.models import Ticket, Via
 
 from .forms import agent_choices, team_choices, type_choices
-from .views import get_visible_ticket
 
 
 class ChildTicketForm(forms.Form):

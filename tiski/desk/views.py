@@ -32,6 +32,7 @@ from tiski.customers.models import Contact, IdentityKind, NameSource, Organisati
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
 from tiski.tickets.labels import priority_choices
+from tiski.tickets.lookup import get_visible_ticket
 from tiski.tickets.models import (
     RASTER_IMAGE_TYPES,
     Attachment,
@@ -55,13 +56,6 @@ INLINE_SAFE_TYPES = RASTER_IMAGE_TYPES
 
 def _ticket_list_queryset(user):
     return Ticket.objects.visible_to(user).select_related("requester", "assignee", "team", "type")
-
-
-def get_visible_ticket(user, number: int) -> Ticket:
-    try:
-        return _ticket_list_queryset(user).get(number=number)
-    except Ticket.DoesNotExist as exc:
-        raise Http404(_("No such ticket.")) from exc
 
 
 def _uploaded(files) -> list[actions.NewAttachment]:

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from tiski.desk.views import get_visible_ticket
+from tiski.tickets.lookup import get_visible_ticket
 
 from .models import Macro
 from .services import render_for

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError as PydanticError
 
-from tiski.tickets.models import Ticket
+from tiski.tickets.lookup import get_visible_ticket
 
 from . import dialer, services
 from .models import Call
@@ -127,10 +127,9 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
     choice = request.POST.get("ticket", "new")
     ticket = None
     if choice != "new":
-        try:
-            ticket = Ticket.objects.visible_to(request.user).get(number=int(choice))
-        except (ValueError, Ticket.DoesNotExist) as exc:
-            raise Http404(_("No such ticket.")) from exc
+        if not choice.strip().isdigit():
+            raise Http404(_("No such ticket."))
+        ticket = get_visible_ticket(request.user, int(choice))
     try:
         message = services.log_call(
             call,
