@@ -274,7 +274,7 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     "tiski.tickets.routing.on_ticket_change",
     "tiski.core.realtime.on_ticket_change",
     "tiski.rules.engine.on_ticket_change",
-    "tiski.search.indexing.on_ticket_change",
+    "tiski.search.handlers.on_ticket_change",
     # Public replies go out by email; new email tickets get their acknowledgement.
     "tiski.channels.email.outbound.on_ticket_change",
     # A callback ticket solved by hand is a callback done.

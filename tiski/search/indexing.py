@@ -1,9 +1,11 @@
 """Keeping the ticket index current, and rebuilding it.
 
-Every ticket action ends in a `TicketChange` after commit; `on_ticket_change`
-queues `tasks.index_ticket`, which re-reads the ticket and writes its index
-entry again. A batch of tickets is read in one statement (subject, requester
-name and identities, every message), its words are analysed in Python
+Every ticket action ends in a `TicketChange` after commit; the handler in
+`handlers.py` queues `tasks.index_ticket`, which calls `index_tickets`:
+re-read the ticket and write its index entry again. This module imports
+no task (the tasks import it), so there is no cycle between them. A
+batch of tickets is read in one statement (subject, requester name and
+identities, every message), its words are analysed in Python
 (`analysis`: lemmas and compound parts), and the batch is written in one
 statement (PostgreSQL) or one executemany (SQLite), so a single ticket and
 a million take the same code path. Reindexing is idempotent: a lost or
@@ -18,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -29,9 +31,6 @@ from tiski.tickets.models import Message, MessageKind, Ticket
 from . import analysis, vocabulary
 from .models import SearchDocument
 
-if TYPE_CHECKING:
-    from tiski.tickets.changes import TicketChange
-
 log = logging.getLogger(__name__)
 
 FTS_TABLE = "search_ticket_fts"
@@ -39,23 +38,6 @@ GIN_INDEX = "search_doc_vector_gin"
 # tsvector values are limited to 1 MB; a conversation longer than this is
 # indexed by its first part (positions past 16,383 count as one anyway).
 MAX_BODY_CHARS = 200_000
-
-
-def on_ticket_change(change: TicketChange) -> None:
-    """Ticket-change handler (runs after commit): refresh that ticket's entry."""
-    from .tasks import index_ticket
-
-    index_ticket.delay(change.ticket_id)
-
-
-def on_ticket_changes(changes: list[TicketChange]) -> None:
-    """The bulk form: one task (one statement) for all the tickets."""
-    from .tasks import index_ticket_list
-
-    index_ticket_list.delay(sorted({change.ticket_id for change in changes}))
-
-
-on_ticket_change.handle_many = on_ticket_changes  # type: ignore[attr-defined]
 
 
 def _tables() -> dict[str, str]:

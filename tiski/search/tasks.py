@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .indexing import index_tickets
+
 
 @shared_task(name="tiski.search.index_ticket", acks_late=True)
 def index_ticket(ticket_id: int) -> None:
-    from .indexing import index_tickets
-
     index_tickets([ticket_id])
 
 
 @shared_task(name="tiski.search.index_ticket_list", acks_late=True)
 def index_ticket_list(ticket_ids: list[int]) -> None:
-    from .indexing import index_tickets
-
     index_tickets(ticket_ids)
 
 
@@ -28,8 +26,6 @@ def index_missing(limit: int = SWEEP_BATCH) -> int:
     """Index tickets that have no index entry yet (lost tasks, an index that a
     migration emptied); after an upgrade the index fills itself this way."""
     from tiski.tickets.models import Ticket
-
-    from .indexing import index_tickets
 
     ids = list(
         Ticket.objects.filter(search_document__isnull=True)
