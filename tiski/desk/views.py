@@ -303,17 +303,21 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
         channel = Channel.EMAIL
         meta = {"mailbox": mailbox.address, "cc": data["cc"], "bcc": data["bcc"]}
     try:
-        actions.add_message(
-            ticket,
-            kind=data["kind"],
-            actor=request.user,
-            via=Via.AGENT,
-            text=data["text"],
-            attachments=_uploaded(data["attachments"]),
-            channel=channel,
-            meta=meta,
-            status_after=data.get("status_after") or None,
-        )
+        # One agent action, one change: the reply and the ready answer's
+        # changes reach SLA, rules, search and the push together, once.
+        with actions.unit_of_work():
+            actions.add_message(
+                ticket,
+                kind=data["kind"],
+                actor=request.user,
+                via=Via.AGENT,
+                text=data["text"],
+                attachments=_uploaded(data["attachments"]),
+                channel=channel,
+                meta=meta,
+                status_after=data.get("status_after") or None,
+            )
+            _apply_macro(request, ticket, data.get("macro"))
     except PermissionDenied as exc:
         form.add_error(None, str(exc))
         return render(
@@ -330,7 +334,6 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
             _ticket_context(request, ticket, reply_form=form),
             status=400,
         )
-    _apply_macro(request, ticket, data.get("macro"))
     flash.success(
         request,
         _("Internal note added.") if data["kind"] == MessageKind.INTERNAL else _("Reply sent."),
@@ -368,7 +371,12 @@ def ticket_forward(request: HttpRequest, number: int) -> HttpResponse:
 
 
 def _apply_macro(request: HttpRequest, ticket: Ticket, macro_id: int | None) -> None:
-    """The ticket changes of a ready answer the agent inserted into this reply."""
+    """The ticket changes of a ready answer the agent inserted into this reply.
+
+    Runs inside the reply's unit of work; `apply_actions` keeps its own
+    savepoint, so a change the ticket refuses is reported and the reply
+    still goes.
+    """
     if not macro_id:
         return
     from tiski.macros.models import Macro
@@ -571,22 +579,25 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
         form = NewTicketForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            requester = data["requester"] or _new_contact(data)
             try:
-                ticket = actions.create_ticket(
-                    requester=requester,
-                    subject=data["subject"],
-                    text=data["text"],
-                    first_message_kind=data["first_message_kind"],
-                    actor=request.user,
-                    via=Via.AGENT,
-                    channel=data["channel"],
-                    priority=data["priority"],
-                    type=data["type"],
-                    team=data["team"],
-                    assignee=data["assignee"],
-                    attachments=_uploaded(data["attachments"]),
-                )
+                # A contact typed in here is made in the same unit of work:
+                # a refused ticket leaves no stray contact behind.
+                with actions.unit_of_work():
+                    requester = data["requester"] or _new_contact(data)
+                    ticket = actions.create_ticket(
+                        requester=requester,
+                        subject=data["subject"],
+                        text=data["text"],
+                        first_message_kind=data["first_message_kind"],
+                        actor=request.user,
+                        via=Via.AGENT,
+                        channel=data["channel"],
+                        priority=data["priority"],
+                        type=data["type"],
+                        team=data["team"],
+                        assignee=data["assignee"],
+                        attachments=_uploaded(data["attachments"]),
+                    )
             except (ValidationError, PermissionDenied) as exc:
                 form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
             else:
