@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from tiski.calendars import BusinessCalendar
 from tiski.core.bulk import update_rows
 from tiski.tickets import actions
 from tiski.tickets.changes import TicketChange
@@ -354,18 +355,28 @@ def default_calendar() -> Calendar:
     return Calendar.default()
 
 
-def ack_target(ticket: Ticket):
+@dataclass(frozen=True)
+class FirstReplyPromise:
+    """What an acknowledgement promises: a reply within ``target`` of ``calendar``'s hours.
+
+    The shape the acknowledgement hook returns (``calendar``, ``target``);
+    defined here so the SLA app needs nothing from the channels above it.
+    """
+
+    calendar: BusinessCalendar
+    target: timedelta
+
+
+def ack_target(ticket: Ticket) -> FirstReplyPromise | None:
     """TISKI_ACK_TARGET_HOOK: the acknowledgement promises the SLA's first reply.
 
     The customer is told the time the ticket's own policy and calendar give,
     so the promise and the clock the agents see are the same thing.
     """
-    from tiski.channels.email.outbound import AckTarget
-
     policy = matching_policy(ticket)
     if policy is None:
         return None
     target = policy.targets_for(ticket.priority).first_reply
     if target is None:
         return None
-    return AckTarget(calendar=policy.calendar.to_calendar(), target=target)
+    return FirstReplyPromise(calendar=policy.calendar.to_calendar(), target=target)
