@@ -1,20 +1,23 @@
 """The customer timeline: everything with a person or an organisation, newest first.
 
 Messages of every ticket the person requested, was copied on or wrote in,
-across channels, and the calls that were never logged on a ticket (a
-logged call is already a message). Tickets come only through
-`Ticket.objects.visible_to`; an unlogged call is shown to those who could
-see its line's team's tickets.
+across channels, and what other apps add as timeline sources (the phone
+app: calls that were never logged on a ticket; a logged call is already a
+message). Tickets come only through `Ticket.objects.visible_to`; each
+source applies the same rule to its own rows. Sources register from their
+``AppConfig.ready()`` with `add_source`, so this module imports nothing
+above the domain.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
 
-from tiski.tickets.models import Channel, Message, MessageKind, Ticket
+from tiski.tickets.models import Message, MessageKind, Ticket
 
 from .models import Contact, Organisation
 
@@ -24,26 +27,22 @@ class TimelineItem:
     at: datetime
     channel: str
     message: Message | None = None
-    call: object | None = None  # tiski.phone.models.Call
+    call: object | None = None  # a phone call (tiski.phone) not logged on a ticket
 
     @property
     def ticket(self) -> Ticket | None:
         return self.message.ticket if self.message else None
 
 
-def _calls_visible_to(user, contact_ids: list[int]):
-    from tiski.phone.models import Call
+# source(user, contact_ids, before=..., limit=...) -> newest items first, at most limit
+TimelineSource = Callable[..., list[TimelineItem]]
+_sources: list[TimelineSource] = []
 
-    calls = Call.objects.filter(contact_id__in=contact_ids, message__isnull=True)
-    if not user.is_admin:
-        team_ids = list(user.teams.values_list("id", flat=True))
-        # The same rule as Ticket.objects.visible_to, applied to the line's team.
-        calls = calls.filter(
-            Q(line__team__isnull=True)
-            | Q(line__team_id__in=team_ids)
-            | (Q(agent=user) & Q(line__team__restricted=False))
-        )
-    return calls.select_related("line", "agent")
+
+def add_source(source: TimelineSource) -> None:
+    """Let another app add items to every customer timeline (once per source)."""
+    if source not in _sources:
+        _sources.append(source)
 
 
 def build(
@@ -63,12 +62,11 @@ def build(
         .defer("text", "html")
         .order_by("-created_at", "-id")
     )
-    calls = _calls_visible_to(user, contact_ids).order_by("-started_at", "-id")
     if before is not None:
         messages = messages.filter(created_at__lt=before)
-        calls = calls.filter(started_at__lt=before)
     items = [TimelineItem(m.created_at, m.channel, message=m) for m in messages[:limit]]
-    items += [TimelineItem(c.started_at, Channel.PHONE, call=c) for c in calls[:limit]]
+    for source in _sources:
+        items += source(user, contact_ids, before=before, limit=limit)
     items.sort(key=lambda item: item.at, reverse=True)
     return items[:limit]
 

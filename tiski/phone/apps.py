@@ -10,8 +10,9 @@ class PhoneConfig(AppConfig):
 
     def ready(self) -> None:
         from tiski.customers import merge_participants
+        from tiski.customers import timeline as customer_timeline
 
-        from . import contact_merge
+        from . import contact_merge, timeline
 
         # Calls name a contact: a contact merge moves them with the person.
         merge_participants.register(
@@ -20,3 +21,5 @@ class PhoneConfig(AppConfig):
             merge=contact_merge.merge,
             undo=contact_merge.undo,
         )
+        # Calls never logged on a ticket show on the customer's timeline.
+        customer_timeline.add_source(timeline.unlogged_calls)
