@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "tiski.phone",
     "tiski.surveys",
     "tiski.reports",
+    "tiski.worktime",
     "tiski.setup",
 ]
 

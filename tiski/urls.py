@@ -27,6 +27,7 @@ urlpatterns = [
     path("macros/", include("tiski.macros.urls")),
     path("settings/rules/", include("tiski.rules.urls")),
     path("reports/", include("tiski.reports.urls")),
+    path("worktime/", include("tiski.worktime.urls")),
     path("settings/", include("tiski.setup.urls")),
     path("", include("tiski.desk.urls")),
 ]

@@ -1,0 +1,40 @@
+"""What the ticket page's handling-time card shows."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tiski.accounts.models import User
+from tiski.tickets.models import Ticket
+
+from . import services
+from .counting import BEAT_SECONDS, IDLE_AFTER
+from .models import EntrySource, WorkEntry
+
+
+def panel_context(user: User, ticket: Ticket) -> dict:
+    totals = services.ticket_totals(ticket)
+    mine = next((seconds for agent, seconds in totals if agent.pk == user.pk), 0)
+    changes = (
+        WorkEntry.objects.filter(ticket=ticket)
+        .exclude(source=EntrySource.MEASURED)
+        .select_related("agent", "recorded_by")
+        .order_by("-created_at", "-pk")[:10]
+    )
+    agents = (
+        User.objects.filter(is_active=True).order_by("name", "email")
+        if user.can_see_team_reports
+        else None
+    )
+    return {
+        "ticket": ticket,
+        "worktime_totals": totals,
+        "worktime_mine": mine,
+        "worktime_total": sum(seconds for _agent, seconds in totals),
+        "worktime_changes": changes,
+        "worktime_agents": agents,
+        "worktime_beat_url": reverse("worktime:beat", args=[ticket.number]),
+        "worktime_beat_seconds": BEAT_SECONDS,
+        "worktime_idle_after": IDLE_AFTER,
+        "user": user,
+    }
