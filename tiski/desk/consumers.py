@@ -16,10 +16,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tiski.core.realtime import DESK_GROUP, ticket_group, user_group
+from tiski.reports.overview_online import OnlineRollCall
 from tiski.tickets.models import Ticket
 
 
-class DeskConsumer(AsyncJsonWebsocketConsumer):
+class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.user = self.scope.get("user")
         if self.user is None or not self.user.is_authenticated:
@@ -29,12 +30,14 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(DESK_GROUP, self.channel_name)
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         await self.accept()
+        await self.announce_online()
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "user", None) is None or not self.user.is_authenticated:
             return
         await self.channel_layer.group_discard(DESK_GROUP, self.channel_name)
         await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        await self.announce_offline()
         if self.watched_ticket:
             await self._announce("presence.leave")
             await self.channel_layer.group_discard(
@@ -45,6 +48,8 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         action = content.get("action")
         if action == "watch":
             await self._watch(content.get("ticket_id"), content.get("mode", "viewing"))
+        elif action == "online":
+            await self.start_roll_call()
         elif action == "here" and self.watched_ticket:
             await self._announce("presence.here", mode=str(content.get("mode", "viewing"))[:20])
 

@@ -47,6 +47,7 @@ from tiski.tickets.models import (
 from tiski.tickets.queue import take_next_ticket
 
 from . import inbox
+from .drilldown import Drilldown
 from .forms import ForwardForm, NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
 from .timeline import build_timeline
 
@@ -82,6 +83,8 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     if sort not in inbox.SORTS:
         sort = view.default_sort
     qs = filters.apply(_ticket_list_queryset(user).filter(view.filter(user)), user)
+    drilldown = Drilldown.from_query(request.GET)
+    qs = drilldown.apply(qs)
     page = inbox.paginate(qs, sort, request.GET.get("cursor"), settings.TISKI_PAGE_SIZE)
     _prefetch_tags(page.tickets)
     params = request.GET.copy()
@@ -90,6 +93,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     context = {
         "view": view,
         "filters": filters,
+        "drilldown": drilldown,
         "sort": sort,
         "sorts": [(key, label) for key, (label, _columns) in inbox.SORTS.items()],
         "page": page,

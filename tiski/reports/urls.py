@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import overview_views
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", overview_views.overview_page, name="overview"),
+]

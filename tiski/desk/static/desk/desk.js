@@ -16,7 +16,7 @@
   function onLive(fn) { handlers.push(fn); }
   function send(obj) { if (socket && socket.readyState === 1) socket.send(JSON.stringify(obj)); }
   // Other scripts (e.g. the phone screen pop) listen to the same socket.
-  window.tiski = { onLive };
+  window.tiski = { onLive, send };
 
   function connect() {
     if (!document.body.dataset.userId) return;
@@ -26,6 +26,7 @@
       retry = 0;
       $("#live-dot") && $("#live-dot").classList.add("on");
       document.body.dataset.live = "on";
+      document.body.dispatchEvent(new Event("tiski:live"));
       const t = ticketEl();
       if (t) send({ action: "watch", ticket_id: t.dataset.ticketId, mode: presenceMode() });
     });
