@@ -172,7 +172,7 @@ def test_handling_rows_sum_per_agent_team_type_and_ticket(setup, make_user, make
     by_team = metrics.handling_rows(visible, start, end, "team")
     assert [(r.label, r.minutes) for r in by_team] == [("Asiakastuki", 35)]
     by_ticket = metrics.handling_rows(visible, start, end, "ticket")
-    assert by_ticket[0].key == str(ticket.pk) and by_ticket[0].minutes == 30
+    assert by_ticket[0].key == str(ticket.number) and by_ticket[0].minutes == 30
     assert metrics.handling_rows(visible, start, end, "type")[0].minutes == 35
     everything = Ticket.objects.all()
     assert metrics.total_seconds(everything, start, end) == 95 * 60

@@ -23,7 +23,9 @@ GROUPINGS = ("agent", "team", "type", "ticket", "day")
 
 @dataclass(frozen=True)
 class HandlingRow:
-    key: str  # the grouped value as text ("" for none), for links and exports
+    # The grouped value as text ("" for none), for links and exports: a user,
+    # team or type id, a ticket's number, or an ISO date.
+    key: str
     label: str
     seconds: int
     tickets: int
@@ -81,9 +83,14 @@ def handling_rows(
         .order_by(field)
     )
     labels = _labels(by, [row[field] for row in grouped])
+    numbers = (
+        dict(Ticket.objects.filter(pk__in=[r[field] for r in grouped]).values_list("pk", "number"))
+        if by == "ticket"
+        else {}
+    )
     rows = [
         HandlingRow(
-            key="" if row[field] is None else str(row[field]),
+            key="" if row[field] is None else str(numbers.get(row[field], row[field])),
             label=labels.get(row[field], str(row[field])),
             seconds=max(0, row["seconds"] or 0),
             tickets=row["tickets"],
