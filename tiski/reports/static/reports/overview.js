@@ -64,11 +64,7 @@
     const list = document.getElementById("online-names");
     count.textContent = String(people.size);
     const names = Array.from(people.values()).sort((a, b) => a.localeCompare(b));
-    list.replaceChildren(...names.map((name) => {
-      const li = document.createElement("li");
-      li.textContent = name;
-      return li;
-    }));
+    list.textContent = names.length ? `(${names.join(", ")})` : "";
   }
   function rollCall() {
     if (!window.tiski || !window.tiski.send) return;
