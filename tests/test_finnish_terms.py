@@ -58,6 +58,7 @@ TERMS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "child ticket": ("alatiket", ("emotiketti", "osa tikettiä", "lapsitiketti"), True),
     "parent ticket": ("ylätiket", ("emotiketti", "päätiketti", "isätiketti"), True),
     "merge": ("yhdist", ("sulauta", "yhdistely"), True),
+    "handling time": ("käsittelya", ("työaika", "käsittelyn kesto"), True),
     "callback": ("takaisinsoit", ("soittopyyntö",), True),
     "mailbox": ("postilaatik", ("sähköpostilaatikko",), False),
     "acknowledgement": ("kuittau", (), True),
