@@ -1,6 +1,7 @@
 """Live overview and handling-time report benchmark on PostgreSQL.
 
-    .venv/bin/python bench/reports_overview.py [--tickets 100000] [--reuse] [--requests 60] [--label x]
+    .venv/bin/python bench/reports_overview.py [--tickets 100000] [--reuse]
+        [--requests 60] [--label x]
 
 1. (Re)creates the database (DATABASE_URL or --database-url, default
    postgres://postgres@127.0.0.1:5432/tiski_live_bench), migrates it and,
@@ -117,14 +118,15 @@ def people() -> dict[str, Any]:
     from django.db.models import Count
 
     from tiski.accounts.models import Role, Team, User
-    from tiski.tickets.models import UNSOLVED
+    from tiski.tickets.models import UNSOLVED_STATUSES
 
     manager, _ = User.objects.get_or_create(
-        email="bench-manager@tiski.example", defaults={"name": "Bench Manager", "role": Role.MANAGER}
+        email="bench-manager@tiski.example",
+        defaults={"name": "Bench Manager", "role": Role.MANAGER},
     )
     manager.teams.set(Team.objects.filter(restricted=False))
     busiest = (
-        User.objects.filter(role=Role.AGENT, assigned_tickets__status__in=UNSOLVED.children[0][1])
+        User.objects.filter(role=Role.AGENT, assigned_tickets__status__in=UNSOLVED_STATUSES)
         .annotate(n=Count("assigned_tickets"))
         .order_by("-n")
         .first()
@@ -209,13 +211,12 @@ def main() -> None:
         client.force_login(user)
         today = datetime.now(UTC).date()
         month_ago = today.replace(day=1)
+        handling = f"/reports/handling/?start={month_ago}&end={today}&by=agent"
         cases = {
             "overview.compute": lambda u=user: overview.compute(u),
             "GET /reports/": lambda c=client: c.get("/reports/"),
             "GET /reports/?partial=figures": lambda c=client: c.get("/reports/?partial=figures"),
-            "GET /reports/handling/ (this month, by agent)": lambda c=client: c.get(
-                f"/reports/handling/?start={month_ago}&end={today}&by=agent"
-            ),
+            "GET /reports/handling/ (this month, by agent)": lambda c=client, q=handling: c.get(q),
         }
         for name, fn in cases.items():
             figures = summary(time_calls(fn, args.requests))
