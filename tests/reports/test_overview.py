@@ -210,6 +210,7 @@ def test_page_shows_the_figures_and_the_fragment_refreshes(client, desk):
     assert 'data-figure="breaching">1<' in page
     assert "Salainen" not in page
     assert f"#{desk['t']['breach'].number}" in page
+    assert reverse("reports:handling") in page  # the reports' navigation
     fragment = client.get(reverse("reports:overview") + "?partial=figures")
     assert fragment.status_code == 200
     assert b"<html" not in fragment.content
