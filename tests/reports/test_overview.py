@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tiski.accounts.models import Role
 from tiski.reports import overview
-from tiski.tickets.models import NO_DEADLINE, Ticket
+from tiski.tickets.models import NO_DEADLINE, Ticket, TicketMerge
 
 from ..conftest import PASSWORD
 
@@ -109,6 +109,18 @@ def desk(clock, make_user, make_team, make_ticket):
         last_customer_message_at=NOW - timedelta(days=10),
         last_agent_reply_at=None,
     )
+    # A duplicate opened today and merged into the late one (closed by the
+    # merge): it counts on the ticket it went into, not as created or solved.
+    t["merged"] = shape(
+        make_ticket(subject="Kaksoiskappale", team=support),
+        status="closed",
+        assignee=agent,
+        created_at=MIDNIGHT + timedelta(hours=2),
+        solved_at=NOW - timedelta(minutes=30),
+        closed_at=NOW - timedelta(minutes=30),
+        updated_at=NOW - timedelta(minutes=30),
+    )
+    TicketMerge.objects.create(source=t["merged"], target=t["breach"])
     return {"manager": manager, "agent": agent, "admin": admin, "light": light, "t": t}
 
 

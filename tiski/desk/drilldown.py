@@ -7,6 +7,7 @@ plus the parameters below, so the list shows the same tickets (through
 
 - ``created_from`` / ``created_to``: ``created_at`` in [from, to);
 - ``solved_from`` / ``solved_to``: solved or closed now, last solved in [from, to);
+- with either range, tickets merged into another are left out, as in the reports;
 - ``sla=breached``: unsolved and past the next SLA deadline now;
   ``sla=warning``: unsolved, not yet past it, but past its warning time.
 """
@@ -16,14 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from tiski.tickets.models import NO_DEADLINE, UNSOLVED, Status, Ticket
+from tiski.tickets.models import NO_DEADLINE, UNSOLVED, Status, Ticket, TicketMerge
 
 SLA_STATES = ("breached", "warning")
 
@@ -62,15 +63,16 @@ class Drilldown:
     @property
     def active(self) -> bool:
         return bool(
-            self.created_from
-            or self.created_to
-            or self.solved_from
-            or self.solved_to
-            or self.sla
+            self.created_from or self.created_to or self.solved_from or self.solved_to or self.sla
         )
 
     def apply(self, qs: QuerySet[Ticket], now: datetime | None = None) -> QuerySet[Ticket]:
         now = now or timezone.now()
+        if self.created_from or self.created_to or self.solved_from or self.solved_to:
+            # Report figures leave out tickets merged into another.
+            qs = qs.exclude(
+                Exists(TicketMerge.objects.filter(source_id=OuterRef("pk"), undone_at__isnull=True))
+            )
         if self.created_from:
             qs = qs.filter(created_at__gte=self.created_from)
         if self.created_to:

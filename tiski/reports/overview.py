@@ -11,7 +11,9 @@ from rows an index finds without reading the history:
 - "created today" walks the ``-created_at`` index from local midnight;
 - "solved today" walks the ``(status, -updated_at)`` index from local
   midnight: a ticket solved today was updated today, so the solved and
-  closed tickets touched today are the only candidates.
+  closed tickets touched today are the only candidates;
+- both leave out tickets merged into another (closed by the merge), as
+  every report does.
 
 Breaching and near breach read the SLA sort keys the SLA service keeps on
 the ticket (``queue_due_at``, ``sla_warn_at``), the same ones the queue's
@@ -27,12 +29,12 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tiski.accounts.models import User
 from tiski.core import desk
-from tiski.tickets.models import NO_DEADLINE, UNSOLVED, Status, Ticket
+from tiski.tickets.models import NO_DEADLINE, UNSOLVED, Status, Ticket, TicketMerge
 
 from .access import can_see_team_reports
 
@@ -123,13 +125,21 @@ def compute(
         .values_list("number", "subject", "last_customer_message_at")
         .first()
     )
-    created_today = tickets.filter(created_at__gte=day_start, created_at__lt=day_end).count()
-    solved_today = tickets.filter(
-        status__in=SOLVED_STATUSES,
-        updated_at__gte=day_start,
-        solved_at__gte=day_start,
-        solved_at__lt=day_end,
-    ).count()
+    # A ticket merged into another counts on the one it went into (docs/reports.md).
+    merged = Exists(TicketMerge.objects.filter(source_id=OuterRef("pk"), undone_at__isnull=True))
+    created_today = (
+        tickets.filter(created_at__gte=day_start, created_at__lt=day_end).exclude(merged).count()
+    )
+    solved_today = (
+        tickets.filter(
+            status__in=SOLVED_STATUSES,
+            updated_at__gte=day_start,
+            solved_at__gte=day_start,
+            solved_at__lt=day_end,
+        )
+        .exclude(merged)
+        .count()
+    )
     candidates = [day_end]
     if counts["next_warn"] is not None:
         candidates.append(counts["next_warn"])
