@@ -93,9 +93,15 @@ def fill(tickets: int) -> None:
 
     began = time.monotonic()
     result = generate(tickets, seed=11, stdout=sys.stdout)
-    generate_handling_time(
-        seed=11, first_number=result.first_number, last_number=result.last_number, stdout=sys.stdout
-    )
+    from tiski.worktime.models import WorkEntry
+
+    if not WorkEntry.objects.exists():  # older generators did not write handling time
+        generate_handling_time(
+            seed=11,
+            first_number=result.first_number,
+            last_number=result.last_number,
+            stdout=sys.stdout,
+        )
     with connection.cursor() as cursor:
         # SLA deadlines as the SLA service would keep them (the generator runs no clocks).
         cursor.execute(
