@@ -179,6 +179,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tiski.sla.check_deadlines",
         "schedule": 60.0,
     },
+    # Report subscriptions: last week's / month's report once it is complete.
+    "report-subscriptions": {
+        "task": "tiski.reports.send_subscriptions",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
     "absence-handover": {
         "task": "tiski.tickets.hand_over_absences",
         "schedule": 300.0,
@@ -282,6 +288,8 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     "tiski.phone.services.on_ticket_change",
     # The bell: "Maija assigned this ticket to you."
     "tiski.desk.notifications.on_ticket_change",
+    # The facts reports count (after SLA: breach flags come from its targets).
+    "tiski.reports.facts.on_ticket_change",
 ]
 # Automatic mails (acknowledgements, rule mails) one address may get per hour.
 TISKI_AUTOMATIC_MAIL_PER_HOUR = envint("TISKI_AUTOMATIC_MAIL_PER_HOUR", 3)
@@ -290,12 +298,15 @@ TISKI_SMTP_TIMEOUT = envint("TISKI_SMTP_TIMEOUT", 30)
 # Dotted path of `fn(ticket) -> AckTarget | None` (email/outbound.py): the
 # calendar and target the acknowledgement promises (the SLA policy by default;
 # empty = office hours + 8 h).
+# How the desk's own mail (scheduled reports) is handed to a mailbox's transport.
+TISKI_SYSTEM_MAIL_DELIVER = "tiski.channels.email.outbound.deliver"
 TISKI_ACK_TARGET_HOOK = env("TISKI_ACK_TARGET_HOOK", "tiski.sla.services.ack_target")
 # Called once with the list of ticket ids after bulk work (imports) that
 # deferred the per-change handlers above.
 TISKI_TICKET_BULK_HANDLERS = [
     "tiski.sla.services.refresh_tickets",
     "tiski.search.indexing.index_tickets",
+    "tiski.reports.facts.refresh_many",
 ]
 # Rule loop safety: how often one rule may fire on one ticket per hour, and
 # how many ticket changes all rules together may make to one ticket per hour.

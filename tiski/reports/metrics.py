@@ -1,0 +1,1433 @@
+"""Every report figure, computed once for pages, exports, the command and mail.
+
+A report is a function from a `Scope` (who asks, which period, which
+filters, which breakdown) to a `Result`: summary figures with their value
+in the previous period, and tables whose cells carry the drill-down
+parameters of the tickets they count. The pages render a Result, the
+exports write it, `tiski report` prints `Result.as_data()`. The
+definitions are in docs/reports.md.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import (
+    Coalesce,
+    ExtractHour,
+    ExtractIsoWeekDay,
+    TruncDay,
+    TruncHour,
+    TruncMonth,
+    TruncWeek,
+    TruncYear,
+)
+from django.utils.translation import gettext_lazy as _
+
+from tiski.tickets.models import UNSOLVED_STATUSES, Channel, Priority, Ticket
+
+from . import periods, stats
+from .access import can_see_team_reports
+from .models import TicketFact
+
+FILTER_PARAMS = ("team", "agent", "channel", "type", "priority", "organisation", "tag", "mailbox")
+TRUNC = {
+    "hour": TruncHour,
+    "day": TruncDay,
+    "week": TruncWeek,
+    "month": TruncMonth,
+    "year": TruncYear,
+}
+DIMENSIONS = {
+    "team": (_("Team"), "team_id"),
+    "agent": (_("Agent"), "assignee_id"),
+    "type": (_("Type"), "type_id"),
+    "channel": (_("Channel"), "channel"),
+    "priority": (_("Priority"), "priority"),
+    "organisation": (_("Organisation"), "organisation_id"),
+}
+# The inbox filter each dimension drills into, and how its value is written.
+DRILL_PARAM = {
+    "team_id": "team",
+    "assignee_id": "assignee",
+    "type_id": "type",
+    "channel": "channel",
+    "priority": "priority",
+    "organisation_id": "organisation",
+}
+
+
+# --- scope ------------------------------------------------------------------
+
+
+@dataclass
+class ReportFilters:
+    team: list[str] = field(default_factory=list)
+    agent: list[str] = field(default_factory=list)
+    channel: list[str] = field(default_factory=list)
+    type: list[str] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)
+    organisation: list[str] = field(default_factory=list)
+    tag: list[str] = field(default_factory=list)
+    mailbox: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_params(cls, params: Any) -> ReportFilters:
+        def values(key: str) -> list[str]:
+            if hasattr(params, "getlist"):
+                raw = params.getlist(key)
+            else:
+                raw = params.get(key) or []
+                raw = [raw] if isinstance(raw, str) else list(raw)
+            return [str(v).strip() for v in raw if str(v).strip()]
+
+        return cls(**{key: values(key) for key in FILTER_PARAMS})
+
+    def as_params(self) -> dict[str, list[str]]:
+        return {key: list(getattr(self, key)) for key in FILTER_PARAMS if getattr(self, key)}
+
+    def inbox_params(self) -> list[tuple[str, str]]:
+        """The same narrowing as the desk's ticket list understands it."""
+        pairs = []
+        for key in FILTER_PARAMS:
+            for value in getattr(self, key):
+                pairs.append(("assignee" if key == "agent" else key, value))
+        return pairs
+
+    def apply(self, qs: QuerySet[TicketFact]) -> QuerySet[TicketFact]:
+        def ids(values: list[str]) -> list[int]:
+            return [int(v) for v in values if v.isdigit()]
+
+        if self.team:
+            cond = Q(team_id__in=ids(self.team))
+            if "none" in self.team:
+                cond |= Q(team_id__isnull=True)
+            qs = qs.filter(cond)
+        if self.agent:
+            cond = Q(assignee_id__in=ids(self.agent))
+            if "none" in self.agent:
+                cond |= Q(assignee_id__isnull=True)
+            qs = qs.filter(cond)
+        if self.channel:
+            qs = qs.filter(channel__in=self.channel)
+        if self.type:
+            qs = qs.filter(ticket__type__slug__in=self.type)
+        if self.priority:
+            qs = qs.filter(priority__in=self.priority)
+        if self.organisation:
+            cond = Q(organisation_id__in=ids(self.organisation))
+            if "none" in self.organisation:
+                cond |= Q(organisation_id__isnull=True)
+            qs = qs.filter(cond)
+        for tag in self.tag:
+            qs = qs.filter(ticket__tags__name=tag)
+        if self.mailbox:
+            qs = qs.filter(mailbox__in=self.mailbox)
+        return qs
+
+
+@dataclass
+class Scope:
+    user: Any
+    period: periods.Period
+    filters: ReportFilters = field(default_factory=ReportFilters)
+    bucket: str = ""
+    by: str = ""
+    compare: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.bucket or self.bucket not in periods.BUCKETS:
+            self.bucket = periods.default_bucket(self.period)
+        # Agents see their own figures only: the narrowing is a filter, so
+        # every drill-down carries it to the ticket list as well.
+        if not can_see_team_reports(self.user):
+            self.filters.agent = [str(self.user.pk)]
+
+    @property
+    def previous(self) -> periods.Period:
+        return self.period.previous()
+
+    def facts(self) -> QuerySet[TicketFact]:
+        """The counted tickets' facts: visible to the user, not merged, filtered."""
+        qs = TicketFact.objects.filter(merged=False)
+        if not self.user.is_admin:
+            # The one read path: visible_to decides, here as in every list.
+            qs = qs.filter(ticket_id__in=Ticket.objects.visible_to(self.user).values("pk"))
+        return self.filters.apply(qs)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "period": self.period.as_dict(),
+            "previous": self.previous.as_dict() if self.compare else None,
+            "bucket": self.bucket,
+            "by": self.by,
+            "filters": self.filters.as_params(),
+        }
+
+
+# --- results ----------------------------------------------------------------
+
+
+@dataclass
+class Value:
+    value: Any
+    kind: str = "count"  # count | duration | percent | score | text | datetime
+    drill: dict[str, str] | None = None
+    previous: Any = None
+    link: str = ""  # a direct link (one ticket) instead of a drill-down
+
+    @property
+    def delta(self) -> Any:
+        if isinstance(self.value, int | float) and isinstance(self.previous, int | float):
+            return self.value - self.previous
+        return None
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    value: Value
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[tuple[str, str]]
+    rows: list[list[Value]]
+    chart: str = ""  # "bars" | "heatmap" | ""
+    # For bar charts: which columns are the series (keys), the first column labels.
+    series: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    name: str
+    title: str
+    scope: Scope
+    summary: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+    def table(self, key: str) -> Table | None:
+        return next((t for t in self.tables if t.key == key), None)
+
+    def as_data(self) -> dict[str, Any]:
+        """Plain data: what `tiski report --format json` prints."""
+
+        def plain(v: Value) -> Any:
+            value = v.value
+            if isinstance(value, datetime):
+                return value.isoformat()
+            if isinstance(value, float):
+                return round(value, 2)
+            return value
+
+        return {
+            "report": self.name,
+            **self.scope.describe(),
+            "summary": {
+                f.key: {
+                    "value": plain(f.value),
+                    "previous": plain(Value(f.value.previous)) if self.scope.compare else None,
+                    "kind": f.value.kind,
+                }
+                for f in self.summary
+            },
+            "tables": {
+                t.key: {
+                    "columns": [key for key, _label in t.columns],
+                    "rows": [[plain(cell) for cell in row] for row in t.rows],
+                }
+                for t in self.tables
+            },
+        }
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _range(prefix: str, start: datetime, end: datetime) -> dict[str, str]:
+    return {f"{prefix}_from": _iso(start), f"{prefix}_to": _iso(end)}
+
+
+def _in(prefix: str, start: datetime, end: datetime) -> Q:
+    return Q(**{f"{prefix}__gte": start, f"{prefix}__lt": end})
+
+
+def _bucket_key(moment: datetime, bucket: str) -> datetime:
+    return periods.bucket_start(moment, bucket).astimezone(UTC)
+
+
+def _counts_by_bucket(qs: QuerySet, column: str, scope: Scope) -> Counter:
+    trunc = TRUNC[scope.bucket](column, tzinfo=periods.zone())
+    counts: Counter = Counter()
+    for moment, n in (
+        qs.annotate(b=trunc).values("b").annotate(n=Count("pk")).order_by().values_list("b", "n")
+    ):
+        if moment is not None:
+            counts[_bucket_key(moment, scope.bucket)] += n
+    return counts
+
+
+def bucket_label(start: datetime, bucket: str) -> str:
+    from django.utils import formats
+
+    local = start.astimezone(periods.zone())
+    if bucket == "hour":
+        return formats.date_format(local, "SHORT_DATETIME_FORMAT")
+    if bucket == "month":
+        return formats.date_format(local, "YEAR_MONTH_FORMAT")
+    if bucket == "year":
+        return str(local.year)
+    return formats.date_format(local, "SHORT_DATE_FORMAT")
+
+
+def _names(column: str, keys: Iterable[Any]) -> dict[Any, str]:
+    """Readable names of a dimension's values (teams, agents, types, ...)."""
+    keys = [k for k in keys if k is not None]
+    if column == "channel":
+        return {value: str(label) for value, label in Channel.choices}
+    if column == "priority":
+        from tiski.tickets.labels import priority_choices
+
+        return dict(priority_choices())
+    if column == "team_id":
+        from tiski.accounts.models import Team
+
+        return dict(Team.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if column == "assignee_id":
+        from tiski.accounts.models import User
+
+        return {u.pk: u.name or u.email for u in User.objects.filter(pk__in=keys)}
+    if column == "type_id":
+        from tiski.tickets.models import TicketType
+
+        return {t.pk: t.name for t in TicketType.objects.filter(pk__in=keys)}
+    if column == "organisation_id":
+        from tiski.customers.models import Organisation
+
+        return dict(Organisation.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if column == "requester_id":
+        from tiski.customers.models import Contact
+
+        return {c.pk: str(c) for c in Contact.objects.filter(pk__in=keys)}
+    return {}
+
+
+def _none_label(column: str) -> str:
+    return str(
+        {
+            "team_id": _("No team"),
+            "assignee_id": _("Unassigned"),
+            "type_id": _("No type"),
+            "organisation_id": _("No organisation"),
+        }.get(column, "—")
+    )
+
+
+def _drill_value(column: str, key: Any) -> dict[str, str]:
+    param = DRILL_PARAM.get(column)
+    if not param:
+        return {}
+    if key is None:
+        return {param: "none"}
+    if column == "type_id":
+        from tiski.tickets.models import TicketType
+
+        slug = TicketType.objects.filter(pk=key).values_list("slug", flat=True).first()
+        return {param: slug or ""}
+    return {param: str(key)}
+
+
+def _dimension(scope: Scope, default: str = "team") -> tuple[str, str, str]:
+    key = scope.by if scope.by in DIMENSIONS else default
+    label, column = DIMENSIONS[key]
+    return key, str(label), column
+
+
+# --- volume -----------------------------------------------------------------
+
+
+def _volume_counts(scope: Scope, period: periods.Period) -> dict[str, int]:
+    facts = scope.facts()
+    start, end = period.start, period.end
+    figures = facts.aggregate(
+        created=Count("pk", filter=_in("created_at", start, end)),
+        solved=Count("pk", filter=_in("solved_at", start, end)),
+        reopened=Count("pk", filter=_in("first_reopened_at", start, end)),
+        created_before=Count("pk", filter=Q(created_at__lt=end)),
+        solved_before=Count("pk", filter=Q(solved_at__lt=end)),
+    )
+    figures["backlog"] = figures.pop("created_before") - figures.pop("solved_before")
+    return figures
+
+
+def volume(scope: Scope) -> Result:
+    result = Result("volume", str(_("Volume")), scope)
+    period = scope.period
+    now = _volume_counts(scope, period)
+    before = _volume_counts(scope, scope.previous) if scope.compare else {}
+    labels = {
+        "created": _("Created"),
+        "solved": _("Solved"),
+        "reopened": _("Reopened"),
+        "backlog": _("Backlog at the end"),
+    }
+    drills = {
+        "created": _range("created", period.start, period.end),
+        "solved": _range("solved", period.start, period.end),
+        "reopened": _range("reopened", period.start, period.end),
+        "backlog": {"created_to": _iso(period.end), "unsolved_at": _iso(period.end)},
+    }
+    for key, label in labels.items():
+        result.summary.append(
+            Figure(key, str(label), Value(now[key], drill=drills[key], previous=before.get(key)))
+        )
+
+    facts = scope.facts()
+    bucket_rows = periods.buckets(period, scope.bucket)
+    in_period = facts.filter(
+        Q(created_at__lt=period.end, created_at__gte=period.start)
+        | Q(solved_at__lt=period.end, solved_at__gte=period.start)
+        | Q(first_reopened_at__lt=period.end, first_reopened_at__gte=period.start)
+    )
+    created = _counts_by_bucket(
+        in_period.filter(_in("created_at", period.start, period.end)), "created_at", scope
+    )
+    solved = _counts_by_bucket(
+        in_period.filter(_in("solved_at", period.start, period.end)), "solved_at", scope
+    )
+    reopened = _counts_by_bucket(
+        in_period.filter(_in("first_reopened_at", period.start, period.end)),
+        "first_reopened_at",
+        scope,
+    )
+    base = facts.aggregate(
+        c=Count("pk", filter=Q(created_at__lt=period.start)),
+        s=Count("pk", filter=Q(solved_at__lt=period.start)),
+    )
+    backlog = base["c"] - base["s"]
+    rows = []
+    for start, end in bucket_rows:
+        key = _bucket_key(start, scope.bucket)
+        backlog += created[key] - solved[key]
+        rows.append(
+            [
+                Value(bucket_label(start, scope.bucket), "text"),
+                Value(created[key], drill=_range("created", start, end)),
+                Value(solved[key], drill=_range("solved", start, end)),
+                Value(reopened[key], drill=_range("reopened", start, end)),
+                Value(backlog, drill={"created_to": _iso(end), "unsolved_at": _iso(end)}),
+            ]
+        )
+    result.tables.append(
+        Table(
+            "over_time",
+            str(_("Over time")),
+            [
+                ("bucket", str(periods.BUCKETS[scope.bucket])),
+                ("created", str(_("Created"))),
+                ("solved", str(_("Solved"))),
+                ("reopened", str(_("Reopened"))),
+                ("backlog", str(_("Backlog"))),
+            ],
+            rows,
+            chart="bars",
+            series=["created", "solved"],
+        )
+    )
+    created_in = facts.filter(_in("created_at", period.start, period.end))
+    for key in ("channel", "type", "team", "organisation"):
+        label, column = DIMENSIONS[key]
+        counts = list(
+            created_in.values(column)
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .values_list(column, "n")
+        )
+        names = _names(column, [k for k, _n in counts])
+        rows = [
+            [
+                Value(
+                    names.get(k, _none_label(column)) if k is not None else _none_label(column),
+                    "text",
+                ),
+                Value(
+                    n,
+                    drill={
+                        **_range("created", period.start, period.end),
+                        **_drill_value(column, k),
+                    },
+                ),
+            ]
+            for k, n in counts
+        ]
+        result.tables.append(
+            Table(
+                f"by_{key}",
+                str(_("Created by %(dimension)s") % {"dimension": str(label).lower()}),
+                [(key, str(label)), ("created", str(_("Created")))],
+                rows,
+                chart="bars",
+                series=["created"],
+            )
+        )
+    result.tables.extend(_heatmaps(created_in, scope))
+    return result
+
+
+WEEKDAY_LABELS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+
+
+def _heatmaps(created_in: QuerySet, scope: Scope) -> list[Table]:
+    """Created tickets by local weekday x hour: all channels, then each channel."""
+    zone = periods.zone()
+    grid: dict[str, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
+    for channel, weekday, hour, n in (
+        created_in.annotate(
+            wd=ExtractIsoWeekDay("created_at", tzinfo=zone),
+            hr=ExtractHour("created_at", tzinfo=zone),
+        )
+        .values("channel", "wd", "hr")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("channel", "wd", "hr", "n")
+    ):
+        grid[""][(weekday, hour)] += n
+        grid[channel][(weekday, hour)] += n
+    channel_names = dict(Channel.choices)
+    tables = []
+    for channel in [""] + sorted(k for k in grid if k):
+        cells = grid[channel]
+        title = (
+            _("Created by weekday and hour, all channels")
+            if not channel
+            else _("Created by weekday and hour: %(channel)s")
+            % {"channel": channel_names.get(channel, channel)}
+        )
+        rows = []
+        for weekday in range(1, 8):
+            row = [Value(str(WEEKDAY_LABELS[weekday - 1]), "text")]
+            row += [Value(cells.get((weekday, hour), 0)) for hour in range(24)]
+            rows.append(row)
+        tables.append(
+            Table(
+                f"heatmap_{channel or 'all'}",
+                str(title),
+                [("weekday", str(_("Weekday")))] + [(f"h{h:02d}", f"{h:02d}") for h in range(24)],
+                rows,
+                chart="heatmap",
+            )
+        )
+    return tables
+
+
+# --- response and resolution ------------------------------------------------
+
+TIME_METRICS = [
+    # key, label, facts column (calendar), business column, which tickets
+    (
+        "first_reply",
+        _("First reply time"),
+        "first_reply_seconds",
+        "first_reply_business",
+        "created",
+    ),
+    ("next_reply", _("Next reply time"), "next_reply_seconds", "next_reply_business", "created"),
+    ("resolution", _("Resolution time"), "resolution_seconds", "resolution_business", "solved"),
+    ("wait", _("Requester wait time"), "wait_seconds", "wait_business", "solved"),
+]
+
+
+def _flatten(values: Iterable[Any]) -> list[float]:
+    out: list[float] = []
+    for v in values:
+        if v is None:
+            continue
+        if isinstance(v, list):
+            out.extend(v)
+        else:
+            out.append(v)
+    return out
+
+
+def _time_rows(scope: Scope, period: periods.Period) -> dict[str, Any]:
+    """The response figures of one period (one read of each ticket set)."""
+    facts = scope.facts()
+    created = list(
+        facts.filter(_in("created_at", period.start, period.end)).values_list(
+            "first_reply_seconds",
+            "first_reply_business",
+            "next_reply_seconds",
+            "next_reply_business",
+        )
+    )
+    solved = list(
+        facts.filter(_in("solved_at", period.start, period.end)).values_list(
+            "resolution_seconds",
+            "resolution_business",
+            "wait_seconds",
+            "wait_business",
+            "touches",
+            "replies",
+            "reopen_count",
+        )
+    )
+    out: dict[str, Any] = {}
+    columns = {
+        "first_reply": (0, 1, created),
+        "next_reply": (2, 3, created),
+        "resolution": (0, 1, solved),
+        "wait": (2, 3, solved),
+    }
+    for key, (cal, biz, rows) in columns.items():
+        for suffix, index in (("", cal), ("_business", biz)):
+            values = _flatten(r[index] for r in rows)
+            out[f"{key}{suffix}"] = values
+    out["solved"] = len(solved)
+    out["touches"] = stats.mean(r[4] for r in solved)
+    out["one_touch"] = stats.rate(sum(1 for r in solved if r[5] == 1 and r[6] == 0), len(solved))
+    out["reopen"] = stats.rate(sum(1 for r in solved if r[6] > 0), len(solved))
+    return out
+
+
+def response(scope: Scope) -> Result:
+    result = Result("response", str(_("Response and resolution")), scope)
+    period = scope.period
+    now = _time_rows(scope, period)
+    before = _time_rows(scope, scope.previous) if scope.compare else None
+    created = _range("created", period.start, period.end)
+    solved = _range("solved", period.start, period.end)
+    for key, label, _c, _b, which in TIME_METRICS:
+        drill = created if which == "created" else solved
+        for suffix, way in (("", _("calendar")), ("_business", _("business"))):
+            values = now[f"{key}{suffix}"]
+            prev = before[f"{key}{suffix}"] if before else []
+            for stat, fn, stat_label in (
+                ("median", stats.median, _("median")),
+                ("mean", stats.mean, _("mean")),
+                ("p90", stats.percentile, _("90th percentile")),
+            ):
+                result.summary.append(
+                    Figure(
+                        f"{key}{suffix}_{stat}",
+                        f"{label}, {stat_label} ({way})",
+                        Value(
+                            fn(values),
+                            "duration",
+                            drill=drill,
+                            previous=fn(prev) if before else None,
+                        ),
+                    )
+                )
+    for key, label, kind in (
+        ("touches", _("Agent touches per solved ticket"), "score"),
+        ("one_touch", _("One-touch resolution rate"), "percent"),
+        ("reopen", _("Reopen rate"), "percent"),
+    ):
+        result.summary.append(
+            Figure(
+                key,
+                str(label),
+                Value(now[key], kind, drill=solved, previous=before[key] if before else None),
+            )
+        )
+
+    # The breakdown: one row per value of the chosen dimension.
+    dim, dim_label, column = _dimension(scope)
+    facts = scope.facts()
+    groups: dict[Any, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for key, fr, frb in facts.filter(_in("created_at", period.start, period.end)).values_list(
+        column, "first_reply_seconds", "first_reply_business"
+    ):
+        g = groups[key]
+        g["created"].append(1)
+        if fr is not None:
+            g["fr"].append(fr)
+            g["frb"].append(frb)
+    for key, res, resb, wait, replies, reopens in facts.filter(
+        _in("solved_at", period.start, period.end)
+    ).values_list(
+        column,
+        "resolution_seconds",
+        "resolution_business",
+        "wait_seconds",
+        "replies",
+        "reopen_count",
+    ):
+        g = groups[key]
+        g["solved"].append(1)
+        g["res"].append(res)
+        g["resb"].append(resb)
+        g["wait"].append(wait)
+        g["one"].append(1 if replies == 1 and reopens == 0 else 0)
+        g["reo"].append(1 if reopens else 0)
+    names = _names(column, groups.keys())
+    rows = []
+    for key in sorted(groups, key=lambda k: -len(groups[k]["created"]) - len(groups[k]["solved"])):
+        g = groups[key]
+        d = _drill_value(column, key)
+        rows.append(
+            [
+                Value(
+                    names.get(key, _none_label(column)) if key is not None else _none_label(column),
+                    "text",
+                ),
+                Value(len(g["created"]), drill={**created, **d}),
+                Value(stats.median(g["fr"]), "duration", drill={**created, **d}),
+                Value(stats.median(g["frb"]), "duration", drill={**created, **d}),
+                Value(stats.percentile(g["fr"]), "duration", drill={**created, **d}),
+                Value(len(g["solved"]), drill={**solved, **d}),
+                Value(stats.median(g["res"]), "duration", drill={**solved, **d}),
+                Value(stats.median(g["resb"]), "duration", drill={**solved, **d}),
+                Value(stats.median(g["wait"]), "duration", drill={**solved, **d}),
+                Value(stats.rate(sum(g["one"]), len(g["one"])), "percent", drill={**solved, **d}),
+                Value(
+                    stats.rate(sum(g["reo"]), len(g["reo"])),
+                    "percent",
+                    drill={**solved, **d, "reopened": "1"},
+                ),
+            ]
+        )
+    result.tables.append(
+        Table(
+            f"by_{dim}",
+            str(_("By %(dimension)s") % {"dimension": dim_label.lower()}),
+            [
+                (dim, dim_label),
+                ("created", str(_("Created"))),
+                ("first_reply_median", str(_("First reply, median"))),
+                ("first_reply_business_median", str(_("First reply, median (business)"))),
+                ("first_reply_p90", str(_("First reply, 90th percentile"))),
+                ("solved", str(_("Solved"))),
+                ("resolution_median", str(_("Resolution, median"))),
+                ("resolution_business_median", str(_("Resolution, median (business)"))),
+                ("wait_median", str(_("Requester wait, median"))),
+                ("one_touch", str(_("One-touch %"))),
+                ("reopen", str(_("Reopened %"))),
+            ],
+            rows,
+        )
+    )
+    return result
+
+
+# --- service levels -------------------------------------------------------
+
+TARGET_LABELS = {
+    "first_reply": _("First reply"),
+    "next_reply": _("Next reply"),
+    "resolution": _("Resolution"),
+}
+BREACH_PARAM = {
+    "first_reply": "first_reply",
+    "next_reply": "next_reply",
+    "resolution": "resolution",
+}
+
+
+def _targets(scope: Scope, period: periods.Period) -> QuerySet:
+    from tiski.sla.models import SlaTarget
+
+    settled = Q(achieved_at__isnull=False) | Q(breached=True)
+    return (
+        SlaTarget.objects.filter(settled, ticket_id__in=scope.facts().values("ticket_id"))
+        .annotate(settled_at=Coalesce("achieved_at", "due_at"))
+        .filter(settled_at__gte=period.start, settled_at__lt=period.end)
+    )
+
+
+def _achievement(qs: QuerySet) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for kind, ok, bad in (
+        qs.values("kind")
+        .annotate(
+            ok=Count("pk", filter=Q(breached=False)), bad=Count("pk", filter=Q(breached=True))
+        )
+        .order_by()
+        .values_list("kind", "ok", "bad")
+    ):
+        out[kind] = {"achieved": ok, "breached": bad}
+    return out
+
+
+def sla(scope: Scope) -> Result:
+    result = Result("sla", str(_("Service levels")), scope)
+    period = scope.period
+    now = _achievement(_targets(scope, period))
+    before = _achievement(_targets(scope, scope.previous)) if scope.compare else {}
+    for kind, label in TARGET_LABELS.items():
+        got = now.get(kind, {"achieved": 0, "breached": 0})
+        had = before.get(kind, {"achieved": 0, "breached": 0})
+        result.summary.append(
+            Figure(
+                f"{kind}_achieved",
+                str(_("%(target)s achieved") % {"target": label}),
+                Value(
+                    stats.rate(got["achieved"], got["achieved"] + got["breached"]),
+                    "percent",
+                    previous=stats.rate(had["achieved"], had["achieved"] + had["breached"])
+                    if scope.compare
+                    else None,
+                ),
+            )
+        )
+        result.summary.append(
+            Figure(
+                f"{kind}_breached",
+                str(_("%(target)s breached") % {"target": label}),
+                Value(
+                    got["breached"],
+                    drill={"breached": kind, **_range("settled", period.start, period.end)},
+                    previous=had["breached"] if scope.compare else None,
+                ),
+            )
+        )
+    targets = _targets(scope, period)
+    trunc = TRUNC[scope.bucket]("settled_at", tzinfo=periods.zone())
+    series: dict[datetime, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for moment, kind, ok, bad in (
+        targets.annotate(b=trunc)
+        .values("b", "kind")
+        .annotate(
+            ok=Count("pk", filter=Q(breached=False)), bad=Count("pk", filter=Q(breached=True))
+        )
+        .order_by()
+        .values_list("b", "kind", "ok", "bad")
+    ):
+        cell = series[_bucket_key(moment, scope.bucket)][kind]
+        cell[0] += ok
+        cell[1] += bad
+    rows = []
+    for start, end in periods.buckets(period, scope.bucket):
+        cells = series.get(_bucket_key(start, scope.bucket), {})
+        row = [Value(bucket_label(start, scope.bucket), "text")]
+        for kind in TARGET_LABELS:
+            ok, bad = cells.get(kind, [0, 0])
+            row.append(Value(stats.rate(ok, ok + bad), "percent"))
+            row.append(Value(bad, drill={"breached": kind, **_range("settled", start, end)}))
+        rows.append(row)
+    columns = [("bucket", str(periods.BUCKETS[scope.bucket]))]
+    for kind, label in TARGET_LABELS.items():
+        columns.append((f"{kind}_achieved", str(_("%(target)s achieved %%") % {"target": label})))
+        columns.append((f"{kind}_breached", str(_("%(target)s breached") % {"target": label})))
+    result.tables.append(
+        Table(
+            "over_time",
+            str(_("Over time")),
+            columns,
+            rows,
+            chart="bars",
+            series=["first_reply_achieved", "next_reply_achieved", "resolution_achieved"],
+        )
+    )
+    from tiski.sla.models import SlaPolicy
+
+    policy_names = dict(SlaPolicy.objects.values_list("pk", "name"))
+    rows = []
+    for policy_id, kind, ok, bad in (
+        targets.values("policy_id", "kind")
+        .annotate(
+            ok=Count("pk", filter=Q(breached=False)), bad=Count("pk", filter=Q(breached=True))
+        )
+        .order_by("policy_id", "kind")
+        .values_list("policy_id", "kind", "ok", "bad")
+    ):
+        rows.append(
+            [
+                Value(policy_names.get(policy_id, "—"), "text"),
+                Value(str(TARGET_LABELS.get(kind, kind)), "text"),
+                Value(ok),
+                Value(bad, drill={"breached": kind, **_range("settled", period.start, period.end)}),
+                Value(stats.rate(ok, ok + bad), "percent"),
+            ]
+        )
+    result.tables.append(
+        Table(
+            "by_policy",
+            str(_("By policy")),
+            [
+                ("policy", str(_("SLA policy"))),
+                ("target", str(_("Target"))),
+                ("achieved", str(_("Achieved"))),
+                ("breached", str(_("Breached"))),
+                ("achieved_rate", str(_("Achieved %"))),
+            ],
+            rows,
+        )
+    )
+    breached = list(
+        targets.filter(breached=True).select_related("ticket").order_by("-settled_at", "-pk")[:50]
+    )
+    result.tables.append(
+        Table(
+            "breached",
+            str(_("Breached tickets")),
+            [
+                ("ticket", str(_("Ticket"))),
+                ("subject", str(_("Subject"))),
+                ("target", str(_("Target"))),
+                ("due", str(_("Due"))),
+            ],
+            [
+                [
+                    Value(f"#{t.ticket.number}", "text", link=t.ticket.get_absolute_url()),
+                    Value(t.ticket.subject, "text"),
+                    Value(str(TARGET_LABELS.get(t.kind, t.kind)), "text"),
+                    Value(t.due_at, "datetime"),
+                ]
+                for t in breached
+            ],
+        )
+    )
+    return result
+
+
+# --- satisfaction -----------------------------------------------------------
+
+
+def _surveys(scope: Scope, kind: str, period: periods.Period) -> QuerySet:
+    from tiski.surveys.models import SurveyInvitation
+
+    qs = SurveyInvitation.objects.filter(
+        kind=kind, sent_at__gte=period.start, sent_at__lt=period.end
+    )
+    if kind == "csat":
+        # About tickets the user may see and the filters keep; agents: their own work.
+        qs = qs.filter(ticket_id__in=scope.facts().values("ticket_id"))
+        if not can_see_team_reports(scope.user):
+            qs = qs.filter(agent_id=scope.user.pk)
+    else:
+        # NPS is about the desk, not one agent's work: managers only.
+        if not can_see_team_reports(scope.user):
+            return qs.none()
+        if scope.filters.organisation:
+            ids = [int(v) for v in scope.filters.organisation if v.isdigit()]
+            qs = qs.filter(contact__organisation_id__in=ids)
+    return qs
+
+
+def csat_figures(qs: QuerySet) -> dict[str, Any]:
+    got = qs.aggregate(
+        sent=Count("pk"),
+        answered=Count("pk", filter=Q(answered_at__isnull=False, score__isnull=False)),
+        satisfied=Count("pk", filter=Q(answered_at__isnull=False, score__gte=4)),
+    )
+    got["csat"] = stats.rate(got["satisfied"], got["answered"])
+    got["response_rate"] = stats.rate(got["answered"], got["sent"])
+    return got
+
+
+def nps_figures(qs: QuerySet) -> dict[str, Any]:
+    got = qs.aggregate(
+        sent=Count("pk"),
+        answered=Count("pk", filter=Q(answered_at__isnull=False, score__isnull=False)),
+        promoters=Count("pk", filter=Q(answered_at__isnull=False, score__gte=9)),
+        detractors=Count("pk", filter=Q(answered_at__isnull=False, score__lte=6)),
+    )
+    got["passives"] = got["answered"] - got["promoters"] - got["detractors"]
+    got["nps"] = (
+        (100.0 * got["promoters"] / got["answered"] - 100.0 * got["detractors"] / got["answered"])
+        if got["answered"]
+        else None
+    )
+    got["response_rate"] = stats.rate(got["answered"], got["sent"])
+    return got
+
+
+def _survey_report(scope: Scope, kind: str) -> Result:
+    figures_of = csat_figures if kind == "csat" else nps_figures
+    main = "csat" if kind == "csat" else "nps"
+    result = Result(
+        kind, str(_("Satisfaction (CSAT)") if kind == "csat" else _("Recommendation (NPS)")), scope
+    )
+    period = scope.period
+    now = figures_of(_surveys(scope, kind, period))
+    before = figures_of(_surveys(scope, kind, scope.previous)) if scope.compare else {}
+    labels = {
+        main: (
+            _("CSAT: satisfied %") if kind == "csat" else _("NPS"),
+            "percent" if kind == "csat" else "score",
+        ),
+        "sent": (_("Surveys sent"), "count"),
+        "answered": (_("Answers"), "count"),
+        "response_rate": (_("Response rate"), "percent"),
+    }
+    if kind == "nps":
+        labels.update(
+            {
+                "promoters": (_("Promoters (9–10)"), "count"),
+                "passives": (_("Passives (7–8)"), "count"),
+                "detractors": (_("Detractors (0–6)"), "count"),
+            }
+        )
+    for key, (label, value_kind) in labels.items():
+        result.summary.append(
+            Figure(key, str(label), Value(now[key], value_kind, previous=before.get(key)))
+        )
+    qs = _surveys(scope, kind, period)
+    trunc = TRUNC[scope.bucket]("sent_at", tzinfo=periods.zone())
+    per_bucket: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for moment, sent, answered, good, bad in (
+        qs.annotate(b=trunc)
+        .values("b")
+        .annotate(
+            sent=Count("pk"),
+            answered=Count("pk", filter=Q(answered_at__isnull=False, score__isnull=False)),
+            good=Count(
+                "pk", filter=Q(answered_at__isnull=False, score__gte=4 if kind == "csat" else 9)
+            ),
+            bad=Count("pk", filter=Q(answered_at__isnull=False, score__lte=6)),
+        )
+        .order_by()
+        .values_list("b", "sent", "answered", "good", "bad")
+    ):
+        cell = per_bucket[_bucket_key(moment, scope.bucket)]
+        for i, n in enumerate((sent, answered, good, bad)):
+            cell[i] += n
+    rows = []
+    for start, _end in periods.buckets(period, scope.bucket):
+        sent, answered, good, bad = per_bucket.get(_bucket_key(start, scope.bucket), [0, 0, 0, 0])
+        if kind == "csat":
+            main_value = stats.rate(good, answered)
+        else:
+            main_value = (100.0 * (good - bad) / answered) if answered else None
+        rows.append(
+            [
+                Value(bucket_label(start, scope.bucket), "text"),
+                Value(sent),
+                Value(answered),
+                Value(main_value, "percent" if kind == "csat" else "score"),
+            ]
+        )
+    result.tables.append(
+        Table(
+            "over_time",
+            str(_("Over time")),
+            [
+                ("bucket", str(periods.BUCKETS[scope.bucket])),
+                ("sent", str(_("Sent"))),
+                ("answered", str(_("Answers"))),
+                (main, str(labels[main][0])),
+            ],
+            rows,
+            chart="bars",
+            series=["answered"],
+        )
+    )
+    if kind == "csat":
+        for dim, column in (("agent", "agent_id"), ("team", "team_id")):
+            names = _names(
+                "assignee_id" if dim == "agent" else "team_id",
+                qs.values_list(column, flat=True).distinct(),
+            )
+            rows = []
+            for key in sorted(
+                set(qs.values_list(column, flat=True)), key=lambda k: names.get(k, "")
+            ):
+                got = csat_figures(qs.filter(**{column: key}))
+                rows.append(
+                    [
+                        Value(
+                            names.get(
+                                key, _none_label("team_id" if dim == "team" else "assignee_id")
+                            ),
+                            "text",
+                        ),
+                        Value(got["sent"]),
+                        Value(got["answered"]),
+                        Value(got["csat"], "percent"),
+                    ]
+                )
+            result.tables.append(
+                Table(
+                    f"by_{dim}",
+                    str(_("By %(dimension)s") % {"dimension": str(DIMENSIONS[dim][0]).lower()}),
+                    [
+                        (dim, str(DIMENSIONS[dim][0])),
+                        ("sent", str(_("Sent"))),
+                        ("answered", str(_("Answers"))),
+                        ("csat", str(_("CSAT %"))),
+                    ],
+                    rows,
+                )
+            )
+    comments = (
+        qs.filter(answered_at__isnull=False)
+        .exclude(comment="")
+        .select_related("ticket")
+        .order_by("-answered_at")[:50]
+    )
+    result.tables.append(
+        Table(
+            "comments",
+            str(_("Comments")),
+            [
+                ("answered", str(_("Answered"))),
+                ("score", str(_("Score"))),
+                ("ticket", str(_("Ticket"))),
+                ("comment", str(_("Comment"))),
+            ],
+            [
+                [
+                    Value(s.answered_at, "datetime"),
+                    Value(s.score),
+                    Value(
+                        f"#{s.ticket.number}" if s.ticket_id else "",
+                        "text",
+                        link=s.ticket.get_absolute_url() if s.ticket_id else "",
+                    ),
+                    Value(s.comment, "text"),
+                ]
+                for s in comments
+            ],
+        )
+    )
+    return result
+
+
+def csat(scope: Scope) -> Result:
+    return _survey_report(scope, "csat")
+
+
+def nps(scope: Scope) -> Result:
+    return _survey_report(scope, "nps")
+
+
+# --- agents and teams ---------------------------------------------------------
+
+
+def _people_rows(scope: Scope, column: str, survey_column: str) -> list[list[Value]]:
+    from tiski.tickets.models import Message, MessageKind
+
+    period = scope.period
+    facts = scope.facts()
+    created = _range("created", period.start, period.end)
+    solved = _range("solved", period.start, period.end)
+    groups: dict[Any, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for key, fr in facts.filter(_in("created_at", period.start, period.end)).values_list(
+        column, "first_reply_seconds"
+    ):
+        groups[key]["assigned"].append(1)
+        if fr is not None:
+            groups[key]["fr"].append(fr)
+    for key, res in facts.filter(_in("solved_at", period.start, period.end)).values_list(
+        column, "resolution_seconds"
+    ):
+        groups[key]["solved"].append(1)
+        groups[key]["res"].append(res)
+    replies: Counter = Counter()
+    messages = Message.objects.filter(
+        kind=MessageKind.PUBLIC,
+        created_at__gte=period.start,
+        created_at__lt=period.end,
+        ticket_id__in=facts.values("ticket_id"),
+    ).exclude(meta__has_key="merged_from")
+    if column == "assignee_id":
+        if not can_see_team_reports(scope.user):
+            messages = messages.filter(author_user_id=scope.user.pk)
+        for key, n in (
+            messages.values("author_user_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("author_user_id", "n")
+        ):
+            replies[key] += n
+    else:
+        for key, n in (
+            messages.values("ticket__team_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("ticket__team_id", "n")
+        ):
+            replies[key] += n
+    for key in replies:
+        groups[key]  # noqa: B018 - an agent who only replied still gets a row
+    surveys = _surveys(scope, "csat", period)
+    csat: dict[Any, float | None] = {}
+    for key in groups:
+        csat[key] = (
+            csat_figures(surveys.filter(**{survey_column: key}))["csat"]
+            if key is not None
+            else None
+        )
+    names = _names(column, groups.keys())
+    rows = []
+    for key in sorted(groups, key=lambda k: (names.get(k) or "~").lower()):
+        g = groups[key]
+        d = _drill_value(column, key)
+        rows.append(
+            [
+                Value(
+                    names.get(key, _none_label(column)) if key is not None else _none_label(column),
+                    "text",
+                ),
+                Value(len(g["assigned"]), drill={**created, **d}),
+                Value(len(g["solved"]), drill={**solved, **d}),
+                Value(replies[key]),
+                Value(stats.median(g["fr"]), "duration", drill={**created, **d}),
+                Value(stats.median(g["res"]), "duration", drill={**solved, **d}),
+                Value(csat[key], "percent"),
+            ]
+        )
+    return rows
+
+
+def agents(scope: Scope) -> Result:
+    result = Result("agents", str(_("Agents and teams")), scope)
+    columns = [
+        ("assigned", str(_("Assigned"))),
+        ("solved", str(_("Solved"))),
+        ("replies", str(_("Replies"))),
+        ("first_reply_median", str(_("First reply, median"))),
+        ("resolution_median", str(_("Resolution, median"))),
+        ("csat", str(_("CSAT %"))),
+    ]
+    agent_rows = _people_rows(scope, "assignee_id", "agent_id")
+    result.tables.append(
+        Table(
+            "agents",
+            str(_("Agents")),
+            [("agent", str(_("Agent")))] + columns,
+            agent_rows,
+            chart="bars",
+            series=["assigned", "solved"],
+        )
+    )
+    if can_see_team_reports(scope.user):
+        result.tables.append(
+            Table(
+                "teams",
+                str(_("Teams")),
+                [("team", str(_("Team")))] + columns,
+                _people_rows(scope, "team_id", "team_id"),
+            )
+        )
+    for key, label, index in (
+        ("assigned", _("Assigned"), 1),
+        ("solved", _("Solved"), 2),
+        ("replies", _("Replies"), 3),
+    ):
+        total = sum(row[index].value or 0 for row in agent_rows)
+        result.summary.append(Figure(key, str(label), Value(total)))
+    return result
+
+
+# --- customers ----------------------------------------------------------------
+
+
+def customers(scope: Scope) -> Result:
+    result = Result("customers", str(_("Customers")), scope)
+    period = scope.period
+    facts = scope.facts()
+    created_in = facts.filter(_in("created_at", period.start, period.end))
+    created = _range("created", period.start, period.end)
+    surveys = _surveys(scope, "csat", period)
+    for dim, column, survey_column, title in (
+        (
+            "organisation",
+            "organisation_id",
+            "ticket__requester__organisation_id",
+            _("Organisations"),
+        ),
+        ("contact", "requester_id", "contact_id", _("Contacts")),
+    ):
+        top = list(
+            created_in.values(column)
+            .annotate(n=Count("pk"))
+            .order_by("-n", column)[:25]
+            .values_list(column, "n")
+        )
+        keys = [k for k, _n in top]
+        detail: dict[Any, dict[str, Any]] = defaultdict(
+            lambda: {"channels": set(), "open": 0, "fr": []}
+        )
+        for key, channel, status, fr in created_in.filter(
+            **{f"{column}__in": [k for k in keys if k is not None]}
+        ).values_list(column, "channel", "status", "first_reply_seconds"):
+            d = detail[key]
+            d["channels"].add(channel)
+            d["open"] += status in UNSOLVED_STATUSES
+            if fr is not None:
+                d["fr"].append(fr)
+        names = _names(column, keys)
+        channel_names = dict(Channel.choices)
+        rows = []
+        for key, n in top:
+            d = detail[key]
+            drill = {
+                **created,
+                **(
+                    {"organisation": str(key) if key else "none"}
+                    if dim == "organisation"
+                    else {"requester": str(key)}
+                ),
+            }
+            rows.append(
+                [
+                    Value(
+                        names.get(key, _none_label(column))
+                        if key is not None
+                        else _none_label(column),
+                        "text",
+                    ),
+                    Value(n, drill=drill),
+                    Value(
+                        ", ".join(sorted(str(channel_names.get(c, c)) for c in d["channels"])),
+                        "text",
+                    ),
+                    Value(d["open"], drill={**drill, "unsolved": "1"}),
+                    Value(stats.median(d["fr"]), "duration"),
+                    Value(
+                        csat_figures(surveys.filter(**{survey_column: key}))["csat"]
+                        if key is not None
+                        else None,
+                        "percent",
+                    ),
+                ]
+            )
+        result.tables.append(
+            Table(
+                f"by_{dim}",
+                str(title),
+                [
+                    (dim, str(_("Organisation") if dim == "organisation" else _("Contact"))),
+                    ("tickets", str(_("Tickets"))),
+                    ("channels", str(_("Channels"))),
+                    ("open", str(_("Open now"))),
+                    ("first_reply_median", str(_("First reply, median"))),
+                    ("csat", str(_("CSAT %"))),
+                ],
+                rows,
+            )
+        )
+    untouched = facts.filter(status__in=UNSOLVED_STATUSES, first_reply_at__isnull=True)
+    result.summary.append(
+        Figure(
+            "untouched",
+            str(_("Untouched tickets now")),
+            Value(untouched.count(), drill={"untouched": "1"}),
+        )
+    )
+    result.summary.append(
+        Figure("created", str(_("Created")), Value(created_in.count(), drill=created))
+    )
+    oldest = list(untouched.select_related("ticket").order_by("created_at")[:20])
+    result.tables.append(
+        Table(
+            "untouched",
+            str(_("Untouched tickets, oldest first")),
+            [
+                ("ticket", str(_("Ticket"))),
+                ("subject", str(_("Subject"))),
+                ("created", str(_("Created"))),
+            ],
+            [
+                [
+                    Value(f"#{f.ticket.number}", "text", link=f.ticket.get_absolute_url()),
+                    Value(f.ticket.subject, "text"),
+                    Value(f.created_at, "datetime"),
+                ]
+                for f in oldest
+            ],
+        )
+    )
+    for key, title, expression, drill_extra in (
+        (
+            "most_reopened",
+            _("Customers with the most reopened tickets"),
+            Sum("reopen_count"),
+            {"reopened": "1"},
+        ),
+        (
+            "most_breached",
+            _("Customers with the most breached tickets"),
+            Count("pk", filter=Q(fr_breached=True) | Q(nr_breached=True) | Q(res_breached=True)),
+            {"breached": "any"},
+        ),
+    ):
+        top = list(
+            created_in.values("requester_id")
+            .annotate(n=expression)
+            .filter(n__gt=0)
+            .order_by("-n", "requester_id")[:10]
+            .values_list("requester_id", "n")
+        )
+        names = _names("requester_id", [k for k, _n in top])
+        result.tables.append(
+            Table(
+                key,
+                str(title),
+                [("contact", str(_("Contact"))), ("count", str(_("Count")))],
+                [
+                    [
+                        Value(names.get(k, "—"), "text"),
+                        Value(n, drill={**created, "requester": str(k), **drill_extra}),
+                    ]
+                    for k, n in top
+                ],
+            )
+        )
+    return result
+
+
+# --- registry -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    name: str
+    title: Any
+    build: Callable[[Scope], Result]
+    # Breakdowns `--by` / the page's "by" select offers, besides time buckets.
+    dimensions: tuple[str, ...] = ()
+
+
+REPORTS: dict[str, ReportSpec] = {}
+
+
+def register(spec: ReportSpec) -> None:
+    """Add a report (the live helper's `handling` registers here once its app lands)."""
+    REPORTS[spec.name] = spec
+
+
+for _spec in (
+    ReportSpec("volume", _("Volume"), volume),
+    ReportSpec("response", _("Response and resolution"), response, tuple(DIMENSIONS)),
+    ReportSpec("sla", _("Service levels"), sla),
+    ReportSpec("agents", _("Agents and teams"), agents),
+    ReportSpec("customers", _("Customers"), customers),
+    ReportSpec("csat", _("Satisfaction (CSAT)"), csat),
+    ReportSpec("nps", _("Recommendation (NPS)"), nps),
+):
+    register(_spec)
+
+
+def run(name: str, scope: Scope) -> Result:
+    return REPORTS[name].build(scope)
+
+
+__all__ = [
+    "DIMENSIONS",
+    "REPORTS",
+    "Figure",
+    "Priority",
+    "ReportFilters",
+    "ReportSpec",
+    "Result",
+    "Scope",
+    "Table",
+    "Value",
+    "register",
+    "run",
+]

@@ -1,0 +1,112 @@
+"""The facts reports read, and report subscriptions.
+
+`TicketFact` is derived data, like an index: one row per ticket, rewritten
+from the ticket's own rows (events, messages, SLA targets) after each of
+its changes by `reports.facts`. docs/reports.md defines every column.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def _ref(model: str) -> models.ForeignKey:
+    # Derived rows point at their sources without a database constraint: a
+    # deleted team or user must not block or cascade into the facts, and
+    # the next refresh writes the new value anyway.
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
+class TicketFact(models.Model):
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.CASCADE, primary_key=True, related_name="report_fact"
+    )
+    created_at = models.DateTimeField()
+    channel = models.CharField(max_length=20)
+    team = _ref("accounts.Team")
+    assignee = _ref(settings.AUTH_USER_MODEL)
+    type = _ref("tickets.TicketType")
+    priority = models.CharField(max_length=10)
+    requester = _ref("customers.Contact")
+    organisation = _ref("customers.Organisation")
+    policy = _ref("sla.SlaPolicy")
+    mailbox = models.CharField(max_length=254, blank=True, default="")
+    status = models.CharField(max_length=10)
+    # Merged into another ticket (an active merge): left out of every figure.
+    merged = models.BooleanField(default=False)
+
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    first_reply_seconds = models.IntegerField(null=True, blank=True)
+    first_reply_business = models.IntegerField(null=True, blank=True)
+    # One value per exchange (customer message after a reply -> next reply).
+    next_reply_seconds = models.JSONField(default=list, blank=True)
+    next_reply_business = models.JSONField(default=list, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    resolution_seconds = models.IntegerField(null=True, blank=True)
+    resolution_business = models.IntegerField(null=True, blank=True)
+    wait_seconds = models.IntegerField(null=True, blank=True)
+    wait_business = models.IntegerField(null=True, blank=True)
+    first_reopened_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    touches = models.PositiveIntegerField(default=0)
+    # None: the ticket has no such target; True/False: breached or not.
+    fr_breached = models.BooleanField(null=True, blank=True)
+    nr_breached = models.BooleanField(null=True, blank=True)
+    res_breached = models.BooleanField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], name="fact_created"),
+            models.Index(fields=["solved_at"], name="fact_solved"),
+            models.Index(fields=["first_reopened_at"], name="fact_reopened"),
+            models.Index(fields=["assignee", "created_at"], name="fact_assignee_created"),
+            models.Index(fields=["assignee", "solved_at"], name="fact_assignee_solved"),
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of ticket {self.ticket_id}"
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class ReportSubscription(models.Model):
+    """A manager's standing order: this report, by email, every week or month."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions"
+    )
+    report = models.CharField(_("report"), max_length=20)
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    # The report's filters as query parameters ({"team": ["3"], ...}).
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The start of the last period mailed: each period is sent once.
+    last_period_start = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["report", "frequency"]
+        verbose_name = _("report subscription")
+        verbose_name_plural = _("report subscriptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "report", "frequency"], name="report_subscription_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.frequency} to {self.user_id}"
