@@ -9,6 +9,7 @@ million tickets never counts them all on every page load.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,6 +120,26 @@ def format_count(count: int, cap: int = COUNT_CAP) -> str:
 # --- filters -------------------------------------------------------------
 
 FILTER_KEYS = ("status", "type", "priority", "team", "assignee", "tag", "channel")
+# What a report's drill-down adds (docs/reports.md): the tickets a figure
+# counted, by the same filters plus its date range, read from the facts.
+REPORT_KEYS = (
+    "organisation",
+    "requester",
+    "mailbox",
+    "created_from",
+    "created_to",
+    "solved_from",
+    "solved_to",
+    "reopened_from",
+    "reopened_to",
+    "settled_from",
+    "settled_to",
+    "unsolved_at",
+    "breached",
+    "untouched",
+    "reopened",
+    "unsolved",
+)
 
 
 @dataclass
@@ -130,14 +151,24 @@ class Filters:
     assignee: list[str]
     tag: list[str]
     channel: list[str]
+    report: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_query(cls, query: QueryDict) -> Filters:
-        return cls(**{key: [v for v in query.getlist(key) if v] for key in FILTER_KEYS})
+        report = {key: [v for v in query.getlist(key) if v] for key in REPORT_KEYS}
+        return cls(
+            **{key: [v for v in query.getlist(key) if v] for key in FILTER_KEYS},
+            report={key: values for key, values in report.items() if values},
+        )
 
     @property
     def active(self) -> bool:
-        return any(getattr(self, key) for key in FILTER_KEYS)
+        return bool(self.report) or any(getattr(self, key) for key in FILTER_KEYS)
+
+    @property
+    def report_params(self) -> list[tuple[str, str]]:
+        """The drill-down parameters, for hidden inputs that keep them in the form."""
+        return [(key, value) for key, values in self.report.items() for value in values]
 
     def apply(self, qs: QuerySet[Ticket], user: User) -> QuerySet[Ticket]:
         if self.status:
@@ -165,7 +196,79 @@ class Filters:
         if self.tag:
             for tag in self.tag:
                 qs = qs.filter(tags__name=tag)
+        if self.report:
+            qs = report_filter(qs, self.report)
         return qs
+
+
+def _moment(values: list[str] | None) -> datetime | None:
+    if not values:
+        return None
+    try:
+        moment = parse_datetime(values[0].replace(" ", "+"))
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+def report_filter(qs: QuerySet[Ticket], params: dict[str, list[str]]) -> QuerySet[Ticket]:
+    """Narrow to the tickets a report figure counted (docs/reports.md, Drill-down).
+
+    Date ranges are instants with their offset, start included, end not.
+    Merged tickets are left out as the reports leave them out.
+    """
+    from django.db.models import Exists, OuterRef
+    from django.db.models.functions import Coalesce
+
+    qs = qs.filter(report_fact__merged=False)
+    for key, column in (
+        ("created", "report_fact__created_at"),
+        ("solved", "report_fact__solved_at"),
+        ("reopened", "report_fact__first_reopened_at"),
+    ):
+        start, end = _moment(params.get(f"{key}_from")), _moment(params.get(f"{key}_to"))
+        if start is not None:
+            qs = qs.filter(**{f"{column}__gte": start})
+        if end is not None:
+            qs = qs.filter(**{f"{column}__lt": end})
+    if ids := _ints(params.get("organisation", [])):
+        qs = qs.filter(report_fact__organisation_id__in=ids)
+    elif "none" in params.get("organisation", []):
+        qs = qs.filter(report_fact__organisation_id__isnull=True)
+    if ids := _ints(params.get("requester", [])):
+        qs = qs.filter(requester_id__in=ids)
+    if params.get("mailbox"):
+        qs = qs.filter(report_fact__mailbox__in=params["mailbox"])
+    if (moment := _moment(params.get("unsolved_at"))) is not None:
+        qs = qs.filter(
+            Q(report_fact__solved_at__isnull=True) | Q(report_fact__solved_at__gte=moment)
+        )
+    if params.get("untouched"):
+        qs = qs.filter(UNSOLVED, report_fact__first_reply_at__isnull=True)
+    if params.get("unsolved"):
+        qs = qs.filter(UNSOLVED)
+    if params.get("reopened"):
+        qs = qs.filter(report_fact__reopen_count__gt=0)
+    kinds = [
+        k
+        for k in params.get("breached", [])
+        if k in ("first_reply", "next_reply", "resolution", "any")
+    ]
+    if kinds:
+        from tiski.sla.models import SlaTarget
+
+        targets = SlaTarget.objects.filter(ticket_id=OuterRef("pk"), breached=True)
+        if "any" not in kinds:
+            targets = targets.filter(kind__in=kinds)
+        start, end = _moment(params.get("settled_from")), _moment(params.get("settled_to"))
+        if start is not None or end is not None:
+            targets = targets.annotate(settled_at=Coalesce("achieved_at", "due_at"))
+            if start is not None:
+                targets = targets.filter(settled_at__gte=start)
+            if end is not None:
+                targets = targets.filter(settled_at__lt=end)
+        qs = qs.filter(Exists(targets))
+    return qs
 
 
 def _ints(values: list[str]) -> list[int]:
