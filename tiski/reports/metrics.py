@@ -610,7 +610,7 @@ def response(scope: Scope) -> Result:
     solved = _range("solved", period.start, period.end)
     for key, label, _c, _b, which in TIME_METRICS:
         drill = created if which == "created" else solved
-        for suffix, way in (("", _("calendar")), ("_business", _("business"))):
+        for suffix, way in (("", _("calendar time")), ("_business", _("business time"))):
             values = now[f"{key}{suffix}"]
             prev = before[f"{key}{suffix}"] if before else []
             for stat, fn, stat_label in (
