@@ -10,6 +10,7 @@ style attributes).
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 
 from django.utils.html import conditional_escape, format_html_join
@@ -28,18 +29,26 @@ def _svg(template: str, *args: object) -> SafeString:
         for a in args
     ]
     return mark_safe(template.format(*values))
+
+
 WIDTH, HEIGHT = 760, 240
 LEFT, BOTTOM, TOP = 48, 42, 12
 
 
-def _nice_max(value: float) -> float:
+def _scale(value: float) -> tuple[float, int]:
+    """A round top for the axis and its number of steps (at most five), so
+    counts get whole-number ticks: 23 -> (25, 5), 7 -> (8, 4)."""
     if value <= 0:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+        return 1, 1
+    magnitude = 10 ** max(0, len(str(int(value))) - 1)
+    for base in (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20):
+        step = base * magnitude
+        if step < 1 and value >= 1:
+            continue
+        steps = math.ceil(value / step)
+        if steps <= 5:
+            return steps * step, steps
+    return 10 * magnitude, 1
 
 
 def bar_chart(
@@ -55,14 +64,15 @@ def bar_chart(
     labels = {key: label for key, label in table.columns}
     index = [keys.index(s) for s in series]
     values = [[row[i].value or 0 for i in index] for row in table.rows]
-    top = _nice_max(max((max(v) for v in values), default=0))
+    top, steps = _scale(max((max(v) for v in values), default=0))
     uid = next(_ids)
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
     group_w = plot_w / len(table.rows)
-    bar_w = max(1.0, group_w * 0.8 / len(series))
+    # Thin bars for many rows, never a wall of colour for a few.
+    bar_w = min(48.0, max(1.0, group_w * 0.8 / len(series)))
     parts: list[SafeString] = []
-    for tick in range(5):
-        y = TOP + plot_h - plot_h * tick / 4
+    for tick in range(steps + 1):
+        y = TOP + plot_h - plot_h * tick / steps
         parts.append(
             _svg(
                 '<line class="grid" x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}"></line>'
@@ -73,13 +83,13 @@ def bar_chart(
                 y,
                 LEFT - 4,
                 y + 4,
-                fmt(Value(top * tick / 4)),
+                fmt(Value(top * tick / steps)),
             )
         )
     # Label every n-th group so labels never overlap.
     every = max(1, round(len(table.rows) / 12))
     for r, row in enumerate(table.rows):
-        x0 = LEFT + r * group_w + group_w * 0.1
+        x0 = LEFT + r * group_w + (group_w - bar_w * len(series)) / 2
         for s, column in enumerate(index):
             cell = row[column]
             value = cell.value or 0
