@@ -13,7 +13,7 @@ import itertools
 import math
 from collections.abc import Callable
 
-from django.utils.html import conditional_escape, format_html_join
+from django.utils.html import conditional_escape, escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -149,48 +149,34 @@ def bar_chart(
 
 
 def heatmap(table: Table, fmt: Callable[[Value], str]) -> SafeString:
-    """Weekday rows x 24 hour columns, darker for more."""
+    """Weekday rows x 24 hour columns, darker for more.
+
+    Written with plain string formatting (labels escaped once per row): a
+    page holds a grid per channel, thousands of cells.
+    """
     if not table.rows:
         return mark_safe("")
     uid = next(_ids)
     cell_w, cell_h, left, top = 28, 22, 44, 18
     peak = max((c.value or 0 for row in table.rows for c in row[1:]), default=0) or 1
-    parts: list[SafeString] = []
-    for hour in range(0, 24, 2):
-        parts.append(
-            _svg(
-                '<text class="axis" x="{}" y="{}" text-anchor="middle">{:02d}</text>',
-                left + hour * cell_w + cell_w / 2,
-                top - 5,
-                hour,
-            )
-        )
+    parts: list[str] = [
+        f'<text class="axis" x="{left + hour * cell_w + cell_w / 2}" y="{top - 5}"'
+        f' text-anchor="middle">{hour:02d}</text>'
+        for hour in range(0, 24, 2)
+    ]
     for r, row in enumerate(table.rows):
         y = top + r * cell_h
+        day = escape(str(row[0].value))
         parts.append(
-            _svg(
-                '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>',
-                left - 6,
-                y + cell_h * 0.7,
-                row[0].value,
-            )
+            f'<text class="axis" x="{left - 6}" y="{y + cell_h * 0.7:.1f}"'
+            f' text-anchor="end">{day}</text>'
         )
         for hour, cell in enumerate(row[1:]):
             level = 0 if not cell.value else 1 + min(4, int(4 * cell.value / peak))
             parts.append(
-                _svg(
-                    '<rect class="heat h{}" x="{}" y="{}" width="{}" height="{}">'
-                    "<title>{} {:02d}–{:02d}: {}</title></rect>",
-                    level,
-                    left + hour * cell_w,
-                    y,
-                    cell_w - 2,
-                    cell_h - 2,
-                    row[0].value,
-                    hour,
-                    (hour + 1) % 24,
-                    fmt(cell),
-                )
+                f'<rect class="heat h{level}" x="{left + hour * cell_w}" y="{y}"'
+                f' width="{cell_w - 2}" height="{cell_h - 2}"><title>{day}'
+                f" {hour:02d}–{(hour + 1) % 24:02d}: {escape(fmt(cell))}</title></rect>"
             )
     width, height = left + 24 * cell_w + 4, top + 7 * cell_h + 4
     desc = _(

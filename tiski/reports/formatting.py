@@ -43,6 +43,10 @@ def format_value(cell: Value) -> str:
     value = cell.value
     if value is None or value == "":
         return "–"
+    if cell.kind == "count" and type(value) is int:
+        # The common case, thousands of times a page: both languages group
+        # thousands with a no-break space.
+        return f"{value:,}".replace(",", "\u00a0")
     if cell.kind == "text":
         return str(value)
     if cell.kind == "duration":

@@ -928,6 +928,20 @@ def csat_figures(qs: QuerySet) -> dict[str, Any]:
     return got
 
 
+def csat_by(qs: QuerySet, column: str) -> dict[Any, float | None]:
+    """CSAT % per value of ``column`` (agent, team, organisation...), in one query."""
+    return {
+        key: stats.rate(good, answered)
+        for key, answered, good in qs.values(column)
+        .annotate(
+            answered=Count("pk", filter=Q(answered_at__isnull=False, score__isnull=False)),
+            good=Count("pk", filter=Q(answered_at__isnull=False, score__gte=4)),
+        )
+        .order_by()
+        .values_list(column, "answered", "good")
+    }
+
+
 def nps_figures(qs: QuerySet) -> dict[str, Any]:
     got = qs.aggregate(
         sent=Count("pk"),
@@ -1027,28 +1041,28 @@ def _survey_report(scope: Scope, kind: str) -> Result:
     )
     if kind == "csat":
         for dim, column in (("agent", "agent_id"), ("team", "team_id")):
-            names = _names(
-                "assignee_id" if dim == "agent" else "team_id",
-                qs.values_list(column, flat=True).distinct(),
-            )
-            rows = []
-            for key in sorted(
-                set(qs.values_list(column, flat=True)), key=lambda k: names.get(k, "")
-            ):
-                got = csat_figures(qs.filter(**{column: key}))
-                rows.append(
-                    [
-                        Value(
-                            names.get(
-                                key, _none_label("team_id" if dim == "team" else "assignee_id")
-                            ),
-                            "text",
-                        ),
-                        Value(got["sent"]),
-                        Value(got["answered"]),
-                        Value(got["csat"], "percent"),
-                    ]
+            per_key = {
+                key: (sent, answered, stats.rate(good, answered))
+                for key, sent, answered, good in qs.values(column)
+                .annotate(
+                    sent=Count("pk"),
+                    answered=Count("pk", filter=Q(answered_at__isnull=False, score__isnull=False)),
+                    good=Count("pk", filter=Q(answered_at__isnull=False, score__gte=4)),
                 )
+                .order_by()
+                .values_list(column, "sent", "answered", "good")
+            }
+            names = _names("assignee_id" if dim == "agent" else "team_id", per_key.keys())
+            none = _none_label("team_id" if dim == "team" else "assignee_id")
+            rows = [
+                [
+                    Value(names.get(key, none), "text"),
+                    Value(per_key[key][0]),
+                    Value(per_key[key][1]),
+                    Value(per_key[key][2], "percent"),
+                ]
+                for key in sorted(per_key, key=lambda k: names.get(k, none))
+            ]
             result.tables.append(
                 Table(
                     f"by_{dim}",
@@ -1153,14 +1167,7 @@ def _people_rows(scope: Scope, column: str, survey_column: str) -> list[list[Val
             replies[key] += n
     for key in replies:
         groups[key]  # noqa: B018 - an agent who only replied still gets a row
-    surveys = _surveys(scope, "csat", period)
-    csat: dict[Any, float | None] = {}
-    for key in groups:
-        csat[key] = (
-            csat_figures(surveys.filter(**{survey_column: key}))["csat"]
-            if key is not None
-            else None
-        )
+    csat = csat_by(_surveys(scope, "csat", period), survey_column)
     names = _names(column, groups.keys())
     rows = []
     for key in sorted(groups, key=lambda k: (names.get(k) or "~").lower()):
@@ -1177,7 +1184,7 @@ def _people_rows(scope: Scope, column: str, survey_column: str) -> list[list[Val
                 Value(replies[key]),
                 Value(stats.median(g["fr"]), "duration", drill={**created, **d}),
                 Value(stats.median(g["res"]), "duration", drill={**solved, **d}),
-                Value(csat[key], "percent"),
+                Value(csat.get(key) if key is not None else None, "percent"),
             ]
         )
     return rows
@@ -1242,6 +1249,7 @@ def customers(scope: Scope) -> Result:
         ),
         ("contact", "requester_id", "contact_id", _("Contacts")),
     ):
+        csat = csat_by(surveys, survey_column)
         top = list(
             created_in.values(column)
             .annotate(n=Count("pk"))
@@ -1288,12 +1296,7 @@ def customers(scope: Scope) -> Result:
                     ),
                     Value(d["open"], drill={**drill, "unsolved": "1"}),
                     Value(stats.median(d["fr"]), "duration"),
-                    Value(
-                        csat_figures(surveys.filter(**{survey_column: key}))["csat"]
-                        if key is not None
-                        else None,
-                        "percent",
-                    ),
+                    Value(csat.get(key) if key is not None else None, "percent"),
                 ]
             )
         result.tables.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time as time_module
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -33,8 +34,17 @@ BUCKETS = {
 }
 
 
+_zone_cache: tuple[float, ZoneInfo] | None = None
+
+
 def zone() -> ZoneInfo:
-    return ZoneInfo(desk.time_zone_name())
+    """The desk's time zone; read at most every few seconds (a report cuts
+    hundreds of buckets, and the desk's setting is a database row)."""
+    global _zone_cache
+    now = time_module.monotonic()
+    if _zone_cache is None or now - _zone_cache[0] > 5:
+        _zone_cache = (now, ZoneInfo(desk.time_zone_name()))
+    return _zone_cache[1]
 
 
 @dataclass(frozen=True)
