@@ -72,6 +72,10 @@ def secret(make_team, make_user, make_contact, make_ticket):
         ],
     )
     attachment = ticket.messages.get(kind=MessageKind.INTERNAL).attachments.get()
+    # The facts reports count (the change handler runs after commit, never here).
+    from tiski.reports import facts
+
+    facts.refresh([ticket.pk])
     from tiski.channels.models import Mailbox, OutboundEmail
     from tiski.macros.models import Macro
 
@@ -131,6 +135,9 @@ def fill(route: str, name: str, secret) -> str:
         "mailbox_id": "1",
         "outbound_id": str(secret["outbound"].pk),
         "message_id": str(secret["attachment"].message_id),
+        # Report exports and subscriptions: the customers report lists subjects.
+        "name": "customers",
+        "fmt": "csv",
     }
     pk_by_name = {
         "attachment": secret["attachment"].pk,

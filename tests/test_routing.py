@@ -19,8 +19,12 @@ def cands(*rows):
 
 def test_least_loaded_picks_fewest_open_then_lowest_id():
     pool = cands((1, 5, ()), (2, 2, ()), (3, 2, ()))
-    assert choose_agent(pool, mode=Routing.LEAST_LOADED, needed_skills=frozenset(), cap=0,
-                        last_user_id=None) == 2
+    assert (
+        choose_agent(
+            pool, mode=Routing.LEAST_LOADED, needed_skills=frozenset(), cap=0, last_user_id=None
+        )
+        == 2
+    )
 
 
 def test_round_robin_takes_turns_and_wraps():
@@ -28,28 +32,54 @@ def test_round_robin_takes_turns_and_wraps():
     picks = []
     last = None
     for _ in range(4):
-        last = choose_agent(pool, mode=Routing.ROUND_ROBIN, needed_skills=frozenset(), cap=0,
-                            last_user_id=last)
+        last = choose_agent(
+            pool, mode=Routing.ROUND_ROBIN, needed_skills=frozenset(), cap=0, last_user_id=last
+        )
         picks.append(last)
     assert picks == [1, 2, 3, 1]
 
 
 def test_cap_and_skills():
     pool = cands((1, 3, ("fi",)), (2, 1, ("fi", "en")), (3, 0, ("fi",)))
-    assert choose_agent(pool, mode=Routing.LEAST_LOADED, needed_skills=frozenset({"en"}),
-                        cap=0, last_user_id=None) == 2
+    assert (
+        choose_agent(
+            pool,
+            mode=Routing.LEAST_LOADED,
+            needed_skills=frozenset({"en"}),
+            cap=0,
+            last_user_id=None,
+        )
+        == 2
+    )
     # the only English speaker is full: someone under the cap still gets it
-    assert choose_agent(pool, mode=Routing.LEAST_LOADED, needed_skills=frozenset({"en"}),
-                        cap=1, last_user_id=None) == 3
-    assert choose_agent(cands((1, 2, ())), mode=Routing.ROUND_ROBIN,
-                        needed_skills=frozenset(), cap=2, last_user_id=None) is None
-    assert choose_agent(pool, mode=Routing.MANUAL, needed_skills=frozenset(), cap=0,
-                        last_user_id=None) is None
+    assert (
+        choose_agent(
+            pool,
+            mode=Routing.LEAST_LOADED,
+            needed_skills=frozenset({"en"}),
+            cap=1,
+            last_user_id=None,
+        )
+        == 3
+    )
+    assert (
+        choose_agent(
+            cands((1, 2, ())),
+            mode=Routing.ROUND_ROBIN,
+            needed_skills=frozenset(),
+            cap=2,
+            last_user_id=None,
+        )
+        is None
+    )
+    assert (
+        choose_agent(pool, mode=Routing.MANUAL, needed_skills=frozenset(), cap=0, last_user_id=None)
+        is None
+    )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_new_ticket_is_routed_fairly_skipping_absent_and_light(make_team, make_user,
-                                                               make_ticket):
+def test_new_ticket_is_routed_fairly_skipping_absent_and_light(make_team, make_user, make_ticket):
     team = make_team("Asiakastuki")
     team.routing = Routing.ROUND_ROBIN
     team.save()
@@ -73,8 +103,7 @@ def test_manual_team_is_not_routed(make_team, make_user, make_ticket):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_absence_hands_over_and_customer_reply_brings_it_back(make_team, make_user,
-                                                              make_ticket):
+def test_absence_hands_over_and_customer_reply_brings_it_back(make_team, make_user, make_ticket):
     team = make_team("Asiakastuki")
     owner = make_user(teams=(team,))
     colleague = make_user(teams=(team,))
@@ -91,7 +120,13 @@ def test_absence_hands_over_and_customer_reply_brings_it_back(make_team, make_us
     # the owner returns; the customer writes: the ticket goes home
     owner.out_of_office_until = timezone.now() - timedelta(seconds=1)
     owner.save()
-    actions.add_message(ticket, kind=MessageKind.CUSTOMER, actor=None, via=Via.CHANNEL,
-                        author_contact=ticket.requester, text="Kysyisin vielä")
+    actions.add_message(
+        ticket,
+        kind=MessageKind.CUSTOMER,
+        actor=None,
+        via=Via.CHANNEL,
+        author_contact=ticket.requester,
+        text="Kysyisin vielä",
+    )
     ticket.refresh_from_db()
     assert ticket.assignee == owner

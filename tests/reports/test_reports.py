@@ -236,3 +236,18 @@ def test_periods_and_daylight_saving_buckets(db):
     assert periods.preset("this_quarter", date(2026, 5, 5)).first == date(2026, 4, 1)
     dst_day = periods.Period(date(2026, 3, 29), date(2026, 3, 29))
     assert len(periods.buckets(dst_day, "hour")) == 23
+
+
+def test_no_report_page_or_export_shows_a_restricted_ticket_to_an_outsider(history, client):
+    """The outsider manages the Tuki team; the Johto team's ticket stays out everywhere."""
+    logged_in(client, history.outsider)
+    secret = f"#{history.secret.number}"
+    for name in metrics.REPORTS:
+        for url in (
+            reverse(f"reports:{name}"),
+            reverse("reports:export", args=[name, "csv"]),
+        ):
+            body = client.get(url, JANUARY).content.decode()
+            assert history.secret.subject not in body and secret not in body, url
+    volume = client.get(reverse("reports:volume"), JANUARY).context["result"]
+    assert summary(volume)["created"] == 4

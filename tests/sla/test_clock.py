@@ -16,8 +16,12 @@ def utc(*args) -> datetime:
 
 
 def history(created, statuses=(), customer=(), replies=()):
-    return TicketHistory(created_at=created, statuses=[(created, "new"), *statuses],
-                         customer_messages=[created, *customer], public_replies=list(replies))
+    return TicketHistory(
+        created_at=created,
+        statuses=[(created, "new"), *statuses],
+        customer_messages=[created, *customer],
+        public_replies=list(replies),
+    )
 
 
 def by_kind(clocks, kind):
@@ -37,10 +41,12 @@ def test_first_reply_deadline_in_business_hours():
 
 def test_achieved_reply_stops_the_clock_and_records_breach_or_not():
     created = utc(2026, 11, 23, 8, 0)  # 10:00 Helsinki
-    on_time = compute_clocks(history(created, replies=[utc(2026, 11, 23, 9, 0)]),
-                             Targets(first_reply=2 * H), OFFICE)[0]
-    late = compute_clocks(history(created, replies=[utc(2026, 11, 23, 11, 0)]),
-                          Targets(first_reply=2 * H), OFFICE)[0]
+    on_time = compute_clocks(
+        history(created, replies=[utc(2026, 11, 23, 9, 0)]), Targets(first_reply=2 * H), OFFICE
+    )[0]
+    late = compute_clocks(
+        history(created, replies=[utc(2026, 11, 23, 11, 0)]), Targets(first_reply=2 * H), OFFICE
+    )[0]
     assert on_time.achieved_at and not on_time.breached(utc(2030, 1, 1))
     assert late.breached(utc(2026, 11, 23, 11, 0))
 
@@ -63,8 +69,11 @@ def test_next_reply_clock_per_exchange():
     created = utc(2026, 11, 23, 7, 0)
     replies = [utc(2026, 11, 23, 8, 0), utc(2026, 11, 23, 12, 0)]
     customer = [utc(2026, 11, 23, 9, 0), utc(2026, 11, 23, 9, 30), utc(2026, 11, 23, 13, 0)]
-    clocks = compute_clocks(history(created, customer=customer, replies=replies),
-                            Targets(first_reply=H, next_reply=2 * H), OFFICE)
+    clocks = compute_clocks(
+        history(created, customer=customer, replies=replies),
+        Targets(first_reply=H, next_reply=2 * H),
+        OFFICE,
+    )
     nexts = by_kind(clocks, "next_reply")
     assert [c.started_at for c in nexts] == [utc(2026, 11, 23, 9, 0), utc(2026, 11, 23, 13, 0)]
     assert nexts[0].achieved_at == utc(2026, 11, 23, 12, 0) and nexts[0].breached(created)

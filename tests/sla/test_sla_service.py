@@ -44,16 +44,28 @@ def test_default_policy_sets_deadline_and_queue_key(db, monday, make_ticket):
 def test_reply_moves_to_resolution_and_pending_pauses(db, monday, make_ticket, make_user):
     agent = make_user()
     ticket = make_ticket(priority="urgent")
-    actions.add_message(ticket, kind=MessageKind.PUBLIC, actor=agent, via=Via.AGENT,
-                        text="Katsotaan", status_after=Status.PENDING)
+    actions.add_message(
+        ticket,
+        kind=MessageKind.PUBLIC,
+        actor=agent,
+        via=Via.AGENT,
+        text="Katsotaan",
+        status_after=Status.PENDING,
+    )
     ticket.refresh_from_db()
     assert ticket.queue_due_at == NO_DEADLINE  # pending: clock paused
     assert TicketSla.objects.get(ticket=ticket).paused
     first = SlaTarget.objects.get(ticket=ticket, kind="first_reply")
     assert first.achieved_at == MONDAY_10 and not first.breached
     monday.shift(timedelta(hours=2))
-    actions.add_message(ticket, kind=MessageKind.CUSTOMER, actor=None, via=Via.CHANNEL,
-                        author_contact=ticket.requester, text="Vieläkin rikki")
+    actions.add_message(
+        ticket,
+        kind=MessageKind.CUSTOMER,
+        actor=None,
+        via=Via.CHANNEL,
+        author_contact=ticket.requester,
+        text="Vieläkin rikki",
+    )
     ticket.refresh_from_db()
     # open again: the next-reply clock (urgent: 2 h) comes before resolution
     assert ticket.status == Status.OPEN
@@ -64,8 +76,9 @@ def test_reply_moves_to_resolution_and_pending_pauses(db, monday, make_ticket, m
 def test_policy_conditions_first_match_wins(db, monday, make_ticket, make_team):
     vip = make_team("VIP")
     default = SlaPolicy.objects.get()
-    special = SlaPolicy.objects.create(name="VIP", position=1, calendar=default.calendar,
-                                       targets={"normal": {"first_reply": 15}})
+    special = SlaPolicy.objects.create(
+        name="VIP", position=1, calendar=default.calendar, targets={"normal": {"first_reply": 15}}
+    )
     special.match_teams.add(vip)
     vip_ticket = make_ticket(team=vip)
     other = make_ticket()
@@ -135,8 +148,9 @@ def test_a_breach_reaches_rules_as_the_tickets_change(
     assert ticket.priority == "urgent"
 
 
-def test_queue_orders_by_deadline_then_priority_then_age(db, monday, make_ticket, make_user,
-                                                         client):
+def test_queue_orders_by_deadline_then_priority_then_age(
+    db, monday, make_ticket, make_user, client
+):
     agent = make_user()
     low = make_ticket(subject="Matala", priority="low")
     urgent = make_ticket(subject="Kiire", priority="urgent")
@@ -240,12 +254,24 @@ def test_bulk_refresh_matches_one_by_one_in_constant_queries(
     for i in range(12):
         ticket = make_ticket(subject=f"Erä {i}", priority=("urgent", "normal", "low")[i % 3])
         if i % 2:
-            actions.add_message(ticket, kind=MessageKind.PUBLIC, actor=agent, via=Via.AGENT,
-                                text="Selvitämme", status_after=Status.PENDING)
+            actions.add_message(
+                ticket,
+                kind=MessageKind.PUBLIC,
+                actor=agent,
+                via=Via.AGENT,
+                text="Selvitämme",
+                status_after=Status.PENDING,
+            )
         if i % 4 == 3:
             monday.shift(timedelta(minutes=30))
-            actions.add_message(ticket, kind=MessageKind.CUSTOMER, actor=None, via=Via.CHANNEL,
-                                author_contact=ticket.requester, text="Kiitos, entä nyt?")
+            actions.add_message(
+                ticket,
+                kind=MessageKind.CUSTOMER,
+                actor=None,
+                via=Via.CHANNEL,
+                author_contact=ticket.requester,
+                text="Kiitos, entä nyt?",
+            )
         tickets.append(ticket.pk)
     for ticket_id in tickets:  # one by one, all at the same moment
         refresh_ticket_sla(ticket_id)
