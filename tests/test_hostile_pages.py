@@ -120,6 +120,10 @@ def hostile(admin_user, make_contact):
             user=admin_user, ticket=ticket, text=f"Ilmoitus {_name_safe(fragment)}"
         )
         made.append({"ticket": ticket, "contact": contact, "org": org, "fragment": fragment})
+    # The reports count these tickets too (their change handler runs after commit).
+    from tiski.reports import facts
+
+    facts.refresh([item["ticket"].pk for item in made])
     return made
 
 
@@ -136,6 +140,9 @@ def _fill(route: str, name: str, item: dict) -> str | None:
         # The invitation page (set a password) takes a signed link, not customer text.
         "uidb64": "MQ",
         "token": "set-password",
+        # Report pages and exports by name (the customers report lists subjects).
+        "name": "customers",
+        "fmt": "xlsx",
     }
     pks = {
         "contact": contact.pk,

@@ -132,6 +132,8 @@ def _every_desk_page(page, watch: Watcher, demo_desk: dict) -> None:
         f"/customers/contacts/{contact.pk}/merge/",
         "/customers/merges/",
         "/search/?q=kahvinkeitin",
+        "/reports/volume/?period=this_year",
+        "/reports/agents/?period=this_year",
         "/settings/",
         "/settings/log/",
         "/settings/rules/",

@@ -92,6 +92,13 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
+def _xlsx_row(row: list[Any]) -> list[Any]:
+    """Control characters (a NUL in a customer's name) cannot be stored in XLSX: dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
+
+
 def to_xlsx(result: Result) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -101,18 +108,18 @@ def to_xlsx(result: Result) -> bytes:
     used: set[str] = set()
     sheet.title = _sheet_name(str(_("Summary")), used)
     for row in header_rows(result):
-        sheet.append(row)
+        sheet.append(_xlsx_row(row))
     sheet.append([])
     for row in _summary_rows(result):
-        sheet.append(row)
+        sheet.append(_xlsx_row(row))
     sheet["A1"].font = Font(bold=True)
     for table in result.tables:
         ws = book.create_sheet(_sheet_name(table.title, used))
-        ws.append([safe_text(table.title)])
+        ws.append(_xlsx_row([safe_text(table.title)]))
         ws["A1"].font = Font(bold=True)
-        ws.append([safe_text(label) for _key, label in table.columns])
+        ws.append(_xlsx_row([safe_text(label) for _key, label in table.columns]))
         for row in table.rows:
-            ws.append([cell_value(cell) for cell in row])
+            ws.append(_xlsx_row([cell_value(cell) for cell in row]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
