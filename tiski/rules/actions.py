@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import field_validator
 
 from tiski.core import desk
 from tiski.core.placeholders import (
@@ -29,7 +29,9 @@ from tiski.core.placeholders import (
 from tiski.tickets import actions as ticket_actions
 from tiski.tickets.models import EventKind, MessageKind, Priority, Status, Via
 
+from . import options
 from .facts import TicketFacts
+from .params import Params, param
 from .registry import register_action, register_batch
 
 if TYPE_CHECKING:
@@ -58,10 +60,6 @@ class ActionOutcome:
     @property
     def effective(self) -> bool:
         return bool(self.events or self.message_ids or self.notification_ids or self.emails)
-
-
-class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _check_template(text: str) -> str:
@@ -109,24 +107,44 @@ def _render(value: Localised, language: str, context: ActionContext) -> str:
 
 
 class SetStatusParams(Params):
-    status: Literal["new", "open", "pending", "on_hold", "solved", "closed"]
+    status: Literal["new", "open", "pending", "on_hold", "solved", "closed"] = param(
+        label=gettext_lazy("Status"), options=dict(Status.choices)
+    )
 
 
 class SetPriorityParams(Params):
-    priority: Literal["low", "normal", "high", "urgent"]
+    # Labels as the desk shows them: admins rename priorities in Settings.
+    priority: Literal["low", "normal", "high", "urgent"] = param(
+        label=gettext_lazy("Priority"), options=options.priorities
+    )
 
 
 class SetTypeParams(Params):
-    # Not "type": that key names the action itself.
-    ticket_type: str | None = Field(description="ticket type slug; null clears it")
+    # Not "type": that key names the action itself. Null clears the type.
+    ticket_type: str | None = param(
+        label=gettext_lazy("Type"),
+        options=options.ticket_types,
+        references="ticket_type",
+        none_label=gettext_lazy("No type"),
+    )
 
 
 class SetTeamParams(Params):
-    team: int | None
+    team: int | None = param(
+        label=gettext_lazy("Team"),
+        options=options.teams,
+        references="team",
+        none_label=gettext_lazy("No team"),
+    )
 
 
 class SetAssigneeParams(Params):
-    assignee: int | None
+    assignee: int | None = param(
+        label=gettext_lazy("Agent"),
+        options=options.agents,
+        references="agent",
+        none_label=gettext_lazy("Nobody (unassigned)"),
+    )
 
 
 def _named(context: ActionContext) -> dict[str, str]:
@@ -191,7 +209,9 @@ def set_assignee(p: SetAssigneeParams, context: ActionContext) -> ActionOutcome:
 
 
 class TagsParams(Params):
-    tags: list[str] = Field(min_length=1, max_length=50)
+    tags: list[str] = param(
+        label=gettext_lazy("Tags"), references="tag", min_length=1, max_length=50
+    )
 
     @field_validator("tags")
     @classmethod
@@ -227,7 +247,7 @@ def remove_tags(p: TagsParams, context: ActionContext) -> ActionOutcome:
 
 
 class NoteParams(Params):
-    text: Localised
+    text: Localised = param(label=gettext_lazy("Text"), multiline=True, placeholders=True)
 
     @field_validator("text")
     @classmethod
@@ -266,8 +286,8 @@ def add_note(p: NoteParams, context: ActionContext) -> ActionOutcome:
 
 
 class EmailRequesterParams(Params):
-    subject: Localised
-    text: Localised
+    subject: Localised = param(label=gettext_lazy("Subject"), placeholders=True)
+    text: Localised = param(label=gettext_lazy("Text"), multiline=True, placeholders=True)
 
     @field_validator("subject", "text")
     @classmethod
@@ -276,7 +296,12 @@ class EmailRequesterParams(Params):
 
 
 class EmailAgentParams(EmailRequesterParams):
-    agent: Literal["assignee"] | int = "assignee"
+    agent: Literal["assignee"] | int = param(
+        "assignee",
+        label=gettext_lazy("To"),
+        options=options.fixed_then({"assignee": gettext_lazy("The assignee")}, options.agents),
+        references="agent",
+    )
 
 
 def _queue_email(context: ActionContext, to: list[str], subject: str, text: str) -> ActionOutcome:
@@ -373,8 +398,20 @@ def email_agent(p: EmailAgentParams, context: ActionContext) -> ActionOutcome:
 class NotifyParams(Params):
     """``to``: the assignee, the ticket's team, or a list of agent ids."""
 
-    to: Literal["assignee", "team"] | list[int] = "assignee"
-    text: Localised
+    to: Literal["assignee", "team"] | list[int] = param(
+        "assignee",
+        label=gettext_lazy("To"),
+        options=options.fixed_then(
+            {
+                "assignee": gettext_lazy("The assignee"),
+                "team": gettext_lazy("Members of the ticket's team"),
+            },
+            options.agents,
+        ),
+        list_label=gettext_lazy("Chosen agents"),
+        references="agent",
+    )
+    text: Localised = param(label=gettext_lazy("Text"), multiline=True, placeholders=True)
 
     @field_validator("text")
     @classmethod

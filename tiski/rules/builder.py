@@ -24,7 +24,7 @@ import json
 import math
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Literal
@@ -37,9 +37,9 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticUndefined
 
 from tiski.core.placeholders import ALLOWED_PLACEHOLDERS
-from tiski.tickets.models import Channel, Priority, Status
 
 from .conditions import FieldParams
+from .params import ParamInfo, param_info
 from .registry import (
     ACTIONS,
     CONDITIONS,
@@ -65,8 +65,6 @@ LIST_KEY = "__list__"
 # Up to this many choices a multi-value choice shows as checkboxes; more as
 # a multiple select.
 CHECKBOX_LIMIT = 12
-# A select of database rows stops here; a value beyond it still shows.
-MAX_DB_CHOICES = 500
 
 CONDITION_PATH = re.compile(
     r"^((?:all|any|none)\[\d+\](?:\.(?:all|any|none)\[\d+\])*): (.*)$", re.S
@@ -86,122 +84,17 @@ GROUP_SECTION_LABELS: dict[str, Promise] = {
 }
 
 # --- labels ------------------------------------------------------------------------
-# Keyed by (type, param) first, then by param: the same name can mean
-# different things ("op" of a tags condition is not the "op" of a status).
+# Everything a parameter means to people (label, options, references) is on
+# the parameter itself (`params.param`); these are only the builder's own.
 
-PARAM_LABELS: dict[tuple[str, str] | str, Promise] = {
-    "op": gettext_lazy("Comparison"),
-    "value": gettext_lazy("Value"),
-    "tags": gettext_lazy("Tags"),
-    "field": gettext_lazy("Look in"),
-    "since": gettext_lazy("Since"),
-    "hours": gettext_lazy("Hours"),
-    "business": gettext_lazy("Count"),
-    "open": gettext_lazy("When"),
-    "status": gettext_lazy("Status"),
-    "priority": gettext_lazy("Priority"),
-    "ticket_type": gettext_lazy("Type"),
-    "team": gettext_lazy("Team"),
-    "assignee": gettext_lazy("Agent"),
-    "subject": gettext_lazy("Subject"),
-    "text": gettext_lazy("Text"),
-    "agent": gettext_lazy("To"),
-    "to": gettext_lazy("To"),
-    ("text", "value"): gettext_lazy("Text or words"),
-}
-
-FIELD_OPS: dict[Any, Promise] = {
-    "equals": gettext_lazy("is"),
-    "not_equals": gettext_lazy("is not"),
-    "in": gettext_lazy("is one of"),
-    "not_in": gettext_lazy("is none of"),
-}
 LANGUAGE_LABELS: dict[Any, Promise] = {
     "fi": gettext_lazy("Finnish"),
     "en": gettext_lazy("English"),
 }
-
-OPTION_LABELS: dict[tuple[str, str] | str, Mapping[Any, Any]] = {
-    "op": FIELD_OPS,
-    ("tags", "op"): {
-        "contains": gettext_lazy("include all of"),
-        "not_contains": gettext_lazy("include none of"),
-    },
-    ("text", "op"): {
-        "contains": gettext_lazy("contains the text"),
-        "not_contains": gettext_lazy("does not contain the text"),
-        "any_word": gettext_lazy("contains any of the words"),
-        "all_words": gettext_lazy("contains all of the words"),
-        "no_words": gettext_lazy("contains none of the words"),
-        "word_starts": gettext_lazy("has a word beginning with"),
-    },
-    ("text", "field"): {
-        "subject": gettext_lazy("Subject"),
-        "body": gettext_lazy("Latest message"),
-        "subject_or_body": gettext_lazy("Subject or latest message"),
-    },
-    ("hours_since", "since"): {
-        "created": gettext_lazy("the ticket was created"),
-        "updated": gettext_lazy("the ticket was last updated"),
-        "last_customer_message": gettext_lazy("the customer last wrote"),
-        "status_changed": gettext_lazy("the status last changed"),
-    },
-    ("hours_since", "op"): {
-        "at_least": gettext_lazy("at least"),
-        "less_than": gettext_lazy("less than"),
-    },
-    ("hours_since", "business"): {
-        False: gettext_lazy("all hours"),
-        True: gettext_lazy("business hours only"),
-    },
-    ("business_hours", "open"): {
-        True: gettext_lazy("inside business hours"),
-        False: gettext_lazy("outside business hours"),
-    },
-    ("status", "value"): dict(Status.choices),
-    ("priority", "value"): dict(Priority.choices),
-    ("channel", "value"): dict(Channel.choices),
-    ("requester_language", "value"): LANGUAGE_LABELS,
-    "status": dict(Status.choices),
-    "priority": dict(Priority.choices),
-    ("notify", "to"): {
-        "assignee": gettext_lazy("The assignee"),
-        "team": gettext_lazy("Members of the ticket's team"),
-        LIST_KEY: gettext_lazy("Chosen agents"),
-    },
-    ("email_agent", "agent"): {"assignee": gettext_lazy("The assignee")},
-}
 BOOL_LABELS: dict[Any, Promise] = {True: gettext_lazy("Yes"), False: gettext_lazy("No")}
 
-# Parameters whose values are rows in the database. The param models only
-# say "an int" or "a string"; which table it is, is read from their meaning.
-REFERENCES: dict[tuple[Part, str, str], str] = {
-    ("condition", "team", "value"): "team",
-    ("condition", "assignee", "value"): "agent",
-    ("condition", "organisation", "value"): "organisation",
-    ("condition", "type", "value"): "ticket_type",
-    ("condition", "mailbox", "value"): "mailbox",
-    ("action", "set_team", "team"): "team",
-    ("action", "set_assignee", "assignee"): "agent",
-    ("action", "set_type", "ticket_type"): "ticket_type",
-    ("action", "email_agent", "agent"): "agent",
-    ("action", "notify", "to"): "agent",
-}
-NULL_LABELS: dict[str, Promise] = {
-    "team": gettext_lazy("No team"),
-    "agent": gettext_lazy("Nobody (unassigned)"),
-    "organisation": gettext_lazy("No organisation"),
-    "ticket_type": gettext_lazy("No type"),
-}
-# Template texts, written over several lines; "subject" stays one line.
-MULTILINE = frozenset({"text"})
 
-
-def _label(table: Mapping[tuple[str, str] | str, Any], type_name: str, name: str) -> Any:
-    return table.get((type_name, name), table.get(name))
-
-
-# --- choices from the database -------------------------------------------------------
+# --- choices ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -222,73 +115,35 @@ def choice_key(value: Any) -> str:
     return str(value)
 
 
-def _teams() -> list[tuple[Any, str]]:
-    from tiski.accounts.models import Team
-
-    return [(t.pk, t.name) for t in Team.objects.order_by("name")[:MAX_DB_CHOICES]]
-
-
-def _agents() -> list[tuple[Any, str]]:
-    from tiski.accounts.models import User
-
-    users = User.objects.order_by("-is_active", "name")[:MAX_DB_CHOICES]
-    return [
-        (u.pk, str(u) if u.is_active else _("%(name)s (inactive)") % {"name": u}) for u in users
-    ]
-
-
-def _organisations() -> list[tuple[Any, str]]:
-    from tiski.customers.models import Organisation
-
-    return [(o.pk, o.name) for o in Organisation.objects.order_by("name")[:MAX_DB_CHOICES]]
-
-
-def _ticket_types() -> list[tuple[Any, str]]:
-    from tiski.tickets.models import TicketType
-
-    return [(t.slug, t.name) for t in TicketType.objects.all()[:MAX_DB_CHOICES]]
-
-
-def _mailboxes() -> list[tuple[Any, str]]:
-    from tiski.channels.models import Mailbox
-
-    # The condition compares lower-cased addresses (MailboxParams).
-    return [
-        (m.address.lower(), f"{m.display_name} <{m.address}>" if m.display_name else m.address)
-        for m in Mailbox.objects.order_by("address")[:MAX_DB_CHOICES]
-    ]
-
-
-REFERENCE_SOURCES: dict[str, Callable[[], list[tuple[Any, str]]]] = {
-    "team": _teams,
-    "agent": _agents,
-    "organisation": _organisations,
-    "ticket_type": _ticket_types,
-    "mailbox": _mailboxes,
-}
-
-
 class ChoiceCache:
-    """Database choices, read once per request however many rows use them."""
+    """A parameter's options, each source read once per request however
+    many rows use it (every "team" select shares one query)."""
 
     def __init__(self) -> None:
-        self._found: dict[str, list[Choice]] = {}
+        self._found: dict[Any, list[Choice]] = {}
 
-    def get(self, reference: str) -> list[Choice]:
-        if reference not in self._found:
-            self._found[reference] = [
-                Choice(choice_key(value), value, label)
-                for value, label in REFERENCE_SOURCES[reference]()
+    def get(self, info: ParamInfo | None) -> list[Choice]:
+        if info is None or info.options is None:
+            return []
+        if not info.dynamic:
+            return [Choice(choice_key(v), v, str(label)) for v, label in info.options.items()]  # type: ignore[union-attr]
+        source = info.options
+        if source not in self._found:
+            self._found[source] = [
+                Choice(choice_key(value), value, str(label))
+                for value, label in source()  # type: ignore[operator]
             ]
-        return self._found[reference]
+        return self._found[source]
 
 
 class _NoDatabase(ChoiceCache):
-    """Reading a posted row needs only the literal choices: database values
-    are read back by their key (an id, a slug) without loading the table."""
+    """Reading a posted row needs only the options fixed in code: values
+    from the database are read back by their key (an id, a slug)."""
 
-    def get(self, reference: str) -> list[Choice]:
-        return []
+    def get(self, info: ParamInfo | None) -> list[Choice]:
+        if info is not None and info.dynamic:
+            return []
+        return super().get(info)
 
 
 _NO_DB = _NoDatabase()
@@ -356,43 +211,49 @@ class ParamSpec:
     # Changing this input re-renders the row (e.g. "is" -> "is one of").
     rerender: bool = False
     placeholders: tuple[str, ...] = ()
+    multiline: bool = False
+    help: Any = ""
 
     @property
     def has_default(self) -> bool:
         return self.default is not PydanticUndefined
 
 
-def _literal_choices(type_name: str, name: str, values: Iterable[Any]) -> list[Choice]:
-    labels = _label(OPTION_LABELS, type_name, name) or {}
-    return [Choice(choice_key(v), v, str(labels.get(v, v))) for v in values]
+def _labelled(values: Iterable[Any], options: list[Choice]) -> list[Choice]:
+    """Fixed values (the schema's literals) with the labels the options give."""
+    labels = {choice.key: choice.label for choice in options}
+    return [Choice(choice_key(v), v, labels.get(choice_key(v), str(v))) for v in values]
+
+
+def _none_choice(info: ParamInfo | None) -> Choice:
+    label = info.none_label if info is not None and info.none_label else gettext_lazy("None")
+    return Choice(NONE_KEY, None, str(label))
 
 
 def _field_value_spec(
-    type_name: str, model: type[FieldParams], op: Any, cache: ChoiceCache
+    model: type[FieldParams], info: ParamInfo | None, op: Any, cache: ChoiceCache
 ) -> ParamSpec:
     """The ``value`` of an equals / in condition: one value or a list, by `op`."""
-    reference = REFERENCES.get(("condition", type_name, "value"))
-    choices: list[Choice] = []
-    if model.nullable:
-        null_label = NULL_LABELS.get(reference or "", gettext_lazy("None"))
-        choices.append(Choice(NONE_KEY, None, str(null_label)))
-    if reference:
-        choices += cache.get(reference)
+    offered = info is not None and info.options is not None
+    choices: list[Choice] = [_none_choice(info)] if model.nullable else []
+    if offered:
+        choices += cache.get(info)
     elif model.choices is not None:
-        choices += _literal_choices(type_name, "value", model.choices)
+        choices += _labelled(model.choices, [])
     scalars = frozenset({"integer"} if model.kind is int else {"string"})
     many = op in ("in", "not_in")
-    if reference or model.choices is not None:
+    if offered or model.choices is not None:
         widget: Widget = "multiselect" if many else "select"
     else:
         widget = "list" if many else ("number" if model.kind is int else "text")
     return ParamSpec(
         name="value",
-        label=_label(PARAM_LABELS, type_name, "value"),
+        label=info.label if info is not None else gettext_lazy("Value"),
         widget=widget,
         choices=tuple(choices),
         scalars=scalars,
         nullable=model.nullable,
+        help=info.help if info is not None else "",
     )
 
 
@@ -416,43 +277,47 @@ def param_specs(
     required = set(schema.get("required", []))
     defs = schema.get("$defs", {})
     specs: list[ParamSpec] = []
-    for name, info in model.model_fields.items():
-        default = info.default if info.default_factory is None else info.default_factory()  # type: ignore[call-arg]
+    for name, field_info in model.model_fields.items():
+        default = (
+            field_info.default
+            if field_info.default_factory is None
+            else field_info.default_factory()  # type: ignore[call-arg]
+        )
+        info = param_info(model, name)
         if issubclass(model, FieldParams) and name == "value":
             op = values.get("op", model.model_fields["op"].default)
-            specs.append(_field_value_spec(type_name, model, op, cache))
+            specs.append(_field_value_spec(model, info, op, cache))
             continue
-        prop = properties.get(name, {})
-        shape = shape_of(prop, defs)
-        reference = REFERENCES.get((part, type_name, name))
-        ref_choices = cache.get(reference) if reference else []
+        shape = shape_of(properties.get(name, {}), defs)
+        offered = cache.get(info)
+        has_options = info is not None and info.options is not None
+        # Options beyond the schema's fixed values: rows from the database.
+        extra = [choice for choice in offered if choice.value not in shape.literals]
         common: dict[str, Any] = {
             "name": name,
-            "label": _label(PARAM_LABELS, type_name, name) or name.replace("_", " ").capitalize(),
+            "label": info.label if info is not None else name.replace("_", " ").capitalize(),
+            "help": info.help if info is not None else "",
             "required": name in required,
             "default": default,
             "nullable": shape.nullable,
             "scalars": shape.scalars or frozenset({"string"}),
         }
-        null_choice = (
-            [Choice(NONE_KEY, None, str(NULL_LABELS.get(reference or "", gettext_lazy("None"))))]
-            if shape.nullable
-            else []
-        )
+        null_choice = [_none_choice(info)] if shape.nullable else []
         if shape.languages:
             specs.append(
                 ParamSpec(
                     widget="localised",
                     languages=shape.languages,
-                    placeholders=ALLOWED_PLACEHOLDERS if name in ("text", "subject") else (),
+                    placeholders=ALLOWED_PLACEHOLDERS if info and info.placeholders else (),
+                    multiline=bool(info and info.multiline),
                     **common,
                 )
             )
         elif shape.items is not None and shape.literals:
-            labels = _label(OPTION_LABELS, type_name, name) or {}
-            literal = _literal_choices(type_name, name, shape.literals)
-            literal.append(Choice(LIST_KEY, LIST_KEY, str(labels.get(LIST_KEY, _("A list")))))
-            items = ref_choices or _literal_choices(type_name, name, shape.items.literals)
+            literal = _labelled(shape.literals, offered)
+            list_label = info.list_label if info is not None and info.list_label else None
+            literal.append(Choice(LIST_KEY, LIST_KEY, str(list_label or _("A list"))))
+            items = extra or _labelled(shape.items.literals, offered)
             common["scalars"] = shape.items.scalars or frozenset({"string"})
             specs.append(
                 ParamSpec(
@@ -463,24 +328,23 @@ def param_specs(
                 )
             )
         elif shape.items is not None:
-            items = ref_choices or _literal_choices(type_name, name, shape.items.literals)
+            items = extra or _labelled(shape.items.literals, offered)
             common["scalars"] = shape.items.scalars or frozenset({"string"})
-            many: Widget = "multiselect" if reference or shape.items.literals else "list"
+            many: Widget = "multiselect" if has_options or shape.items.literals else "list"
             specs.append(ParamSpec(widget=many, choices=tuple(items), **common))
         elif shape.scalars == {"boolean"} and not shape.literals:
-            labels = _label(OPTION_LABELS, type_name, name) or BOOL_LABELS
+            labels = {c.value: c.label for c in offered} or BOOL_LABELS
             choices = [Choice(choice_key(v), v, str(labels[v])) for v in (True, False)]
             specs.append(ParamSpec(widget="select", choices=tuple(choices), **common))
-        elif shape.literals or ref_choices or reference:
-            choices = (
-                null_choice + _literal_choices(type_name, name, shape.literals) + list(ref_choices)
-            )
+        elif shape.literals or has_options:
+            choices = null_choice + _labelled(shape.literals, offered) + extra
             specs.append(ParamSpec(widget="select", choices=tuple(choices), **common))
         elif shape.scalars & {"integer", "number"}:
             specs.append(ParamSpec(widget="number", **common))
         else:
-            widget: Widget = "textarea" if name in MULTILINE else "text"
-            specs.append(ParamSpec(widget=widget, **common))
+            multiline = bool(info and info.multiline)
+            widget: Widget = "textarea" if multiline else "text"
+            specs.append(ParamSpec(widget=widget, multiline=multiline, **common))
     # A field condition's "op" decides the shape of "value": re-render on change.
     return [
         replace(spec, rerender=True)
@@ -621,7 +485,7 @@ class BoundParam:
 
     @property
     def multiline(self) -> bool:
-        return self.spec.name in MULTILINE
+        return self.spec.multiline
 
     @property
     def as_checkboxes(self) -> bool:
@@ -830,7 +694,7 @@ def _representable(part: Part, item: Any) -> bool:
 
 
 def _fits_one_line(spec: ParamSpec, value: Any) -> bool:
-    if spec.widget == "textarea" or (spec.widget == "localised" and spec.name in MULTILINE):
+    if spec.widget == "textarea" or (spec.widget == "localised" and spec.multiline):
         return True
     texts = (
         value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]

@@ -14,29 +14,43 @@ from typing import Any, ClassVar, Literal
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import model_validator
 
 from tiski.calendars.hours import BusinessCalendar
 from tiski.tickets.models import Channel, Priority, Status, Ticket
 
+from . import options
 from .facts import TicketFacts, hours_cutoff, words
+from .params import Params, param
 from .registry import QFilter, register_condition
 
 Scalar = str | int | None
+FieldValue = Scalar | list[Scalar]
 
-
-class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+FIELD_OPS = {
+    "equals": gettext_lazy("is"),
+    "not_equals": gettext_lazy("is not"),
+    "in": gettext_lazy("is one of"),
+    "not_in": gettext_lazy("is none of"),
+}
+LANGUAGES = {"fi": gettext_lazy("Finnish"), "en": gettext_lazy("English")}
 
 
 # --- field equals / in / not in -------------------------------------------------
 
 
 class FieldParams(Params):
-    """``equals``/``not_equals`` take one value, ``in``/``not_in`` a list."""
+    """``equals``/``not_equals`` take one value, ``in``/``not_in`` a list.
 
-    op: Literal["equals", "not_equals", "in", "not_in"] = "equals"
-    value: Scalar | list[Scalar]
+    A subclass names its values: the allowed ones (`choices`, checked on
+    save), their type and whether None is one, and redeclares ``value``
+    with its label and options for the builder.
+    """
+
+    op: Literal["equals", "not_equals", "in", "not_in"] = param(
+        "equals", label=gettext_lazy("Comparison"), options=FIELD_OPS
+    )
+    value: FieldValue = param(label=gettext_lazy("Value"))
 
     # Allowed values (None: any value of the right type) and the type.
     choices: ClassVar[tuple[str, ...] | None] = None
@@ -84,26 +98,35 @@ class FieldParams(Params):
 
 class StatusParams(FieldParams):
     choices = tuple(Status.values)
+    value: FieldValue = param(label=gettext_lazy("Value"), options=dict(Status.choices))
 
 
 class PriorityParams(FieldParams):
     choices = tuple(Priority.values)
+    # Labels as the desk shows them: admins rename priorities in Settings.
+    value: FieldValue = param(label=gettext_lazy("Value"), options=options.priorities)
 
 
 class ChannelParams(FieldParams):
     choices = tuple(Channel.values)
+    value: FieldValue = param(label=gettext_lazy("Value"), options=dict(Channel.choices))
 
 
 class LanguageParams(FieldParams):
-    choices = ("fi", "en")
+    choices = tuple(LANGUAGES)
+    value: FieldValue = param(label=gettext_lazy("Value"), options=LANGUAGES)
 
 
-class TextValueParams(FieldParams):
-    pass
+class TypeParams(FieldParams):
+    """A ticket type's slug; null means "no type"."""
 
-
-class NullableTextParams(FieldParams):
     nullable = True
+    value: FieldValue = param(
+        label=gettext_lazy("Value"),
+        options=options.ticket_types,
+        references="ticket_type",
+        none_label=gettext_lazy("No type"),
+    )
 
 
 class IdParams(FieldParams):
@@ -111,6 +134,33 @@ class IdParams(FieldParams):
 
     kind = int
     nullable = True
+
+
+class TeamParams(IdParams):
+    value: FieldValue = param(
+        label=gettext_lazy("Value"),
+        options=options.teams,
+        references="team",
+        none_label=gettext_lazy("No team"),
+    )
+
+
+class AssigneeParams(IdParams):
+    value: FieldValue = param(
+        label=gettext_lazy("Value"),
+        options=options.agents,
+        references="agent",
+        none_label=gettext_lazy("Nobody (unassigned)"),
+    )
+
+
+class OrganisationParams(IdParams):
+    value: FieldValue = param(
+        label=gettext_lazy("Value"),
+        options=options.organisations,
+        references="organisation",
+        none_label=gettext_lazy("No organisation"),
+    )
 
 
 def _field(
@@ -131,14 +181,14 @@ def _field(
 
 _field("status", gettext_lazy("Status"), StatusParams, lambda f: f.status, "status")
 _field("priority", gettext_lazy("Priority"), PriorityParams, lambda f: f.priority, "priority")
-_field("type", gettext_lazy("Type"), NullableTextParams, lambda f: f.type_slug, "type__slug")
-_field("team", gettext_lazy("Team"), IdParams, lambda f: f.team_id, "team_id")
-_field("assignee", gettext_lazy("Assignee"), IdParams, lambda f: f.assignee_id, "assignee_id")
+_field("type", gettext_lazy("Type"), TypeParams, lambda f: f.type_slug, "type__slug")
+_field("team", gettext_lazy("Team"), TeamParams, lambda f: f.team_id, "team_id")
+_field("assignee", gettext_lazy("Assignee"), AssigneeParams, lambda f: f.assignee_id, "assignee_id")
 _field("channel", gettext_lazy("Channel"), ChannelParams, lambda f: f.channel, "channel")
 _field(
     "organisation",
     gettext_lazy("Organisation"),
-    IdParams,
+    OrganisationParams,
     lambda f: f.organisation_id,
     "requester__organisation_id",
 )
@@ -152,6 +202,10 @@ _field(
 
 
 class MailboxParams(FieldParams):
+    value: FieldValue = param(
+        label=gettext_lazy("Value"), options=options.mailboxes, references="mailbox"
+    )
+
     @model_validator(mode="after")
     def _lower(self) -> MailboxParams:
         # Addresses compare case-insensitively; store them as they will match.
@@ -179,8 +233,15 @@ def mailbox(p: MailboxParams, facts: TicketFacts) -> bool:
 class TagsParams(Params):
     """``contains``: every listed tag is on the ticket; ``not_contains``: none is."""
 
-    op: Literal["contains", "not_contains"] = "contains"
-    tags: list[str] = Field(min_length=1)
+    op: Literal["contains", "not_contains"] = param(
+        "contains",
+        label=gettext_lazy("Comparison"),
+        options={
+            "contains": gettext_lazy("include all of"),
+            "not_contains": gettext_lazy("include none of"),
+        },
+    )
+    tags: list[str] = param(label=gettext_lazy("Tags"), references="tag", min_length=1)
 
     @model_validator(mode="after")
     def _normalise(self) -> TagsParams:
@@ -221,11 +282,30 @@ class TextParams(Params):
     is what Finnish needs ("lasku" finds "laskun", "laskusta").
     """
 
-    field: Literal["subject", "body", "subject_or_body"] = "subject_or_body"
-    op: Literal["contains", "not_contains", "any_word", "all_words", "no_words", "word_starts"] = (
-        "contains"
+    field: Literal["subject", "body", "subject_or_body"] = param(
+        "subject_or_body",
+        label=gettext_lazy("Look in"),
+        options={
+            "subject": gettext_lazy("Subject"),
+            "body": gettext_lazy("Latest message"),
+            "subject_or_body": gettext_lazy("Subject or latest message"),
+        },
     )
-    value: str = Field(min_length=1, max_length=1000)
+    op: Literal["contains", "not_contains", "any_word", "all_words", "no_words", "word_starts"] = (
+        param(
+            "contains",
+            label=gettext_lazy("Comparison"),
+            options={
+                "contains": gettext_lazy("contains the text"),
+                "not_contains": gettext_lazy("does not contain the text"),
+                "any_word": gettext_lazy("contains any of the words"),
+                "all_words": gettext_lazy("contains all of the words"),
+                "no_words": gettext_lazy("contains none of the words"),
+                "word_starts": gettext_lazy("has a word beginning with"),
+            },
+        )
+    )
+    value: str = param(label=gettext_lazy("Text or words"), min_length=1, max_length=1000)
 
     @model_validator(mode="after")
     def _has_words(self) -> TextParams:
@@ -263,7 +343,14 @@ def text(p: TextParams, facts: TicketFacts) -> bool:
 
 
 class BusinessHoursParams(Params):
-    open: bool = True
+    open: bool = param(
+        True,
+        label=gettext_lazy("When"),
+        options={
+            True: gettext_lazy("inside business hours"),
+            False: gettext_lazy("outside business hours"),
+        },
+    )
 
 
 def _business_hours_q(p: BusinessHoursParams, now: datetime, calendar: BusinessCalendar) -> QFilter:
@@ -298,10 +385,26 @@ class HoursSinceParams(Params):
     A moment that never happened (no customer message yet) matches neither.
     """
 
-    since: Literal["created", "updated", "last_customer_message", "status_changed"]
-    op: Literal["at_least", "less_than"] = "at_least"
-    hours: float = Field(gt=0, le=24 * 366 * 3)
-    business: bool = False
+    since: Literal["created", "updated", "last_customer_message", "status_changed"] = param(
+        label=gettext_lazy("Since"),
+        options={
+            "created": gettext_lazy("the ticket was created"),
+            "updated": gettext_lazy("the ticket was last updated"),
+            "last_customer_message": gettext_lazy("the customer last wrote"),
+            "status_changed": gettext_lazy("the status last changed"),
+        },
+    )
+    op: Literal["at_least", "less_than"] = param(
+        "at_least",
+        label=gettext_lazy("Comparison"),
+        options={"at_least": gettext_lazy("at least"), "less_than": gettext_lazy("less than")},
+    )
+    hours: float = param(label=gettext_lazy("Hours"), gt=0, le=24 * 366 * 3)
+    business: bool = param(
+        False,
+        label=gettext_lazy("Count"),
+        options={False: gettext_lazy("all hours"), True: gettext_lazy("business hours only")},
+    )
 
 
 def _cutoff(p: HoursSinceParams, now: datetime, calendar: BusinessCalendar) -> datetime:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -29,6 +29,7 @@ from pydantic import ValidationError as PydanticValidationError
 from tiski.calendars.hours import BusinessCalendar
 
 from .facts import TicketFacts
+from .params import Params
 
 if TYPE_CHECKING:
     from .actions import ActionContext, ActionOutcome
@@ -143,6 +144,82 @@ def register_batch(
         return apply_many
 
     return decorator
+
+
+# --- a type as one class ------------------------------------------------------------
+
+
+class ConditionKind(Params):
+    """A condition type in one class: its parameters are the fields (each
+    described with `params.param`), its check the `matches` method.
+
+    Defining a subclass with a ``type_name`` registers it::
+
+        class Rating(ConditionKind):
+            type_name = "rating"
+            label = gettext_lazy("Satisfaction rating")
+            rating: Literal["good", "bad"] = param(label=..., options={...})
+
+            def matches(self, facts: TicketFacts) -> bool:
+                return facts.rating == self.rating
+
+    Override `to_q` when the check can be written as an ORM filter (time
+    rules then narrow tickets in the database); list in `needs` the facts
+    that cost extra queries in bulk ("tags", "mailbox", "body").
+    """
+
+    type_name: ClassVar[str] = ""
+    label: ClassVar[str | Promise] = ""
+    needs: ClassVar[tuple[str, ...]] = ()
+    time_based: ClassVar[bool] = False
+
+    def matches(self, facts: TicketFacts) -> bool:
+        raise NotImplementedError
+
+    def to_q(self, now: datetime, calendar: BusinessCalendar) -> QFilter | None:
+        return None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if not cls.__dict__.get("type_name"):
+            return  # an abstract base for other kinds
+        translated = cls.to_q is not ConditionKind.to_q
+        register_condition(
+            cls.type_name,
+            cls.label,
+            cls,
+            to_q=(lambda p, now, calendar: p.to_q(now, calendar)) if translated else None,
+            needs=cls.needs,
+            time_based=cls.time_based,
+        )(lambda p, facts: p.matches(facts))
+
+
+class ActionKind(Params):
+    """An action type in one class: parameters as fields, `apply` does it.
+
+    Like `ConditionKind`, a subclass with a ``type_name`` registers itself.
+    `apply` changes the ticket through `tiski.tickets.actions` with
+    ``via=Via.RULE`` and reports what it did in an `ActionOutcome`.
+    """
+
+    type_name: ClassVar[str] = ""
+    label: ClassVar[str | Promise] = ""
+
+    def apply(self, context: ActionContext) -> ActionOutcome:
+        raise NotImplementedError
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if not cls.__dict__.get("type_name"):
+            return
+        register_action(cls.type_name, cls.label, cls)(lambda p, context: p.apply(context))
+
+
+def unregister(name: str, *, part: Literal["condition", "action"]) -> None:
+    """Forget a type (tests that define one of their own clean up with this)."""
+    (CONDITIONS if part == "condition" else ACTIONS).pop(name, None)
 
 
 # --- compiled rules ---------------------------------------------------------------

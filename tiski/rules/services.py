@@ -9,7 +9,9 @@ the API or the Django admin accepts is one the engine can run.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
@@ -17,9 +19,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from . import references
 from .models import TimeRule, Trigger
 from .registry import (
     GROUP_KEYS,
+    TRIGGER_EVENT_LABELS,
     Condition,
     Group,
     RuleDefinitionError,
@@ -49,6 +53,51 @@ def rule_model(kind: RuleKind | str) -> type[Rule]:
 def check_can_manage_rules(actor: User | None) -> None:
     if actor is None or not actor.is_active or not actor.is_admin:
         raise PermissionDenied(_("Only admins can change rules."))
+
+
+# --- the record of changes ------------------------------------------------------------
+# Rules are a feature below the Settings area, which keeps the change log:
+# Settings hands its recorder in (AppConfig.ready) instead of rules
+# importing upwards. Recorders run inside the change's transaction.
+
+ChangeRecorder = Callable[["User | None", "Rule", str, dict[str, list[Any]]], None]
+_recorders: list[ChangeRecorder] = []
+# A definition in the log is shortened to this many characters.
+LOGGED_DEFINITION_LENGTH = 500
+
+
+def add_change_recorder(recorder: ChangeRecorder) -> None:
+    """Call `recorder(actor, rule, action, {field: [old, new]})` on every
+    change; ``action`` is "created", "changed" or "deleted"."""
+    if recorder not in _recorders:
+        _recorders.append(recorder)
+
+
+def _record(actor: User | None, rule: Rule, action: str, changes: dict[str, list[Any]]) -> None:
+    for recorder in _recorders:
+        recorder(actor, rule, action, changes)
+
+
+def _shown(field: str, value: Any) -> Any:
+    """A value as the change log shows it: events by name, definitions as short JSON."""
+    if field == "events" and isinstance(value, list):
+        return [str(TRIGGER_EVENT_LABELS.get(name, name)) for name in value]
+    if field in ("conditions", "actions"):
+        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        limit = LOGGED_DEFINITION_LENGTH
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    return value
+
+
+def _differences(old: Rule | None, new: Rule) -> dict[str, list[Any]]:
+    fields = [*EDITABLE_FIELDS, *(["events"] if isinstance(new, Trigger) else [])]
+    changes: dict[str, list[Any]] = {}
+    for name in fields:
+        before = getattr(old, name) if old is not None else None
+        after = getattr(new, name)
+        if old is None or before != after:
+            changes[name] = [_shown(name, before), _shown(name, after)]
+    return changes
 
 
 # --- comparing definitions -----------------------------------------------------------
@@ -178,19 +227,25 @@ def save_rule(
             checked.created_by = actor
             checked.position = _next_position(type(checked))
             checked.save()
+            _record(actor, checked, "created", _differences(None, checked))
         else:
             fields = [*EDITABLE_FIELDS, "updated_at"]
             if isinstance(checked, Trigger):
                 fields.append("events")
             checked.save(update_fields=fields)
+            changes = _differences(rule, checked)
+            if changes:
+                _record(actor, checked, "changed", changes)
     return checked
 
 
 def set_rule_active(rule: Rule, active: bool, *, actor: User | None) -> Rule:
     check_can_manage_rules(actor)
     if rule.active != active:
-        rule.active = active
-        rule.save(update_fields=["active", "updated_at"])
+        with transaction.atomic():
+            rule.active = active
+            rule.save(update_fields=["active", "updated_at"])
+            _record(actor, rule, "changed", {"active": [not active, active]})
     return rule
 
 
@@ -267,10 +322,67 @@ def duplicate_rule(rule: Rule, *, actor: User | None) -> Rule:
         index = next((i for i, r in enumerate(rules) if r.pk == rule.pk), len(rules) - 1)
         rules.insert(index + 1, duplicate)
         _renumber(rules)
+        _record(actor, duplicate, "created", _differences(None, duplicate))
     return duplicate
 
 
 def delete_rule(rule: Rule, *, actor: User | None) -> None:
     """Delete a rule. Its firings stay in the log: they are the audit trail."""
     check_can_manage_rules(actor)
-    rule.delete()
+    with transaction.atomic():
+        _record(actor, rule, "deleted", {"name": [rule.name, None]})
+        rule.delete()
+
+
+# --- records the rules name ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleUse:
+    """A rule that names a record, and which of its conditions and actions do."""
+
+    rule: Rule
+    types: list[str]
+
+    @property
+    def kind(self) -> str:
+        return self.rule.rule_kind
+
+
+def rules_using(kind: str, value: Any) -> list[RuleUse]:
+    """Every trigger and time rule with a condition or action naming `value`
+    (a record of `kind`: "tag", "team", ...), triggers first, in rule order."""
+    found: list[RuleUse] = []
+    for model in MODELS.values():
+        for rule in model.objects.order_by("position", "id"):
+            labels = [
+                references.type_label(part, name)
+                for part, data in (("condition", rule.conditions), ("action", rule.actions))
+                for name in references.uses(part, data, kind, value)  # type: ignore[arg-type]
+            ]
+            if labels:
+                found.append(RuleUse(rule, list(dict.fromkeys(labels))))
+    return found
+
+
+def rewrite_references(kind: str, old: Any, new: Any, *, actor: User | None) -> list[Rule]:
+    """Put `new` where rules name `old` (a renamed or merged tag); returns the
+    rules changed. Only those parameters change: the rest of each stored
+    definition stays as it was, valid or not. Each change is recorded."""
+    check_can_manage_rules(actor)
+    changed: list[Rule] = []
+    with transaction.atomic():
+        for model in MODELS.values():
+            for rule in model.objects.select_for_update().order_by("position", "id"):
+                conditions, in_conditions = references.replace(
+                    "condition", rule.conditions, kind, old, new
+                )
+                actions, in_actions = references.replace("action", rule.actions, kind, old, new)
+                if not (in_conditions or in_actions):
+                    continue
+                before = copy.copy(rule)
+                rule.conditions, rule.actions = conditions, actions
+                rule.save(update_fields=["conditions", "actions", "updated_at"])
+                _record(actor, rule, "changed", _differences(before, rule))
+                changed.append(rule)
+    return changed
