@@ -52,3 +52,10 @@ def record_setting_change(
         object_id=str(getattr(obj, "pk", "") or ""),
         changes=changes or {},
     )
+
+
+def record_rule_change(actor: Any, rule: Any, action: str, changes: dict[str, list[Any]]) -> None:
+    """The rules' change recorder (see `rules.services.add_change_recorder`):
+    triggers and time rules are logged under their own Settings sections."""
+    section = "triggers" if rule.rule_kind == "trigger" else "time_rules"
+    record_setting_change(actor, section, action, rule, changes)

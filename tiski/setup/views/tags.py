@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from tiski.tickets import tags as tag_service
 from tiski.tickets.models import Tag
 
+from .. import tag_uses
 from ..audit import record_setting_change
 from ..forms_desk import TagMergeForm, TagRenameForm
 from .common import admin_required
@@ -40,6 +41,16 @@ def _tickets_message(count: int) -> str:
     }
 
 
+def _uses_message(count: int) -> str:
+    if not count:
+        return ""
+    return " " + ngettext(
+        "%(count)s rule or ready answer now uses the new name.",
+        "%(count)s rules and ready answers now use the new name.",
+        count,
+    ) % {"count": count}
+
+
 @admin_required
 def tag_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tag = get_object_or_404(Tag.objects.annotate(usage=Count("tickets")), pk=pk)
@@ -58,10 +69,13 @@ def tag_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 record_setting_change(
                     user, SECTION, "changed", renamed, {"name": [tag.name, renamed.name]}
                 )
+                carried = tag_uses.carry_over(tag.name, renamed.name, actor=user)
         except ValidationError as exc:
             rename.add_error("name", exc)
         else:
-            messages.success(request, _("Tag renamed.") + " " + _tickets_message(count))
+            messages.success(
+                request, _("Tag renamed.") + " " + _tickets_message(count) + _uses_message(carried)
+            )
             return redirect("setup:tag", pk=renamed.pk)
     elif action == "merge" and merge.is_valid():
         target = merge.cleaned_data["target"]
@@ -70,26 +84,43 @@ def tag_detail(request: HttpRequest, pk: int) -> HttpResponse:
             record_setting_change(
                 user, SECTION, "deleted", tag, {"merged into": [tag.name, target.name]}
             )
+            carried = tag_uses.carry_over(tag.name, target.name, actor=user)
         messages.success(
             request,
             _("%(source)s merged into %(target)s.") % {"source": tag.name, "target": target.name}
             + " "
-            + _tickets_message(count),
+            + _tickets_message(count)
+            + _uses_message(carried),
         )
         return redirect("setup:tag", pk=target.pk)
     elif action == "delete" and not request.POST.get("confirm"):
         messages.error(request, _("Tick “Yes, delete this tag” to delete it."))
     elif action == "delete":
+        uses = tag_uses.uses_of(tag.name)
         with transaction.atomic():
             count = tag_service.delete_tag(tag, actor=user)  # type: ignore[arg-type]
             record_setting_change(user, SECTION, "deleted", tag, {"name": [tag.name, None]})
         messages.success(
             request, _("Tag %(name)s deleted.") % {"name": tag.name} + " " + _tickets_message(count)
         )
+        if uses:
+            # Deleting does not edit them: a rule that adds the tag would
+            # bring it back, one that looks for it never matches.
+            messages.warning(
+                request,
+                _("These still name %(name)s: %(uses)s.")
+                % {"name": tag.name, "uses": ", ".join(f"{u.title} “{u.name}”" for u in uses)},
+            )
         return redirect("setup:tags")
     others = Tag.objects.exclude(pk=tag.pk).order_by("name").values_list("name", flat=True)[:500]
     return render(
         request,
         "setup/tags/detail.html",
-        {"tag": tag, "rename": rename, "merge": merge, "others": others},
+        {
+            "tag": tag,
+            "rename": rename,
+            "merge": merge,
+            "others": others,
+            "uses": tag_uses.uses_of(tag.name),
+        },
     )
