@@ -36,7 +36,7 @@ from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import EventKind, Message, MessageKind, Status, Ticket, Via
 
 from .actions import ActionContext, ActionOutcome
-from .facts import TicketFacts, build_facts, default_calendar, facts_from_ticket
+from .facts import TicketFacts, build_facts, default_calendar, facts_from_ticket, load_for
 from .models import RuleFiring, RuleKind, TimeRule, Trigger
 from .registry import Action, Group, RuleDefinitionError, compile_actions, compile_conditions
 
@@ -369,7 +369,8 @@ def run_triggers(
     if ticket is None:
         return []
     now = timezone.now()
-    facts = build_facts(ticket, change, now=now)
+    loaders = {k: v for t in triggers for k, v in t.conditions.loaders.items()}
+    facts = build_facts(ticket, change, now=now, loaders=loaders)
     firings: list[RuleFiring] = []
     for trigger in triggers:
         try:
@@ -385,7 +386,7 @@ def run_triggers(
             ticket = _load_ticket(ticket_id)
             if ticket is None:
                 return firings
-            facts = build_facts(ticket, change, now=now)
+            facts = build_facts(ticket, change, now=now, loaders=loaders)
             continue
         firings.append(firing)
         if firing.effective:
@@ -395,7 +396,7 @@ def run_triggers(
             if ticket is None:
                 return firings
             now = timezone.now()
-            facts = build_facts(ticket, change, now=now)
+            facts = build_facts(ticket, change, now=now, loaders=loaders)
     return firings
 
 
@@ -526,6 +527,8 @@ def run_time_rule(rule: CompiledRule, now: datetime, calendar: BusinessCalendar)
     fired = 0
     for chunk in _chunks(qs.iterator(chunk_size=TIME_PASS_CHUNK), TIME_PASS_CHUNK):
         tags = _tags_by_ticket([t.pk for t in chunk]) if "tags" in needs else {}
+        loaders = {} if exact else rule.conditions.loaders
+        loaded = load_for(loaders, [t.pk for t in chunk]) if loaders else {}
         matched: list[tuple[Ticket, TicketFacts]] = []
         for ticket in chunk:
             facts = facts_from_ticket(
@@ -536,6 +539,7 @@ def run_time_rule(rule: CompiledRule, now: datetime, calendar: BusinessCalendar)
                 tags=tags.get(ticket.pk, frozenset()),
                 mailbox=str(getattr(ticket, "rule_mailbox", "") or ""),
                 body=getattr(ticket, "rule_body", "") or "",
+                loaded=loaded.get(ticket.pk),
             )
             try:
                 if exact or rule.conditions.matches(facts):

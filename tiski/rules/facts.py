@@ -9,16 +9,21 @@ is copied here. `build_facts` is the one place that reads the database.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tiski.calendars.hours import BusinessCalendar
 
 if TYPE_CHECKING:
     from tiski.tickets.changes import TicketChange
     from tiski.tickets.models import Ticket
+
+# A condition type that reads data of its own (a satisfaction rating, say)
+# loads it for many tickets at once: ticket ids in, {ticket id: value} out.
+Loader = Callable[[list[int]], Mapping[int, Any]]
 
 WORD = re.compile(r"\w+")  # str patterns are Unicode: ä, ö and å are word characters
 
@@ -114,6 +119,9 @@ class TicketFacts:
     now: datetime
     in_business_hours: bool = False
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar.office_hours)
+    # What condition types with a loader read for this ticket, by type name
+    # (see `registry.ConditionKind.load`); only the types in use are loaded.
+    loaded: Mapping[str, Any] = field(default_factory=dict)
 
     @cached_property
     def subject_words(self) -> frozenset[str]:
@@ -149,6 +157,7 @@ def facts_from_ticket(
     tags: frozenset[str],
     mailbox: str,
     body: str,
+    loaded: Mapping[str, Any] | None = None,
 ) -> TicketFacts:
     """Copy the values conditions use; the caller loads tags and texts in bulk."""
     requester = ticket.requester
@@ -174,7 +183,18 @@ def facts_from_ticket(
         now=now,
         in_business_hours=in_business_hours,
         calendar=calendar,
+        loaded=loaded or {},
     )
+
+
+def load_for(loaders: Mapping[str, Loader], ticket_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """{ticket id: {type name: value}}: each loader called once for all the tickets."""
+    found: dict[int, dict[str, Any]] = {ticket_id: {} for ticket_id in ticket_ids}
+    for name, load in loaders.items():
+        values = load(ticket_ids)
+        for ticket_id in ticket_ids:
+            found[ticket_id][name] = values.get(ticket_id)
+    return found
 
 
 def build_facts(
@@ -183,8 +203,10 @@ def build_facts(
     *,
     now: datetime | None = None,
     calendar: BusinessCalendar | None = None,
+    loaders: Mapping[str, Loader] | None = None,
 ) -> TicketFacts:
-    """Facts for one ticket, read from the database (the trigger path)."""
+    """Facts for one ticket, read from the database (the trigger path);
+    `loaders`: the condition types with data of their own that will be checked."""
     from django.utils import timezone
 
     from tiski.tickets.models import Message, MessageKind
@@ -213,4 +235,5 @@ def build_facts(
         tags=frozenset(ticket.tags.values_list("name", flat=True)),
         mailbox=str((first_meta or {}).get("mailbox") or ""),
         body=body,
+        loaded=load_for(loaders, [ticket.pk])[ticket.pk] if loaders else None,
     )

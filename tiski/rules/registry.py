@@ -28,7 +28,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from tiski.calendars.hours import BusinessCalendar
 
-from .facts import TicketFacts
+from .facts import Loader, TicketFacts
 from .params import Params
 
 if TYPE_CHECKING:
@@ -78,6 +78,8 @@ class ConditionType:
     # Facts that cost extra queries in bulk: "tags", "mailbox", "body".
     needs: frozenset[str] = frozenset()
     time_based: bool = False
+    # Reads data the facts do not hold, for many tickets at once.
+    load: Loader | None = None
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,13 @@ def register_condition(
     to_q: Callable[[Any, datetime, BusinessCalendar], QFilter] | None = None,
     needs: Iterable[str] = (),
     time_based: bool = False,
+    load: Loader | None = None,
 ) -> Callable[[Callable[[Any, TicketFacts], bool]], Callable[[Any, TicketFacts], bool]]:
     def decorator(check: Callable[[Any, TicketFacts], bool]) -> Callable[[Any, TicketFacts], bool]:
         if name in CONDITIONS:
             raise ValueError(f"condition type {name!r} is already registered")
         CONDITIONS[name] = ConditionType(
-            name, label, params, check, to_q, frozenset(needs), time_based
+            name, label, params, check, to_q, frozenset(needs), time_based, load
         )
         return check
 
@@ -166,6 +169,12 @@ class ConditionKind(Params):
     Override `to_q` when the check can be written as an ORM filter (time
     rules then narrow tickets in the database); list in `needs` the facts
     that cost extra queries in bulk ("tags", "mailbox", "body").
+
+    A check that needs data the facts do not hold defines a classmethod
+    ``load(ticket_ids) -> {ticket_id: value}``; the engine calls it once per
+    evaluation (a whole chunk in the time pass) for rules that use the type,
+    and `matches` reads the value as ``facts.loaded[self.type_name]``. The
+    check stays pure: tests give the value in `TicketFacts(loaded=...)`.
     """
 
     type_name: ClassVar[str] = ""
@@ -192,6 +201,7 @@ class ConditionKind(Params):
             to_q=(lambda p, now, calendar: p.to_q(now, calendar)) if translated else None,
             needs=cls.needs,
             time_based=cls.time_based,
+            load=getattr(cls, "load", None),
         )(lambda p, facts: p.matches(facts))
 
 
@@ -303,6 +313,11 @@ class Group:
         for condition in self.walk():
             found |= condition.type.needs
         return frozenset(found)
+
+    @property
+    def loaders(self) -> dict[str, Loader]:
+        """The loaders of the condition types in this group, by type name."""
+        return {c.type.name: c.type.load for c in self.walk() if c.type.load is not None}
 
     @property
     def has_time_condition(self) -> bool:
