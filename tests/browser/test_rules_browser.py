@@ -195,3 +195,35 @@ def test_inputs_follow_what_is_chosen(new_page, admin_user, make_user):
     assert trigger.actions == [
         {"type": "notify", "to": [agent.pk], "text": {"fi": "Tiketti odottaa"}}
     ]
+
+
+def test_a_tag_page_lists_the_rules_using_it_and_a_rename_reaches_them(
+    new_page, admin_user, make_ticket
+):
+    from tiski.macros.models import Macro
+    from tiski.tickets import actions
+    from tiski.tickets.models import Tag, Via
+
+    trigger = Trigger.objects.create(
+        name="VIP-asiakkaat kiireellisiksi",
+        events=["ticket_created"],
+        conditions={"all": [{"type": "tags", "op": "contains", "tags": ["vip"]}]},
+        actions=[{"type": "set_priority", "priority": "urgent"}],
+    )
+    Macro.objects.create(
+        name="VIP-tervehdys", shortcut="vip", text_fi="Hei!", add_tags=["vip", "kiitos"]
+    )
+    actions.set_tags(make_ticket(), ["vip"], actor=None, via=Via.SYSTEM)
+    page = new_page()
+    login(page, admin_user.email, PASSWORD)
+    page.goto(f"/settings/tags/{Tag.objects.get(name='vip').pk}/")
+    uses = page.locator("#tag-uses")
+    expect(uses).to_contain_text("VIP-asiakkaat kiireellisiksi")
+    expect(uses).to_contain_text("VIP-tervehdys")
+    screenshot(page, "tag-uses")
+    page.fill("#tag-rename input[name=name]", "kanta-asiakas")
+    page.click("#tag-rename button[type=submit]")
+    expect(page.locator("#tag-uses")).to_contain_text("VIP-asiakkaat kiireellisiksi")
+    trigger.refresh_from_db()
+    assert trigger.conditions["all"][0]["tags"] == ["kanta-asiakas"]
+    assert Macro.objects.get(shortcut="vip").add_tags == ["kanta-asiakas", "kiitos"]
