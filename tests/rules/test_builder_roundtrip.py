@@ -17,7 +17,7 @@ from tiski.channels.models import Mailbox
 from tiski.customers.models import Organisation
 from tiski.rules.builder import RuleBuilder
 from tiski.rules.models import TimeRule, Trigger
-from tiski.rules.registry import ACTIONS, CONDITIONS, _load_types, validate_rule_definition
+from tiski.rules.registry import ACTIONS, CONDITIONS, validate_rule_definition
 from tiski.rules.services import canonical_actions, canonical_conditions
 from tiski.tickets.models import TicketType
 
@@ -153,7 +153,6 @@ def everything(refs) -> tuple[dict, list]:
 
 
 def test_every_type_is_covered_by_the_round_trip_rule(references):
-    _load_types()
     conditions, actions = everything(references)
     validate_rule_definition(
         kind="trigger", events=["ticket_created"], conditions=conditions, actions=actions

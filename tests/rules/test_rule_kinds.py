@@ -151,7 +151,6 @@ def test_an_action_class_registers_itself_and_applies(stamp_action):
 
 def test_every_built_in_parameter_describes_itself():
     """No parameter is left to a table elsewhere: each has a label of its own."""
-    registry._load_types()
     missing = [
         f"{kind.name}.{name}"
         for kind in [*CONDITIONS.values(), *ACTIONS.values()]

@@ -12,11 +12,10 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 
 from .models import Notification, RuleFiring, TimeRule, Trigger
-from .registry import ACTIONS, CONDITIONS, TRIGGER_EVENTS, _load_types
+from .registry import ACTIONS, CONDITIONS, TRIGGER_EVENTS
 
 
 def _type_help() -> tuple[str, str]:
-    _load_types()
     conditions = ", ".join(f"{name} ({kind.label})" for name, kind in CONDITIONS.items())
     actions = ", ".join(f"{name} ({kind.label})" for name, kind in ACTIONS.items())
     return conditions, actions

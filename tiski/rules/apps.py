@@ -6,3 +6,9 @@ class RulesConfig(AppConfig):
     name = "tiski.rules"
     label = "rules"
     verbose_name = _("Rules")
+
+    def ready(self) -> None:
+        # The built-in condition and action types register themselves on
+        # import. Importing them here, not from the registry, keeps the
+        # registry below the types that use it (no import cycle).
+        from . import actions, conditions  # noqa: F401

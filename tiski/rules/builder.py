@@ -48,7 +48,6 @@ from .registry import (
     TRIGGER_EVENT_LABELS,
     TRIGGER_EVENTS,
     RuleKind,
-    _load_types,
 )
 
 Part = Literal["condition", "action"]
@@ -563,7 +562,6 @@ class TypeChoice:
 
 
 def type_choices(part: Part) -> list[TypeChoice]:
-    _load_types()
     if part == "condition":
         return [TypeChoice(t.name, t.label, t.time_based) for t in CONDITIONS.values()]
     return [TypeChoice(t.name, t.label) for t in ACTIONS.values()]
@@ -759,7 +757,6 @@ class RuleBuilder:
     @classmethod
     def from_rule(cls, kind: RuleKind, rule: Any) -> RuleBuilder:
         """A builder showing a stored rule (a Trigger or TimeRule, saved or not)."""
-        _load_types()
         counter = (f"c{n}" for n in range(1, 100_000))
         builder = cls(kind, name=rule.name, active=rule.active)
         if kind == "trigger":
@@ -778,7 +775,6 @@ class RuleBuilder:
     @classmethod
     def from_post(cls, kind: RuleKind, data: Any) -> RuleBuilder:
         """The builder as the admin left it: every row and value as posted."""
-        _load_types()
         builder = cls(
             kind,
             name=data.get("name", "").strip(),

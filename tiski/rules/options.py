@@ -4,6 +4,10 @@ Each is an option source for `params.param(options=...)`: a callable
 returning ``(value, label)`` pairs, with the values a parameter stores and
 the labels the desk shows today (a ticket type's name in the user's
 language, a priority's label as admins renamed it).
+
+Records of apps above rules (mailboxes belong to a channel) are handed in
+by name: `provide("mailboxes", source)` from that side's start-up, so rules
+import nothing above them; until then the source offers nothing.
 """
 
 from __future__ import annotations
@@ -46,14 +50,27 @@ def ticket_types() -> list[tuple[Any, Label]]:
     return [(t.slug, t.name) for t in TicketType.objects.all()[:MAX_DB_CHOICES]]
 
 
-def mailboxes() -> list[tuple[Any, Label]]:
-    from tiski.channels.models import Mailbox
+_provided: dict[str, OptionSource] = {}
 
-    # The mailbox condition compares lower-cased addresses.
-    return [
-        (m.address.lower(), f"{m.display_name} <{m.address}>" if m.display_name else m.address)
-        for m in Mailbox.objects.order_by("address")[:MAX_DB_CHOICES]
-    ]
+
+def provide(name: str, source: OptionSource) -> None:
+    """Hand in the source behind `provided(name)`."""
+    _provided[name] = source
+
+
+def provided(name: str) -> Callable[[], list[tuple[Any, Label]]]:
+    """An option source that reads whatever was provided under `name`."""
+
+    def options() -> list[tuple[Any, Label]]:
+        source = _provided.get(name)
+        return list(source())[:MAX_DB_CHOICES] if source is not None else []
+
+    options.__qualname__ = f"provided({name!r})"
+    return options
+
+
+# The mailbox condition's values: lower-cased addresses (Settings provides them).
+mailboxes = provided("mailboxes")
 
 
 def priorities() -> list[tuple[Any, Label]]:

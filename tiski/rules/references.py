@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 from .params import references_of
-from .registry import ACTIONS, CONDITIONS, GROUP_KEYS, _load_types
+from .registry import ACTIONS, CONDITIONS, GROUP_KEYS
 
 Part = Literal["condition", "action"]
 
@@ -63,7 +63,6 @@ def _params(part: Part, item: Mapping[str, Any], kind: str) -> list[str]:
 
 def uses(part: Part, data: Any, kind: str, value: Any) -> list[str]:
     """The type names of the items in `data` that name `value` (once per item)."""
-    _load_types()
     found: list[str] = []
     for item in _items(part, data):
         for name in _params(part, item, kind):
@@ -90,7 +89,6 @@ def _replaced(kind: str, stored: Any, old: Any, new: Any) -> Any:
 def replace(part: Part, data: Any, kind: str, old: Any, new: Any) -> tuple[Any, bool]:
     """A copy of `data` with `old` replaced by `new` where a parameter points
     at `kind`, and whether anything changed. Everything else stays as stored."""
-    _load_types()
     result = copy.deepcopy(data)
     changed = False
     for item in _items(part, result):

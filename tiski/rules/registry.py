@@ -507,7 +507,6 @@ class RuleDefinitionError(ValueError):
 
 def compile_conditions(data: Any) -> Group:
     """Stored conditions to a `Group`; an empty or missing group matches everything."""
-    _load_types()
     errors = DefinitionErrors()
     group = _parse_group(data or {}, errors, "", 1)
     if errors or group is None:
@@ -516,7 +515,6 @@ def compile_conditions(data: Any) -> Group:
 
 
 def compile_actions(data: Any) -> list[Action]:
-    _load_types()
     errors = DefinitionErrors()
     actions = _parse_actions(data, errors)
     if errors:
@@ -536,7 +534,6 @@ def validate_rule_definition(
     Used by the models' ``clean()`` (so the admin shows errors at the field)
     and by the API, so both accept exactly the same rules.
     """
-    _load_types()
     errors = DefinitionErrors()
     group = _parse_group(conditions if conditions is not None else {}, errors, "", 1)
     _parse_actions(actions, errors)
@@ -557,9 +554,3 @@ def validate_rule_definition(
         )
     if errors:
         raise errors.as_validation_error()
-
-
-def _load_types() -> None:
-    # The built-in types register themselves on import; importing here (not
-    # at module top) keeps registry importable from the modules that register.
-    from . import actions, conditions  # noqa: F401

@@ -8,10 +8,13 @@ class SetupConfig(AppConfig):
     verbose_name = _("Settings")
 
     def ready(self) -> None:
-        # Rules sit below Settings: they are handed the change log's recorder
-        # rather than importing it.
+        # Rules sit below Settings and the channels: they are handed the
+        # change log's recorder and the mailboxes rather than importing them.
+        from tiski.rules import options
         from tiski.rules.services import add_change_recorder
 
         from .audit import record_rule_change
+        from .rule_options import mailbox_options
 
         add_change_recorder(record_rule_change)
+        options.provide("mailboxes", mailbox_options)
