@@ -40,10 +40,10 @@ def lasku(make_ticket) -> Tag:
     return Tag.objects.get(name="lasku")
 
 
-def test_renaming_a_tag_renames_it_in_rules_and_ready_answers(admin_session, make_ticket):
+def test_renaming_a_tag_renames_it_in_rules_and_ready_answers(admin_client, make_ticket):
     trigger, time_rule, macro = tagged_rules()
     tag = lasku(make_ticket)
-    response = admin_session.post(
+    response = admin_client.post(
         reverse("setup:tag", args=[tag.pk]), {"action": "rename", "name": "Laskutus"}, follow=True
     )
     assert "3 rules and ready answers now use the new name" in response.content.decode()
@@ -64,11 +64,11 @@ def test_renaming_a_tag_renames_it_in_rules_and_ready_answers(admin_session, mak
     assert logged.changes == {"add_tags": [["lasku", "vip"], ["laskutus", "vip"]]}
 
 
-def test_merging_a_tag_points_rules_at_the_target_once(admin_session, make_ticket):
+def test_merging_a_tag_points_rules_at_the_target_once(admin_client, make_ticket):
     trigger, time_rule, macro = tagged_rules()
     tag = lasku(make_ticket)
     actions.set_tags(make_ticket(), ["kiire"], actor=None, via=Via.SYSTEM)
-    admin_session.post(reverse("setup:tag", args=[tag.pk]), {"action": "merge", "target": "kiire"})
+    admin_client.post(reverse("setup:tag", args=[tag.pk]), {"action": "merge", "target": "kiire"})
     assert not Tag.objects.filter(name="lasku").exists()
     trigger.refresh_from_db()
     time_rule.refresh_from_db()
@@ -78,10 +78,10 @@ def test_merging_a_tag_points_rules_at_the_target_once(admin_session, make_ticke
     assert macro.add_tags == ["kiire", "vip"]
 
 
-def test_a_tag_in_use_lists_its_rules_and_ready_answers_before_deleting(admin_session, make_ticket):
+def test_a_tag_in_use_lists_its_rules_and_ready_answers_before_deleting(admin_client, make_ticket):
     trigger, time_rule, macro = tagged_rules()
     tag = lasku(make_ticket)
-    page = admin_session.get(reverse("setup:tag", args=[tag.pk])).content.decode()
+    page = admin_client.get(reverse("setup:tag", args=[tag.pk])).content.decode()
     assert 'id="tag-uses"' in page
     for rule, url in (
         (trigger, reverse("rules:trigger-edit", args=[trigger.pk])),
@@ -91,7 +91,7 @@ def test_a_tag_in_use_lists_its_rules_and_ready_answers_before_deleting(admin_se
         assert f'<a href="{url}">{rule.name}</a>' in page
     assert "3 rules and ready answers use this tag" in page
 
-    response = admin_session.post(
+    response = admin_client.post(
         reverse("setup:tag", args=[tag.pk]), {"action": "delete", "confirm": "1"}, follow=True
     )
     shown = response.content.decode()
@@ -103,9 +103,9 @@ def test_a_tag_in_use_lists_its_rules_and_ready_answers_before_deleting(admin_se
     assert macro.add_tags == ["lasku", "vip"]
 
 
-def test_a_tag_nobody_names_shows_no_list(admin_session, make_ticket):
+def test_a_tag_nobody_names_shows_no_list(admin_client, make_ticket):
     tagged_rules()
     actions.set_tags(make_ticket(), ["muu"], actor=None, via=Via.SYSTEM)
     tag = Tag.objects.get(name="muu")
-    page = admin_session.get(reverse("setup:tag", args=[tag.pk])).content.decode()
+    page = admin_client.get(reverse("setup:tag", args=[tag.pk])).content.decode()
     assert 'id="tag-uses"' not in page
