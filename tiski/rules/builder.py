@@ -3,8 +3,10 @@
 The editor shows a rule as rows: conditions in a group's three sections
 (all / any / none, with one more level of groups inside) and a list of
 actions. Each row picks a registered type; its inputs are generated from
-the type's pydantic params model (`model_json_schema()` plus the defaults
-in `model_fields`), so a new type gets a usable editor without a template.
+the type's pydantic params model (`model_json_schema()` for the shape, the
+defaults in `model_fields`, and each field's `params.ParamInfo` for its
+label, help and options), so a new type gets a usable editor without a
+template or a table here.
 
 Every row carries a key (unique in the page) and its inputs are named
 ``<key>-<param>``; the order of rows is the order of the hidden ``cond`` /
