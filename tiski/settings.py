@@ -199,6 +199,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tiski.rules.tasks.run_time_rules",
         "schedule": 300.0,  # every 5 minutes
     },
+    # NPS rounds: the task checks Settings -> Surveys for whether one is due.
+    "surveys-nps-round": {
+        "task": "tiski.surveys.nps_round",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
     # Tickets missing from the search index (lost tasks, an emptied index).
     "search-index-sweep": {
         "task": "tiski.search.index_missing",

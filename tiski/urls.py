@@ -28,6 +28,7 @@ urlpatterns = [
     path("settings/rules/", include("tiski.rules.urls")),
     path("reports/", include("tiski.reports.urls")),
     path("worktime/", include("tiski.worktime.urls")),
+    path("survey/", include("tiski.surveys.urls")),
     path("settings/", include("tiski.setup.urls")),
     path("", include("tiski.desk.urls")),
 ]

@@ -283,6 +283,7 @@ class OutboundKind(models.TextChoices):
     RULE = "rule", _("Rule email")
     NOTIFICATION = "notification", _("Notification")
     FORWARD = "forward", _("Forwarding")
+    SURVEY = "survey", _("Satisfaction survey")
 
 
 class OutboundEmail(models.Model):

@@ -251,6 +251,7 @@ def save_contact(
     organisation: Organisation | None = None,
     language: str = "fi",
     notes: str = "",
+    surveys_opt_out: bool | None = None,
 ) -> Contact:
     """Create (``contact`` None) or edit a contact with all its emails and numbers.
 
@@ -269,6 +270,8 @@ def save_contact(
     contact.organisation = organisation
     contact.language = language
     contact.notes = notes
+    if surveys_opt_out is not None:
+        contact.surveys_opt_out = surveys_opt_out
     contact.save()
     _set_identities(contact, IdentityKind.EMAIL, emails)
     _set_identities(contact, IdentityKind.PHONE, phones)

@@ -102,6 +102,9 @@ class Contact(models.Model):
         verbose_name=_("organisation"),
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Set by the contact (the survey mail's unsubscribe link) or an agent:
+    # no satisfaction or recommendation surveys to this person.
+    surveys_opt_out = models.BooleanField(_("no satisfaction surveys"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -87,6 +87,9 @@ class ContactForm(forms.Form):
     notes = forms.CharField(
         label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
+    surveys_opt_out = forms.BooleanField(
+        label=gettext_lazy("Send no satisfaction surveys to this contact"), required=False
+    )
 
 
 class OrganisationForm(forms.Form):
@@ -152,6 +155,7 @@ def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 "organisation": contact.organisation_id,
                 "language": contact.language,
                 "notes": contact.notes,
+                "surveys_opt_out": contact.surveys_opt_out,
             }
         elif request.GET.get("organisation", "").isdigit():
             initial["organisation"] = int(request.GET["organisation"])
@@ -170,6 +174,7 @@ def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             organisation=data["organisation"],
             language=data["language"],
             notes=data["notes"],
+            surveys_opt_out=data["surveys_opt_out"],
         )
     except ValidationError as exc:
         taken, rest = _taken_errors(exc)

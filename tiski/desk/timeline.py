@@ -363,6 +363,40 @@ def _sla_breach(event: Event, names: Names, who: str) -> SafeString:
     )
 
 
+def _satisfaction_word(score: str) -> str:
+    # CSAT 1-5 as reports count it: 4-5 satisfied, 3 neutral, 1-2 dissatisfied.
+    if score in ("4", "5"):
+        return _("satisfied")
+    if score == "3":
+        return _("neutral")
+    return _("dissatisfied")
+
+
+def _satisfaction(event: Event, names: Names, who: str) -> SafeString:
+    if event.old_value:
+        return _say(
+            _("%(who)s changed the satisfaction rating from %(old)s to %(new)s of 5 (%(word)s)"),
+            who=who,
+            old=event.old_value,
+            new=event.new_value,
+            word=_satisfaction_word(event.new_value),
+        )
+    return _say(
+        _("%(who)s rated the service %(new)s of 5 (%(word)s)"),
+        who=who,
+        new=event.new_value,
+        word=_satisfaction_word(event.new_value),
+    )
+
+
+def _satisfaction_comment(event: Event, names: Names, who: str) -> SafeString:
+    return _say(
+        _("%(who)s commented in the satisfaction survey: “%(comment)s”"),
+        who=who,
+        comment=event.new_value,
+    )
+
+
 def _unknown(event: Event, names: Names, who: str) -> SafeString:
     # A field this build does not know yet: say that something changed,
     # never the raw field name and value.
@@ -401,6 +435,8 @@ FIELD_RENDERERS: dict[str, Renderer] = {
     "message_meta": _message_meta,
     "sla_warning": _sla_warning,
     "sla_breach": _sla_breach,
+    "satisfaction": _satisfaction,
+    "satisfaction_comment": _satisfaction_comment,
 }
 QUIET_FIELDS = tuple(name for name, render in FIELD_RENDERERS.items() if render is _hidden)
 

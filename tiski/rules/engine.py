@@ -52,7 +52,8 @@ MESSAGE_EVENTS = {
 SLA_EVENTS = frozenset({"sla_warning", "sla_breach"})
 # Actions that only tell people; a rule with nothing else cannot change a
 # ticket, so it cannot take part in a loop and skips the change cap.
-SIDE_EFFECT_ACTIONS = frozenset({"notify", "email_requester", "email_agent"})
+SIDE_EFFECT_ACTIONS = frozenset({"notify", "email_requester", "email_agent", "send_survey"})
+SATISFACTION_FIELDS = ("satisfaction", "satisfaction_comment")
 TIME_PASS_CHUNK = 1000
 
 
@@ -120,7 +121,14 @@ def event_names(change: TicketChange) -> frozenset[str]:
     names |= {MESSAGE_EVENTS[kind] for kind in change.message_kinds if kind in MESSAGE_EVENTS}
     if "status" in change.fields:
         names.add("status_changed")
-    if set(change.fields) - {"status"} or change.tags_added or change.tags_removed:
+    if "satisfaction" in change.fields:
+        names.add("satisfaction_rated")
+    # A survey answer is the customer's word, not an edit of the ticket.
+    if (
+        set(change.fields) - {"status", *SATISFACTION_FIELDS}
+        or change.tags_added
+        or change.tags_removed
+    ):
         names.add("field_changed")
     return frozenset(names)
 

@@ -48,6 +48,7 @@ TRIGGER_EVENTS: tuple[str, ...] = (
     "field_changed",
     "sla_warning",
     "sla_breach",
+    "satisfaction_rated",
 )
 
 # How the builder and the API name the events to people.
@@ -60,6 +61,7 @@ TRIGGER_EVENT_LABELS: dict[str, Promise] = {
     "field_changed": gettext_lazy("Another field changes (priority, type, team, assignee, tags)"),
     "sla_warning": gettext_lazy("SLA target is about to be missed"),
     "sla_breach": gettext_lazy("SLA target is missed"),
+    "satisfaction_rated": gettext_lazy("Customer rates the service (satisfaction survey)"),
 }
 
 # (Q, exact): a filter every matching ticket passes; exact when it is also

@@ -93,6 +93,14 @@ SECTIONS: list[Section] = [
         description=_("Rules that act when a ticket has waited: reminders, solving, closing."),
     ),
     Section(
+        "surveys",
+        _("Surveys"),
+        "setup:surveys",
+        AUTOMATION,
+        "setup:surveys",
+        description=_("Satisfaction and recommendation surveys: texts, links and how often."),
+    ),
+    Section(
         "synonyms",
         _("Search synonyms"),
         "setup:synonyms",

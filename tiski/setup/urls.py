@@ -9,6 +9,7 @@ from .views import (
     home,
     log,
     priorities,
+    surveys,
     synonyms,
     tags,
     teams,
@@ -44,6 +45,7 @@ urlpatterns = [
     path("ticket-types/<int:pk>/move/", ticket_types.type_move, name="ticket-type-move"),
     path("priorities/", priorities.priorities, name="priorities"),
     path("tags/", tags.tag_list, name="tags"),
+    path("surveys/", surveys.surveys, name="surveys"),
     path("tags/<int:pk>/", tags.tag_detail, name="tag"),
 ]
 urlpatterns += editor_urlpatterns

@@ -9,6 +9,7 @@ for a few days without a history table.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -53,3 +54,82 @@ class SurveyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk}"
+
+    @property
+    def scale(self) -> range:
+        """The scores the survey offers: 1-5 for CSAT, 0-10 for NPS."""
+        return range(0, 11) if self.kind == SurveyKind.NPS else range(1, 6)
+
+
+# The texts a desk starts with; admins change them in Settings -> Surveys.
+# {{ ticket.subject }} and {{ ticket.number }} are filled in CSAT mails.
+DEFAULT_TEXTS: dict[str, dict[str, str]] = {
+    "csat_subject": {
+        "fi": "Miten onnistuimme?",
+        "en": "How did we do?",
+    },
+    "csat_question": {
+        "fi": "Miten onnistuimme asiassasi ”{{ ticket.subject }}”?",
+        "en": "How did we do with your request “{{ ticket.subject }}”?",
+    },
+    "nps_subject": {
+        "fi": "Suosittelisitko meitä?",
+        "en": "Would you recommend us?",
+    },
+    "nps_question": {
+        "fi": "Kuinka todennäköisesti suosittelisit meitä ystävällesi tai kollegallesi?",
+        "en": "How likely are you to recommend us to a friend or colleague?",
+    },
+}
+
+
+class SurveySettings(models.Model):
+    """The one row of survey settings (pk 1), edited in Settings -> Surveys."""
+
+    csat_enabled = models.BooleanField(_("send satisfaction surveys (CSAT)"), default=True)
+    nps_enabled = models.BooleanField(_("send recommendation surveys (NPS)"), default=False)
+    csat_subject_fi = models.CharField(_("subject (Finnish)"), max_length=200, blank=True)
+    csat_subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
+    csat_question_fi = models.CharField(_("question (Finnish)"), max_length=300, blank=True)
+    csat_question_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    nps_subject_fi = models.CharField(_("subject (Finnish)"), max_length=200, blank=True)
+    nps_subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
+    nps_question_fi = models.CharField(_("question (Finnish)"), max_length=300, blank=True)
+    nps_question_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    link_days = models.PositiveSmallIntegerField(
+        _("links work for (days)"), default=14, validators=[MinValueValidator(1)]
+    )
+    change_days = models.PositiveSmallIntegerField(
+        _("a rating can be changed for (days)"), default=3
+    )
+    csat_cooldown_days = models.PositiveSmallIntegerField(
+        _("at most one satisfaction survey per contact in (days)"), default=7
+    )
+    nps_cooldown_days = models.PositiveSmallIntegerField(
+        _("at most one recommendation survey per contact in (days)"), default=90
+    )
+    nps_interval_days = models.PositiveSmallIntegerField(
+        _("recommendation survey round every (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+    )
+    # When the last NPS round went out: the next one is due interval days later.
+    nps_last_round_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("survey settings")
+        verbose_name_plural = _("survey settings")
+
+    def __str__(self) -> str:
+        return str(_("Surveys"))
+
+    @classmethod
+    def load(cls) -> SurveySettings:
+        """The one row (created on first use; pk 1 keeps it single)."""
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row
+
+    def text(self, name: str, language: str) -> str:
+        """An admin's text for `name` ("csat_subject", ...) in `language`, or the default."""
+        language = "en" if language.lower().startswith("en") else "fi"
+        return getattr(self, f"{name}_{language}", "").strip() or DEFAULT_TEXTS[name][language]

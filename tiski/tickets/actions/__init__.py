@@ -48,10 +48,12 @@ from .merge import (
 )
 from .messages import add_message, messages_since, move_message, update_message_meta
 from .rows import NewAttachment
+from .satisfaction import record_satisfaction
 from .service_levels import record_sla_event
 from .unit import unit_of_work
 
 __all__ = [
+    "record_satisfaction",
     "CONTACT_MERGE_KEYS",
     "EDITABLE_FIELDS",
     "IncomingMessage",

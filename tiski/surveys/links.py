@@ -1,0 +1,80 @@
+"""Signed survey links: bound to one invitation, expiring, usable without login.
+
+A link is ``/survey/<invitation id>/<token>/...``. The token signs the
+invitation id together with its ticket and kind (django.core.signing with
+a salt of our own), so it cannot be made up, cannot be moved to another
+invitation or ticket, and its timestamp makes it expire after the days set
+in Settings -> Surveys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from .models import SurveyInvitation, SurveySettings
+
+SALT = "tiski.surveys.link"
+# Used when TISKI_BASE_URL is unset (development): mails need absolute links.
+FALLBACK_BASE_URL = "http://localhost:8000"
+
+
+def _payload(invitation: SurveyInvitation) -> dict[str, object]:
+    return {"i": invitation.pk, "t": invitation.ticket_id or 0, "k": invitation.kind}
+
+
+def make_token(invitation: SurveyInvitation) -> str:
+    return signing.dumps(_payload(invitation), salt=SALT, compress=False)
+
+
+@dataclass(frozen=True)
+class Refusal(Exception):
+    """Why a link does not open a survey: "invalid" or "expired"."""
+
+    reason: str
+
+
+def check_token(
+    invitation_id: int, token: str, *, max_age: timedelta | None = None
+) -> SurveyInvitation:
+    """The invitation a link stands for, or `Refusal`.
+
+    Forged or altered tokens, tokens of another invitation or ticket, and
+    tokens older than the setting are all refused; the page does not say
+    which, except that an expired link says so.
+    """
+    if max_age is None:
+        max_age = timedelta(days=SurveySettings.load().link_days)
+    try:
+        data = signing.loads(token, salt=SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise Refusal("expired") from exc
+    except signing.BadSignature as exc:
+        raise Refusal("invalid") from exc
+    if not isinstance(data, dict) or data.get("i") != invitation_id:
+        raise Refusal("invalid")
+    invitation = (
+        SurveyInvitation.objects.select_related("contact", "ticket")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or data != _payload(invitation):
+        raise Refusal("invalid")
+    return invitation
+
+
+def base_url() -> str:
+    return (getattr(settings, "TISKI_BASE_URL", "") or FALLBACK_BASE_URL).rstrip("/")
+
+
+def survey_url(invitation: SurveyInvitation, name: str = "survey", **kwargs: object) -> str:
+    """Absolute URL of one of the survey's pages (for mails)."""
+    path = reverse(
+        f"surveys:{name}",
+        kwargs={"invitation_id": invitation.pk, "token": make_token(invitation), **kwargs},
+    )
+    return base_url() + path
