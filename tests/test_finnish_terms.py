@@ -65,6 +65,8 @@ TERMS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "quarantine": ("karantee", (), True),
     "CC": ("kopion saaj", ("kopiovastaanottaja",), True),
     "view": ("näkym", (), False),
+    "satisfaction survey": ("tyytyväisyyskysel", ("tyytyväisyystutkimus", "palautekysely"), True),
+    "rating": ("arvio", ("arvosana", "luokitus"), True),
 }
 # English words that contain a term but are another concept.
 NOT_THE_TERM = re.compile(

@@ -1,9 +1,10 @@
-"""The whole CSAT flow: solve -> shipped trigger -> mail through the outbox -> one click -> comment."""
+"""The whole CSAT flow: solve, shipped trigger, mail through the outbox, one click, comment."""
 
 from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from tiski.channels.models import OutboundEmail, OutboundKind, OutboundStatus
 from tiski.desk.timeline import build_timeline
@@ -102,7 +103,8 @@ def test_one_click_then_comment_shows_on_the_ticket(receive, solve, client, comm
         ("satisfaction", "2"),
         ("satisfaction_comment", "Paketti tuli myöhässä."),
     ]
-    texts = [str(entry.text) for entry in build_timeline(ticket) if entry.event is not None]
+    with translation.override("en"):
+        texts = [str(e.text) for e in build_timeline(ticket) if e.event is not None]
     assert any("rated the service 2 of 5 (dissatisfied)" in t for t in texts)
     assert any("Paketti tuli myöhässä." in t for t in texts)
 

@@ -1,4 +1,4 @@
-"""Survey links: signed, bound to one invitation and ticket, expiring; ratings change for a while."""
+"""Survey links: signed, bound to one invitation and ticket, expiring; changeable for a while."""
 
 from __future__ import annotations
 
