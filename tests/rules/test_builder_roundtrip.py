@@ -109,6 +109,7 @@ def everything(refs) -> tuple[dict, list]:
             {"type": "organisation", "op": "equals", "value": refs["organisation"].pk},
             {"type": "requester_language", "op": "equals", "value": "en"},
             {"type": "mailbox", "op": "equals", "value": "tuki@yritys.fi"},
+            {"type": "satisfaction", "value": "bad"},
             {
                 "any": [
                     {"type": "tags", "op": "contains", "tags": ["vip", "yritys"]},
@@ -148,6 +149,7 @@ def everything(refs) -> tuple[dict, list]:
         {"type": "email_agent", "agent": "assignee", "subject": "S", "text": "T"},
         {"type": "notify", "to": [agent, other], "text": "Katso tämä"},
         {"type": "notify", "to": "team", "text": {"en": "Look"}},
+        {"type": "send_survey"},
     ]
     return conditions, actions
 

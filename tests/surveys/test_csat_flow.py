@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.core import mail
 from django.utils import translation
@@ -9,6 +11,7 @@ from django.utils import translation
 from tiski.channels.models import OutboundEmail, OutboundKind, OutboundStatus
 from tiski.desk.timeline import build_timeline
 from tiski.rules.models import RuleFiring, Trigger
+from tiski.rules.registry import validate_rule_definition
 from tiski.surveys.models import SurveyInvitation, SurveySettings
 from tiski.tickets.models import Event
 
@@ -24,6 +27,17 @@ def test_the_survey_trigger_ships_active_and_the_bad_rating_rule_off():
     bad = Trigger.objects.get(name__startswith="Huono arvio")
     assert not bad.active
     assert bad.events == ["satisfaction_rated"]
+
+
+def test_the_shipped_survey_triggers_are_valid_rules():
+    module = importlib.import_module("tiski.surveys.migrations.0003_shipped_rules")
+    for rule in module.SURVEY_TRIGGERS:
+        validate_rule_definition(
+            kind="trigger",
+            events=rule["events"],
+            conditions=rule["conditions"],
+            actions=rule["actions"],
+        )
 
 
 def test_solving_sends_one_survey_mail_in_the_requesters_language(receive, solve, agent):
