@@ -54,7 +54,8 @@ def record_answer(
         locked.score = score
     if comment is not None:
         locked.comment = comment.strip()[:COMMENT_MAX]
-    if locked.answered_at is None:
+    if locked.answered_at is None and locked.score is not None:
+        # A comment without a score is kept, but only a score answers the survey.
         locked.answered_at = now
     locked.save(update_fields=["score", "comment", "answered_at"])
     if locked.ticket_id is not None:
