@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from tiski.accounts.models import Role, Team, User
 from tiski.customers.actions import add_identity, get_or_create_contact
 from tiski.customers.models import Contact, IdentityKind, Organisation, OrganisationDomain
+from tiski.surveys.demo import add_csat_history
 from tiski.tickets import actions
 from tiski.tickets.models import Channel, MessageKind, Priority, Status, Ticket, TicketType, Via
 
@@ -1647,6 +1648,7 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
         plans = demo.plan_tickets()
         for plan in plans:
             demo.run(plan)
+        add_csat_history(seed=seed, now=demo.now)  # the satisfaction answers of solved tickets
     if stdout:
         stdout.write(
             _("Demo data: %(agents)d agents, %(contacts)d contacts, %(tickets)d tickets.")

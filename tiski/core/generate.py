@@ -62,6 +62,7 @@ from tiski.accounts.models import Role, Team, User
 from tiski.core.models import Sequence as NumberSequence
 from tiski.core.sanitize import plain_preview
 from tiski.customers.models import Contact, Identity, Organisation, OrganisationDomain
+from tiski.surveys.generate import generate_surveys
 from tiski.tickets.models import (
     PRIORITY_RANK,
     Channel,
@@ -1210,7 +1211,9 @@ def generate(
         history=history,
         stdout=stdout,
     )
-    return generator.generate(tickets, batch=batch)
+    result = generator.generate(tickets, batch=batch)
+    generate_surveys(seed=seed, now=generator.now)  # satisfaction answers for the solved tickets
+    return result
 
 
 __all__: list[str] = ["GenerateResult", "generate"]

@@ -5,7 +5,8 @@ tickets whose requester has an email address got a CSAT survey a few
 minutes after solving, and about 40 % of those were answered within two
 days, mostly satisfied, with a short comment now and then. Each answered
 CSAT gets its ``satisfaction`` event, as `tickets.actions.record_satisfaction`
-would have written. NPS rounds every 90 days went to a quarter of the
+would have written (and the ticket's ``updated_at`` stays its last
+activity, as the ticket generator keeps it). NPS rounds every 90 days went to a quarter of the
 contacts with a solved ticket in the round's period.
 
 Like the ticket generator it writes rows in batches (bulk_create): history
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from tiski.core.bulk import update_rows
 from tiski.customers.models import Identity, IdentityKind
 from tiski.tickets.models import Event, EventKind, Status, Ticket, Via
 
@@ -77,12 +79,18 @@ def _comment(rng: random.Random, language: str, good: bool) -> str:
     return rng.choice(COMMENTS.get(language, COMMENTS["fi"])["good" if good else "bad"])
 
 
-def _solved_tickets() -> Iterator[tuple[int, int, int | None, int | None, datetime, str]]:
+def _solved_tickets() -> Iterator[tuple[int, int, int | None, int | None, datetime, datetime, str]]:
     return (
         Ticket.objects.filter(status__in=(Status.SOLVED, Status.CLOSED), solved_at__isnull=False)
         .order_by("id")
         .values_list(
-            "id", "requester_id", "assignee_id", "team_id", "solved_at", "requester__language"
+            "id",
+            "requester_id",
+            "assignee_id",
+            "team_id",
+            "solved_at",
+            "updated_at",
+            "requester__language",
         )
         .iterator(chunk_size=BATCH)
     )
@@ -101,15 +109,17 @@ def _emails() -> dict[int, str]:
     return found
 
 
-def _flush(invitations: list[SurveyInvitation], events: list[Event]) -> None:
+def _flush(invitations: list[SurveyInvitation], events: list[Event], touched: list[Ticket]) -> None:
     with transaction.atomic():
         SurveyInvitation.objects.bulk_create(invitations, batch_size=1000)
         for event in events:
             # The invitation's id exists only now.
             event.meta["survey"] = event.meta.pop("_invitation").pk
         Event.objects.bulk_create(events, batch_size=1000)
+        update_rows(Ticket, touched, ["updated_at"])
     invitations.clear()
     events.clear()
+    touched.clear()
 
 
 def generate_surveys(*, seed: int = 1, now: datetime | None = None) -> SurveyCounts:
@@ -121,7 +131,16 @@ def generate_surveys(*, seed: int = 1, now: datetime | None = None) -> SurveyCou
     invitations: list[SurveyInvitation] = []
     events: list[Event] = []
     solved_by_contact: dict[int, list[datetime]] = {}
-    for ticket_id, contact_id, agent_id, team_id, solved_at, language in _solved_tickets():
+    touched: list[Ticket] = []
+    for (
+        ticket_id,
+        contact_id,
+        agent_id,
+        team_id,
+        solved_at,
+        updated_at,
+        language,
+    ) in _solved_tickets():
         solved_by_contact.setdefault(contact_id, []).append(solved_at)
         email = emails.get(contact_id)
         if email is None or rng.random() >= CSAT_SHARE:
@@ -159,10 +178,13 @@ def generate_surveys(*, seed: int = 1, now: datetime | None = None) -> SurveyCou
                     created_at=answered,
                 )
             )
+            if answered > updated_at:
+                # updated_at stays the last activity, events included.
+                touched.append(Ticket(pk=ticket_id, updated_at=answered))
         invitations.append(invitation)
         if len(invitations) >= BATCH:
-            _flush(invitations, events)
-    _flush(invitations, events)
+            _flush(invitations, events, touched)
+    _flush(invitations, events, touched)
     counts.nps, answered = _generate_nps(rng, solved_by_contact, emails, now)
     counts.answered += answered
     return counts
