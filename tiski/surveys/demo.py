@@ -11,11 +11,12 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from django.db.models import Max
 from django.utils import timezone
 
 from tiski.customers.models import IdentityKind
 from tiski.tickets import actions, changes
-from tiski.tickets.models import Status, Ticket
+from tiski.tickets.models import Event, Status, Ticket
 
 from .models import SurveyInvitation, SurveyKind
 
@@ -57,6 +58,12 @@ def add_csat_history(*, seed: int = 1, now: datetime | None = None) -> int:
             kind=SurveyKind.CSAT, ticket__isnull=False
         )
     }
+    last_event = dict(
+        Event.objects.filter(ticket__in=tickets)
+        .values("ticket_id")
+        .annotate(last=Max("created_at"))
+        .values_list("ticket_id", "last")
+    )
     sent = 0
     with changes.deferred() as touched:
         for ticket in tickets:
@@ -88,6 +95,8 @@ def add_csat_history(*, seed: int = 1, now: datetime | None = None) -> int:
             if invitation.answered_at is not None:
                 continue
             answered = at + timedelta(minutes=rng.randint(5, 24 * 60))
+            # The ticket's history stays in time order: after its last event (a closing).
+            answered = max(answered, last_event[ticket.pk] + timedelta(minutes=rng.randint(1, 90)))
             if answered >= now or rng.random() < 0.35:
                 continue  # not answered (yet)
             score = rng.choice(SCORES)
