@@ -55,6 +55,8 @@ HTML_BODY = (
 # Pages the walk must reach with a 200: the issue names them.
 MUST_SHOW = {
     "inbox",
+    "survey",
+    "rate",
     "ticket",
     "ticket-conversation",
     "contact",
@@ -151,6 +153,17 @@ def _fill(route: str, name: str, item: dict) -> str | None:
         "organisation": org.pk,
         "organisation-timeline": org.pk,
     }
+    if "<int:invitation_id>" in route:
+        # The public survey pages put the ticket's subject in their question.
+        from django.utils import timezone
+
+        from tiski.surveys.links import make_token
+        from tiski.surveys.models import SurveyInvitation
+
+        invitation = SurveyInvitation.objects.create(
+            kind="csat", ticket=ticket, contact=ticket.requester, sent_at=timezone.now()
+        )
+        values.update(invitation_id=invitation.pk, token=make_token(invitation), score=3)
     url = route
     while "<" in url:
         start, end = url.index("<"), url.index(">")
