@@ -15,6 +15,12 @@ from .conftest import login, screenshot
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(autouse=True)
+def _without_shipped_triggers(transactional_db):
+    """These tests order and count their own triggers; the survey's shipped ones step aside."""
+    Trigger.objects.all().delete()
+
+
 def settled(page) -> None:
     """Wait until htmx has wired up what it swapped in (it does so on settle,
     a moment after the new row is in the page)."""
