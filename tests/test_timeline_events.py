@@ -87,6 +87,17 @@ def busy_ticket(make_user, make_team, make_ticket, make_contact):
     record = actions.merge_tickets(merged, ticket, actor=agent, via=Via.AGENT)
     actions.undo_ticket_merge(record, actor=agent, via=Via.AGENT)
     ticket.refresh_from_db()
+    # The requester's satisfaction survey answer: a rating, changed, and a comment.
+    actions.record_satisfaction(ticket, survey_id=1, scale="csat", score=2, old_score=None)
+    actions.record_satisfaction(
+        ticket,
+        survey_id=1,
+        scale="csat",
+        score=4,
+        old_score=2,
+        comment="Kiitos!",
+        comment_changed=True,
+    )
     return {"ticket": ticket, "parent": parent, "other": other, "merged": merged}
 
 
