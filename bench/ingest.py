@@ -325,21 +325,21 @@ def measure_imap_latency(samples: int, data_dir: Path) -> dict:
     django.setup()
     from tiski.channels.email import imap
     from tiski.channels.models import Mailbox
-    from tiski.core import realtime
+    from tiski.desk import push
     from tiski.tickets.models import Message
 
     # When the desk push for each new ticket is handed to the channel layer:
     # the wrapper is in place before the first change is dispatched, so the
     # handler list (resolved by dotted path on first use) picks it up.
     pushed: dict[int, float] = {}
-    original_push = realtime.on_ticket_change
+    original_push = push.on_ticket_change
 
     def timed_push(change):  # type: ignore[no-untyped-def]
         original_push(change)
         if change.created:
             pushed.setdefault(change.ticket_id, time.perf_counter())
 
-    realtime.on_ticket_change = timed_push
+    push.on_ticket_change = timed_push
     root = Path(tempfile.mkdtemp(prefix="tiski-dc-", dir="/tmp"))
     os.chmod(root, 0o755)
     server = start_dovecot(root, binary)
@@ -394,7 +394,7 @@ def measure_imap_latency(samples: int, data_dir: Path) -> dict:
             thread.join(30)
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
-        realtime.on_ticket_change = original_push
+        push.on_ticket_change = original_push
     latencies.sort()
     push_latencies.sort()
     result = {

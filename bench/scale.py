@@ -90,7 +90,7 @@ def prepare_data(tickets: int, *, reuse: bool, seed: int) -> dict[str, Any]:
     """Migrate, generate when needed, and make the 50-message ticket; returns facts."""
     from django.core.management import call_command
 
-    from tiski.core.generate import generate
+    from tiski.operations.generate import generate
     from tiski.tickets.models import Ticket
 
     facts: dict[str, Any] = {}
@@ -477,7 +477,7 @@ def main(argv: list[str] | None = None) -> None:
     setup_django(args.database_url)
     from django.conf import settings
 
-    from tiski.core.generate import DEFAULT_PASSWORD
+    from tiski.operations.generate import DEFAULT_PASSWORD
 
     data = prepare_data(args.tickets, reuse=args.reuse, seed=args.seed)
     report = Report(

@@ -12,8 +12,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tiski.accounts.models import Role, Team, User
-from tiski.core.demo_data import populate
 from tiski.customers.models import Contact, Organisation
+from tiski.operations.demo_data import populate
 from tiski.tickets.models import (
     Channel,
     Event,

@@ -14,8 +14,8 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from tiski.core.demo_data import populate
 from tiski.desk.timeline import build_timeline
+from tiski.operations.demo_data import populate
 from tiski.rules.engine import run_time_rules
 from tiski.rules.models import RuleFiring, TimeRule
 from tiski.tickets.models import Event, EventKind, Status, Ticket, Via

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tiski.accounts.models import Role, Team, User
-from tiski.core.generate import DEFAULT_PASSWORD, generate
 from tiski.core.models import Sequence
 from tiski.customers.models import Contact, Identity
+from tiski.operations.generate import DEFAULT_PASSWORD, generate
 from tiski.tickets import actions
 from tiski.tickets.models import (
     Event,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tiski.core.scheduler import Job, jobs_from_settings, run_due
+from tiski.operations.scheduler import Job, jobs_from_settings, run_due
 
 
 def test_jobs_run_on_their_interval_and_failures_do_not_stop_others(db):

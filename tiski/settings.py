@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "tiski.reports",
     "tiski.worktime",
     "tiski.setup",
+    # The top floor: serve, worker, demo and generated data (nothing imports it).
+    "tiski.operations",
 ]
 
 MIDDLEWARE = [
@@ -285,7 +287,7 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     # SLA first: the push that follows makes browsers re-read the deadline.
     "tiski.sla.services.on_ticket_change",
     "tiski.tickets.routing.on_ticket_change",
-    "tiski.core.realtime.on_ticket_change",
+    "tiski.desk.push.on_ticket_change",
     "tiski.rules.engine.on_ticket_change",
     "tiski.search.handlers.on_ticket_change",
     # Public replies go out by email; new email tickets get their acknowledgement.

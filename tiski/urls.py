@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
 
-from tiski.core.views import healthz
+from tiski.operations.views import healthz
 
 admin.site.site_header = "Tiski"
 admin.site.site_title = "Tiski"

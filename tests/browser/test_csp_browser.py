@@ -47,7 +47,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 @pytest.fixture
 def demo_desk(settings):
     from tiski.accounts.models import User
-    from tiski.core.demo_data import populate
+    from tiski.operations.demo_data import populate
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     populate()

@@ -1,21 +1,20 @@
-"""Telling open browsers that something changed.
+"""Telling open browsers that something changed: the channel-layer groups
+and the one function that sends to them.
 
 Only ids travel over the channel layer; each websocket consumer checks the
 ticket against its own user's `visible_to` before it forwards anything, so a
-push can never leak a ticket the user may not see.
+push can never leak a ticket the user may not see. What to announce after a
+ticket change is the desk's business (`tiski.desk.push`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-
-if TYPE_CHECKING:
-    from tiski.tickets.changes import TicketChange
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +29,8 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def _send(group: str, payload: dict[str, Any]) -> None:
+def send(group: str, payload: dict[str, Any]) -> None:
+    """Send to every socket in a group; never raises (a push is a courtesy)."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -49,28 +49,10 @@ def _send(group: str, payload: dict[str, Any]) -> None:
         log.warning("could not publish %s to %s", payload.get("type"), group, exc_info=True)
 
 
-def on_ticket_change(change: TicketChange) -> None:
-    """Ticket-change handler: tell every open desk tab (runs after commit)."""
-    if change.created:
-        reason = "created"
-    elif change.messages:
-        reason = "message"
-    else:
-        reason = "updated"
-    payload = {
-        "type": "ticket.changed",
-        "ticket_id": change.ticket_id,
-        "reason": reason,
-        "message_id": change.last_message_id,
-    }
-    _send(DESK_GROUP, payload)
-    _send(ticket_group(change.ticket_id), payload)
-
-
 def send_to_user(user_id: int, event: str, data: dict[str, Any]) -> None:
     """Push an event to every open tab of one agent (e.g. a phone screen pop).
 
     The payload reaches that user's sockets only; the consumer forwards it
     as ``{"type": event, ...data}``. Call it after commit.
     """
-    _send(user_group(user_id), {"type": "user.event", "event": event, "data": data})
+    send(user_group(user_id), {"type": "user.event", "event": event, "data": data})

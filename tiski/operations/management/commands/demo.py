@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from tiski.channels.models import Mailbox
-from tiski.core.demo_data import populate
+from tiski.operations.demo_data import populate
 from tiski.tickets import changes
 
 from ._serve import serve

@@ -1,6 +1,6 @@
 """`tiski generate-data --tickets N`: a synthetic desk for scale tests and benchmarks.
 
-A developer tool: it writes rows directly (see tiski.core.generate for why and
+A developer tool: it writes rows directly (see tiski.operations.generate for why and
 which invariants it keeps), so never point it at a production database.
 """
 
@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from tiski.core.generate import DEFAULT_PASSWORD, generate
+from tiski.operations.generate import DEFAULT_PASSWORD, generate
 
 
 class Command(BaseCommand):

@@ -57,7 +57,7 @@ def start_background_jobs(stdout, *, enabled: bool = True) -> threading.Event | 
     if not enabled or not settings.CELERY_BROKER_URL.startswith("memory://"):
         return None
     from tiski.channels.email.imap import run_forever
-    from tiski.core import scheduler
+    from tiski.operations import scheduler
 
     stop = threading.Event()
     scheduler.start(stop)
