@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -53,6 +54,9 @@ from .timeline import build_timeline
 
 # Images a browser may show inline from an attachment link; anything else downloads.
 INLINE_SAFE_TYPES = RASTER_IMAGE_TYPES
+
+if TYPE_CHECKING:
+    from tiski.macros.models import Macro
 
 
 def _ticket_list_queryset(user):
@@ -306,6 +310,10 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
         mailbox = data.get("mailbox") or route.mailbox
         channel = Channel.EMAIL
         meta = {"mailbox": mailbox.address, "cc": data["cc"], "bcc": data["bcc"]}
+    macro = _inserted_macro(request, data.get("macro"))
+    if macro is not None:
+        # The conversation says which ready answer the reply was written with.
+        meta = {**(meta or {}), "macro": macro.pk, "macro_name": macro.name}
     try:
         # One agent action, one change: the reply and the ready answer's
         # changes reach SLA, rules, search and the push together, once.
@@ -321,7 +329,7 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
                 meta=meta,
                 status_after=data.get("status_after") or None,
             )
-            _apply_macro(request, ticket, data.get("macro"))
+            _apply_macro(request, ticket, macro)
     except PermissionDenied as exc:
         form.add_error(None, str(exc))
         return render(
@@ -374,21 +382,26 @@ def ticket_forward(request: HttpRequest, number: int) -> HttpResponse:
     return redirect(ticket.get_absolute_url())
 
 
-def _apply_macro(request: HttpRequest, ticket: Ticket, macro_id: int | None) -> None:
+def _inserted_macro(request: HttpRequest, macro_id: int | None) -> Macro | None:
+    """The ready answer the agent inserted into this reply, if they may use it."""
+    if not macro_id:
+        return None
+    from tiski.macros.models import Macro
+
+    return Macro.objects.usable_by(request.user).filter(pk=macro_id).first()
+
+
+def _apply_macro(request: HttpRequest, ticket: Ticket, macro: Macro | None) -> None:
     """The ticket changes of a ready answer the agent inserted into this reply.
 
     Runs inside the reply's unit of work; `apply_actions` keeps its own
     savepoint, so a change the ticket refuses is reported and the reply
     still goes.
     """
-    if not macro_id:
-        return
-    from tiski.macros.models import Macro
-    from tiski.macros.services import apply_actions
-
-    macro = Macro.objects.usable_by(request.user).filter(pk=macro_id).first()
     if macro is None:
         return
+    from tiski.macros.services import apply_actions
+
     ticket.refresh_from_db()
     try:
         apply_actions(macro, ticket, request.user)

@@ -62,7 +62,7 @@ def apply_to_tickets(macro: Macro, tickets: Iterable[Ticket], agent) -> BulkChan
             via=Via.AGENT,
             text=render_for(macro, ticket, agent),
             channel=ticket.channel,
-            meta={"macro": macro.pk},
+            meta={"macro": macro.pk, "macro_name": macro.name},
         )
 
     record = actions.bulk_update_tickets(

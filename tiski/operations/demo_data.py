@@ -17,25 +17,42 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tiski.accounts.models import Role, Team, User
 from tiski.customers.actions import add_identity, get_or_create_contact
 from tiski.customers.models import Contact, IdentityKind, Organisation, OrganisationDomain
+from tiski.macros.models import Macro
+from tiski.macros.services import render_for
+from tiski.rules.models import TimeRule
 from tiski.surveys.demo import add_csat_history
 from tiski.tickets import actions
-from tiski.tickets.models import Channel, MessageKind, Priority, Status, Ticket, TicketType, Via
+from tiski.tickets.models import (
+    Channel,
+    MessageKind,
+    Priority,
+    Status,
+    Ticket,
+    TicketMerge,
+    TicketType,
+    Via,
+)
+
+from . import demo_showcase as showcase
+from .demo_files import demo_attachment
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 SHOP = "Papumylly"
@@ -228,6 +245,10 @@ class Scenario:
     en: Script | None = None
     business: bool = False  # needs a requester from an organisation
     priorities: tuple[int, int, int, int] = (15, 60, 20, 5)  # low, normal, high, urgent
+    # (step, file kind): what the customer or agent attaches at that step
+    files: tuple[tuple[str, str], ...] = ()
+    # (step, ready answer shortcut): the agent writes that step with the ready answer
+    macros: tuple[tuple[str, str], ...] = ()
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -305,6 +326,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "Serial {serial} is from the batch with heating element faults. Replacement sent.",
         ),
         priorities=(0, 35, 50, 15),
+        files=(("follow_up", "rating_plate"),),
     ),
     Scenario(
         "quote-request",
@@ -374,6 +396,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "weeks. Sorry for the trouble!",
             "Discount code not carried to the invoice. Reported to the web shop developers.",
         ),
+        files=(("answer", "invoice"),),
     ),
     Scenario(
         "support-request",
@@ -481,6 +504,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "Return checked, item resaleable.",
         ),
         priorities=(30, 65, 5, 0),
+        files=(("question", "return_label"),),
     ),
     Scenario(
         "complaint",
@@ -575,6 +599,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         business=True,
         priorities=(45, 55, 0, 0),
+        files=(("question", "invoice"),),
     ),
     Scenario(
         "quote-request",
@@ -621,6 +646,8 @@ SCENARIOS: tuple[Scenario, ...] = (
             "Damage report filed with Posti for {tracking}.",
         ),
         priorities=(0, 45, 45, 10),
+        files=(("follow_up", "damaged_parcel"),),
+        macros=(("question", "kuvat"),),
     ),
     Scenario(
         "question",
@@ -1007,12 +1034,10 @@ def status_time_rules() -> list[StatusRule]:
 
     Read from the database rather than copied, so the demo follows the rules
     this desk really has (the shipped "solve after 7 days pending" and
-    "close 4 days after solving", or an admin's edits of them). The model
-    is looked up by name: demo data sits below the rules app.
+    "close 4 days after solving", or an admin's edits of them).
     """
-    time_rule = apps.get_model("rules", "TimeRule")
     found = []
-    for rule in time_rule.objects.filter(active=True).order_by("position", "id"):
+    for rule in TimeRule.objects.filter(active=True).order_by("position", "id"):
         conditions = rule.conditions.get("all", []) if isinstance(rule.conditions, dict) else []
         status = [c for c in conditions if c.get("type") == "status" and c.get("op") == "equals"]
         waits = [
@@ -1076,6 +1101,8 @@ class _Demo:
         self.emails: dict[int, str] = {}
         self.taken_phones: set[str] = set()
         self.status_rules = status_time_rules()
+        self.macros: dict[str, Macro] = {}
+        self.macro_uses: Counter[int] = Counter()
 
     # people and companies
 
@@ -1177,6 +1204,14 @@ class _Demo:
             if number not in self.taken_phones:
                 self.taken_phones.add(number)
                 return number
+
+    # what the admin set up before the history began
+
+    def make_settings(self) -> None:
+        admin = self.agents[AGENTS[0].email]
+        showcase.make_mailbox(self.teams[SUPPORT])
+        showcase.set_business_hours(admin, self.now.astimezone(HELSINKI).date())
+        self.macros = showcase.make_macros(admin, self.teams)
 
     # tickets
 
@@ -1353,7 +1388,9 @@ class _Demo:
         }
 
     def _customer_text(self, plan: Plan, body: str, values: dict[str, str], channel: str) -> str:
-        if channel in SHORT_CHANNELS or channel == Channel.WEB_FORM:
+        # Chats and forms have no letter around them; neither has what an agent
+        # typed while the customer talked (a call, a visit).
+        if channel in SHORT_CHANNELS or channel in (Channel.WEB_FORM, *AGENT_CHANNELS):
             return body
         if plan.language == "en":
             greeting = self.rng.choice(("Hello,", "Hi,", "Dear customer service,"))
@@ -1395,7 +1432,7 @@ class _Demo:
         if status := self._closable(plan):
             plan.status = status
 
-        def customer(text: str, status_after: str | None = None) -> Callable:
+        def customer(text: str, status_after: str | None = None, step: str = "") -> Callable:
             def write(ticket: Ticket, at: datetime) -> None:
                 actions.add_message(
                     ticket,
@@ -1405,6 +1442,7 @@ class _Demo:
                     author_contact=plan.contact,
                     channel=talk,
                     text=self._customer_text(plan, text.format_map(values), values, talk),
+                    attachments=self._files(plan, step, values, talk),
                     external_id=self._message_id(email_domain) if talk == Channel.EMAIL else "",
                     created_at=at,
                     status_after=status_after,
@@ -1412,16 +1450,27 @@ class _Demo:
 
             return write
 
-        def reply(text: str, status_after: str | None = None) -> Callable:
+        def reply(
+            text: str, status_after: str | None = None, step: str = "", macro: str = ""
+        ) -> Callable:
             def write(ticket: Ticket, at: datetime) -> None:
+                ready = self.macros.get(macro or dict(plan.scenario.macros).get(step, ""))
+                if ready is not None:
+                    # Written with a ready answer, as the desk's picker fills it in.
+                    body = render_for(ready, ticket, assignee)
+                    self.macro_uses[ready.pk] += 1
+                else:
+                    body = self._agent_text(plan, text.format_map(values), values, talk)
                 actions.add_message(
                     ticket,
                     kind=MessageKind.PUBLIC,
                     actor=assignee,
                     via=Via.AGENT,
                     channel=talk,
-                    text=self._agent_text(plan, text.format_map(values), values, talk),
+                    text=body,
+                    attachments=self._files(plan, step, values, talk),
                     external_id=self._message_id(SHOP_DOMAIN) if talk == Channel.EMAIL else "",
+                    meta={"macro": ready.pk, "macro_name": ready.name} if ready else None,
                     created_at=at,
                     status_after=status_after,
                 )
@@ -1476,22 +1525,30 @@ class _Demo:
                 steps.append(Step(rng.uniform(0.2, 2), note(script.note)))
             # Unassigned tickets only leave "new" through a reply.
             if not assigned or rng.random() < 0.6:
-                steps.append(Step(agent_delay(), reply(script.question)))
-                steps.append(Step(customer_delay(), customer(script.follow_up)))
+                steps.append(Step(agent_delay(), reply(script.question, step="question")))
+                steps.append(Step(customer_delay(), customer(script.follow_up, step="follow_up")))
         elif status == Status.PENDING:
             if rng.random() < 0.3:
                 steps.append(Step(rng.uniform(0.2, 2), note(script.note)))
-            steps.append(Step(agent_delay(), reply(script.question, Status.PENDING)))
+            steps.append(Step(agent_delay(), reply(script.question, Status.PENDING, "question")))
         elif status == Status.ON_HOLD:
-            steps.append(Step(agent_delay(), reply(rng.choice(HOLD_REPLY[lang]), Status.ON_HOLD)))
+            # Half of the agents use the ready answer for "we are looking into it".
+            hold = reply(
+                rng.choice(HOLD_REPLY[lang]),
+                Status.ON_HOLD,
+                macro="selvitys" if rng.random() < 0.5 else "",
+            )
+            steps.append(Step(agent_delay(), hold))
             steps.append(Step(rng.uniform(0.1, 1), note(rng.choice(HOLD_NOTES))))
         else:  # solved or closed
             if rng.random() < 0.4:
                 steps.append(Step(rng.uniform(0.2, 2), note(script.note)))
             if rng.random() < 0.55:
-                steps.append(Step(agent_delay(), reply(script.question, Status.PENDING)))
-                steps.append(Step(customer_delay(), customer(script.follow_up)))
-            steps.append(Step(agent_delay(), reply(script.answer, Status.SOLVED)))
+                steps.append(
+                    Step(agent_delay(), reply(script.question, Status.PENDING, "question"))
+                )
+                steps.append(Step(customer_delay(), customer(script.follow_up, step="follow_up")))
+            steps.append(Step(agent_delay(), reply(script.answer, Status.SOLVED, "answer")))
             if rng.random() < 0.15:
                 # A thank-you reopens the ticket; the agent solves it again.
                 steps.append(Step(customer_delay(), customer(rng.choice(THANKS[lang]))))
@@ -1529,6 +1586,16 @@ class _Demo:
         for step in steps:
             at += timedelta(hours=step.delay)
             step.run(ticket, at)
+
+    def _files(
+        self, plan: Plan, step: str, values: dict[str, str], channel: str
+    ) -> list[actions.NewAttachment]:
+        """What is attached at this step of the scenario; nothing by text message."""
+        kind = dict(plan.scenario.files).get(step)
+        if kind is None or channel == Channel.SMS:
+            return []
+        filename, content, content_type = demo_attachment(kind, values, plan.language)
+        return [actions.NewAttachment(filename, ContentFile(content, name=filename), content_type)]
 
     def _closable(self, plan: Plan) -> str | None:
         """A ticket too young to have been closed automatically stays solved."""
@@ -1624,6 +1691,67 @@ class _Demo:
             return plan.created_at + timedelta(hours=self.rng.choice((4, 8, 24)))
         return None
 
+    # the last hours before the demo starts
+
+    def count_macro_uses(self) -> None:
+        for pk, uses in self.macro_uses.items():
+            Macro.objects.filter(pk=pk).update(usage_count=F("usage_count") + uses)
+
+    def merge_a_duplicate(self) -> TicketMerge | None:
+        """A customer who wrote twice: the second ticket merged into the first."""
+        candidates = (
+            Ticket.objects.filter(
+                status=Status.OPEN,
+                channel=Channel.EMAIL,
+                assignee__isnull=False,
+                parent__isnull=True,
+                created_at__gte=self.now - timedelta(days=4),
+            )
+            .annotate(children_count=Count("children"))
+            .filter(children_count=0)
+            .order_by("-created_at")
+        )
+        latest = self.now - timedelta(minutes=10)
+        for target in candidates:
+            if target.messages.count() > 3:
+                continue
+            last = target.messages.order_by("-created_at").values_list("created_at", flat=True)[0]
+            at = last + timedelta(minutes=40)
+            if at < latest:
+                assert target.assignee is not None
+                return showcase.merge_duplicate(target, target.assignee, at)
+        return None
+
+    def make_phone_day(self, exclude: set[int]) -> showcase.PhoneDay | None:
+        admin = self.agents[AGENTS[0].email]
+        mikko = self.agents[AGENTS[1].email]
+        line = showcase.make_phone_line(admin, self.teams[SUPPORT], self.agents)
+        # A caller with an open ticket Mikko can see, with room for one more message.
+        open_ticket = None
+        for ticket in (
+            Ticket.objects.visible_to(mikko)
+            .filter(status__in=(Status.OPEN, Status.PENDING), requester_id__in=self.phones)
+            # quiet since before the call, so the call follows the conversation
+            .filter(updated_at__lt=self.now - timedelta(hours=3, minutes=30))
+            .exclude(pk__in=exclude)
+            .annotate(message_count=Count("messages"))
+            .filter(message_count__lte=4)
+            .order_by("-updated_at")
+        ):
+            open_ticket = (ticket, self.phones[ticket.requester_id])
+            break
+        if open_ticket is None:
+            return None
+        others = [
+            self.phones[c.pk]
+            for c in self.contacts_fi
+            if c.pk in self.phones and c.pk != open_ticket[0].requester_id
+        ]
+        known = self.rng.sample(others, 3)
+        return showcase.make_calls(
+            line, self.agents, open_ticket, known, self._new_phone("fi"), self.now
+        )
+
 
 def _ascii(text: str) -> str:
     """Finnish letters folded for email local parts: ä -> a, ö -> o."""
@@ -1645,9 +1773,14 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
     with transaction.atomic():
         demo.make_people()
         demo.make_customers()
+        demo.make_settings()
         plans = demo.plan_tickets()
         for plan in plans:
             demo.run(plan)
+        demo.count_macro_uses()
+        merged = demo.merge_a_duplicate()
+        demo.make_phone_day(exclude={merged.source_id, merged.target_id} if merged else set())
+        showcase.make_saved_searches(demo.agents)
         add_csat_history(seed=seed, now=demo.now)  # the satisfaction answers of solved tickets
     if stdout:
         stdout.write(
@@ -1655,7 +1788,7 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
             % {
                 "agents": len(demo.agents),
                 "contacts": len(demo.contacts_fi) + len(demo.contacts_en),
-                "tickets": len(plans),
+                "tickets": Ticket.objects.count(),
             }
             + "\n"
         )

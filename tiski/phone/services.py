@@ -370,6 +370,7 @@ def _resolve_callbacks(call: Call, now: datetime) -> None:
                     via=Via.SYSTEM,
                     text=text,
                     meta={"call": call.pk, "callback_resolved": True},
+                    created_at=now,
                     status_after=Status.SOLVED,
                 )
             except ValidationError:

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from tiski.channels.models import Mailbox
 from tiski.operations.demo_data import populate
 from tiski.tickets import changes
 
@@ -35,10 +34,6 @@ class Command(BaseCommand):
         with changes.deferred() as touched:
             logins = populate(stdout=self.stdout)
         changes.catch_up(touched)
-        Mailbox.objects.get_or_create(
-            address="asiakaspalvelu@papumylly.example",
-            defaults={"display_name": "Papumylly Oy", "auto_acknowledge": True},
-        )
         password = settings.TISKI_DEMO_PASSWORD
         if logins:
             self.stdout.write(self.style.SUCCESS("Demo data created."))
