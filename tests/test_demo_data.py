@@ -300,6 +300,9 @@ def test_phone_line_with_answered_missed_and_called_back_calls(demo, db):
     assert back.direction == "outbound" and back.answered_at and back.number == done.number
     assert done.ticket.status == Status.SOLVED
     assert done.resolved_at >= back.answered_at
+    # The note that solved it is dated when the call was processed, not later.
+    note = done.ticket.messages.get(meta__callback_resolved=True)
+    assert note.created_at == done.resolved_at
 
 
 def test_attachments_are_real_files_the_desk_serves(demo, db, client, settings):

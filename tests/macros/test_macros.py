@@ -79,6 +79,11 @@ def test_sending_with_a_macro_applies_its_actions(client, macro, make_ticket, ma
     ticket.refresh_from_db()
     assert ticket.status == Status.PENDING
     assert list(ticket.tags.values_list("name", flat=True)) == ["kiitetty"]
-    assert ticket.messages.get(kind=MessageKind.PUBLIC).text.startswith("Hei Maija")
+    reply = ticket.messages.get(kind=MessageKind.PUBLIC)
+    assert reply.text.startswith("Hei Maija")
+    # The conversation can say which ready answer the reply was written with.
+    assert reply.meta["macro"] == macro.pk and reply.meta["macro_name"] == macro.name
+    page = client.get(ticket.get_absolute_url()).content.decode()
+    assert f'data-macro="{macro.pk}"' in page
     macro.refresh_from_db()
     assert macro.usage_count == 1
