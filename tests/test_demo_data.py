@@ -332,7 +332,7 @@ def test_attachments_are_real_files_the_desk_serves(demo, db, client, settings):
             assert f'href="{url}" download' in page
 
 
-def test_a_duplicate_was_merged(demo, db):
+def test_a_duplicate_was_merged(demo, db, client):
     """Merged through the action: the duplicate is closed and points at its target,
     whose conversation now holds the duplicate's message."""
     record = TicketMerge.objects.get()
@@ -346,6 +346,11 @@ def test_a_duplicate_was_merged(demo, db):
     moved = target.messages.filter(meta__merged_from=source.number)
     assert moved.count() == 1 and moved.get().kind == MessageKind.CUSTOMER
     assert not source.messages.exclude(kind=MessageKind.SYSTEM).exists()
+    # Its page says it is closed (read-only), not the first status in the list.
+    client.force_login(User.objects.get(email="admin@tiski.example"))
+    page = client.get(source.get_absolute_url()).content.decode()
+    assert '<option value="closed" selected>' in page
+    assert 'id="save-fields"' not in page
 
 
 def test_a_child_ticket_and_saved_searches(demo, db):

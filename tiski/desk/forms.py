@@ -87,6 +87,12 @@ class TicketFieldsForm(forms.Form):
         self.fields["team"] = team_choices()
         # Closing is the time rules' job; agents solve.
         self.fields["status"].choices = [c for c in Status.choices if c[0] != Status.CLOSED]
+        if self.initial.get("status") == Status.CLOSED:
+            # A closed ticket is read-only: the panel shows what it is (not the
+            # first choice, "New"), and nothing in it can be changed.
+            self.fields["status"].choices = list(Status.choices)
+            for field in self.fields.values():
+                field.disabled = True
 
     def clean_tags(self) -> list[str]:
         raw = self.cleaned_data.get("tags") or ""
