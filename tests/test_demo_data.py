@@ -38,6 +38,7 @@ from tiski.tickets.models import (
     TicketType,
     Via,
 )
+from tiski.tickets.routing import hand_over_absences
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -380,3 +381,14 @@ def test_first_hour_checklist_is_honest_about_the_demo(demo, db):
     logged = set(SettingChange.objects.values_list("section", flat=True))
     assert {"calendars", "macros", "phone_lines"} <= logged
     assert not SettingChange.objects.filter(actor__isnull=True).exists()
+
+
+def test_nobody_away_holds_open_tickets(demo, db):
+    """The absence job already ran when Laura's absence began: her open tickets
+    are with her stand-in, and the job finds nothing more to do at start-up."""
+    away = User.objects.get(email="laura.heikkinen@tiski.example")
+    assert away.is_out_of_office() and away.absence_delegate is not None
+    assert not Ticket.objects.unsolved().filter(assignee=away).exists()
+    assert hand_over_absences(timezone.now()) == 0
+    for event in Event.objects.filter(field="assignee", meta__absence_of=away.pk):
+        assert event.new_value == str(away.absence_delegate_id)

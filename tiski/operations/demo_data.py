@@ -50,6 +50,7 @@ from tiski.tickets.models import (
     TicketType,
     Via,
 )
+from tiski.tickets.routing import hand_over_absences
 
 from . import demo_showcase as showcase
 from .demo_files import demo_attachment
@@ -1138,6 +1139,11 @@ class _Demo:
             for team_name in spec.teams:
                 self.teams[team_name].members.add(user)
             self.agents[spec.email] = user
+        away = self.agents[AGENTS[2].email]
+        if away.absence_delegate_id is None:
+            # Laura's open tickets go to Mikko while she is away.
+            away.absence_delegate = self.agents[AGENTS[1].email]
+            away.save(update_fields=["absence_delegate"])
 
     def make_customers(self) -> None:
         rng = self.rng
@@ -1294,12 +1300,13 @@ class _Demo:
             return Channel.PHONE
         return channel
 
-    def _agent_for(self, team: Team | None) -> User:
-        """Someone who may reply publicly and works in the ticket's team."""
+    def _agent_for(self, team: Team | None, at: datetime) -> User:
+        """Someone who may reply publicly, works in the ticket's team and is not away."""
         candidates = [
             u
             for u in self.agents.values()
             if u.can_reply_publicly
+            and not u.is_out_of_office(at)
             and (team is None or any(t == team.name for t in self._teams_of(u)))
         ]
         return self.rng.choice(candidates)
@@ -1420,7 +1427,7 @@ class _Demo:
         script = (
             plan.scenario.en if plan.language == "en" and plan.scenario.en else plan.scenario.fi
         )
-        assignee = self._agent_for(plan.team)
+        assignee = self._agent_for(plan.team, plan.created_at)
         values = self._values(plan, assignee)
         email = self.emails.get(plan.contact.pk)
         email_domain = email.rpartition("@")[2] if email else ""
@@ -1618,8 +1625,8 @@ class _Demo:
     def _run_child(self, plan: Plan) -> None:
         parent = plan.parent
         assert parent is not None and parent.ticket is not None
-        assignee = self._agent_for(plan.team)
-        handover_agent = self._agent_for(parent.team)
+        assignee = self._agent_for(plan.team, plan.created_at)
+        handover_agent = self._agent_for(parent.team, plan.created_at)
         values = self._values(plan, assignee)
         subject, body = CHILD_WORK[plan.team.name if plan.team else SUPPORT]
         child = actions.create_ticket(
@@ -1707,6 +1714,7 @@ class _Demo:
                 parent__isnull=True,
                 created_at__gte=self.now - timedelta(days=4),
             )
+            .exclude(assignee__out_of_office_from__lte=self.now)  # merged by someone at work
             .annotate(children_count=Count("children"))
             .filter(children_count=0)
             .order_by("-created_at")
@@ -1781,6 +1789,9 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
         merged = demo.merge_a_duplicate()
         demo.make_phone_day(exclude={merged.source_id, merged.target_id} if merged else set())
         showcase.make_saved_searches(demo.agents)
+        # What the periodic absence job did when Laura's absence began: her
+        # open tickets went to her stand-in, so the first pass finds nothing.
+        hand_over_absences(demo.now)
         add_csat_history(seed=seed, now=demo.now)  # the satisfaction answers of solved tickets
     if stdout:
         stdout.write(
