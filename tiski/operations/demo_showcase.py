@@ -231,7 +231,7 @@ def make_saved_searches(agents: dict[str, User]) -> list[SavedSearch]:
         ),
         "mikko.virtanen@tiski.example": (
             ("Kuljetusvauriot", "tunniste:kuljetusvaurio"),
-            ("Minun odottavat", "käsittelijä:me tila:odottaa"),
+            ("Minun ratkaisemattomat", "käsittelijä:me tila:ratkaisematon"),
         ),
         "jussi.nieminen@tiski.example": (("Open quotes", "tag:tarjous status:unsolved"),),
     }
