@@ -88,7 +88,7 @@ def fill(tickets: int) -> None:
     try:  # the generator's home moves from core to operations
         from tiski.operations.generate import generate  # type: ignore[import-not-found]
     except ImportError:
-        from tiski.core.generate import generate
+        from tiski.operations.generate import generate
     from tiski.worktime.generate import generate_handling_time
 
     began = time.monotonic()

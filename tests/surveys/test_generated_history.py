@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.test import override_settings
 
-from tiski.core.generate import generate
+from tiski.operations.generate import generate
 from tiski.surveys.models import SurveyInvitation, SurveyKind
 from tiski.tickets.models import Event, Status
 
@@ -59,7 +59,7 @@ def test_nps_rounds_have_scores_from_zero_to_ten(generated, db):
 
 @pytest.mark.django_db
 def test_the_demo_has_a_csat_history(settings):
-    from tiski.core.demo_data import populate
+    from tiski.operations.demo_data import populate
 
     settings.PASSWORD_HASHERS = FAST_HASHER
     populate()

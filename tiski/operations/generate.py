@@ -77,6 +77,7 @@ from tiski.tickets.models import (
     TicketType,
     Via,
 )
+from tiski.worktime.generate import generate_handling_time
 
 TICKET_NUMBER_SEQUENCE = "ticket_number"
 # The Sequence starts numbering after this when it does not exist yet
@@ -1213,6 +1214,13 @@ def generate(
     )
     result = generator.generate(tickets, batch=batch)
     generate_surveys(seed=seed, now=generator.now)  # satisfaction answers for the solved tickets
+    generate_handling_time(  # the agents' time on the new tickets
+        seed=seed,
+        first_number=result.first_number,
+        last_number=result.last_number,
+        batch=batch,
+        stdout=stdout,
+    )
     return result
 
 
