@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from .models import (
     Contact,
+    CustomerChange,
     Identity,
     IdentityKind,
     NameSource,
@@ -262,6 +263,8 @@ def save_contact(
     problems = identity_owners(contact, {IdentityKind.EMAIL: emails, IdentityKind.PHONE: phones})
     if problems:
         raise ValidationError(problems)
+    created = contact is None
+    before = {} if contact is None else _contact_facts(contact)
     if contact is None:
         contact = Contact()
     if contact.pk is None or contact.name != name.strip()[:200]:
@@ -275,6 +278,7 @@ def save_contact(
     contact.save()
     _set_identities(contact, IdentityKind.EMAIL, emails)
     _set_identities(contact, IdentityKind.PHONE, phones)
+    _record_change(actor, created, before, _contact_facts(contact), contact=contact)
     return contact
 
 
@@ -296,6 +300,8 @@ def save_organisation(
     problems = [DomainTaken(d.domain, d.organisation) for d in taken]
     if problems:
         raise ValidationError(problems)
+    created = organisation is None
+    before = {} if organisation is None else _organisation_facts(organisation)
     if organisation is None:
         organisation = Organisation()
     organisation.name = name.strip()[:200]
@@ -306,4 +312,58 @@ def save_organisation(
     for domain in wanted:
         if domain not in known:
             OrganisationDomain.objects.create(organisation=organisation, domain=domain)
+    after = _organisation_facts(organisation)
+    _record_change(actor, created, before, after, organisation=organisation)
     return organisation
+
+
+# --- the history of edits -------------------------------------------------------
+
+# Fields whose values are lists: their history is what was added and removed.
+LIST_FIELDS = {"email", "phone", "domain"}
+
+
+def _contact_facts(contact: Contact) -> dict:
+    """What the contact's history compares: the words shown, not ids."""
+    identities = list(contact.identities.order_by("pk").values_list("kind", "value"))
+    return {
+        "name": contact.name,
+        "email": [v for k, v in identities if k == IdentityKind.EMAIL],
+        "phone": [v for k, v in identities if k == IdentityKind.PHONE],
+        "organisation": str(contact.organisation) if contact.organisation_id else "",
+        "language": contact.language,
+        "notes": contact.notes,
+    }
+
+
+def _organisation_facts(organisation: Organisation) -> dict:
+    return {
+        "name": organisation.name,
+        "domain": list(organisation.domains.order_by("pk").values_list("domain", flat=True)),
+        "notes": organisation.notes,
+    }
+
+
+def fact_changes(before: dict, after: dict) -> list[dict]:
+    """The differences as history entries: one per changed field, one per list item."""
+    entries: list[dict] = []
+    for name, new in after.items():
+        old = before.get(name, [] if name in LIST_FIELDS else "")
+        if name in LIST_FIELDS:
+            entries += [{"field": name, "new": v} for v in new if v not in old]
+            entries += [{"field": name, "old": v} for v in old if v not in new]
+        elif old != new:
+            entries.append({"field": name, "old": old, "new": new})
+    return entries
+
+
+def _record_change(actor, created: bool, before: dict, after: dict, **subject) -> None:
+    """One history row per save that changed something (a new one always has one)."""
+    entries = fact_changes(before, after)
+    if entries or created:
+        CustomerChange.objects.create(
+            actor=actor if getattr(actor, "pk", None) else None,
+            created=created,
+            changes=entries,
+            **subject,
+        )

@@ -231,3 +231,34 @@ class ContactMerge(models.Model):
     def __str__(self) -> str:
         name = self.source_snapshot.get("name") or f"#{self.source_id}"
         return f"{name} → {self.target_id}"
+
+
+class CustomerChange(models.Model):
+    """One save of a contact or an organisation in the desk: who, when, what.
+
+    ``changes`` is a list of ``{"field", "old", "new"}``; an identity or a
+    domain added has no ``old``, one removed no ``new``. Values are stored
+    as the words shown (an organisation's name, not its id), so the history
+    still reads right after the organisation is renamed or deleted.
+    """
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.BooleanField(default=False)
+    changes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("contact change")
+        verbose_name_plural = _("contact changes")
+
+    def __str__(self) -> str:
+        return f"{self.contact or self.organisation} @ {self.created_at:%Y-%m-%d %H:%M}"

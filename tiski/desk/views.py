@@ -29,6 +29,7 @@ from tiski.channels.email import forward as forwarding
 from tiski.channels.email.outbound import ReplyRoute, reply_route
 from tiski.core.csp import allow_remote_images
 from tiski.customers.actions import get_or_create_contact
+from tiski.customers.history import contact_history, organisation_history
 from tiski.customers.models import Contact, IdentityKind, NameSource, Organisation
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
@@ -708,7 +709,11 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Contact.objects.select_related("organisation").prefetch_related("identities"), pk=pk
     )
     tickets = _ticket_list_queryset(request.user).filter(requester=contact).order_by("-created_at")
-    return render(request, "desk/contact.html", {"contact": contact, "tickets": tickets[:200]})
+    return render(
+        request,
+        "desk/contact.html",
+        {"contact": contact, "tickets": tickets[:200], "history": contact_history(contact)},
+    )
 
 
 @login_required
@@ -739,7 +744,12 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "desk/organisation.html",
-        {"organisation": org, "contacts": contacts, "tickets": tickets[:200]},
+        {
+            "organisation": org,
+            "contacts": contacts,
+            "tickets": tickets[:200],
+            "history": organisation_history(org),
+        },
     )
 
 
