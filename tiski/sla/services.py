@@ -287,6 +287,47 @@ def _diff_targets(
     )
 
 
+# Open tickets recalculated while the admin waits after a policy or calendar
+# edit; more than this go to a background task (the page would time out).
+RECALCULATE_INLINE = 500
+
+
+@dataclass(frozen=True)
+class Recalculation:
+    """What an edit of policies or calendars did to the open tickets' deadlines."""
+
+    tickets: int = 0
+    background: bool = False
+
+
+def open_tickets_under(policy_ids: list[int]) -> list[int]:
+    """The unsolved tickets whose clocks these policies set now."""
+    return list(
+        TicketSla.objects.filter(
+            policy_id__in=policy_ids, ticket__status__in=UNSOLVED_STATUSES
+        ).values_list("ticket_id", flat=True)
+    )
+
+
+def recalculate_policies(policy_ids: list[int]) -> Recalculation:
+    """Recompute the deadlines of the open tickets under these policies.
+
+    Called by the Settings editors after a policy's targets or calendar, or
+    a calendar's hours, changed. A few hundred tickets are done at once, in
+    the editor's transaction; more in a background task after the commit,
+    in the same chunks (`refresh_tickets`), so the admin is not kept waiting.
+    """
+    ids = open_tickets_under(policy_ids)
+    if len(ids) > RECALCULATE_INLINE:
+        from .tasks import recalculate_policy_tickets  # tasks import this module
+
+        ids_wanted = sorted(policy_ids)
+        transaction.on_commit(lambda: recalculate_policy_tickets.delay(ids_wanted))
+        return Recalculation(tickets=len(ids), background=True)
+    refresh_tickets(ids)
+    return Recalculation(tickets=len(ids))
+
+
 def state_of(ticket: Ticket, now: datetime | None = None) -> str:
     """On track / warning / breached for a ticket row, from its stored sort keys."""
     now = now or timezone.now()

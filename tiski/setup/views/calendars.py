@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tiski.sla.models import Calendar
 
-from .. import audit
+from .. import audit, sla_recalculation
 from ..forms_calendars import CalendarForm, subdivision_choices, upcoming_holidays
 from .common import admin_required
 
@@ -50,7 +50,10 @@ def calendar_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 audit.record_setting_change(
                     request.user, SECTION, "changed" if calendar else "created", saved, changes
                 )
-        flash.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
+            # Other hours or holidays: the deadlines counted in this calendar move now.
+            recalculated = sla_recalculation.after_calendar_edit(saved, changes) if calendar else ""
+        saved_words = _("Saved “%(name)s”.") % {"name": saved.name}
+        flash.success(request, f"{saved_words} {recalculated}".strip())
         return redirect("setup:calendar-edit", pk=saved.pk)
     country = form["country"].value() or ""
     context = {

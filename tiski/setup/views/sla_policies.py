@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tiski.sla.models import PRIORITIES, Calendar, SlaPolicy
 from tiski.tickets.models import Tag
 
-from .. import audit
+from .. import audit, sla_recalculation
 from ..forms_sla import SlaPolicyForm
 from .common import admin_required
 
@@ -65,7 +65,10 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 audit.record_setting_change(
                     request.user, SECTION, "changed" if policy else "created", saved, changes
                 )
-        flash.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
+            # New targets or another calendar: the open tickets' deadlines move now.
+            recalculated = sla_recalculation.after_policy_edit(saved, changes) if policy else ""
+        saved_words = _("Saved “%(name)s”.") % {"name": saved.name}
+        flash.success(request, f"{saved_words} {recalculated}".strip())
         return redirect("setup:sla-policies")
     context = {
         "form": form,
