@@ -199,8 +199,13 @@ def raw_mail_path(instance: InboundReceipt, filename: str) -> str:
 class InboundReceipt(models.Model):
     source = models.CharField(_("source"), max_length=40)
     key = models.CharField(_("key"), max_length=300)
+    # Empty once the mailbox is deleted in Settings: the raw mail and its ticket stay.
     mailbox = models.ForeignKey(
-        Mailbox, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("mailbox")
+        Mailbox,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="receipts",
+        verbose_name=_("mailbox"),
     )
     raw = models.FileField(_("raw message"), upload_to=raw_mail_path, max_length=300)
     size = models.PositiveBigIntegerField(_("size"), default=0)
@@ -294,7 +299,10 @@ class OutboundEmail(models.Model):
     row lock: an email is never sent twice.
     """
 
-    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="outbox")
+    # Empty once the mailbox is deleted (Settings waits until nothing is left to send).
+    mailbox = models.ForeignKey(
+        Mailbox, on_delete=models.SET_NULL, null=True, related_name="outbox"
+    )
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="outbox"
     )

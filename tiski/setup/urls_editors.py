@@ -44,4 +44,11 @@ urlpatterns = [
     path(
         "calendars/<int:pk>/delete/", deletes.delete, {"kind": "calendar"}, name="calendar-delete"
     ),
+    path("mailboxes/<int:pk>/delete/", deletes.delete, {"kind": "mailbox"}, name="mailbox-delete"),
+    path(
+        "phone-lines/<int:pk>/delete/",
+        deletes.delete,
+        {"kind": "phone_line"},
+        name="phone-line-delete",
+    ),
 ]

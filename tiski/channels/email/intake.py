@@ -56,6 +56,7 @@ REASON_TOO_LARGE = "Message is %(size)d bytes, over the mailbox limit of %(limit
 REASON_UNPARSABLE = "Unparsable email: %(reason)s"
 REASON_DUPLICATE = "Message-ID already stored: %(id)s"
 REASON_NO_SENDER = "The message has no sender address."
+REASON_NO_MAILBOX = "The mailbox this message came to was deleted."
 # Kept like a bounce without a ticket: processed, no ticket, this reason.
 REASON_AUTO_REPLY_UNMATCHED = "automatic reply without a ticket: %(why)s"
 
@@ -300,6 +301,8 @@ def guess_language(text: str) -> str:
 
 def _parsed(receipt: InboundReceipt, given: ParseOutcome) -> ParsedEmail:
     mailbox = receipt.mailbox
+    if mailbox is None:  # deleted in Settings after the message was kept aside
+        raise _Quarantine(REASON_NO_MAILBOX)
     if receipt.size > mailbox.max_raw_bytes:
         raise _Quarantine(REASON_TOO_LARGE % {"size": receipt.size, "limit": mailbox.max_raw_bytes})
     try:

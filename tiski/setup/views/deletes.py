@@ -1,12 +1,15 @@
-"""Deleting ready answers, SLA policies and calendars: confirm, then log what went.
+"""Deleting ready answers, SLA policies, calendars, mailboxes and phone lines.
 
-A calendar SLA policies still count by cannot go (the foreign key protects
-it); the page names the policies to move first instead of failing.
+Confirm, then log what went. The page says what the delete does
+(`channel_deletion` for mailboxes and lines) and refuses, naming why, what
+cannot go yet: a calendar SLA policies still count by (the foreign key
+protects it), a mailbox with mail still waiting to be processed or sent.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages as flash
@@ -18,10 +21,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from tiski.channels.models import Mailbox
 from tiski.macros.models import Macro
+from tiski.phone.models import PhoneLine
 from tiski.sla.models import Calendar, SlaPolicy
 
 from .. import audit
+from ..channel_deletion import (
+    Blocked,
+    mailbox_blocked,
+    mailbox_consequences,
+    phone_line_consequences,
+)
 from .common import admin_required
 
 
@@ -32,6 +43,21 @@ class Deletable:
     list_url: str
     edit_url: str
     question: Promise
+    blocked: Callable[[Any], Blocked | None] = lambda obj: None
+    consequences: Callable[[Any], list[str]] = field(default=lambda obj: [])
+
+
+def _calendar_blocked(calendar: Calendar) -> Blocked | None:
+    policies = [str(p) for p in SlaPolicy.objects.filter(calendar=calendar).order_by("position")]
+    if not policies:
+        return None
+    return Blocked(
+        _(
+            "This calendar cannot be deleted while these SLA policies count by it. "
+            "Choose another calendar for them first:"
+        ),
+        policies,
+    )
 
 
 KINDS = {
@@ -55,14 +81,26 @@ KINDS = {
         "setup:calendars",
         "setup:calendar-edit",
         gettext_lazy("Delete the calendar “%(name)s”?"),
+        blocked=_calendar_blocked,
+    ),
+    "mailbox": Deletable(
+        Mailbox,
+        "mailboxes",
+        "setup:mailboxes",
+        "setup:mailbox-edit",
+        gettext_lazy("Delete the mailbox “%(name)s”?"),
+        blocked=mailbox_blocked,
+        consequences=mailbox_consequences,
+    ),
+    "phone_line": Deletable(
+        PhoneLine,
+        "phone_lines",
+        "setup:phone-lines",
+        "setup:phone-line-edit",
+        gettext_lazy("Delete the phone line “%(name)s”?"),
+        consequences=phone_line_consequences,
     ),
 }
-
-
-def _blockers(obj: Any) -> list[str]:
-    if isinstance(obj, Calendar):
-        return [str(p) for p in SlaPolicy.objects.filter(calendar=obj).order_by("position")]
-    return []
 
 
 @require_http_methods(["GET", "POST"])
@@ -70,8 +108,8 @@ def _blockers(obj: Any) -> list[str]:
 def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     info = KINDS[kind]
     obj = get_object_or_404(info.model, pk=pk)
-    blockers = _blockers(obj)
-    if request.method == "POST" and not blockers:
+    blocked = info.blocked(obj)
+    if request.method == "POST" and blocked is None:
         name = str(obj)
         with transaction.atomic():
             audit.record_setting_change(request.user, info.section, "deleted", obj, {})
@@ -82,11 +120,12 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "info": info,
         "obj": obj,
         "question": info.question % {"name": obj},
-        "blockers": blockers,
+        "blocked": blocked,
+        "consequences": [] if blocked else info.consequences(obj),
     }
     return render(
         request,
         "setup/editors/delete.html",
         context,
-        status=409 if blockers and request.method == "POST" else 200,
+        status=409 if blocked and request.method == "POST" else 200,
     )
