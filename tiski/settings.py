@@ -309,6 +309,9 @@ TISKI_SMTP_TIMEOUT = envint("TISKI_SMTP_TIMEOUT", 30)
 # How the desk's own mail (scheduled reports) is handed to a mailbox's transport.
 TISKI_SYSTEM_MAIL_DELIVER = "tiski.channels.email.outbound.deliver"
 TISKI_ACK_TARGET_HOOK = env("TISKI_ACK_TARGET_HOOK", "tiski.sla.services.ack_target")
+# Called with (actor=, mailbox=, reconnected=) after an OAuth sign-in connects a
+# mailbox (channels/email/oauth_views.py): the Settings change log records it.
+TISKI_MAILBOX_CONNECTED_HANDLERS = ["tiski.setup.audit.mailbox_connected"]
 # Called once with the list of ticket ids after bulk work (imports) that
 # deferred the per-change handlers above.
 TISKI_TICKET_BULK_HANDLERS = [

@@ -393,7 +393,7 @@ def test_connect_and_callback_store_tokens(client, admin_user, microsoft, endpoi
     assert Mailbox.objects.get(pk=microsoft.pk).oauth_refresh_token == "rt-cb"
     # A state is good for one use only.
     again = client.get(reverse("email:oauth-callback"), {"code": "c0de", "state": params["state"]})
-    assert again["Location"] == reverse("admin:comms_mailbox_changelist")
+    assert again["Location"] == reverse("setup:mailboxes")
     assert len(endpoint.requests) == 1
 
 
@@ -401,7 +401,7 @@ def test_callback_with_wrong_state_is_rejected(client, admin_user, microsoft, en
     client.force_login(admin_user)
     start(client, microsoft)
     response = client.get(reverse("email:oauth-callback"), {"code": "c", "state": "forged"})
-    assert response["Location"] == reverse("admin:comms_mailbox_changelist")
+    assert response["Location"] == reverse("setup:mailboxes")
     assert any("did not match" in m for m in messages_of(response))
     assert endpoint.requests == []
     assert not Mailbox.objects.get(pk=microsoft.pk).oauth_refresh_token
@@ -449,11 +449,12 @@ def test_connect_needs_an_oauth_mailbox(client, admin_user, microsoft):
 
 
 def test_agents_cannot_connect_or_call_back(client, make_user, microsoft, endpoint):
+    """A plain refusal, not the Django admin's login page."""
     client.force_login(make_user())
     response = client.get(reverse("email:oauth-connect", args=[microsoft.pk]))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 403
     response = client.get(reverse("email:oauth-callback"), {"code": "c", "state": "s"})
-    assert "/admin/login/" in response["Location"]
+    assert response.status_code == 403
     assert endpoint.requests == []
 
 
@@ -474,3 +475,47 @@ def admin_user(admin_user):
     admin_user.language = "en"
     admin_user.save(update_fields=["language"])
     return admin_user
+
+
+def test_connecting_and_reconnecting_are_in_the_settings_change_log(
+    client, admin_user, microsoft, endpoint
+):
+    """Who connected the mailbox, and that the second sign-in was a reconnection."""
+    from tiski.setup.models import SettingChange
+
+    client.force_login(admin_user)
+    for refresh in ("rt-1", "rt-2"):
+        params = start(client, microsoft)
+        endpoint.reply(200, tokens("at", refresh))
+        client.get(reverse("email:oauth-callback"), {"code": "c0de", "state": params["state"]})
+    rows = list(SettingChange.objects.filter(section="mailboxes").order_by("id"))
+    assert [(r.action, r.object_label, r.actor) for r in rows] == [
+        ("connected", "asiakaspalvelu@yritys.fi", admin_user),
+        ("reconnected", "asiakaspalvelu@yritys.fi", admin_user),
+    ]
+
+
+def test_a_refused_sign_in_is_not_logged(client, admin_user, google, endpoint):
+    from tiski.setup.models import SettingChange
+
+    client.force_login(admin_user)
+    params = start(client, google)
+    client.get(reverse("email:oauth-callback"), {"state": params["state"], "error": "denied"})
+    assert not SettingChange.objects.exists()
+
+
+def test_a_lost_flow_goes_back_to_settings_mailboxes_with_a_message(
+    client, admin_user, microsoft, endpoint
+):
+    """Never to the Django admin: the list of mailboxes in Settings, saying what to do."""
+    client.force_login(admin_user)
+    response = client.get(reverse("email:oauth-callback"), {"code": "c", "state": "lost"})
+    assert response["Location"] == reverse("setup:mailboxes")
+    page = client.get(response["Location"]).content.decode()
+    assert "The sign-in could not be finished" in page
+    assert "sign in again" in page
+
+
+def test_a_callback_after_the_session_ended_asks_for_the_desk_login(client, db):
+    response = client.get(reverse("email:oauth-callback"), {"code": "c", "state": "s"})
+    assert response["Location"].startswith(reverse("desk:login"))

@@ -59,3 +59,15 @@ def record_rule_change(actor: Any, rule: Any, action: str, changes: dict[str, li
     triggers and time rules are logged under their own Settings sections."""
     section = "triggers" if rule.rule_kind == "trigger" else "time_rules"
     record_setting_change(actor, section, action, rule, changes)
+
+
+def mailbox_connected(*, actor: Any, mailbox: Any, reconnected: bool) -> SettingChange:
+    """TISKI_MAILBOX_CONNECTED_HANDLERS: an OAuth sign-in connected a mailbox."""
+    action = SettingChange.Action.RECONNECTED if reconnected else SettingChange.Action.CONNECTED
+    return record_setting_change(
+        actor,
+        "mailboxes",
+        action,
+        mailbox,
+        {"auth_method": [None, str(mailbox.get_auth_method_display())]},
+    )

@@ -17,6 +17,9 @@ class SettingChange(models.Model):
         CREATED = "created", _("created")
         CHANGED = "changed", _("changed")
         DELETED = "deleted", _("deleted")
+        # A mailbox's OAuth sign-in (Microsoft 365 / Google): first time, or again.
+        CONNECTED = "connected", _("connected")
+        RECONNECTED = "reconnected", _("reconnected")
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -28,7 +31,7 @@ class SettingChange(models.Model):
         verbose_name=_("changed by"),
     )
     section = models.CharField(_("section"), max_length=50)
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
     object_label = models.CharField(_("object"), max_length=200)
     object_id = models.CharField(max_length=64, blank=True)
     # {"field": [old, new], ...} with values as the people who read the log

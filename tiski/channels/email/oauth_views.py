@@ -4,7 +4,10 @@
 and sends the browser to the provider; ``callback`` accepts only a state it
 issued to this session (which is what makes the flow CSRF-safe: a forged
 callback carries a state the victim's session never saw), exchanges the
-code and reports the result on the mailbox's admin page.
+code and reports the result on the page the flow started from (Settings →
+the mailbox, or its admin page). A connection made is announced to the
+handlers in ``settings.TISKI_MAILBOX_CONNECTED_HANDLERS`` (the Settings
+change log), which this layer does not import.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -59,7 +63,8 @@ def _check_permission(request: HttpRequest) -> None:
 
 
 @never_cache
-@staff_member_required
+# The desk's login, not the admin's: a session lost mid-flow signs in to the desk.
+@login_required
 def connect(request: HttpRequest, mailbox_id: int) -> HttpResponseRedirect:
     _check_permission(request)
     mailbox = get_object_or_404(Mailbox, pk=mailbox_id)
@@ -95,22 +100,24 @@ def connect(request: HttpRequest, mailbox_id: int) -> HttpResponseRedirect:
 
 
 @never_cache
-@staff_member_required
+@login_required
 def callback(request: HttpRequest) -> HttpResponseRedirect:
     _check_permission(request)
     flows = request.session.get(SESSION_KEY, {})
     flow = flows.pop(request.GET.get("state", ""), None)
     request.session[SESSION_KEY] = flows  # a state is good for one use only
-    if flow is None or time.time() - flow["started"] >= FLOW_MAX_AGE_SECONDS:
+    mailbox = Mailbox.objects.filter(pk=flow["mailbox"]).first() if flow else None
+    if mailbox is None or time.time() - flow["started"] >= FLOW_MAX_AGE_SECONDS:
         messages.error(
             request,
             _(
-                "The sign-in did not match a connection started in this browser, or it "
-                "took too long. Start again from the mailbox's page."
+                "The sign-in could not be finished: it did not match a connection started "
+                "in this browser, or it took longer than 15 minutes. Nothing was changed. "
+                "Open the mailbox below and sign in again."
             ),
         )
-        return HttpResponseRedirect(reverse("admin:comms_mailbox_changelist"))
-    mailbox = get_object_or_404(Mailbox, pk=flow["mailbox"])
+        # Lost or expired: the mailbox is unknown, so back to the list in Settings.
+        return HttpResponseRedirect(reverse("setup:mailboxes"))
     back = flow.get("back", "")
     if request.GET.get("error"):
         messages.error(
@@ -122,6 +129,7 @@ def callback(request: HttpRequest) -> HttpResponseRedirect:
             },
         )
         return HttpResponseRedirect(_change_url(mailbox.pk, back))
+    reconnected = bool(mailbox.oauth_refresh_token)
     try:
         oauth.exchange_code(
             mailbox, request.GET.get("code", ""), flow["redirect_uri"], flow["verifier"]
@@ -133,9 +141,16 @@ def callback(request: HttpRequest) -> HttpResponseRedirect:
             % {"address": mailbox.address, "error": exc.message},
         )
     else:
+        _announce_connected(request, mailbox, reconnected=reconnected)
         messages.success(
             request,
             _("%(address)s is connected. Tiski renews its access by itself.")
             % {"address": mailbox.address},
         )
     return HttpResponseRedirect(_change_url(mailbox.pk, back))
+
+
+def _announce_connected(request: HttpRequest, mailbox: Mailbox, *, reconnected: bool) -> None:
+    """Tell the handlers (the Settings change log) who connected the mailbox."""
+    for path in getattr(settings, "TISKI_MAILBOX_CONNECTED_HANDLERS", []):
+        import_string(path)(actor=request.user, mailbox=mailbox, reconnected=reconnected)
