@@ -9,6 +9,7 @@ reported next to the day or row it concerns.
 from __future__ import annotations
 
 import re
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -16,6 +17,7 @@ from functools import cache
 from typing import Any
 
 import holidays
+from babel import Locale, UnknownLocaleError
 from django import forms
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -32,11 +34,46 @@ MSG_OVERLAP = gettext_lazy("%(where)s: %(a)s and %(b)s overlap.")
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 
+def country_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """The countries `holidays` knows, named in the reader's language, A to Ö.
+
+    Names come from the CLDR data Babel ships ("Ruotsi" in Finnish, "Sweden"
+    in English); a code CLDR lacks keeps the `holidays` package's English name.
+    """
+    return list(_country_choices(_babel_locale(language or get_language() or "fi")))
+
+
 @cache
-def country_choices() -> list[tuple[str, str]]:
-    names = {codes[1]: name for name, codes in _registry().items()}
-    codes = sorted(c for c in holidays.list_supported_countries() if len(c) == 2)
-    return [(code, f"{code} — {names.get(code, code)}") for code in codes]
+def _country_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    territories = Locale.parse(locale).territories
+    english = {codes[1]: name for name, codes in _registry().items()}
+    codes = [c for c in holidays.list_supported_countries() if len(c) == 2]
+    named = [(code, territories.get(code) or english.get(code, code)) for code in codes]
+    collation = _collation_key(locale)
+    return tuple(
+        (code, f"{name} ({code})") for code, name in sorted(named, key=lambda i: collation(i[1]))
+    )
+
+
+def _babel_locale(language: str) -> str:
+    """Django's language code as Babel wants it: "fi", "en", "pt_BR"."""
+    code = language.replace("-", "_")
+    try:
+        Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return "en"
+    return code
+
+
+# Finnish and Swedish put Å, Ä and Ö after Z (in that order), which code
+# point order gets wrong (ä < å); other languages fold the accents away.
+_NORDIC_TAIL = str.maketrans({"å": "{", "ä": "|", "ö": "}"})
+
+
+def _collation_key(locale: str):
+    if locale.split("_")[0] in ("fi", "sv"):
+        return lambda name: name.casefold().translate(_NORDIC_TAIL)
+    return lambda name: unicodedata.normalize("NFKD", name.casefold())
 
 
 def _registry() -> dict[str, tuple[str, ...]]:

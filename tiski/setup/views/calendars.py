@@ -13,7 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tiski.sla.models import Calendar
 
 from .. import audit, sla_recalculation
-from ..forms_calendars import CalendarForm, subdivision_choices, upcoming_holidays
+from ..forms_calendars import (
+    CalendarForm,
+    country_choices,
+    subdivision_choices,
+    upcoming_holidays,
+)
 from .common import admin_required
 
 SECTION = "calendars"
@@ -23,8 +28,10 @@ SECTION = "calendars"
 @admin_required
 def calendar_list(request: HttpRequest) -> HttpResponse:
     calendars = list(Calendar.objects.all())
+    countries = dict(country_choices())
     for calendar in calendars:
         calendar.week = CalendarForm(instance=calendar).week  # type: ignore[attr-defined]
+        calendar.country_name = countries.get(calendar.country, calendar.country)  # type: ignore[attr-defined]
     return render(request, "setup/calendars/list.html", {"calendars": calendars})
 
 
