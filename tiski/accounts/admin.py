@@ -47,11 +47,19 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "name", "password")}),
         (_("Role and language"), {"fields": ("role", "language", "is_active")}),
-        (_("Out of office"), {"fields": ("out_of_office_from", "out_of_office_until",
-                                         "absence_delegate")}),
-        (_("Routing"), {"fields": ("skills",),
-                        "description": _('Skills as a list, e.g. ["fi", "en", "espresso"]: '
-                                         "languages and ticket tags.")}),
+        (
+            _("Out of office"),
+            {"fields": ("out_of_office_from", "out_of_office_until", "absence_delegate")},
+        ),
+        (
+            _("Routing"),
+            {
+                "fields": ("skills",),
+                "description": _(
+                    'Skills as a list, e.g. ["fi", "en", "espresso"]: languages and ticket tags.'
+                ),
+            },
+        ),
         (_("Signature"), {"fields": ("signature",)}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -70,8 +78,7 @@ class UserAdmin(BaseUserAdmin):
 class TeamAdminForm(forms.ModelForm):
     class Meta:
         model = Team
-        fields = ("name", "description", "restricted", "routing", "max_open_per_agent",
-                  "members")
+        fields = ("name", "description", "restricted", "routing", "max_open_per_agent", "members")
         widgets = {"members": forms.CheckboxSelectMultiple}
 
 

@@ -45,6 +45,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("language"), max_length=8, choices=[("fi", "Suomi"), ("en", "English")], default="fi"
     )
+    # The zone this person reads times in; empty: the desk's (Settings → General).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
     is_active = models.BooleanField(_("active"), default=True)
     out_of_office_from = models.DateTimeField(_("out of office from"), null=True, blank=True)
     out_of_office_until = models.DateTimeField(_("out of office until"), null=True, blank=True)

@@ -32,6 +32,12 @@ def time_zone_name(row: DeskSettings | None = None) -> str:
     return row.time_zone if row.time_zone in time_zone_names() else settings.TIME_ZONE
 
 
+def user_time_zone_name(user, row: DeskSettings | None = None) -> str:
+    """The zone a person reads times in: their own choice, else the desk's."""
+    own = getattr(user, "time_zone", "")
+    return own if own in time_zone_names() else time_zone_name(row)
+
+
 def desk_name(row: DeskSettings | None = None) -> str:
     row = row if row is not None else current()
     return row.name or "Tiski"

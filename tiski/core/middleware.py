@@ -49,7 +49,8 @@ class DropNulFromQueryMiddleware:
 
 class DeskSettingsMiddleware:
     """`request.desk_settings`, read at most once per request, and times shown
-    in the desk's time zone for people who are logged in.
+    in the reader's time zone for people who are logged in: their own
+    (``user.time_zone``, chosen in their preferences) or else the desk's.
 
     Anonymous requests (webhooks, health checks, the login page) show no
     times and skip the read.
@@ -63,5 +64,5 @@ class DeskSettingsMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
-        with timezone.override(desk.time_zone_name(request.desk_settings)):  # type: ignore[attr-defined]
+        with timezone.override(desk.user_time_zone_name(user, request.desk_settings)):  # type: ignore[attr-defined]
             return self.get_response(request)

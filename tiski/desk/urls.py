@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import bulk, children, contacts, notifications, views
+from . import bulk, children, contacts, notifications, preferences, views
 
 app_name = "desk"
 
@@ -48,5 +48,6 @@ urlpatterns = [
     path("organisations/<int:pk>/edit/", contacts.organisation_edit, name="organisation-edit"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notification_read, name="notifications-read"),
+    path("preferences/", preferences.preferences, name="preferences"),
     path("preferences/language/", views.set_language, name="set-language"),
 ]

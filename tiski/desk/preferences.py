@@ -1,0 +1,58 @@
+"""The agent's own preferences (account menu → Preferences): language and time zone.
+
+Every user may set these for themselves; the desk shows times in the zone
+chosen here (`core.middleware.DeskSettingsMiddleware`), or the desk's own
+when none is chosen.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from tiski.accounts.models import User
+from tiski.core import desk
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    own = _("The desk's time zone (%(zone)s)") % {"zone": desk.time_zone_name()}
+    return [("", own), *((name, name) for name in sorted(desk.time_zone_names()))]
+
+
+class PreferencesForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
+        required=False,
+        help_text=gettext_lazy("Every time in the desk is shown in this zone."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["language", "time_zone"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = _time_zone_choices()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        zone = desk.user_time_zone_name(request.user)
+        # The message is shown on the next page, in the language just chosen.
+        flash.success(
+            request, _("Preferences saved. Times are shown in %(zone)s.") % {"zone": zone}
+        )
+        return redirect("desk:preferences")
+    context = {"form": form, "now": timezone.now()}
+    return render(request, "desk/preferences.html", context, status=400 if form.errors else 200)
