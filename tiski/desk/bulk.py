@@ -5,6 +5,12 @@ Thin, like the other desk views: the posted ticket ids are read through
 change goes through `tickets.actions.bulk_*` (or the ready answers'
 `apply_to_tickets`), and the confirmation with its Undo button is shown on
 the list the agent came from (`templatetags/bulk.py`).
+
+"Select all N matching tickets" posts ``scope=all`` with the list's query
+instead of ids: the server reads the same view and filters again through
+``visible_to`` (`inbox.Listing`), up to `inbox.SELECT_ALL_CAP` tickets. Up
+to `MAX_TICKETS` are changed while the agent waits; more go to a background
+task (`tasks.bulk_update`), still one `BulkChange` and so one undo.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -28,8 +36,13 @@ from tiski.tickets import actions
 from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import BulkChange, Status, Ticket, TicketType, Via
 
+from . import inbox
+
 # The session key that carries a finished bulk change to the list's banner.
 SESSION_KEY = "tiski_bulk_done"
+# When a background bulk change was started: the banner finds its record after it.
+PENDING_KEY = "tiski_bulk_pending"
+# Changed while the agent waits; a larger "all matching" set goes to a task.
 MAX_TICKETS = 500
 KEEP = ""  # "— no change —" in every select of the bar
 CLEAR = "none"
@@ -107,14 +120,30 @@ def _next_url(request: HttpRequest) -> str:
 def selected_tickets(request: HttpRequest) -> list[Ticket]:
     """The posted tickets the agent may see, oldest first; the others are ignored."""
     ids = {int(x) for x in request.POST.getlist("ticket") if x.isdigit()}
+    return visible_tickets(request.user, ids)[:MAX_TICKETS]
+
+
+def visible_tickets(user: User, ids) -> list[Ticket]:
+    """These tickets, those the user may see, oldest first."""
     if not ids:
         return []
     return list(
-        Ticket.objects.visible_to(request.user)
-        .filter(pk__in=ids)
+        Ticket.objects.visible_to(user)
+        .filter(pk__in=list(ids))
         .select_related("requester", "assignee", "team", "type")
-        .order_by("created_at", "id")[:MAX_TICKETS]
+        .order_by("created_at", "id")
     )
+
+
+def matching_ids(request: HttpRequest) -> list[int]:
+    """Every ticket of the list the bar was on (its view and filters), up to the cap."""
+    listing = inbox.Listing.from_query(request.user, QueryDict(request.POST.get("scope_query", "")))
+    return listing.matching_ids(Ticket.objects.visible_to(request.user), request.user)
+
+
+def form_data(post: QueryDict) -> dict[str, str]:
+    """The bar's choices as plain values, for a background task to read again."""
+    return {name: post.get(name, "") for name in BulkForm.base_fields}
 
 
 def _error(exc: ValidationError | PermissionDenied) -> str:
@@ -130,11 +159,27 @@ def _done(request: HttpRequest, record: BulkChange) -> HttpResponse:
 @require_POST
 def bulk_action(request: HttpRequest) -> HttpResponse:
     """Apply the bar's choice to the selected tickets: fields and tags, a ready answer, or merge."""
-    tickets = selected_tickets(request)
+    op = request.POST.get("op", "update")
+    if request.POST.get("scope") == "all":
+        if op == "merge":
+            flash.error(request, _("Merging works on tickets ticked one by one, not a whole view."))
+            return HttpResponseRedirect(_next_url(request))
+        ids = matching_ids(request)
+        if len(ids) > MAX_TICKETS:
+            if op != "update":
+                flash.error(
+                    request,
+                    _("A ready answer goes to at most %(max)d tickets at once.")
+                    % {"max": MAX_TICKETS},
+                )
+                return HttpResponseRedirect(_next_url(request))
+            return _update_in_background(request, ids)
+        tickets = visible_tickets(request.user, ids)
+    else:
+        tickets = selected_tickets(request)
     if not tickets:
         flash.error(request, _("Select at least one ticket first."))
         return HttpResponseRedirect(_next_url(request))
-    op = request.POST.get("op", "update")
     try:
         if op == "merge":
             return _merge(request, tickets)
@@ -167,6 +212,28 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         flash.error(request, _error(exc))
         return HttpResponseRedirect(_next_url(request))
     return _done(request, record)
+
+
+def _update_in_background(request: HttpRequest, ids: list[int]) -> HttpResponse:
+    """Check the bar's choice now, change the tickets in a task after the response."""
+    from .tasks import bulk_update  # the task imports this module
+
+    form = BulkForm(request.POST)
+    if not form.is_valid() or not (form.changes() or form.tags_to_add() or form.tags_to_remove()):
+        flash.error(request, _("Choose at least one change to make."))
+        return HttpResponseRedirect(_next_url(request))
+    user_id, data = request.user.pk, form_data(request.POST)
+    transaction.on_commit(lambda: bulk_update.delay(user_id, ids, data))
+    request.session[PENDING_KEY] = timezone.now().isoformat()
+    flash.info(
+        request,
+        _(
+            "%(count)d tickets are being changed in the background. The Undo button appears "
+            "above the list when the change is done."
+        )
+        % {"count": len(ids)},
+    )
+    return HttpResponseRedirect(_next_url(request))
 
 
 def _merge(request: HttpRequest, tickets: list[Ticket]) -> HttpResponse:

@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from tiski.accounts.models import Team, User
 from tiski.tickets.models import UNSOLVED, Channel, Priority, Status, Ticket
 
+from .drilldown import Drilldown
+
 COUNT_CAP = 10_000
 
 
@@ -354,3 +356,40 @@ def paginate(qs: QuerySet[Ticket], sort: str, cursor: str | None, size: int) -> 
         last = rows[-1]
         next_cursor = _encode_cursor([getattr(last, field) for field, _d in columns])
     return Page(rows, next_cursor)
+
+
+# --- the whole view, for "select all N matching tickets" ------------------
+
+# The most tickets one bulk change takes from a whole view (stated in the bar).
+SELECT_ALL_CAP = 5_000
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One ticket list as the agent sees it: a view, its filters and its order."""
+
+    view: InboxView
+    filters: Filters
+    sort: str
+    # The live overview's drill-down (created/solved today, SLA state now).
+    drilldown: Drilldown
+
+    @classmethod
+    def from_query(cls, user: User, query: QueryDict) -> Listing:
+        view = find_view(user, query.get("view"))
+        sort = query.get("sort") or view.default_sort
+        return cls(
+            view,
+            Filters.from_query(query),
+            sort if sort in SORTS else view.default_sort,
+            Drilldown.from_query(query),
+        )
+
+    def tickets(self, base: QuerySet[Ticket], user: User) -> QuerySet[Ticket]:
+        """The view's tickets with its filters; ``base`` is visible_to(user) already."""
+        return self.drilldown.apply(self.filters.apply(base.filter(self.view.filter(user)), user))
+
+    def matching_ids(self, base: QuerySet[Ticket], user: User, cap: int | None = None):
+        """The ids of the first ``cap`` matching tickets (SELECT_ALL_CAP), in the list's order."""
+        qs = self.tickets(base, user).order_by(*ordering(self.sort))
+        return list(qs.values_list("pk", flat=True)[: cap or SELECT_ALL_CAP])

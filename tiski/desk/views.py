@@ -82,14 +82,10 @@ def _uploaded(files) -> list[actions.NewAttachment]:
 @require_GET
 def inbox_view(request: HttpRequest) -> HttpResponse:
     user = request.user
-    view = inbox.find_view(user, request.GET.get("view"))
-    filters = inbox.Filters.from_query(request.GET)
-    sort = request.GET.get("sort") or view.default_sort
-    if sort not in inbox.SORTS:
-        sort = view.default_sort
-    qs = filters.apply(_ticket_list_queryset(user).filter(view.filter(user)), user)
-    drilldown = Drilldown.from_query(request.GET)
-    qs = drilldown.apply(qs)
+    listing = inbox.Listing.from_query(user, request.GET)
+    view, filters, sort = listing.view, listing.filters, listing.sort
+    qs = listing.tickets(_ticket_list_queryset(user), user)
+    drilldown = listing.drilldown
     page = inbox.paginate(qs, sort, request.GET.get("cursor"), settings.TISKI_PAGE_SIZE)
     _prefetch_tags(page.tickets)
     params = request.GET.copy()
@@ -107,6 +103,13 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     }
     if request.GET.get("partial") == "rows":
         return render(request, "desk/_ticket_rows.html", context)
+    if page.next_cursor:
+        # More than a page matches: the bulk bar offers them all, counted up to the cap.
+        context["bulk_matching"] = {
+            "count": inbox.bounded_count(qs, inbox.SELECT_ALL_CAP),
+            "cap": inbox.SELECT_ALL_CAP,
+            "query": params.urlencode(),
+        }
     context.update(
         {
             "views": _views_with_counts(user),

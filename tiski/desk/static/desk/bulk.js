@@ -1,7 +1,10 @@
 /* Bulk selection on ticket lists: row checkboxes (shift-click for a range),
  * the `x` key on the focused row, "select all" for the page, and the bar
  * that appears with the count. The checkboxes belong to #bulk-form through
- * their form attribute, so posting the bar sends exactly the ticked rows. */
+ * their form attribute, so posting the bar sends exactly the ticked rows.
+ * When every row of the page is ticked and more tickets match, the bar
+ * offers them all: that sets scope=all, and the server reads the view's
+ * tickets again from the posted query instead of the ids. */
 (function () {
   "use strict";
 
@@ -10,15 +13,30 @@
   const boxes = () => $$("[data-bulk-select]");
   let lastClicked = null;
 
+  const scope = () => $("#bulk-scope");
+
+  function setScope(value) {
+    const input = scope();
+    if (input) input.value = value;
+  }
+
   function refresh() {
     const bar = $("#bulk-form");
     if (!bar) return;
     const all = boxes();
     const ticked = all.filter((b) => b.checked);
     bar.hidden = ticked.length === 0;
+    const everyRow = all.length > 0 && ticked.length === all.length;
+    if (!everyRow) setScope("");
+    const wholeView = scope() && scope().value === "all";
+    const offer = $("#bulk-matching");
+    if (offer) {
+      offer.hidden = !everyRow || wholeView;
+    }
     const count = $("#bulk-count");
     if (count) {
-      count.textContent = ticked.length === 1
+      if (wholeView && offer) count.textContent = offer.dataset.labelAll;
+      else count.textContent = ticked.length === 1
         ? bar.dataset.labelOne
         : bar.dataset.labelMany.replace("{n}", ticked.length);
     }
@@ -51,7 +69,13 @@
       refresh();
       return;
     }
+    if (ev.target.closest("[data-bulk-matching]")) {
+      setScope("all");
+      refresh();
+      return;
+    }
     if (ev.target.closest("[data-bulk-clear]")) {
+      setScope("");
       boxes().forEach((b) => { b.checked = false; });
       lastClicked = null;
       refresh();
