@@ -33,6 +33,9 @@
     if (offer) {
       offer.hidden = !everyRow || wholeView;
     }
+    // Merging a whole view is refused by the server: do not offer it.
+    const merge = $("#bulk-merge");
+    if (merge) merge.hidden = Boolean(wholeView);
     const count = $("#bulk-count");
     if (count) {
       if (wholeView && offer) count.textContent = offer.dataset.labelAll;
