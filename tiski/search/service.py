@@ -13,6 +13,7 @@ Two engines share one interface: PostgreSQL (stored tsvector, GIN index,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Protocol
@@ -36,7 +37,7 @@ from tiski.customers.models import (
     Organisation,
     OrganisationDomain,
 )
-from tiski.customers.phones import search_fragments
+from tiski.customers.phones import search_fragments, to_e164
 from tiski.tickets.models import UNSOLVED_STATUSES, Message, MessageKind, Tag, Ticket
 
 from . import analysis, matching, vocabulary
@@ -590,6 +591,33 @@ def search_contacts(query: str | ParsedQuery, limit: int = 10) -> list[Contact]:
         if not candidates:
             return []
     return _contacts_in_order(candidates, limit)
+
+
+# A whole query that is one address ("Liisa@Esimerkki.fi", "<liisa@esimerkki.fi>",
+# "mailto:…") or one number however it is written ("040 123 4567", "+358 (0)40-123 4567").
+_EMAIL_QUERY = re.compile(r"^(?:mailto:)?<?([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>?$", re.IGNORECASE)
+_PHONE_QUERY = re.compile(r"^\+?[\d\s().\-/]+$")
+MIN_PHONE_DIGITS = 7
+
+
+def contact_for_identity(query: str) -> Contact | None:
+    """The one contact whose address or number the whole query is, else None.
+
+    The search box jumps straight to that contact's page, as ``#1234`` jumps
+    to a ticket; any other query gets the normal results.
+    """
+    text = query.strip()
+    email = _EMAIL_QUERY.match(text)
+    if email:
+        kind, value = IdentityKind.EMAIL, email.group(1).lower()
+    elif _PHONE_QUERY.match(text) and sum(c.isdigit() for c in text) >= MIN_PHONE_DIGITS:
+        kind, value = IdentityKind.PHONE, to_e164(text) or ""
+    else:
+        return None
+    owners = list(
+        Identity.objects.filter(kind=kind, value=value).values_list("contact_id", flat=True)[:2]
+    )
+    return Contact.objects.filter(pk=owners[0]).first() if len(owners) == 1 else None
 
 
 def _contacts_by_number(text: str) -> set[int]:

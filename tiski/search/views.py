@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .models import SavedSearch
-from .service import search_contacts, search_organisations, search_tickets, search_url
+from .service import (
+    contact_for_identity,
+    search_contacts,
+    search_organisations,
+    search_tickets,
+    search_url,
+)
 
 MAX_QUERY = 500
 MAX_SAVED = 50
@@ -28,6 +34,9 @@ def _query(request: HttpRequest) -> str:
 @require_GET
 def search_view(request: HttpRequest) -> HttpResponse:
     query = _query(request)
+    contact = contact_for_identity(query) if query else None
+    if contact is not None:  # an address or a number: straight to its person
+        return redirect("desk:contact", pk=contact.pk)
     results = search_tickets(request.user, query, limit=50) if query else None
     if results is not None and results.jump_to is not None:
         return redirect(results.jump_to.get_absolute_url())
