@@ -118,6 +118,43 @@ def highlight(raw: str | None) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 - escaped above, only <mark> added
 
 
+def query_lemmas(parsed: ParsedQuery) -> frozenset[str]:
+    """The dictionary forms (or stems) of the query's words, for highlighting."""
+    found: set[str] = set()
+    for text in (*parsed.terms, *parsed.phrases):
+        for word in analysis.words(text):
+            found |= analysis.analyse_word(word).lemmas
+    return frozenset(found)
+
+
+def mark_inflected(raw: str, lemmas: frozenset[str]) -> str:
+    """Also mark the snippet's words that are forms of a query word.
+
+    The database marks the word forms it matched itself; a search for
+    "lasku" found the ticket through the lemma, so "laskussa" and "laskun"
+    are marked here by the same analysis (`analysis.analyse_word`, Voikko or
+    Snowball) the index was built with. Marked text is left as it is.
+    """
+    if not raw or not lemmas:
+        return raw or ""
+
+    def mark(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if analysis.analyse_word(analysis.fold(word)).lemmas & lemmas:
+            return f"{MARK_START}{word}{MARK_END}"
+        return word
+
+    out: list[str] = []
+    inside = False
+    for piece in _split_marks(raw):
+        if piece in (MARK_START, MARK_END):
+            inside = piece == MARK_START
+            out.append(piece)
+        else:
+            out.append(piece if inside else analysis.WORD_RE.sub(mark, piece))
+    return "".join(out)
+
+
 def _split_marks(text: str) -> list[str]:
     pieces: list[str] = []
     current: list[str] = []
@@ -488,7 +525,13 @@ def search_tickets(user: User, query_string: str, limit: int = 20) -> TicketResu
     # Loaded through the same visible, filtered queryset the ids came from.
     tickets = qs.filter(pk__in=ids).select_related("requester", "assignee", "team", "type")
     by_id = {t.pk: t for t in tickets}
-    raw = search.snippets(ids, parsed) if parsed.has_text else _first_message_texts(ids)
+    if parsed.has_text:
+        lemmas = query_lemmas(parsed)
+        raw = {
+            pk: mark_inflected(text, lemmas) for pk, text in search.snippets(ids, parsed).items()
+        }
+    else:
+        raw = _first_message_texts(ids)
     results.hits = [
         TicketHit(by_id[pk], highlight(raw.get(pk)), rank) for pk, rank in ranked if pk in by_id
     ]
