@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_routing_and_absence'),
+        ('accounts', '0003_manager_role'),
     ]
 
     operations = [
