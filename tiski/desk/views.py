@@ -49,7 +49,6 @@ from tiski.tickets.models import (
 from tiski.tickets.queue import take_next_ticket
 
 from . import inbox
-from .drilldown import Drilldown
 from .forms import ForwardForm, NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
 from .timeline import build_timeline
 

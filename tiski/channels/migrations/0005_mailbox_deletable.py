@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comms', '0003_outbound_bcc_forward'),
+        ('comms', '0004_alter_outboundemail_kind'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0004_contact_name_source'),
+        ('customers', '0005_contact_surveys_opt_out'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
