@@ -12,12 +12,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def reports_nav(context: template.Context) -> SafeString:
-    """The reports' shared navigation (``reports/_nav.html``), or the two pages
-    this part of the reports has until that exists."""
-    try:
-        nav = get_template("reports/_nav.html")
-    except template.TemplateDoesNotExist:
-        nav = get_template("reports/_overview_nav.html")
+    """The reports' shared navigation (``reports/_nav.html``)."""
+    nav = get_template("reports/_nav.html")
     return mark_safe(nav.render(context.flatten(), context.get("request")))
 
 
