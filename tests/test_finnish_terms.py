@@ -67,6 +67,7 @@ TERMS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "view": ("näkym", (), False),
     "satisfaction survey": ("tyytyväisyyskysel", ("tyytyväisyystutkimus", "palautekysely"), True),
     "rating": ("arvio", ("arvosana", "luokitus"), True),
+    "business time": ("aukioloa", ("työaika",), True),
 }
 # English words that contain a term but are another concept.
 NOT_THE_TERM = re.compile(

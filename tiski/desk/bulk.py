@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from tiski.accounts.models import Team, User
+from tiski.core.tasks import enqueue
 from tiski.macros.models import Macro
 from tiski.macros.services import apply_to_tickets
 from tiski.tickets import actions
@@ -216,14 +217,13 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
 
 def _update_in_background(request: HttpRequest, ids: list[int]) -> HttpResponse:
     """Check the bar's choice now, change the tickets in a task after the response."""
-    from .tasks import bulk_update  # the task imports this module
-
     form = BulkForm(request.POST)
     if not form.is_valid() or not (form.changes() or form.tags_to_add() or form.tags_to_remove()):
         flash.error(request, _("Choose at least one change to make."))
         return HttpResponseRedirect(_next_url(request))
     user_id, data = request.user.pk, form_data(request.POST)
-    transaction.on_commit(lambda: bulk_update.delay(user_id, ids, data))
+    # Sent by name: the task's module imports this one.
+    transaction.on_commit(lambda: enqueue("tiski.desk.bulk_update", user_id, ids, data))
     request.session[PENDING_KEY] = timezone.now().isoformat()
     flash.info(
         request,

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from tiski.calendars import BusinessCalendar
 from tiski.core.bulk import update_rows
+from tiski.core.tasks import enqueue
 from tiski.tickets import actions
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import (
@@ -319,10 +320,11 @@ def recalculate_policies(policy_ids: list[int]) -> Recalculation:
     """
     ids = open_tickets_under(policy_ids)
     if len(ids) > RECALCULATE_INLINE:
-        from .tasks import recalculate_policy_tickets  # tasks import this module
-
         ids_wanted = sorted(policy_ids)
-        transaction.on_commit(lambda: recalculate_policy_tickets.delay(ids_wanted))
+        # Sent by name: the task's module imports this one.
+        transaction.on_commit(
+            lambda: enqueue("tiski.sla.recalculate_policy_tickets", ids_wanted)
+        )
         return Recalculation(tickets=len(ids), background=True)
     refresh_tickets(ids)
     return Recalculation(tickets=len(ids))

@@ -1,0 +1,22 @@
+"""Queue a Celery task by its name, so the caller needs no import of the task's module.
+
+Importing a task object ties the caller to the module that defines it, and
+that module usually imports the caller back (intake -> tasks -> intake).
+A name is all a broker needs. In the embedded default (tasks eager) Celery's
+``send_task`` would post to a broker that is not there, so the task is
+looked up in the app's registry, after autodiscovery, and run in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tiski.celery import app
+
+
+def enqueue(name: str, *args: Any, **kwargs: Any) -> Any:
+    if app.conf.task_always_eager:
+        if name not in app.tasks:
+            app.loader.import_default_modules()  # every installed app's tasks.py
+        return app.tasks[name].apply(args=args, kwargs=kwargs)
+    return app.send_task(name, args=args, kwargs=kwargs)
