@@ -206,8 +206,12 @@ def process_receipt(receipt_id: int, *, force: bool = False) -> Result:
     twice.
     """
     with transaction.atomic():
+        # The mailbox may be gone (deleted mailboxes leave their receipts), so it
+        # is an outer join, which PostgreSQL will not lock: lock the receipt only.
         receipt = (
-            InboundReceipt.objects.select_for_update().select_related("mailbox").get(pk=receipt_id)
+            InboundReceipt.objects.select_for_update(of=("self",))
+            .select_related("mailbox")
+            .get(pk=receipt_id)
         )
         if receipt.status == ReceiptStatus.PROCESSED and (receipt.message_id or not force):
             return Result(receipt, Outcome.UNCHANGED)
