@@ -324,6 +324,12 @@ def _names(column: str, keys: Iterable[Any]) -> dict[Any, str]:
     return {}
 
 
+def _group_label(names: dict, column: str, key: object) -> Value:
+    """The first cell of a grouped row: the group's name, or what having none means."""
+    name = names.get(key) if key is not None else None
+    return Value(name if name is not None else _none_label(column), "text")
+
+
 def _none_label(column: str) -> str:
     return str(
         {
@@ -679,10 +685,7 @@ def response(scope: Scope) -> Result:
         d = _drill_value(column, key)
         rows.append(
             [
-                Value(
-                    names.get(key, _none_label(column)) if key is not None else _none_label(column),
-                    "text",
-                ),
+                _group_label(names, column, key),
                 Value(len(g["created"]), drill={**created, **d}),
                 Value(stats.median(g["fr"]), "duration", drill={**created, **d}),
                 Value(stats.median(g["frb"]), "duration", drill={**created, **d}),
@@ -1175,10 +1178,7 @@ def _people_rows(scope: Scope, column: str, survey_column: str) -> list[list[Val
         d = _drill_value(column, key)
         rows.append(
             [
-                Value(
-                    names.get(key, _none_label(column)) if key is not None else _none_label(column),
-                    "text",
-                ),
+                _group_label(names, column, key),
                 Value(len(g["assigned"]), drill={**created, **d}),
                 Value(len(g["solved"]), drill={**solved, **d}),
                 Value(replies[key]),
