@@ -8,7 +8,7 @@
    an admin runs) and reports messages per second and the child's peak
    memory (ru_maxrss).
 3. Starts a private Dovecot (tests/email/dovecot.py), runs the IMAP IDLE
-   loop of tiski.channels.email.imap in a thread of this process, APPENDs
+   loop of tiski.connectors.email.imap in a thread of this process, APPENDs
    messages from another connection one at a time and times APPEND -> the
    message row existing (p50/p95). "On screen" adds the websocket push
    after commit, which is not measured here.
@@ -292,7 +292,7 @@ def count_rows(env: dict) -> dict:
     code = (
         "import django,json;django.setup();"
         "from tiski.tickets.models import Ticket,Message,Attachment;"
-        "from tiski.channels.models import InboundReceipt as R;"
+        "from tiski.connectors.models import InboundReceipt as R;"
         "print(json.dumps({'tickets':Ticket.objects.count(),'messages':Message.objects.count(),"
         "'attachments':Attachment.objects.count(),'receipts':R.objects.count(),"
         "'quarantined':R.objects.filter(status='quarantined').count()}))"
@@ -323,8 +323,8 @@ def measure_imap_latency(samples: int, data_dir: Path) -> dict:
     import django
 
     django.setup()
-    from tiski.channels.email import imap
-    from tiski.channels.models import Mailbox
+    from tiski.connectors.email import imap
+    from tiski.connectors.models import Mailbox
     from tiski.desk import push
     from tiski.tickets.models import Message
 
@@ -486,7 +486,7 @@ does new IMAP mail become a ticket? (Issue 4.)
    start-up included; memory = the child's `ru_maxrss`.
 3. **IMAP latency.** A private Dovecot (its IDLE notices come within its
    1 s `mailbox_idle_check_interval`); the IDLE loop of
-   `tiski.channels.email.imap` in a thread; messages APPENDed one at a time
+   `tiski.connectors.email.imap` in a thread; messages APPENDed one at a time
    from another connection; time from APPEND returning to the message row
    existing, and to the desk push for the new ticket being handed to the
    channel layer (after the SLA and routing handlers). Browsers then

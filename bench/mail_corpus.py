@@ -43,7 +43,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from tiski.channels.email.parse import ParsedEmail, UnparsableEmail, parse_email  # noqa: E402
+from tiski.connectors.email.parse import ParsedEmail, UnparsableEmail, parse_email  # noqa: E402
 
 SKIP = {"LICENSE", "README.md"}
 _SENDER_LINE = re.compile(rb"(?im)^(from|reply-to|sender)[ \t]*:[^\r\n]*@")

@@ -75,7 +75,7 @@ def fill(count: int, now: datetime, seed: int = 5) -> dict[str, Any]:
     from django.db import connection, transaction
 
     from tiski.accounts.models import Team, User
-    from tiski.channels.models import Mailbox
+    from tiski.connectors.models import Mailbox
     from tiski.core.models import Sequence
     from tiski.customers.models import Contact, Identity
     from tiski.rules.models import Notification, RuleFiring

@@ -72,7 +72,7 @@ def make_contact(db):
 def mailbox(db):
     """A mailbox to send from: public replies go out by email, and without
     one the desk refuses a reply nobody would receive."""
-    from tiski.channels.models import Mailbox
+    from tiski.connectors.models import Mailbox
 
     return Mailbox.objects.create(address="tuki@tiski.example", display_name="Tiski Tuki")
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tiski.accounts.models import Role
-from tiski.channels.models import Mailbox, OutboundEmail, OutboundKind
+from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind
 from tiski.customers.actions import add_identity, get_or_create_contact
 from tiski.tickets import actions
 from tiski.tickets.actions import NewAttachment

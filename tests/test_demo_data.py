@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tiski.accounts.models import Role, Team, User
+from tiski.connectors.phone.models import Call, Callback, PhoneLine
 from tiski.core.placeholders import placeholders
 from tiski.customers.models import Contact, Organisation
 from tiski.macros.models import Macro
 from tiski.operations.demo_data import populate
-from tiski.phone.models import Call, Callback, PhoneLine
 from tiski.search.models import SavedSearch
 from tiski.search.query import parse
 from tiski.search.service import apply_filters

@@ -14,9 +14,9 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone, translation
 
+from tiski.connectors.phone.models import Callback
 from tiski.desk.timeline import build_timeline
 from tiski.operations.demo_data import populate
-from tiski.phone.models import Callback
 from tiski.rules.engine import run_time_rules
 from tiski.rules.models import RuleFiring, TimeRule
 from tiski.tickets.models import Event, EventKind, Status, Ticket, Via

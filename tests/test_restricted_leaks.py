@@ -76,7 +76,7 @@ def secret(make_team, make_user, make_contact, make_ticket):
     from tiski.reports import facts
 
     facts.refresh([ticket.pk])
-    from tiski.channels.models import Mailbox, OutboundEmail
+    from tiski.connectors.models import Mailbox, OutboundEmail
     from tiski.macros.models import Macro
 
     mailbox = Mailbox.objects.create(address="hr@yritys.fi")

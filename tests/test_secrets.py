@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from tiski.channels.models import Mailbox
+from tiski.connectors.models import Mailbox
 from tiski.core import secrets
 
 

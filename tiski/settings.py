@@ -39,11 +39,11 @@ INSTALLED_APPS = [
     "tiski.tickets",
     "tiski.sla",
     "tiski.macros",
-    "tiski.channels",
+    "tiski.connectors",
     "tiski.desk",
     "tiski.rules",
     "tiski.search",
-    "tiski.phone",
+    "tiski.connectors.phone",
     "tiski.surveys",
     "tiski.reports",
     "tiski.worktime",
@@ -173,7 +173,7 @@ CELERY_BEAT_SCHEDULE = {
     # IMAP mailboxes; `tiski run` / `tiski imap-poll --idle` also IDLE on them.
     # Expires so a stalled worker does not pile up passes.
     "imap-poll": {
-        "task": "tiski.channels.poll_imap",
+        "task": "tiski.connectors.poll_imap",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -193,7 +193,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Outbox: due retries, lost hand-offs, sends interrupted by a crash.
     "outbox-sweep": {
-        "task": "tiski.channels.sweep_outbox",
+        "task": "tiski.connectors.sweep_outbox",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -291,9 +291,9 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     "tiski.rules.engine.on_ticket_change",
     "tiski.search.handlers.on_ticket_change",
     # Public replies go out by email; new email tickets get their acknowledgement.
-    "tiski.channels.email.outbound.on_ticket_change",
+    "tiski.connectors.email.outbound.on_ticket_change",
     # A callback ticket solved by hand is a callback done.
-    "tiski.phone.services.on_ticket_change",
+    "tiski.connectors.phone.services.on_ticket_change",
     # The bell: "Maija assigned this ticket to you."
     "tiski.desk.notifications.on_ticket_change",
     # The facts reports count (after SLA: breach flags come from its targets).
@@ -307,7 +307,7 @@ TISKI_SMTP_TIMEOUT = envint("TISKI_SMTP_TIMEOUT", 30)
 # calendar and target the acknowledgement promises (the SLA policy by default;
 # empty = office hours + 8 h).
 # How the desk's own mail (scheduled reports) is handed to a mailbox's transport.
-TISKI_SYSTEM_MAIL_DELIVER = "tiski.channels.email.outbound.deliver"
+TISKI_SYSTEM_MAIL_DELIVER = "tiski.connectors.email.outbound.deliver"
 TISKI_ACK_TARGET_HOOK = env("TISKI_ACK_TARGET_HOOK", "tiski.sla.services.ack_target")
 # Called with (actor=, mailbox=, reconnected=) after an OAuth sign-in connects a
 # mailbox (channels/email/oauth_views.py): the Settings change log records it.
@@ -331,7 +331,7 @@ TISKI_BASE_URL = env("TISKI_BASE_URL", "")
 
 
 def _sms_provider() -> dict[str, str] | None:
-    """``TISKI_SMS`` for tiski/phone/sms.py, from the TISKI_SMS_* variables.
+    """``TISKI_SMS`` for tiski/connectors/phone/sms.py, from the TISKI_SMS_* variables.
 
     Nothing set: no SMS provider, and no callback SMS. A half-configured
     provider stops the start-up instead of failing at the first missed call.

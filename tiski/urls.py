@@ -19,10 +19,10 @@ admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("email/", include("tiski.channels.email.urls")),
+    path("email/", include("tiski.connectors.email.urls")),
     path("search/", include("tiski.search.urls")),
-    path("channels/", include("tiski.channels.urls")),
-    path("phone/", include("tiski.phone.urls")),
+    path("channels/", include("tiski.connectors.urls")),
+    path("phone/", include("tiski.connectors.phone.urls")),
     path("customers/", include("tiski.customers.urls")),
     path("macros/", include("tiski.macros.urls")),
     path("settings/rules/", include("tiski.rules.urls")),

@@ -9,7 +9,7 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
-from tiski.channels.models import Mailbox, OutboundEmail, OutboundKind
+from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind
 from tiski.customers.actions import add_identity, get_or_create_contact
 from tiski.tickets.models import MessageKind
 

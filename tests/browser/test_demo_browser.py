@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tiski.phone.models import Callback
+from tiski.connectors.phone.models import Callback
 from tiski.tickets.models import Attachment, Message, TicketMerge
 
 from .conftest import login, screenshot

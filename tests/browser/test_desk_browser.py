@@ -30,7 +30,7 @@ def desk(make_user, make_team, make_ticket, make_contact):
     )
     for i in range(6):
         make_ticket(subject=f"Tilaus {1000 + i} viivästynyt", team=team)
-    from tiski.channels.models import Mailbox
+    from tiski.connectors.models import Mailbox
 
     # Public replies go out by email: the team's mailbox sends them.
     Mailbox.objects.create(address="asiakastuki@tiski.example", default_team=team)
@@ -153,8 +153,8 @@ def test_hostile_html_email_runs_nothing_and_quotes_fold(new_page, desk):
     """An HTML email with script, onerror= and javascript: payloads shows inert."""
     from pathlib import Path
 
-    from tiski.channels.email.intake import accept, process_receipt
-    from tiski.channels.models import Mailbox
+    from tiski.connectors.email.intake import accept, process_receipt
+    from tiski.connectors.models import Mailbox
 
     mailbox = Mailbox.objects.create(address="tuki@tiski.example", default_team=desk["team"])
     raw = Path(__file__).resolve().parents[1] / "fixtures" / "email" / "html_scripts.eml"

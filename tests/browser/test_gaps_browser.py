@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tiski.accounts.models import Role
-from tiski.channels.models import Mailbox
+from tiski.connectors.models import Mailbox
 from tiski.customers.actions import get_or_create_contact
 from tiski.tickets.models import BulkChange, Priority, Ticket
 

@@ -39,12 +39,13 @@ def shipped_sla(transactional_db):
     importlib.import_module(
         "tiski.sla.migrations.0002_default_calendar_and_policy"
     ).create_defaults(apps, None)
-    importlib.import_module("tiski.phone.migrations.0002_callback_sla").create_policy(apps, None)
+    callback_sla = importlib.import_module("tiski.connectors.phone.migrations.0002_callback_sla")
+    callback_sla.create_policy(apps, None)
 
 
 @pytest.fixture
 def phone_desk(make_user, make_team):
-    from tiski.phone.models import PhoneLine
+    from tiski.connectors.phone.models import PhoneLine
 
     team = make_team("Asiakastuki")
     minna = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
@@ -90,8 +91,8 @@ def test_screen_pop_reaches_the_answering_agent_only(new_page, asgi_server, phon
 
 def test_monday_email_tuesday_call(new_page, asgi_server, phone_desk):
     """The email makes a ticket; the call from Liisa's phone pops it; the call is logged on it."""
-    from tiski.channels.email.intake import accept, process_receipt
-    from tiski.channels.models import Mailbox
+    from tiski.connectors.email.intake import accept, process_receipt
+    from tiski.connectors.models import Mailbox
 
     mailbox = Mailbox.objects.create(
         address="tuki@tiski.example", display_name="Tiski Tuki", default_team=phone_desk["team"]

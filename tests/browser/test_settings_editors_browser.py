@@ -8,9 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tiski.channels.models import Mailbox
+from tiski.connectors.models import Mailbox
+from tiski.connectors.phone.models import PhoneLine
 from tiski.macros.models import Macro
-from tiski.phone.models import PhoneLine
 from tiski.sla.models import Calendar, SlaPolicy
 
 from ..conftest import PASSWORD

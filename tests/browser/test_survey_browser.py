@@ -9,8 +9,8 @@ from importlib import import_module
 from django.apps import apps as django_apps
 from django.core import mail
 
-from tiski.channels.email.intake import accept, process_receipt
-from tiski.channels.models import Mailbox
+from tiski.connectors.email.intake import accept, process_receipt
+from tiski.connectors.models import Mailbox
 from tiski.rules import engine
 from tiski.surveys.models import SurveyInvitation
 from tiski.tickets import actions

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tiski.channels.email.intake import accept, process_receipt
-from tiski.channels.models import Mailbox
+from tiski.connectors.email.intake import accept, process_receipt
+from tiski.connectors.models import Mailbox
 
 from ..conftest import PASSWORD
 from .conftest import login, screenshot

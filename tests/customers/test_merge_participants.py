@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tiski.connectors.phone.models import Call, PhoneLine
 from tiski.customers import merge_participants
 from tiski.customers.merge import merge_contacts, undo_merge
 from tiski.customers.models import Contact
-from tiski.phone.models import Call, PhoneLine
 from tiski.tickets import actions, changes
 from tiski.tickets.models import Via
 

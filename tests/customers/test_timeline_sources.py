@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tiski.accounts.models import Role
+from tiski.connectors.phone.models import Call, PhoneLine
+from tiski.connectors.phone.timeline import unlogged_calls
 from tiski.customers import timeline
-from tiski.phone.models import Call, PhoneLine
-from tiski.phone.timeline import unlogged_calls
 
 pytestmark = pytest.mark.django_db
 

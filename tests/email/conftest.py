@@ -24,6 +24,6 @@ def corpora() -> Path:
 
 @pytest.fixture
 def mailbox(db):
-    from tiski.channels.models import Mailbox
+    from tiski.connectors.models import Mailbox
 
     return Mailbox.objects.create(address="tuki@tiski.example", display_name="Tiski Tuki")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from tiski.channels.email import loops
-from tiski.channels.email.intake import Outcome, accept, accept_new, process_accepted
-from tiski.channels.models import InboundReceipt, OutboundEmail, ReceiptStatus
+from tiski.connectors.email import loops
+from tiski.connectors.email.intake import Outcome, accept, accept_new, process_accepted
+from tiski.connectors.models import InboundReceipt, OutboundEmail, ReceiptStatus
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Status, Ticket, Via
 
@@ -30,7 +30,7 @@ def out_of_office(header: str, *, sender="minna@asiakas.fi", extra="", key="ooo"
 
 
 def receive(mailbox, raw: str, key: str = "ooo"):
-    from tiski.channels.email.intake import process_receipt
+    from tiski.connectors.email.intake import process_receipt
 
     receipt, _created = accept(
         source="test", key=key, raw=raw.encode(), mailbox=mailbox, schedule=False

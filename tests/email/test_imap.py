@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.utils import translation
 
-from tiski.channels import tasks
-from tiski.channels.email import imap, intake
-from tiski.channels.models import ImapState, InboundReceipt, Mailbox, ReceiptStatus
+from tiski.connectors import tasks
+from tiski.connectors.email import imap, intake
+from tiski.connectors.models import ImapState, InboundReceipt, Mailbox, ReceiptStatus
 from tiski.tickets.models import Message, Ticket
 
 from .dovecot import dovecot  # noqa: F401 - the session fixture
@@ -327,9 +327,9 @@ def _wait_for(query, timeout: float = 20.0) -> None:
 
 def test_xoauth2_login_uses_the_oauth_module(monkeypatch):
     """OAuth mailboxes log in with XOAUTH2 and a token from email.oauth.access_token."""
-    fake = types.ModuleType("tiski.channels.email.oauth")
+    fake = types.ModuleType("tiski.connectors.email.oauth")
     fake.access_token = lambda mailbox: f"token-for-{mailbox.address}"
-    monkeypatch.setitem(__import__("sys").modules, "tiski.channels.email.oauth", fake)
+    monkeypatch.setitem(__import__("sys").modules, "tiski.connectors.email.oauth", fake)
     calls = []
 
     class Client:

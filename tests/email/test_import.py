@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from tiski.channels.email.parse import UnparsableEmail, parse_email
-from tiski.channels.models import InboundReceipt, Mailbox
+from tiski.connectors.email.parse import UnparsableEmail, parse_email
+from tiski.connectors.models import InboundReceipt, Mailbox
 from tiski.tickets.models import Attachment, Message, Ticket
 
 from .conftest import FIXTURES
@@ -170,7 +170,7 @@ def test_corpus_import_loses_nothing(corpora, folder, db):
     root = corpora / folder
     if not root.is_dir():
         pytest.skip(f"{folder} not present")
-    from tiski.channels.management.commands.import_mail import iter_messages
+    from tiski.connectors.management.commands.import_mail import iter_messages
 
     messages = sum(1 for _ in iter_messages(root))
     assert messages >= len(corpus_files(root))  # an mbox file may hold several

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from tiski.channels.email import intake
-from tiski.channels.email.intake import Outcome, accept, process_receipt, sweep_pending
-from tiski.channels.email.threading import make_reply_token
-from tiski.channels.models import InboundReceipt, ReceiptStatus
+from tiski.connectors.email import intake
+from tiski.connectors.email.intake import Outcome, accept, process_receipt, sweep_pending
+from tiski.connectors.email.threading import make_reply_token
+from tiski.connectors.models import InboundReceipt, ReceiptStatus
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Identity
 from tiski.tickets import actions
@@ -117,7 +117,7 @@ def test_reply_to_closed_ticket_opens_follow_up(mailbox):
 
 
 def test_same_message_in_two_mailboxes_is_one_ticket(mailbox):
-    from tiski.channels.models import Mailbox
+    from tiski.connectors.models import Mailbox
 
     other = Mailbox.objects.create(address="myynti@tiski.example")
     raw = mail(message_id="both@example.com")
@@ -307,7 +307,7 @@ def test_out_of_office_without_a_ticket_is_kept_for_admins(mailbox):
 
 
 def test_copied_people_become_ticket_ccs(mailbox):
-    from tiski.channels.email.intake import accept, process_receipt
+    from tiski.connectors.email.intake import accept, process_receipt
 
     raw = (
         b"From: Liisa Lahtinen <liisa@asiakas.fi>\r\n"

@@ -6,9 +6,9 @@ import hashlib
 
 from django.db import transaction
 
-from tiski.channels.email import intake
-from tiski.channels.email.intake import Outcome, accept_new, process_accepted, process_receipt
-from tiski.channels.models import InboundReceipt, ReceiptStatus
+from tiski.connectors.email import intake
+from tiski.connectors.email.intake import Outcome, accept_new, process_accepted, process_receipt
+from tiski.connectors.models import InboundReceipt, ReceiptStatus
 from tiski.tickets.models import Event, Message, Ticket
 
 from .conftest import fixture_bytes

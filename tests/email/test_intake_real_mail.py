@@ -8,8 +8,8 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from tiski.channels.email.intake import REASON_NO_SENDER, Outcome, accept, process_receipt
-from tiski.channels.models import ReceiptStatus
+from tiski.connectors.email.intake import REASON_NO_SENDER, Outcome, accept, process_receipt
+from tiski.connectors.models import ReceiptStatus
 from tiski.customers.actions import find_contact, set_contact_name
 from tiski.customers.models import NameSource
 from tiski.tickets.management.commands.export_tickets import ticket_record
@@ -161,7 +161,7 @@ def test_admin_edit_of_a_name_is_an_agents_name(mailbox, client, admin_user):
 def test_in_one_batch_the_persons_own_name_beats_a_copy(mailbox):
     from django.db import transaction
 
-    from tiski.channels.email.intake import accept_new, process_accepted
+    from tiski.connectors.email.intake import accept_new, process_accepted
 
     items = [
         ("b1", mail("Yksi <yksi@firma.fi>", cc="Arvaus <seitse@firma.fi>", n=1)),

@@ -11,10 +11,10 @@ import time_machine
 from django.core import mail
 
 from tiski.calendars.hours import BusinessCalendar
-from tiski.channels import outbox
-from tiski.channels.email import compose, loops, outbound
-from tiski.channels.email.intake import accept, process_receipt
-from tiski.channels.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
+from tiski.connectors import outbox
+from tiski.connectors.email import compose, loops, outbound
+from tiski.connectors.email.intake import accept, process_receipt
+from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 FRIDAY_AFTERNOON = datetime(2025, 6, 13, 14, 0, tzinfo=HELSINKI)

@@ -10,9 +10,9 @@ import hashlib
 
 import pytest
 
-from tiski.channels.email.intake import Outcome, accept, process_receipt
-from tiski.channels.email.outbound import store_message_id
-from tiski.channels.email.threading import make_reply_token
+from tiski.connectors.email.intake import Outcome, accept, process_receipt
+from tiski.connectors.email.outbound import store_message_id
+from tiski.connectors.email.threading import make_reply_token
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Status, Ticket, Via
 

@@ -21,8 +21,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from tiski.channels.email import oauth, oauth_views
-from tiski.channels.models import AuthMethod, Mailbox
+from tiski.connectors.email import oauth, oauth_views
+from tiski.connectors.models import AuthMethod, Mailbox
 
 # --- a fake token endpoint --------------------------------------------------------
 

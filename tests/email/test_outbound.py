@@ -20,11 +20,11 @@ from django.test import Client
 from django.urls import reverse
 
 from tiski.accounts.models import Role
-from tiski.channels import outbox
-from tiski.channels.email import outbound
-from tiski.channels.email.intake import Outcome, accept, process_receipt
-from tiski.channels.email.threading import read_reply_token
-from tiski.channels.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
+from tiski.connectors import outbox
+from tiski.connectors.email import outbound
+from tiski.connectors.email.intake import Outcome, accept, process_receipt
+from tiski.connectors.email.threading import read_reply_token
+from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
 from tiski.customers.actions import get_or_create_contact
 from tiski.tickets import actions
 from tiski.tickets.models import Message, MessageKind, Ticket, Via
@@ -551,8 +551,8 @@ def _index_bytes(value: str) -> bytes:
 
 def test_thread_index_reply_is_the_root_plus_one_response_level():
     """Pure: 22 + 5 bytes, the same for the same seed, readable back to its root."""
-    from tiski.channels.email import compose
-    from tiski.channels.email.parse import thread_index_root
+    from tiski.connectors.email import compose
+    from tiski.connectors.email.parse import thread_index_root
 
     at = datetime(2025, 6, 12, 6, 15, tzinfo=UTC)
     value = compose.thread_index_reply(CUSTOMER_ROOT, at, b"seed")
@@ -568,7 +568,7 @@ def test_thread_index_reply_is_the_root_plus_one_response_level():
 
 
 def test_new_thread_index_root_is_outlook_shaped_and_per_seed():
-    from tiski.channels.email import compose
+    from tiski.connectors.email import compose
 
     at = datetime(2025, 6, 12, 6, 15, tzinfo=UTC)
     root = compose.new_thread_index_root(at, b"ticket-1")
@@ -578,7 +578,7 @@ def test_new_thread_index_root_is_outlook_shaped_and_per_seed():
 
 
 def test_thread_topic_drops_reply_prefixes_and_our_reference():
-    from tiski.channels.email import compose
+    from tiski.connectors.email import compose
 
     assert compose.thread_topic("Re: VS: Tilauksen toimituspäivä [#1042]") == (
         "Tilauksen toimituspäivä"
@@ -590,7 +590,7 @@ def test_reply_continues_the_customers_outlook_conversation(
     agent_client, email_ticket, smtp_server
 ):
     """Our reply carries the customer's root + 5 bytes and the topic; the root is stored."""
-    from tiski.channels.email.parse import thread_index_root
+    from tiski.connectors.email.parse import thread_index_root
 
     first = email_ticket.messages.get(kind=MessageKind.CUSTOMER)
     # What the intake stores for a customer mail with a Thread-Index.

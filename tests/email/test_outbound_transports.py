@@ -11,9 +11,9 @@ from aiosmtpd.smtp import AuthResult
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.core import mail
 
-from tiski.channels import outbox
-from tiski.channels.email import oauth, outbound
-from tiski.channels.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
+from tiski.connectors import outbox
+from tiski.connectors.email import oauth, outbound
+from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
 
 from .test_outbound import CaptureHandler, free_port
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tiski.channels.email.parse import (
+from tiski.connectors.email.parse import (
     UnparsableEmail,
     decode_bytes,
     normalise_message_id,

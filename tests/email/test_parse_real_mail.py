@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tiski.channels.email.parse import (
+from tiski.connectors.email.parse import (
     decode_bytes,
     decode_header_value,
     parse_email,

@@ -9,11 +9,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tiski.channels import outbox
-from tiski.channels.email import threading
-from tiski.channels.email.intake import Outcome, accept, accept_new, process_accepted
-from tiski.channels.email.parse import parse_email
-from tiski.channels.email.threading import (
+from tiski.connectors import outbox
+from tiski.connectors.email import threading
+from tiski.connectors.email.intake import Outcome, accept, accept_new, process_accepted
+from tiski.connectors.email.parse import parse_email
+from tiski.connectors.email.threading import (
     ThreadCandidates,
     ThreadIndexCandidate,
     TicketCandidate,
@@ -21,7 +21,7 @@ from tiski.channels.email.threading import (
     find_candidates,
     may_take_part,
 )
-from tiski.channels.models import OutboundKind
+from tiski.connectors.models import OutboundKind
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Organisation, OrganisationDomain
 from tiski.tickets import actions
@@ -151,7 +151,7 @@ def test_a_later_path_may_still_find_the_senders_own_ticket():
 
 
 def receive(mailbox, raw: str, key: str):
-    from tiski.channels.email.intake import process_receipt
+    from tiski.connectors.email.intake import process_receipt
 
     receipt, _created = accept(
         source="test", key=key, raw=raw.encode(), mailbox=mailbox, schedule=False

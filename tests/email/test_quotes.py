@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tiski.channels.email.parse import html_to_text, parse_email
-from tiski.channels.email.quotes import split_reply_html, split_reply_text
+from tiski.connectors.email.parse import html_to_text, parse_email
+from tiski.connectors.email.quotes import split_reply_html, split_reply_text
 
 from .conftest import fixture_bytes
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tiski.channels.email import reports
-from tiski.channels.email.intake import Outcome, accept, process_receipt
-from tiski.channels.email.parse import UnparsableEmail, parse_email
+from tiski.connectors.email import reports
+from tiski.connectors.email.intake import Outcome, accept, process_receipt
+from tiski.connectors.email.parse import UnparsableEmail, parse_email
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Identity
 from tiski.tickets import actions

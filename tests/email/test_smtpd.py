@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tiski.channels.email import smtpd
-from tiski.channels.models import InboundReceipt, Mailbox, ReceiptStatus
+from tiski.connectors.email import smtpd
+from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.tickets.models import Message, Ticket
 
 from .dovecot import free_port

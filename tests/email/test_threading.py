@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tiski.channels.email.parse import parse_email, thread_index_root
-from tiski.channels.email.threading import (
+from tiski.connectors.email.parse import parse_email, thread_index_root
+from tiski.connectors.email.threading import (
     ThreadCandidates,
     ThreadIndexCandidate,
     TicketCandidate,
@@ -264,7 +264,7 @@ def test_find_thread_matches_a_recipient_of_our_message_with_the_root(
     outlook_ticket, outlook_index, mailbox
 ):
     """Pekka got our reply (copied); his Outlook answer has only the conversation root."""
-    from tiski.channels.models import OutboundEmail, OutboundStatus
+    from tiski.connectors.models import OutboundEmail, OutboundStatus
     from tiski.tickets import actions
     from tiski.tickets.models import Message, MessageKind, Via
 

@@ -24,8 +24,8 @@ from cryptography.x509.oid import NameOID
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tiski.channels.email import webhooks
-from tiski.channels.models import InboundMethod, InboundReceipt, Mailbox, ReceiptStatus
+from tiski.connectors.email import webhooks
+from tiski.connectors.models import InboundMethod, InboundReceipt, Mailbox, ReceiptStatus
 from tiski.tickets.models import Attachment, Message, Ticket
 
 WEBHOOKS = Path(__file__).resolve().parents[1] / "fixtures" / "email" / "webhooks"

@@ -19,7 +19,7 @@ def shipped_sla(request):
     request.getfixturevalue("db")
     sla = importlib.import_module("tiski.sla.migrations.0002_default_calendar_and_policy")
     sla.create_defaults(apps, None)
-    phone = importlib.import_module("tiski.phone.migrations.0002_callback_sla")
+    phone = importlib.import_module("tiski.connectors.phone.migrations.0002_callback_sla")
     phone.create_policy(apps, None)
 
 
@@ -30,7 +30,7 @@ def team(make_team):
 
 @pytest.fixture
 def line(db, team):
-    from tiski.phone.models import PhoneLine
+    from tiski.connectors.phone.models import PhoneLine
 
     return PhoneLine.objects.create(number="09 4241 0000", name="Asiakaspalvelu", team=team)
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
+from tiski.connectors.phone.models import Call
 from tiski.customers.actions import add_identity
-from tiski.phone.models import Call
 from tiski.tickets import actions
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import Event, MessageKind, Status, Via

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 import pytest
 import time_machine
 
-from tiski.phone.models import Callback, PhoneLine, SmsMessage, SmsStatus
+from tiski.connectors.phone.models import Callback, PhoneLine, SmsMessage, SmsStatus
 
 from ..conftest import PASSWORD
 

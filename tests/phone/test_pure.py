@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tiski.connectors.phone.numbers import display, lookup_forms, to_e164
+from tiski.connectors.phone.state import CallEventFact, derive, should_pop
+from tiski.connectors.phone.texts import callback_sms_text
 from tiski.customers.merge import ContactFacts, score_pair
-from tiski.phone.numbers import display, lookup_forms, to_e164
-from tiski.phone.state import CallEventFact, derive, should_pop
-from tiski.phone.texts import callback_sms_text
 
 T0 = datetime(2026, 11, 24, 8, 15, tzinfo=UTC)  # Tuesday 10:15 Helsinki
 

@@ -13,8 +13,8 @@ import pytest
 import time_machine
 
 from tiski import settings as tiski_settings
-from tiski.phone.models import PhoneLine, SmsMessage, SmsStatus
-from tiski.phone.sms import HttpJsonProvider, TwilioProvider, get_provider
+from tiski.connectors.phone.models import PhoneLine, SmsMessage, SmsStatus
+from tiski.connectors.phone.sms import HttpJsonProvider, TwilioProvider, get_provider
 
 SMS_VARIABLES = (
     "TISKI_SMS_PROVIDER",

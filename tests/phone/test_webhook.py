@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from tiski.connectors.phone.models import Call, Callback, CallEvent, PhoneLine
 from tiski.customers.actions import add_identity
-from tiski.phone.models import Call, Callback, CallEvent, PhoneLine
 from tiski.sla.models import TicketSla
 from tiski.tickets.models import Message, MessageKind, Status, Ticket
 
@@ -73,7 +73,8 @@ def tuesday():
 def pushes(monkeypatch):
     sent = []
     monkeypatch.setattr(
-        "tiski.phone.services.send_to_user", lambda uid, ev, data: sent.append((uid, ev, data))
+        "tiski.connectors.phone.services.send_to_user",
+        lambda uid, ev, data: sent.append((uid, ev, data)),
     )
     return sent
 
@@ -208,7 +209,7 @@ def test_callback_resolves_when_called_back(post_event, tuesday, minna):
 
 def test_transferred_call(post_event, minna, make_user, team, pushes):
     jukka = make_user(teams=(team,), email="jukka@yritys.fi")
-    from tiski.phone.models import AgentPhone
+    from tiski.connectors.phone.models import AgentPhone
 
     AgentPhone.objects.create(user=jukka, extension="202")
     events = [

@@ -39,7 +39,7 @@ def no_shipped_time_rules(db):
 
 
 class FakeOutbox:
-    """Stands in for tiski.channels.outbox.queue_email and records the calls."""
+    """Stands in for tiski.connectors.outbox.queue_email and records the calls."""
 
     def __init__(self) -> None:
         self.calls: list[dict] = []
@@ -52,5 +52,5 @@ class FakeOutbox:
 @pytest.fixture
 def outbox(monkeypatch):
     fake = FakeOutbox()
-    monkeypatch.setattr("tiski.channels.outbox.queue_email", fake)
+    monkeypatch.setattr("tiski.connectors.outbox.queue_email", fake)
     return fake

@@ -173,12 +173,12 @@ def test_email_requester_in_their_language(make_ticket, make_contact, outbox):
 def test_email_is_skipped_when_the_outbox_is_missing(make_ticket, monkeypatch):
     """Until the channels app has an outbox, the email is skipped, with the reason."""
     ticket = make_ticket()
-    monkeypatch.delattr("tiski.channels.outbox.queue_email")
+    monkeypatch.delattr("tiski.connectors.outbox.queue_email")
     firing = run_actions(ticket, [{"type": "email_requester", "subject": "x", "text": "y"}])
     assert not firing.effective
     assert "outbox" in firing.details["skipped"][0]
-    monkeypatch.delattr("tiski.channels.outbox")
-    monkeypatch.setitem(sys.modules, "tiski.channels.outbox", None)  # the import fails
+    monkeypatch.delattr("tiski.connectors.outbox")
+    monkeypatch.setitem(sys.modules, "tiski.connectors.outbox", None)  # the import fails
     firing = run_actions(ticket, [{"type": "email_requester", "subject": "x", "text": "y"}], "b")
     assert "outbox" in firing.details["skipped"][0]
 

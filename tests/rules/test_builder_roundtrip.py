@@ -13,7 +13,7 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
-from tiski.channels.models import Mailbox
+from tiski.connectors.models import Mailbox
 from tiski.customers.models import Organisation
 from tiski.rules.builder import RuleBuilder
 from tiski.rules.models import TimeRule, Trigger

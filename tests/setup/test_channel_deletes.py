@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from tiski.channels.models import (
+from tiski.connectors.models import (
     InboundReceipt,
     Mailbox,
     OutboundEmail,
     OutboundStatus,
     ReceiptStatus,
 )
-from tiski.phone.models import Call, PhoneLine
+from tiski.connectors.phone.models import Call, PhoneLine
 from tiski.tickets.models import Ticket
 
 from .conftest import last_change

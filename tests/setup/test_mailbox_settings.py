@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tiski.channels.models import Mailbox
+from tiski.connectors.models import Mailbox
 from tiski.setup.models import SettingChange
 
 from ..email.dovecot import PASSWORD as IMAP_PASSWORD

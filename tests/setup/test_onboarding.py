@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tiski.accounts.models import Role
-from tiski.channels.models import InboundMethod, Mailbox
+from tiski.connectors.models import InboundMethod, Mailbox
 from tiski.core.models import DeskSettings
 from tiski.macros.models import Macro
 from tiski.setup import onboarding

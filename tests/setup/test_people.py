@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tiski.accounts.models import Role, Routing, Team, User
-from tiski.channels.models import Mailbox
+from tiski.connectors.models import Mailbox
 from tiski.setup.models import SettingChange
 
 from ..conftest import PASSWORD
@@ -110,7 +110,7 @@ def test_invitation_to_a_known_address_is_refused(admin_session, admin_user):
 
 
 def test_failed_invitation_mail_shows_the_link_to_pass_on(admin_session, monkeypatch):
-    from tiski.channels.email import outbound
+    from tiski.connectors.email import outbound
 
     Mailbox.objects.create(address="tuki@yritys.fi")
 

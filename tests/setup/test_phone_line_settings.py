@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from tiski.phone.models import PhoneLine, token_digest
-from tiski.phone.services import line_for_token
+from tiski.connectors.phone.models import PhoneLine, token_digest
+from tiski.connectors.phone.services import line_for_token
 
 from .conftest import last_change
 

@@ -216,7 +216,7 @@ def test_refresh_without_policy_clears_deadline(db, monday, make_ticket):
 
 
 def test_acknowledgement_promises_the_policys_first_reply(monday, make_ticket):
-    from tiski.channels.email.outbound import acknowledgement_target
+    from tiski.connectors.email.outbound import acknowledgement_target
 
     ticket = make_ticket(priority="urgent")
     target = acknowledgement_target(ticket)

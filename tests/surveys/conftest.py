@@ -8,8 +8,8 @@ import re
 import pytest
 from django.core import mail
 
-from tiski.channels.email.intake import accept, process_receipt
-from tiski.channels.models import Mailbox
+from tiski.connectors.email.intake import accept, process_receipt
+from tiski.connectors.models import Mailbox
 from tiski.rules import engine
 from tiski.tickets import actions
 from tiski.tickets.models import Status, Via

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
-from tiski.channels.models import OutboundEmail, OutboundKind, OutboundStatus
+from tiski.connectors.models import OutboundEmail, OutboundKind, OutboundStatus
 from tiski.desk.timeline import build_timeline
 from tiski.rules.models import RuleFiring, Trigger
 from tiski.rules.registry import validate_rule_definition

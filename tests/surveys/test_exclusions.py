@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tiski.channels import outbox
+from tiski.connectors import outbox
 from tiski.rules.models import RuleFiring
 from tiski.surveys import exclusions
 from tiski.surveys.models import SurveyInvitation, SurveyKind, SurveySettings

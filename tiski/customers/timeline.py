@@ -27,7 +27,7 @@ class TimelineItem:
     at: datetime
     channel: str
     message: Message | None = None
-    call: object | None = None  # a phone call (tiski.phone) not logged on a ticket
+    call: object | None = None  # a phone call (tiski.connectors.phone) not logged on a ticket
 
     @property
     def ticket(self) -> Ticket | None:

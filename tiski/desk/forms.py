@@ -125,7 +125,7 @@ class EmailListField(forms.CharField):
 
 
 def mailbox_choices() -> forms.ModelChoiceField:
-    from tiski.channels.models import Mailbox
+    from tiski.connectors.models import Mailbox
 
     return forms.ModelChoiceField(
         queryset=Mailbox.objects.filter(active=True).order_by("address"),

@@ -25,8 +25,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tiski.channels.email import forward as forwarding
-from tiski.channels.email.outbound import ReplyRoute, reply_route
+from tiski.connectors.email import forward as forwarding
+from tiski.connectors.email.outbound import ReplyRoute, reply_route
 from tiski.core.csp import allow_remote_images
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.history import contact_history, organisation_history

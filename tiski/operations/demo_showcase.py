@@ -20,11 +20,11 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from tiski.accounts.models import Team, User
-from tiski.channels.models import Mailbox
+from tiski.connectors.models import Mailbox
+from tiski.connectors.phone import services as phone
+from tiski.connectors.phone.models import AgentPhone, Call, PhoneLine
+from tiski.connectors.phone.schemas import CallEventIn
 from tiski.macros.models import Macro
-from tiski.phone import services as phone
-from tiski.phone.models import AgentPhone, Call, PhoneLine
-from tiski.phone.schemas import CallEventIn
 from tiski.search.models import SavedSearch
 from tiski.setup import audit
 from tiski.setup.forms_calendars import CalendarForm

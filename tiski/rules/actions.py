@@ -308,7 +308,7 @@ def _queue_email(context: ActionContext, to: list[str], subject: str, text: str)
     # The outbox belongs to the channels app and may not exist yet in this
     # build: import it at call time and skip (with the reason) if it is missing.
     try:
-        from tiski.channels import outbox
+        from tiski.connectors import outbox
     except ImportError:
         return ActionOutcome(skipped=[_("email is not available (no outbox)")])
     queue_email = getattr(outbox, "queue_email", None)
@@ -340,7 +340,7 @@ def _mailbox_kwargs(address: str) -> dict[str, Any]:
     """Send from the address the customer wrote to, when we know it."""
     if not address:
         return {}
-    from tiski.channels.models import Mailbox
+    from tiski.connectors.models import Mailbox
 
     mailbox = Mailbox.objects.filter(address=address, active=True).first()
     return {"mailbox": mailbox} if mailbox else {}

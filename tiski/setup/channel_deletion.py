@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tiski.channels.models import (
+from tiski.connectors.models import (
     InboundReceipt,
     Mailbox,
     OutboundEmail,
     OutboundStatus,
     ReceiptStatus,
 )
-from tiski.phone.models import Call, Callback, PhoneLine
+from tiski.connectors.phone.models import Call, Callback, PhoneLine
 from tiski.tickets.models import UNSOLVED_STATUSES
 
 # Outbox rows still on their way out: sending them needs the mailbox.

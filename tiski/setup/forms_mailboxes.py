@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tiski.channels.forms import SECRET_FIELDS, MailboxSecretsForm, secret_widgets
-from tiski.channels.models import AuthMethod, InboundMethod, Mailbox, OutboundMethod
+from tiski.connectors.forms import SECRET_FIELDS, MailboxSecretsForm, secret_widgets
+from tiski.connectors.models import AuthMethod, InboundMethod, Mailbox, OutboundMethod
 from tiski.core.placeholders import ALLOWED_PLACEHOLDERS, unknown_placeholders
 
 ACK_TEXTS = ("ack_subject_fi", "ack_body_fi", "ack_subject_en", "ack_body_en")

@@ -8,8 +8,8 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from tiski.phone.models import PhoneLine
-from tiski.phone.numbers import to_e164
+from tiski.connectors.phone.models import PhoneLine
+from tiski.connectors.phone.numbers import to_e164
 
 MASK = "••••••"
 

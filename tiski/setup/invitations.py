@@ -22,8 +22,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from tiski.accounts.models import User
-from tiski.channels.email import outbound
-from tiski.channels.models import Mailbox
+from tiski.connectors.email import outbound
+from tiski.connectors.models import Mailbox
 from tiski.core import desk
 
 

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from tiski.channels.email import imap, outbound
-from tiski.channels.email.compose import formatted_address
-from tiski.channels.models import InboundMethod, Mailbox, OutboundMethod
+from tiski.connectors.email import imap, outbound
+from tiski.connectors.email.compose import formatted_address
+from tiski.connectors.models import InboundMethod, Mailbox, OutboundMethod
 
 
 @dataclass(frozen=True)

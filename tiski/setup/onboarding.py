@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tiski.accounts.models import User
-from tiski.channels.models import InboundMethod, Mailbox
+from tiski.connectors.models import InboundMethod, Mailbox
 from tiski.core.models import DeskSettings
 from tiski.macros.models import Macro
 from tiski.sla.models import Calendar

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tiski.channels.models import Mailbox
+from tiski.connectors.models import Mailbox
 
 
 def mailbox_options() -> list[tuple[Any, str]]:

@@ -51,7 +51,7 @@ def reason(candidate: Candidate) -> str:
 
 def _is_daemon(address: str) -> bool:
     # The mail loop rules own the list of robot addresses (no-reply, mailer-daemon).
-    from tiski.channels.email.loops import is_daemon_address
+    from tiski.connectors.email.loops import is_daemon_address
 
     return is_daemon_address(address)
 

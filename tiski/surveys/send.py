@@ -42,8 +42,8 @@ def _language(contact: Contact) -> str:
 def _queue(invitation: SurveyInvitation, ticket: Ticket, mailbox: object | None) -> Outcome:
     # The outbox belongs to the channels app, a layer above: imported at
     # call time, as the rules' mail actions do.
-    from tiski.channels import outbox
-    from tiski.channels.models import OutboundKind
+    from tiski.connectors import outbox
+    from tiski.connectors.models import OutboundKind
 
     mail = compose(invitation)
     row = outbox.queue_email(

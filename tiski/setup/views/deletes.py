@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from tiski.channels.models import Mailbox
+from tiski.connectors.models import Mailbox
+from tiski.connectors.phone.models import PhoneLine
 from tiski.macros.models import Macro
-from tiski.phone.models import PhoneLine
 from tiski.sla.models import Calendar, SlaPolicy
 
 from .. import audit

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tiski.channels.email.oauth_views import redirect_uri
-from tiski.channels.models import AuthMethod, EspName, InboundMethod, Mailbox
+from tiski.connectors.email.oauth_views import redirect_uri
+from tiski.connectors.models import AuthMethod, EspName, InboundMethod, Mailbox
 
 from .. import audit, mailbox_checks
 from ..forms_mailboxes import MailboxForm, TestMailForm

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tiski.phone.models import PhoneLine, new_token
+from tiski.connectors.phone.models import PhoneLine, new_token
 
 from .. import audit
 from ..forms_phone import PhoneLineForm

@@ -56,7 +56,7 @@ def start_background_jobs(stdout, *, enabled: bool = True) -> threading.Event | 
     """
     if not enabled or not settings.CELERY_BROKER_URL.startswith("memory://"):
         return None
-    from tiski.channels.email.imap import run_forever
+    from tiski.connectors.email.imap import run_forever
     from tiski.operations import scheduler
 
     stop = threading.Event()

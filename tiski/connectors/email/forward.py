@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from tiski.channels import outbox
-from tiski.channels.models import Mailbox, OutboundEmail, OutboundKind
+from tiski.connectors import outbox
+from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind
 from tiski.tickets import actions
 from tiski.tickets.models import Message, MessageKind, Ticket, Via
 

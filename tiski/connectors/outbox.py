@@ -32,9 +32,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tiski.channels.email import compose, loops
-from tiski.channels.email.threading import make_reply_token
-from tiski.channels.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
+from tiski.connectors.email import compose, loops
+from tiski.connectors.email.threading import make_reply_token
+from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
 from tiski.customers.models import Identity, IdentityKind
 from tiski.tickets.models import Message, MessageKind
 
@@ -323,7 +323,7 @@ def queue_email(
 
 def enqueue(outbound_id: int) -> None:
     """Hand the row to a worker; a lost hand-off is picked up by the sweeper."""
-    from tiski.channels.tasks import send_outbound as task
+    from tiski.connectors.tasks import send_outbound as task
 
     try:
         task.delay(outbound_id)

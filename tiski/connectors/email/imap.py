@@ -35,7 +35,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from imapclient import IMAPClient, SocketTimeout
 
-from tiski.channels.models import ImapState, InboundMethod, InboundReceipt, Mailbox, ReceiptStatus
+from tiski.connectors.models import ImapState, InboundMethod, InboundReceipt, Mailbox, ReceiptStatus
 from tiski.core.secrets import resolve
 
 from .intake import accept, enqueue
@@ -108,7 +108,7 @@ def login(client: IMAPClient, mailbox: Mailbox) -> None:
     if mailbox.auth_method != "password":
         # Imported lazily: the OAuth module pulls in HTTP clients that plain
         # password mailboxes never need.
-        oauth = importlib.import_module("tiski.channels.email.oauth")
+        oauth = importlib.import_module("tiski.connectors.email.oauth")
         client.oauth2_login(mailbox.imap_username, oauth.access_token(mailbox))
         return
     password = resolve(mailbox.imap_password)

@@ -13,7 +13,7 @@ import signal
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
-from tiski.channels.email.smtpd import serve_async
+from tiski.connectors.email.smtpd import serve_async
 
 
 class Command(BaseCommand):

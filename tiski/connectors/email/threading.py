@@ -42,11 +42,11 @@ from django.utils.crypto import constant_time_compare
 from .parse import ParsedEmail
 
 if TYPE_CHECKING:
-    from tiski.channels.models import Mailbox
+    from tiski.connectors.models import Mailbox
 
 UNSOLVED = ("new", "open", "pending", "on_hold")
 CLOSED = "closed"
-_TOKEN_SALT = "tiski.channels.email.reply-token"
+_TOKEN_SALT = "tiski.connectors.email.reply-token"
 _TOKEN_SIG_LENGTH = 20
 _TOKEN = re.compile(r"^([0-9a-z]{1,13})\.([0-9a-f]{20})$")  # 20 = _TOKEN_SIG_LENGTH
 _SUBJECT_REF = re.compile(r"\[#(\d{1,12})\]")
@@ -359,7 +359,7 @@ def _candidates_for(ticket_ids: Iterable[int]) -> dict[int, TicketCandidate]:
     A fixed handful of queries for any number of tickets: the intake asks
     once per batch, never per mail.
     """
-    from tiski.channels.models import OutboundEmail, OutboundKind, OutboundStatus
+    from tiski.connectors.models import OutboundEmail, OutboundKind, OutboundStatus
     from tiski.customers.models import Identity, OrganisationDomain
     from tiski.tickets.models import Message, Ticket
 
@@ -441,7 +441,7 @@ def _thread_index_rows(
     """Per Thread-Index root of these mails: (message id, ticket id) of the
     stored messages carrying it, newest first; and the addresses each of our
     own such messages was sent to."""
-    from tiski.channels.models import OutboundEmail
+    from tiski.connectors.models import OutboundEmail
     from tiski.tickets.models import Message
 
     roots = sorted({p.thread_index_root for p in mails if p.thread_index_root})

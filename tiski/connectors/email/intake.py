@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from tiski.channels.models import InboundReceipt, Mailbox, ReceiptStatus
+from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.core.bulk import update_rows
 from tiski.core.sanitize import sanitize_html
 from tiski.customers.actions import ContactWanted, get_or_create_contacts
@@ -174,7 +174,7 @@ def accept_new(
 
 def enqueue(receipt_id: int) -> None:
     """Hand the receipt to a worker; a lost hand-off is picked up by the sweeper."""
-    from tiski.channels.tasks import process_receipt as task
+    from tiski.connectors.tasks import process_receipt as task
 
     try:
         task.delay(receipt_id)
@@ -593,7 +593,7 @@ MAX_COPIED_PEOPLE = 20
 def _copied_people(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[list[tuple[str, str]]]:
     """Per mail, (address, name) of the people it copies, without our own
     mailboxes (with or without +token)."""
-    from tiski.channels import outbox
+    from tiski.connectors import outbox
 
     copied = [
         [
@@ -722,7 +722,7 @@ def _process_bounce(receipt: InboundReceipt, parsed: ParsedEmail) -> str:
     a delay or a spam complaint is noted on the ticket and changes nothing;
     a delivery receipt is kept on the receipt only.
     """
-    from tiski.channels import outbox
+    from tiski.connectors import outbox
 
     receipt.status = ReceiptStatus.PROCESSED
     if parsed.report_kind == "delivered":

@@ -20,14 +20,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tiski.channels.email.intake import (
+from tiski.connectors.email.intake import (
     Outcome,
     accept_new,
     process_accepted,
     process_receipt,
 )
-from tiski.channels.email.parse_pool import ParsePool, default_workers
-from tiski.channels.models import InboundReceipt, Mailbox, ReceiptStatus
+from tiski.connectors.email.parse_pool import ParsePool, default_workers
+from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.tickets import changes
 
 

@@ -2,8 +2,8 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class ChannelsConfig(AppConfig):
-    name = "tiski.channels"
+class ConnectorsConfig(AppConfig):
+    name = "tiski.connectors"
     # Django Channels already owns the label "channels".
     label = "comms"
     verbose_name = _("Channels")

@@ -44,7 +44,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import close_old_connections
 from django.db.models import Max
 
-from tiski.channels.models import DEFAULT_MAX_MESSAGE_BYTES, Mailbox
+from tiski.connectors.models import DEFAULT_MAX_MESSAGE_BYTES, Mailbox
 
 from .intake import accept
 

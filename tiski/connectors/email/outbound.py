@@ -39,8 +39,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 
 from tiski.calendars.hours import BusinessCalendar, format_expected_reply
-from tiski.channels import outbox
-from tiski.channels.models import (
+from tiski.connectors import outbox
+from tiski.connectors.models import (
     AuthMethod,
     Mailbox,
     OutboundEmail,
@@ -139,7 +139,7 @@ def attachments_of(row: OutboundEmail):  # type: ignore[no-untyped-def]
     return row.message.attachments.all()
 
 
-_THREAD_ROOT_SALT = "tiski.channels.email.thread-index-root"
+_THREAD_ROOT_SALT = "tiski.connectors.email.thread-index-root"
 
 
 def conversation_root(row: OutboundEmail) -> str:
@@ -226,7 +226,7 @@ def _text(value: bytes | str) -> str:
 
 def _xoauth2(mailbox: Mailbox) -> str:
     # Imported lazily: only OAuth mailboxes need the OAuth module.
-    from tiski.channels.email import oauth
+    from tiski.connectors.email import oauth
 
     try:
         token = oauth.access_token(mailbox)

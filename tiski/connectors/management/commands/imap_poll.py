@@ -15,7 +15,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from tiski.channels.email.imap import PollResult, imap_mailboxes, poll_mailbox, run_forever
+from tiski.connectors.email.imap import PollResult, imap_mailboxes, poll_mailbox, run_forever
 
 
 class Command(BaseCommand):

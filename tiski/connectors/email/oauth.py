@@ -28,7 +28,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from tiski.channels.models import AuthMethod, Mailbox
+from tiski.connectors.models import AuthMethod, Mailbox
 from tiski.core import secrets
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tiski.channels.models
+import tiski.connectors.models
 from django.db import migrations, models
 
 
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('source', models.CharField(max_length=40, verbose_name='source')),
                 ('key', models.CharField(max_length=300, verbose_name='key')),
-                ('raw', models.FileField(max_length=300, upload_to=tiski.channels.models.raw_mail_path, verbose_name='raw message')),
+                ('raw', models.FileField(max_length=300, upload_to=tiski.connectors.models.raw_mail_path, verbose_name='raw message')),
                 ('size', models.PositiveBigIntegerField(default=0, verbose_name='size')),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('processed', 'Processed'), ('duplicate', 'Duplicate'), ('quarantined', 'Quarantined')], default='pending', max_length=12, verbose_name='status')),
                 ('reason', models.TextField(blank=True, verbose_name='reason')),

@@ -26,7 +26,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from tiski.channels.models import Mailbox
+from tiski.connectors.models import Mailbox
 
 from . import oauth
 

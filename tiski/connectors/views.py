@@ -10,8 +10,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tiski.channels import outbox
-from tiski.channels.models import OutboundEmail
+from tiski.connectors import outbox
+from tiski.connectors.models import OutboundEmail
 from tiski.tickets.models import Ticket
 
 

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from tiski.channels.models import InboundReceipt, Mailbox, ReceiptStatus
+from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.core import secrets
 
 from . import webhooks
