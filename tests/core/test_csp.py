@@ -6,11 +6,10 @@ import re
 
 from django.core.files.base import ContentFile
 
+from tests.conftest import PASSWORD
+from tests.desk.test_hostile_pages import _InlineCode
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Via
-
-from .conftest import PASSWORD
-from .test_hostile_pages import _InlineCode
 
 
 def _directives(response) -> dict[str, str]:

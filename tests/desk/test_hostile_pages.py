@@ -16,12 +16,12 @@ from html.parser import HTMLParser
 import pytest
 from django.db import connection
 
+from tests.conftest import PASSWORD
 from tiski.customers.models import Organisation
 from tiski.rules.models import Notification
 from tiski.tickets import actions
 from tiski.tickets.models import Message, MessageKind, Via
 
-from .conftest import PASSWORD
 from .test_restricted_leaks import desk_patterns
 
 # (fragment, what must never appear raw in an HTML page); None: no markup to look for.

@@ -24,8 +24,8 @@ def handlers(settings):
     seen.clear()
     changes._handlers.cache_clear()
     settings.TISKI_TICKET_CHANGE_HANDLERS = [
-        "tests.test_ticket_changes.explode",
-        "tests.test_ticket_changes.record",
+        "tests.tickets.test_ticket_changes.explode",
+        "tests.tickets.test_ticket_changes.record",
     ]
     yield seen
     changes._handlers.cache_clear()
@@ -112,8 +112,8 @@ def test_batched_changes_reach_bulk_handlers_in_one_call(
     bulk_calls.clear()
     changes._handlers.cache_clear()
     settings.TISKI_TICKET_CHANGE_HANDLERS = [
-        "tests.test_ticket_changes.record",
-        "tests.test_ticket_changes.record_in_bulk",
+        "tests.tickets.test_ticket_changes.record",
+        "tests.tickets.test_ticket_changes.record_in_bulk",
     ]
     try:
         tickets = [make_ticket(subject=f"Erä {n}") for n in range(3)]

@@ -6,11 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tests.conftest import PASSWORD
 from tiski.accounts.models import Role
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Status, Ticket, Via
-
-from .conftest import PASSWORD
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from tests.conftest import PASSWORD
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Priority, Status, Ticket, TicketType, Via
-
-from .conftest import PASSWORD
 
 
 @pytest.fixture

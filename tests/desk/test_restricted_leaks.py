@@ -15,11 +15,10 @@ from channels.testing.websocket import WebsocketCommunicator
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.conftest import PASSWORD
 from tiski.customers.models import Organisation
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Via
-
-from .conftest import PASSWORD
 
 SECRET_SUBJECT = "Salainen irtisanomisasia"
 SECRET_TEXT = "Henkilöstöasia jota muut eivät saa nähdä"

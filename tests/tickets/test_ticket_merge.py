@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from tests.conftest import PASSWORD
 from tiski.tickets import actions
 from tiski.tickets.actions import merged_targets
 from tiski.tickets.changes import TicketChange
@@ -22,8 +23,6 @@ from tiski.tickets.models import (
     Via,
 )
 
-from .conftest import PASSWORD
-
 RECORDED: list[TicketChange] = []
 
 
@@ -35,7 +34,7 @@ def record_change(change: TicketChange) -> None:
 @pytest.fixture
 def recorded(settings):
     RECORDED.clear()
-    settings.TISKI_TICKET_CHANGE_HANDLERS = ["tests.test_ticket_merge.record_change"]
+    settings.TISKI_TICKET_CHANGE_HANDLERS = ["tests.tickets.test_ticket_merge.record_change"]
     return RECORDED
 
 

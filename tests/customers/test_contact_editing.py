@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.conftest import PASSWORD
 from tiski.accounts.models import Role
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Contact, ContactMerge, Identity, Organisation
-
-from .conftest import PASSWORD
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tests.conftest import PASSWORD
 from tiski.accounts.models import Role
 from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind
 from tiski.customers.actions import add_identity, get_or_create_contact
 from tiski.tickets import actions
 from tiski.tickets.actions import NewAttachment
 from tiski.tickets.models import Message, MessageKind, Via
-
-from .conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

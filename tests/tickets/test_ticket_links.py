@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from tests.conftest import PASSWORD
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, TicketLink, Via
-
-from .conftest import PASSWORD
 
 
 def test_link_tickets_writes_the_link_and_an_event_on_both(make_ticket):

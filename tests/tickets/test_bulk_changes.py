@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.conftest import PASSWORD
 from tiski.accounts.models import Role
 from tiski.macros.models import Macro
 from tiski.tickets import actions, changes
@@ -21,8 +22,6 @@ from tiski.tickets.models import (
     Via,
 )
 
-from .conftest import PASSWORD
-
 seen: list[changes.TicketChange] = []
 
 
@@ -34,7 +33,7 @@ def record(change: changes.TicketChange) -> None:
 def handlers(settings):
     seen.clear()
     changes._handlers.cache_clear()
-    settings.TISKI_TICKET_CHANGE_HANDLERS = ["tests.test_bulk_changes.record"]
+    settings.TISKI_TICKET_CHANGE_HANDLERS = ["tests.tickets.test_bulk_changes.record"]
     yield seen
     changes._handlers.cache_clear()
 
