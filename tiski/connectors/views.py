@@ -35,5 +35,4 @@ def retry_outbound(request: HttpRequest, outbound_id: int) -> HttpResponse:
         flash.success(request, _("The email is being sent again."))
     else:
         flash.info(request, _("The email was not waiting for a retry."))
-    url = row.ticket.get_absolute_url()
-    return redirect(f"{url}#message-{row.message_id}" if row.message_id else url)
+    return redirect(row.message.get_absolute_url() if row.message_id else row.ticket)

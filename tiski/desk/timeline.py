@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Q
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -58,6 +59,8 @@ class TimelineEntry:
     message: Message | None = None
     event: Event | None = None
     text: str = ""
+    # A message's rendered block, filled in by the page (desk/message_fragments.py).
+    html: str = ""
 
 
 @dataclass
@@ -447,17 +450,94 @@ def describe_event(event: Event, names: Names) -> SafeString | None:
     return render(event, names, _who(event, names))
 
 
+# How many messages the ticket page shows at first; older ones load on demand,
+# so a conversation of 500 messages opens as fast as one of 30.
+PAGE_MESSAGES = 30
+
+
+@dataclass(frozen=True)
+class TimelineWindow:
+    """A stretch of the conversation: its entries, oldest first, and whether
+    older messages exist before it (``older_than`` is the first shown message)."""
+
+    entries: list[TimelineEntry]
+    has_older: bool
+    older_than: int | None
+
+
 def build_timeline(ticket: Ticket) -> list[TimelineEntry]:
-    messages = list(
-        ticket.messages.select_related("author_user", "author_contact").prefetch_related(
-            "attachments", "author_contact__identities", "outbound_emails"
-        )
+    """The whole conversation (exports and tests; the page uses ``timeline_window``)."""
+    return _entries(ticket, _message_rows(ticket), start=None, end=None)
+
+
+def timeline_window(
+    ticket: Ticket,
+    *,
+    before: int | None = None,
+    include: int | None = None,
+    size: int = PAGE_MESSAGES,
+) -> TimelineWindow:
+    """The latest ``size`` messages (those before message ``before`` when given)
+    and the events among them. ``include`` widens the window down to that
+    message, so a link to an old message still lands on it.
+
+    Events belong to the window that holds the messages around them: those
+    older than the window's first message come with the older window.
+    """
+    rows = ticket.messages.order_by("-created_at", "-pk")
+    end = None
+    if before is not None:
+        anchor = ticket.messages.filter(pk=before).values_list("created_at", "pk").first()
+        if anchor is not None:
+            end = anchor
+            rows = rows.filter(
+                Q(created_at__lt=anchor[0]) | Q(created_at=anchor[0], pk__lt=anchor[1])
+            )
+    if include is not None and before is None:
+        anchor = ticket.messages.filter(pk=include).values_list("created_at", "pk").first()
+        if anchor is not None:
+            newer = ticket.messages.filter(
+                Q(created_at__gt=anchor[0]) | Q(created_at=anchor[0], pk__gte=anchor[1])
+            ).count()
+            size = max(size, newer + 2)
+    page = list(_with_related(rows)[: size + 1])
+    has_older = len(page) > size
+    messages = page[:size][::-1]
+    start = (messages[0].created_at, messages[0].pk) if has_older and messages else None
+    entries = _entries(ticket, messages, start=start, end=end)
+    return TimelineWindow(
+        entries=entries,
+        has_older=has_older,
+        older_than=messages[0].pk if has_older and messages else None,
     )
-    events = list(
-        ticket.events.exclude(kind=EventKind.MESSAGE)
-        .exclude(field__in=QUIET_FIELDS)
-        .select_related("actor")
+
+
+def _with_related(rows):
+    return rows.select_related("author_user", "author_contact").prefetch_related(
+        "attachments", "author_contact__identities", "outbound_emails"
     )
+
+
+def _message_rows(ticket: Ticket) -> list[Message]:
+    return list(_with_related(ticket.messages.all()))
+
+
+def _entries(
+    ticket: Ticket,
+    messages: list[Message],
+    *,
+    start: tuple[datetime, int] | None,
+    end: tuple[datetime, int] | None,
+) -> list[TimelineEntry]:
+    events = ticket.events.exclude(kind=EventKind.MESSAGE).exclude(field__in=QUIET_FIELDS)
+    # An event in the same instant as a window's first message sorts after it
+    # (see ``order``), so it belongs to this window; one at the next window's
+    # first message belongs to that one.
+    if start is not None:
+        events = events.filter(created_at__gte=start[0])
+    if end is not None:
+        events = events.filter(created_at__lt=end[0])
+    events = list(events.select_related("actor"))
     names = _lookup(ticket, events)
     entries = [TimelineEntry(at=m.created_at, message=m) for m in messages]
     for event in events:

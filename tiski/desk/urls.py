@@ -24,6 +24,11 @@ urlpatterns = [
     path(
         "tickets/<int:number>/conversation/", views.ticket_conversation, name="ticket-conversation"
     ),
+    path(
+        "tickets/<int:number>/conversation/older/",
+        views.ticket_conversation_older,
+        name="ticket-conversation-older",
+    ),
     path("tickets/<int:number>/reply/", views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:number>/forward/", views.ticket_forward, name="ticket-forward"),
     path("tickets/<int:number>/update/", views.ticket_update, name="ticket-update"),

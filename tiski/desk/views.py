@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -50,7 +51,8 @@ from tiski.tickets.queue import take_next_ticket
 
 from . import inbox
 from .forms import ForwardForm, NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
-from .timeline import build_timeline
+from .message_fragments import render_messages
+from .timeline import TimelineEntry, timeline_window
 
 # Images a browser may show inline from an attachment link; anything else downloads.
 INLINE_SAFE_TYPES = RASTER_IMAGE_TYPES
@@ -172,7 +174,9 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
     # live): its frame inherits this page's policy, so the page allows https:
     # images even when it starts with plain-text messages only.
     allow_remote_images(request)
-    timeline = build_timeline(ticket)
+    window = timeline_window(ticket, include=_message_param(request))
+    route = reply_route(ticket)
+    timeline = _with_blocks(request, ticket, window.entries, route)
     last_message_id = max((e.message.pk for e in timeline if e.message), default=0)
     other_tickets = (
         Ticket.objects.visible_to(request.user)
@@ -197,7 +201,6 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
             "tags": ", ".join(t.name for t in ticket.tags.all()),
         }
     )
-    route = reply_route(ticket)
     can_reply = request.user.can_reply_publicly and route.reachable
     reply_form = extra.pop("reply_form", None) or ReplyForm(
         initial={
@@ -212,6 +215,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
     return {
         "ticket": ticket,
         "timeline": timeline,
+        "has_older": window.has_older,
+        "older_than": window.older_than,
         "requester": requester,
         "other_tickets": other_tickets,
         "fields_form": fields_form,
@@ -229,6 +234,28 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         ),
         **extra,
     }
+
+
+def _message_param(request: HttpRequest) -> int | None:
+    """``?message=<id>``: a link to one message, which the page must show."""
+    value = request.GET.get("message", "")
+    return int(value) if value.isdigit() else None
+
+
+def _with_blocks(
+    request: HttpRequest, ticket: Ticket, entries: list[TimelineEntry], route: ReplyRoute
+) -> list[TimelineEntry]:
+    """The entries with each message's block rendered (from the cache where it is)."""
+    blocks = render_messages(
+        request,
+        ticket,
+        [e.message for e in entries if e.message is not None],
+        route=route,
+        forwardable_kinds=forwarding.FORWARDED_KINDS,
+    )
+    return [
+        replace(e, html=blocks[e.message.pk]) if e.message is not None else e for e in entries
+    ]
 
 
 def _route_problem(route: ReplyRoute) -> str:
@@ -258,6 +285,29 @@ def ticket_view(request: HttpRequest, number: int) -> HttpResponse:
 def ticket_conversation(request: HttpRequest, number: int) -> HttpResponse:
     ticket = get_visible_ticket(request.user, number)
     return render(request, "desk/_conversation_refresh.html", _ticket_context(request, ticket))
+
+
+@login_required
+@require_GET
+def ticket_conversation_older(request: HttpRequest, number: int) -> HttpResponse:
+    """The stretch of conversation before message ``?before=``, with its own
+    "show older" button when there is more."""
+    ticket = get_visible_ticket(request.user, number)
+    before = request.GET.get("before", "")
+    if not before.isdigit():
+        return HttpResponse(status=400)
+    window = timeline_window(ticket, before=int(before))
+    route = reply_route(ticket)
+    return render(
+        request,
+        "desk/_conversation.html",
+        {
+            "ticket": ticket,
+            "timeline": _with_blocks(request, ticket, window.entries, route),
+            "has_older": window.has_older,
+            "older_than": window.older_than,
+        },
+    )
 
 
 @login_required

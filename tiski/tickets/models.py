@@ -332,6 +332,11 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on #{self.ticket_id}"
 
+    def get_absolute_url(self) -> str:
+        """The ticket page scrolled to this message; ``?message=`` makes the page
+        include it even when it is older than the stretch shown at first."""
+        return f"{self.ticket.get_absolute_url()}?message={self.pk}#message-{self.pk}"
+
     @property
     def author_name(self) -> str:
         if self.author_user_id:

@@ -142,7 +142,7 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
         flash.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(reverse("desk:inbox"))
     flash.success(request, _("The call was logged."))
-    return HttpResponseRedirect(message.ticket.get_absolute_url() + f"#message-{message.pk}")
+    return HttpResponseRedirect(message.get_absolute_url())
 
 
 @login_required

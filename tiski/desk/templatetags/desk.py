@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from django import template
 from django.templatetags.static import static
 from django.utils import timezone
@@ -42,10 +44,16 @@ PRIORITY_ICONS = {
 }
 
 
+@functools.cache
+def _sprite() -> str:
+    # The hashed static URL is looked up in the manifest once per process, not per icon.
+    return static("desk/icons.svg")
+
+
 @register.simple_tag
 def icon(name: str, label: str = "") -> SafeString:
     """An icon from the static sprite; decorative unless given a label for screen readers."""
-    href = f"{static('desk/icons.svg')}#i-{name}"
+    href = f"{_sprite()}#i-{name}"
     if label:
         return format_html(
             '<svg class="icon icon-{}" role="img" aria-label="{}"><use href="{}"></use></svg>',

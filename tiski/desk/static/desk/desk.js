@@ -593,5 +593,12 @@
       if (id === "conversation") afterConversationSwap();
       if (id === "ticket-head") renderViewers();
     });
+    // Older messages loaded on demand arrive as new top-level elements.
+    document.body.addEventListener("htmx:load", (ev) => {
+      const el = ev.target;
+      if (!el.matches || !el.matches(".msg")) return;
+      prepareMessage(el);
+      $$(".msg-frame", el).forEach(prepareFrame);
+    });
   });
 })();
