@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tiski.reports",
     "tiski.worktime",
     "tiski.setup",
+    "tiski.api",
     # The top floor: serve, worker, demo and generated data (nothing imports it).
     "tiski.operations",
 ]
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # /api/: bearer tokens, rate limits, idempotent POSTs (other paths pass through).
+    "tiski.api.middleware.ApiMiddleware",
     "tiski.core.middleware.DeskSettingsMiddleware",
     "tiski.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -227,7 +230,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Webhook deliveries due for a retry, and expired idempotent replays.
+    "webhook-sweep": {
+        "task": "tiski.api.sweep_webhooks",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
+
+# --- API and webhooks -------------------------------------------------------
+# Requests one API token may make per minute (429 with Retry-After beyond it).
+TISKI_API_RATE_LIMIT = envint("TISKI_API_RATE_LIMIT", 600)
+# Outgoing webhooks and other server-side fetches may reach private and
+# loopback addresses only when this is on (server-side request forgery).
+TISKI_HTTP_ALLOW_PRIVATE = envbool("TISKI_HTTP_ALLOW_PRIVATE", False)
+# Failed deliveries in a row after which a webhook is switched off.
+TISKI_WEBHOOK_MAX_FAILURES = envint("TISKI_WEBHOOK_MAX_FAILURES", 15)
 
 # --- Search -----------------------------------------------------------------
 # Voikko (Debian's libvoikko1 + voikko-fi) gives Finnish lemmas and compound
@@ -312,6 +330,8 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     "tiski.desk.notifications.on_ticket_change",
     # The facts reports count (after SLA: breach flags come from its targets).
     "tiski.reports.facts.on_ticket_change",
+    # Webhooks out: one delivery row per subscribed event, sent after commit.
+    "tiski.api.webhooks.events.on_ticket_change",
 ]
 # Automatic mails (acknowledgements, rule mails) one address may get per hour.
 TISKI_AUTOMATIC_MAIL_PER_HOUR = envint("TISKI_AUTOMATIC_MAIL_PER_HOUR", 3)

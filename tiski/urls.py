@@ -19,6 +19,8 @@ admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include("tiski.api.urls")),
+    path("preferences/api-tokens/", include("tiski.api.token_urls")),
     path("email/", include("tiski.connectors.email.urls")),
     path("search/", include("tiski.search.urls")),
     path("channels/", include("tiski.connectors.urls")),

@@ -1,0 +1,149 @@
+"""A ticket's messages: list them, add a public reply or an internal note (files as multipart)."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import Router
+from pydantic import ValidationError as PydanticError
+
+from tiski.connectors.email.outbound import reply_route
+from tiski.tickets import actions
+from tiski.tickets.lookup import get_visible_ticket
+from tiski.tickets.models import Attachment, Channel, MessageKind, Ticket, Via
+
+from .. import pagination, serializers
+from ..errors import ApiError
+from ..schemas import Error, MessageIn, MessageOut, MessagePage
+from . import common
+
+router = Router(tags=["messages"])
+
+OLDEST_FIRST = pagination.Order("created_at", descending=False)
+MAX_FILES = 20
+
+_MESSAGE_BODY = {
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/MessageIn"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["text"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["public", "internal"]},
+                    "text": {"type": "string"},
+                    "status_after": {"type": "string"},
+                    "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                },
+            }
+        },
+    },
+    "required": True,
+}
+
+
+@router.get("/tickets/{number}/messages", response={200: MessagePage, 404: Error})
+def list_messages(request: HttpRequest, number: int, cursor: str | None = None, limit: int = 50):
+    """The conversation, oldest first (system messages included)."""
+    ticket = get_visible_ticket(request.user, number)
+    qs = ticket.messages.prefetch_related("attachments")
+    rows, next_cursor = pagination.page(qs, OLDEST_FIRST, cursor, limit)
+    return common.page_body([serializers.message_dict(m, ticket) for m in rows], next_cursor)
+
+
+def _payload(request: HttpRequest) -> tuple[MessageIn, list]:
+    if request.content_type == "multipart/form-data":
+        raw = {key: request.POST.get(key) for key in request.POST}
+        files = request.FILES.getlist("files")
+    else:
+        try:
+            raw = json.loads(request.body or b"{}")
+        except ValueError as exc:
+            raise ApiError(400, "invalid_json", _("The body is not valid JSON.")) from exc
+        files = []
+    if len(files) > MAX_FILES:
+        raise common.field_error("files", _("At most %(n)s files.") % {"n": MAX_FILES})
+    try:
+        return MessageIn.model_validate(raw), files
+    except PydanticError as exc:
+        fields: dict[str, list[str]] = {}
+        for problem in exc.errors():
+            fields.setdefault(".".join(str(p) for p in problem["loc"]), []).append(problem["msg"])
+        raise ApiError(422, "invalid", _("The request has invalid fields."), fields) from exc
+
+
+def _route(ticket: Ticket) -> tuple[str, dict]:
+    """A public reply goes out by email: refused here when it would reach nobody."""
+    route = reply_route(ticket)
+    if not route.reachable:
+        if route.problem == "no_address":
+            message = _("This customer has no email address, so a public reply would reach nobody.")
+        else:
+            message = _("No mailbox is set up, so a public reply cannot be sent.")
+        raise ApiError(422, "unreachable", message, {"kind": [message]})
+    return Channel.EMAIL, {"mailbox": route.mailbox.address, "cc": [], "bcc": []}
+
+
+@router.post(
+    "/tickets/{number}/messages",
+    response={201: MessageOut, 403: Error, 404: Error, 422: Error},
+    openapi_extra={"requestBody": _MESSAGE_BODY},
+)
+def add_message(request: HttpRequest, number: int):
+    """Add a public reply (sent by email) or an internal note, as JSON or multipart with files.
+
+    A light agent's token may add internal notes only (403 for a public reply).
+    """
+    ticket = get_visible_ticket(request.user, number)
+    payload, files = _payload(request)
+    actions.check_can_write_message(request.user, payload.kind)
+    channel, meta = Channel.MANUAL, None
+    if payload.kind == MessageKind.PUBLIC:
+        channel, meta = _route(ticket)
+    message = actions.add_message(
+        ticket,
+        kind=payload.kind,
+        actor=request.user,
+        via=Via.API,
+        text=payload.text,
+        channel=channel,
+        meta=meta,
+        status_after=payload.status_after,
+        attachments=[
+            actions.NewAttachment(
+                filename=f.name,
+                content=f,
+                content_type=f.content_type or mimetypes.guess_type(f.name)[0] or "",
+            )
+            for f in files
+        ],
+    )
+    message = ticket.messages.prefetch_related("attachments").get(pk=message.pk)
+    return JsonResponse(
+        MessageOut.model_validate(serializers.message_dict(message, ticket)).model_dump(),
+        status=201,
+    )
+
+
+@router.get("/attachments/{attachment_id}", url_name="attachment", response={404: Error})
+def download_attachment(request: HttpRequest, attachment_id: int):
+    """A message's file, as a download (never rendered by a browser)."""
+    attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
+    if (
+        attachment is None
+        or not Ticket.objects.visible_to(request.user)
+        .filter(pk=attachment.message.ticket_id)
+        .exists()
+    ):
+        raise Http404(_("No such attachment."))
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

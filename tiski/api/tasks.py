@@ -1,0 +1,28 @@
+"""Background work of the API: bulk jobs, webhook deliveries and their sweep."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import idempotency, jobs
+from .webhooks import delivery
+
+
+@shared_task(name="tiski.api.bulk_update")
+def bulk_update(job_id: int) -> str | None:
+    return jobs.run_bulk_job(job_id)
+
+
+@shared_task(name="tiski.api.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> str | None:
+    return delivery.deliver(delivery_id)
+
+
+@shared_task(name="tiski.api.sweep_webhooks")
+def sweep_webhooks() -> int:
+    """Deliveries due for a retry (or claimed by a worker that died), and old replays."""
+    due = delivery.due_ids()
+    for delivery_id in due:
+        delivery.deliver(delivery_id)
+    idempotency.forget_expired()
+    return len(due)
