@@ -77,7 +77,7 @@ def list_contacts(
     return common.page_body([serializers.contact_dict(c) for c in rows], next_cursor)
 
 
-@router.get("/contacts/{contact_id}", response={200: ContactOut, 404: Error})
+@router.get("/contacts/{int:contact_id}", response={200: ContactOut, 404: Error})
 def read_contact(request: HttpRequest, contact_id: int):
     return serializers.contact_dict(_contact(contact_id))
 
@@ -104,7 +104,7 @@ def create_contact(request: HttpRequest, payload: ContactIn):
 
 
 @router.patch(
-    "/contacts/{contact_id}", response={200: ContactOut, 403: Error, 404: Error, 409: Error}
+    "/contacts/{int:contact_id}", response={200: ContactOut, 403: Error, 404: Error, 409: Error}
 )
 def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch):
     """Change the fields given; ``emails`` and ``phones`` replace the lists."""
@@ -144,7 +144,7 @@ def list_organisations(request: HttpRequest):
 
 
 @router.get(
-    "/organisations/{org_id}",
+    "/organisations/{int:org_id}",
     response={200: OrganisationOut, 404: Error},
     tags=["organisations"],
 )

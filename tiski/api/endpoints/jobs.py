@@ -49,7 +49,7 @@ def bulk_update(request: HttpRequest, payload: BulkIn):
     return response
 
 
-@router.get("/jobs/{job_id}", response={200: JobOut, 404: Error})
+@router.get("/jobs/{int:job_id}", response={200: JobOut, 404: Error})
 def read_job(request: HttpRequest, job_id: int):
     job = ApiJob.objects.filter(pk=job_id, user=request.user).first()
     if job is None:

@@ -25,7 +25,7 @@ def list_macros(request: HttpRequest):
 
 
 @router.post(
-    "/macros/{macro_id}/apply",
+    "/macros/{int:macro_id}/apply",
     response={200: TicketOut, 403: Error, 404: Error, 422: Error},
     exclude_unset=True,
 )

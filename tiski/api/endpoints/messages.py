@@ -45,7 +45,7 @@ _MESSAGE_BODY = {
 }
 
 
-@router.get("/tickets/{number}/messages", response={200: MessagePage, 404: Error})
+@router.get("/tickets/{int:number}/messages", response={200: MessagePage, 404: Error})
 def list_messages(request: HttpRequest, number: int, cursor: str | None = None, limit: int = 50):
     """The conversation, oldest first (system messages included)."""
     ticket = get_visible_ticket(request.user, number)
@@ -88,7 +88,7 @@ def _route(ticket: Ticket) -> tuple[str, dict]:
 
 
 @router.post(
-    "/tickets/{number}/messages",
+    "/tickets/{int:number}/messages",
     response={201: MessageOut, 403: Error, 404: Error, 422: Error},
     openapi_extra={"requestBody": _MESSAGE_BODY},
 )
@@ -128,7 +128,7 @@ def add_message(request: HttpRequest, number: int):
     )
 
 
-@router.get("/attachments/{attachment_id}", url_name="attachment", response={404: Error})
+@router.get("/attachments/{int:attachment_id}", url_name="attachment", response={404: Error})
 def download_attachment(request: HttpRequest, attachment_id: int):
     """A message's file, as a download (never rendered by a browser)."""
     attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()

@@ -142,7 +142,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreate):
 
 
 @router.get(
-    "/tickets/{number}", response={200: TicketOut, 304: None, 404: Error}, exclude_unset=True
+    "/tickets/{int:number}", response={200: TicketOut, 304: None, 404: Error}, exclude_unset=True
 )
 def read_ticket(request: HttpRequest, number: int, params: Query[IncludeParams]):
     """One ticket, with its ETag for a later If-Match."""
@@ -174,7 +174,7 @@ def _changes(payload: TicketUpdate) -> dict:
 
 
 @router.patch(
-    "/tickets/{number}",
+    "/tickets/{int:number}",
     response={200: TicketOut, 404: Error, 412: Error, 422: Error},
     exclude_unset=True,
 )
@@ -196,7 +196,7 @@ def update_ticket(request: HttpRequest, number: int, payload: TicketUpdate):
 
 
 @router.post(
-    "/tickets/{number}/merge",
+    "/tickets/{int:number}/merge",
     response={200: TicketOut, 403: Error, 404: Error, 422: Error},
     exclude_unset=True,
 )
