@@ -101,6 +101,14 @@ SECTIONS: list[Section] = [
         description=_("Satisfaction and recommendation surveys: texts, links and how often."),
     ),
     Section(
+        "webhooks",
+        _("Webhooks"),
+        "setup:webhooks",
+        AUTOMATION,
+        "setup:webhook",
+        description=_("Other systems told of new tickets, replies and changes, as signed POSTs."),
+    ),
+    Section(
         "synonyms",
         _("Search synonyms"),
         "setup:synonyms",

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from tiski.api.webhooks import views as webhooks
+
 from .urls_editors import urlpatterns as editor_urlpatterns
 from .views import (
     agents,
@@ -35,6 +37,17 @@ urlpatterns = [
         "invitation/<uidb64>/<token>/",
         agents.InviteAcceptView.as_view(),
         name="invite-accept",
+    ),
+    path("webhooks/", webhooks.subscription_list, name="webhooks"),
+    path("webhooks/new/", webhooks.subscription_edit, name="webhook-new"),
+    path("webhooks/<int:pk>/", webhooks.subscription_edit, name="webhook-edit"),
+    path("webhooks/<int:pk>/rotate/", webhooks.subscription_rotate, name="webhook-rotate"),
+    path("webhooks/<int:pk>/delete/", webhooks.subscription_delete, name="webhook-delete"),
+    path("webhooks/<int:pk>/log/", webhooks.delivery_log, name="webhook-log"),
+    path(
+        "webhooks/<int:pk>/log/<int:delivery_id>/resend/",
+        webhooks.delivery_resend,
+        name="webhook-resend",
     ),
     path("teams/", teams.team_list, name="teams"),
     path("teams/new/", teams.team_edit, name="team-new"),
