@@ -345,6 +345,9 @@ TISKI_SYSTEM_MAIL_DELIVER = "tiski.connectors.email.outbound.deliver"
 TISKI_ACK_TARGET_HOOK = env("TISKI_ACK_TARGET_HOOK", "tiski.sla.services.ack_target")
 # Called with (actor=, mailbox=, reconnected=) after an OAuth sign-in connects a
 # mailbox (channels/email/oauth_views.py): the Settings change log records it.
+# Called after commit with (event, contact ids, data) when contacts are
+# created or merged (tiski.customers.changes).
+TISKI_CONTACT_CHANGE_HANDLERS = ["tiski.api.webhooks.events.on_contact_change"]
 TISKI_MAILBOX_CONNECTED_HANDLERS = ["tiski.setup.audit.mailbox_connected"]
 # Called once with the list of ticket ids after bulk work (imports) that
 # deferred the per-change handlers above.

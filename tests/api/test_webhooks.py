@@ -203,3 +203,23 @@ def test_settings_are_for_admins(make_user):
     client = Client()
     client.force_login(make_user())
     assert client.get("/settings/webhooks/").status_code == 403
+
+
+def test_contact_created_and_merged(
+    receiver, admin_user, make_contact, django_capture_on_commit_callbacks
+):
+    from tiski.customers.merge import merge_contacts
+
+    subscribe(receiver.url, "contact.created", "contact.merged")
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = make_contact(email="pysyva@example.fi")
+        duplicate = make_contact(email="kopio@example.fi")
+    with django_capture_on_commit_callbacks(execute=True):
+        merge_contacts(duplicate, kept, actor=admin_user)
+    events = receiver.verified_events()
+    assert [e["event"] for e in events] == ["contact.created", "contact.created", "contact.merged"]
+    assert events[0]["data"]["contact"]["identities"][0]["value"] == "pysyva@example.fi"
+    merged = events[2]["data"]
+    assert merged["contact"]["id"] == kept.pk and merged["merged_from"] == duplicate.pk
+    values = {i["value"] for i in merged["contact"]["identities"]}
+    assert values == {"pysyva@example.fi", "kopio@example.fi"}

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import changes as contact_changes
 from .models import (
     Contact,
     CustomerChange,
@@ -156,6 +157,9 @@ def get_or_create_contacts(
     for value in missing:
         owner = owners[value]
         found[value] = (mine[owner], True) if owner in mine else (winners[owner], False)
+    contact_changes.announce(
+        contact_changes.CREATED, [c.pk for c, created in found.values() if created]
+    )
     return found
 
 
@@ -279,6 +283,8 @@ def save_contact(
     _set_identities(contact, IdentityKind.EMAIL, emails)
     _set_identities(contact, IdentityKind.PHONE, phones)
     _record_change(actor, created, before, _contact_facts(contact), contact=contact)
+    if created:
+        contact_changes.announce(contact_changes.CREATED, [contact.pk])
     return contact
 
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import changes as contact_changes
 from . import merge_participants
 from .models import Contact, ContactMerge, Identity, IdentityKind
 from .phones import lookup_forms, to_e164
@@ -239,6 +240,7 @@ def merge_contacts(source: Contact, target: Contact, *, actor):
     moved.update(merge_participants.merge_all(source, target, actor=actor))
     source_id = source.pk
     source.delete()
+    contact_changes.announce(contact_changes.MERGED, [target.pk], source_id=source_id)
     return ContactMerge.objects.create(
         target=target, source_id=source_id, source_snapshot=snapshot, moved=moved, actor=actor
     )

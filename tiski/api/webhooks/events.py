@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tiski.core.tasks import enqueue
+from tiski.customers.models import Contact
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import Message, MessageKind, Ticket
 
@@ -123,3 +124,20 @@ def on_ticket_change(change: TicketChange) -> None:
 def _json_ready(data: dict[str, Any]) -> dict[str, Any]:
     """Datetimes as ISO strings: the payload is stored as JSON before it is sent."""
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+CONTACT_EVENTS = {"created": WebhookEvent.CONTACT_CREATED, "merged": WebhookEvent.CONTACT_MERGED}
+
+
+def on_contact_change(event: str, contact_ids: list[int], data: dict[str, Any]) -> None:
+    """contact.created / contact.merged: one event per contact (``merged_from`` on a merge)."""
+    name = CONTACT_EVENTS.get(event)
+    subscriptions = _subscribers(name) if name else []
+    if not subscriptions:
+        return
+    contacts = Contact.objects.prefetch_related("identities").in_bulk(contact_ids)
+    for contact in contacts.values():
+        body: dict[str, Any] = {"contact": serializers.contact_dict(contact)}
+        if "source_id" in data:
+            body["merged_from"] = data["source_id"]
+        emit(name, _json_ready(body), subscriptions)
