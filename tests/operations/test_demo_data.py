@@ -392,3 +392,13 @@ def test_nobody_away_holds_open_tickets(demo, db):
     assert hand_over_absences(timezone.now()) == 0
     for event in Event.objects.filter(field="assignee", meta__absence_of=away.pk):
         assert event.new_value == str(away.absence_delegate_id)
+
+
+def test_a_webhook_is_shown_switched_off_and_no_token_exists(demo, db):
+    """Settings → Webhooks has one, switched off (it points nowhere); no API token is made."""
+    from tiski.api.models import ApiToken, WebhookDelivery, WebhookSubscription
+
+    webhook = WebhookSubscription.objects.get()
+    assert not webhook.active and webhook.events
+    assert not WebhookDelivery.objects.exists()
+    assert not ApiToken.objects.exists()

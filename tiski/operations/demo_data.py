@@ -1218,6 +1218,7 @@ class _Demo:
         showcase.make_mailbox(self.teams[SUPPORT])
         showcase.set_business_hours(admin, self.now.astimezone(HELSINKI).date())
         self.macros = showcase.make_macros(admin, self.teams)
+        showcase.make_webhook(admin)
 
     # tickets
 

@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from tiski.accounts.models import Team, User
+from tiski.api.models import WebhookSubscription
+from tiski.api.webhooks import signing as webhook_signing
 from tiski.connectors.models import Mailbox
 from tiski.connectors.phone import services as phone
 from tiski.connectors.phone.models import AgentPhone, Call, PhoneLine
@@ -219,6 +221,25 @@ def make_macros(admin: User, teams: dict[str, Team]) -> dict[str, Macro]:
         audit.record_setting_change(admin, "macros", "created", macro)
         made[spec.shortcut] = macro
     return made
+
+
+def make_webhook(admin: User) -> WebhookSubscription:
+    """Settings → Webhooks shows a subscription to the web shop, switched off.
+
+    It points at an address nobody answers (the demo never calls out); an
+    admin trying webhooks switches it on with a real URL. No API token is
+    made: tokens are secret and shown only to whoever makes one.
+    """
+    webhook = WebhookSubscription.objects.create(
+        name="Verkkokauppa",
+        url="https://verkkokauppa.example/tiski/webhook",
+        events=["ticket.created", "ticket.status_changed", "message.added"],
+        secret=webhook_signing.new_secret(),
+        active=False,
+        created_by=admin,
+    )
+    audit.record_setting_change(admin, "webhooks", "created", webhook)
+    return webhook
 
 
 def make_saved_searches(agents: dict[str, User]) -> list[SavedSearch]:
