@@ -81,3 +81,13 @@ def test_bulk_skips_what_the_user_cannot_see(
     assert str(hidden.number) in job["skipped"]
     hidden.refresh_from_db()
     assert hidden.priority == "normal"
+
+
+def test_tags_of_hidden_tickets_are_not_listed(api_for, make_user, make_team, make_ticket):
+    team, secret = make_team(), make_team(restricted=True)
+    make_ticket(team=team, tags=["yleinen"])
+    make_ticket(team=secret, tags=["salainen"])
+    agent_tags = [t["name"] for t in api_for(make_user(teams=(team,))).get("/api/v1/tags").json()]
+    assert agent_tags == ["yleinen"]
+    admin_tags = [t["name"] for t in api_for(make_user(role=Role.ADMIN)).get("/api/v1/tags").json()]
+    assert admin_tags == ["salainen", "yleinen"]

@@ -145,6 +145,13 @@ def _fill(route: str, name: str, item: dict) -> str | None:
         # Report pages and exports by name (the customers report lists subjects).
         "name": "customers",
         "fmt": "xlsx",
+        # The API: the item's own contact and organisation; no such job or file.
+        "contact_id": contact.pk,
+        "org_id": org.pk,
+        "attachment_id": 999999,
+        "job_id": 999999,
+        "macro_id": 999999,
+        "delivery_id": 999999,
     }
     pks = {
         "contact": contact.pk,

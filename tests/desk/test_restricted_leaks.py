@@ -137,6 +137,13 @@ def fill(route: str, name: str, secret) -> str:
         # Report exports and subscriptions: the customers report lists subjects.
         "name": "customers",
         "fmt": "csv",
+        # The API: the secret's file, requester and organisation; someone's job.
+        "attachment_id": str(secret["attachment"].pk),
+        "contact_id": str(secret["contact"].pk),
+        "org_id": str(secret["org"].pk),
+        "macro_id": str(secret["macro"].pk),
+        "job_id": "999999",
+        "delivery_id": "999999",
     }
     pk_by_name = {
         "attachment": secret["attachment"].pk,
@@ -172,6 +179,13 @@ def fill(route: str, name: str, secret) -> str:
                 "calendar-delete",
                 "synonym-edit",
                 "synonym-delete",
+                # Webhooks (admins only) and one's own API tokens.
+                "webhook-edit",
+                "webhook-rotate",
+                "webhook-delete",
+                "webhook-log",
+                "webhook-resend",
+                "revoke",
             ),
             999999,
         ),

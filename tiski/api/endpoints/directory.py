@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from ninja import Router
 
@@ -47,7 +48,19 @@ def list_teams(request: HttpRequest):
 
 @router.get("/tags", response=list[TagOut], tags=["tags"])
 def list_tags(request: HttpRequest):
-    return [{"name": name} for name in Tag.objects.values_list("name", flat=True)]
+    """Tags on tickets the user sees (every tag for admins).
+
+    A tag used only on a restricted team's tickets says something about
+    them, so it is not listed to others.
+    """
+    user = request.user
+    tags = Tag.objects.all()
+    if not user.is_admin:
+        on_visible = Ticket.tags.through.objects.filter(
+            tag_id=OuterRef("pk"), ticket__in=Ticket.objects.visible_to(user)
+        )
+        tags = tags.filter(Exists(on_visible))
+    return [{"name": name} for name in tags.values_list("name", flat=True)]
 
 
 @router.get("/ticket-types", response=list[TicketTypeOut], tags=["ticket types"])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import mimetypes
 
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Router
-from pydantic import ValidationError as PydanticError
 
 from tiski.connectors.email.outbound import reply_route
 from tiski.tickets import actions
@@ -27,7 +25,7 @@ MAX_FILES = 20
 
 _MESSAGE_BODY = {
     "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/MessageIn"}},
+        "application/json": {"schema": MessageIn.model_json_schema()},
         "multipart/form-data": {
             "schema": {
                 "type": "object",
@@ -56,23 +54,12 @@ def list_messages(request: HttpRequest, number: int, cursor: str | None = None, 
 
 def _payload(request: HttpRequest) -> tuple[MessageIn, list]:
     if request.content_type == "multipart/form-data":
-        raw = {key: request.POST.get(key) for key in request.POST}
         files = request.FILES.getlist("files")
-    else:
-        try:
-            raw = json.loads(request.body or b"{}")
-        except ValueError as exc:
-            raise ApiError(400, "invalid_json", _("The body is not valid JSON.")) from exc
-        files = []
-    if len(files) > MAX_FILES:
-        raise common.field_error("files", _("At most %(n)s files.") % {"n": MAX_FILES})
-    try:
-        return MessageIn.model_validate(raw), files
-    except PydanticError as exc:
-        fields: dict[str, list[str]] = {}
-        for problem in exc.errors():
-            fields.setdefault(".".join(str(p) for p in problem["loc"]), []).append(problem["msg"])
-        raise ApiError(422, "invalid", _("The request has invalid fields."), fields) from exc
+        if len(files) > MAX_FILES:
+            raise common.field_error("files", _("At most %(n)s files.") % {"n": MAX_FILES})
+        raw = {key: request.POST.get(key) for key in request.POST}
+        return common.parse_body(request, MessageIn, raw), files
+    return common.parse_body(request, MessageIn), []
 
 
 def _route(ticket: Ticket) -> tuple[str, dict]:

@@ -199,10 +199,12 @@ def update_ticket(request: HttpRequest, number: int, payload: TicketUpdate):
     "/tickets/{int:number}/merge",
     response={200: TicketOut, 403: Error, 404: Error, 422: Error},
     exclude_unset=True,
+    openapi_extra={"requestBody": common.json_body(MergeIn)},
 )
-def merge_ticket(request: HttpRequest, number: int, payload: MergeIn):
+def merge_ticket(request: HttpRequest, number: int):
     """Merge this ticket into ``target``; answers with the target."""
     source = get_visible_ticket(request.user, number)
+    payload = common.parse_body(request, MergeIn)
     try:
         target = get_visible_ticket(request.user, payload.target)
     except Http404 as exc:  # an unseen target is a field error here
