@@ -223,3 +223,27 @@ def test_contact_created_and_merged(
     assert merged["contact"]["id"] == kept.pk and merged["merged_from"] == duplicate.pk
     values = {i["value"] for i in merged["contact"]["identities"]}
     assert values == {"pysyva@example.fi", "kopio@example.fi"}
+
+
+def test_which_events_a_change_means():
+    """SLA, CSAT and call events come from the same ticket change as the rest."""
+    from tiski.api.webhooks.events import events_of
+    from tiski.tickets.changes import TicketChange
+
+    change = TicketChange(
+        ticket_id=1,
+        via="channel",
+        actor_id=None,
+        messages=((7, "call"),),
+        fields={"satisfaction": ("", "5")},
+        sla_events=("sla_warning", "sla_breach"),
+    )
+    assert events_of(change, {7: "call"}) == [
+        ("message.added", 7),
+        ("call.logged", 7),
+        ("csat.received", None),
+        ("sla.warning", None),
+        ("sla.breach", None),
+    ]
+    quiet = TicketChange(ticket_id=1, via="agent", actor_id=None, created=True)
+    assert events_of(quiet, {}) == [("ticket.created", None)]
