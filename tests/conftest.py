@@ -21,6 +21,13 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _loopback_providers(settings):
+    """The fake providers listen on 127.0.0.1, which the HTTP helper refuses
+    by default (tests/connectors/test_transport.py proves the refusal)."""
+    settings.TISKI_HTTP_ALLOW_PRIVATE = True
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Code running outside a request speaks English in tests, so assertions
     can read messages; requests still follow the user's language (Finnish

@@ -414,3 +414,6 @@ def _sms_provider() -> dict[str, str] | None:
 
 # Outbound SMS (callback notices to callers): see docs/telephony-api.md.
 TISKI_SMS = _sms_provider()
+# Provider URLs are typed by admins: outbound HTTP refuses private and
+# loopback addresses unless this is set (a provider inside the own network).
+TISKI_HTTP_ALLOW_PRIVATE = envbool("TISKI_HTTP_ALLOW_PRIVATE", False)

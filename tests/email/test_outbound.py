@@ -25,6 +25,7 @@ from tiski.connectors.email import outbound
 from tiski.connectors.email.intake import Outcome, accept, process_receipt
 from tiski.connectors.email.threading import read_reply_token
 from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
+from tiski.connectors.transport import TransportError
 from tiski.customers.actions import get_or_create_contact
 from tiski.tickets import actions
 from tiski.tickets.models import Message, MessageKind, Ticket, Via
@@ -297,7 +298,7 @@ def test_backoff_schedule_then_failure(smtp_mailbox, make_ticket, monkeypatch):
         from django.utils import timezone
 
         calls.append(timezone.now())
-        raise outbound.DeliveryError("421 try later", permanent=False)
+        raise TransportError("421 try later", permanent=False)
 
     monkeypatch.setattr(outbound, "send_smtp", always_busy)
     ticket = make_ticket()

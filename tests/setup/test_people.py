@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tiski.accounts.models import Role, Routing, Team, User
 from tiski.connectors.models import Mailbox
+from tiski.connectors.transport import TransportError
 from tiski.setup.models import SettingChange
 
 from ..conftest import PASSWORD
@@ -115,7 +116,7 @@ def test_failed_invitation_mail_shows_the_link_to_pass_on(admin_session, monkeyp
     Mailbox.objects.create(address="tuki@yritys.fi")
 
     def refuse(mailbox, email):
-        raise outbound.DeliveryError("Connection refused", permanent=False)
+        raise TransportError("Connection refused", permanent=False)
 
     monkeypatch.setattr(outbound, "deliver", refuse)
     response = invite(admin_session)

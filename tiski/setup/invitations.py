@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from tiski.accounts.models import User
 from tiski.connectors.email import outbound
 from tiski.connectors.models import Mailbox
+from tiski.connectors.transport import TransportError
 from tiski.core import desk
 
 
@@ -93,7 +94,7 @@ def send_invitation(request: HttpRequest, user: User, inviter: User) -> str:
             outbound.deliver(mailbox, email)
         else:
             email.send()
-    except outbound.DeliveryError as exc:
+    except TransportError as exc:
         return str(exc)
     except (smtplib.SMTPException, OSError) as exc:
         return str(exc) or exc.__class__.__name__

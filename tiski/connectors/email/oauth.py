@@ -16,8 +16,6 @@ import hashlib
 import json
 import logging
 import secrets as pysecrets
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +26,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from tiski.connectors import transport
 from tiski.connectors.models import AuthMethod, Mailbox
+from tiski.connectors.transport import TransportError
 from tiski.core import secrets
 
 log = logging.getLogger(__name__)
@@ -63,11 +63,11 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
-class OAuthError(Exception):
+class OAuthError(TransportError):
     """A token could not be had. ``permanent``: the admin must reconnect or fix settings."""
 
     def __init__(self, message: str, permanent: bool) -> None:
-        super().__init__(message)
+        super().__init__(message, permanent=permanent)
         self.message = message
         self.permanent = permanent
 
@@ -112,21 +112,20 @@ def _post_form(url: str, data: dict[str, str]) -> dict[str, Any]:
     returned for the caller to classify. A network failure or an answer
     that is not JSON is a temporary OAuthError.
     """
-    request = urllib.request.Request(  # noqa: S310 - https URLs built above
-        url,
-        data=urlencode(data).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-        method="POST",
-    )
     try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:  # noqa: S310
-            body = response.read()
-    except urllib.error.HTTPError as exc:
-        body = exc.read()
-        if exc.code >= 500:
-            raise OAuthError(f"Token endpoint answered {exc.code}.", permanent=False) from exc
-    except OSError as exc:
+        response = transport.request(
+            "POST",
+            url,
+            form=data,
+            headers={"Accept": "application/json"},
+            timeout=HTTP_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except TransportError as exc:
         raise OAuthError(f"Token endpoint unreachable: {exc}", permanent=False) from exc
+    if response.status >= 500:
+        raise OAuthError(f"Token endpoint answered {response.status}.", permanent=False)
+    body = response.body
     try:
         answer = json.loads(body)
     except ValueError as exc:

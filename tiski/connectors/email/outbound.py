@@ -7,7 +7,7 @@ or two workers racing send once. Network calls go through exactly one
 function per transport (``send_smtp``, ``send_esp``, ``send_django``),
 which tests replace.
 
-A transport raises ``DeliveryError`` with ``permanent`` saying whether a
+A transport raises ``TransportError`` with ``permanent`` saying whether a
 retry can help: SMTP 4xx, dropped connections and timeouts are temporary
 and retried after 1, 5, 15, 60 and 240 minutes; 5xx, refused sign-in and
 bad recipients are permanent and shown on the message with a Retry button.
@@ -48,6 +48,7 @@ from tiski.connectors.models import (
     OutboundStatus,
     Security,
 )
+from tiski.connectors.transport import TransportError
 from tiski.core.secrets import resolve
 from tiski.customers.models import Contact, IdentityKind
 from tiski.tickets.models import Attachment, Channel, Message, MessageKind, Ticket, Via
@@ -74,14 +75,6 @@ NON_EMAIL_CHANNELS = (
 )
 REASON_GAVE_UP = "Gave up after %(attempts)d attempts: %(error)s"
 REASON_PARTLY_REFUSED = "Sent, but refused for %(recipients)s"
-
-
-class DeliveryError(Exception):
-    """A send failed; ``permanent`` says a retry cannot help."""
-
-    def __init__(self, message: str, *, permanent: bool) -> None:
-        super().__init__(message)
-        self.permanent = permanent
 
 
 # --- building the message -----------------------------------------------------------
@@ -193,29 +186,29 @@ def envelope_recipients(email: EmailMultiAlternatives) -> list[str]:
 # --- transports: one patchable function each ------------------------------------------------
 
 
-def _smtp_error(exc: BaseException) -> DeliveryError:
+def _smtp_error(exc: BaseException) -> TransportError:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _msg in exc.recipients.values()]
         detail = "; ".join(
             f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in exc.recipients.items()
         )
         # Permanent only when every refusal is: one "try later" is worth waiting for.
-        return DeliveryError(detail, permanent=bool(codes) and all(c >= 500 for c in codes))
+        return TransportError(detail, permanent=bool(codes) and all(c >= 500 for c in codes))
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return DeliveryError(
+        return TransportError(
             f"Sign-in refused: {exc.smtp_code} {_text(exc.smtp_error)}", permanent=True
         )
     if isinstance(exc, smtplib.SMTPResponseException):
         code = exc.smtp_code
-        return DeliveryError(f"{code} {_text(exc.smtp_error)}", permanent=500 <= code < 600)
+        return TransportError(f"{code} {_text(exc.smtp_error)}", permanent=500 <= code < 600)
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return DeliveryError(f"The server does not support it: {exc}", permanent=True)
+        return TransportError(f"The server does not support it: {exc}", permanent=True)
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return DeliveryError(f"TLS certificate not trusted: {exc}", permanent=True)
+        return TransportError(f"TLS certificate not trusted: {exc}", permanent=True)
     if isinstance(exc, ImproperlyConfigured):
-        return DeliveryError(str(exc), permanent=True)
+        return TransportError(str(exc), permanent=True)
     # Disconnects, refused connections, timeouts, DNS: the network, try later.
-    return DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False)
+    return TransportError(f"{type(exc).__name__}: {exc}", permanent=False)
 
 
 def _text(value: bytes | str) -> str:
@@ -234,7 +227,7 @@ def _xoauth2(mailbox: Mailbox) -> str:
         # The OAuth helper says itself whether waiting can help (a dead
         # token endpoint) or an admin must act (a revoked consent).
         if hasattr(exc, "permanent"):
-            raise DeliveryError(f"OAuth2: {exc}", permanent=bool(exc.permanent)) from exc
+            raise TransportError(f"OAuth2: {exc}", permanent=bool(exc.permanent)) from exc
         raise
     # The raw SASL string; smtplib base64-encodes what the callback returns.
     return oauth.xoauth2_string(mailbox.smtp_username or mailbox.address, token)
@@ -331,18 +324,18 @@ def send_esp(mailbox: Mailbox, email: EmailMultiAlternatives) -> dict[str, str]:
         backend = esp_backend(mailbox)
         backend.send_messages([email])
     except (AnymailRecipientsRefused, AnymailInvalidAddress) as exc:
-        raise DeliveryError(str(exc)[:2000], permanent=True) from exc
+        raise TransportError(str(exc)[:2000], permanent=True) from exc
     except AnymailAPIError as exc:
         status = exc.status_code
         # No status: the request never got an answer (network). 429 and 5xx pass.
         permanent = status is not None and 400 <= status < 500 and status not in (408, 429)
-        raise DeliveryError(str(exc)[:2000], permanent=permanent) from exc
+        raise TransportError(str(exc)[:2000], permanent=permanent) from exc
     except (AnymailConfigurationError, ImproperlyConfigured) as exc:
-        raise DeliveryError(str(exc)[:2000], permanent=True) from exc
+        raise TransportError(str(exc)[:2000], permanent=True) from exc
     except AnymailError as exc:
-        raise DeliveryError(str(exc)[:2000], permanent=True) from exc
+        raise TransportError(str(exc)[:2000], permanent=True) from exc
     except OSError as exc:
-        raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+        raise TransportError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
     status = getattr(email, "anymail_status", None)
     refused: dict[str, str] = {}
     for address, recipient in (getattr(status, "recipients", None) or {}).items():
@@ -368,7 +361,7 @@ def deliver(mailbox: Mailbox, email: EmailMultiAlternatives) -> dict[str, str]:
     """Send through the mailbox's transport; looked up at call time so tests can patch it."""
     name = TRANSPORTS.get(mailbox.outbound_method)
     if name is None:
-        raise DeliveryError(f"Unknown sending method {mailbox.outbound_method!r}", permanent=True)
+        raise TransportError(f"Unknown sending method {mailbox.outbound_method!r}", permanent=True)
     return getattr(sys.modules[__name__], name)(mailbox, email)
 
 
@@ -419,7 +412,7 @@ def send_outbound(outbound_id: int) -> str:
     try:
         email = build_message(row)
         refused = deliver(row.mailbox, email)
-    except DeliveryError as exc:
+    except TransportError as exc:
         return _failed(row, str(exc), permanent=exc.permanent)
     except Exception as exc:  # noqa: BLE001 - a bug or a missing file must not lose the row
         log.exception("Outgoing email %s could not be sent", row.pk)

@@ -23,7 +23,6 @@ import hmac
 import json
 import re
 import time
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.parser import HeaderParser
@@ -34,6 +33,9 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from tiski.connectors import transport
+from tiski.connectors.transport import TransportError
 
 PROVIDERS = ("mailgun", "postmark", "sendgrid", "amazon_ses")
 
@@ -80,9 +82,7 @@ class SnsConfirmation:
 
 def _http_get(url: str) -> bytes:
     """GET a URL; the one outbound HTTP call of the webhooks (tests patch it)."""
-    request = urllib.request.Request(url, headers={"User-Agent": "Tiski"})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:  # noqa: S310
-        return response.read()
+    return transport.request("GET", url, timeout=HTTP_TIMEOUT_SECONDS).body
 
 
 # --- shared helpers ----------------------------------------------------------------
@@ -394,7 +394,7 @@ def _sns_certificate(url: str) -> bytes:
     if url not in _cert_cache:
         try:
             _cert_cache[url] = _http_get(url)
-        except OSError as exc:
+        except (OSError, TransportError) as exc:
             # Not provable now; SNS retries a 5xx, and then the fetch may work.
             raise Unavailable(f"cannot fetch the signing certificate: {exc}") from exc
     return _cert_cache[url]
@@ -415,7 +415,7 @@ def confirm_sns_subscription(confirmation: SnsConfirmation) -> None:
     if confirmation.confirm_url:
         try:
             _http_get(confirmation.confirm_url)
-        except OSError as exc:
+        except (OSError, TransportError) as exc:
             raise Unavailable(f"cannot confirm the SNS subscription: {exc}") from exc
 
 

@@ -9,36 +9,17 @@ one network call, for tests to patch or point at a fake provider.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-
 from tiski.accounts.models import User
+from tiski.connectors import transport
+from tiski.connectors.transport import TransportError
 from tiski.core.secrets import resolve
 
 from .models import PhoneLine
 
-TIMEOUT = 10
-
-
-class DialError(Exception):
-    pass
-
 
 def post_dial(url: str, payload: dict, secret: str) -> int:
-    headers = {"Content-Type": "application/json"}
-    if secret:
-        headers["Authorization"] = f"Bearer {secret}"
-    req = urllib.request.Request(
-        url, data=json.dumps(payload).encode(), method="POST", headers=headers
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT) as response:  # noqa: S310 - admin-set URL
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (urllib.error.URLError, OSError) as exc:
-        raise DialError(str(exc)) from exc
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    return transport.request("POST", url, json=payload, headers=headers, check=False).status
 
 
 def line_for_agent(user: User) -> PhoneLine | None:
@@ -50,7 +31,7 @@ def line_for_agent(user: User) -> PhoneLine | None:
 def dial(user: User, number: str, *, ticket_number: int | None = None) -> PhoneLine:
     line = line_for_agent(user)
     if line is None:
-        raise DialError("no line with click-to-call")
+        raise TransportError("no line with click-to-call", permanent=True)
     extension = getattr(getattr(user, "phone", None), "extension", "")
     payload = {
         "to": number,
@@ -61,5 +42,5 @@ def dial(user: User, number: str, *, ticket_number: int | None = None) -> PhoneL
     }
     status = post_dial(line.click_to_call_url, payload, resolve(line.click_to_call_secret))
     if status >= 300:
-        raise DialError(f"HTTP {status}")
+        raise TransportError(f"HTTP {status}", permanent=status < 500)
     return line

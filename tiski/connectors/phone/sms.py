@@ -15,12 +15,7 @@ provider never loses the record or blocks the webhook's transaction.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -30,6 +25,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tiski.connectors import transport
+from tiski.connectors.transport import Response, TransportError, basic_auth
 from tiski.core import desk
 from tiski.core.secrets import resolve
 
@@ -37,59 +34,18 @@ from .models import Callback, SmsMessage, SmsStatus
 from .texts import callback_sms_text
 
 log = logging.getLogger(__name__)
-TIMEOUT = 10
 
 
-class SmsError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-
-
-def _request(req: urllib.request.Request) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT) as response:  # noqa: S310 - admin-set URL
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-    except (urllib.error.URLError, OSError) as exc:
-        raise SmsError(str(exc)) from exc
-
-
-def http_json_post(url: str, payload: dict, headers: dict[str, str]) -> tuple[int, bytes]:
+def http_json_post(url: str, payload: dict, headers: dict[str, str]) -> Response:
     """The generic provider's only network call."""
-    body = json.dumps(payload).encode()
-    req = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
-    )
-    return _request(req)
+    return transport.request("POST", url, json=payload, headers=headers)
 
 
-def twilio_post(
-    url: str, form: dict[str, str], account_sid: str, auth_token: str
-) -> tuple[int, bytes]:
+def twilio_post(url: str, form: dict[str, str], account_sid: str, auth_token: str) -> Response:
     """Twilio's only network call: form-encoded, HTTP basic auth."""
-    auth = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
-    req = urllib.request.Request(
-        url,
-        data=urllib.parse.urlencode(form).encode(),
-        method="POST",
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Authorization": f"Basic {auth}",
-        },
+    return transport.request(
+        "POST", url, form=form, headers={"Authorization": basic_auth(account_sid, auth_token)}
     )
-    return _request(req)
-
-
-def _check(status: int, body: bytes) -> dict:
-    if status >= 400:
-        # 4xx other than throttling will not get better by retrying.
-        raise SmsError(f"HTTP {status}: {body[:300]!r}", permanent=status < 500 and status != 429)
-    try:
-        return json.loads(body or b"{}")
-    except ValueError:
-        return {}
 
 
 @dataclass(frozen=True)
@@ -100,9 +56,9 @@ class HttpJsonProvider:
 
     def send(self, to: str, text: str) -> str:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        data = _check(
-            *http_json_post(self.url, {"to": to, "from": self.sender, "text": text}, headers)
-        )
+        data = http_json_post(
+            self.url, {"to": to, "from": self.sender, "text": text}, headers
+        ).json()
         return str(data.get("id", ""))
 
 
@@ -116,7 +72,7 @@ class TwilioProvider:
     def send(self, to: str, text: str) -> str:
         url = f"{self.base_url.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         form = {"To": to, "From": self.sender, "Body": text}
-        data = _check(*twilio_post(url, form, self.account_sid, self.auth_token))
+        data = twilio_post(url, form, self.account_sid, self.auth_token).json()
         return str(data.get("sid", ""))
 
 
@@ -190,11 +146,11 @@ def send_sms(sms_id: int) -> SmsMessage:
         provider = get_provider()
         try:
             if provider is None:
-                raise SmsError("no SMS provider configured", permanent=True)
+                raise TransportError("no SMS provider configured", permanent=True)
             sms.provider_id = provider.send(sms.to, sms.text)[:200]
             sms.status = SmsStatus.SENT
             sms.sent_at = timezone.now()
-        except SmsError as exc:
+        except TransportError as exc:
             log.warning("SMS to %s failed: %s", sms.to, exc)
             sms.error = str(exc)
             if exc.permanent:

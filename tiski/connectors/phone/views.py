@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import ValidationError as PydanticError
 
+from tiski.connectors.transport import TransportError
 from tiski.tickets.lookup import get_visible_ticket
 
 from . import dialer, services
@@ -154,13 +155,13 @@ def dial(request: HttpRequest) -> HttpResponse:
     ticket_number = request.POST.get("ticket")
     try:
         if not number:
-            raise dialer.DialError(_("Not a phone number."))
+            raise TransportError(_("Not a phone number."), permanent=True)
         dialer.dial(
             request.user,
             number,
             ticket_number=int(ticket_number) if (ticket_number or "").isdigit() else None,
         )
-    except dialer.DialError as exc:
+    except TransportError as exc:
         log.warning("click-to-call failed: %s", exc)
         if wants_json:
             return JsonResponse(
