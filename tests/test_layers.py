@@ -63,20 +63,7 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
 
 # (importer, imported): imports that close an import cycle today. Without
 # them the graph has no cycle; each must still be on a cycle.
-KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    ("tiski.connectors.tasks", "tiski.connectors.email.intake"): (
-        "intake queues its task, the task calls intake; tasks to be sent by name (#14 step 4)"
-    ),
-    ("tiski.connectors.tasks", "tiski.connectors.email.imap"): (
-        "imap -> intake -> tasks -> imap; tasks to be sent by name (#14 step 4)"
-    ),
-    ("tiski.connectors.tasks", "tiski.connectors.email.outbound"): (
-        "outbound -> outbox -> tasks -> outbound; tasks to be sent by name (#14 step 4)"
-    ),
-    ("tiski.connectors.tasks", "tiski.connectors.outbox"): (
-        "the outbox queues its task, the task sweeps the outbox (#14 step 4)"
-    ),
-}
+KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {}
 
 
 def _module_name(path: Path) -> str:

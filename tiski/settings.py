@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tiski.rules",
     "tiski.search",
     "tiski.connectors.phone",
+    "tiski.connectors.sms",
     "tiski.surveys",
     "tiski.reports",
     "tiski.worktime",
@@ -324,6 +325,8 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     "tiski.search.handlers.on_ticket_change",
     # Public replies go out by email; new email tickets get their acknowledgement.
     "tiski.connectors.email.outbound.on_ticket_change",
+    # Public replies on an SMS conversation go out by SMS.
+    "tiski.connectors.sms.replies.on_ticket_change",
     # A callback ticket solved by hand is a callback done.
     "tiski.connectors.phone.services.on_ticket_change",
     # The bell: "Maija assigned this ticket to you."

@@ -25,6 +25,7 @@ urlpatterns = [
     path("search/", include("tiski.search.urls")),
     path("channels/", include("tiski.connectors.urls")),
     path("phone/", include("tiski.connectors.phone.urls")),
+    path("sms/", include("tiski.connectors.sms.urls")),
     path("customers/", include("tiski.customers.urls")),
     path("macros/", include("tiski.macros.urls")),
     path("settings/rules/", include("tiski.rules.urls")),

@@ -193,10 +193,15 @@ def raw_mail_path(instance: InboundReceipt, filename: str) -> str:
     # A random name: the key may be long or reveal a mailbox, and two
     # receipts must never share a file.
     now = timezone.now()
-    return f"raw-mail/{now:%Y/%m}/{uuid.uuid4().hex}.eml"
+    suffix = "." + filename.rpartition(".")[2] if filename.endswith((".json", ".txt")) else ".eml"
+    return f"raw-mail/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
 class InboundReceipt(models.Model):
+    """One inbound delivery of any channel, stored raw before anything is done with it."""
+
+    # A tickets.models.Channel value: which adapter processes the raw payload.
+    channel = models.CharField(_("channel"), max_length=20, default="email", db_index=True)
     source = models.CharField(_("source"), max_length=40)
     key = models.CharField(_("key"), max_length=300)
     # Empty once the mailbox is deleted in Settings: the raw mail and its ticket stay.
@@ -349,3 +354,69 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rfc_message_id} ({self.status})"
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    RETRYING = "retrying", _("Retrying")
+    FAILED = "failed", _("Failed")
+
+
+class OutboundMessage(models.Model):
+    """The outbox of every channel but email (SMS now, WhatsApp and the rest next).
+
+    The same lifecycle as `OutboundEmail` (claimed once, retried with backoff
+    on temporary errors, failed with the error on permanent ones, swept;
+    ``connectors/sending.py`` holds the shared code); the provider's
+    delivery and read receipts then move a sent row on.
+    """
+
+    channel = models.CharField(_("channel"), max_length=20)
+    # The channel account's id (an SmsAccount): the accounts live in the
+    # channels' own packages, so this is a plain id, checked by the channel.
+    account_id = models.PositiveIntegerField(_("account"), null=True, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbound_messages",
+    )
+    message = models.ForeignKey(
+        "tickets.Message",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbound_messages",
+    )
+    recipient = models.CharField(_("recipient"), max_length=320)
+    body = models.TextField(_("text"), blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    automatic = models.BooleanField(default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    permanent_failure = models.BooleanField(default=False)
+    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outmsg_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.recipient} ({self.status})"

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tiski.connectors import sending
 from tiski.connectors.email import compose, loops
 from tiski.connectors.email.threading import make_reply_token
 from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
@@ -44,10 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_AUTOMATIC_MAIL_PER_HOUR = 3
-STUCK_AFTER = timedelta(minutes=10)
-# A queued row's own task normally runs within seconds of the commit; the
-# sweeper only steps in for rows whose hand-off was lost.
-QUEUED_GRACE = timedelta(minutes=1)
+SEND_TASK = "tiski.connectors.send_outbound"
 
 # Stored in English like the loop reasons (see email/loops.py).
 REASON_INTERRUPTED = (
@@ -323,56 +321,20 @@ def queue_email(
 
 def enqueue(outbound_id: int) -> None:
     """Hand the row to a worker; a lost hand-off is picked up by the sweeper."""
-    from tiski.connectors.tasks import send_outbound as task
-
-    try:
-        task.delay(outbound_id)
-    except Exception:  # noqa: BLE001 - the row is committed; sweep_outbox retries it
-        log.exception("Could not queue outgoing email %s", outbound_id)
+    sending.enqueue(SEND_TASK, outbound_id)
 
 
 # --- after the fact: retries, sweeps, bounces --------------------------------------------
 
 
 def retry(outbound: OutboundEmail) -> bool:
-    """Queue a failed row again (the agent's Retry); False if it was not failed.
-
-    The conditional update makes two clicks one retry.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        changed = OutboundEmail.objects.filter(pk=outbound.pk, status=OutboundStatus.FAILED).update(
-            status=OutboundStatus.QUEUED,
-            permanent_failure=False,
-            attempts=0,
-            next_attempt_at=now,
-            last_error="",
-        )
-        if changed:
-            row_id = outbound.pk
-            transaction.on_commit(lambda: enqueue(row_id))
-    return bool(changed)
+    """Queue a failed row again (the agent's Retry); False if it was not failed."""
+    return sending.retry(OutboundEmail, outbound.pk, SEND_TASK)
 
 
 def sweep_outbox(now: datetime | None = None) -> dict[str, int]:
     """Periodic: send due retries, re-queue lost hand-offs, flag interrupted sends."""
-    now = now or timezone.now()
-    stuck = OutboundEmail.objects.filter(
-        status=OutboundStatus.SENDING, next_attempt_at__lte=now - STUCK_AFTER
-    ).update(status=OutboundStatus.FAILED, permanent_failure=False, last_error=REASON_INTERRUPTED)
-    if stuck:
-        log.warning("%d outgoing emails were interrupted while sending; marked failed", stuck)
-    due = list(
-        OutboundEmail.objects.filter(
-            Q(status=OutboundStatus.RETRYING, next_attempt_at__lte=now)
-            | Q(status=OutboundStatus.QUEUED, next_attempt_at__lte=now - QUEUED_GRACE)
-        )
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:500]
-    )
-    for outbound_id in due:
-        enqueue(outbound_id)
-    return {"requeued": len(due), "interrupted": stuck}
+    return sending.sweep(OutboundEmail, SEND_TASK, interrupted=REASON_INTERRUPTED, now=now)
 
 
 def mark_undeliverable(address: str, reason: str, *, now: datetime | None = None) -> int:

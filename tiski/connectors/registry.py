@@ -23,26 +23,33 @@ class ChannelInfo:
     has_templates: bool
     # Dotted path of the function that sends one outbox row of this channel.
     sender: str
+    # Dotted path of the function that turns one inbound receipt into a message.
+    intake: str
 
 
+_EMAIL = "tiski.connectors.email"
+_SMS = "tiski.connectors.sms"
+
+# One line per channel.
 CHANNELS: dict[str, ChannelInfo] = {
     info.key: info
     for info in (
         ChannelInfo(
-            "email",
-            _("Email"),
-            True,
-            True,
-            None,
-            False,
-            "tiski.connectors.email.outbound.send_outbound",
+            key="email", label=_("Email"), can_reply=True, attachments=True, max_length=None,
+            has_templates=False, sender=f"{_EMAIL}.outbound.send_outbound",
+            intake=f"{_EMAIL}.intake.process_receipt",
         ),
-        ChannelInfo("phone", _("Phone"), False, False, None, False, ""),
         ChannelInfo(
-            "sms", _("SMS"), True, False, 1600, False, "tiski.connectors.sms.transport.send"
+            key="phone", label=_("Phone"), can_reply=False, attachments=False, max_length=None,
+            has_templates=False, sender="", intake="",
+        ),
+        ChannelInfo(
+            key="sms", label=_("SMS"), can_reply=True, attachments=False, max_length=1600,
+            has_templates=False, sender=f"{_SMS}.transport.send",
+            intake=f"{_SMS}.inbound.process_receipt",
         ),
     )
-}
+}  # fmt: skip
 
 
 def channel_info(key: str) -> ChannelInfo | None:

@@ -5,13 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.utils.module_loading import import_string
 
 
 @shared_task(name="tiski.connectors.process_receipt", acks_late=True)
 def process_receipt(receipt_id: int) -> str:
-    from tiski.connectors.email.intake import process_receipt as process
+    """Process one receipt with its channel's intake, named in the registry."""
+    from tiski.connectors.models import InboundReceipt
+    from tiski.connectors.registry import CHANNELS
 
-    return process(receipt_id).outcome
+    channel = InboundReceipt.objects.filter(pk=receipt_id).values_list("channel", flat=True).first()
+    info = CHANNELS.get(channel or "")
+    if info is None or not info.intake:
+        return "unchanged"
+    return import_string(info.intake)(receipt_id).outcome
 
 
 @shared_task(name="tiski.connectors.sweep_pending")
@@ -44,9 +51,19 @@ def send_outbound(outbound_id: int) -> str:
     return send(outbound_id)
 
 
+@shared_task(name="tiski.connectors.send_message", acks_late=True)
+def send_message(row_id: int) -> str:
+    """Send one non-email outbox row (SMS, ...); a repeat sends nothing more."""
+    from tiski.connectors.messaging.outbox import send_message as send
+
+    return send(row_id)
+
+
 @shared_task(name="tiski.connectors.sweep_outbox")
 def sweep_outbox() -> dict[str, int]:
-    """Periodic: due retries, lost hand-offs, and sends interrupted by a crash."""
+    """Periodic, both outboxes: due retries, lost hand-offs, sends interrupted by a crash."""
+    from tiski.connectors.messaging.outbox import sweep as sweep_messages
     from tiski.connectors.outbox import sweep_outbox as sweep
 
-    return sweep()
+    mail, messages = sweep(), sweep_messages()
+    return {key: mail[key] + messages[key] for key in mail}

@@ -514,7 +514,7 @@ def timeline_window(
 
 def _with_related(rows):
     return rows.select_related("author_user", "author_contact").prefetch_related(
-        "attachments", "author_contact__identities", "outbound_emails"
+        "attachments", "author_contact__identities", "outbound_emails", "outbound_messages"
     )
 
 

@@ -32,6 +32,7 @@ from tiski.core.csp import allow_remote_images
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.history import contact_history, organisation_history
 from tiski.customers.models import Contact, IdentityKind, NameSource, Organisation
+from tiski.desk.reply_channel import SmsReplyRoute, sms_meta, sms_problem, sms_reply_route
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
 from tiski.tickets.labels import priority_choices
@@ -175,7 +176,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
     # images even when it starts with plain-text messages only.
     allow_remote_images(request)
     window = timeline_window(ticket, include=_message_param(request))
-    route = reply_route(ticket)
+    route = sms_reply_route(ticket) or reply_route(ticket)
     timeline = _with_blocks(request, ticket, window.entries, route)
     last_message_id = max((e.message.pk for e in timeline if e.message), default=0)
     other_tickets = (
@@ -222,7 +223,9 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         "fields_form": fields_form,
         "reply_form": reply_form,
         "route": route,
-        "route_problem": _route_problem(route),
+        "route_problem": (
+            sms_problem(route) if isinstance(route, SmsReplyRoute) else _route_problem(route)
+        ),
         "forwardable_kinds": forwarding.FORWARDED_KINDS,
         "last_message_id": last_message_id,
         "children": Ticket.objects.visible_to(request.user).filter(parent_id=ticket.pk),
@@ -297,7 +300,7 @@ def ticket_conversation_older(request: HttpRequest, number: int) -> HttpResponse
     if not before.isdigit():
         return HttpResponse(status=400)
     window = timeline_window(ticket, before=int(before))
-    route = reply_route(ticket)
+    route = sms_reply_route(ticket) or reply_route(ticket)
     return render(
         request,
         "desk/_conversation.html",
@@ -348,10 +351,24 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
             status=409,
         )
     channel, meta = Channel.MANUAL, None
-    if data["kind"] == MessageKind.PUBLIC:
+    sms = sms_reply_route(ticket) if data["kind"] == MessageKind.PUBLIC else None
+    if sms is not None:
+        # An SMS conversation is answered by SMS, decided (and refused) here
+        # like the email route below.
+        problem = sms_problem(sms, data["text"])
+        if problem:
+            form.add_error(None, problem)
+            return render(
+                request,
+                "desk/ticket.html",
+                _ticket_context(request, ticket, reply_form=form),
+                status=400,
+            )
+        channel, meta = Channel.SMS, sms_meta(sms)
+    elif data["kind"] == MessageKind.PUBLIC:
         # Decided here, before writing: a reply nobody would receive is refused
         # with the reason, not stored as if it had been sent.
-        route = reply_route(ticket)
+        route = sms_reply_route(ticket) or reply_route(ticket)
         if not route.reachable:
             form.add_error(None, _route_problem(route))
             return render(

@@ -35,7 +35,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from imapclient import IMAPClient, SocketTimeout
 
-from tiski.connectors.models import ImapState, InboundMethod, InboundReceipt, Mailbox, ReceiptStatus
+from tiski.connectors.models import ImapState, InboundMethod, Mailbox, ReceiptStatus
 from tiski.core.secrets import resolve
 
 from .intake import accept, enqueue
@@ -236,20 +236,14 @@ def _quarantine_unfetched(
         f"X-Tiski-Not-Downloaded: imap; folder={folder}; uidvalidity={uidvalidity}; uid={uid}\r\n"
         f"X-Tiski-Size: {size}\r\n\r\n{reason}\r\n"
     ).encode()
-    receipt, created = accept(
+    _receipt, created = accept(
         source=SOURCE,
         key=_key(mailbox, folder, uidvalidity, uid),
         raw=note,
         mailbox=mailbox,
-        schedule=False,
+        size=size,
+        quarantine=reason,
     )
-    if created:
-        InboundReceipt.objects.filter(pk=receipt.pk).update(
-            status=ReceiptStatus.QUARANTINED,
-            reason=reason,
-            size=size,
-            processed_at=timezone.now(),
-        )
     return created
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
+from tiski.connectors.receipts import accept, enqueue
 from tiski.core.bulk import update_rows
 from tiski.core.sanitize import sanitize_html
 from tiski.customers.actions import ContactWanted, get_or_create_contacts
@@ -86,47 +87,6 @@ class _Quarantine(Exception):
 # --- accepting ------------------------------------------------------------------
 
 
-def accept(
-    *,
-    source: str,
-    key: str,
-    raw: bytes,
-    mailbox: Mailbox,
-    suppress_automatic_mail: bool = False,
-    schedule: bool = True,
-) -> tuple[InboundReceipt, bool]:
-    """Store the raw message durably; (receipt, created).
-
-    The same (source, key) again returns the existing receipt and stores
-    nothing. ``schedule=False`` leaves processing to the caller (the import
-    command processes in order, synchronously).
-    """
-    key = key[:300]
-    existing = InboundReceipt.objects.filter(source=source, key=key).first()
-    if existing is not None:
-        return existing, False
-    receipt = InboundReceipt(
-        source=source,
-        key=key,
-        mailbox=mailbox,
-        size=len(raw),
-        suppress_automatic_mail=suppress_automatic_mail,
-    )
-    try:
-        with transaction.atomic():
-            receipt.raw.save("message.eml", ContentFile(raw), save=False)
-            receipt.save()
-    except IntegrityError:
-        # Another worker stored the same message a moment ago: theirs counts.
-        if receipt.raw:
-            receipt.raw.storage.delete(receipt.raw.name)
-        return InboundReceipt.objects.get(source=source, key=key), False
-    if schedule:
-        receipt_id = receipt.pk
-        transaction.on_commit(lambda: enqueue(receipt_id))
-    return receipt, True
-
-
 def accept_new(
     *,
     source: str,
@@ -144,6 +104,7 @@ def accept_new(
     receipts = []
     for key, raw in items:
         receipt = InboundReceipt(
+            channel=CHANNEL,
             source=source,
             key=key[:300],
             mailbox=mailbox,
@@ -170,16 +131,6 @@ def accept_new(
             for key, raw in items
         ]
     return [(receipt, True) for receipt in receipts]
-
-
-def enqueue(receipt_id: int) -> None:
-    """Hand the receipt to a worker; a lost hand-off is picked up by the sweeper."""
-    from tiski.connectors.tasks import process_receipt as task
-
-    try:
-        task.delay(receipt_id)
-    except Exception:  # noqa: BLE001 - the row is committed; sweep_pending retries it
-        log.exception("Could not queue inbound receipt %s", receipt_id)
 
 
 def sweep_pending(older_than: timedelta = timedelta(minutes=5)) -> int:

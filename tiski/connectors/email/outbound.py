@@ -33,13 +33,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.utils import DNS_NAME
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 
 from tiski.calendars.hours import BusinessCalendar, format_expected_reply
-from tiski.connectors import outbox
+from tiski.connectors import outbox, sending
 from tiski.connectors.models import (
     AuthMethod,
     Mailbox,
@@ -48,6 +48,7 @@ from tiski.connectors.models import (
     OutboundStatus,
     Security,
 )
+from tiski.connectors.sending import BACKOFF_MINUTES, SendResult, retry_delay  # noqa: F401
 from tiski.connectors.transport import TransportError
 from tiski.core.secrets import resolve
 from tiski.customers.models import Contact, IdentityKind
@@ -61,8 +62,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Minutes to wait after the 1st, 2nd, ... temporary failure; then give up.
-BACKOFF_MINUTES = (1, 5, 15, 60, 240)
 DEFAULT_SMTP_TIMEOUT = 30
 # Public replies on these channels are delivered by their own adapters.
 NON_EMAIL_CHANNELS = (
@@ -73,7 +72,6 @@ NON_EMAIL_CHANNELS = (
     Channel.TELEGRAM,
     Channel.SMS,
 )
-REASON_GAVE_UP = "Gave up after %(attempts)d attempts: %(error)s"
 REASON_PARTLY_REFUSED = "Sent, but refused for %(recipients)s"
 
 
@@ -368,55 +366,21 @@ def deliver(mailbox: Mailbox, email: EmailMultiAlternatives) -> dict[str, str]:
 # --- the send task ---------------------------------------------------------------------------
 
 
-class SendResult:
-    SENT = "sent"
-    RETRYING = "retrying"
-    FAILED = "failed"
-    BUSY = "busy"  # another worker holds the row
-    UNCHANGED = "unchanged"  # not queued, not due, or gone
-
-
-def _claim(outbound_id: int, now: datetime) -> tuple[OutboundEmail | None, str]:
-    """Move the row to "sending" if it is due; (row, "") or (None, why not)."""
-    with transaction.atomic():
-        rows = OutboundEmail.objects.select_related("mailbox")
-        features = connection.features
-        skip_locked = features.has_select_for_update_skip_locked
-        if skip_locked:
-            # PostgreSQL: a row another worker is claiming is skipped, not waited for.
-            of = ("self",) if features.has_select_for_update_of else ()
-            rows = rows.select_for_update(skip_locked=True, of=of)
-        # SQLite has no row locks; its IMMEDIATE transactions take the write
-        # lock at BEGIN, so claims are serialised all the same.
-        row = rows.filter(pk=outbound_id).first()
-        if row is None:
-            exists = skip_locked and OutboundEmail.objects.filter(pk=outbound_id).exists()
-            return None, SendResult.BUSY if exists else SendResult.UNCHANGED
-        if row.status not in (OutboundStatus.QUEUED, OutboundStatus.RETRYING):
-            return None, SendResult.UNCHANGED
-        if row.next_attempt_at > now:
-            return None, SendResult.UNCHANGED
-        row.status = OutboundStatus.SENDING
-        row.attempts += 1
-        # next_attempt_at doubles as "sending since" for the stuck-row sweep.
-        row.next_attempt_at = now
-        row.save(update_fields=["status", "attempts", "next_attempt_at"])
-    return row, ""
-
-
 def send_outbound(outbound_id: int) -> str:
     """Send one outbox row if it is due; safe to call any number of times, concurrently."""
-    row, why_not = _claim(outbound_id, timezone.now())
+    row, why_not = sending.claim(OutboundEmail, outbound_id, timezone.now(), related=["mailbox"])
     if row is None:
         return why_not
     try:
         email = build_message(row)
         refused = deliver(row.mailbox, email)
     except TransportError as exc:
-        return _failed(row, str(exc), permanent=exc.permanent)
+        return sending.record_failure(
+            row, str(exc), permanent=exc.permanent, retry_after=exc.retry_after
+        )
     except Exception as exc:  # noqa: BLE001 - a bug or a missing file must not lose the row
         log.exception("Outgoing email %s could not be sent", row.pk)
-        return _failed(row, f"{type(exc).__name__}: {exc}", permanent=False)
+        return sending.record_failure(row, f"{type(exc).__name__}: {exc}", permanent=False)
     _sent(row, refused, thread_root=thread_index_root(email.extra_headers.get("Thread-Index", "")))
     return SendResult.SENT
 
@@ -455,37 +419,6 @@ def store_thread_index_root(message_id: int, root: str) -> None:
     References still finds the ticket (threading.py). Like the Message-ID, a
     plain column update that keeps a value already there."""
     Message.objects.filter(pk=message_id, thread_index_root="").update(thread_index_root=root)
-
-
-def retry_delay(attempts: int) -> timedelta | None:
-    """How long to wait after the ``attempts``-th failure; None: stop trying."""
-    if 1 <= attempts <= len(BACKOFF_MINUTES):
-        return timedelta(minutes=BACKOFF_MINUTES[attempts - 1])
-    return None
-
-
-def _failed(row: OutboundEmail, error: str, *, permanent: bool) -> str:
-    now = timezone.now()
-    delay = None if permanent else retry_delay(row.attempts)
-    if delay is not None:
-        changes = {
-            "status": OutboundStatus.RETRYING,
-            "next_attempt_at": now + delay,
-            "last_error": error[:5000],
-        }
-        result = SendResult.RETRYING
-    else:
-        if not permanent:
-            error = REASON_GAVE_UP % {"attempts": row.attempts, "error": error}
-        changes = {
-            "status": OutboundStatus.FAILED,
-            "permanent_failure": permanent,
-            "last_error": error[:5000],
-        }
-        result = SendResult.FAILED
-    OutboundEmail.objects.filter(pk=row.pk, status=OutboundStatus.SENDING).update(**changes)
-    log.warning("Outgoing email %s %s: %s", row.pk, result, error)
-    return result
 
 
 # --- replies and acknowledgements -------------------------------------------------------

@@ -29,11 +29,10 @@ from django.http import (
     HttpResponse,
     HttpResponseForbidden,
 )
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
+from tiski.connectors.models import Mailbox
 from tiski.core import secrets
 
 from . import webhooks
@@ -181,16 +180,10 @@ def _quarantine(
 ) -> None:
     log.warning("Quarantined %s webhook payload for mailbox %s: %s", provider, mailbox.pk, why)
     with transaction.atomic():
-        receipt, created = accept(
+        accept(
             source=source,
             key=f"{mailbox.pk}:{webhooks.sha256_key(payload)}",
             raw=payload,
             mailbox=mailbox,
-            schedule=False,
+            quarantine=reason % {"provider": provider, "why": why},
         )
-        if created:
-            InboundReceipt.objects.filter(pk=receipt.pk).update(
-                status=ReceiptStatus.QUARANTINED,
-                reason=reason % {"provider": provider, "why": why},
-                processed_at=timezone.now(),
-            )

@@ -576,6 +576,17 @@
     const account = $("#account-menu");
     if (account && account.open && !ev.target.closest("#account-menu")) account.open = false;
   });
+  // The SMS length counter: the limit comes from the channel registry.
+  document.addEventListener("input", (ev) => {
+    const area = ev.target.closest("textarea[data-max-length]");
+    const counter = area && $("#length-counter");
+    if (!counter) return;
+    const limit = Number(area.dataset.maxLength);
+    counter.textContent = counter.dataset.template
+      .replace("%(count)s", String(area.value.length))
+      .replace("%(limit)s", String(limit));
+    counter.classList.toggle("over-limit", area.value.length > limit);
+  });
   document.addEventListener("change", (ev) => {
     const select = ev.target.closest("select[data-autosubmit]");
     if (select && select.form) select.form.requestSubmit();
