@@ -9,7 +9,8 @@ from urllib.parse import parse_qs
 import pytest
 import time_machine
 
-from tiski.connectors.phone.models import Callback, PhoneLine, SmsMessage, SmsStatus
+from tiski.connectors.models import MessageStatus
+from tiski.connectors.phone.models import Callback, PhoneLine, SmsMessage
 
 from ..conftest import PASSWORD
 
@@ -42,7 +43,8 @@ def test_generic_sms_once_a_day(settings, fake_provider, post_event, sms_line):
         missed(post_event, "s-2")
     assert Callback.objects.get().attempts == 2
     sms = SmsMessage.objects.get()
-    assert sms.status == SmsStatus.SENT and sms.provider_id == "fake-1"
+    assert sms.outbound.status == MessageStatus.SENT
+    assert sms.outbound.provider_message_id == "fake-1"
     assert len(fake_provider.requests) == 1
     request = fake_provider.requests[0]
     assert request["headers"]["Authorization"] == "Bearer s3cret"
@@ -67,7 +69,7 @@ def test_twilio_format(settings, fake_provider, post_event, sms_line):
     assert request["headers"]["Authorization"].startswith("Basic ")
     form = parse_qs(request["body"])
     assert form["To"] == ["+358401234567"] and form["From"] == ["+358401110000"]
-    assert SmsMessage.objects.get().provider_id == "SMfake"
+    assert SmsMessage.objects.get().outbound.provider_message_id == "SMfake"
 
 
 def test_failed_sms_is_kept(settings, fake_provider, post_event, sms_line):
@@ -76,7 +78,7 @@ def test_failed_sms_is_kept(settings, fake_provider, post_event, sms_line):
     with time_machine.travel(TUESDAY, tick=False):
         missed(post_event, "f-1")
     sms = SmsMessage.objects.get()
-    assert sms.status == SmsStatus.FAILED and "HTTP 400" in sms.error
+    assert sms.outbound.status == MessageStatus.FAILED and "HTTP 400" in sms.outbound.last_error
     assert Callback.objects.exists()  # a failed SMS never loses the callback
 
 

@@ -13,7 +13,8 @@ import pytest
 import time_machine
 
 from tiski import settings as tiski_settings
-from tiski.connectors.phone.models import PhoneLine, SmsMessage, SmsStatus
+from tiski.connectors.models import MessageStatus
+from tiski.connectors.phone.models import PhoneLine, SmsMessage
 from tiski.connectors.phone.sms import HttpJsonProvider, TwilioProvider, get_provider
 
 SMS_VARIABLES = (
@@ -120,7 +121,7 @@ def test_http_json_variables_reach_the_provider(
     assert request["headers"]["Authorization"] == "Bearer s3cret-from-file"
     body = json.loads(request["body"])
     assert body["from"] == "Tiski Oy" and body["to"] == "+358401234567"
-    assert SmsMessage.objects.get().status == SmsStatus.SENT
+    assert SmsMessage.objects.get().outbound.status == MessageStatus.SENT
 
 
 @pytest.mark.django_db(transaction=True)

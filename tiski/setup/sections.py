@@ -51,6 +51,14 @@ SECTIONS: list[Section] = [
         description=_("Numbers your telephony system reports calls for, and their tokens."),
     ),
     Section(
+        "sms_accounts",
+        _("SMS numbers"),
+        "setup:sms-accounts",
+        CHANNELS,
+        "setup:sms-account",
+        description=_("Numbers customers text, their provider, and where their tickets go."),
+    ),
+    Section(
         "calendars",
         _("Business calendars"),
         "setup:calendars",

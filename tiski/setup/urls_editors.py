@@ -6,7 +6,7 @@ sections can grow without everyone editing one list.
 
 from django.urls import path
 
-from .views import calendars, deletes, macros, mailboxes, phone_lines, sla_policies
+from .views import calendars, deletes, macros, mailboxes, phone_lines, sla_policies, sms_accounts
 
 urlpatterns = [
     path("mailboxes/", mailboxes.mailbox_list, name="mailboxes"),
@@ -22,6 +22,13 @@ urlpatterns = [
     path("phone-lines/new/", phone_lines.line_edit, name="phone-line-new"),
     path("phone-lines/<int:pk>/", phone_lines.line_edit, name="phone-line-edit"),
     path("phone-lines/<int:pk>/token/", phone_lines.line_new_token, name="phone-line-token"),
+    path("sms/", sms_accounts.account_list, name="sms-accounts"),
+    path("sms/new/", sms_accounts.account_edit, name="sms-account-new"),
+    path("sms/<int:pk>/", sms_accounts.account_edit, name="sms-account-edit"),
+    path("sms/<int:pk>/test/", sms_accounts.account_test, name="sms-account-test"),
+    path(
+        "sms/<int:pk>/delete/", deletes.delete, {"kind": "sms_account"}, name="sms-account-delete"
+    ),
     path("calendars/", calendars.calendar_list, name="calendars"),
     path("calendars/new/", calendars.calendar_edit, name="calendar-new"),
     path("calendars/<int:pk>/", calendars.calendar_edit, name="calendar-edit"),

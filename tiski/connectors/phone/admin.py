@@ -97,6 +97,6 @@ class CallbackAdmin(admin.ModelAdmin):
 
 @admin.register(SmsMessage)
 class SmsMessageAdmin(admin.ModelAdmin):
-    list_display = ("to", "day", "status", "created_at", "sent_at")
-    list_filter = ("status", "purpose")
+    list_display = ("to", "day", "outbound", "created_at")
+    list_filter = ("purpose",)
     readonly_fields = [f.name for f in SmsMessage._meta.fields]

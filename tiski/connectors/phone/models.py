@@ -199,14 +199,11 @@ class Callback(models.Model):
         return f"{self.number} #{self.ticket_id}"
 
 
-class SmsStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-
-
 class SmsMessage(models.Model):
-    """An outbound SMS: the row exists before the provider is called.
+    """A callback notice by SMS: at most one per number and day.
+
+    The sending itself is an `OutboundMessage` in the one outbox (claimed
+    once, retried with backoff, failed with the error), linked here.
 
     ``day`` with the number is unique for callback notices, which is what
     keeps a caller from getting more than one a day even when two missed
@@ -217,14 +214,17 @@ class SmsMessage(models.Model):
     text = models.TextField()
     purpose = models.CharField(max_length=20, default="callback")
     day = models.DateField()
-    status = models.CharField(max_length=10, choices=SmsStatus.choices, default=SmsStatus.PENDING)
-    provider_id = models.CharField(max_length=200, blank=True)
-    error = models.TextField(blank=True)
+    outbound = models.OneToOneField(
+        "comms.OutboundMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="callback_notice",
+    )
     callback = models.ForeignKey(
         Callback, on_delete=models.SET_NULL, null=True, blank=True, related_name="sms"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -7,10 +7,12 @@ Configured by ``settings.TISKI_SMS`` (read when sending, never at import):
      "base_url": "https://api.twilio.com"}
 
 Each adapter sends through one module-level function (`http_json_post`,
-`twilio_post`) that tests may patch; the tests point the adapters at a fake
-provider on 127.0.0.1 instead. The SmsMessage row is written before any
-network call and the send happens after commit, so a failed or slow
-provider never loses the record or blocks the webhook's transaction.
+`twilio_post`); the tests point the adapters at a fake provider on
+127.0.0.1. The notice is an `OutboundMessage` in the one outbox, written
+before any network call and sent after commit by the SMS channel's sender
+(``connectors/sms/transport.py``), so a failed or slow provider never loses
+the record or blocks the webhook's transaction, and a provider that is down
+is retried with backoff.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tiski.connectors import transport
-from tiski.connectors.transport import Response, TransportError, basic_auth
+from tiski.connectors.messaging import outbox
+from tiski.connectors.transport import Response, basic_auth
 from tiski.core import desk
 from tiski.core.secrets import resolve
+from tiski.tickets.models import Channel
 
-from .models import Callback, SmsMessage, SmsStatus
+from .models import Callback, SmsMessage
 from .texts import callback_sms_text
 
 log = logging.getLogger(__name__)
@@ -133,27 +137,15 @@ def schedule_callback_sms(callback: Callback, *, now: datetime | None = None) ->
             )
     except IntegrityError:
         return None  # this caller already got one today
-    transaction.on_commit(lambda: send_sms(sms.pk))
+    # No SMS number (account): the server-wide provider of TISKI_SMS_* sends it.
+    sms.outbound = outbox.queue_message(
+        channel=Channel.SMS,
+        account_id=None,
+        recipient=callback.number,
+        body=text,
+        ticket=callback.ticket,
+        automatic=True,
+        now=now,
+    )
+    sms.save(update_fields=["outbound"])
     return sms
-
-
-def send_sms(sms_id: int) -> SmsMessage:
-    """Send one pending SMS; safe to call again (a sent one is left alone)."""
-    with transaction.atomic():
-        sms = SmsMessage.objects.select_for_update().get(pk=sms_id)
-        if sms.status != SmsStatus.PENDING:
-            return sms
-        provider = get_provider()
-        try:
-            if provider is None:
-                raise TransportError("no SMS provider configured", permanent=True)
-            sms.provider_id = provider.send(sms.to, sms.text)[:200]
-            sms.status = SmsStatus.SENT
-            sms.sent_at = timezone.now()
-        except TransportError as exc:
-            log.warning("SMS to %s failed: %s", sms.to, exc)
-            sms.error = str(exc)
-            if exc.permanent:
-                sms.status = SmsStatus.FAILED
-        sms.save()
-        return sms

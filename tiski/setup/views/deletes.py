@@ -1,4 +1,4 @@
-"""Deleting ready answers, SLA policies, calendars, mailboxes and phone lines.
+"""Deleting ready answers, SLA policies, calendars, mailboxes, phone lines and SMS numbers.
 
 Confirm, then log what went. The page says what the delete does
 (`channel_deletion` for mailboxes and lines) and refuses, naming why, what
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from tiski.connectors.models import Mailbox
 from tiski.connectors.phone.models import PhoneLine
+from tiski.connectors.sms.models import SmsAccount
 from tiski.macros.models import Macro
 from tiski.sla.models import Calendar, SlaPolicy
 
@@ -99,6 +100,16 @@ KINDS = {
         "setup:phone-line-edit",
         gettext_lazy("Delete the phone line “%(name)s”?"),
         consequences=phone_line_consequences,
+    ),
+    "sms_account": Deletable(
+        SmsAccount,
+        "sms_accounts",
+        "setup:sms-accounts",
+        "setup:sms-account-edit",
+        gettext_lazy(
+            "Delete the SMS number “%(name)s”? Its tickets and messages stay; "
+            "messages to it are no longer received."
+        ),
     ),
 }
 
