@@ -43,23 +43,7 @@ LAYERS: dict[int, tuple[str, ...]] = {
 SIBLING_BANS: frozenset[tuple[str, str]] = frozenset({("sla", "rules")})
 
 # (importer, imported): imports that break the floors today.
-KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
-    ("tiski.rules.actions", "tiski.connectors.models"): (
-        "rule mail picks a mailbox itself; to go through the outbox's public API (#14 step 4)"
-    ),
-    ("tiski.rules.actions", "tiski.connectors.outbox"): (
-        "rule mail reaches into the outbox; to use its public API (#14 step 4)"
-    ),
-    ("tiski.surveys.send", "tiski.connectors.outbox"): (
-        "survey mail is queued in the email outbox; to use the outbox's public API (#14 step 4)"
-    ),
-    ("tiski.surveys.send", "tiski.connectors.models"): (
-        "survey mail names its outbound kind; to use the outbox's public API (#14 step 4)"
-    ),
-    ("tiski.surveys.exclusions", "tiski.connectors.email.loops"): (
-        "no survey to daemon addresses; the address rule to move down to customers"
-    ),
-}
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 
 # (importer, imported): imports that close an import cycle today. Without
 # them the graph has no cycle; each must still be on a cycle.

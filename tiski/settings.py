@@ -345,6 +345,8 @@ TISKI_SMTP_TIMEOUT = envint("TISKI_SMTP_TIMEOUT", 30)
 # empty = office hours + 8 h).
 # How the desk's own mail (scheduled reports) is handed to a mailbox's transport.
 TISKI_SYSTEM_MAIL_DELIVER = "tiski.connectors.email.outbound.deliver"
+# Rules' and surveys' mail goes into the outbox through this (tickets/automatic_mail.py).
+TISKI_AUTOMATIC_MAIL = "tiski.connectors.outbox.send_automatic_mail"
 TISKI_ACK_TARGET_HOOK = env("TISKI_ACK_TARGET_HOOK", "tiski.sla.services.ack_target")
 # Called with (actor=, mailbox=, reconnected=) after an OAuth sign-in connects a
 # mailbox (channels/email/oauth_views.py): the Settings change log records it.
@@ -420,3 +422,5 @@ TISKI_SMS = _sms_provider()
 # Provider URLs are typed by admins: outbound HTTP refuses private and
 # loopback addresses unless this is set (a provider inside the own network).
 TISKI_HTTP_ALLOW_PRIVATE = envbool("TISKI_HTTP_ALLOW_PRIVATE", False)
+# A message joins the contact's open ticket on its channel within this window.
+TISKI_MESSAGING_THREAD_HOURS = envint("TISKI_MESSAGING_THREAD_HOURS", 24)

@@ -37,6 +37,7 @@ from tiski.connectors.email import compose, loops
 from tiski.connectors.email.threading import make_reply_token
 from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
 from tiski.customers.models import Identity, IdentityKind
+from tiski.tickets.automatic_mail import QueuedMail
 from tiski.tickets.models import Message, MessageKind
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ REASON_INTERRUPTED = (
 )
 REASON_ALL_UNDELIVERABLE = "Not sent: every recipient is marked undeliverable (%(reasons)s)."
 REASON_NO_RECIPIENTS = "Not sent: no recipient address."
+REASON_NO_MAILBOX = "no mailbox to send from"
 
 # Automatic rows that count towards the hourly cap: the ones that went out
 # or are about to.
@@ -364,3 +366,41 @@ def fail_bounced(rfc_message_id: str, recipients: Iterable[str], reason: str) ->
         last_error=f"{row.last_error}\n{note}".strip()[:5000]
     )
     return False
+
+
+# --- the public way in for automatic mail ---------------------------------------------
+
+
+def send_automatic_mail(
+    *,
+    ticket: Ticket,
+    to: Sequence[str],
+    subject: str,
+    text: str,
+    kind: str,
+    html: str = "",
+    from_address: str = "",
+) -> QueuedMail:
+    """``settings.TISKI_AUTOMATIC_MAIL``: rules' and surveys' mail (tickets/automatic_mail.py).
+
+    Sent from ``from_address`` when it is one of our active mailboxes (the
+    address the customer wrote to), else from the default mailbox.
+    """
+    mailbox = None
+    if from_address:
+        mailbox = Mailbox.objects.filter(address=from_address.lower(), active=True).first()
+    row = queue_email(
+        ticket=ticket,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        kind=kind,
+        automatic=True,
+        **({"mailbox": mailbox} if mailbox is not None else {}),
+    )
+    if row is None:
+        return QueuedMail(None, sent=False, reason=REASON_NO_MAILBOX)
+    if row.status in (OutboundStatus.SUPPRESSED, OutboundStatus.FAILED):
+        return QueuedMail(row.pk, sent=False, reason=row.last_error or row.status)
+    return QueuedMail(row.pk, sent=True)

@@ -27,6 +27,8 @@ from tiski.core.placeholders import (
     unknown_placeholders,
 )
 from tiski.tickets import actions as ticket_actions
+from tiski.tickets import automatic_mail
+from tiski.tickets.automatic_mail import send_automatic_mail
 from tiski.tickets.models import EventKind, MessageKind, Priority, Status, Via
 
 from . import options
@@ -305,45 +307,21 @@ class EmailAgentParams(EmailRequesterParams):
 
 
 def _queue_email(context: ActionContext, to: list[str], subject: str, text: str) -> ActionOutcome:
-    # The outbox belongs to the channels app and may not exist yet in this
-    # build: import it at call time and skip (with the reason) if it is missing.
-    try:
-        from tiski.connectors import outbox
-    except ImportError:
-        return ActionOutcome(skipped=[_("email is not available (no outbox)")])
-    queue_email = getattr(outbox, "queue_email", None)
-    if queue_email is None:
-        return ActionOutcome(skipped=[_("email is not available (no outbox)")])
-    queued = queue_email(
+    queued = send_automatic_mail(
         ticket=context.ticket,
         to=to,
         subject=subject,
         text=text,
-        kind="rule",
-        automatic=True,
-        **_mailbox_kwargs(context.facts.mailbox),
+        kind=automatic_mail.RULE,
+        from_address=context.facts.mailbox,
     )
-    if queued is None:
+    if queued.id is None:
         return ActionOutcome(skipped=[_("no mailbox to send from")])
-    outcome = ActionOutcome(emails=[getattr(queued, "pk", queued)])
-    status = getattr(queued, "status", "")
-    if status in ("suppressed", "failed"):
+    outcome = ActionOutcome(emails=[queued.id])
+    if not queued.sent:
         # The row exists (and shows in the outbox) but nothing will be sent.
-        outcome.skipped.append(
-            _("email not sent: %(reason)s")
-            % {"reason": getattr(queued, "last_error", "") or status}
-        )
+        outcome.skipped.append(_("email not sent: %(reason)s") % {"reason": queued.reason})
     return outcome
-
-
-def _mailbox_kwargs(address: str) -> dict[str, Any]:
-    """Send from the address the customer wrote to, when we know it."""
-    if not address:
-        return {}
-    from tiski.connectors.models import Mailbox
-
-    mailbox = Mailbox.objects.filter(address=address, active=True).first()
-    return {"mailbox": mailbox} if mailbox else {}
 
 
 def _requester_email(ticket: Ticket) -> str | None:

@@ -10,7 +10,7 @@ from typing import Literal
 
 from django.utils.translation import gettext_lazy
 
-from .actions import ActionContext, ActionOutcome, _mailbox_kwargs
+from .actions import ActionContext, ActionOutcome
 from .facts import TicketFacts
 from .params import param
 from .registry import ActionKind, ConditionKind
@@ -34,8 +34,7 @@ class SendSurvey(ActionKind):
     def apply(self, context: ActionContext) -> ActionOutcome:
         from tiski.surveys.send import send_csat
 
-        mailbox = _mailbox_kwargs(context.facts.mailbox).get("mailbox")
-        outcome = send_csat(context.ticket, now=context.now, mailbox=mailbox)
+        outcome = send_csat(context.ticket, now=context.now, from_address=context.facts.mailbox)
         if outcome.invitation is None:
             return ActionOutcome(skipped=[outcome.reason])
         return ActionOutcome(emails=[outcome.email_id])

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.utils.translation import gettext as _
 
+from tiski.customers.addresses import is_daemon_address
 from tiski.customers.models import Contact, IdentityKind
 from tiski.tickets.models import MessageKind, Ticket
 
@@ -50,9 +51,7 @@ def reason(candidate: Candidate) -> str:
 
 
 def _is_daemon(address: str) -> bool:
-    # The mail loop rules own the list of robot addresses (no-reply, mailer-daemon).
-    from tiski.connectors.email.loops import is_daemon_address
-
+    # The same list of robot addresses (no-reply, mailer-daemon) the mail loop rules use.
     return is_daemon_address(address)
 
 

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tiski.customers.models import Contact
+from tiski.tickets import automatic_mail
+from tiski.tickets.automatic_mail import send_automatic_mail
 from tiski.tickets.models import Status, Ticket
 
 from . import exclusions
@@ -23,9 +25,6 @@ from .mail import compose
 from .models import SurveyInvitation, SurveyKind, SurveySettings
 
 log = logging.getLogger(__name__)
-
-# Outbox rows in these states will not reach the customer.
-_NOT_SENT = ("suppressed", "failed")
 
 
 @dataclass(frozen=True)
@@ -39,28 +38,22 @@ def _language(contact: Contact) -> str:
     return "en" if (contact.language or "fi").startswith("en") else "fi"
 
 
-def _queue(invitation: SurveyInvitation, ticket: Ticket, mailbox: object | None) -> Outcome:
-    # The outbox belongs to the channels app, a layer above: imported at
-    # call time, as the rules' mail actions do.
-    from tiski.connectors import outbox
-    from tiski.connectors.models import OutboundKind
-
+def _queue(invitation: SurveyInvitation, ticket: Ticket, from_address: str) -> Outcome:
     mail = compose(invitation)
-    row = outbox.queue_email(
+    queued = send_automatic_mail(
         ticket=ticket,
         to=[invitation.email],
         subject=mail.subject,
         text=mail.text,
         html=mail.html,
-        kind=OutboundKind.SURVEY,
-        automatic=True,
-        **({"mailbox": mailbox} if mailbox is not None else {}),
+        kind=automatic_mail.SURVEY,
+        from_address=from_address,
     )
-    if row is None:
+    if queued.id is None:
         return Outcome(reason=_("no mailbox to send from"))
-    if row.status in _NOT_SENT:
-        return Outcome(reason=_("email not sent: %(reason)s") % {"reason": row.last_error})
-    return Outcome(invitation=invitation, email_id=row.pk)
+    if not queued.sent:
+        return Outcome(reason=_("email not sent: %(reason)s") % {"reason": queued.reason})
+    return Outcome(invitation=invitation, email_id=queued.id)
 
 
 def _send(
@@ -71,7 +64,7 @@ def _send(
     about: Ticket | None,
     cooldown_days: int,
     now: datetime,
-    mailbox: object | None = None,
+    from_address: str = "",
 ) -> Outcome:
     # The ticket the mail goes with tells whether its sender is a robot or an import.
     candidate = exclusions.gather(contact, ticket, kind=kind, cooldown_days=cooldown_days, now=now)
@@ -89,16 +82,14 @@ def _send(
             email=candidate.address,
             sent_at=now,
         )
-        outcome = _queue(invitation, ticket, mailbox)
+        outcome = _queue(invitation, ticket, from_address)
         if outcome.invitation is None:
             # The mail will not go out: no survey was sent, so none is counted.
             invitation.delete()
     return outcome
 
 
-def send_csat(
-    ticket: Ticket, *, now: datetime | None = None, mailbox: object | None = None
-) -> Outcome:
+def send_csat(ticket: Ticket, *, now: datetime | None = None, from_address: str = "") -> Outcome:
     """Ask the requester of a solved ticket how we did (the rule action's work)."""
     row = SurveySettings.load()
     if not row.csat_enabled:
@@ -112,7 +103,7 @@ def send_csat(
         about=ticket,
         cooldown_days=row.csat_cooldown_days,
         now=now or timezone.now(),
-        mailbox=mailbox,
+        from_address=from_address,
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from . import reports
+from tiski.customers.addresses import is_daemon_address
 
 # Headers of an inbound message that mark it as machine-written (RFC 3834,
 # Microsoft's and older vacation programs' own headers).
@@ -105,12 +105,6 @@ def base_address(address: str) -> str:
     if not at:
         return domain
     return f"{local.partition('+')[0]}@{domain}"
-
-
-def is_daemon_address(address: str) -> bool:
-    """A mail system (the same names bounces are recognised by) or a no-reply box."""
-    local = (address or "").strip().rpartition("@")[0].partition("+")[0]
-    return reports.is_daemon(local) or reports.is_no_reply(local)
 
 
 def recipient_block_reason(

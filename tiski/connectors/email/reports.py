@@ -30,6 +30,8 @@ from email.parser import HeaderParser
 from email.utils import getaddresses
 from typing import Any
 
+from tiski.customers.addresses import is_daemon, is_no_reply  # noqa: F401 - used here and by loops
+
 BOUNCE = "bounce"
 DELAY = "delay"
 COMPLAINT = "complaint"
@@ -75,12 +77,6 @@ class ReportInput:
 
 # --- recognising ---------------------------------------------------------------------
 
-_DAEMON_LOCALPART = re.compile(
-    r"^(mailer[-_.]?daemon|mail[-_.]?daemon|post[-_]?master|poostmaster|"
-    r"mail[-_.]?delivery([-_.]?(sub)?system)?)$",
-    re.IGNORECASE,
-)
-_NO_REPLY_LOCALPART = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply)$", re.IGNORECASE)
 BOUNCE_SUBJECT = re.compile(
     r"undeliver|delivery (status )?(notification|failure)|failure notice|returned mail|"
     r"returning to sender|returned to sender|mail delivery (failed|failure|system)|"
@@ -131,14 +127,6 @@ _SES_TYPES = {
     "Click",
     "Subscription",
 }
-
-
-def is_daemon(address: str) -> bool:
-    return bool(_DAEMON_LOCALPART.match((address or "").partition("@")[0]))
-
-
-def is_no_reply(address: str) -> bool:
-    return bool(_NO_REPLY_LOCALPART.match((address or "").partition("@")[0]))
 
 
 def read_report(data: ReportInput) -> Report | None:
