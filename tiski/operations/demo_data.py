@@ -53,6 +53,7 @@ from tiski.tickets.models import (
 from tiski.tickets.routing import hand_over_absences
 
 from . import demo_showcase as showcase
+from . import demo_sms
 from .demo_files import demo_attachment
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -1761,6 +1762,15 @@ class _Demo:
             line, self.agents, open_ticket, known, self._new_phone("fi"), self.now
         )
 
+    def make_sms(self) -> Ticket | None:
+        """The SMS number and a conversation from a customer the desk knows by phone."""
+        admin = self.agents[AGENTS[0].email]
+        account = demo_sms.make_sms_account(admin, self.teams[SUPPORT])
+        known = sorted(self.phones.items())
+        if not known:
+            return None
+        return demo_sms.make_sms_conversation(account, known[-1][1], self.now)
+
 
 def _ascii(text: str) -> str:
     """Finnish letters folded for email local parts: ä -> a, ö -> o."""
@@ -1789,6 +1799,7 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
         demo.count_macro_uses()
         merged = demo.merge_a_duplicate()
         demo.make_phone_day(exclude={merged.source_id, merged.target_id} if merged else set())
+        demo.make_sms()
         showcase.make_saved_searches(demo.agents)
         # What the periodic absence job did when Laura's absence began: her
         # open tickets went to her stand-in, so the first pass finds nothing.

@@ -583,8 +583,8 @@
     if (!counter) return;
     const limit = Number(area.dataset.maxLength);
     counter.textContent = counter.dataset.template
-      .replace("%(count)s", String(area.value.length))
-      .replace("%(limit)s", String(limit));
+      .replace("{count}", String(area.value.length))
+      .replace("{limit}", String(limit));
     counter.classList.toggle("over-limit", area.value.length > limit);
   });
   document.addEventListener("change", (ev) => {
