@@ -133,6 +133,9 @@ def fill(route: str, name: str, secret) -> str:
         "provider": "postmark",
         "mailbox_id": "1",
         "outbound_id": str(secret["outbound"].pk),
+        # SMS webhooks (no such number: 404) and the retry of a message of another channel.
+        "account_id": "999999",
+        "row_id": "999999",
         "message_id": str(secret["attachment"].message_id),
         # Report exports and subscriptions: the customers report lists subjects.
         "name": "customers",
@@ -172,6 +175,9 @@ def fill(route: str, name: str, secret) -> str:
                 "phone-line-edit",
                 "phone-line-token",
                 "phone-line-delete",
+                "sms-account-edit",
+                "sms-account-test",
+                "sms-account-delete",
                 "calendar-edit",
                 "sla-policy-edit",
                 "sla-policy-move",

@@ -271,6 +271,13 @@ class InboundReceiptAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         receipt = get_object_or_404(InboundReceipt, pk=pk)
+        if receipt.channel != "email":
+            return FileResponse(
+                receipt.raw.open("rb"),
+                as_attachment=True,
+                filename=f"receipt-{receipt.pk}.txt",
+                content_type="application/octet-stream",
+            )
         return FileResponse(
             receipt.raw.open("rb"),
             as_attachment=True,
@@ -282,7 +289,9 @@ class InboundReceiptAdmin(admin.ModelAdmin):
     def reprocess(self, request: HttpRequest, queryset: QuerySet[InboundReceipt]) -> None:
         from .email.intake import process_receipt
 
-        ids = list(queryset.values_list("id", flat=True))
+        # Only mail is re-run here: a quarantined webhook payload of another
+        # channel is malformed and stays so (the provider sends a new one).
+        ids = list(queryset.filter(channel="email").values_list("id", flat=True))
         for receipt_id in ids:
             process_receipt(receipt_id, force=True)
         self.message_user(

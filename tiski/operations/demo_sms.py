@@ -17,7 +17,7 @@ from tiski.connectors.receipts import accept
 from tiski.connectors.sms import inbound
 from tiski.connectors.sms.models import Provider, SmsAccount
 from tiski.setup import audit
-from tiski.tickets.models import Channel, Ticket
+from tiski.tickets.models import Channel, Ticket, TicketType
 
 NUMBER = "+358451230000"
 TEXTS = [
@@ -36,6 +36,8 @@ def make_sms_account(admin: User, support: Team) -> SmsAccount:
             provider=Provider.HTTP_JSON,
             api_url="https://sms-gateway.example/v1/messages",
             default_team=support,
+            # Texts about orders are mostly missing or wrong items.
+            default_type=TicketType.objects.filter(slug="complaint").first(),
         )
         audit.record_setting_change(admin, "sms_accounts", "created", account)
     return account
