@@ -242,9 +242,6 @@ CELERY_BEAT_SCHEDULE = {
 # --- API and webhooks -------------------------------------------------------
 # Requests one API token may make per minute (429 with Retry-After beyond it).
 TISKI_API_RATE_LIMIT = envint("TISKI_API_RATE_LIMIT", 600)
-# Outgoing webhooks and other server-side fetches may reach private and
-# loopback addresses only when this is on (server-side request forgery).
-TISKI_HTTP_ALLOW_PRIVATE = envbool("TISKI_HTTP_ALLOW_PRIVATE", False)
 # Failed deliveries in a row after which a webhook is switched off.
 TISKI_WEBHOOK_MAX_FAILURES = envint("TISKI_WEBHOOK_MAX_FAILURES", 15)
 
