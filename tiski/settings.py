@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tiski.search",
     "tiski.connectors.phone",
     "tiski.connectors.sms",
+    "tiski.connectors.webchat",
     "tiski.surveys",
     "tiski.reports",
     "tiski.worktime",
@@ -320,6 +321,9 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     "tiski.desk.push.on_ticket_change",
     "tiski.rules.engine.on_ticket_change",
     "tiski.search.handlers.on_ticket_change",
+    # A reply on a chat ticket reaches the visitor's open chat (before email:
+    # a reply delivered live is marked so it is not also emailed).
+    "tiski.connectors.webchat.delivery.on_ticket_change",
     # Public replies go out by email; new email tickets get their acknowledgement.
     "tiski.connectors.email.outbound.on_ticket_change",
     # Public replies on an SMS conversation go out by SMS.
@@ -333,6 +337,8 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     # Webhooks out: one delivery row per subscribed event, sent after commit.
     "tiski.api.webhooks.events.on_ticket_change",
 ]
+# Minutes without a heartbeat from a visitor's chat before replies go by email.
+TISKI_WEBCHAT_AWAY_MINUTES = envint("TISKI_WEBCHAT_AWAY_MINUTES", 2)
 # Automatic mails (acknowledgements, rule mails) one address may get per hour.
 TISKI_AUTOMATIC_MAIL_PER_HOUR = envint("TISKI_AUTOMATIC_MAIL_PER_HOUR", 3)
 # Seconds to wait for an SMTP server before counting it as a temporary failure.

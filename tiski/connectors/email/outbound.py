@@ -523,6 +523,8 @@ def queue_reply(message_id: int, *, automatic: bool = False) -> OutboundEmail | 
         return None
     if message.channel in NON_EMAIL_CHANNELS:
         return None
+    if (message.meta or {}).get("delivered_by"):
+        return None  # a live channel (the web chat) showed it to the customer already
     if OutboundEmail.objects.filter(message=message).exists():
         return None  # the handler ran already (a repeated announcement)
     ticket = message.ticket

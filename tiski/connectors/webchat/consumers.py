@@ -1,0 +1,118 @@
+"""The visitor's websocket: no Django session, the visitor token is the key.
+
+Messages from the browser (JSON): ``hello`` {token, lang}, ``identify``
+{name, email}, ``message`` {client_id, text}, ``ping``.
+To the browser: ``welcome`` {token, identified, history}, ``ack``
+{client_id, id}, ``reply`` {item}, ``error`` {code}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ValidationError
+
+from . import services
+from .models import ChatSession, ChatWidget
+from .origins import origin_of_scope
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    widget: ChatWidget | None = None
+    session: ChatSession | None = None
+    group: str = ""
+
+    async def connect(self) -> None:
+        key = self.scope["url_route"]["kwargs"]["public_key"]
+        self.widget = await _active_widget(key)
+        origin = origin_of_scope(self.scope)
+        if self.widget is None or not self.widget.allows_origin(origin):
+            # Refused before the handshake completes: the browser sees a 403.
+            await self.close()
+            return
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.session is not None:
+            await database_sync_to_async(services.touch)(self.session.pk)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "hello":
+            await self._hello(content)
+        elif self.session is None:
+            await self.send_json({"type": "error", "code": "hello_first"})
+        elif kind == "identify":
+            await self._identify(content)
+        elif kind == "message":
+            await self._message(content)
+        elif kind == "ping":
+            await database_sync_to_async(services.touch)(self.session.pk)
+            await self.send_json({"type": "pong"})
+
+    async def _hello(self, content: dict) -> None:
+        assert self.widget is not None
+        token = str(content.get("token") or "")
+        lang = str(content.get("lang") or "")
+        session = await database_sync_to_async(services.session_for)(self.widget, token)
+        if session is None:
+            session = await database_sync_to_async(services.start_session)(self.widget, lang)
+        else:
+            await database_sync_to_async(services.touch)(session.pk)
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        self.session = session
+        self.group = services.session_group(session.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        history = await database_sync_to_async(services.history)(session)
+        await self.send_json(
+            {
+                "type": "welcome",
+                "token": session.visitor_token,
+                "identified": session.contact_id is not None,
+                "greeting": self.widget.greeting(services.language_of(lang)),
+                "history": history,
+            }
+        )
+
+    async def _identify(self, content: dict) -> None:
+        assert self.session is not None
+        try:
+            await database_sync_to_async(services.identify)(
+                self.session,
+                name=str(content.get("name") or ""),
+                email=str(content.get("email") or ""),
+            )
+        except ValidationError:
+            await self.send_json({"type": "error", "code": "bad_email"})
+            return
+        await self.send_json({"type": "identified"})
+
+    async def _message(self, content: dict) -> None:
+        assert self.session is not None
+        client_id = str(content.get("client_id") or "")
+        try:
+            received = await database_sync_to_async(services.receive)(
+                self.session, client_id=client_id, text=str(content.get("text") or "")
+            )
+        except ValidationError:
+            await self.send_json({"type": "error", "code": "not_sent", "client_id": client_id})
+            return
+        await database_sync_to_async(services.touch)(self.session.pk)
+        await self.send_json({"type": "ack", "client_id": client_id, "id": received.message_id})
+
+    # --- from the channel layer --------------------------------------------------------
+
+    async def chat_reply(self, event: dict) -> None:
+        await self.send_json({"type": "reply", "item": event["item"]})
+
+
+@database_sync_to_async
+def _active_widget(key: str) -> ChatWidget | None:
+    return ChatWidget.objects.filter(public_key=key, active=True).first()

@@ -1,0 +1,43 @@
+"""Agent replies on a chat ticket, pushed to the visitor's open chat.
+
+A ticket-change handler (``TISKI_TICKET_CHANGE_HANDLERS``, before the email
+one): each new public reply goes to the session's channel-layer group. When
+the visitor's socket was alive within ``TISKI_WEBCHAT_AWAY_MINUTES``, the
+reply is marked ``meta["delivered_by"] = "chat"`` through
+``update_message_meta``, and the email outbound leaves marked replies alone.
+A visitor who has gone gets the reply by email like any customer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tiski.core import realtime
+from tiski.tickets import actions
+from tiski.tickets.models import Message, MessageKind, Via
+
+from . import services
+from .models import ChatSession, SessionStatus
+
+if TYPE_CHECKING:
+    from tiski.tickets.changes import TicketChange
+
+
+def on_ticket_change(change: TicketChange) -> None:
+    replies = [mid for mid, kind in change.messages if kind == MessageKind.PUBLIC]
+    if not replies or change.via not in (Via.AGENT, Via.RULE, Via.API):
+        return
+    sessions = list(
+        ChatSession.objects.filter(ticket_id=change.ticket_id, status=SessionStatus.OPEN)
+    )
+    if not sessions:
+        return
+    present = any(services.is_present(s) for s in sessions)
+    for message in Message.objects.filter(pk__in=replies).select_related("author_user"):
+        item = services.as_item(message)
+        for session in sessions:
+            realtime.send(services.session_group(session.pk), {"type": "chat.reply", "item": item})
+        if present:
+            actions.update_message_meta(
+                message, {"delivered_by": "chat"}, actor=None, via=Via.CHANNEL
+            )

@@ -1,0 +1,115 @@
+"""Chat widgets (one per web site) and the visitors' chat sessions."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def new_public_key() -> str:
+    # Public (it sits in the site's HTML) but unguessable, so nobody can
+    # enumerate the desk's widgets.
+    return secrets.token_urlsafe(18)
+
+
+def new_visitor_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ChatWidget(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    public_key = models.CharField(
+        _("public key"), max_length=40, unique=True, default=new_public_key, editable=False
+    )
+    allowed_origins = models.JSONField(
+        _("allowed origins"),
+        default=list,
+        blank=True,
+        help_text=_("Web sites that may show the chat, e.g. https://www.example.fi"),
+    )
+    default_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("default team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    default_type = models.ForeignKey(
+        "tickets.TicketType",
+        verbose_name=_("default ticket type"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    greeting_fi = models.CharField(_("greeting in Finnish"), max_length=300, blank=True)
+    greeting_en = models.CharField(_("greeting in English"), max_length=300, blank=True)
+    greeting_sv = models.CharField(_("greeting in Swedish"), max_length=300, blank=True)
+    offline_message = models.CharField(_("offline message"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("chat widget")
+        verbose_name_plural = _("chat widgets")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows_origin(self, origin: str) -> bool:
+        """Exact match of scheme, host and port; no wildcards, so no surprises."""
+        wanted = origin.strip().rstrip("/").lower()
+        return bool(wanted) and wanted in {
+            o.strip().rstrip("/").lower() for o in self.allowed_origins
+        }
+
+    def greeting(self, language: str) -> str:
+        return getattr(self, f"greeting_{language}", "") or self.greeting_fi or self.greeting_en
+
+
+class SessionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ENDED = "ended", _("Ended")
+
+
+class ChatSession(models.Model):
+    widget = models.ForeignKey(ChatWidget, on_delete=models.CASCADE, related_name="sessions")
+    visitor_token = models.CharField(max_length=64, unique=True, default=new_visitor_token)
+    contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    language = models.CharField(max_length=5, default="fi")
+    last_seen = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=SessionStatus.choices, default="open")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chat session")
+        verbose_name_plural = _("chat sessions")
+        indexes = [models.Index(fields=["ticket"], name="webchat_session_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.widget} #{self.pk}"
+
+
+class ChatMessage(models.Model):
+    """What a visitor's client id became: the ack on resend, never a second message."""
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="sent")
+    client_id = models.CharField(max_length=64)
+    message = models.ForeignKey("tickets.Message", null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client_id"], name="webchat_unique_client_id"
+            )
+        ]

@@ -1,0 +1,171 @@
+"""The visitor's side of a chat, written through the customer and ticket actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tiski.customers.actions import get_or_create_contact
+from tiski.tickets import actions
+from tiski.tickets.models import Channel, Message, MessageKind, Status, Via
+
+from .models import ChatMessage, ChatSession, ChatWidget, SessionStatus
+
+LANGUAGES = ("fi", "en", "sv")
+MAX_TEXT = 4000
+SUBJECT_LENGTH = 80
+
+
+def session_group(session_id: int) -> str:
+    return f"webchat.session.{session_id}"
+
+
+def language_of(value: str) -> str:
+    code = (value or "").strip().lower()[:2]
+    return code if code in LANGUAGES else "fi"
+
+
+def session_for(widget: ChatWidget, token: str) -> ChatSession | None:
+    """The visitor's session by the secret in their browser; only this widget's."""
+    if not token:
+        return None
+    return (
+        ChatSession.objects.select_related("contact", "ticket")
+        .filter(widget=widget, visitor_token=token, status=SessionStatus.OPEN)
+        .first()
+    )
+
+
+def start_session(widget: ChatWidget, language: str) -> ChatSession:
+    return ChatSession.objects.create(
+        widget=widget, language=language_of(language), last_seen=timezone.now()
+    )
+
+
+def touch(session_id: int) -> None:
+    """The visitor's socket is alive: replies reach them live, not by email."""
+    ChatSession.objects.filter(pk=session_id).update(last_seen=timezone.now())
+
+
+def is_present(session: ChatSession) -> bool:
+    minutes = getattr(settings, "TISKI_WEBCHAT_AWAY_MINUTES", 2)
+    since = timezone.now() - timedelta(minutes=minutes)
+    return session.last_seen is not None and session.last_seen >= since
+
+
+def identify(session: ChatSession, *, name: str, email: str) -> ChatSession:
+    """The pre-chat form: the contact is found (or made) by the email identity."""
+    email = (email or "").strip()
+    validate_email(email)
+    contact, _created = get_or_create_contact(
+        "email", email, name=(name or "").strip()[:200], language=session.language
+    )
+    session.contact = contact
+    session.save(update_fields=["contact"])
+    return session
+
+
+@dataclass(frozen=True)
+class Received:
+    message_id: int
+    duplicate: bool
+
+
+def receive(session: ChatSession, *, client_id: str, text: str) -> Received:
+    """One visitor message; the same client id again (a resend) is acknowledged, not added."""
+    client_id = (client_id or "").strip()[:64]
+    text = (text or "").strip()[:MAX_TEXT]
+    if not client_id or not text:
+        raise ValidationError("empty")
+    if session.contact_id is None:
+        raise ValidationError("not identified")
+    known = ChatMessage.objects.filter(session=session, client_id=client_id).first()
+    if known is not None:
+        return Received(known.message_id or 0, True)
+    try:
+        with transaction.atomic():
+            # The row is claimed first: two sockets resending the same id at
+            # once meet on the unique constraint and only one writes.
+            sent = ChatMessage.objects.create(session=session, client_id=client_id)
+            message = _write(session, text, client_id)
+            sent.message = message
+            sent.save(update_fields=["message"])
+    except IntegrityError:
+        known = ChatMessage.objects.get(session=session, client_id=client_id)
+        return Received(known.message_id or 0, True)
+    return Received(message.pk, False)
+
+
+def _write(session: ChatSession, text: str, client_id: str) -> Message:
+    meta = {"chat_session": session.pk, "client_id": client_id}
+    ticket = session.ticket
+    if ticket is not None and ticket.status != Status.CLOSED:
+        return actions.add_message(
+            ticket,
+            kind=MessageKind.CUSTOMER,
+            actor=None,
+            via=Via.CHANNEL,
+            text=text,
+            channel=Channel.CHAT,
+            author_contact=session.contact,
+            meta=meta,
+        )
+    widget = session.widget
+    ticket = actions.create_ticket(
+        requester=session.contact,
+        subject=_subject(text),
+        actor=None,
+        via=Via.CHANNEL,
+        channel=Channel.CHAT,
+        text=text,
+        type=widget.default_type,
+        team=widget.default_team,
+        message_meta=meta,
+    )
+    session.ticket = ticket
+    session.save(update_fields=["ticket"])
+    return ticket.messages.order_by("id").first()
+
+
+def _subject(text: str) -> str:
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= SUBJECT_LENGTH else line[: SUBJECT_LENGTH - 1] + "…"
+
+
+def history(session: ChatSession) -> list[dict]:
+    """The conversation as the visitor sees it: their messages and the public replies."""
+    if session.ticket_id is None:
+        return []
+    messages = (
+        Message.objects.filter(
+            ticket_id=session.ticket_id, kind__in=(MessageKind.CUSTOMER, MessageKind.PUBLIC)
+        )
+        .select_related("author_user")
+        .order_by("created_at", "id")
+    )
+    return [as_item(m) for m in messages]
+
+
+def as_item(message: Message) -> dict:
+    visitor = message.kind == MessageKind.CUSTOMER
+    author = "" if visitor or message.author_user is None else agent_name(message.author_user)
+    return {
+        "id": message.pk,
+        "client_id": (message.meta or {}).get("client_id", "") if visitor else "",
+        "from": "visitor" if visitor else "agent",
+        "author": author,
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+    }
+
+
+def agent_name(user) -> str:  # type: ignore[no-untyped-def]
+    # The first name only: a visitor needs a person to talk to, not the
+    # agent's full name on a public web site.
+    return (user.name or "").split(" ")[0]

@@ -1,0 +1,234 @@
+/* Tiski web chat widget: embed with one <script src=".../chat/<key>/widget.js" async></script>.
+   No dependencies. Talks to Tiski over a websocket; the visitor token in
+   localStorage keeps the conversation across reloads. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__tiskiChat) return;
+  window.__tiskiChat = true;
+  var src = new URL(script.src);
+  var key = src.pathname.split("/").slice(-2)[0];
+  var base = src.origin + src.pathname.replace(/widget\.js$/, "");
+  var wsUrl = (src.protocol === "https:" ? "wss://" : "ws://") + src.host + "/ws/chat/" + key + "/";
+  var storeKey = "tiski-chat-" + key;
+
+  var TEXTS = {
+    fi: { open: "Avaa chat", close: "Sulje chat", title: "Chat", name: "Nimi", email: "Sähköposti",
+      start: "Aloita keskustelu", message: "Viesti", send: "Lähetä", sending: "Lähetetään…",
+      you: "Sinä", agent: "Asiakaspalvelu", badEmail: "Tarkista sähköpostiosoite.",
+      offline: "Yhteys katkesi, yhdistetään uudelleen…", intro: "Kerro nimesi ja sähköpostisi, niin voimme vastata myös sähköpostitse." },
+    en: { open: "Open chat", close: "Close chat", title: "Chat", name: "Name", email: "Email",
+      start: "Start chatting", message: "Message", send: "Send", sending: "Sending…",
+      you: "You", agent: "Customer service", badEmail: "Please check the email address.",
+      offline: "Connection lost, reconnecting…", intro: "Tell us your name and email so we can also answer by email." },
+    sv: { open: "Öppna chatten", close: "Stäng chatten", title: "Chatt", name: "Namn", email: "E-post",
+      start: "Börja chatta", message: "Meddelande", send: "Skicka", sending: "Skickas…",
+      you: "Du", agent: "Kundtjänst", badEmail: "Kontrollera e-postadressen.",
+      offline: "Anslutningen bröts, ansluter igen…", intro: "Ange ditt namn och din e-post så kan vi också svara per e-post." }
+  };
+  var lang = (document.documentElement.lang || navigator.language || "fi").slice(0, 2).toLowerCase();
+  if (!TEXTS[lang]) lang = "fi";
+  var T = TEXTS[lang];
+
+  var state = load();
+  var socket = null, retry = 0, pingTimer = null, shown = {};
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
+  }
+  function save() {
+    try { localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+  state.pending = state.pending || [];
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var name in attrs) node.setAttribute(name, attrs[name]);
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  var css = ".tiski-chat-button{position:fixed;right:16px;bottom:16px;z-index:2147483000;border:0;border-radius:28px;padding:14px 20px;background:#1f5f8b;color:#fff;font:600 16px system-ui,sans-serif;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3)}" +
+    ".tiski-chat-button:focus-visible,.tiski-chat-panel button:focus-visible,.tiski-chat-panel input:focus-visible,.tiski-chat-panel textarea:focus-visible{outline:3px solid #f0a500;outline-offset:2px}" +
+    ".tiski-chat-panel{position:fixed;right:16px;bottom:80px;z-index:2147483000;width:360px;max-width:calc(100vw - 32px);height:480px;max-height:calc(100vh - 100px);display:flex;flex-direction:column;background:#fff;color:#222;border-radius:8px;box-shadow:0 4px 20px rgba(0,0,0,.3);font:15px/1.4 system-ui,sans-serif}" +
+    ".tiski-chat-panel[hidden]{display:none}.tiski-chat-head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:#1f5f8b;color:#fff;border-radius:8px 8px 0 0}" +
+    ".tiski-chat-head h2{font-size:16px;margin:0}.tiski-chat-head button{background:none;border:0;color:#fff;font-size:22px;cursor:pointer}" +
+    ".tiski-chat-log{flex:1;overflow-y:auto;padding:10px 14px}.tiski-chat-item{margin:6px 0;padding:8px 10px;border-radius:8px;max-width:85%;white-space:pre-wrap;word-wrap:break-word}" +
+    ".tiski-chat-visitor{margin-left:auto;background:#e3f0fa}.tiski-chat-agent{background:#f1f1f1}.tiski-chat-who{display:block;font-size:12px;color:#555}" +
+    ".tiski-chat-pending{opacity:.6}.tiski-chat-status{font-size:13px;color:#8a1c1c;padding:0 14px}" +
+    ".tiski-chat-form{display:flex;flex-direction:column;gap:6px;padding:10px 14px;border-top:1px solid #ddd}" +
+    ".tiski-chat-form input,.tiski-chat-form textarea{font:inherit;padding:8px;border:1px solid #888;border-radius:4px}" +
+    ".tiski-chat-form button{font:inherit;padding:8px;border:0;border-radius:4px;background:#1f5f8b;color:#fff;cursor:pointer}" +
+    "@media (max-width:480px){.tiski-chat-panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}";
+  var style = el("style");
+  style.textContent = css;
+  document.head.appendChild(style);
+
+  var button = el("button", { type: "button", "class": "tiski-chat-button", "aria-expanded": "false",
+    "aria-controls": "tiski-chat-panel", "aria-label": T.open }, T.title);
+  var panel = el("section", { id: "tiski-chat-panel", "class": "tiski-chat-panel", role: "dialog",
+    "aria-label": T.title, lang: lang });
+  panel.hidden = true;
+  var head = el("div", { "class": "tiski-chat-head" });
+  head.appendChild(el("h2", {}, T.title));
+  var closeButton = el("button", { type: "button", "aria-label": T.close }, "×");
+  head.appendChild(closeButton);
+  var log = el("div", { "class": "tiski-chat-log", role: "log", "aria-live": "polite", tabindex: "0" });
+  var status = el("p", { "class": "tiski-chat-status", role: "status" });
+  var prechat = el("form", { "class": "tiski-chat-form tiski-chat-prechat", novalidate: "" });
+  prechat.appendChild(el("p", {}, T.intro));
+  var nameInput = el("input", { name: "name", autocomplete: "name", "aria-label": T.name, placeholder: T.name });
+  var emailInput = el("input", { name: "email", type: "email", autocomplete: "email", required: "",
+    "aria-label": T.email, placeholder: T.email });
+  prechat.appendChild(nameInput);
+  prechat.appendChild(emailInput);
+  prechat.appendChild(el("button", { type: "submit" }, T.start));
+  var composer = el("form", { "class": "tiski-chat-form tiski-chat-composer" });
+  var textbox = el("textarea", { name: "text", rows: "2", "aria-label": T.message, placeholder: T.message });
+  composer.appendChild(textbox);
+  composer.appendChild(el("button", { type: "submit" }, T.send));
+  composer.hidden = true;
+  prechat.hidden = true;
+  [head, log, status, prechat, composer].forEach(function (n) { panel.appendChild(n); });
+  document.body.appendChild(button);
+  document.body.appendChild(panel);
+
+  function setOpen(open) {
+    panel.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    button.setAttribute("aria-label", open ? T.close : T.open);
+    if (open) {
+      (composer.hidden ? emailInput : textbox).focus();
+      if (!socket) connect();
+    } else {
+      button.focus();
+    }
+    state.open = open;
+    save();
+  }
+  button.addEventListener("click", function () { setOpen(panel.hidden); });
+  closeButton.addEventListener("click", function () { setOpen(false); });
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") setOpen(false); });
+
+  function render(item, pending) {
+    var id = item.client_id ? "c:" + item.client_id : "m:" + item.id;
+    var node = shown[id] || (item.id && shown["m:" + item.id]);
+    if (!node) {
+      node = el("div", { "class": "tiski-chat-item tiski-chat-" + item.from });
+      node.appendChild(el("span", { "class": "tiski-chat-who" },
+        item.from === "visitor" ? T.you : (item.author || T.agent)));
+      node.appendChild(el("span", { "class": "tiski-chat-text" }, item.text));
+      log.appendChild(node);
+      log.scrollTop = log.scrollHeight;
+    }
+    shown[id] = node;
+    if (item.id) shown["m:" + item.id] = node;
+    node.classList.toggle("tiski-chat-pending", !!pending);
+    node.setAttribute("aria-busy", pending ? "true" : "false");
+  }
+
+  function showForms(identified) {
+    state.identified = identified;
+    save();
+    prechat.hidden = identified;
+    composer.hidden = !identified;
+  }
+
+  function send(data) {
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify(data));
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  prechat.addEventListener("submit", function (e) {
+    e.preventDefault();
+    send({ type: "identify", name: nameInput.value, email: emailInput.value });
+  });
+  composer.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = textbox.value.trim();
+    if (!text) return;
+    var item = { client_id: newId(), text: text };
+    state.pending.push(item);
+    save();
+    render({ client_id: item.client_id, from: "visitor", text: text }, true);
+    send({ type: "message", client_id: item.client_id, text: text });
+    textbox.value = "";
+  });
+  textbox.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); composer.requestSubmit(); }
+  });
+
+  function onMessage(event) {
+    var data;
+    try { data = JSON.parse(event.data); } catch (e) { return; }
+    if (data.type === "welcome") {
+      state.token = data.token;
+      showForms(data.identified);
+      if (data.greeting && !shown.greeting) {
+        shown.greeting = true;
+        render({ id: "greeting", from: "agent", text: data.greeting });
+      }
+      data.history.forEach(function (item) { render(item); });
+      var delivered = {};
+      data.history.forEach(function (item) { if (item.client_id) delivered[item.client_id] = true; });
+      // Whatever the server never acknowledged is sent again; the client
+      // id makes a message that did arrive an ack, not a duplicate.
+      state.pending = state.pending.filter(function (p) { return !delivered[p.client_id]; });
+      save();
+      state.pending.forEach(function (p) { send({ type: "message", client_id: p.client_id, text: p.text }); });
+    } else if (data.type === "identified") {
+      status.textContent = "";
+      showForms(true);
+      textbox.focus();
+    } else if (data.type === "ack") {
+      state.pending = state.pending.filter(function (p) { return p.client_id !== data.client_id; });
+      save();
+      var node = shown["c:" + data.client_id];
+      if (node) { shown["m:" + data.id] = node; node.classList.remove("tiski-chat-pending"); node.setAttribute("aria-busy", "false"); }
+    } else if (data.type === "reply") {
+      render(data.item);
+    } else if (data.type === "error" && data.code === "bad_email") {
+      status.textContent = T.badEmail;
+      emailInput.focus();
+    }
+  }
+
+  function connect() {
+    socket = new WebSocket(wsUrl);
+    socket.addEventListener("open", function () {
+      retry = 0;
+      status.textContent = "";
+      panel.setAttribute("data-connected", "true");
+      send({ type: "hello", token: state.token || "", lang: lang });
+      clearInterval(pingTimer);
+      pingTimer = setInterval(function () { send({ type: "ping" }); }, 20000);
+    });
+    socket.addEventListener("message", onMessage);
+    socket.addEventListener("close", function () {
+      panel.setAttribute("data-connected", "false");
+      clearInterval(pingTimer);
+      if (!panel.hidden) status.textContent = T.offline;
+      retry = Math.min(retry + 1, 6);
+      setTimeout(connect, 500 * Math.pow(2, retry - 1));
+    });
+  }
+
+  // A returning visitor sees the conversation at once, before the socket is up.
+  if (state.token) {
+    fetch(base + "history", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: state.token }) })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        data.history.forEach(function (item) { render(item); });
+        state.pending.forEach(function (p) { render({ client_id: p.client_id, from: "visitor", text: p.text }, true); });
+        showForms(data.identified);
+      })
+      .catch(function () { /* the socket's welcome brings it too */ });
+  }
+  if (state.open) setOpen(true);
+})();
