@@ -113,3 +113,6 @@ class ChatMessage(models.Model):
                 fields=["session", "client_id"], name="webchat_unique_client_id"
             )
         ]
+
+    def __str__(self) -> str:
+        return self.client_id

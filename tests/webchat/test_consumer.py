@@ -1,0 +1,214 @@
+"""The visitor's websocket through the real ASGI application."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing.websocket import WebsocketCommunicator
+from django.utils import timezone
+
+from tiski.asgi import application
+from tiski.connectors.models import OutboundEmail
+from tiski.connectors.webchat.models import ChatMessage, ChatSession
+from tiski.tickets import actions
+from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
+
+from .conftest import SITE
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def _open(widget, origin: str = SITE, key: str | None = None):
+    socket = WebsocketCommunicator(
+        application,
+        f"/ws/chat/{key or widget.public_key}/",
+        headers=[(b"host", b"127.0.0.1"), (b"origin", origin.encode())],
+    )
+    connected, _code = await socket.connect()
+    return socket, connected
+
+
+async def _hello(socket, token: str = "", lang: str = "fi") -> dict:
+    await socket.send_json_to({"type": "hello", "token": token, "lang": lang})
+    return await socket.receive_json_from(timeout=10)
+
+
+async def _visitor(widget, email: str = "liisa@example.com"):
+    socket, connected = await _open(widget)
+    assert connected
+    welcome = await _hello(socket)
+    await socket.send_json_to({"type": "identify", "name": "Liisa Laine", "email": email})
+    assert await socket.receive_json_from(timeout=10) == {"type": "identified"}
+    return socket, welcome
+
+
+def test_a_site_not_allowed_is_refused(widget):
+    async def scenario():
+        socket, connected = await _open(widget, origin="https://evil.example")
+        assert not connected
+        socket, connected = await _open(widget, origin="")
+        assert not connected
+
+    async_to_sync(scenario)()
+
+
+def test_an_unknown_or_inactive_key_is_refused(widget):
+    async def scenario():
+        _socket, connected = await _open(widget, key="not-a-widget")
+        assert not connected
+        await database_sync_to_async(type(widget).objects.filter(pk=widget.pk).update)(active=False)
+        _socket, connected = await _open(widget)
+        assert not connected
+
+    async_to_sync(scenario)()
+
+
+def test_the_first_message_opens_a_chat_ticket_for_the_contact_and_later_ones_join_it(widget):
+    async def scenario():
+        socket, welcome = await _visitor(widget)
+        assert welcome["greeting"] == "Hei! Miten voimme auttaa?"
+        assert welcome["token"] and welcome["history"] == []
+        await socket.send_json_to({"type": "message", "client_id": "a1", "text": "Tilaus 123?"})
+        first = await socket.receive_json_from(timeout=10)
+        await socket.send_json_to({"type": "message", "client_id": "a2", "text": "Kiitos."})
+        second = await socket.receive_json_from(timeout=10)
+        await socket.disconnect()
+        return first, second
+
+    first, second = async_to_sync(scenario)()
+    assert first["type"] == "ack" and first["client_id"] == "a1"
+    ticket = Ticket.objects.get()
+    assert ticket.channel == Channel.CHAT
+    assert ticket.team == widget.default_team
+    assert ticket.subject == "Tilaus 123?"
+    assert ticket.requester.identities.get().value == "liisa@example.com"
+    texts = list(ticket.messages.order_by("id").values_list("kind", "text", "channel"))
+    assert texts == [
+        (MessageKind.CUSTOMER, "Tilaus 123?", Channel.CHAT),
+        (MessageKind.CUSTOMER, "Kiitos.", Channel.CHAT),
+    ]
+    assert second["id"] == ticket.messages.order_by("id").last().pk
+
+
+def test_a_message_before_the_prechat_form_is_not_taken(widget):
+    async def scenario():
+        socket, _ = await _open(widget)
+        await _hello(socket)
+        await socket.send_json_to({"type": "message", "client_id": "x", "text": "Hei"})
+        answer = await socket.receive_json_from(timeout=10)
+        await socket.send_json_to({"type": "identify", "name": "X", "email": "not an email"})
+        bad = await socket.receive_json_from(timeout=10)
+        await socket.disconnect()
+        return answer, bad
+
+    answer, bad = async_to_sync(scenario)()
+    assert answer == {"type": "error", "code": "not_sent", "client_id": "x"}
+    assert bad == {"type": "error", "code": "bad_email"}
+    assert not Ticket.objects.exists()
+
+
+def test_a_resent_client_id_is_acknowledged_once_and_written_once(widget):
+    async def scenario():
+        socket, welcome = await _visitor(widget)
+        acks = []
+        for _ in range(2):
+            await socket.send_json_to({"type": "message", "client_id": "same", "text": "Hei"})
+            acks.append(await socket.receive_json_from(timeout=10))
+        await socket.disconnect()
+        # A reconnect resends it again (the ack was lost on the way).
+        again, _ = await _open(widget)
+        await _hello(again, welcome["token"])
+        await again.send_json_to({"type": "message", "client_id": "same", "text": "Hei"})
+        acks.append(await again.receive_json_from(timeout=10))
+        await again.disconnect()
+        return acks
+
+    acks = async_to_sync(scenario)()
+    assert Message.objects.filter(kind=MessageKind.CUSTOMER).count() == 1
+    assert ChatMessage.objects.count() == 1
+    assert len({ack["id"] for ack in acks}) == 1
+
+
+def test_the_conversation_comes_back_with_the_visitor_token(widget, make_user):
+    agent = make_user(name="Pekka Palvelija")
+
+    async def scenario():
+        socket, welcome = await _visitor(widget)
+        await socket.send_json_to({"type": "message", "client_id": "h1", "text": "Hei"})
+        await socket.receive_json_from(timeout=10)
+        await socket.disconnect()
+        ticket = await database_sync_to_async(Ticket.objects.get)()
+        await database_sync_to_async(_reply)(ticket, agent, "Hei Liisa!")
+        again, _ = await _open(widget)
+        back = await _hello(again, welcome["token"])
+        stranger, _ = await _open(widget)
+        fresh = await _hello(stranger, "someone-elses-guess")
+        await again.disconnect()
+        await stranger.disconnect()
+        return welcome, back, fresh
+
+    welcome, back, fresh = async_to_sync(scenario)()
+    assert back["token"] == welcome["token"] and back["identified"]
+    assert [(i["from"], i["text"], i["client_id"]) for i in back["history"]] == [
+        ("visitor", "Hei", "h1"),
+        ("agent", "Hei Liisa!", ""),
+    ]
+    assert back["history"][1]["author"] == "Pekka"
+    assert fresh["token"] != welcome["token"] and fresh["history"] == []
+
+
+def _reply(ticket, agent, text):
+    # As the desk writes a public reply (desk/views.py: channel email, the mailbox).
+    return actions.add_message(
+        ticket,
+        kind=MessageKind.PUBLIC,
+        actor=agent,
+        via=Via.AGENT,
+        text=text,
+        channel=Channel.EMAIL,
+        meta={"mailbox": "tuki@tiski.example", "cc": [], "bcc": []},
+    )
+
+
+def test_an_agent_reply_reaches_the_open_chat_and_is_not_emailed(widget, make_user, mailbox):
+    agent = make_user(name="Pekka Palvelija")
+
+    async def scenario():
+        socket, _ = await _visitor(widget)
+        await socket.send_json_to({"type": "message", "client_id": "r1", "text": "Apua"})
+        await socket.receive_json_from(timeout=10)
+        ticket = await database_sync_to_async(Ticket.objects.get)()
+        reply = await database_sync_to_async(_reply)(ticket, agent, "Autan mielelläni.")
+        pushed = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return reply, pushed
+
+    reply, pushed = async_to_sync(scenario)()
+    assert pushed["type"] == "reply"
+    assert pushed["item"]["text"] == "Autan mielelläni."
+    assert pushed["item"]["author"] == "Pekka"
+    reply.refresh_from_db()
+    assert reply.meta["delivered_by"] == "chat"
+    assert not OutboundEmail.objects.filter(message=reply).exists()
+
+
+def test_a_reply_after_the_visitor_has_gone_goes_by_email(widget, make_user, mailbox, settings):
+    settings.TISKI_WEBCHAT_AWAY_MINUTES = 2
+    agent = make_user(name="Pekka Palvelija")
+
+    async def scenario():
+        socket, _ = await _visitor(widget)
+        await socket.send_json_to({"type": "message", "client_id": "g1", "text": "Soitatteko?"})
+        await socket.receive_json_from(timeout=10)
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
+    ChatSession.objects.update(last_seen=timezone.now() - timedelta(minutes=3))
+    reply = _reply(Ticket.objects.get(), agent, "Soitamme huomenna.")
+    reply.refresh_from_db()
+    assert "delivered_by" not in reply.meta
+    mail = OutboundEmail.objects.get(message=reply)
+    assert mail.to == ["liisa@example.com"]
