@@ -118,7 +118,8 @@
       node.appendChild(el("span", { "class": "tiski-chat-who" },
         item.from === "visitor" ? T.you : (item.author || T.agent)));
       node.appendChild(el("span", { "class": "tiski-chat-text" }, item.text));
-      log.appendChild(node);
+      // The greeting opens the conversation even when the history came first.
+      if (item.id === "greeting") log.insertBefore(node, log.firstChild); else log.appendChild(node);
       log.scrollTop = log.scrollHeight;
     }
     shown[id] = node;

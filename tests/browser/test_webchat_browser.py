@@ -1,0 +1,100 @@
+"""The chat widget on a site of another origin, and an agent answering from the desk."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+
+import pytest
+from playwright.sync_api import expect
+
+from tiski.tickets.models import Channel, MessageKind, Ticket
+
+from ..conftest import PASSWORD
+from .conftest import _free_port, login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def shop_site(asgi_server, make_team, make_user):
+    """A customer's web site on its own origin, embedding the widget with one tag."""
+    from tiski.connectors.models import Mailbox
+    from tiski.connectors.webchat.models import ChatWidget
+
+    team = make_team("Chat")
+    make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
+    Mailbox.objects.create(address="tuki@tiski.example", default_team=team)
+    port = _free_port()
+    origin = f"http://localhost:{port}"
+    widget = ChatWidget.objects.create(
+        name="Kauppa", allowed_origins=[origin], default_team=team, greeting_fi="Hei! Kysy pois."
+    )
+    page = (
+        '<!doctype html><html lang="fi"><head><meta charset="utf-8"><title>Kauppa</title>'
+        "</head><body><h1>Kauppa</h1>"
+        f'<script src="{asgi_server}/chat/{widget.public_key}/widget.js"></script>'
+        "</body></html>"
+    ).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield origin
+    server.shutdown()
+
+
+def test_visitor_chats_agent_answers_live_and_reload_keeps_it(new_page, shop_site):
+    visitor = new_page(viewport={"width": 390, "height": 780})
+    visitor.goto(shop_site)
+    visitor.get_by_role("button", name="Avaa chat").click()
+    panel = visitor.get_by_role("dialog", name="Chat")
+    expect(panel).to_contain_text("Hei! Kysy pois.")
+    panel.get_by_label("Nimi").fill("Liisa Laine")
+    panel.get_by_label("Sähköposti").fill("liisa@example.com")
+    panel.get_by_label("Sähköposti").press("Enter")
+    message = panel.get_by_label("Viesti")
+    message.fill("Onko punaista villapaitaa kokoa M?")
+    message.press("Enter")
+    expect(panel.locator(".tiski-chat-visitor")).to_contain_text("villapaitaa")
+    expect(panel.locator(".tiski-chat-pending")).to_have_count(0)
+
+    ticket = Ticket.objects.get()
+    assert ticket.channel == Channel.CHAT
+
+    agent = new_page()
+    login(agent, "minna@yritys.fi", PASSWORD)
+    agent.goto(ticket.get_absolute_url())
+    expect(agent.locator(".msg-customer")).to_contain_text("villapaitaa")
+    agent.fill("#id_text", "Hei Liisa, on varastossa.")
+    agent.click("#send-button")
+    expect(agent.locator(".msg-public")).to_contain_text("on varastossa")
+
+    expect(panel.locator(".tiski-chat-agent").last).to_contain_text("on varastossa")
+    expect(panel.locator(".tiski-chat-agent").last).to_contain_text("Minna")
+    screenshot(visitor, "webchat")
+    reply = ticket.messages.get(kind=MessageKind.PUBLIC)
+    assert reply.meta.get("delivered_by") == "chat"
+
+    visitor.reload()
+    panel = visitor.get_by_role("dialog", name="Chat")
+    expect(panel.locator(".tiski-chat-visitor")).to_contain_text("villapaitaa")
+    expect(panel.locator(".tiski-chat-agent").last).to_contain_text("on varastossa")
+    expect(panel.locator(".tiski-chat-agent").first).to_contain_text("Kysy pois")
+    expect(panel).to_have_attribute("data-connected", "true")
+    panel.get_by_label("Viesti").fill("Kiitos!")
+    panel.get_by_label("Viesti").press("Enter")
+    expect(panel.locator(".tiski-chat-pending")).to_have_count(0)
+    assert list(
+        ticket.messages.filter(kind=MessageKind.CUSTOMER).values_list("text", flat=True)
+    ) == ["Onko punaista villapaitaa kokoa M?", "Kiitos!"]
