@@ -147,6 +147,8 @@ def fill(route: str, name: str, secret) -> str:
         "macro_id": str(secret["macro"].pk),
         "job_id": "999999",
         "delivery_id": "999999",
+        # The web chat's public endpoints: an unknown widget key is a 404.
+        "public_key": "no-such-widget",
     }
     pk_by_name = {
         "attachment": secret["attachment"].pk,
@@ -178,6 +180,7 @@ def fill(route: str, name: str, secret) -> str:
                 "sms-account-edit",
                 "sms-account-test",
                 "sms-account-delete",
+                "chat-widget-edit",
                 "calendar-edit",
                 "sla-policy-edit",
                 "sla-policy-move",

@@ -59,6 +59,14 @@ SECTIONS: list[Section] = [
         description=_("Numbers customers text, their provider, and where their tickets go."),
     ),
     Section(
+        "webchat",
+        _("Web chat"),
+        "setup:chat-widgets",
+        CHANNELS,
+        "setup:chat-widget",
+        description=_("The chat button on your web site: allowed sites, greetings, the team."),
+    ),
+    Section(
         "calendars",
         _("Business calendars"),
         "setup:calendars",

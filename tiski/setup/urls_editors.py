@@ -6,7 +6,16 @@ sections can grow without everyone editing one list.
 
 from django.urls import path
 
-from .views import calendars, deletes, macros, mailboxes, phone_lines, sla_policies, sms_accounts
+from .views import (
+    calendars,
+    deletes,
+    macros,
+    mailboxes,
+    phone_lines,
+    sla_policies,
+    sms_accounts,
+    webchat,
+)
 
 urlpatterns = [
     path("mailboxes/", mailboxes.mailbox_list, name="mailboxes"),
@@ -29,6 +38,9 @@ urlpatterns = [
     path(
         "sms/<int:pk>/delete/", deletes.delete, {"kind": "sms_account"}, name="sms-account-delete"
     ),
+    path("chat-widgets/", webchat.widget_list, name="chat-widgets"),
+    path("chat-widgets/new/", webchat.widget_edit, name="chat-widget-new"),
+    path("chat-widgets/<int:pk>/", webchat.widget_edit, name="chat-widget-edit"),
     path("calendars/", calendars.calendar_list, name="calendars"),
     path("calendars/new/", calendars.calendar_edit, name="calendar-new"),
     path("calendars/<int:pk>/", calendars.calendar_edit, name="calendar-edit"),
