@@ -1801,6 +1801,12 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
         demo.make_phone_day(exclude={merged.source_id, merged.target_id} if merged else set())
         demo.make_sms()
         showcase.make_saved_searches(demo.agents)
+        showcase.make_chat(
+            demo.agents[AGENTS[0].email],
+            demo.teams[SUPPORT],
+            demo.agents[AGENTS[1].email],
+            demo.now,
+        )
         # What the periodic absence job did when Laura's absence began: her
         # open tickets went to her stand-in, so the first pass finds nothing.
         hand_over_absences(demo.now)

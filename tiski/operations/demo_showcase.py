@@ -26,13 +26,23 @@ from tiski.connectors.models import Mailbox
 from tiski.connectors.phone import services as phone
 from tiski.connectors.phone.models import AgentPhone, Call, PhoneLine
 from tiski.connectors.phone.schemas import CallEventIn
+from tiski.connectors.webchat import services as chat
+from tiski.connectors.webchat.models import ChatWidget
 from tiski.macros.models import Macro
 from tiski.search.models import SavedSearch
 from tiski.setup import audit
 from tiski.setup.forms_calendars import CalendarForm
 from tiski.sla.models import Calendar
 from tiski.tickets import actions
-from tiski.tickets.models import Channel, Status, Ticket, TicketMerge, Via
+from tiski.tickets.models import (
+    Channel,
+    MessageKind,
+    Status,
+    Ticket,
+    TicketMerge,
+    TicketType,
+    Via,
+)
 
 MAILBOX_ADDRESS = "asiakaspalvelu@papumylly.example"
 LINE_NUMBER = "+358 9 4245 1000"
@@ -458,3 +468,52 @@ def merge_duplicate(target: Ticket, agent: User, at: datetime) -> TicketMerge:
         created_at=at,
     )
     return actions.merge_tickets(duplicate, target, actor=agent, via=Via.AGENT)
+
+
+# --- the web chat --------------------------------------------------------------------
+
+CHAT_LINES = (
+    ("visitor", "Hei! Onko Sumu-kahvinkeittimeen saatavilla varakannua?"),
+    ("agent", "Hei Aino! On, varakannu on tuotenumerolla SK-12 ja se lähtee vielä tänään."),
+    ("visitor", "Hienoa, tilaan sen heti. Kiitos!"),
+)
+
+
+def make_chat(admin: User, support: Team, agent: User, now: datetime) -> Ticket:
+    """A chat widget on the shop's site and a short conversation on it, an hour ago.
+
+    Written the way a visitor's socket writes it (the chat's services) and the
+    desk writes a reply (the ticket actions)."""
+    widget = ChatWidget.objects.create(
+        name="Verkkokauppa",
+        allowed_origins=["http://localhost:8000", "http://127.0.0.1:8000"],
+        default_team=support,
+        default_type=TicketType.objects.filter(active=True).first(),
+        greeting_fi="Hei! Miten voimme auttaa?",
+        greeting_en="Hi! How can we help?",
+        greeting_sv="Hej! Hur kan vi hjälpa dig?",
+        offline_message="Vastaamme sähköpostitse heti kun ehdimme.",
+    )
+    audit.record_setting_change(admin, "webchat", "created", widget)
+    session = chat.start_session(widget, "fi")
+    chat.identify(session, name="Aino Asiakas", email="aino.asiakas@example.com")
+    at = now - timedelta(hours=1)
+    for n, (who, text) in enumerate(CHAT_LINES):
+        at += timedelta(minutes=2)
+        if who == "visitor":
+            chat.receive(session, client_id=f"demo-{n}", text=text, at=at)
+        else:
+            session.refresh_from_db()
+            actions.add_message(
+                session.ticket,
+                kind=MessageKind.PUBLIC,
+                actor=agent,
+                via=Via.AGENT,
+                text=text,
+                channel=Channel.CHAT,
+                # The visitor was there: the chat showed it, no email went.
+                meta={"delivered_by": "chat"},
+                created_at=at,
+            )
+    session.refresh_from_db()
+    return session.ticket

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -77,7 +77,9 @@ class Received:
     duplicate: bool
 
 
-def receive(session: ChatSession, *, client_id: str, text: str) -> Received:
+def receive(
+    session: ChatSession, *, client_id: str, text: str, at: datetime | None = None
+) -> Received:
     """One visitor message; the same client id again (a resend) is acknowledged, not added."""
     client_id = (client_id or "").strip()[:64]
     text = (text or "").strip()[:MAX_TEXT]
@@ -93,7 +95,7 @@ def receive(session: ChatSession, *, client_id: str, text: str) -> Received:
             # The row is claimed first: two sockets resending the same id at
             # once meet on the unique constraint and only one writes.
             sent = ChatMessage.objects.create(session=session, client_id=client_id)
-            message = _write(session, text, client_id)
+            message = _write(session, text, client_id, at)
             sent.message = message
             sent.save(update_fields=["message"])
     except IntegrityError:
@@ -102,7 +104,7 @@ def receive(session: ChatSession, *, client_id: str, text: str) -> Received:
     return Received(message.pk, False)
 
 
-def _write(session: ChatSession, text: str, client_id: str) -> Message:
+def _write(session: ChatSession, text: str, client_id: str, at: datetime | None) -> Message:
     meta = {"chat_session": session.pk, "client_id": client_id}
     ticket = session.ticket
     if ticket is not None and ticket.status != Status.CLOSED:
@@ -115,6 +117,7 @@ def _write(session: ChatSession, text: str, client_id: str) -> Message:
             channel=Channel.CHAT,
             author_contact=session.contact,
             meta=meta,
+            created_at=at,
         )
     widget = session.widget
     ticket = actions.create_ticket(
@@ -127,6 +130,7 @@ def _write(session: ChatSession, text: str, client_id: str) -> Message:
         type=widget.default_type,
         team=widget.default_team,
         message_meta=meta,
+        created_at=at,
     )
     session.ticket = ticket
     session.save(update_fields=["ticket"])
