@@ -212,3 +212,21 @@ def test_a_reply_after_the_visitor_has_gone_goes_by_email(widget, make_user, mai
     assert "delivered_by" not in reply.meta
     mail = OutboundEmail.objects.get(message=reply)
     assert mail.to == ["liisa@example.com"]
+
+
+def test_a_visitor_who_closed_the_chat_a_moment_ago_gets_the_reply_by_email(
+    widget, make_user, mailbox
+):
+    agent = make_user(name="Pekka Palvelija")
+
+    async def scenario():
+        socket, _ = await _visitor(widget)
+        await socket.send_json_to({"type": "message", "client_id": "m1", "text": "Hei"})
+        await socket.receive_json_from(timeout=10)
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
+    session = ChatSession.objects.get()
+    assert session.open_sockets == 0
+    reply = _reply(Ticket.objects.get(), agent, "Vastaus sähköpostiin.")
+    assert OutboundEmail.objects.filter(message=reply).exists()

@@ -38,7 +38,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
         if self.session is not None:
-            await database_sync_to_async(services.touch)(self.session.pk)
+            await database_sync_to_async(services.closed)(self.session.pk)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
@@ -63,10 +63,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         session = await database_sync_to_async(services.session_for)(self.widget, token)
         if session is None:
             session = await database_sync_to_async(services.start_session)(self.widget, lang)
-        else:
-            await database_sync_to_async(services.touch)(session.pk)
-        if self.group:
+        if self.session is not None:  # a second hello on one socket
+            await database_sync_to_async(services.closed)(self.session.pk)
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await database_sync_to_async(services.opened)(session.pk)
         self.session = session
         self.group = services.session_group(session.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)

@@ -87,6 +87,10 @@ class ChatSession(models.Model):
     )
     language = models.CharField(max_length=5, default="fi")
     last_seen = models.DateTimeField(null=True, blank=True)
+    # Sockets open now. With last_seen (refreshed by the widget's pings) it
+    # says whether the visitor is there: a process that died without closing
+    # its sockets leaves a count, but no fresh heartbeat.
+    open_sockets = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=SessionStatus.choices, default="open")
     created_at = models.DateTimeField(auto_now_add=True)
 

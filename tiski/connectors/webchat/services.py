@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from tiski.customers.actions import get_or_create_contact
@@ -53,10 +54,27 @@ def touch(session_id: int) -> None:
     ChatSession.objects.filter(pk=session_id).update(last_seen=timezone.now())
 
 
+def opened(session_id: int) -> None:
+    ChatSession.objects.filter(pk=session_id).update(
+        open_sockets=F("open_sockets") + 1, last_seen=timezone.now()
+    )
+
+
+def closed(session_id: int) -> None:
+    ChatSession.objects.filter(pk=session_id, open_sockets__gt=0).update(
+        open_sockets=F("open_sockets") - 1
+    )
+
+
 def is_present(session: ChatSession) -> bool:
+    """A socket is open and it was heard lately: otherwise replies go by email.
+
+    A visitor who closed the tab a moment ago is gone: a reply shown to
+    nobody must not be kept from their email."""
     minutes = getattr(settings, "TISKI_WEBCHAT_AWAY_MINUTES", 2)
     since = timezone.now() - timedelta(minutes=minutes)
-    return session.last_seen is not None and session.last_seen >= since
+    fresh = session.last_seen is not None and session.last_seen >= since
+    return session.open_sockets > 0 and fresh
 
 
 def identify(session: ChatSession, *, name: str, email: str) -> ChatSession:
