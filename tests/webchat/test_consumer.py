@@ -230,3 +230,22 @@ def test_a_visitor_who_closed_the_chat_a_moment_ago_gets_the_reply_by_email(
     assert session.open_sockets == 0
     reply = _reply(Ticket.objects.get(), agent, "Vastaus sähköpostiin.")
     assert OutboundEmail.objects.filter(message=reply).exists()
+
+
+def test_broken_frames_get_an_error_and_the_chat_goes_on(widget):
+    async def scenario():
+        socket, _ = await _open(widget)
+        await socket.send_to(text_data="{not json")
+        broken = await socket.receive_json_from(timeout=10)
+        await socket.send_json_to(["a", "list"])
+        listed = await socket.receive_json_from(timeout=10)
+        await socket.send_json_to({"type": "message", "client_id": "x", "text": "Hei"})
+        early = await socket.receive_json_from(timeout=10)
+        welcome = await _hello(socket)
+        await socket.disconnect()
+        return broken, listed, early, welcome
+
+    broken, listed, early, welcome = async_to_sync(scenario)()
+    assert broken == listed == {"type": "error", "code": "bad_request"}
+    assert early == {"type": "error", "code": "hello_first"}
+    assert welcome["type"] == "welcome"

@@ -8,6 +8,7 @@ To the browser: ``welcome`` {token, identified, history}, ``ack``
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -40,8 +41,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.session is not None:
             await database_sync_to_async(services.closed)(self.session.pk)
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        # A broken frame gets an error back; the chat stays up.
+        try:
+            content = json.loads(text_data or "")
+        except ValueError:
+            await self.send_json({"type": "error", "code": "bad_request"})
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
+            await self.send_json({"type": "error", "code": "bad_request"})
             return
         kind = content.get("type")
         if kind == "hello":
