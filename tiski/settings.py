@@ -322,7 +322,7 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     "tiski.rules.engine.on_ticket_change",
     "tiski.search.handlers.on_ticket_change",
     # A reply on a chat ticket reaches the visitor's open chat (before email:
-    # a reply delivered live is marked so it is not also emailed).
+    # a reply the visitor saw live is not also emailed).
     "tiski.connectors.webchat.delivery.on_ticket_change",
     # Public replies go out by email; new email tickets get their acknowledgement.
     "tiski.connectors.email.outbound.on_ticket_change",
@@ -337,6 +337,9 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     # Webhooks out: one delivery row per subscribed event, sent after commit.
     "tiski.api.webhooks.events.on_ticket_change",
 ]
+# Asked before a public reply is emailed, `fn(message) -> bool`: True when a
+# live channel already showed it to the customer.
+TISKI_REPLY_DELIVERED_ELSEWHERE = ["tiski.connectors.webchat.delivery.delivered_live"]
 # Minutes without a heartbeat from a visitor's chat before replies go by email.
 TISKI_WEBCHAT_AWAY_MINUTES = envint("TISKI_WEBCHAT_AWAY_MINUTES", 2)
 # Automatic mails (acknowledgements, rule mails) one address may get per hour.

@@ -83,8 +83,12 @@ def test_visitor_chats_agent_answers_live_and_reload_keeps_it(new_page, shop_sit
     expect(panel.locator(".tiski-chat-agent").last).to_contain_text("on varastossa")
     expect(panel.locator(".tiski-chat-agent").last).to_contain_text("Minna")
     screenshot(visitor, "webchat")
+    from tiski.connectors.models import OutboundEmail
+    from tiski.connectors.webchat.models import LiveDelivery
+
     reply = ticket.messages.get(kind=MessageKind.PUBLIC)
-    assert reply.meta.get("delivered_by") == "chat"
+    assert LiveDelivery.objects.filter(message=reply).exists()
+    assert not OutboundEmail.objects.filter(message=reply).exists()
 
     visitor.reload()
     panel = visitor.get_by_role("dialog", name="Chat")

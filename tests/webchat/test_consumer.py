@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tiski.asgi import application
 from tiski.connectors.models import OutboundEmail
-from tiski.connectors.webchat.models import ChatMessage, ChatSession
+from tiski.connectors.webchat.models import ChatMessage, ChatSession, LiveDelivery
 from tiski.tickets import actions
 from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
 
@@ -190,8 +190,7 @@ def test_an_agent_reply_reaches_the_open_chat_and_is_not_emailed(widget, make_us
     assert pushed["type"] == "reply"
     assert pushed["item"]["text"] == "Autan mielelläni."
     assert pushed["item"]["author"] == "Pekka"
-    reply.refresh_from_db()
-    assert reply.meta["delivered_by"] == "chat"
+    assert LiveDelivery.objects.filter(message=reply).exists()
     assert not OutboundEmail.objects.filter(message=reply).exists()
 
 
@@ -208,8 +207,7 @@ def test_a_reply_after_the_visitor_has_gone_goes_by_email(widget, make_user, mai
     async_to_sync(scenario)()
     ChatSession.objects.update(last_seen=timezone.now() - timedelta(minutes=3))
     reply = _reply(Ticket.objects.get(), agent, "Soitamme huomenna.")
-    reply.refresh_from_db()
-    assert "delivered_by" not in reply.meta
+    assert not LiveDelivery.objects.exists()
     mail = OutboundEmail.objects.get(message=reply)
     assert mail.to == ["liisa@example.com"]
 

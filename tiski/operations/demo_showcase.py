@@ -511,8 +511,6 @@ def make_chat(admin: User, support: Team, agent: User, now: datetime) -> Ticket:
                 via=Via.AGENT,
                 text=text,
                 channel=Channel.CHAT,
-                # The visitor was there: the chat showed it, no email went.
-                meta={"delivered_by": "chat"},
                 created_at=at,
             )
     session.refresh_from_db()

@@ -512,6 +512,13 @@ def _latest_customer_meta(ticket: Ticket) -> dict:
     return latest or {}
 
 
+def _delivered_elsewhere(message: Message) -> bool:
+    # Channels that show a reply live (settings.TISKI_REPLY_DELIVERED_ELSEWHERE,
+    # dotted paths of ``fn(message) -> bool``) keep it from going out twice.
+    checks = getattr(settings, "TISKI_REPLY_DELIVERED_ELSEWHERE", ())
+    return any(import_string(path)(message) for path in checks)
+
+
 def queue_reply(message_id: int, *, automatic: bool = False) -> OutboundEmail | None:
     """Queue the email of a public reply to the requester and the ticket's CCs."""
     message = (
@@ -523,7 +530,7 @@ def queue_reply(message_id: int, *, automatic: bool = False) -> OutboundEmail | 
         return None
     if message.channel in NON_EMAIL_CHANNELS:
         return None
-    if (message.meta or {}).get("delivered_by"):
+    if _delivered_elsewhere(message):
         return None  # a live channel (the web chat) showed it to the customer already
     if OutboundEmail.objects.filter(message=message).exists():
         return None  # the handler ran already (a repeated announcement)

@@ -2,10 +2,11 @@
 
 A ticket-change handler (``TISKI_TICKET_CHANGE_HANDLERS``, before the email
 one): each new public reply goes to the session's channel-layer group. When
-the visitor's socket was alive within ``TISKI_WEBCHAT_AWAY_MINUTES``, the
-reply is marked ``meta["delivered_by"] = "chat"`` through
-``update_message_meta``, and the email outbound leaves marked replies alone.
-A visitor who has gone gets the reply by email like any customer.
+the visitor is there (a socket open and heard within
+``TISKI_WEBCHAT_AWAY_MINUTES``), a ``LiveDelivery`` row records it, and
+``delivered_live`` (in ``TISKI_REPLY_DELIVERED_ELSEWHERE``, which the email
+outbound asks before queueing a reply) says so. A visitor who has gone gets
+the reply by email like any customer.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tiski.core import realtime
-from tiski.tickets import actions
 from tiski.tickets.models import Message, MessageKind, Via
 
 from . import services
-from .models import ChatSession, SessionStatus
+from .models import ChatSession, LiveDelivery, SessionStatus
 
 if TYPE_CHECKING:
     from tiski.tickets.changes import TicketChange
@@ -38,6 +38,9 @@ def on_ticket_change(change: TicketChange) -> None:
         for session in sessions:
             realtime.send(services.session_group(session.pk), {"type": "chat.reply", "item": item})
         if present:
-            actions.update_message_meta(
-                message, {"delivered_by": "chat"}, actor=None, via=Via.CHANNEL
-            )
+            LiveDelivery.objects.get_or_create(message=message, defaults={"session": sessions[0]})
+
+
+def delivered_live(message: Message) -> bool:
+    """Asked by the email outbound: did the visitor see this reply in the chat?"""
+    return LiveDelivery.objects.filter(message_id=message.pk).exists()

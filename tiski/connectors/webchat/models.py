@@ -120,3 +120,14 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return self.client_id
+
+
+class LiveDelivery(models.Model):
+    """A public reply the visitor saw in the open chat: the email outbound skips it."""
+
+    message = models.OneToOneField("tickets.Message", on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="+")
+    delivered_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.message_id} -> {self.session_id}"
