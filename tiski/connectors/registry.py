@@ -48,6 +48,12 @@ CHANNELS: dict[str, ChannelInfo] = {
             has_templates=False, sender=f"{_SMS}.transport.send",
             intake=f"{_SMS}.inbound.process_receipt",
         ),
+        # Chat replies reach the visitor live through the chat's change handler,
+        # or by email once they have left: no outbox row, no receipt.
+        ChannelInfo(
+            key="chat", label=_("Web chat"), can_reply=True, attachments=False, max_length=None,
+            has_templates=False, sender="", intake="",
+        ),
     )
 }  # fmt: skip
 
