@@ -6,3 +6,11 @@ class ReportsConfig(AppConfig):
     name = "tiski.reports"
     label = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from .aggregates import register_sqlite
+
+        # SQLite lacks percentile aggregates; each connection gets ours.
+        connection_created.connect(register_sqlite, dispatch_uid="tiski.reports.percentiles")

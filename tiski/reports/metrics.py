@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import (
     Coalesce,
     ExtractHour,
@@ -29,11 +29,18 @@ from django.db.models.functions import (
 )
 from django.utils.translation import gettext_lazy as _
 
-from tiski.tickets.models import UNSOLVED_STATUSES, Channel, Priority, Ticket
+from tiski.tickets.models import (
+    UNSOLVED_STATUSES,
+    Channel,
+    Priority,
+    TicketType,
+    visibility_condition,
+)
 
-from . import periods, stats
+from . import periods, rollups, stats
 from .access import can_see_team_reports
-from .models import TicketFact
+from .aggregates import P90, Median, list_stats
+from .models import HourlyVolume, TicketFact
 
 FILTER_PARAMS = ("team", "agent", "channel", "type", "priority", "organisation", "tag", "mailbox")
 TRUNC = {
@@ -99,7 +106,14 @@ class ReportFilters:
                 pairs.append(("assignee" if key == "agent" else key, value))
         return pairs
 
-    def apply(self, qs: QuerySet[TicketFact]) -> QuerySet[TicketFact]:
+    @property
+    def rollup_ok(self) -> bool:
+        """Whether the hourly rollup can answer (it has no organisation, tag or mailbox)."""
+        return not (self.organisation or self.tag or self.mailbox)
+
+    def apply(self, qs: QuerySet) -> QuerySet:
+        """Narrow facts, or rollup rows (which carry the same dimension columns)."""
+
         def ids(values: list[str]) -> list[int]:
             return [int(v) for v in values if v.isdigit()]
 
@@ -116,7 +130,8 @@ class ReportFilters:
         if self.channel:
             qs = qs.filter(channel__in=self.channel)
         if self.type:
-            qs = qs.filter(ticket__type__slug__in=self.type)
+            # The type's id, not a join per row: the rollup has no ticket to join.
+            qs = qs.filter(type_id__in=TicketType.objects.filter(slug__in=self.type).values("pk"))
         if self.priority:
             qs = qs.filter(priority__in=self.priority)
         if self.organisation:
@@ -152,13 +167,24 @@ class Scope:
     def previous(self) -> periods.Period:
         return self.period.previous()
 
+    def _visible(self, qs: QuerySet) -> QuerySet:
+        # visible_to's own rule, on the facts' (or rollup's) team and assignee
+        # columns, which the facts handler keeps equal to the ticket's: no
+        # semi-join over the tickets table on every query.
+        if not self.user.is_authenticated or not self.user.is_active:
+            return qs.none()
+        condition = visibility_condition(self.user)
+        return qs if condition is None else qs.filter(condition)
+
     def facts(self) -> QuerySet[TicketFact]:
         """The counted tickets' facts: visible to the user, not merged, filtered."""
-        qs = TicketFact.objects.filter(merged=False)
-        if not self.user.is_admin:
-            # The one read path: visible_to decides, here as in every list.
-            qs = qs.filter(ticket_id__in=Ticket.objects.visible_to(self.user).values("pk"))
-        return self.filters.apply(qs)
+        return self.filters.apply(self._visible(TicketFact.objects.filter(merged=False)))
+
+    def rollup(self) -> QuerySet[HourlyVolume] | None:
+        """The hourly rollup rows the user may count, or None when filters need the facts."""
+        if not self.filters.rollup_ok:
+            return None
+        return self.filters.apply(self._visible(HourlyVolume.objects.all()))
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -268,17 +294,6 @@ def _bucket_key(moment: datetime, bucket: str) -> datetime:
     return periods.bucket_start(moment, bucket).astimezone(UTC)
 
 
-def _counts_by_bucket(qs: QuerySet, column: str, scope: Scope) -> Counter:
-    trunc = TRUNC[scope.bucket](column, tzinfo=periods.zone())
-    counts: Counter = Counter()
-    for moment, n in (
-        qs.annotate(b=trunc).values("b").annotate(n=Count("pk")).order_by().values_list("b", "n")
-    ):
-        if moment is not None:
-            counts[_bucket_key(moment, scope.bucket)] += n
-    return counts
-
-
 def bucket_label(start: datetime, bucket: str) -> str:
     from django.utils import formats
 
@@ -364,18 +379,99 @@ def _dimension(scope: Scope, default: str = "team") -> tuple[str, str, str]:
 # --- volume -----------------------------------------------------------------
 
 
+@dataclass
+class _Volume:
+    """Created / solved / reopened counts, from the hourly rollup when the
+    filters allow it (docs/reports.md, Rollups), else from the facts."""
+
+    qs: QuerySet
+    rolled: bool
+
+    @classmethod
+    def of(cls, scope: Scope) -> _Volume:
+        rollup = scope.rollup()
+        if rollup is not None:
+            return cls(rollup, True)
+        return cls(scope.facts(), False)
+
+    def column(self, measure: str) -> str:
+        return "hour" if self.rolled else rollups.MEASURES[measure]
+
+    def count(self, measure: str, start: datetime | None, end: datetime | None) -> Any:
+        column = self.column(measure)
+        cond = Q(**{f"{column}__lt": end}) if end is not None else Q(**{f"{column}__isnull": False})
+        if start is not None:
+            cond &= Q(**{f"{column}__gte": start})
+        if self.rolled:
+            return Coalesce(Sum(measure, filter=cond), 0)
+        return Count("pk", filter=cond)
+
+    def _in_period(self, measure: str, start: datetime, end: datetime) -> QuerySet:
+        column = self.column(measure)
+        qs = self.qs.filter(_in(column, start, end))
+        return qs.filter(**{f"{measure}__gt": 0}) if self.rolled else qs
+
+    def _n(self, measure: str) -> Any:
+        return Sum(measure) if self.rolled else Count("pk")
+
+    def by_bucket(self, measure: str, scope: Scope, period: periods.Period) -> Counter:
+        trunc = TRUNC[scope.bucket](self.column(measure), tzinfo=periods.zone())
+        counts: Counter = Counter()
+        for moment, n in (
+            self._in_period(measure, period.start, period.end)
+            .annotate(b=trunc)
+            .values("b")
+            .annotate(n=self._n(measure))
+            .order_by()
+            .values_list("b", "n")
+        ):
+            if moment is not None:
+                counts[_bucket_key(moment, scope.bucket)] += n
+        return counts
+
+    def by_column(self, column: str, period: periods.Period) -> list[tuple[Any, int]]:
+        """Created in the period per value of ``column``, most first."""
+        return list(
+            self._in_period("created", period.start, period.end)
+            .values(column)
+            .annotate(n=self._n("created"))
+            .order_by("-n", column)
+            .values_list(column, "n")
+        )
+
+    def weekday_hours(self, period: periods.Period) -> list[tuple[str, int, int, int]]:
+        """Created in the period per channel, local ISO weekday and local hour."""
+        zone = periods.zone()
+        column = self.column("created")
+        return list(
+            self._in_period("created", period.start, period.end)
+            .annotate(
+                wd=ExtractIsoWeekDay(column, tzinfo=zone), hr=ExtractHour(column, tzinfo=zone)
+            )
+            .values("channel", "wd", "hr")
+            .annotate(n=self._n("created"))
+            .order_by()
+            .values_list("channel", "wd", "hr", "n")
+        )
+
+
 def _volume_counts(scope: Scope, period: periods.Period) -> dict[str, int]:
-    facts = scope.facts()
+    source = _Volume.of(scope)
     start, end = period.start, period.end
-    figures = facts.aggregate(
-        created=Count("pk", filter=_in("created_at", start, end)),
-        solved=Count("pk", filter=_in("solved_at", start, end)),
-        reopened=Count("pk", filter=_in("first_reopened_at", start, end)),
-        created_before=Count("pk", filter=Q(created_at__lt=end)),
-        solved_before=Count("pk", filter=Q(solved_at__lt=end)),
+    # Aliases differ from the rollup's columns (an aggregate may not shadow one).
+    got = source.qs.aggregate(
+        n_created=source.count("created", start, end),
+        n_solved=source.count("solved", start, end),
+        n_reopened=source.count("reopened", start, end),
+        created_before=source.count("created", None, end),
+        solved_before=source.count("solved", None, end),
     )
-    figures["backlog"] = figures.pop("created_before") - figures.pop("solved_before")
-    return figures
+    return {
+        "created": got["n_created"],
+        "solved": got["n_solved"],
+        "reopened": got["n_reopened"],
+        "backlog": got["created_before"] - got["solved_before"],
+    }
 
 
 def volume(scope: Scope) -> Result:
@@ -400,27 +496,14 @@ def volume(scope: Scope) -> Result:
             Figure(key, str(label), Value(now[key], drill=drills[key], previous=before.get(key)))
         )
 
-    facts = scope.facts()
+    source = _Volume.of(scope)
     bucket_rows = periods.buckets(period, scope.bucket)
-    in_period = facts.filter(
-        Q(created_at__lt=period.end, created_at__gte=period.start)
-        | Q(solved_at__lt=period.end, solved_at__gte=period.start)
-        | Q(first_reopened_at__lt=period.end, first_reopened_at__gte=period.start)
-    )
-    created = _counts_by_bucket(
-        in_period.filter(_in("created_at", period.start, period.end)), "created_at", scope
-    )
-    solved = _counts_by_bucket(
-        in_period.filter(_in("solved_at", period.start, period.end)), "solved_at", scope
-    )
-    reopened = _counts_by_bucket(
-        in_period.filter(_in("first_reopened_at", period.start, period.end)),
-        "first_reopened_at",
-        scope,
-    )
-    base = facts.aggregate(
-        c=Count("pk", filter=Q(created_at__lt=period.start)),
-        s=Count("pk", filter=Q(solved_at__lt=period.start)),
+    created = source.by_bucket("created", scope, period)
+    solved = source.by_bucket("solved", scope, period)
+    reopened = source.by_bucket("reopened", scope, period)
+    base = source.qs.aggregate(
+        c=source.count("created", None, period.start),
+        s=source.count("solved", None, period.start),
     )
     backlog = base["c"] - base["s"]
     rows = []
@@ -452,14 +535,11 @@ def volume(scope: Scope) -> Result:
             series=["created", "solved"],
         )
     )
-    created_in = facts.filter(_in("created_at", period.start, period.end))
     for key in ("channel", "type", "team", "organisation"):
         label, column = DIMENSIONS[key]
-        counts = list(
-            created_in.values(column)
-            .annotate(n=Count("pk"))
-            .order_by("-n")
-            .values_list(column, "n")
+        # The rollup has no organisation: that one table reads the facts.
+        counts = (_Volume(scope.facts(), False) if key == "organisation" else source).by_column(
+            column, period
         )
         names = _names(column, [k for k, _n in counts])
         rows = [
@@ -488,27 +568,22 @@ def volume(scope: Scope) -> Result:
                 series=["created"],
             )
         )
-    result.tables.extend(_heatmaps(created_in, scope))
+    result.tables.extend(_heatmaps(source, scope))
     return result
 
 
 WEEKDAY_LABELS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
 
 
-def _heatmaps(created_in: QuerySet, scope: Scope) -> list[Table]:
-    """Created tickets by local weekday x hour: all channels, then each channel."""
-    zone = periods.zone()
+def _heatmaps(source: _Volume, scope: Scope) -> list[Table]:
+    """Created tickets by local weekday x hour: all channels, then each channel.
+
+    Each cell drills down to the tickets created in the period on that
+    weekday and hour (Europe/Helsinki), of that channel.
+    """
+    period = scope.period
     grid: dict[str, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
-    for channel, weekday, hour, n in (
-        created_in.annotate(
-            wd=ExtractIsoWeekDay("created_at", tzinfo=zone),
-            hr=ExtractHour("created_at", tzinfo=zone),
-        )
-        .values("channel", "wd", "hr")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("channel", "wd", "hr", "n")
-    ):
+    for channel, weekday, hour, n in source.weekday_hours(period):
         grid[""][(weekday, hour)] += n
         grid[channel][(weekday, hour)] += n
     channel_names = dict(Channel.choices)
@@ -524,7 +599,18 @@ def _heatmaps(created_in: QuerySet, scope: Scope) -> list[Table]:
         rows = []
         for weekday in range(1, 8):
             row = [Value(str(WEEKDAY_LABELS[weekday - 1]), "text")]
-            row += [Value(cells.get((weekday, hour), 0)) for hour in range(24)]
+            row += [
+                Value(
+                    cells.get((weekday, hour), 0),
+                    drill={
+                        **_range("created", period.start, period.end),
+                        "created_weekday": str(weekday),
+                        "created_hour": str(hour),
+                        **({"channel": channel} if channel else {}),
+                    },
+                )
+                for hour in range(24)
+            ]
             rows.append(row)
         tables.append(
             Table(
@@ -555,55 +641,43 @@ TIME_METRICS = [
 ]
 
 
-def _flatten(values: Iterable[Any]) -> list[float]:
-    out: list[float] = []
-    for v in values:
-        if v is None:
-            continue
-        if isinstance(v, list):
-            out.extend(v)
-        else:
-            out.append(v)
-    return out
+def _stats(prefix: str, column: str) -> dict[str, Any]:
+    """Median, mean and nearest-rank p90 of a column, as database aggregates."""
+    return {
+        f"{prefix}_median": Median(column),
+        f"{prefix}_mean": Avg(column),
+        f"{prefix}_p90": P90(column),
+    }
 
 
 def _time_rows(scope: Scope, period: periods.Period) -> dict[str, Any]:
-    """The response figures of one period (one read of each ticket set)."""
+    """The response figures of one period, computed in the database."""
     facts = scope.facts()
-    created = list(
-        facts.filter(_in("created_at", period.start, period.end)).values_list(
-            "first_reply_seconds",
-            "first_reply_business",
-            "next_reply_seconds",
-            "next_reply_business",
-        )
+    created = facts.filter(_in("created_at", period.start, period.end))
+    solved = facts.filter(_in("solved_at", period.start, period.end))
+    out: dict[str, Any] = created.aggregate(
+        **_stats("first_reply", "first_reply_seconds"),
+        **_stats("first_reply_business", "first_reply_business"),
     )
-    solved = list(
-        facts.filter(_in("solved_at", period.start, period.end)).values_list(
-            "resolution_seconds",
-            "resolution_business",
-            "wait_seconds",
-            "wait_business",
-            "touches",
-            "replies",
-            "reopen_count",
-        )
+    for key, column in (
+        ("next_reply", "next_reply_seconds"),
+        ("next_reply_business", "next_reply_business"),
+    ):
+        for stat, value in list_stats(created, column).items():
+            out[f"{key}_{stat}"] = value
+    got = solved.aggregate(
+        **_stats("resolution", "resolution_seconds"),
+        **_stats("resolution_business", "resolution_business"),
+        **_stats("wait", "wait_seconds"),
+        **_stats("wait_business", "wait_business"),
+        solved=Count("pk"),
+        touches=Avg("touches"),
+        one=Count("pk", filter=Q(replies=1, reopen_count=0)),
+        reo=Count("pk", filter=Q(reopen_count__gt=0)),
     )
-    out: dict[str, Any] = {}
-    columns = {
-        "first_reply": (0, 1, created),
-        "next_reply": (2, 3, created),
-        "resolution": (0, 1, solved),
-        "wait": (2, 3, solved),
-    }
-    for key, (cal, biz, rows) in columns.items():
-        for suffix, index in (("", cal), ("_business", biz)):
-            values = _flatten(r[index] for r in rows)
-            out[f"{key}{suffix}"] = values
-    out["solved"] = len(solved)
-    out["touches"] = stats.mean(r[4] for r in solved)
-    out["one_touch"] = stats.rate(sum(1 for r in solved if r[5] == 1 and r[6] == 0), len(solved))
-    out["reopen"] = stats.rate(sum(1 for r in solved if r[6] > 0), len(solved))
+    out.update(got)
+    out["one_touch"] = stats.rate(got["one"], got["solved"])
+    out["reopen"] = stats.rate(got["reo"], got["solved"])
     return out
 
 
@@ -617,22 +691,21 @@ def response(scope: Scope) -> Result:
     for key, label, _c, _b, which in TIME_METRICS:
         drill = created if which == "created" else solved
         for suffix, way in (("", _("calendar time")), ("_business", _("business time"))):
-            values = now[f"{key}{suffix}"]
-            prev = before[f"{key}{suffix}"] if before else []
-            for stat, fn, stat_label in (
-                ("median", stats.median, _("median")),
-                ("mean", stats.mean, _("mean")),
-                ("p90", stats.percentile, _("90th percentile")),
+            for stat, stat_label in (
+                ("median", _("median")),
+                ("mean", _("mean")),
+                ("p90", _("90th percentile")),
             ):
+                name = f"{key}{suffix}_{stat}"
                 result.summary.append(
                     Figure(
-                        f"{key}{suffix}_{stat}",
+                        name,
                         f"{label}, {stat_label} ({way})",
                         Value(
-                            fn(values),
+                            now[name],
                             "duration",
                             drill=drill,
-                            previous=fn(prev) if before else None,
+                            previous=before[name] if before else None,
                         ),
                     )
                 )
@@ -652,51 +725,55 @@ def response(scope: Scope) -> Result:
     # The breakdown: one row per value of the chosen dimension.
     dim, dim_label, column = _dimension(scope)
     facts = scope.facts()
-    groups: dict[Any, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for key, fr, frb in facts.filter(_in("created_at", period.start, period.end)).values_list(
-        column, "first_reply_seconds", "first_reply_business"
+    groups: dict[Any, dict[str, Any]] = defaultdict(dict)
+    for row in (
+        facts.filter(_in("created_at", period.start, period.end))
+        .values(column)
+        .annotate(
+            created=Count("pk"),
+            fr=Median("first_reply_seconds"),
+            frb=Median("first_reply_business"),
+            fr90=P90("first_reply_seconds"),
+        )
+        .order_by()
     ):
-        g = groups[key]
-        g["created"].append(1)
-        if fr is not None:
-            g["fr"].append(fr)
-            g["frb"].append(frb)
-    for key, res, resb, wait, replies, reopens in facts.filter(
-        _in("solved_at", period.start, period.end)
-    ).values_list(
-        column,
-        "resolution_seconds",
-        "resolution_business",
-        "wait_seconds",
-        "replies",
-        "reopen_count",
+        groups[row.pop(column)].update(row)
+    for row in (
+        facts.filter(_in("solved_at", period.start, period.end))
+        .values(column)
+        .annotate(
+            solved=Count("pk"),
+            res=Median("resolution_seconds"),
+            resb=Median("resolution_business"),
+            wait=Median("wait_seconds"),
+            one=Count("pk", filter=Q(replies=1, reopen_count=0)),
+            reo=Count("pk", filter=Q(reopen_count__gt=0)),
+        )
+        .order_by()
     ):
-        g = groups[key]
-        g["solved"].append(1)
-        g["res"].append(res)
-        g["resb"].append(resb)
-        g["wait"].append(wait)
-        g["one"].append(1 if replies == 1 and reopens == 0 else 0)
-        g["reo"].append(1 if reopens else 0)
+        groups[row.pop(column)].update(row)
     names = _names(column, groups.keys())
     rows = []
-    for key in sorted(groups, key=lambda k: -len(groups[k]["created"]) - len(groups[k]["solved"])):
+    for key in sorted(
+        groups, key=lambda k: -groups[k].get("created", 0) - groups[k].get("solved", 0)
+    ):
         g = groups[key]
         d = _drill_value(column, key)
+        solved_n = g.get("solved", 0)
         rows.append(
             [
                 _group_label(names, column, key),
-                Value(len(g["created"]), drill={**created, **d}),
-                Value(stats.median(g["fr"]), "duration", drill={**created, **d}),
-                Value(stats.median(g["frb"]), "duration", drill={**created, **d}),
-                Value(stats.percentile(g["fr"]), "duration", drill={**created, **d}),
-                Value(len(g["solved"]), drill={**solved, **d}),
-                Value(stats.median(g["res"]), "duration", drill={**solved, **d}),
-                Value(stats.median(g["resb"]), "duration", drill={**solved, **d}),
-                Value(stats.median(g["wait"]), "duration", drill={**solved, **d}),
-                Value(stats.rate(sum(g["one"]), len(g["one"])), "percent", drill={**solved, **d}),
+                Value(g.get("created", 0), drill={**created, **d}),
+                Value(g.get("fr"), "duration", drill={**created, **d}),
+                Value(g.get("frb"), "duration", drill={**created, **d}),
+                Value(g.get("fr90"), "duration", drill={**created, **d}),
+                Value(solved_n, drill={**solved, **d}),
+                Value(g.get("res"), "duration", drill={**solved, **d}),
+                Value(g.get("resb"), "duration", drill={**solved, **d}),
+                Value(g.get("wait"), "duration", drill={**solved, **d}),
+                Value(stats.rate(g.get("one", 0), solved_n), "percent", drill={**solved, **d}),
                 Value(
-                    stats.rate(sum(g["reo"]), len(g["reo"])),
+                    stats.rate(g.get("reo", 0), solved_n),
                     "percent",
                     drill={**solved, **d, "reopened": "1"},
                 ),
@@ -1131,18 +1208,21 @@ def _people_rows(scope: Scope, column: str, survey_column: str) -> list[list[Val
     facts = scope.facts()
     created = _range("created", period.start, period.end)
     solved = _range("solved", period.start, period.end)
-    groups: dict[Any, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for key, fr in facts.filter(_in("created_at", period.start, period.end)).values_list(
-        column, "first_reply_seconds"
+    groups: dict[Any, dict[str, Any]] = defaultdict(dict)
+    for row in (
+        facts.filter(_in("created_at", period.start, period.end))
+        .values(column)
+        .annotate(assigned=Count("pk"), fr=Median("first_reply_seconds"))
+        .order_by()
     ):
-        groups[key]["assigned"].append(1)
-        if fr is not None:
-            groups[key]["fr"].append(fr)
-    for key, res in facts.filter(_in("solved_at", period.start, period.end)).values_list(
-        column, "resolution_seconds"
+        groups[row.pop(column)].update(row)
+    for row in (
+        facts.filter(_in("solved_at", period.start, period.end))
+        .values(column)
+        .annotate(solved=Count("pk"), res=Median("resolution_seconds"))
+        .order_by()
     ):
-        groups[key]["solved"].append(1)
-        groups[key]["res"].append(res)
+        groups[row.pop(column)].update(row)
     replies: Counter = Counter()
     messages = Message.objects.filter(
         kind=MessageKind.PUBLIC,
@@ -1179,11 +1259,11 @@ def _people_rows(scope: Scope, column: str, survey_column: str) -> list[list[Val
         rows.append(
             [
                 _group_label(names, column, key),
-                Value(len(g["assigned"]), drill={**created, **d}),
-                Value(len(g["solved"]), drill={**solved, **d}),
+                Value(g.get("assigned", 0), drill={**created, **d}),
+                Value(g.get("solved", 0), drill={**solved, **d}),
                 Value(replies[key]),
-                Value(stats.median(g["fr"]), "duration", drill={**created, **d}),
-                Value(stats.median(g["res"]), "duration", drill={**solved, **d}),
+                Value(g.get("fr"), "duration", drill={**created, **d}),
+                Value(g.get("res"), "duration", drill={**solved, **d}),
                 Value(csat.get(key) if key is not None else None, "percent"),
             ]
         )
@@ -1258,16 +1338,23 @@ def customers(scope: Scope) -> Result:
         )
         keys = [k for k, _n in top]
         detail: dict[Any, dict[str, Any]] = defaultdict(
-            lambda: {"channels": set(), "open": 0, "fr": []}
+            lambda: {"channels": set(), "open": 0, "fr": None}
         )
-        for key, channel, status, fr in created_in.filter(
-            **{f"{column}__in": [k for k in keys if k is not None]}
-        ).values_list(column, "channel", "status", "first_reply_seconds"):
-            d = detail[key]
-            d["channels"].add(channel)
-            d["open"] += status in UNSOLVED_STATUSES
-            if fr is not None:
-                d["fr"].append(fr)
+        top_keys = [k for k in keys if k is not None]
+        mine = created_in.filter(**{f"{column}__in": top_keys})
+        for key, open_now, fr in (
+            mine.values(column)
+            .annotate(
+                o=Count("pk", filter=Q(status__in=UNSOLVED_STATUSES)),
+                fr=Median("first_reply_seconds"),
+            )
+            .order_by()
+            .values_list(column, "o", "fr")
+        ):
+            detail[key]["open"] = open_now
+            detail[key]["fr"] = fr
+        for key, channel in mine.values_list(column, "channel").distinct().order_by():
+            detail[key]["channels"].add(channel)
         names = _names(column, keys)
         channel_names = dict(Channel.choices)
         rows = []
@@ -1295,7 +1382,7 @@ def customers(scope: Scope) -> Result:
                         "text",
                     ),
                     Value(d["open"], drill={**drill, "unsolved": "1"}),
-                    Value(stats.median(d["fr"]), "duration"),
+                    Value(d["fr"], "duration"),
                     Value(csat.get(key) if key is not None else None, "percent"),
                 ]
             )

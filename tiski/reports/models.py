@@ -110,3 +110,35 @@ class ReportSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.frequency} to {self.user_id}"
+
+
+class HourlyVolume(models.Model):
+    """Created, solved and reopened tickets per hour and per combination of
+    team, agent, channel, type and priority: the volume report's rollup.
+
+    Derived from the facts (docs/reports.md, Rollups): `reports.rollups`
+    moves each ticket's contribution when its facts change, `--rebuild`
+    recomputes the table, and `--verify` diffs it with a recount. One
+    combination may have more than one row (two first writes racing); every
+    read sums, so that is harmless. Organisation, mailbox and tag filters
+    read the facts instead: they would make a row per ticket.
+    """
+
+    hour = models.DateTimeField()
+    team = _ref("accounts.Team")
+    assignee = _ref(settings.AUTH_USER_MODEL)
+    type = _ref("tickets.TicketType")
+    channel = models.CharField(max_length=20)
+    priority = models.CharField(max_length=10)
+    created = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["hour"], name="rollup_hour"),
+            models.Index(fields=["assignee", "hour"], name="rollup_assignee_hour"),
+        ]
+
+    def __str__(self) -> str:
+        return f"volume of {self.hour:%Y-%m-%d %H}:00"

@@ -31,3 +31,16 @@ def percentile(values: Iterable[float], share: float = 0.9) -> float | None:
 def rate(part: int, whole: int) -> float | None:
     """A share in percent, or None when there is nothing to divide."""
     return 100.0 * part / whole if whole else None
+
+
+def interpolated(values: Iterable[float], share: float = 0.5) -> float | None:
+    """Linear interpolation between ranks (PostgreSQL's percentile_cont); 0.5: the median."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    position = share * (len(ordered) - 1)
+    below = math.floor(position)
+    above = math.ceil(position)
+    if below == above:
+        return float(ordered[below])
+    return ordered[below] + (position - below) * (ordered[above] - ordered[below])

@@ -124,6 +124,24 @@ def _team_ids(user: User) -> tuple[list[int], list[int]]:
     return cached
 
 
+def visibility_condition(user: User) -> Q | None:
+    """visible_to's rule as a condition on ``team_id`` and ``assignee_id``; None: all.
+
+    Written once so that derived tables carrying the same two columns (the
+    report facts and rollups) apply exactly the rule the ticket lists apply.
+    """
+    if user.is_admin:
+        return None
+    team_ids, restricted_ids = _team_ids(user)
+    # No join to the team table: the ids are known up front, so counts
+    # over a million tickets can be answered from an index alone.
+    return (
+        Q(team__isnull=True)
+        | Q(team_id__in=team_ids)
+        | (Q(assignee_id=user.pk) & ~Q(team_id__in=restricted_ids))
+    )
+
+
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def visible_to(self, user: User) -> TicketQuerySet:
         """The only way lists, counts, searches and pushes get tickets.
@@ -134,16 +152,8 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_admin:
-            return self
-        team_ids, restricted_ids = _team_ids(user)
-        # No join to the team table: the ids are known up front, so counts
-        # over a million tickets can be answered from an index alone.
-        return self.filter(
-            Q(team__isnull=True)
-            | Q(team_id__in=team_ids)
-            | (Q(assignee_id=user.pk) & ~Q(team_id__in=restricted_ids))
-        )
+        condition = visibility_condition(user)
+        return self if condition is None else self.filter(condition)
 
     def unsolved(self) -> TicketQuerySet:
         return self.filter(UNSOLVED)

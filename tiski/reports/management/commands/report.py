@@ -1,19 +1,21 @@
 """`tiski report NAME --from --to ...`: a report's figures for scripts and checks.
 
 Prints what the page shows (the same `metrics` functions). `--rebuild`
-refills the facts table from the raw rows; `--verify` recounts every
-ticket's facts from the raw rows and exits 1 on any difference.
+refills the facts table from the raw rows and recounts the hourly rollup;
+`--verify` recounts every ticket's facts from the raw rows and the rollup
+from the facts, and exits 1 on any difference.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from itertools import chain
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from tiski.reports import exports, facts, periods
+from tiski.reports import exports, facts, periods, rollups
 from tiski.reports.metrics import DIMENSIONS, REPORTS, ReportFilters, Scope
 
 BY_CHOICES = [*periods.BUCKETS, *DIMENSIONS]
@@ -40,18 +42,21 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "csv"], default="json")
         parser.add_argument("--language", default="en")
         parser.add_argument(
-            "--verify", action="store_true", help="recount facts, diff, exit 1 on any"
+            "--verify", action="store_true", help="recount facts and rollup, diff, exit 1 on any"
         )
-        parser.add_argument("--rebuild", action="store_true", help="refill the facts table")
+        parser.add_argument(
+            "--rebuild", action="store_true", help="refill the facts table and the rollup"
+        )
 
     def handle(self, *args, **opts) -> None:
         if opts["rebuild"]:
             written = facts.rebuild()
-            self.stdout.write(f"facts rebuilt for {written} tickets")
+            self.stdout.write(f"facts and hourly rollup rebuilt for {written} tickets")
             return
         if opts["verify"]:
             differences = 0
-            for line in facts.verify():
+            # The facts against the raw rows, then the rollup against the facts.
+            for line in chain(facts.verify(), rollups.verify()):
                 differences += 1
                 self.stdout.write(line)
             self.stdout.write(f"{differences} differences")
