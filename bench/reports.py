@@ -140,13 +140,43 @@ def measure(requests: int) -> list[dict[str, Any]]:
                     "p50_ms": round(statistics.median(times)),
                     "p95_ms": round(p95),
                     "requests": requests,
+                    **profile(client, url, params),
                 }
                 print(
                     f"{name:10} {period:12} {who:8}"
                     f" p50 {row['p50_ms']:6} ms  p95 {row['p95_ms']:6} ms"
+                    f"  {row['queries']:3} queries, slowest EXPLAIN ANALYZE"
+                    f" {row['explain'][0]['execution_ms'] if row['explain'] else '-'} ms"
                 )
                 rows.append(row)
     return rows
+
+
+def profile(client: Any, url: str, params: dict[str, str], slowest: int = 3) -> dict[str, Any]:
+    """One more request with its queries captured: how many, their time, and
+    EXPLAIN ANALYZE of the slowest (the database's own figure, steadier than
+    wall time on a loaded machine)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, params)
+    queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
+    explained = []
+    if connection.vendor == "postgresql":
+        for _ms, sql in sorted(queries, reverse=True)[:slowest]:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+                plan = cursor.fetchone()[0]
+            plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+            explained.append({"execution_ms": round(plan["Execution Time"], 1), "sql": sql[:300]})
+    return {
+        "queries": len(queries),
+        "db_ms": round(sum(ms for ms, _sql in queries)),
+        "explain": explained,
+    }
 
 
 def write_readme(rows: list[dict[str, Any]], facts: dict[str, Any], label: str) -> None:
@@ -155,13 +185,16 @@ def write_readme(rows: list[dict[str, Any]], facts: dict[str, Any], label: str) 
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {facts['tickets']:,} generated tickets"
         f" ({label or 'default'}); target p95 < {TARGET_P95_MS} ms per page.",
         "",
-        "| report | period | as | p50 ms | p95 ms | within target |",
-        "|---|---|---|---:|---:|---|",
+        "| report | period | as | p50 ms | p95 ms | within target | queries | db ms |"
+        " slowest query, EXPLAIN ANALYZE ms |",
+        "|---|---|---|---:|---:|---|---:|---:|---:|",
     ]
     for r in rows:
         ok = "yes" if r["p95_ms"] < TARGET_P95_MS else "**no**"
+        slowest = r["explain"][0]["execution_ms"] if r.get("explain") else ""
         lines.append(
-            f"| {r['report']} | {r['period']} | {r['as']} | {r['p50_ms']} | {r['p95_ms']} | {ok} |"
+            f"| {r['report']} | {r['period']} | {r['as']} | {r['p50_ms']} | {r['p95_ms']} | {ok}"
+            f" | {r.get('queries', '')} | {r.get('db_ms', '')} | {slowest} |"
         )
     lines.append(TABLE_END)
     text = README.read_text()
@@ -177,6 +210,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--requests", type=int, default=7)
     parser.add_argument("--label", default="")
+    parser.add_argument("--no-readme", action="store_true", help="leave bench/README.md alone")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_URL)
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
@@ -196,7 +230,8 @@ def main() -> None:
             indent=2,
         )
     )
-    write_readme(rows, facts, args.label)
+    if not args.no_readme:
+        write_readme(rows, facts, args.label)
     print(f"Wrote {out.relative_to(ROOT)}")
 
 

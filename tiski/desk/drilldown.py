@@ -1,13 +1,13 @@
 """Report drill-downs: narrowing a ticket list to exactly what a figure counted.
 
 A report number links to the inbox with the view and filters it counted
-plus the parameters below, so the list shows the same tickets (through
-``visible_to``, like every list). Instants carry their offset
-(``2026-12-03T00:00:00+02:00``).
+plus the report parameters of ``inbox.REPORT_KEYS``, which
+``inbox.report_filter`` applies from the facts (created, solved and
+reopened ranges, the heatmap's weekday and hour, ...). Instants carry their
+offset (``2026-12-03T00:00:00+02:00``). This module adds what only the live
+overview links to, the SLA state now, and says in words what the list is
+narrowed to:
 
-- ``created_from`` / ``created_to``: ``created_at`` in [from, to);
-- ``solved_from`` / ``solved_to``: solved or closed now, last solved in [from, to);
-- with either range, tickets merged into another are left out, as in the reports;
 - ``sla=breached``: unsolved and past the next SLA deadline now;
   ``sla=warning``: unsolved, not yet past it, but past its warning time.
 """
@@ -17,19 +17,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from tiski.tickets.models import NO_DEADLINE, UNSOLVED, Status, Ticket, TicketMerge
+from tiski.tickets.models import NO_DEADLINE, UNSOLVED, Ticket
 
 SLA_STATES = ("breached", "warning")
 
 
-def _instant(value: str | None) -> datetime | None:
+def instant(value: str | None) -> datetime | None:
+    """A drill-down instant: ISO 8601 with its offset, else None."""
     if not value:
         return None
     try:
@@ -41,49 +42,43 @@ def _instant(value: str | None) -> datetime | None:
     return parsed
 
 
+def _number(value: str | None, low: int, high: int) -> int | None:
+    if value is None or not value.isdigit():
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
 @dataclass(frozen=True)
 class Drilldown:
+    # Read for the words above the list only; inbox.report_filter filters by them.
     created_from: datetime | None = None
     created_to: datetime | None = None
     solved_from: datetime | None = None
     solved_to: datetime | None = None
+    created_weekday: int | None = None
+    created_hour: int | None = None
     sla: str = ""
 
     @classmethod
     def from_query(cls, query: QueryDict) -> Drilldown:
         sla = query.get("sla", "")
         return cls(
-            created_from=_instant(query.get("created_from")),
-            created_to=_instant(query.get("created_to")),
-            solved_from=_instant(query.get("solved_from")),
-            solved_to=_instant(query.get("solved_to")),
+            created_from=instant(query.get("created_from")),
+            created_to=instant(query.get("created_to")),
+            solved_from=instant(query.get("solved_from")),
+            solved_to=instant(query.get("solved_to")),
+            created_weekday=_number(query.get("created_weekday"), 1, 7),
+            created_hour=_number(query.get("created_hour"), 0, 23),
             sla=sla if sla in SLA_STATES else "",
         )
 
     @property
     def active(self) -> bool:
-        return bool(
-            self.created_from or self.created_to or self.solved_from or self.solved_to or self.sla
-        )
+        return bool(self.labels())
 
     def apply(self, qs: QuerySet[Ticket], now: datetime | None = None) -> QuerySet[Ticket]:
         now = now or timezone.now()
-        if self.created_from or self.created_to or self.solved_from or self.solved_to:
-            # Report figures leave out tickets merged into another.
-            qs = qs.exclude(
-                Exists(TicketMerge.objects.filter(source_id=OuterRef("pk"), undone_at__isnull=True))
-            )
-        if self.created_from:
-            qs = qs.filter(created_at__gte=self.created_from)
-        if self.created_to:
-            qs = qs.filter(created_at__lt=self.created_to)
-        if self.solved_from or self.solved_to:
-            qs = qs.filter(status__in=(Status.SOLVED, Status.CLOSED))
-        if self.solved_from:
-            # A ticket solved then was updated then too: lets the status index serve it.
-            qs = qs.filter(solved_at__gte=self.solved_from, updated_at__gte=self.solved_from)
-        if self.solved_to:
-            qs = qs.filter(solved_at__lt=self.solved_to)
         if self.sla == "breached":
             qs = qs.filter(UNSOLVED, queue_due_at__lt=now)
         elif self.sla == "warning":
@@ -101,6 +96,13 @@ class Drilldown:
         if self.created_from or self.created_to:
             period = _range(self.created_from, self.created_to)
             out.append(_("created %(range)s") % {"range": period})
+        if self.created_weekday is not None:
+            out.append(_("on %(weekday)s") % {"weekday": _weekday(self.created_weekday)})
+        if self.created_hour is not None:
+            out.append(
+                _("between %(start)02d:00 and %(end)02d:00")
+                % {"start": self.created_hour, "end": self.created_hour + 1}
+            )
         if self.solved_from or self.solved_to:
             period = _range(self.solved_from, self.solved_to)
             out.append(_("solved %(range)s") % {"range": period})
@@ -111,14 +113,14 @@ class Drilldown:
         return out
 
     def as_query(self) -> dict[str, str]:
-        params = {
-            key: getattr(self, key).isoformat()
-            for key in ("created_from", "created_to", "solved_from", "solved_to")
-            if getattr(self, key)
-        }
-        if self.sla:
-            params["sla"] = self.sla
-        return params
+        """What the filter form must carry besides the report parameters."""
+        return {"sla": self.sla} if self.sla else {}
+
+
+def _weekday(number: int) -> str:
+    from django.utils.dates import WEEKDAYS
+
+    return str(WEEKDAYS[number - 1])  # ISO 1 = Monday = WEEKDAYS[0]
 
 
 def _range(start: datetime | None, end: datetime | None) -> str:

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from tiski.accounts.models import Team, User
+from tiski.reports.periods import zone as report_zone
 from tiski.tickets.models import UNSOLVED, Channel, Priority, Status, Ticket
 
-from .drilldown import Drilldown
+from .drilldown import Drilldown, instant
 
 COUNT_CAP = 10_000
 
@@ -137,6 +139,8 @@ REPORT_KEYS = (
     "settled_from",
     "settled_to",
     "unsolved_at",
+    "created_weekday",
+    "created_hour",
     "breached",
     "untouched",
     "reopened",
@@ -204,13 +208,7 @@ class Filters:
 
 
 def _moment(values: list[str] | None) -> datetime | None:
-    if not values:
-        return None
-    try:
-        moment = parse_datetime(values[0].replace(" ", "+"))
-    except ValueError:
-        return None
-    return moment if moment is not None and moment.tzinfo is not None else None
+    return instant(values[0]) if values else None
 
 
 def report_filter(qs: QuerySet[Ticket], params: dict[str, list[str]]) -> QuerySet[Ticket]:
@@ -233,6 +231,16 @@ def report_filter(qs: QuerySet[Ticket], params: dict[str, list[str]]) -> QuerySe
             qs = qs.filter(**{f"{column}__gte": start})
         if end is not None:
             qs = qs.filter(**{f"{column}__lt": end})
+    # The volume heatmap's cell: created on this local weekday / in this local hour.
+    zone = report_zone()
+    if (weekday := _in_range(params.get("created_weekday"), 1, 7)) is not None:
+        qs = qs.alias(created_wd=ExtractIsoWeekDay("report_fact__created_at", tzinfo=zone)).filter(
+            created_wd=weekday
+        )
+    if (hour := _in_range(params.get("created_hour"), 0, 23)) is not None:
+        qs = qs.alias(created_hr=ExtractHour("report_fact__created_at", tzinfo=zone)).filter(
+            created_hr=hour
+        )
     if ids := _ints(params.get("organisation", [])):
         qs = qs.filter(report_fact__organisation_id__in=ids)
     elif "none" in params.get("organisation", []):
@@ -271,6 +279,13 @@ def report_filter(qs: QuerySet[Ticket], params: dict[str, list[str]]) -> QuerySe
                 targets = targets.filter(settled_at__lt=end)
         qs = qs.filter(Exists(targets))
     return qs
+
+
+def _in_range(values: list[str] | None, low: int, high: int) -> int | None:
+    if not values or not values[0].isdigit():
+        return None
+    number = int(values[0])
+    return number if low <= number <= high else None
 
 
 def _ints(values: list[str]) -> list[int]:

@@ -148,8 +148,11 @@ def bar_chart(
     )
 
 
-def heatmap(table: Table, fmt: Callable[[Value], str]) -> SafeString:
-    """Weekday rows x 24 hour columns, darker for more.
+def heatmap(
+    table: Table, fmt: Callable[[Value], str], link: Callable[[Value], str] | None = None
+) -> SafeString:
+    """Weekday rows x 24 hour columns, darker for more; a cell with tickets
+    links to them (its drill-down).
 
     Written with plain string formatting (labels escaped once per row): a
     page holds a grid per channel, thousands of cells.
@@ -173,11 +176,13 @@ def heatmap(table: Table, fmt: Callable[[Value], str]) -> SafeString:
         )
         for hour, cell in enumerate(row[1:]):
             level = 0 if not cell.value else 1 + min(4, int(4 * cell.value / peak))
-            parts.append(
+            rect = (
                 f'<rect class="heat h{level}" x="{left + hour * cell_w}" y="{y}"'
                 f' width="{cell_w - 2}" height="{cell_h - 2}"><title>{day}'
                 f" {hour:02d}–{(hour + 1) % 24:02d}: {escape(fmt(cell))}</title></rect>"
             )
+            url = link(cell) if link is not None and cell.drill else ""
+            parts.append(f'<a href="{escape(url)}">{rect}</a>' if url else rect)
     width, height = left + 24 * cell_w + 4, top + 7 * cell_h + 4
     desc = _(
         "Tickets created by weekday and hour of day, darker for more;"

@@ -601,15 +601,18 @@ def _heatmaps(source: _Volume, scope: Scope) -> list[Table]:
             row = [Value(str(WEEKDAY_LABELS[weekday - 1]), "text")]
             row += [
                 Value(
-                    cells.get((weekday, hour), 0),
+                    n,
+                    # An empty cell links nowhere (a page holds thousands of cells).
                     drill={
                         **_range("created", period.start, period.end),
                         "created_weekday": str(weekday),
                         "created_hour": str(hour),
                         **({"channel": channel} if channel else {}),
-                    },
+                    }
+                    if n
+                    else None,
                 )
-                for hour in range(24)
+                for hour, n in ((h, cells.get((weekday, h), 0)) for h in range(24))
             ]
             rows.append(row)
         tables.append(

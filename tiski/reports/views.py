@@ -95,7 +95,7 @@ def _presented(result: Result) -> dict:
         if table.chart == "bars":
             chart = charts.bar_chart(table, fmt, link)
         elif table.chart == "heatmap":
-            chart = charts.heatmap(table, fmt)
+            chart = charts.heatmap(table, fmt, link)
         tables.append(
             {
                 "key": table.key,
