@@ -10,7 +10,10 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
+        from . import stale
         from .aggregates import register_sqlite
 
         # SQLite lacks percentile aggregates; each connection gets ours.
         connection_created.connect(register_sqlite, dispatch_uid="tiski.reports.percentiles")
+        # Facts that an organisation or calendar edit makes stale are recounted.
+        stale.connect()
