@@ -44,9 +44,7 @@ def test_saving_a_contact_without_moving_it_queues_nothing(
     assert callbacks == []
 
 
-def test_editing_the_calendar_recounts_business_times(
-    history, django_capture_on_commit_callbacks
-):
+def test_editing_the_calendar_recounts_business_times(history, django_capture_on_commit_callbacks):
     # Friday 2.1. 15:00 -> Wednesday 7.1. 09:00 in the built-in office hours
     # (Mon-Fri 8-16, Finnish holidays): Fri 1 h + Mon 8 h + (Epiphany) + Wed 1 h.
     assert fact(history.weekend).first_reply_business == 10 * HOUR

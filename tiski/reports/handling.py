@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from tiski.core import desk
 from tiski.tickets.models import Ticket
 from tiski.worktime import metrics
+from tiski.worktime.models import WorktimeSettings
 
 from .access import can_see_team_reports, require_reports_access
 
@@ -83,6 +84,7 @@ def handling_page(request: HttpRequest) -> HttpResponse:
             "by_label": dict(BY_CHOICES)[values["by"]],
             "total_seconds": total,
             "own_only": agent is not None,
+            "tracking": WorktimeSettings.tracking(),
             "period": (values["start"], values["end"]),
         },
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiski.core.placeholders import ALLOWED_PLACEHOLDERS, unknown_placeholders
 from tiski.surveys.models import DEFAULT_TEXTS, SurveySettings
+from tiski.worktime.models import WorktimeSettings
 
 TEXT_FIELDS = [
     f"{kind}_{part}_{language}"
@@ -68,3 +69,13 @@ class SurveySettingsForm(forms.ModelForm):
                     ),
                 )
         return data
+
+
+class WorktimeSettingsForm(forms.ModelForm):
+    """The handling-time switch, on the same page (reports' own settings)."""
+
+    prefix = "worktime"
+
+    class Meta:
+        model = WorktimeSettings
+        fields = ["tracking_enabled"]

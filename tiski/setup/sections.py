@@ -114,7 +114,10 @@ SECTIONS: list[Section] = [
         "setup:surveys",
         AUTOMATION,
         "setup:surveys",
-        description=_("Satisfaction and recommendation surveys: texts, links and how often."),
+        description=_(
+            "Satisfaction and recommendation surveys: texts, links and how often;"
+            " whether handling time is measured."
+        ),
     ),
     Section(
         "webhooks",

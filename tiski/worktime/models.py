@@ -60,3 +60,35 @@ class WorkEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id} #{self.ticket_id} {self.seconds}s ({self.source})"
+
+
+class WorktimeSettings(models.Model):
+    """The one row of handling-time settings (pk 1), on Settings -> Surveys and reports."""
+
+    tracking_enabled = models.BooleanField(
+        _("measure handling time on the ticket page"),
+        default=True,
+        help_text=_(
+            "Off: ticket pages send no activity pings and nothing is measured;"
+            " minutes added by hand still count."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("handling time settings")
+        verbose_name_plural = _("handling time settings")
+
+    def __str__(self) -> str:
+        return str(_("Handling time"))
+
+    @classmethod
+    def load(cls) -> WorktimeSettings:
+        """The one row (created on first use; pk 1 keeps it single)."""
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row
+
+    @classmethod
+    def tracking(cls) -> bool:
+        """Whether handling time is measured now (no row yet: the default, on)."""
+        value = cls.objects.filter(pk=1).values_list("tracking_enabled", flat=True).first()
+        return True if value is None else value

@@ -9,7 +9,7 @@ from tiski.tickets.models import Ticket
 
 from . import services
 from .counting import BEAT_SECONDS, IDLE_AFTER
-from .models import EntrySource, WorkEntry
+from .models import EntrySource, WorkEntry, WorktimeSettings
 
 
 def panel_context(user: User, ticket: Ticket) -> dict:
@@ -33,7 +33,10 @@ def panel_context(user: User, ticket: Ticket) -> dict:
         "worktime_total": sum(seconds for _agent, seconds in totals),
         "worktime_changes": changes,
         "worktime_agents": agents,
-        "worktime_beat_url": reverse("worktime:beat", args=[ticket.number]),
+        # No address, no beats: the page's script measures nothing when switched off.
+        "worktime_beat_url": reverse("worktime:beat", args=[ticket.number])
+        if WorktimeSettings.tracking()
+        else "",
         "worktime_beat_seconds": BEAT_SECONDS,
         "worktime_idle_after": IDLE_AFTER,
         "user": user,

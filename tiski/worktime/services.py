@@ -21,10 +21,14 @@ from tiski.accounts.models import User
 from tiski.tickets.models import Ticket
 
 from .counting import credit
-from .models import EntrySource, WorkEntry
+from .models import EntrySource, WorkEntry, WorktimeSettings
 
 # The most one manual entry may add or a correction may set: a working day.
 MAX_MANUAL_MINUTES = 12 * 60
+
+
+class TrackingOff(Exception):
+    """Handling time is not measured (Settings -> Surveys and reports)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,9 @@ def record_beat(ticket: Ticket, agent: User, beat: Beat, now: datetime | None = 
     stretch to measure yet.
     """
     now = now or timezone.now()
+    if not WorktimeSettings.tracking():
+        # Switched off in Settings: pages send no beats, and a stale tab's are refused.
+        raise TrackingOff("handling time is not measured")
     with transaction.atomic():
         entry = WorkEntry.objects.select_for_update().filter(session=beat.session).first()
         if entry is None:

@@ -42,6 +42,9 @@ def beat(request: HttpRequest, number: int) -> HttpResponse:
         services.record_beat(ticket, request.user, services.Beat(session, focused, idle))
     except PermissionDenied:
         return JsonResponse({"error": "forbidden"}, status=403)
+    except services.TrackingOff:
+        # The page's script stops beating when it reads this.
+        return JsonResponse({"tracking": False}, status=409)
     return JsonResponse({"seconds": services.agent_seconds(ticket, request.user)})
 
 

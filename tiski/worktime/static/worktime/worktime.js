@@ -11,6 +11,7 @@
   const panel = () => document.getElementById("worktime-panel");
   if (!panel()) return;
   const url = panel().dataset.worktimeBeat;
+  if (!url) return; // measuring is switched off in Settings: no beats at all
   const every = (parseInt(panel().dataset.beatSeconds, 10) || 20) * 1000;
   const session = self.crypto && crypto.randomUUID ? crypto.randomUUID()
     : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
@@ -41,7 +42,11 @@
     mine.textContent = total >= 60 ? `${Math.floor(total / 60)} h ${String(total % 60).padStart(2, "0")} min` : `${total} min`;
   }
 
+  // Switched off while this page was open (the server answers 409): stop.
+  let stopped = false;
+
   function beat(stretchFocused) {
+    if (stopped) return;
     // An unfocused tab reports once that it went away, then stays quiet.
     if (!stretchFocused) {
       if (unfocusedSent) return;
@@ -50,7 +55,10 @@
       unfocusedSent = false;
     }
     fetch(url, { method: "POST", body: beatData(stretchFocused), credentials: "same-origin" })
-      .then((r) => (r.ok ? r.json() : null))
+      .then((r) => {
+        if (r.status === 409) stopped = true;
+        return r.ok ? r.json() : null;
+      })
       .then((body) => body && show(body.seconds))
       .catch(() => {});
   }
@@ -76,7 +84,7 @@
   window.addEventListener("blur", focusChanged);
   document.addEventListener("visibilitychange", focusChanged);
   window.addEventListener("pagehide", () => {
-    if (focused && navigator.sendBeacon) navigator.sendBeacon(url, beatData(true));
+    if (focused && !stopped && navigator.sendBeacon) navigator.sendBeacon(url, beatData(true));
   });
 
   // The first beat opens the session; it counts nothing by itself.
