@@ -116,3 +116,21 @@ def test_facts_visibility_equals_visible_to(history, admin_user, make_user):
         )
         from_tickets = set(Ticket.objects.visible_to(user).values_list("pk", flat=True))
         assert from_facts == from_tickets, user.email
+
+
+def test_reply_rows_equal_the_public_replies_and_verify_checks_them(history, admin_user):
+    from tiski.reports.models import ReplyFact
+    from tiski.tickets.models import Message, MessageKind
+
+    counted = Ticket.objects.filter(report_fact__merged=False)
+    messages = Message.objects.filter(kind=MessageKind.PUBLIC, ticket__in=counted).exclude(
+        meta__has_key="merged_from"
+    )
+    assert ReplyFact.objects.count() == messages.count() > 0
+    agents = metrics.agents(scope_for(admin_user))
+    replies = {row[0].value: row[3].value for row in agents.table("agents").rows}
+    assert replies[history.agent.name] == messages.filter(author_user=history.agent).count()
+    ReplyFact.objects.filter(ticket=history.weekend).delete()
+    assert any("recounted, not stored" in line for line in facts.verify())
+    facts.refresh([history.weekend.pk])
+    assert list(facts.verify()) == []

@@ -11,6 +11,7 @@ current after every change; `rebuild` fills it from scratch.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,7 +37,7 @@ from tiski.tickets.models import (
 )
 
 from . import rollups
-from .models import TicketFact
+from .models import ReplyFact, TicketFact
 
 log = logging.getLogger(__name__)
 
@@ -285,6 +286,23 @@ def recount(ids: Sequence[int], calendars: Calendars | None = None) -> dict[int,
     }
 
 
+def replies_of(snaps: dict[int, Snapshot], found: dict[int, dict[str, Any]]) -> list[ReplyFact]:
+    """The reply rows of these tickets (none for a merged ticket)."""
+    return [
+        ReplyFact(
+            ticket_id=ticket_id,
+            at=at,
+            author_id=author,
+            team_id=found[ticket_id]["team_id"],
+            assignee_id=found[ticket_id]["assignee_id"],
+        )
+        for ticket_id, snap in snaps.items()
+        if not snap.merged
+        for at, kind, author in snap.messages
+        if kind == MessageKind.PUBLIC
+    ]
+
+
 def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
     """Recompute and store the facts of these tickets; how many rows were written.
 
@@ -296,7 +314,11 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
     written = 0
     now = timezone.now()
     for start in range(0, len(ids), CHUNK):
-        found = recount(ids[start : start + CHUNK], calendars)
+        snaps = gather(ids[start : start + CHUNK])
+        found = {
+            ticket_id: compute(snap, calendars.get(snap.calendar_id))
+            for ticket_id, snap in snaps.items()
+        }
         rows = [
             TicketFact(ticket_id=ticket_id, refreshed_at=now, **facts)
             for ticket_id, facts in found.items()
@@ -317,6 +339,8 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
             )
             if move_rollup:
                 rollups.apply(rollups.delta(old, found.values()))
+            ReplyFact.objects.filter(ticket_id__in=list(snaps)).delete()
+            ReplyFact.objects.bulk_create(replies_of(snaps, found))
         written += len(rows)
     return written
 
@@ -358,7 +382,24 @@ def verify() -> Iterator[str]:
                 "ticket_id", *FACT_FIELDS
             )
         }
-        for ticket_id, facts in recount(chunk, calendars).items():
+        snaps = gather(chunk)
+        recounted = {
+            ticket_id: compute(snap, calendars.get(snap.calendar_id))
+            for ticket_id, snap in snaps.items()
+        }
+        replies_stored = Counter(
+            ReplyFact.objects.filter(ticket_id__in=chunk).values_list(
+                "ticket_id", "at", "author_id"
+            )
+        )
+        replies_now = Counter(
+            (r.ticket_id, r.at, r.author_id) for r in replies_of(snaps, recounted)
+        )
+        for ticket_id, at, author in sorted((replies_stored - replies_now).keys()):
+            yield f"ticket {ticket_id}: reply at {at.isoformat()} by {author} stored, not recounted"
+        for ticket_id, at, author in sorted((replies_now - replies_stored).keys()):
+            yield f"ticket {ticket_id}: reply at {at.isoformat()} by {author} recounted, not stored"
+        for ticket_id, facts in recounted.items():
             row = stored.get(ticket_id)
             if row is None:
                 yield f"ticket {ticket_id}: no facts stored"

@@ -40,7 +40,7 @@ from tiski.tickets.models import (
 from . import periods, rollups, stats
 from .access import can_see_team_reports
 from .aggregates import P90, Median, list_stats
-from .models import HourlyVolume, TicketFact
+from .models import HourlyVolume, ReplyFact, TicketFact
 
 FILTER_PARAMS = ("team", "agent", "channel", "type", "priority", "organisation", "tag", "mailbox")
 TRUNC = {
@@ -1205,8 +1205,6 @@ def nps(scope: Scope) -> Result:
 
 
 def _people_rows(scope: Scope, column: str, survey_column: str) -> list[list[Value]]:
-    from tiski.tickets.models import Message, MessageKind
-
     period = scope.period
     facts = scope.facts()
     created = _range("created", period.start, period.end)
@@ -1227,30 +1225,21 @@ def _people_rows(scope: Scope, column: str, survey_column: str) -> list[list[Val
     ):
         groups[row.pop(column)].update(row)
     replies: Counter = Counter()
-    messages = Message.objects.filter(
-        kind=MessageKind.PUBLIC,
-        created_at__gte=period.start,
-        created_at__lt=period.end,
-        ticket_id__in=facts.values("ticket_id"),
-    ).exclude(meta__has_key="merged_from")
+    # One row per public reply (reports.models.ReplyFact), narrowed by the
+    # same visibility rule on its own columns; other filters by its ticket.
+    reply_rows = scope._visible(ReplyFact.objects.filter(at__gte=period.start, at__lt=period.end))
+    if scope.filters.as_params():
+        # Filtered (an agent always is: to their own tickets): by the counted tickets.
+        reply_rows = reply_rows.filter(ticket_id__in=facts.values("ticket_id"))
+    group_by = "team_id"
     if column == "assignee_id":
+        group_by = "author_id"
         if not can_see_team_reports(scope.user):
-            messages = messages.filter(author_user_id=scope.user.pk)
-        for key, n in (
-            messages.values("author_user_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("author_user_id", "n")
-        ):
-            replies[key] += n
-    else:
-        for key, n in (
-            messages.values("ticket__team_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("ticket__team_id", "n")
-        ):
-            replies[key] += n
+            reply_rows = reply_rows.filter(author_id=scope.user.pk)
+    for key, n in (
+        reply_rows.values(group_by).annotate(n=Count("pk")).order_by().values_list(group_by, "n")
+    ):
+        replies[key] += n
     for key in replies:
         groups[key]  # noqa: B018 - an agent who only replied still gets a row
     csat = csat_by(_surveys(scope, "csat", period), survey_column)

@@ -142,3 +142,30 @@ class HourlyVolume(models.Model):
 
     def __str__(self) -> str:
         return f"volume of {self.hour:%Y-%m-%d %H}:00"
+
+
+class ReplyFact(models.Model):
+    """One public agent reply, for the replies columns of the agents report.
+
+    Derived with the ticket's facts (rewritten by `reports.facts.refresh`);
+    a merged ticket has none. It carries the ticket's team and assignee so
+    the visibility rule applies on its own columns, and the team table
+    groups without a join.
+    """
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", db_index=True
+    )
+    at = models.DateTimeField()
+    author = _ref(settings.AUTH_USER_MODEL)
+    team = _ref("accounts.Team")
+    assignee = _ref(settings.AUTH_USER_MODEL)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["at"], name="replyfact_at"),
+            models.Index(fields=["author", "at"], name="replyfact_author_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reply on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
