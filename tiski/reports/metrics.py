@@ -378,6 +378,14 @@ def _dimension(scope: Scope, default: str = "team") -> tuple[str, str, str]:
 
 # --- volume -----------------------------------------------------------------
 
+TOP_ORGANISATIONS = 25
+
+
+def _most_first(item: tuple[Any, int]) -> tuple[int, bool, Any]:
+    """Most first, then by value, none last: one order on every engine."""
+    key, n = item
+    return (-n, key is None, key if key is not None else 0)
+
 
 @dataclass
 class _Volume:
@@ -429,14 +437,57 @@ class _Volume:
                 counts[_bucket_key(moment, scope.bucket)] += n
         return counts
 
+    def over_time(self, scope: Scope, period: periods.Period) -> tuple[Counter, Counter, Counter]:
+        """Created, solved and reopened per time bucket of the period."""
+        if not self.rolled:
+            return (
+                self.by_bucket("created", scope, period),
+                self.by_bucket("solved", scope, period),
+                self.by_bucket("reopened", scope, period),
+            )
+        # The rollup has one time column for all three: one query.
+        counts: tuple[Counter, Counter, Counter] = (Counter(), Counter(), Counter())
+        trunc = TRUNC[scope.bucket]("hour", tzinfo=periods.zone())
+        for moment, *ns in (
+            self.qs.filter(_in("hour", period.start, period.end))
+            .annotate(b=trunc)
+            .values("b")
+            .annotate(c=Sum("created"), s=Sum("solved"), r=Sum("reopened"))
+            .order_by()
+            .values_list("b", "c", "s", "r")
+        ):
+            key = _bucket_key(moment, scope.bucket)
+            for counter, n in zip(counts, ns, strict=True):
+                counter[key] += n
+        return counts
+
+    def by_columns(
+        self, columns: list[str], period: periods.Period
+    ) -> dict[str, list[tuple[Any, int]]]:
+        """by_column for several columns; from the rollup in one query."""
+        if not self.rolled:
+            return {column: self.by_column(column, period) for column in columns}
+        per: dict[str, Counter] = {column: Counter() for column in columns}
+        for *keys, n in (
+            self._in_period("created", period.start, period.end)
+            .values(*columns)
+            .annotate(n=Sum("created"))
+            .order_by()
+            .values_list(*columns, "n")
+        ):
+            for column, key in zip(columns, keys, strict=True):
+                per[column][key] += n
+        return {column: sorted(counter.items(), key=_most_first) for column, counter in per.items()}
+
     def by_column(self, column: str, period: periods.Period) -> list[tuple[Any, int]]:
         """Created in the period per value of ``column``, most first."""
-        return list(
+        return sorted(
             self._in_period("created", period.start, period.end)
             .values(column)
             .annotate(n=self._n("created"))
-            .order_by("-n", column)
-            .values_list(column, "n")
+            .order_by()
+            .values_list(column, "n"),
+            key=_most_first,
         )
 
     def weekday_hours(self, period: periods.Period) -> list[tuple[str, int, int, int]]:
@@ -456,29 +507,47 @@ class _Volume:
 
 
 def _volume_counts(scope: Scope, period: periods.Period) -> dict[str, int]:
+    return _volume_totals(scope, [period])[0]
+
+
+def _volume_totals(
+    scope: Scope, wanted: list[periods.Period], backlog_at: datetime | None = None
+) -> list[dict[str, int]]:
+    """Created, solved, reopened and the backlog at the end of each period,
+    and (last) the backlog at ``backlog_at``: one read of the source."""
     source = _Volume.of(scope)
-    start, end = period.start, period.end
     # Aliases differ from the rollup's columns (an aggregate may not shadow one).
-    got = source.qs.aggregate(
-        n_created=source.count("created", start, end),
-        n_solved=source.count("solved", start, end),
-        n_reopened=source.count("reopened", start, end),
-        created_before=source.count("created", None, end),
-        solved_before=source.count("solved", None, end),
-    )
-    return {
-        "created": got["n_created"],
-        "solved": got["n_solved"],
-        "reopened": got["n_reopened"],
-        "backlog": got["created_before"] - got["solved_before"],
-    }
+    sums: dict[str, Any] = {}
+    for i, period in enumerate(wanted):
+        for measure in rollups.MEASURES:
+            sums[f"{measure}_{i}"] = source.count(measure, period.start, period.end)
+        sums[f"cb_{i}"] = source.count("created", None, period.end)
+        sums[f"sb_{i}"] = source.count("solved", None, period.end)
+    if backlog_at is not None:
+        sums["cb_at"] = source.count("created", None, backlog_at)
+        sums["sb_at"] = source.count("solved", None, backlog_at)
+    got = source.qs.aggregate(**sums)
+    out = [
+        {
+            "created": got[f"created_{i}"],
+            "solved": got[f"solved_{i}"],
+            "reopened": got[f"reopened_{i}"],
+            "backlog": got[f"cb_{i}"] - got[f"sb_{i}"],
+        }
+        for i in range(len(wanted))
+    ]
+    if backlog_at is not None:
+        out.append({"backlog": got["cb_at"] - got["sb_at"]})
+    return out
 
 
 def volume(scope: Scope) -> Result:
     result = Result("volume", str(_("Volume")), scope)
     period = scope.period
-    now = _volume_counts(scope, period)
-    before = _volume_counts(scope, scope.previous) if scope.compare else {}
+    totals = _volume_totals(
+        scope, [period, scope.previous] if scope.compare else [period], backlog_at=period.start
+    )
+    now, before, backlog = totals[0], totals[1] if scope.compare else {}, totals[-1]["backlog"]
     labels = {
         "created": _("Created"),
         "solved": _("Solved"),
@@ -498,14 +567,7 @@ def volume(scope: Scope) -> Result:
 
     source = _Volume.of(scope)
     bucket_rows = periods.buckets(period, scope.bucket)
-    created = source.by_bucket("created", scope, period)
-    solved = source.by_bucket("solved", scope, period)
-    reopened = source.by_bucket("reopened", scope, period)
-    base = source.qs.aggregate(
-        c=source.count("created", None, period.start),
-        s=source.count("solved", None, period.start),
-    )
-    backlog = base["c"] - base["s"]
+    created, solved, reopened = source.over_time(scope, period)
     rows = []
     for start, end in bucket_rows:
         key = _bucket_key(start, scope.bucket)
@@ -535,19 +597,20 @@ def volume(scope: Scope) -> Result:
             series=["created", "solved"],
         )
     )
+    grouped = source.by_columns([DIMENSIONS[k][1] for k in ("channel", "type", "team")], period)
     for key in ("channel", "type", "team", "organisation"):
         label, column = DIMENSIONS[key]
         # The rollup has no organisation: that one table reads the facts.
-        counts = (_Volume(scope.facts(), False) if key == "organisation" else source).by_column(
-            column, period
-        )
+        if key == "organisation":
+            # The rollup has no organisation: this table reads the facts, and
+            # lists the busiest ones (the Customers report has them all).
+            counts = _Volume(scope.facts(), False).by_column(column, period)[:TOP_ORGANISATIONS]
+        else:
+            counts = grouped[column]
         names = _names(column, [k for k, _n in counts])
         rows = [
             [
-                Value(
-                    names.get(k, _none_label(column)) if k is not None else _none_label(column),
-                    "text",
-                ),
+                _group_label(names, column, k),
                 Value(
                     n,
                     drill={
