@@ -15,13 +15,13 @@ narrowed to:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from tiski.tickets.models import NO_DEADLINE, UNSOLVED, Ticket
@@ -99,9 +99,10 @@ class Drilldown:
         if self.created_weekday is not None:
             out.append(_("on %(weekday)s") % {"weekday": _weekday(self.created_weekday)})
         if self.created_hour is not None:
+            start, end = time(self.created_hour), time((self.created_hour + 1) % 24)
             out.append(
-                _("between %(start)02d:00 and %(end)02d:00")
-                % {"start": self.created_hour, "end": self.created_hour + 1}
+                _("between %(start)s and %(end)s")
+                % {"start": time_format(start), "end": time_format(end)}
             )
         if self.solved_from or self.solved_to:
             period = _range(self.solved_from, self.solved_to)
