@@ -19,6 +19,7 @@ def switch(client, admin, on: bool):
     client.login(username=admin.email, password=PASSWORD)
     form = client.get(reverse("setup:surveys")).context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None and v is not False}
+    data["worktime-shown"] = "1"  # the page's marker: the section was in the form
     if on:
         data["worktime-tracking_enabled"] = "on"
     response = client.post(reverse("setup:surveys"), data)
@@ -26,14 +27,18 @@ def switch(client, admin, on: bool):
 
 
 def test_off_means_no_pings_no_measuring_and_the_report_says_so(
-    client, setup, make_user, clock  # noqa: F811
+    client,
+    setup,
+    make_user,
+    clock,  # noqa: F811
 ):
     admin = make_user(role=Role.ADMIN)
     agent, ticket = setup["agent"], setup["ticket"]
     assert WorktimeSettings.tracking() is True
     switch(client, admin, on=False)
     assert WorktimeSettings.tracking() is False
-    assert SettingChange.objects.filter(section="surveys").exists()
+    logged = SettingChange.objects.get(section="surveys")
+    assert logged.changes["tracking_enabled"] == [True, False]
 
     client.login(username=agent.email, password=PASSWORD)
     page = client.get(ticket.get_absolute_url()).content.decode()
@@ -51,10 +56,23 @@ def test_off_means_no_pings_no_measuring_and_the_report_says_so(
 
     switch(client, admin, on=True)
     client.login(username=agent.email, password=PASSWORD)
-    assert reverse("worktime:beat", args=[ticket.number]) in client.get(
-        ticket.get_absolute_url()
-    ).content.decode()
+    assert (
+        reverse("worktime:beat", args=[ticket.number])
+        in client.get(ticket.get_absolute_url()).content.decode()
+    )
     assert beat(client, ticket, uuid.uuid4()).status_code == 200
-    assert 'id="handling-tracking-off"' not in client.get(
-        reverse("reports:handling")
-    ).content.decode()
+    assert (
+        'id="handling-tracking-off"' not in client.get(reverse("reports:handling")).content.decode()
+    )
+
+
+def test_a_post_without_the_section_leaves_measuring_alone(client, setup, make_user):  # noqa: F811
+    admin = make_user(role=Role.ADMIN)
+    client.login(username=admin.email, password=PASSWORD)
+    form = client.get(reverse("setup:surveys")).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and v is not False}
+    data["link_days"] = 9
+    assert client.post(reverse("setup:surveys"), data).status_code == 302
+    assert WorktimeSettings.tracking() is True
+    page = client.get(reverse("setup:surveys")).content.decode()
+    assert 'name="worktime-shown"' in page and 'name="worktime-tracking_enabled"' in page
