@@ -1,5 +1,7 @@
 """Settings -> Surveys switches handling-time measuring off and on again."""
 
+# ruff: noqa: F811 - the fixtures of test_worktime are imported and used as arguments
+
 from __future__ import annotations
 
 import uuid
@@ -30,7 +32,7 @@ def test_off_means_no_pings_no_measuring_and_the_report_says_so(
     client,
     setup,
     make_user,
-    clock,  # noqa: F811
+    clock,
 ):
     admin = make_user(role=Role.ADMIN)
     agent, ticket = setup["agent"], setup["ticket"]
@@ -66,7 +68,7 @@ def test_off_means_no_pings_no_measuring_and_the_report_says_so(
     )
 
 
-def test_a_post_without_the_section_leaves_measuring_alone(client, setup, make_user):  # noqa: F811
+def test_a_post_without_the_section_leaves_measuring_alone(client, setup, make_user):
     admin = make_user(role=Role.ADMIN)
     client.login(username=admin.email, password=PASSWORD)
     form = client.get(reverse("setup:surveys")).context["form"]
