@@ -29,7 +29,17 @@ LAYERS: dict[int, tuple[str, ...]] = {
     # domain
     1: ("accounts", "customers", "tickets"),
     # features working on the domain
-    2: ("sla", "macros", "rules", "search", "reports", "surveys", "worktime", "knowledge"),
+    2: (
+        "sla",
+        "macros",
+        "rules",
+        "search",
+        "reports",
+        "surveys",
+        "worktime",
+        "knowledge",
+        "notifications",
+    ),
     # channels: how messages come in and go out (add the new package's name here)
     3: ("connectors",),
     # the desk and the API: what people and programs use

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tiski.connectors",
     "tiski.desk",
     "tiski.rules",
+    "tiski.notifications",
     "tiski.search",
     "tiski.connectors.phone",
     "tiski.connectors.sms",
@@ -332,6 +333,8 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     "tiski.connectors.phone.services.on_ticket_change",
     # The bell: "Maija assigned this ticket to you."
     "tiski.desk.notifications.on_ticket_change",
+    # Mentions, auto-follows and what followers hear.
+    "tiski.notifications.handlers.on_ticket_change",
     # The facts reports count (after SLA: breach flags come from its targets).
     "tiski.reports.facts.on_ticket_change",
     # Webhooks out: one delivery row per subscribed event, sent after commit.

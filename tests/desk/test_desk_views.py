@@ -386,7 +386,7 @@ def test_move_and_split_messages(agent_client, agent, make_ticket, make_contact)
 
 
 def test_notifications_bell_lists_and_marks_read(agent_client, agent, make_user, make_ticket):
-    from tiski.rules.models import Notification
+    from tiski.notifications.models import Notification
 
     ticket = make_ticket(subject="Muistutus")
     Notification.objects.create(user=agent, ticket=ticket, text="Tiketti odottaa vastausta")
@@ -435,7 +435,7 @@ def test_assignee_is_notified_by_whom_and_not_when_taking(
 ):
     """Giving a ticket to a colleague puts a notice naming the giver in their bell;
     taking a ticket yourself does not."""
-    from tiski.rules.models import Notification
+    from tiski.notifications.models import Notification
 
     colleague = make_user(name="Kalle Kollega", language="en")
     ticket = make_ticket(subject="Lasku puuttuu")
@@ -467,7 +467,7 @@ def test_assignee_is_notified_by_whom_and_not_when_taking(
 def test_a_rule_or_the_routing_giving_a_ticket_is_named_in_the_notice(
     make_user, make_ticket, django_capture_on_commit_callbacks
 ):
-    from tiski.rules.models import Notification
+    from tiski.notifications.models import Notification
 
     first = make_user(name="Eka Agentti", language="en")
     second = make_user(name="Toka Agentti", language="fi")

@@ -18,7 +18,7 @@ from django.db import connection
 
 from tests.conftest import PASSWORD
 from tiski.customers.models import Organisation
-from tiski.rules.models import Notification
+from tiski.notifications.models import Notification
 from tiski.tickets import actions
 from tiski.tickets.models import Message, MessageKind, Via
 

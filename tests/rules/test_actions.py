@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 
 from tiski.accounts.models import Role
+from tiski.notifications.models import Notification, mark_read, unread_for
 from tiski.rules import engine
 from tiski.rules.facts import build_facts
-from tiski.rules.models import Notification, RuleFiring, Trigger, mark_read, unread_for
+from tiski.rules.models import RuleFiring, Trigger
 from tiski.tickets import actions
 from tiski.tickets.models import Event, Message, MessageKind, Status, Via
 

@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tiski.notifications.models import unread_for
 from tiski.rules import engine
 from tiski.rules.facts import default_calendar
-from tiski.rules.models import RuleFiring, TimeRule, unread_for
+from tiski.rules.models import RuleFiring, TimeRule
 from tiski.tickets import actions
 from tiski.tickets.models import Event, MessageKind, Status, Via
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from tiski.notifications.models import Notification
 from tiski.rules.engine import event_names
 from tiski.rules.facts import TicketFacts
-from tiski.rules.models import Notification, Trigger
+from tiski.rules.models import Trigger
 from tiski.rules.survey_types import SatisfactionRating
 from tiski.surveys import answers
 from tiski.surveys.models import SurveyInvitation, SurveyKind

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tiski.accounts.models import User
-from tiski.core import realtime
-from tiski.rules.models import Notification, mark_read, unread_for
+from tiski.notifications import services
+from tiski.notifications.models import Kind, Notification, mark_read, unread_for
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import Event, EventKind, Ticket
 
@@ -40,6 +40,17 @@ def notification_read(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
     mark_read(request.user, ids)
     return _render(request)
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notice's link, marking it read on the way."""
+    notice = get_object_or_404(Notification, pk=pk, user=request.user)
+    mark_read(request.user, [notice.pk])
+    if notice.ticket_id is None or not services.may_see(request.user, notice.ticket_id):
+        return redirect("desk:inbox")
+    return redirect(notice.link)
 
 
 def _new_assignee_id(change: TicketChange) -> int | None:
@@ -89,6 +100,12 @@ def on_ticket_change(change: TicketChange) -> None:
             "who": _giver(change, assignee_id),
             "subject": subject or "",
         }
-    notice = Notification.objects.create(user=assignee, ticket_id=change.ticket_id, text=text)
-    # Their open tabs refresh the bell now (this handler already runs after commit).
-    realtime.send_to_user(assignee.pk, "notification", {"id": notice.pk})
+    # Through the notifications service: the agent's setting for this kind
+    # decides, and their open tabs refresh the bell after commit.
+    services.notify(
+        [assignee.pk],
+        Kind.ASSIGNED,
+        ticket_id=change.ticket_id,
+        actor_id=change.actor_id,
+        text=text,
+    )

@@ -1,4 +1,5 @@
-"""The agent's own preferences (account menu → Preferences): language and time zone.
+"""The agent's own preferences (account menu → Preferences): language, time zone
+and how each kind of notification reaches them.
 
 Every user may set these for themselves; the desk shows times in the zone
 chosen here (`core.middleware.DeskSettingsMiddleware`), or the desk's own
@@ -19,6 +20,8 @@ from django.views.decorators.http import require_http_methods
 
 from tiski.accounts.models import User
 from tiski.core import desk
+from tiski.notifications import services as notifications
+from tiski.notifications.models import Delivery, Kind
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -42,17 +45,38 @@ class PreferencesForm(forms.ModelForm):
         self.fields["time_zone"].choices = _time_zone_choices()
 
 
+class NotificationSettingsForm(forms.Form):
+    """One choice per kind of notice: in the app, also by email, or off."""
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        chosen = notifications.settings_for(user)
+        initial = {kind: chosen.get(kind, Delivery.APP) for kind in Kind.values}
+        super().__init__(*args, initial=initial, **kwargs)
+        for kind in Kind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label, choices=Delivery.choices, required=False
+            )
+
+    def save(self, user: User) -> None:
+        # A kind left out of the post keeps what was chosen before.
+        chosen = {kind: value for kind, value in self.cleaned_data.items() if value}
+        notifications.save_settings(user, chosen)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferencesForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
+    notify_form = NotificationSettingsForm(request.POST or None, user=request.user, prefix="notify")
+    if request.method == "POST" and form.is_valid() and notify_form.is_valid():
         form.save()
+        notify_form.save(request.user)
         zone = desk.user_time_zone_name(request.user)
         # The message is shown on the next page, in the language just chosen.
         flash.success(
             request, _("Preferences saved. Times are shown in %(zone)s.") % {"zone": zone}
         )
         return redirect("desk:preferences")
-    context = {"form": form, "now": timezone.now()}
-    return render(request, "desk/preferences.html", context, status=400 if form.errors else 200)
+    context = {"form": form, "notify_form": notify_form, "now": timezone.now()}
+    failed = form.errors or notify_form.errors
+    return render(request, "desk/preferences.html", context, status=400 if failed else 200)

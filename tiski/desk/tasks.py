@@ -32,3 +32,47 @@ def bulk_update(user_id: int, ticket_ids: list[int], data: dict[str, str]) -> in
         remove_tags=form.tags_to_remove(),
     )
     return record.pk
+
+
+@shared_task(name="desk.notification_mail")
+def notification_mail(notification_id: int) -> int | None:
+    """Mail one notice to an agent who chose email for its kind; the outbox row's id.
+
+    Lives on the desk's floor because the outbox (channels) is above the
+    notifications app, which queues this task by name.
+    """
+    from django.conf import settings as django_settings
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from tiski.connectors import outbox
+    from tiski.connectors.models import OutboundKind
+    from tiski.notifications.models import Notification
+    from tiski.notifications.services import may_see
+
+    notice = (
+        Notification.objects.select_related("user", "ticket", "actor")
+        .filter(pk=notification_id, read_at__isnull=True)
+        .first()
+    )
+    if notice is None or notice.ticket is None or not notice.user.is_active:
+        return None
+    if not may_see(notice.user, notice.ticket_id):
+        return None
+    with translation.override(notice.user.language):
+        sentence = notice.message
+        subject = _("[#%(number)s] %(text)s") % {
+            "number": notice.ticket.number,
+            "text": sentence[:120],
+        }
+        link = f"{django_settings.TISKI_BASE_URL}{notice.link}"
+        text = _("%(text)s\n\nOpen the ticket: %(link)s\n") % {"text": sentence, "link": link}
+    row = outbox.queue_email(
+        ticket=notice.ticket,
+        to=[notice.user.email],
+        subject=subject,
+        text=text,
+        kind=OutboundKind.NOTIFICATION,
+        automatic=True,
+    )
+    return row.pk if row is not None else None

@@ -53,6 +53,11 @@ urlpatterns = [
     path("organisations/<int:pk>/edit/", contacts.organisation_edit, name="organisation-edit"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notification_read, name="notifications-read"),
+    path(
+        "notifications/<int:pk>/open/",
+        notifications.notification_open,
+        name="notification-open",
+    ),
     path("preferences/", preferences.preferences, name="preferences"),
     path("preferences/language/", views.set_language, name="set-language"),
 ]

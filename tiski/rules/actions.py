@@ -416,7 +416,8 @@ def notify(p: NotifyParams, context: ActionContext) -> ActionOutcome:
 
 @register_batch("notify")
 def notify_many(p: NotifyParams, contexts: list[ActionContext]) -> list[ActionOutcome]:
-    from .models import Notification
+    from tiski.notifications.models import Delivery, Kind, Notification
+    from tiski.notifications.services import deliveries, mail_after_commit
 
     outcomes: list[ActionOutcome] = []
     pending: list[tuple[ActionOutcome, Notification]] = []
@@ -425,7 +426,11 @@ def notify_many(p: NotifyParams, contexts: list[ActionContext]) -> list[ActionOu
         users = _recipients(p.to, context.ticket)
         if not users:
             outcome.skipped.append(_("nobody to notify"))
+        # Each agent's own setting for rule notices: off means off.
+        choice = deliveries([user.pk for user in users], Kind.RULE)
         for user in users:
+            if choice[user.pk] == Delivery.OFF:
+                continue
             notice = Notification(
                 user=user,
                 ticket=context.ticket,
@@ -439,6 +444,7 @@ def notify_many(p: NotifyParams, contexts: list[ActionContext]) -> list[ActionOu
     for outcome, notice in pending:
         if notice.pk is not None:
             outcome.notification_ids.append(notice.pk)
+    mail_after_commit([notice for _outcome, notice in pending if notice.pk is not None])
     return outcomes
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext as _
 
-from .models import Notification, RuleFiring, TimeRule, Trigger
+from .models import RuleFiring, TimeRule, Trigger
 from .registry import ACTIONS, CONDITIONS, TRIGGER_EVENTS
 
 
@@ -88,10 +88,3 @@ class RuleFiringAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # the firing log is an audit trail
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "user", "ticket", "text", "read_at")
-    list_filter = ("read_at",)
-    raw_id_fields = ("user", "ticket")

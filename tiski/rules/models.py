@@ -1,16 +1,11 @@
-"""Triggers, time rules, the log of their firings, and in-app notifications."""
+"""Triggers, time rules and the log of their firings (notifications: `tiski.notifications`)."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from tiski.accounts.models import User
 
 
 def _empty_group() -> dict:
@@ -144,70 +139,3 @@ class RuleFiring(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_name} on #{self.ticket_id}"
-
-
-class NotificationQuerySet(models.QuerySet["Notification"]):
-    def unread(self) -> NotificationQuerySet:
-        return self.filter(read_at__isnull=True)
-
-
-class Notification(models.Model):
-    """A message to an agent inside the app ("ticket #12 has waited a day")."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    ticket = models.ForeignKey(
-        "tickets.Ticket",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-    )
-    text = models.TextField(_("text"))
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    read_at = models.DateTimeField(_("read"), null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        indexes = [
-            models.Index(
-                fields=["user", "-created_at"],
-                condition=models.Q(read_at__isnull=True),
-                name="notification_unread",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.text[:60]
-
-
-def unread_for(user: User) -> NotificationQuerySet:
-    """A user's unread notifications, newest first, about tickets they may still see.
-
-    Goes through ``Ticket.objects.visible_to`` like every ticket read: a
-    ticket moved to a restricted team after the notice no longer shows.
-    """
-    from tiski.tickets.models import Ticket
-
-    return (
-        Notification.objects.unread()
-        .filter(user=user)
-        .filter(
-            models.Q(ticket__isnull=True)
-            | models.Q(ticket__in=Ticket.objects.visible_to(user).values("pk"))
-        )
-        .select_related("ticket")
-    )
-
-
-def mark_read(user: User, ids: list[int] | None = None) -> int:
-    """Mark the user's notifications (all, or `ids`) read; returns how many."""
-    qs = Notification.objects.unread().filter(user=user)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())

@@ -1,0 +1,1 @@
+"""Notifications, followers and mentions: who in the team hears about a ticket."""
