@@ -48,6 +48,7 @@ def standard_views() -> list[InboxView]:
         InboxView("unassigned", _("Unassigned"), lambda u: UNSOLVED & Q(assignee__isnull=True)),
         InboxView("open", _("All open"), lambda u: UNSOLVED),
         InboxView("pending", _("Pending"), lambda u: UNSOLVED & Q(status=Status.PENDING)),
+        InboxView("following", _("Following"), lambda u: UNSOLVED & _followed_by(u)),
         InboxView(
             "solved",
             _("Solved"),
@@ -56,6 +57,14 @@ def standard_views() -> list[InboxView]:
             default_sort="-updated",
         ),
     ]
+
+
+def _followed_by(user: User) -> Q:
+    # A subquery, not a join: the views are counted together in one
+    # aggregate, and a join would multiply the other views' rows.
+    from tiski.notifications.models import Follow
+
+    return Q(pk__in=Follow.objects.filter(user_id=user.pk).values("ticket_id"))
 
 
 def team_views(user: User) -> list[InboxView]:

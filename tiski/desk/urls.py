@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import bulk, children, contacts, notifications, preferences, views
+from . import bulk, children, collab, contacts, notifications, preferences, views
 
 app_name = "desk"
 
@@ -34,6 +34,8 @@ urlpatterns = [
     path("tickets/<int:number>/update/", views.ticket_update, name="ticket-update"),
     path("tickets/<int:number>/take/", views.take_ticket, name="ticket-take"),
     path("tickets/<int:number>/merge/", views.ticket_merge, name="ticket-merge"),
+    path("tickets/<int:number>/follow/", collab.follow_toggle, name="ticket-follow"),
+    path("tickets/<int:number>/mentions/", collab.mention_suggest, name="ticket-mentions"),
     path("tickets/<int:number>/children/new/", children.child_ticket_new, name="ticket-child-new"),
     path("tickets/<int:number>/merge/undo/", views.ticket_merge_undo, name="ticket-merge-undo"),
     path(

@@ -51,6 +51,7 @@ from tiski.tickets.models import (
 from tiski.tickets.queue import take_next_ticket
 
 from . import inbox
+from .collab import refused_mention_error
 from .forms import ForwardForm, NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
 from .message_fragments import render_messages
 from .timeline import TimelineEntry, timeline_window
@@ -350,6 +351,18 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
             _ticket_context(request, ticket, reply_form=ReplyForm(data_copy), collision=newer),
             status=409,
         )
+    if data["kind"] == MessageKind.INTERNAL:
+        # A note may only mention agents who can see the ticket: say so
+        # before writing, keeping the draft.
+        refused = refused_mention_error(ticket, data["text"])
+        if refused:
+            form.add_error(None, refused)
+            return render(
+                request,
+                "desk/ticket.html",
+                _ticket_context(request, ticket, reply_form=form),
+                status=400,
+            )
     channel, meta = Channel.MANUAL, None
     sms = sms_reply_route(ticket) if data["kind"] == MessageKind.PUBLIC else None
     if sms is not None:

@@ -121,3 +121,7 @@ def follower_ids(ticket_id: int) -> list[int]:
 
 def is_following(user: User, ticket_id: int) -> bool:
     return Follow.objects.filter(user=user, ticket_id=ticket_id).exists()
+
+
+def follower_count(ticket_id: int) -> int:
+    return Follow.objects.filter(ticket_id=ticket_id).count()
