@@ -98,6 +98,15 @@ def busy_ticket(make_user, make_team, make_ticket, make_contact):
         comment="Kiitos!",
         comment_changed=True,
     )
+    # Escalated to a team; an admin solves it over an open child ticket, which
+    # is solved later: "every child ticket is solved".
+    actions.escalate(ticket, actor=agent, via=Via.AGENT, reason="Asiakas vaatii", to_team=team)
+    child = actions.create_child_ticket(ticket, subject="Hyvitys", actor=agent, via=Via.AGENT)
+    actions.update_ticket(
+        ticket, actor=agent, via=Via.AGENT, status=Status.SOLVED, override_open_children=True
+    )
+    actions.update_ticket(child, actor=agent, via=Via.AGENT, status=Status.SOLVED)
+    ticket.refresh_from_db()
     return {"ticket": ticket, "parent": parent, "other": other, "merged": merged}
 
 

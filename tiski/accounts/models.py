@@ -142,6 +142,10 @@ class Team(models.Model):
         help_text=_("Only members of a restricted team ever see its tickets."),
     )
     members = models.ManyToManyField(User, related_name="teams", blank=True)
+    # Members who lead the team: tickets are escalated to them.
+    leads = models.ManyToManyField(
+        User, related_name="led_teams", blank=True, verbose_name=_("team leads")
+    )
     routing = models.CharField(
         _("routing"), max_length=20, choices=Routing.choices, default=Routing.MANUAL
     )

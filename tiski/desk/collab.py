@@ -1,4 +1,4 @@
-"""Working together on a ticket: @mention suggestions and following.
+"""Working together on a ticket: @mention suggestions, following, escalation.
 
 Thin views over `tiski.notifications`; the ticket is always read through
 `get_visible_ticket`, and the suggestions list only agents who may see it.
@@ -6,16 +6,22 @@ Thin views over `tiski.notifications`; the ticket is always read through
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from tiski.accounts.models import Team, User
 from tiski.notifications import mentions, services
 from tiski.notifications.models import FollowReason
+from tiski.tickets import actions
 from tiski.tickets.lookup import get_visible_ticket
-from tiski.tickets.models import Ticket
+from tiski.tickets.models import Status, Ticket, Via
 
 
 @login_required
@@ -60,3 +66,82 @@ def refused_mention_error(ticket: Ticket, text: str) -> str:
         "%(names)s cannot see this ticket, so the note cannot mention them. "
         "Remove the mention, or first give them the ticket or its team."
     ) % {"names": names}
+
+
+def escalation_targets() -> list[tuple[str, str]]:
+    """Each team's leads ("lead:<team>:<user>"), then each team as a whole ("team:<id>")."""
+    choices: list[tuple[str, str]] = []
+    teams = list(Team.objects.prefetch_related("leads").order_by("name"))
+    for team in teams:
+        for lead in team.leads.filter(is_active=True).order_by("name"):
+            label = _("%(lead)s, lead of %(team)s") % {"lead": lead, "team": team}
+            choices.append((f"lead:{team.pk}:{lead.pk}", label))
+    for team in teams:
+        choices.append((f"team:{team.pk}", _("Team %(team)s") % {"team": team}))
+    return choices
+
+
+class EscalateForm(forms.Form):
+    to = forms.ChoiceField(label=gettext_lazy("Escalate to"))
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = escalation_targets()
+
+    def target(self) -> tuple[User | None, Team | None]:
+        parts = self.cleaned_data["to"].split(":")
+        team = Team.objects.get(pk=int(parts[1]))
+        user = User.objects.get(pk=int(parts[2])) if parts[0] == "lead" else None
+        return user, team
+
+
+@login_required
+@require_POST
+def ticket_escalate(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = get_visible_ticket(request.user, number)
+    form = EscalateForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(ticket.get_absolute_url())
+    to_user, to_team = form.target()
+    try:
+        actions.escalate(
+            ticket,
+            actor=request.user,
+            via=Via.AGENT,
+            reason=form.cleaned_data["reason"],
+            to_user=to_user,
+            to_team=to_team,
+        )
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+        return redirect(ticket.get_absolute_url())
+    who = to_user or to_team
+    flash.success(request, _("Ticket escalated to %(who)s.") % {"who": who})
+    # The agent may no longer see a ticket handed to another team.
+    if services.may_see(request.user, ticket.pk):
+        return redirect(ticket.get_absolute_url())
+    return redirect("desk:inbox")
+
+
+@login_required
+@require_POST
+def solve_override(request: HttpRequest, number: int) -> HttpResponse:
+    """An admin solves a parent whose child tickets are still open (recorded as an event)."""
+    ticket = get_visible_ticket(request.user, number)
+    try:
+        actions.update_ticket(
+            ticket,
+            actor=request.user,
+            via=Via.AGENT,
+            status=Status.SOLVED,
+            override_open_children=True,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        flash.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        flash.success(request, _("Ticket solved although child tickets are open."))
+    return redirect(ticket.get_absolute_url())

@@ -49,6 +49,7 @@ def standard_views() -> list[InboxView]:
         InboxView("open", _("All open"), lambda u: UNSOLVED),
         InboxView("pending", _("Pending"), lambda u: UNSOLVED & Q(status=Status.PENDING)),
         InboxView("following", _("Following"), lambda u: UNSOLVED & _followed_by(u)),
+        InboxView("escalated", _("Escalated"), lambda u: UNSOLVED & Q(escalation_level__gt=0)),
         InboxView(
             "solved",
             _("Solved"),

@@ -87,6 +87,8 @@ def _giver(change: TicketChange, assignee_id: int) -> str:
 
 def on_ticket_change(change: TicketChange) -> None:
     """Ticket-change handler: tell an agent who was given a ticket by someone else."""
+    if "escalation_level" in change.fields:
+        return  # the escalation notice says it (tiski.notifications.handlers)
     assignee_id = _new_assignee_id(change)
     if assignee_id is None or assignee_id == change.actor_id:
         return

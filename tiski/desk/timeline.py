@@ -400,6 +400,28 @@ def _satisfaction_comment(event: Event, names: Names, who: str) -> SafeString:
     )
 
 
+def _escalation(event: Event, names: Names, who: str) -> SafeString:
+    # Whom it went to follows as the assignee and team lines of the same moment.
+    return _say(
+        _("%(who)s escalated the ticket (level %(level)s): “%(reason)s”"),
+        who=who,
+        level=event.new_value,
+        reason=event.meta.get("reason", ""),
+    )
+
+
+def _solve_override(event: Event, names: Names, who: str) -> SafeString:
+    return _say(
+        _("%(who)s solved the ticket although its child tickets %(numbers)s were open"),
+        who=who,
+        numbers=event.new_value,
+    )
+
+
+def _children_solved(event: Event, names: Names, who: str) -> SafeString:
+    return _say(_("Every child ticket is solved"))
+
+
 def _unknown(event: Event, names: Names, who: str) -> SafeString:
     # A field this build does not know yet: say that something changed,
     # never the raw field name and value.
@@ -440,6 +462,9 @@ FIELD_RENDERERS: dict[str, Renderer] = {
     "sla_breach": _sla_breach,
     "satisfaction": _satisfaction,
     "satisfaction_comment": _satisfaction_comment,
+    "escalation_level": _escalation,
+    "solve_override": _solve_override,
+    "children_solved": _children_solved,
 }
 QUIET_FIELDS = tuple(name for name, render in FIELD_RENDERERS.items() if render is _hidden)
 

@@ -35,6 +35,12 @@ urlpatterns = [
     path("tickets/<int:number>/take/", views.take_ticket, name="ticket-take"),
     path("tickets/<int:number>/merge/", views.ticket_merge, name="ticket-merge"),
     path("tickets/<int:number>/follow/", collab.follow_toggle, name="ticket-follow"),
+    path("tickets/<int:number>/escalate/", collab.ticket_escalate, name="ticket-escalate"),
+    path(
+        "tickets/<int:number>/solve-anyway/",
+        collab.solve_override,
+        name="ticket-solve-override",
+    ),
     path("tickets/<int:number>/mentions/", collab.mention_suggest, name="ticket-mentions"),
     path("tickets/<int:number>/children/new/", children.child_ticket_new, name="ticket-child-new"),
     path("tickets/<int:number>/merge/undo/", views.ticket_merge_undo, name="ticket-merge-undo"),

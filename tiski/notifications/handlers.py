@@ -6,15 +6,18 @@ notice never undoes the change that caused it.
 
 from __future__ import annotations
 
+from tiski.accounts.models import Team
 from tiski.core.sanitize import plain_preview
 from tiski.tickets.changes import TicketChange
-from tiski.tickets.models import Message, MessageKind
+from tiski.tickets.models import Event, Message, MessageKind, Ticket
 
 from . import mentions, services
 from .models import FollowReason, Kind
 
 # Bookkeeping fields a follower does not need to hear about.
 _QUIET_FIELDS = {"updated_at", "first_response_at", "solved_at", "closed_at", "last_message_at"}
+# Told by notices of their own kind, not as "changed".
+_OWN_NOTICE_FIELDS = {"escalation_level", "children_solved", "solve_override"}
 
 
 def _excerpt(message: Message) -> str:
@@ -47,6 +50,42 @@ def _on_note(message: Message) -> None:
     )
 
 
+def _on_escalation(change: TicketChange) -> None:
+    event = (
+        Event.objects.filter(ticket_id=change.ticket_id, field="escalation_level")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if event is None:
+        return
+    to_user, to_team = event.meta.get("to_user"), event.meta.get("to_team")
+    # To a lead: that agent; to a team: its leads (or, with none, its members).
+    recipients = [to_user] if to_user else []
+    if not recipients and to_team:
+        team = Team.objects.filter(pk=to_team).first()
+        if team is not None:
+            recipients = list(team.leads.values_list("pk", flat=True)) or list(
+                team.members.values_list("pk", flat=True)
+            )
+    for user_id in recipients:
+        services.follow(user_id, change.ticket_id, FollowReason.ESCALATED)
+    services.notify(
+        recipients,
+        Kind.ESCALATED,
+        ticket_id=change.ticket_id,
+        actor_id=change.actor_id,
+        params={"excerpt": event.meta.get("reason", "")[:140]},
+    )
+
+
+def _on_children_solved(change: TicketChange) -> None:
+    assignee_id = (
+        Ticket.objects.filter(pk=change.ticket_id).values_list("assignee_id", flat=True).first()
+    )
+    if assignee_id:
+        services.notify([assignee_id], Kind.CHILDREN_SOLVED, ticket_id=change.ticket_id)
+
+
 def on_ticket_change(change: TicketChange) -> None:
     for message in _messages(change):
         if message.kind == MessageKind.INTERNAL:
@@ -61,7 +100,12 @@ def on_ticket_change(change: TicketChange) -> None:
                 message_id=message.pk,
                 params={"excerpt": _excerpt(message)},
             )
-    changed = sorted(name for name in change.fields if name not in _QUIET_FIELDS)
+    if "escalation_level" in change.fields:
+        _on_escalation(change)
+    if "children_solved" in change.fields:
+        _on_children_solved(change)
+    quiet = _QUIET_FIELDS | _OWN_NOTICE_FIELDS
+    changed = sorted(name for name in change.fields if name not in quiet)
     # A customer's message reopening the ticket is told once, as the message.
     if changed and not change.created and MessageKind.CUSTOMER not in change.message_kinds:
         services.notify(

@@ -339,6 +339,29 @@ def text(p: TextParams, facts: TicketFacts) -> bool:
     return not hit if p.op in ("not_contains", "no_words") else hit
 
 
+# --- escalation -------------------------------------------------------------------
+
+
+class EscalatedParams(Params):
+    escalated: bool = param(
+        True,
+        label=gettext_lazy("The ticket"),
+        options={
+            True: gettext_lazy("is escalated"),
+            False: gettext_lazy("is not escalated"),
+        },
+    )
+
+
+def _escalated_q(p: EscalatedParams, now: datetime, calendar: BusinessCalendar) -> QFilter:
+    return (Q(escalation_level__gt=0) if p.escalated else Q(escalation_level=0)), True
+
+
+@register_condition("escalated", gettext_lazy("Escalated"), EscalatedParams, to_q=_escalated_q)
+def escalated(p: EscalatedParams, facts: TicketFacts) -> bool:
+    return (facts.escalation_level > 0) == p.escalated
+
+
 # --- business hours --------------------------------------------------------------
 
 

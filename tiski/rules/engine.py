@@ -54,6 +54,10 @@ SLA_EVENTS = frozenset({"sla_warning", "sla_breach"})
 # ticket, so it cannot take part in a loop and skips the change cap.
 SIDE_EFFECT_ACTIONS = frozenset({"notify", "email_requester", "email_agent", "send_survey"})
 SATISFACTION_FIELDS = ("satisfaction", "satisfaction_comment")
+# Fields that are events of their own, not edits ("field_changed").
+EVENT_FIELDS = {"escalation_level": "escalated", "children_solved": "children_solved"}
+# Recorded for people reading the history; no rule answers it.
+QUIET_FIELDS = ("solve_override",)
 TIME_PASS_CHUNK = 1000
 
 
@@ -123,9 +127,10 @@ def event_names(change: TicketChange) -> frozenset[str]:
         names.add("status_changed")
     if "satisfaction" in change.fields:
         names.add("satisfaction_rated")
+    names |= {event for field, event in EVENT_FIELDS.items() if field in change.fields}
     # A survey answer is the customer's word, not an edit of the ticket.
     if (
-        set(change.fields) - {"status", *SATISFACTION_FIELDS}
+        set(change.fields) - {"status", *SATISFACTION_FIELDS, *EVENT_FIELDS, *QUIET_FIELDS}
         or change.tags_added
         or change.tags_removed
     ):

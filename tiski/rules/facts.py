@@ -106,6 +106,7 @@ class TicketFacts:
     team_id: int | None
     assignee_id: int | None
     channel: str
+    escalation_level: int = 0
     tags: frozenset[str] = frozenset()
     organisation_id: int | None = None
     requester_language: str = "fi"
@@ -170,6 +171,7 @@ def facts_from_ticket(
         team_id=ticket.team_id,
         assignee_id=ticket.assignee_id,
         channel=ticket.channel,
+        escalation_level=ticket.escalation_level,
         tags=tags,
         organisation_id=requester.organisation_id,
         requester_language=requester.language,

@@ -49,6 +49,8 @@ TRIGGER_EVENTS: tuple[str, ...] = (
     "sla_warning",
     "sla_breach",
     "satisfaction_rated",
+    "escalated",
+    "children_solved",
 )
 
 # How the builder and the API name the events to people.
@@ -62,6 +64,8 @@ TRIGGER_EVENT_LABELS: dict[str, Promise] = {
     "sla_warning": gettext_lazy("SLA target is about to be missed"),
     "sla_breach": gettext_lazy("SLA target is missed"),
     "satisfaction_rated": gettext_lazy("Customer rates the service (satisfaction survey)"),
+    "escalated": gettext_lazy("Ticket is escalated"),
+    "children_solved": gettext_lazy("All child tickets are solved"),
 }
 
 # (Q, exact): a filter every matching ticket passes; exact when it is also

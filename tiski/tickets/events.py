@@ -172,6 +172,60 @@ def record_field_change(
     )
 
 
+def record_escalation(
+    ticket: Ticket,
+    old_level: int,
+    new_level: int,
+    *,
+    actor: User | None,
+    via: str,
+    reason: str,
+    to_user_id: int | None,
+    to_team_id: int | None,
+    at: datetime | None = None,
+) -> Event:
+    """The ticket was escalated, to an agent (a team lead) and/or a team, with a reason."""
+    return _save(
+        event_row(
+            ticket,
+            kind=EventKind.FIELD,
+            actor=actor,
+            via=via,
+            field="escalation_level",
+            old=old_level,
+            new=new_level,
+            at=at,
+            meta={"reason": reason, "to_user": to_user_id, "to_team": to_team_id},
+        )
+    )
+
+
+def record_solve_override(
+    ticket: Ticket, open_numbers: list[int], *, actor: User | None, via: str, at: datetime | None
+) -> Event:
+    """An admin solved a parent while these child tickets were still open."""
+    return _note_only(
+        ticket,
+        event_row(
+            ticket,
+            kind=EventKind.FIELD,
+            actor=actor,
+            via=via,
+            field="solve_override",
+            new=", ".join(f"#{n}" for n in open_numbers),
+            at=at,
+            meta={"open_children": open_numbers},
+        ),
+    )
+
+
+def record_children_solved(ticket: Ticket, *, actor: User | None, via: str) -> Event:
+    """The last open child ticket of this parent was solved: rules may move it on."""
+    return _save(
+        event_row(ticket, kind=EventKind.FIELD, actor=actor, via=via, field="children_solved")
+    )
+
+
 def record_status_change(
     ticket: Ticket,
     old: str,

@@ -182,6 +182,8 @@ class Ticket(models.Model):
     queue_due_at = models.DateTimeField(default=NO_DEADLINE)
     sla_warn_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    # How many times the ticket was escalated (0: never); only `escalate` raises it.
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     requester = models.ForeignKey(
         Contact, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("requester")
     )

@@ -45,4 +45,8 @@ def child_tickets(context, ticket: Ticket) -> dict:
         "children": children,
         "hidden_open": hidden_open,
         "can_add": ticket.status != "closed",
+        # An admin may solve the parent anyway; the override is recorded.
+        "can_override": user.is_admin
+        and ticket.status not in ("solved", "closed")
+        and (hidden_open or any(c.status in UNSOLVED_STATUSES for c in children)),
     }

@@ -15,6 +15,7 @@ The package is split by concern; import from here, not from the modules:
 - `messages`: add, move, late details of a message; the collision check
 - `fields`: fields, tags and CCs
 - `family`: links between tickets, split messages, child tickets
+- `escalation`: a ticket handed up to a team lead or a senior team
 - `intake`: a batch of customer messages from a channel
 - `merge`: ticket merge and its exact undo, and the reads around it
 - `bulk`: many tickets at once, with one undo
@@ -35,6 +36,7 @@ from .checks import (
 )
 from .contacts import CONTACT_MERGE_KEYS, replace_contact, restore_contact
 from .create import create_ticket
+from .escalation import check_can_escalate, escalate
 from .family import create_child_ticket, link_tickets, split_message
 from .fields import EDITABLE_FIELDS, add_ccs, add_tags, retag, set_tags, update_ticket
 from .intake import IncomingMessage, NewTicket, number_new_tickets, receive_messages
@@ -67,11 +69,13 @@ __all__ = [
     "check_assignable",
     "check_can_merge",
     "check_can_see",
+    "check_can_escalate",
     "check_can_solve",
     "check_can_write_message",
     "check_not_closed",
     "create_child_ticket",
     "create_ticket",
+    "escalate",
     "link_tickets",
     "merge_candidates",
     "merge_tickets",

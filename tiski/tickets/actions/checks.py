@@ -47,6 +47,29 @@ def check_assignable(assignee: User | None, team: Team | None) -> None:
             )
 
 
+def open_children(ticket: Ticket) -> list[int]:
+    """Numbers of the ticket's unsolved child tickets."""
+    return list(
+        ticket.children.filter(status__in=UNSOLVED_STATUSES)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+
+
 def check_can_solve(ticket: Ticket) -> None:
-    if ticket.children.filter(status__in=UNSOLVED_STATUSES).exists():
-        raise ValidationError(_("Solve the child tickets first."))
+    numbers = open_children(ticket)
+    if numbers:
+        raise ValidationError(
+            _(
+                "This ticket cannot be solved while its child tickets are open (%(numbers)s). "
+                "Solve them first; an admin may solve it anyway."
+            )
+            % {"numbers": ", ".join(f"#{n}" for n in numbers)}
+        )
+
+
+def check_can_override_children(user: User | None) -> None:
+    if user is not None and not user.is_admin:
+        raise PermissionDenied(
+            _("Only an admin may solve a ticket while its child tickets are open.")
+        )

@@ -14,7 +14,13 @@ from tiski.customers.models import Contact
 
 from .. import events
 from ..models import PRIORITY_RANK, Event, Priority, Status, Tag, Ticket
-from .checks import check_assignable, check_can_solve, check_not_closed
+from .checks import (
+    check_assignable,
+    check_can_override_children,
+    check_can_solve,
+    check_not_closed,
+    open_children,
+)
 from .unit import ticket_action
 
 if TYPE_CHECKING:
@@ -42,13 +48,19 @@ def update_ticket(
     via: str,
     at: datetime | None = None,
     event_meta: dict | None = None,
+    override_open_children: bool = False,
     **changes: Any,
 ) -> list[Event]:
-    """Change ticket fields, writing one event per field that really changed."""
+    """Change ticket fields, writing one event per field that really changed.
+
+    ``override_open_children``: an admin solves a parent whose child tickets
+    are still open; the override is recorded as an event naming them.
+    """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"update_ticket cannot change {', '.join(sorted(unknown))}")
     check_not_closed(ticket)
+    was_open = ticket.status not in (Status.SOLVED, Status.CLOSED)
     now = at or timezone.now()
     new_team = changes.get("team", ticket.team)
     new_assignee = changes.get("assignee", ticket.assignee)
@@ -63,11 +75,22 @@ def update_ticket(
         Status.SOLVED,
         Status.CLOSED,
     ):
-        check_can_solve(ticket)
+        if override_open_children and open_children(ticket):
+            check_can_override_children(actor)
+            overridden = open_children(ticket)
+        else:
+            check_can_solve(ticket)
+            overridden = []
+    else:
+        overridden = []
     if changes.get("parent") is not None and changes["parent"].pk == ticket.pk:
         raise ValidationError(_("A ticket cannot be its own parent."))
 
     written: list[Event] = []
+    if overridden:
+        written.append(
+            events.record_solve_override(ticket, overridden, actor=actor, via=via, at=now)
+        )
     update_fields: set[str] = set()
     for field, new in changes.items():
         old = getattr(ticket, field)
@@ -122,7 +145,20 @@ def update_ticket(
         ticket.updated_at = max(ticket.updated_at, now)
         update_fields.add("updated_at")
         ticket.save(update_fields=sorted(update_fields))
+    if "status" in update_fields and was_open:
+        note_last_child_solved(ticket, actor=actor, via=via)
     return written
+
+
+def note_last_child_solved(child: Ticket, *, actor: User | None, via: str) -> None:
+    """A child just solved was its parent's last open one: the parent gets an
+    event rules can answer ("all children solved") and its assignee a notice."""
+    if child.parent_id is None or child.status not in (Status.SOLVED, Status.CLOSED):
+        return
+    parent = Ticket.objects.filter(pk=child.parent_id).first()
+    if parent is None or parent.status == Status.CLOSED or open_children(parent):
+        return
+    events.record_children_solved(parent, actor=actor, via=via)
 
 
 def apply_tags(
