@@ -110,6 +110,7 @@ def everything(refs) -> tuple[dict, list]:
             {"type": "requester_language", "op": "equals", "value": "en"},
             {"type": "mailbox", "op": "equals", "value": "tuki@yritys.fi"},
             {"type": "satisfaction", "value": "bad"},
+            {"type": "escalated", "escalated": False},
             {
                 "any": [
                     {"type": "tags", "op": "contains", "tags": ["vip", "yritys"]},
