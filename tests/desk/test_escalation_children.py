@@ -157,3 +157,14 @@ def test_admin_override_is_recorded(make_user, make_ticket):
     assert event.actor == admin and event.meta["open_children"] == [child.number]
     page = _client(admin).get(reverse("desk:ticket", args=[parent.number])).content.decode()
     assert f"although its child tickets #{child.number} were open" in page
+
+
+def test_an_admin_marks_team_leads_who_are_then_members(admin_user, make_user, make_team):
+    team = make_team("Tuki")
+    lead = make_user(name="Liisa Lead")
+    response = _client(admin_user).post(
+        reverse("setup:team-edit", args=[team.pk]),
+        {"name": "Tuki", "leads": [lead.pk], "routing": "manual", "max_open_per_agent": 0},
+    )
+    assert response.status_code == 302
+    assert list(team.leads.all()) == [lead] and list(team.members.all()) == [lead]

@@ -163,13 +163,26 @@ class AgentForm(forms.ModelForm):
 class TeamForm(forms.ModelForm):
     class Meta:
         model = Team
-        fields = ["name", "description", "members", "routing", "max_open_per_agent", "restricted"]
+        fields = [
+            "name",
+            "description",
+            "members",
+            "leads",
+            "routing",
+            "max_open_per_agent",
+            "restricted",
+        ]
         widgets = {
             "members": forms.CheckboxSelectMultiple,
+            "leads": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"members": _("Members")}
+        labels = {"members": _("Members"), "leads": _("Team leads")}
         help_texts = {
+            "leads": _(
+                "Members who lead the team: agents escalate tickets to them. "
+                "A lead is always a member too."
+            ),
             "routing": _(
                 "Manual: agents take tickets themselves. Round robin and least loaded "
                 "assign new tickets of the team to a present member."
@@ -186,6 +199,15 @@ class TeamForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = User.objects.filter(is_active=True).order_by("name")
+        self.fields["leads"].queryset = self.fields["members"].queryset
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # A lead is a member: an escalation to them must land where they can see it.
+        leads, members = data.get("leads"), data.get("members")
+        if leads is not None and members is not None:
+            data["members"] = members | leads
+        return data
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
