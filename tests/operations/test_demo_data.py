@@ -402,3 +402,21 @@ def test_a_webhook_is_shown_switched_off_and_no_token_exists(demo, db):
     assert not webhook.active and webhook.events
     assert not WebhookDelivery.objects.exists()
     assert not ApiToken.objects.exists()
+
+
+def test_demo_shows_a_mention_a_follower_and_an_escalation(demo):
+    """Mikko mentions the light agent Pekka in a note, Sanna leads Tuki and follows
+    a ticket, and one ticket is escalated to her with a reason."""
+    from tiski.notifications.mentions import resolve
+    from tiski.notifications.models import Follow
+
+    note = Message.objects.filter(kind=MessageKind.INTERNAL, text__startswith="@pekka.lahtinen")
+    assert note.count() == 1
+    mentioned = resolve(note[0].ticket, note[0].text)
+    assert [u.email for u in mentioned.users] == ["pekka.lahtinen@tiski.example"]
+    assert not mentioned.refused
+    assert Follow.objects.filter(user__email="admin@tiski.example", reason="manual").exists()
+    escalated = Ticket.objects.get(escalation_level=1)
+    assert escalated.assignee.email == "admin@tiski.example"
+    event = Event.objects.get(ticket=escalated, field="escalation_level")
+    assert event.meta["reason"].startswith("Asiakas pyytää hyvitystä")

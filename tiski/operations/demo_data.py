@@ -54,6 +54,7 @@ from tiski.tickets.routing import hand_over_absences
 
 from . import demo_showcase as showcase
 from . import demo_sms
+from .demo_collab import show_collaboration
 from .demo_files import demo_attachment
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -1806,6 +1807,12 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
             demo.teams[SUPPORT],
             demo.agents[AGENTS[1].email],
             demo.now,
+        )
+        show_collaboration(
+            team=demo.teams[SUPPORT],
+            lead=demo.agents[AGENTS[0].email],
+            agent=demo.agents[AGENTS[1].email],
+            expert=demo.agents[AGENTS[4].email],
         )
         # What the periodic absence job did when Laura's absence began: her
         # open tickets went to her stand-in, so the first pass finds nothing.
