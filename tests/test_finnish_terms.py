@@ -68,6 +68,11 @@ TERMS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "satisfaction survey": ("tyytyväisyyskysel", ("tyytyväisyystutkimus", "palautekysely"), True),
     "rating": ("arvio", ("arvosana", "luokitus"), True),
     "business time": ("aukioloa", ("työaika",), True),
+    "mention": ("maini", ("tägä",), True),
+    "follower": ("seuraaj", ("seurailija",), True),
+    "notification": ("ilmoitu", ("notifikaatio",), False),
+    "escalation": ("eskaloi", ("eskalaatio", "nosto "), True),
+    "team lead": ("tiiminvetäj", ("tiiminjohtaja",), True),
 }
 # English words that contain a term but are another concept.
 NOT_THE_TERM = re.compile(
