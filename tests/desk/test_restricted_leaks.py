@@ -111,8 +111,15 @@ def secret(make_team, make_user, make_contact, make_ticket):
             ticket=ticket,
             summary="tags →salainen-tagi",
         )
+    from tiski.notifications.models import Notification
+
+    # The HR agent's own notice about the secret (a mention quoting the note).
+    notification = Notification.objects.create(
+        user=hr_agent, ticket=ticket, kind="mention", params={"excerpt": SECRET_NOTE}
+    )
     return {
         "ticket": ticket,
+        "notification": notification,
         "attachment": attachment,
         "contact": requester,
         "org": org,
@@ -160,6 +167,8 @@ def fill(route: str, name: str, secret) -> str:
         "organisation-edit": secret["org"].pk,
         "organisation-timeline": secret["org"].pk,
         "expand": secret["macro"].pk,
+        # Someone else's notice: 404, and never marked read.
+        "notification-open": secret["notification"].pk,
         # no such call or merge: these must answer 404 without a trace either
         "pop": 999999,
         "log": 999999,
@@ -291,6 +300,8 @@ def test_every_desk_url_hides_restricted_ticket(client, make_user, make_team, se
     assert (secret["trigger"].pk, True) in rules_before
     secret["time_rule"].refresh_from_db()
     assert secret["time_rule"].active
+    secret["notification"].refresh_from_db()
+    assert secret["notification"].read_at is None
 
 
 def test_counts_and_lists_exclude_restricted(client, make_user, make_team, secret):
