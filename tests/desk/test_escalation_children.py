@@ -168,3 +168,16 @@ def test_an_admin_marks_team_leads_who_are_then_members(admin_user, make_user, m
     )
     assert response.status_code == 302
     assert list(team.leads.all()) == [lead] and list(team.members.all()) == [lead]
+
+
+def test_a_bulk_solve_of_the_children_tells_the_parent_once(make_user, make_ticket):
+    agent = make_user(name="Aino Agentti")
+    parent = make_ticket(subject="Iso tilaus", assignee=agent)
+    children = [
+        actions.create_child_ticket(parent, subject=f"Osa {n}", actor=agent, via=Via.AGENT)
+        for n in (1, 2)
+    ]
+    actions.bulk_update_tickets(
+        children, actor=agent, via=Via.AGENT, fields={"status": Status.SOLVED}
+    )
+    assert Event.objects.filter(ticket=parent, field="children_solved").count() == 1
