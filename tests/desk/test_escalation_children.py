@@ -181,3 +181,28 @@ def test_a_bulk_solve_of_the_children_tells_the_parent_once(make_user, make_tick
         children, actor=agent, via=Via.AGENT, fields={"status": Status.SOLVED}
     )
     assert Event.objects.filter(ticket=parent, field="children_solved").count() == 1
+
+
+def test_the_escalations_report_counts_by_team_and_type(
+    teams, admin_user, make_ticket, django_capture_on_commit_callbacks
+):
+    from tiski.reports import metrics, periods
+
+    # After commit: the report facts of each ticket are written.
+    with django_capture_on_commit_callbacks(execute=True):
+        for subject in ("Hyvitys", "Toinen hyvitys"):
+            ticket = make_ticket(subject=subject, team=teams["tuki"])
+            actions.escalate(
+                ticket, actor=teams["agent"], via=Via.AGENT, reason="Iso", to_team=teams["seniorit"]
+            )
+        other = make_ticket(team=teams["tuki"])
+        actions.escalate(
+            other, actor=teams["agent"], via=Via.AGENT, reason="x", to_team=teams["tuki"]
+        )
+    page = _client(admin_user).get(reverse("reports:escalations"))
+    assert page.status_code == 200 and "Seniorit" in page.content.decode()
+    scope = metrics.Scope(user=admin_user, period=periods.preset("today"))
+    result = metrics.run("escalations", scope)
+    assert result.summary[0].value.value == 3
+    by_team = {row[0].value: row[1].value for row in result.table("by_team").rows}
+    assert by_team == {"Seniorit": 2, "Tuki": 1}

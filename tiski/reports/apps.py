@@ -10,6 +10,8 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
+        # Reports that live in their own module register themselves on import.
+        from . import escalations  # noqa: F401
         from . import stale
         from .aggregates import register_sqlite
 
