@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from tests.rules.helpers import assert_does_not_fire, assert_fires
 from tiski.accounts.models import Role
@@ -65,7 +66,8 @@ def test_escalating_to_a_lead_records_the_event_and_tells_the_lead(
     kinds = list(unread_for(teams["lead"]).values_list("kind", flat=True))
     assert kinds.count(Kind.ESCALATED) == 1 and Kind.ASSIGNED not in kinds
     notice = unread_for(teams["lead"]).get(kind=Kind.ESCALATED)
-    assert "Asiakas vaatii hyvitystä" in notice.message
+    with translation.override("en"):
+        assert "Asiakas vaatii hyvitystä" in notice.message
     assert is_following(teams["lead"], ticket.pk)
     # The Escalated view lists it for the lead.
     page = _client(teams["lead"]).get(reverse("desk:inbox"), {"view": "escalated"})
@@ -141,7 +143,8 @@ def test_parent_cannot_be_solved_while_a_child_is_open(
     assert Event.objects.filter(ticket=parent, field="children_solved").count() == 1
     (notice,) = unread_for(agent)
     assert notice.kind == Kind.CHILDREN_SOLVED
-    assert notice.message == f"Every child ticket of #{parent.number} is solved."
+    with translation.override("en"):
+        assert notice.message == f"Every child ticket of #{parent.number} is solved."
     assert "lapset-valmiina" in parent.tags.values_list("name", flat=True)
 
 

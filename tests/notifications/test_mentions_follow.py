@@ -74,7 +74,8 @@ def test_a_mentioned_agent_is_notified_and_follows(desk, django_capture_on_commi
     note = Message.objects.get(ticket=ticket, kind=MessageKind.INTERNAL)
     assert notice.kind == Kind.MENTION and notice.actor == desk["aino"]
     expected = f"Aino Agentti mentioned you on #{ticket.number}: @bertta katso laskun summa"
-    assert notice.message == expected
+    with translation.override("en"):
+        assert notice.message == expected
     assert notice.link.endswith(f"#message-{note.pk}")
     assert services.is_following(bertta, ticket.pk)
     # The bell shows it; opening it marks it read and lands on the note.
