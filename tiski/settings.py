@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "tiski.worktime",
     "tiski.setup",
     "tiski.api",
+    "tiski.knowledge",
+    "tiski.portal",
     # The top floor: serve, worker, demo and generated data (nothing imports it).
     "tiski.operations",
 ]

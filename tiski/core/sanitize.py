@@ -158,3 +158,36 @@ def plain_preview(text: str, html: str = "", *, fold_text_at: int | None = None)
         plain = html_lib.unescape(nh3.clean(html[: PREVIEW_LENGTH * 20], tags=set()))
     plain = unicodedata.normalize("NFC", _INVISIBLE.sub("", plain))
     return _SPACES.sub(" ", plain).strip()[:PREVIEW_LENGTH]
+
+
+# Help-centre articles are written by agents, not by strangers, but are
+# shown to the public: the same cleaner, plus the editor's callout boxes,
+# and images from Tiski's own upload path (a relative src) loaded as they
+# are, since no tracking pixel hides in an agent's own upload.
+ARTICLE_CLASSES = frozenset({"callout", "callout-info", "callout-warning", "callout-tip"})
+ARTICLE_IMAGE_PREFIX = "/help/images/"
+
+
+def _filter_article_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "class":
+        kept = [c for c in value.split() if c in ARTICLE_CLASSES]
+        return " ".join(kept) if tag == "div" and kept else None
+    if tag == "img" and attribute == "src":
+        src = value.strip()
+        return src if src.startswith(ARTICLE_IMAGE_PREFIX) or src.startswith("https://") else None
+    if value.strip().lower().startswith("data:"):
+        return None
+    return value
+
+
+def sanitize_article_html(html: str) -> str:
+    """Clean an article's body: safe to render unescaped on a public page."""
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS - {"font", "center"},
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES - {"cid", "data"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+        attribute_filter=_filter_article_attribute,
+    )

@@ -1,0 +1,142 @@
+"""Searching the articles with the tickets' engine and analysis.
+
+The query's words go through `tiski.search.matching` (exact, prefix,
+lemma, compound and synonym alternatives), so "laskuihin" finds an article
+about "lasku" here just as it finds a ticket. `public=True` is what the help
+centre and the web form use: only published, non-internal translations of
+one language, filtered in the same statement that matches, so nothing else
+can reach a result, a count or a snippet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils.safestring import SafeString
+
+from tiski.search import analysis, matching
+from tiski.search.query import ParsedQuery
+from tiski.search.service import (
+    MARK_END,
+    MARK_START,
+    highlight,
+    mark_inflected,
+    query_lemmas,
+    synonym_table,
+)
+
+from .indexing import FTS_TABLE
+from .models import ArticleIndex, ArticleStatus, ArticleTranslation
+
+MAX_WORDS = 10
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    translation: ArticleTranslation
+    title: SafeString
+    snippet: SafeString
+
+
+def parse(text: str) -> ParsedQuery:
+    """Plain words only: in the help centre nothing typed is syntax."""
+    return ParsedQuery(terms=tuple(dict.fromkeys(analysis.words(text)))[:MAX_WORDS])
+
+
+PUBLIC, AGENT, ALL = "public", "agent", "all"
+
+
+def candidates(*, language: str | None, scope: str) -> QuerySet[ArticleTranslation]:
+    """PUBLIC: the help centre's; AGENT: published, internal ones too; ALL: every state."""
+    qs = ArticleTranslation.objects.all()
+    if scope == PUBLIC:
+        qs = qs.public()
+    elif scope == AGENT:
+        qs = qs.filter(status=ArticleStatus.PUBLISHED)
+    if language:
+        qs = qs.filter(language=language)
+    return qs
+
+
+def _ranked_sqlite(parsed: ParsedQuery, qs: QuerySet, limit: int) -> list[tuple[int, str]]:
+    inner, params = qs.order_by().values("pk").query.sql_with_params()
+    sql = (
+        f"SELECT rowid, snippet({FTS_TABLE}, 2, %s, %s, '…', 24) FROM {FTS_TABLE} "
+        f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({inner}) "
+        f"ORDER BY bm25({FTS_TABLE}, 10.0, 2.0, 1.0, 0.6, 0.3) LIMIT %s"
+    )
+    match = matching.fts5_match(parsed, synonym_table())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [MARK_START, MARK_END, match, *params, limit])
+        return list(cursor.fetchall())
+
+
+def _ranked_postgres(parsed: ParsedQuery, qs: QuerySet, limit: int) -> list[tuple[int, str]]:
+    inner, params = qs.order_by().values("pk").query.sql_with_params()
+    tsq, tsq_params = matching.postgres_tsquery(parsed, synonym_table())
+    options = (
+        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "
+        'MaxFragments=2, FragmentDelimiter=" … "'
+    )
+    sql = f"""
+        SELECT x.id, ts_headline('simple', left(x.body_text, 20000), {tsq}, %s)
+        FROM (
+            SELECT t.id, t.body_text, ts_rank(i.search_vector, {tsq}, 1) AS rank
+            FROM {ArticleIndex._meta.db_table} i
+            JOIN {ArticleTranslation._meta.db_table} t ON t.id = i.translation_id
+            WHERE i.search_vector @@ {tsq} AND t.id IN ({inner})
+            ORDER BY rank DESC, t.id DESC LIMIT %s
+        ) x ORDER BY x.rank DESC, x.id DESC
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*tsq_params, options, *tsq_params, *tsq_params, *params, limit])
+        return list(cursor.fetchall())
+
+
+def search_articles(
+    text: str, *, language: str | None = None, scope: str = PUBLIC, limit: int = 20
+) -> list[ArticleHit]:
+    parsed = parse(text)
+    if not parsed.terms:
+        return []
+    qs = candidates(language=language, scope=scope)
+    if connection.vendor == "postgresql":
+        rows = _ranked_postgres(parsed, qs, limit)
+    else:
+        rows = _ranked_sqlite(parsed, qs, limit)
+    by_id = {
+        t.pk: t
+        for t in ArticleTranslation.objects.filter(pk__in=[pk for pk, _ in rows]).select_related(
+            "article__section__category"
+        )
+    }
+    lemmas = query_lemmas(parsed)
+    hits = []
+    for pk, snippet in rows:
+        translation = by_id.get(pk)
+        if translation is None:
+            continue
+        if not snippet or MARK_START not in snippet:
+            snippet = translation.description or translation.body_text[:200]
+        hits.append(
+            ArticleHit(
+                translation,
+                highlight(mark_inflected(translation.title, lemmas)),
+                highlight(mark_inflected(snippet, lemmas)),
+            )
+        )
+    return hits
+
+
+def suggest_for_ticket(text: str, language: str, limit: int = 5) -> list[ArticleHit]:
+    """Articles matching a ticket's subject: any of its words, best first."""
+    words = [w for w in analysis.words(text) if len(w) >= 4][:MAX_WORDS]
+    found: dict[int, ArticleHit] = {}
+    for word in words:
+        for hit in search_articles(word, language=language, scope=AGENT, limit=limit):
+            found.setdefault(hit.translation.pk, hit)
+        if len(found) >= limit:
+            break
+    return list(found.values())[:limit]
