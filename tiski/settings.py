@@ -253,6 +253,11 @@ TISKI_WEBHOOK_MAX_FAILURES = envint("TISKI_WEBHOOK_MAX_FAILURES", 15)
 # Voikko (Debian's libvoikko1 + voikko-fi) gives Finnish lemmas and compound
 # words; off, or not installed, search falls back to Snowball stems.
 TISKI_SEARCH_VOIKKO = envbool("TISKI_SEARCH_VOIKKO", True)
+# The public web form (/help/<lang>/request/): the least seconds between
+# showing the form and sending it (bots send at once), and how many requests
+# one IP address or email address may send per hour.
+TISKI_WEB_FORM_MIN_SECONDS = envint("TISKI_WEB_FORM_MIN_SECONDS", 3)
+TISKI_WEB_FORM_PER_HOUR = envint("TISKI_WEB_FORM_PER_HOUR", 5)
 
 # --- Email ----------------------------------------------------------------
 # Without an SMTP server configured, mail is captured as files under the

@@ -3,6 +3,7 @@ from django.http import HttpRequest
 from django.urls import include, path
 
 from tiski.operations.views import healthz
+from tiski.portal.views import robots_txt
 
 admin.site.site_header = "Tiski"
 admin.site.site_title = "Tiski"
@@ -34,5 +35,8 @@ urlpatterns = [
     path("worktime/", include("tiski.worktime.urls")),
     path("survey/", include("tiski.surveys.urls")),
     path("settings/", include("tiski.setup.urls")),
+    path("knowledge/", include("tiski.knowledge.urls")),
+    path("help/", include("tiski.portal.urls")),
+    path("robots.txt", robots_txt, name="robots"),
     path("", include("tiski.desk.urls")),
 ]

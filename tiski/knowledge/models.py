@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGES = ("fi", "en")
@@ -44,13 +45,15 @@ class Named(models.Model):
     class Meta:
         abstract = True
 
-    def name(self, language: str) -> str:
+    def name(self, language: str | None = None) -> str:
         return self._text(language, "name") or self.slug
 
-    def description(self, language: str) -> str:
+    def description(self, language: str | None = None) -> str:
         return self._text(language, "description")
 
-    def _text(self, language: str, key: str) -> str:
+    def _text(self, language: str | None, key: str) -> str:
+        # Templates call these without an argument: the active language.
+        language = (language or get_language() or "fi")[:2]
         mine = (self.names or {}).get(language) or {}
         if mine.get(key):
             return str(mine[key])

@@ -1,0 +1,35 @@
+from django.urls import path, register_converter
+
+from . import views, webform
+
+
+class LanguageConverter:
+    regex = "fi|en"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(LanguageConverter, "lang")
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.root, name="root"),
+    path("sitemap.xml", views.sitemap, name="sitemap"),
+    path("brand.css", views.brand_css, name="brand-css"),
+    path("images/<int:pk>/", views.image, name="image"),
+    path("<lang:lang>/", views.home, name="home"),
+    path("<lang:lang>/search/", views.search_page, name="search"),
+    path("<lang:lang>/request/", webform.request_form, name="request"),
+    path("<lang:lang>/request/suggest/", webform.suggest, name="request-suggest"),
+    path("<lang:lang>/request/sent/", webform.sent, name="request-sent"),
+    path("<lang:lang>/categories/<slug:slug>/", views.category, name="category"),
+    path("<lang:lang>/sections/<slug:slug>/", views.section, name="section"),
+    path("<lang:lang>/articles/<slug:slug>/", views.article, name="article"),
+    path("<lang:lang>/articles/<slug:slug>/feedback/", views.feedback, name="feedback"),
+    path("<lang:lang>/<path:rest>", views.not_found, name="not-found"),
+]

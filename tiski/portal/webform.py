@@ -1,0 +1,228 @@
+"""The public request form: /help/<lang>/request/.
+
+A submission becomes a ticket with the channel `web_form` through the
+ticket actions, its sender a contact found or made by the email identity,
+like mail. Matching articles are suggested while the customer types the
+subject (htmx, debounced; the form works the same without JavaScript).
+
+Spam is stopped without outside services: a honeypot field people never
+see, a signed timestamp (a form sent sooner than TISKI_WEB_FORM_MIN_SECONDS
+after it was shown was not typed by a person) and a cap per IP address and
+per email address an hour (TISKI_WEB_FORM_PER_HOUR).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from tiski.connectors import outbox
+from tiski.connectors.email import outbound
+from tiski.connectors.models import OutboundKind
+from tiski.customers.actions import get_or_create_contact
+from tiski.customers.models import IdentityKind
+from tiski.knowledge import search
+from tiski.tickets import actions
+from tiski.tickets.models import Channel, Ticket, Via
+
+from . import seo
+from .branding import brand
+from .views import in_language, page
+
+log = logging.getLogger(__name__)
+
+TIMESTAMP_SALT = "tiski.portal.webform"
+MAX_FILES = 5
+MAX_AGE_SECONDS = 24 * 3600
+SUGGESTIONS = 5
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class RequestForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=120)
+    email = forms.EmailField(label=gettext_lazy("Your email address"))
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    # The honeypot: hidden from people by the stylesheet and from screen
+    # readers by aria-hidden; a bot that fills every field fills it.
+    website = forms.CharField(required=False, label=gettext_lazy("Leave this empty"))
+    started = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        self.fields["subject"].widget.attrs.update({"autocomplete": "off"})
+
+    def clean_started(self) -> float:
+        try:
+            return float(
+                signing.TimestampSigner(salt=TIMESTAMP_SALT).unsign(
+                    self.cleaned_data["started"], max_age=MAX_AGE_SECONDS
+                )
+            )
+        except (signing.BadSignature, ValueError) as error:
+            raise forms.ValidationError(_("The form has expired. Please send it again.")) from error
+
+
+def _stamp() -> str:
+    import time
+
+    return signing.TimestampSigner(salt=TIMESTAMP_SALT).sign(str(time.time()))
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _over_limit(*keys: str) -> bool:
+    """Count this submission against each key; True when any is over the hourly cap."""
+    limit = settings.TISKI_WEB_FORM_PER_HOUR
+    over = False
+    for key in keys:
+        name = f"tiski.webform.{key}"
+        cache.add(name, 0, 3600)
+        try:
+            count = cache.incr(name)
+        except ValueError:  # expired between add and incr
+            cache.set(name, 1, 3600)
+            count = 1
+        over = over or count > limit
+    return over
+
+
+def _files(request: HttpRequest) -> tuple[list, str]:
+    files = request.FILES.getlist("attachments")
+    if len(files) > MAX_FILES:
+        return [], _("At most %(count)d files.") % {"count": MAX_FILES}
+    if sum(f.size or 0 for f in files) > settings.MAX_UPLOAD_BYTES:
+        return [], _("The files are too large together.")
+    return [
+        actions.NewAttachment(
+            filename=f.name or "file", content=f, content_type="application/octet-stream"
+        )
+        for f in files
+    ], ""
+
+
+@in_language
+def request_form(request: HttpRequest, lang: str) -> HttpResponse:
+    import time
+
+    form = RequestForm(request.POST or None, initial={"started": _stamp()})
+    error = ""
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("website"):
+            # A bot: refused without a ticket, in words a person would understand.
+            log.info("web form honeypot filled from %s", _client_ip(request))
+            error, status = _("Your request could not be sent."), 400
+        elif form.is_valid():
+            data = form.cleaned_data
+            if time.time() - data["started"] < settings.TISKI_WEB_FORM_MIN_SECONDS:
+                error, status = _("That was quick! Please check the form and send it again."), 400
+                form = RequestForm(request.POST.copy())
+                form.data["started"] = _stamp()
+            elif _over_limit(f"ip:{_client_ip(request)}", f"email:{data['email'].lower()}"):
+                error, status = _("Too many requests. Please try again in an hour."), 429
+            else:
+                attachments, error = _files(request)
+                if not error:
+                    ticket = submit(data, lang, attachments, ip=_client_ip(request))
+                    request.session["tiski_webform_ticket"] = ticket.number
+                    return redirect("portal:request-sent", lang)
+                status = 400
+        else:
+            status = 400
+    meta = seo.PageMeta(
+        title=_("Send us a request") + f" · {brand().name}",
+        description=_("Send a request to our customer service."),
+        canonical=seo.absolute(request, reverse("portal:request", args=[lang])),
+        alternates=[
+            (code, seo.absolute(request, reverse("portal:request", args=[code])))
+            for code in ("en", "fi")
+        ],
+    )
+    return page(request, lang, "portal/request.html", meta, status=status, form=form, error=error)
+
+
+def submit(data: dict, lang: str, attachments: list, *, ip: str = "") -> Ticket:
+    """Make the ticket and queue its acknowledgement, in one transaction."""
+    with transaction.atomic():
+        contact, _created = get_or_create_contact(
+            IdentityKind.EMAIL, data["email"], name=data["name"], language=lang
+        )
+        ticket = actions.create_ticket(
+            requester=contact,
+            subject=data["subject"],
+            actor=None,
+            via=Via.CHANNEL,
+            channel=Channel.WEB_FORM,
+            text=data["description"],
+            attachments=attachments,
+            message_meta={"web_form": {"ip": ip, "language": lang}, "from": data["email"]},
+        )
+        acknowledge(ticket, data["email"], lang)
+    return ticket
+
+
+def acknowledge(ticket: Ticket, address: str, lang: str) -> None:
+    """The same acknowledgement an email gets, from the desk's mailbox for the ticket.
+
+    Email intake acknowledges only tickets that came by mail (it knows the
+    mailbox written to); a web form has none, so the ticket's team's
+    mailbox, else the desk's first, sends it, with that mailbox's own text.
+    """
+    mailbox = outbound.mailbox_for(ticket)
+    if mailbox is None or not mailbox.auto_acknowledge:
+        return
+    subject, body = outbound.acknowledgement_text(mailbox, ticket, lang)
+    first = ticket.messages.order_by("created_at", "id").first()
+    outbox.queue_email(
+        ticket=ticket,
+        to=[address],
+        subject=subject,
+        text=body,
+        kind=OutboundKind.ACKNOWLEDGEMENT,
+        automatic=True,
+        mailbox=mailbox,
+        in_reply_to_message=first,
+    )
+
+
+@in_language
+@require_GET
+def suggest(request: HttpRequest, lang: str) -> HttpResponse:
+    """Articles matching what the customer has typed so far (an htmx fragment)."""
+    text = request.GET.get("subject", "")[:200]
+    hits = search.search_articles(text, language=lang, limit=SUGGESTIONS) if text.strip() else []
+    return render(request, "portal/_suggestions.html", {"hits": hits, "lang": lang})
+
+
+@in_language
+@require_GET
+def sent(request: HttpRequest, lang: str) -> HttpResponse:
+    meta = seo.PageMeta(
+        title=_("Request sent") + f" · {brand().name}",
+        description="",
+        canonical=seo.absolute(request, reverse("portal:request", args=[lang])),
+    )
+    number = request.session.get("tiski_webform_ticket")
+    return page(request, lang, "portal/sent.html", meta, number=number, noindex=True)
