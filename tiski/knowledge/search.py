@@ -130,13 +130,21 @@ def search_articles(
     return hits
 
 
-def suggest_for_ticket(text: str, language: str, limit: int = 5) -> list[ArticleHit]:
-    """Articles matching a ticket's subject: any of its words, best first."""
+def suggest(text: str, language: str, *, scope: str = PUBLIC, limit: int = 5) -> list[ArticleHit]:
+    """Articles matching any of a sentence's longer words, all of them first.
+
+    A whole subject ("Voinko siirtää laskun eräpäivää?") seldom has every
+    word in one article; a suggestion should still find the article about
+    "eräpäivä".
+    """
+    found: dict[int, ArticleHit] = {
+        hit.translation.pk: hit
+        for hit in search_articles(text, language=language, scope=scope, limit=limit)
+    }
     words = [w for w in analysis.words(text) if len(w) >= 4][:MAX_WORDS]
-    found: dict[int, ArticleHit] = {}
     for word in words:
-        for hit in search_articles(word, language=language, scope=AGENT, limit=limit):
-            found.setdefault(hit.translation.pk, hit)
         if len(found) >= limit:
             break
+        for hit in search_articles(word, language=language, scope=scope, limit=limit):
+            found.setdefault(hit.translation.pk, hit)
     return list(found.values())[:limit]

@@ -212,7 +212,7 @@ def acknowledge(ticket: Ticket, address: str, lang: str) -> None:
 def suggest(request: HttpRequest, lang: str) -> HttpResponse:
     """Articles matching what the customer has typed so far (an htmx fragment)."""
     text = request.GET.get("subject", "")[:200]
-    hits = search.search_articles(text, language=lang, limit=SUGGESTIONS) if text.strip() else []
+    hits = search.suggest(text, lang, limit=SUGGESTIONS) if text.strip() else []
     return render(request, "portal/_suggestions.html", {"hits": hits, "lang": lang})
 
 
