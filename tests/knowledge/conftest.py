@@ -43,7 +43,9 @@ def kb(db, make_user) -> Base:
         author=author,
         language="fi",
         title="Laskun eräpäivän siirtäminen",
-        body_html="<h2>Näin siirrät eräpäivää</h2><ul><li>Avaa lasku</li><li>Valitse uusi päivä</li></ul>",
+        body_html=(
+            "<h2>Näin siirrät eräpäivää</h2><ul><li>Avaa lasku</li><li>Valitse uusi päivä</li></ul>"
+        ),
         description="Kun tarvitset lisäaikaa laskun maksamiseen.",
         publish=True,
     )

@@ -72,7 +72,9 @@ def test_diff_shows_added_and_removed_lines(kb):
         "fi",
         author=None,
         title=translation.title,
-        body_html="<h2>Näin siirrät eräpäivää</h2><ul><li>Avaa lasku</li><li>Soita meille</li></ul>",
+        body_html=(
+            "<h2>Näin siirrät eräpäivää</h2><ul><li>Avaa lasku</li><li>Soita meille</li></ul>"
+        ),
     )
     new, old = translation.versions.order_by("-number")[:2]
     diff = actions.diff_versions(old, new)

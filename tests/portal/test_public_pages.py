@@ -39,7 +39,7 @@ def _public_urls(kb) -> list[str]:
 
 
 def test_hidden_articles_appear_on_no_public_url(client, kb):
-    """A draft, an internal and an archived article: not on any page, sitemap, search or suggestion."""
+    """Draft, internal, archived: on no page, in no sitemap, search or suggestion."""
     hidden = [kb.draft, kb.internal, kb.archived]
     for url in _public_urls(kb):
         response = client.get(url, follow=True)
