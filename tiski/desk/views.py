@@ -33,6 +33,7 @@ from tiski.customers.actions import get_or_create_contact
 from tiski.customers.history import contact_history, organisation_history
 from tiski.customers.models import Contact, IdentityKind, NameSource, Organisation
 from tiski.desk.reply_channel import SmsReplyRoute, sms_meta, sms_problem, sms_reply_route
+from tiski.knowledge.actions import record_sent_articles
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
 from tiski.tickets.labels import priority_choices
@@ -429,6 +430,9 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
             _ticket_context(request, ticket, reply_form=form),
             status=400,
         )
+    if data["kind"] == MessageKind.PUBLIC:
+        # Which help-centre articles the reply carried: the knowledge base counts them.
+        record_sent_articles(ticket, request.POST.getlist("kb_article"), request.user)
     flash.success(
         request,
         _("Internal note added.") if data["kind"] == MessageKind.INTERNAL else _("Reply sent."),

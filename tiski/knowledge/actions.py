@@ -252,3 +252,12 @@ def record_send(article: Article, ticket: Ticket, user: User | None) -> None:
     """An article went into a ticket's reply: counted on the article."""
     ArticleSend.objects.create(article=article, ticket=ticket, user=user)
     Article.objects.filter(pk=article.pk).update(sent_count=F("sent_count") + 1)
+
+
+def record_sent_articles(ticket: Ticket, article_ids: list[str], user: User | None) -> int:
+    """The articles a sent reply was written with (the composer's kb_article fields)."""
+    ids = {int(i) for i in article_ids if str(i).isdigit()}
+    found = list(Article.objects.filter(pk__in=ids))
+    for article in found:
+        record_send(article, ticket, user)
+    return len(found)

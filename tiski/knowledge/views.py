@@ -240,7 +240,7 @@ def _sniff_image(head: bytes) -> str | None:
 @login_required
 def article_picker(request: HttpRequest) -> HttpResponse:
     """The composer's "insert article": published articles, internal ones too."""
-    query = request.GET.get("q", "").strip()
+    query = (request.GET.get("kb_q") or request.GET.get("q", "")).strip()
     language = request.GET.get("lang", "fi")
     hits = search.search_articles(query, language=language, scope=search.AGENT, limit=8)
     return render(
