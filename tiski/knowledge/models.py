@@ -284,6 +284,7 @@ class HelpCentreSettings(models.Model):
 
     name = models.CharField(_("name"), max_length=120, blank=True)
     logo = models.FileField(_("logo"), upload_to="helpcentre/", blank=True)
+    logo_content_type = models.CharField(max_length=60, blank=True, editable=False)
     colour = models.CharField(
         _("colour"),
         max_length=7,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from . import actions, search
 from .forms import ArticleForm, CategoryForm, SectionForm
+from .images import EXTENSIONS, sniff_image
 from .models import (
     Article,
     ArticleImage,
@@ -24,7 +25,6 @@ from .models import (
     Language,
 )
 
-IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 
@@ -216,25 +216,12 @@ def image_upload(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": _("Choose an image of at most 5 MB.")}, status=400)
     head = upload.read(16)
     upload.seek(0)
-    kind = _sniff_image(head)
+    kind = sniff_image(head)
     if kind is None:
         return JsonResponse({"error": _("Only PNG, JPEG, GIF and WebP images.")}, status=400)
     image = ArticleImage(content_type=kind, uploaded_by=request.user)
-    image.file.save(f"image.{IMAGE_TYPES[kind]}", upload, save=True)
+    image.file.save(f"image.{EXTENSIONS[kind]}", upload, save=True)
     return JsonResponse({"url": f"/help/images/{image.pk}/"})
-
-
-def _sniff_image(head: bytes) -> str | None:
-    # The type comes from the bytes, never from the browser's claim.
-    if head.startswith(b"\x89PNG"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 @login_required

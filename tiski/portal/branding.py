@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.urls import reverse
+
 from tiski.core.desk import desk_name
 from tiski.knowledge.models import HelpCentreSettings
 
@@ -26,5 +28,5 @@ def brand() -> Brand:
         name=row.name or desk_name(),
         colour=colour,
         footer=row.footer,
-        logo_url=row.logo.url if row.logo else "",
+        logo_url=reverse("portal:logo") + f"?v={row.logo.name}" if row.logo else "",
     )

@@ -22,6 +22,7 @@ urlpatterns = [
     path("sitemap.xml", views.sitemap, name="sitemap"),
     path("brand.css", views.brand_css, name="brand-css"),
     path("images/<int:pk>/", views.image, name="image"),
+    path("logo/", views.logo, name="logo"),
     path("<lang:lang>/", views.home, name="home"),
     path("<lang:lang>/search/", views.search_page, name="search"),
     path("<lang:lang>/request/", webform.request_form, name="request"),

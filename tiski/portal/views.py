@@ -35,6 +35,7 @@ from tiski.knowledge.models import (
     ArticleSlug,
     ArticleTranslation,
     Category,
+    HelpCentreSettings,
     Section,
 )
 
@@ -362,5 +363,16 @@ def brand_css(request: HttpRequest) -> HttpResponse:
 def image(request: HttpRequest, pk: int) -> FileResponse:
     found = get_object_or_404(ArticleImage, pk=pk)
     response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def logo(request: HttpRequest) -> FileResponse:
+    row = HelpCentreSettings.load()
+    if not row.logo or not row.logo_content_type:
+        raise Http404
+    response = FileResponse(row.logo.open("rb"), content_type=row.logo_content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response

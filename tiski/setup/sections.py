@@ -128,6 +128,14 @@ SECTIONS: list[Section] = [
         description=_("Other systems told of new tickets, replies and changes, as signed POSTs."),
     ),
     Section(
+        "helpcentre",
+        _("Help centre"),
+        "setup:helpcentre",
+        DESK,
+        "setup:helpcentre",
+        description=_("The public help centre's name, logo, colour and footer."),
+    ),
+    Section(
         "synonyms",
         _("Search synonyms"),
         "setup:synonyms",

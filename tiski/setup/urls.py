@@ -8,6 +8,7 @@ from .urls_editors import urlpatterns as editor_urlpatterns
 from .views import (
     agents,
     general,
+    helpcentre,
     home,
     log,
     priorities,
@@ -59,6 +60,7 @@ urlpatterns = [
     path("priorities/", priorities.priorities, name="priorities"),
     path("tags/", tags.tag_list, name="tags"),
     path("surveys/", surveys.surveys, name="surveys"),
+    path("help-centre/", helpcentre.helpcentre, name="helpcentre"),
     path("tags/<int:pk>/", tags.tag_detail, name="tag"),
 ]
 urlpatterns += editor_urlpatterns

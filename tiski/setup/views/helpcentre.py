@@ -1,0 +1,36 @@
+"""Settings -> Help centre: the public help centre's name, logo, colour and footer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from tiski.knowledge.images import EXTENSIONS
+from tiski.knowledge.models import HelpCentreSettings
+
+from ..audit import form_changes, record_setting_change
+from ..forms_helpcentre import HelpCentreForm
+from .common import admin_required
+
+
+@admin_required
+def helpcentre(request: HttpRequest) -> HttpResponse:
+    row = HelpCentreSettings.load()
+    form = HelpCentreForm(request.POST or None, request.FILES or None, instance=row)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            changes = form_changes(form)
+            saved = form.save(commit=False)
+            logo = form.cleaned_data.get("logo")
+            if logo is not None:
+                saved.logo.save(f"logo.{EXTENSIONS[logo.sniffed_type]}", logo, save=False)
+                saved.logo_content_type = logo.sniffed_type
+            saved.save()
+            record_setting_change(request.user, "helpcentre", "changed", saved, changes)
+        messages.success(request, _("Help centre settings saved."))
+        return redirect("setup:helpcentre")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "setup/helpcentre/helpcentre.html", {"form": form}, status=status)
