@@ -105,7 +105,9 @@ def test_warning_and_breach_are_events_announced_once(db, monday, make_ticket):
     assert state_of(ticket) == "breached"
 
 
-def test_a_breach_reaches_rules_as_the_tickets_change(db, monday, make_ticket, make_user, settings):
+def test_a_breach_reaches_rules_as_the_tickets_change(
+    db, monday, make_ticket, make_user, settings
+):
     """check_deadlines never calls the rules engine: the breach event's change does.
 
     With the rules handler taken out of the after-change handlers, a breach

@@ -108,9 +108,8 @@ def compute_clocks(
         relevant = [(s, e) for s, e in paused if achieved is None or s < achieved]
         if achieved is not None:
             relevant = [(s, e if e is not None else achieved) for s, e in relevant]
-        return TargetClock(
-            kind, start, deadline(start, target, calendar, relevant), achieved, target
-        )
+        return TargetClock(kind, start, deadline(start, target, calendar, relevant), achieved,
+                           target)
 
     replies = sorted(history.public_replies)
     if targets.first_reply is not None:

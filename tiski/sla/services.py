@@ -322,7 +322,9 @@ def recalculate_policies(policy_ids: list[int]) -> Recalculation:
     if len(ids) > RECALCULATE_INLINE:
         ids_wanted = sorted(policy_ids)
         # Sent by name: the task's module imports this one.
-        transaction.on_commit(lambda: enqueue("tiski.sla.recalculate_policy_tickets", ids_wanted))
+        transaction.on_commit(
+            lambda: enqueue("tiski.sla.recalculate_policy_tickets", ids_wanted)
+        )
         return Recalculation(tickets=len(ids), background=True)
     refresh_tickets(ids)
     return Recalculation(tickets=len(ids))
