@@ -23,6 +23,7 @@ from .models import (
     ArticleVersion,
     Category,
     Language,
+    Section,
 )
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -71,7 +72,8 @@ def _form_page(
 @login_required
 def article_new(request: HttpRequest) -> HttpResponse:
     _check_writer(request)
-    form = ArticleForm(request.POST or None, initial={"language": "fi"})
+    first_section = Section.objects.order_by("category__position", "position", "id").first()
+    form = ArticleForm(request.POST or None, initial={"language": "fi", "section": first_section})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
