@@ -52,6 +52,7 @@ from tiski.tickets.models import (
 )
 from tiski.tickets.routing import hand_over_absences
 
+from . import demo_knowledge
 from . import demo_showcase as showcase
 from . import demo_sms
 from .demo_collab import show_collaboration
@@ -1221,6 +1222,7 @@ class _Demo:
         showcase.set_business_hours(admin, self.now.astimezone(HELSINKI).date())
         self.macros = showcase.make_macros(admin, self.teams)
         showcase.make_webhook(admin)
+        demo_knowledge.make_knowledge_base(admin, desk_name="Papumylly Oy")
 
     # tickets
 
