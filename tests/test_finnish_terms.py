@@ -73,6 +73,10 @@ TERMS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "notification": ("ilmoitu", ("notifikaatio",), False),
     "escalation": ("eskaloi", ("eskalaatio", "nosto "), True),
     "team lead": ("tiiminvetäj", ("tiiminjohtaja",), True),
+    "knowledge base": ("tietopank", ("tietokanta", "osaamiskanta"), True),
+    "article": ("artikkel", (), True),
+    "category": ("kategori", ("luokka",), True),
+    "help centre": ("ohjekesk", ("tukikeskus", "apukeskus"), True),
 }
 # English words that contain a term but are another concept.
 NOT_THE_TERM = re.compile(

@@ -104,7 +104,7 @@ class Article(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Counters for "popular articles" and the agents' "sent" figure; updated
     # with F() so concurrent readers never lose a count.
-    views = models.PositiveIntegerField(_("views"), default=0)
+    views = models.PositiveIntegerField(_("times read"), default=0)
     sent_count = models.PositiveIntegerField(_("times sent"), default=0)
 
     class Meta:

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('internal', models.BooleanField(default=False, help_text='Only agents see it; it never appears in the help centre.', verbose_name='internal only')),
                 ('position', models.PositiveIntegerField(default=0, verbose_name='position')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('views', models.PositiveIntegerField(default=0, verbose_name='views')),
+                ('views', models.PositiveIntegerField(default=0, verbose_name='times read')),
                 ('sent_count', models.PositiveIntegerField(default=0, verbose_name='times sent')),
             ],
             options={
