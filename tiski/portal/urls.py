@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views, webform
+from . import customer, views, webform
 
 
 class LanguageConverter:
@@ -28,6 +28,11 @@ urlpatterns = [
     path("<lang:lang>/request/", webform.request_form, name="request"),
     path("<lang:lang>/request/suggest/", webform.suggest, name="request-suggest"),
     path("<lang:lang>/request/sent/", webform.sent, name="request-sent"),
+    path("<lang:lang>/portal/", customer.login, name="portal-login"),
+    path("<lang:lang>/portal/enter/<str:token>/", customer.enter, name="portal-enter"),
+    path("<lang:lang>/portal/logout/", customer.logout, name="portal-logout"),
+    path("<lang:lang>/portal/requests/", customer.requests, name="portal-requests"),
+    path("<lang:lang>/portal/requests/<int:number>/", customer.detail, name="portal-request"),
     path("<lang:lang>/categories/<slug:slug>/", views.category, name="category"),
     path("<lang:lang>/sections/<slug:slug>/", views.section, name="section"),
     path("<lang:lang>/articles/<slug:slug>/", views.article, name="article"),

@@ -1,0 +1,236 @@
+"""The customer portal: "my requests" behind a sign-in link sent by email.
+
+A customer types their address; if a contact owns it, a single-use link
+valid for LINK_MINUTES is mailed (the page says the same either way, so
+nobody learns which addresses are customers). The link signs the browser
+in as that contact (the session holds the contact's id, never a desk user).
+Every page reads tickets through `_own_tickets`: the contact's own, as
+requester, so one customer can never open another's ticket (404, the same
+as a ticket that does not exist). Replies and "mark solved" go through the
+ticket actions like a customer's email, so rules, SLA and notifications
+behave the same; internal notes never show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tiski.customers.models import Contact, Identity, IdentityKind
+from tiski.tickets import actions
+from tiski.tickets.models import Channel, MessageKind, Status, Ticket, Via
+
+from . import seo
+from .branding import brand
+from .models import PortalLink
+from .views import in_language, page
+
+SESSION_KEY = "tiski_portal_contact"
+LINK_MINUTES = 30
+LINKS_PER_HOUR = 5
+CUSTOMER_KINDS = (MessageKind.CUSTOMER, MessageKind.PUBLIC)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _meta(request: HttpRequest, lang: str, title: str) -> seo.PageMeta:
+    return seo.PageMeta(
+        title=f"{title} · {brand().name}",
+        description="",
+        canonical=seo.absolute(request, reverse("portal:portal-login", args=[lang])),
+    )
+
+
+def _contact(request: HttpRequest) -> Contact | None:
+    contact_id = request.session.get(SESSION_KEY)
+    if not contact_id:
+        return None
+    return Contact.objects.filter(pk=contact_id).first()
+
+
+def _own_tickets(contact: Contact) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(requester=contact)
+
+
+def _limited(key: str) -> bool:
+    name = f"tiski.portal.links.{key}"
+    cache.add(name, 0, 3600)
+    try:
+        return cache.incr(name) > LINKS_PER_HOUR
+    except ValueError:
+        cache.set(name, 1, 3600)
+        return False
+
+
+def send_link(request: HttpRequest, contact: Contact, address: str, lang: str) -> None:
+    token = secrets.token_urlsafe(32)
+    PortalLink.objects.create(
+        contact=contact,
+        token_hash=_hash(token),
+        expires_at=timezone.now() + timedelta(minutes=LINK_MINUTES),
+    )
+    url = request.build_absolute_uri(reverse("portal:portal-enter", args=[lang, token]))
+    name = brand().name
+    send_mail(
+        _("Sign in to %(name)s") % {"name": name},
+        _(
+            "Open this link to see your requests. It works once, for %(minutes)d minutes:\n\n"
+            "%(url)s\n\nIf you did not ask for it, you can ignore this message."
+        )
+        % {"minutes": LINK_MINUTES, "url": url},
+        settings.DEFAULT_FROM_EMAIL,
+        [address],
+    )
+
+
+@in_language
+def login(request: HttpRequest, lang: str) -> HttpResponse:
+    if _contact(request) is not None:
+        return redirect("portal:portal-requests", lang)
+    sent = False
+    error = ""
+    if request.method == "POST":
+        address = request.POST.get("email", "").strip().lower()[:254]
+        ip = request.META.get("REMOTE_ADDR", "")
+        if _limited(f"ip:{ip}") or _limited(f"email:{address}"):
+            error = _("Too many requests. Please try again in an hour.")
+        else:
+            identity = (
+                Identity.objects.filter(kind=IdentityKind.EMAIL, value=address)
+                .select_related("contact")
+                .first()
+            )
+            if identity is not None:
+                send_link(request, identity.contact, address, lang)
+            sent = True  # the same answer either way
+    return page(
+        request,
+        lang,
+        "portal/portal_login.html",
+        _meta(request, lang, _("My requests")),
+        status=429 if error else 200,
+        sent=sent,
+        error=error,
+        noindex=True,
+    )
+
+
+@in_language
+def enter(request: HttpRequest, lang: str, token: str) -> HttpResponse:
+    """Use a link once: an unknown, used or expired one signs nobody in."""
+    now = timezone.now()
+    with transaction.atomic():
+        link = (
+            PortalLink.objects.select_for_update()
+            .filter(token_hash=_hash(token), used_at__isnull=True, expires_at__gt=now)
+            .first()
+        )
+        if link is not None:
+            link.used_at = now
+            link.save(update_fields=["used_at"])
+    if link is None:
+        return page(
+            request,
+            lang,
+            "portal/portal_login.html",
+            _meta(request, lang, _("My requests")),
+            status=403,
+            error=_("This sign-in link is used or expired. Ask for a new one."),
+            noindex=True,
+        )
+    request.session.cycle_key()  # a new session id: no fixation
+    request.session[SESSION_KEY] = link.contact_id
+    return redirect("portal:portal-requests", lang)
+
+
+@in_language
+@require_POST
+def logout(request: HttpRequest, lang: str) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    request.session.cycle_key()
+    return redirect("portal:home", lang)
+
+
+@in_language
+def requests(request: HttpRequest, lang: str) -> HttpResponse:
+    contact = _contact(request)
+    if contact is None:
+        return redirect("portal:portal-login", lang)
+    tickets = _own_tickets(contact).order_by("-created_at")[:100]
+    return page(
+        request,
+        lang,
+        "portal/portal_requests.html",
+        _meta(request, lang, _("My requests")),
+        contact=contact,
+        tickets=tickets,
+        noindex=True,
+    )
+
+
+@in_language
+def detail(request: HttpRequest, lang: str, number: int) -> HttpResponse:
+    contact = _contact(request)
+    if contact is None:
+        return redirect("portal:portal-login", lang)
+    ticket = _own_tickets(contact).filter(number=number).first()
+    if ticket is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        error = _act(request, ticket, contact)
+        if not error:
+            return redirect("portal:portal-request", lang, number)
+    messages = ticket.messages.filter(kind__in=CUSTOMER_KINDS).order_by("created_at", "id")
+    return page(
+        request,
+        lang,
+        "portal/portal_request.html",
+        _meta(request, lang, ticket.subject),
+        status=400 if error else 200,
+        ticket=ticket,
+        messages=messages,
+        error=error,
+        closed=ticket.status == Status.CLOSED,
+        solved=ticket.status == Status.SOLVED,
+        noindex=True,
+    )
+
+
+def _act(request: HttpRequest, ticket: Ticket, contact: Contact) -> str:
+    if ticket.status == Status.CLOSED:
+        return _("This request is closed. Send a new one instead.")
+    if request.POST.get("action") == "solve":
+        actions.update_ticket(ticket, actor=None, via=Via.CHANNEL, status=Status.SOLVED)
+        return ""
+    text = request.POST.get("text", "").strip()[:20_000]
+    files = request.FILES.getlist("attachments")[:5]
+    if not text and not files:
+        return _("Write a message first.")
+    actions.add_message(
+        ticket,
+        kind=MessageKind.CUSTOMER,
+        actor=None,
+        via=Via.CHANNEL,
+        text=text,
+        channel=Channel.WEB_FORM,
+        author_contact=contact,
+        attachments=[actions.NewAttachment(filename=f.name or "file", content=f) for f in files],
+        meta={"portal": True},
+    )
+    return ""
