@@ -4,6 +4,8 @@ and a customer reads it in the help centre on a phone, without CSP violations.""
 from __future__ import annotations
 
 from tiski.knowledge import actions
+from tiski.knowledge.models import ArticleTranslation
+from tiski.tickets.models import Ticket
 
 from ..conftest import PASSWORD
 from .conftest import login, screenshot
@@ -60,5 +62,15 @@ def test_agent_writes_publishes_and_customer_reads(new_page, make_user):
     reader.fill("#hc-q", "toimitukset")
     reader.press("#hc-q", "Enter")
     reader.wait_for_selector(".hc-results mark")
+    # The web form suggests the article while the subject is typed; "this
+    # solved it" counts a request avoided, and no ticket is made.
+    reader.goto("/help/fi/request/")
+    reader.fill("#id_subject", "Missä on toimitukseni")
+    reader.wait_for_selector("#hc-suggestions .hc-solved")
+    reader.click("#hc-suggestions .hc-solved")
+    reader.wait_for_selector("#hc-solved-thanks")
+    article = ArticleTranslation.objects.get(title="Toimituksen seuranta").article
+    assert article.deflections == 1
+    assert not Ticket.objects.exists()
     assert page.evaluate("() => window.__csp") == []
     assert reader.evaluate("() => window.__csp") == []

@@ -102,3 +102,14 @@ def test_suggestions_while_typing_show_only_public_articles(client, kb):
         "/help/fi/request/suggest/", {"subject": "laskujen mitätöinti"}
     ).content.decode()
     assert kb.internal.slug not in body and kb.published.slug in body
+
+
+def test_this_solved_it_counts_a_deflection_and_makes_no_ticket(client, kb):
+    url = f"/help/fi/request/solved/{kb.published.slug}/"
+    response = client.post(url)
+    assert response.status_code == 200 and "hc-solved-thanks" in response.content.decode()
+    kb.published.article.refresh_from_db()
+    assert kb.published.article.deflections == 1
+    assert not Ticket.objects.exists()
+    # Not for an article the public may not see.
+    assert client.post(f"/help/fi/request/solved/{kb.internal.slug}/").status_code == 404

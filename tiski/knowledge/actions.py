@@ -242,6 +242,10 @@ def record_view(article_id: int) -> None:
     Article.objects.filter(pk=article_id).update(views=F("views") + 1)
 
 
+def record_deflection(article_id: int) -> None:
+    Article.objects.filter(pk=article_id).update(deflections=F("deflections") + 1)
+
+
 def record_feedback(translation: ArticleTranslation, helpful: bool, comment: str = "") -> None:
     ArticleFeedback.objects.create(
         translation=translation, helpful=helpful, comment=comment.strip()[:2000]

@@ -106,6 +106,8 @@ class Article(models.Model):
     # with F() so concurrent readers never lose a count.
     views = models.PositiveIntegerField(_("times read"), default=0)
     sent_count = models.PositiveIntegerField(_("times sent"), default=0)
+    # "This solved it" under the web form's suggestions: a request not sent.
+    deflections = models.PositiveIntegerField(_("requests avoided"), default=0)
 
     class Meta:
         ordering = ["position", "id"]

@@ -28,6 +28,7 @@ urlpatterns = [
     path("<lang:lang>/request/", webform.request_form, name="request"),
     path("<lang:lang>/request/suggest/", webform.suggest, name="request-suggest"),
     path("<lang:lang>/request/sent/", webform.sent, name="request-sent"),
+    path("<lang:lang>/request/solved/<slug:slug>/", webform.solved, name="request-solved"),
     path("<lang:lang>/portal/", customer.login, name="portal-login"),
     path("<lang:lang>/portal/enter/<str:token>/", customer.enter, name="portal-enter"),
     path("<lang:lang>/portal/logout/", customer.logout, name="portal-logout"),

@@ -20,19 +20,21 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from tiski.connectors import outbox
 from tiski.connectors.email import outbound
 from tiski.connectors.models import OutboundKind
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import IdentityKind
+from tiski.knowledge import actions as knowledge_actions
 from tiski.knowledge import search
+from tiski.knowledge.models import ArticleTranslation
 from tiski.tickets import actions
 from tiski.tickets.models import Channel, Ticket, Via
 
@@ -226,3 +228,14 @@ def sent(request: HttpRequest, lang: str) -> HttpResponse:
     )
     number = request.session.get("tiski_webform_ticket")
     return page(request, lang, "portal/sent.html", meta, number=number, noindex=True)
+
+
+@in_language
+@require_POST
+def solved(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
+    """ "This solved it" under a suggestion: counted on the article, no ticket made."""
+    found = ArticleTranslation.objects.public().filter(language=lang, slug=slug).first()
+    if found is None:
+        raise Http404
+    knowledge_actions.record_deflection(found.article_id)
+    return render(request, "portal/_solved.html", {"lang": lang})

@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
                 ('views', models.PositiveIntegerField(default=0, verbose_name='times read')),
                 ('sent_count', models.PositiveIntegerField(default=0, verbose_name='times sent')),
+                ('deflections', models.PositiveIntegerField(default=0, verbose_name='requests avoided')),
             ],
             options={
                 'verbose_name': 'article',
