@@ -314,23 +314,31 @@ def not_found(request: HttpRequest, lang: str, rest: str) -> HttpResponse:
 
 @require_GET
 def sitemap(request: HttpRequest) -> HttpResponse:
+    """Every public article with its lastmod and its translations, in one query.
+
+    URLs are put together from one reversed prefix per language rather than
+    a reverse() per row: at ten thousand articles that is the difference
+    between milliseconds and seconds.
+    """
     rows = (
         ArticleTranslation.objects.public()
-        .select_related("article")
-        .prefetch_related(
-            Prefetch("article__translations", queryset=ArticleTranslation.objects.public())
-        )
         .order_by("article_id", "language")
+        .values_list("article_id", "language", "slug", "updated_at")
     )
-    entries = []
-    for code in LANGUAGES:
-        entries.append((seo.absolute(request, reverse("portal:home", args=[code])), None, []))
-    for row in rows:
-        alternates = [
-            (t.language, seo.absolute(request, _article_url(t)))
-            for t in row.article.translations.all()
-        ]
-        entries.append((seo.absolute(request, _article_url(row)), row.updated_at, alternates))
+    prefix = {
+        code: seo.absolute(request, reverse("portal:article", args=[code, "x"]))[:-2]
+        for code in LANGUAGES
+    }
+    by_article: dict[int, list[tuple[str, str]]] = {}
+    listed = []
+    for article_id, language, slug, updated_at in rows:
+        url = f"{prefix[language]}{slug}/"
+        by_article.setdefault(article_id, []).append((language, url))
+        listed.append((article_id, url, updated_at))
+    entries = [
+        (seo.absolute(request, reverse("portal:home", args=[code])), None, []) for code in LANGUAGES
+    ]
+    entries += [(url, updated, by_article[article_id]) for article_id, url, updated in listed]
     return render(
         request, "portal/sitemap.xml", {"entries": entries}, content_type="application/xml"
     )
@@ -342,6 +350,8 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = [
         "User-agent: *",
         "Allow: /help/",
+        # Search engines render pages with their stylesheets.
+        "Allow: /static/",
         "Disallow: /help/*/search/",
         "Disallow: /help/*/request/suggest/",
         "Disallow: /",
