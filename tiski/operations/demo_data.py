@@ -52,9 +52,8 @@ from tiski.tickets.models import (
 )
 from tiski.tickets.routing import hand_over_absences
 
-from . import demo_knowledge
+from . import demo_knowledge, demo_sms
 from . import demo_showcase as showcase
-from . import demo_sms
 from .demo_collab import show_collaboration
 from .demo_files import demo_attachment
 

@@ -11,8 +11,10 @@ class ReportsConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         # Reports that live in their own module register themselves on import.
-        from . import escalations  # noqa: F401
-        from . import stale
+        from . import (
+            escalations,  # noqa: F401
+            stale,
+        )
         from .aggregates import register_sqlite
 
         # SQLite lacks percentile aggregates; each connection gets ours.
