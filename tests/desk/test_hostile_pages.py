@@ -152,6 +152,9 @@ def _fill(route: str, name: str, item: dict) -> str | None:
         "job_id": 999999,
         "macro_id": 999999,
         "delivery_id": 999999,
+        "row_id": 999999,
+        "account_id": 999999,
+        "public_key": "no-such-widget",
         # The knowledge base and the public help centre.
         "lang": "fi",
         "language": "fi",

@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 from tiski.search.models import SavedSearch
 from tiski.search.service import saved_views_for, search_tickets
 
-from ..test_restricted_leaks import SECRET_NOTE, SECRET_SUBJECT, SECRET_TEXT, assert_no_trace
+from tests.desk.test_restricted_leaks import SECRET_NOTE, SECRET_SUBJECT, SECRET_TEXT, assert_no_trace
 
 
 @pytest.fixture
