@@ -6,10 +6,14 @@ import pytest
 from django.utils.html import escape
 from django.utils.http import urlencode
 
+from tests.desk.test_restricted_leaks import (
+    SECRET_NOTE,
+    SECRET_SUBJECT,
+    SECRET_TEXT,
+    assert_no_trace,
+)
 from tiski.search.models import SavedSearch
 from tiski.search.service import saved_views_for, search_tickets
-
-from tests.desk.test_restricted_leaks import SECRET_NOTE, SECRET_SUBJECT, SECRET_TEXT, assert_no_trace
 
 
 @pytest.fixture
