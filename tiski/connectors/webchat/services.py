@@ -77,6 +77,15 @@ def is_present(session: ChatSession) -> bool:
     return session.open_sockets > 0 and fresh
 
 
+def visitor_present(ticket_id: int) -> bool | None:
+    """For the composer: is the ticket's chat visitor there now? None when the
+    ticket has no chat session (not a chat, or one begun elsewhere)."""
+    sessions = list(ChatSession.objects.filter(ticket_id=ticket_id))
+    if not sessions:
+        return None
+    return any(is_present(session) for session in sessions)
+
+
 def identify(session: ChatSession, *, name: str, email: str) -> ChatSession:
     """The pre-chat form: the contact is found (or made) by the email identity."""
     email = (email or "").strip()
