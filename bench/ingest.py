@@ -7,7 +7,7 @@
    ``tiski import-mail`` on the mbox in a child process (the same code path
    an admin runs) and reports messages per second and the child's peak
    memory (ru_maxrss).
-3. Starts a private Dovecot (tests/email/dovecot.py), runs the IMAP IDLE
+3. Starts a private Dovecot (tests/connectors/email/dovecot.py), runs the IMAP IDLE
    loop of tiski.connectors.email.imap in a thread of this process, APPENDs
    messages from another connection one at a time and times APPEND -> the
    message row existing (p50/p95). "On screen" adds the websocket push
@@ -314,7 +314,7 @@ def count_rows(env: dict) -> dict:
 def measure_imap_latency(samples: int, data_dir: Path) -> dict:
     """APPEND to a private Dovecot; time until the message row exists."""
     sys.path.insert(0, str(ROOT))
-    from tests.email.dovecot import find_dovecot, start_dovecot
+    from tests.connectors.email.dovecot import find_dovecot, start_dovecot
 
     binary = find_dovecot()
     if binary is None:

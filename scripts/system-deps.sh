@@ -7,7 +7,7 @@ set -uo pipefail
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
-# Dovecot: the IMAP server the email tests run privately (tests/email/dovecot.py).
+# Dovecot: the IMAP server the email tests run privately (tests/connectors/email/dovecot.py).
 [ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
 # Voikko: Finnish lemmas and compound words for search (Snowball stems without it).
 [ -d /usr/lib/voikko ] || [ -d /usr/share/voikko ] || need_apt+=(libvoikko1 voikko-fi)

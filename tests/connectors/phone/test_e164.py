@@ -14,6 +14,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from tests.conftest import PASSWORD
 from tiski.connectors.phone.models import Call
 from tiski.customers.actions import find_contact, get_or_create_contact
 from tiski.customers.merge import undo_merge
@@ -21,8 +22,6 @@ from tiski.customers.models import Contact, ContactMerge, Identity
 from tiski.customers.phone_identities import normalise_phone_identities
 from tiski.customers.phones import search_fragments, to_e164
 from tiski.tickets.models import Ticket
-
-from ..conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "email"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "email"
 # /work/shared/corpora next to the repository; absent in other checkouts.
-CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
+CORPORA = Path(__file__).resolve().parents[3].parent / "shared" / "corpora"
 
 
 def fixture_bytes(name: str) -> bytes:

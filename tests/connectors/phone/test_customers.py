@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import PASSWORD
 from tiski.customers.actions import add_identity, find_contact
 from tiski.customers.merge import all_suggestions, merge_contacts, suggestions_for, undo_merge
 from tiski.customers.models import Contact, ContactMerge, Identity, Organisation
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Status, Via
-
-from ..conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -199,7 +199,7 @@ def test_mailbox_texts_and_hook_override_the_defaults(ack_mailbox, settings):
         "{{ ticket.subject }} {{ ticket.requester.email }}"
     )
     ack_mailbox.save()
-    settings.TISKI_ACK_TARGET_HOOK = "tests.email.test_loops.always_one_hour"
+    settings.TISKI_ACK_TARGET_HOOK = "tests.connectors.email.test_loops.always_one_hour"
     with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
         ticket = receive(ack_mailbox, raw_mail()).ticket
     sent = mail.outbox[0]

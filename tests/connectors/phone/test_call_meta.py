@@ -7,13 +7,13 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
+from tests.conftest import PASSWORD
 from tiski.connectors.phone.models import Call
 from tiski.customers.actions import add_identity
 from tiski.tickets import actions
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import Event, MessageKind, Status, Via
 
-from ..conftest import PASSWORD
 from .test_webhook import normal_call
 
 RECORDED: list[TicketChange] = []
@@ -26,7 +26,7 @@ def record_change(change: TicketChange) -> None:
 @pytest.fixture
 def recorded(settings):
     RECORDED.clear()
-    settings.TISKI_TICKET_CHANGE_HANDLERS = ["tests.phone.test_call_meta.record_change"]
+    settings.TISKI_TICKET_CHANGE_HANDLERS = ["tests.connectors.phone.test_call_meta.record_change"]
     return RECORDED
 
 

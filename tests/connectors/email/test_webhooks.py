@@ -28,7 +28,7 @@ from tiski.connectors.email import webhooks
 from tiski.connectors.models import InboundMethod, InboundReceipt, Mailbox, ReceiptStatus
 from tiski.tickets.models import Attachment, Message, Ticket
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "fixtures" / "email" / "webhooks"
+WEBHOOKS = Path(__file__).resolve().parents[2] / "fixtures" / "email" / "webhooks"
 SECRET = "w3bh00k-s1gning-k3y"
 SUBJECT = "Tilaus 12345 ei ole vielä saapunut"
 

@@ -9,10 +9,9 @@ from urllib.parse import parse_qs
 import pytest
 import time_machine
 
+from tests.conftest import PASSWORD
 from tiski.connectors.models import MessageStatus
 from tiski.connectors.phone.models import Callback, PhoneLine, SmsMessage
-
-from ..conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -50,7 +50,7 @@ def free_port() -> int:
 
 
 CONFIG = """\
-# Written by tests/email/dovecot.py for one test session.
+# Written by tests/connectors/email/dovecot.py for one test session.
 protocols = imap
 listen = 127.0.0.1
 base_dir = {root}/run
@@ -117,7 +117,7 @@ class Dovecot:
         """A fresh IMAP user (password PASSWORD) with an empty Maildir."""
         n = next(_users)
         if n > USERS:
-            raise RuntimeError("tests/email/dovecot.py: raise USERS")
+            raise RuntimeError("tests/connectors/email/dovecot.py: raise USERS")
         name = f"user{n}"
         home = self.root / "home" / name
         for sub in ("cur", "new", "tmp"):

@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import PASSWORD
 from tiski.accounts.models import Role
 from tiski.connectors import outbox
 from tiski.connectors.email import outbound
@@ -29,8 +30,6 @@ from tiski.connectors.transport import TransportError
 from tiski.customers.actions import get_or_create_contact
 from tiski.tickets import actions
 from tiski.tickets.models import Message, MessageKind, Ticket, Via
-
-from ..conftest import PASSWORD
 
 # --- a capturing SMTP server ----------------------------------------------------------
 

@@ -165,7 +165,7 @@ def test_command_starts_and_stops(tmp_path):
     env = dict(os.environ, TISKI_DATA_DIR=str(tmp_path), DATABASE_URL="")
     env.pop("DATABASE_URL")
     port = free_port()
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     subprocess.run(
         [sys.executable, "-m", "tiski.cli", "migrate", "-v0"], cwd=root, env=env, check=True
     )

@@ -271,7 +271,7 @@ def test_batch_of_events(post_event, minna):
 
 
 def test_log_call_on_existing_and_new_ticket(client, post_event, minna, make_ticket, team):
-    from ..conftest import PASSWORD
+    from tests.conftest import PASSWORD
 
     ticket = make_ticket(subject="Tilaus", team=team)
     add_identity(ticket.requester, "phone", "+358401234567")
@@ -307,7 +307,7 @@ def test_log_call_on_existing_and_new_ticket(client, post_event, minna, make_tic
 
 
 def test_pop_and_log_are_not_for_other_teams(client, post_event, minna, make_user, make_team):
-    from ..conftest import PASSWORD
+    from tests.conftest import PASSWORD
 
     outsider = make_user(teams=(make_team("Muut"),), email="ulko@yritys.fi")
     for payload in normal_call()[:2]:
