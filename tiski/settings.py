@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tiski.api",
     "tiski.knowledge",
     "tiski.portal",
+    "tiski.movein",
     # The top floor: serve, worker, demo and generated data (nothing imports it).
     "tiski.operations",
 ]

@@ -1,0 +1,1 @@
+"""Moving in: importing a whole history from Zendesk or Freshdesk export files."""

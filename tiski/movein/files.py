@@ -1,0 +1,48 @@
+"""Attachments of an export: a file in the export folder, or a URL to fetch."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+
+from tiski.connectors import transport
+from tiski.tickets.actions.rows import NewAttachment
+
+from .records import FileRef
+
+log = logging.getLogger(__name__)
+
+# Where exports keep attachment files, relative to the export folder.
+ATTACHMENT_FOLDERS = ("attachments", "")
+
+
+def read_attachment(
+    ref: FileRef, folder: Path, *, fetch: bool, timeout: float = 30.0
+) -> tuple[NewAttachment | None, str]:
+    """The attachment ready to store, or None and why it could not be read."""
+    base = folder.resolve()
+    candidates = []
+    if ref.path:
+        candidates.append(base / ref.path)
+    for sub in ATTACHMENT_FOLDERS:
+        candidates.append(base / sub / ref.filename)
+    for candidate in candidates:
+        resolved = candidate.resolve()
+        # A path in an export must not lead out of the export folder.
+        if not resolved.is_relative_to(base) or not resolved.is_file():
+            continue
+        content = ContentFile(resolved.read_bytes(), name=ref.filename)
+        return NewAttachment(ref.filename, content, ref.content_type), ""
+    if not ref.url:
+        return None, "no file in the export folder and no URL"
+    if not fetch:
+        return None, f"not in the export folder, not fetched: {ref.url}"
+    try:
+        answer = transport.request("GET", ref.url, timeout=timeout)
+    except transport.TransportError as error:
+        return None, f"{ref.url}: {error}"
+    return NewAttachment(
+        ref.filename, ContentFile(answer.body, name=ref.filename), ref.content_type
+    ), ""
