@@ -8,11 +8,14 @@ from datetime import UTC, datetime
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from tiski.accounts.models import Team, User
 from tiski.customers.models import Contact, Organisation
 from tiski.movein.models import SourceRecord
 from tiski.search.service import search_tickets
+from tiski.surveys import exclusions
+from tiski.surveys.models import SurveyKind
 from tiski.tickets.models import Event, Message, MessageKind, Status, Ticket
 
 from .conftest import FIXTURES
@@ -159,6 +162,17 @@ def test_existing_agents_are_matched_and_assigned(make_user):
 def test_no_mail_goes_out_for_history(mailbox):
     run(ZENDESK, "--no-fetch")
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_imported_tickets_are_never_surveyed():
+    run(ZENDESK, "--no-fetch")
+    ticket = ticket_for("12345")
+    candidate = exclusions.gather(
+        ticket.requester, ticket, kind=SurveyKind.CSAT, cooldown_days=0, now=timezone.now()
+    )
+    assert candidate.imported
+    assert exclusions.reason(candidate)
 
 
 @pytest.mark.django_db

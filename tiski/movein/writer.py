@@ -328,8 +328,11 @@ class Writer:
             )
             return None
         at = comment.created_at or ticket.updated_at
-        meta = {"moved_in": {"source": self.source, "id": comment.source_id}}
+        meta: dict = {"moved_in": {"source": self.source, "id": comment.source_id}}
         if customer:
+            # The mark import-mail leaves: history is never answered
+            # automatically and never asked about in a satisfaction survey.
+            meta["suppress_automatic_mail"] = True
             message = add_message(
                 ticket,
                 kind=MessageKind.CUSTOMER,
