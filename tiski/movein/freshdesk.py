@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from tiski.tickets.models import Channel, Priority, Status
 
 from .models import Source
@@ -62,7 +64,10 @@ def read_export(folder: Path) -> Export:
     for raw in read_items(folder / "tickets.json", "tickets"):
         ticket_id = text_id(raw["id"])
         if raw.get("deleted"):
-            export.problems.append(f"FD#{ticket_id}: deleted in Freshdesk; left out")
+            export.problems.append(
+                _("%(ref)s: deleted in %(desk)s; left out")
+                % {"ref": f"FD#{ticket_id}", "desk": "Freshdesk"}
+            )
             continue
         conversations = list(raw.get("conversations") or [])
         conversations += list(
@@ -92,7 +97,10 @@ def _ticket(
     status = STATUSES.get(raw.get("status"))  # type: ignore[arg-type]
     if status is None:
         # Custom statuses of the account: the ticket is still being worked on.
-        export.problems.append(f"FD#{ticket_id}: status {raw.get('status')!r} read as open")
+        export.problems.append(
+            _("%(ref)s: status %(status)r read as open")
+            % {"ref": f"FD#{ticket_id}", "status": raw.get("status")}
+        )
         status = Status.OPEN
     fields = {k: v for k, v in (raw.get("custom_fields") or {}).items() if v not in (None, "")}
     if raw.get("type"):

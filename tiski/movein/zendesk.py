@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from tiski.tickets.models import Channel, Priority, Status
 
 from .models import Source
@@ -77,7 +79,10 @@ def read_export(folder: Path) -> Export:
     for raw in read_items(folder / "tickets.json", "tickets"):
         ticket_id = text_id(raw["id"])
         if raw.get("status") == "deleted":
-            export.problems.append(f"ZD#{ticket_id}: deleted in Zendesk; left out")
+            export.problems.append(
+                _("%(ref)s: deleted in %(desk)s; left out")
+                % {"ref": f"ZD#{ticket_id}", "desk": "Zendesk"}
+            )
             seen.pop(ticket_id, None)
             continue
         comments = [_comment(c) for c in raw.get("comments") or []]
@@ -106,7 +111,10 @@ def _ticket(
     ticket_id = text_id(raw["id"])
     status = STATUSES.get(str(raw.get("status")), Status.OPEN)
     if str(raw.get("status")) not in STATUSES:
-        export.problems.append(f"ZD#{ticket_id}: status {raw.get('status')!r} read as open")
+        export.problems.append(
+            _("%(ref)s: status %(status)r read as open")
+            % {"ref": f"ZD#{ticket_id}", "status": raw.get("status")}
+        )
     priority = PRIORITIES.get(str(raw.get("priority")), Priority.NORMAL)
     channel = CHANNELS.get(str((raw.get("via") or {}).get("channel")), Channel.EMAIL)
     custom = {}
