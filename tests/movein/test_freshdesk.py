@@ -42,6 +42,7 @@ def test_conversation_with_notes_attachments_and_old_times():
     assert ticket.status == Status.SOLVED
     assert ticket.priority == "high"
     assert ticket.channel == "email"
+    assert ticket.type.slug == "question"  # Freshdesk's "Question" is a type here too
     assert ticket.team == Team.objects.get(name="Toimitukset")
     assert ticket.created_at == datetime(2024, 2, 1, 10, tzinfo=UTC)
     assert ticket.first_agent_reply_at == datetime(2024, 2, 1, 11, tzinfo=UTC)

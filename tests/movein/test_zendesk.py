@@ -198,3 +198,34 @@ def test_attachment_urls_are_fetched_and_a_404_is_logged(export_copy, file_serve
     assert summary.counts["attachments_missing"] == 1
     assert any("kuvakaappaus.png" in line and "404" in line for line in summary.problems)
     assert len(file_server.requested) == 2
+
+
+@pytest.mark.django_db
+def test_comments_from_audits_and_the_log_file(tmp_path):
+    """An export with audits instead of comments; the log goes to a file."""
+    folder = tmp_path / "zd"
+    folder.mkdir()
+    (folder / "users.json").write_text(
+        '{"users": [{"id": 5, "name": "Aino", "email": "aino@asiakas.example", '
+        '"role": "end-user", "active": true}]}'
+    )
+    (folder / "tickets.json").write_text(
+        '{"tickets": [{"id": 77, "subject": "Audit", "status": "open", "requester_id": 5, '
+        '"group_id": 404, "created_at": "2022-06-01T10:00:00Z", '
+        '"updated_at": "2022-06-01T10:00:00Z"}], "end_of_stream": true}'
+    )
+    (folder / "ticket_audits.json").write_text(
+        '{"audits": [{"id": 1, "ticket_id": 77, "author_id": 5, '
+        '"created_at": "2022-06-01T10:00:00Z", "events": [{"id": 501, "type": "Comment", '
+        '"body": "Hei auditista", "public": true, "attachments": []}, '
+        '{"id": 502, "type": "Change", "field_name": "status", "value": "open"}]}]}'
+    )
+    log = tmp_path / "log.txt"
+    output, summary = run(folder, "--log", str(log))
+    ticket = ticket_for("77")
+    message = ticket.messages.get(kind=MessageKind.CUSTOMER)
+    assert message.text == "Hei auditista"
+    assert message.created_at == datetime(2022, 6, 1, 10, tzinfo=UTC)
+    assert message.author_contact.name == "Aino"
+    assert "group 404 is not in the export; no team" in log.read_text()
+    assert str(log) in output

@@ -420,3 +420,17 @@ def test_demo_shows_a_mention_a_follower_and_an_escalation(demo):
     assert escalated.assignee.email == "admin@tiski.example"
     event = Event.objects.get(ticket=escalated, field="escalation_level")
     assert event.meta["reason"].startswith("Asiakas pyytää hyvitystä")
+
+
+def test_demo_has_history_moved_in_from_zendesk(demo, db):
+    """Two tickets came in through the Zendesk importer's writer: old times, old number."""
+    from tiski.movein.models import SourceRecord
+    from tiski.search.service import search_tickets
+
+    records = SourceRecord.objects.filter(source="zendesk", kind="ticket")
+    assert records.count() == 2
+    moved = Ticket.objects.get(pk=records.get(source_id="4711").object_id)
+    assert (timezone.now() - moved.created_at).days >= 400
+    assert moved.status == Status.SOLVED and moved.first_agent_reply_at is not None
+    admin = User.objects.get(email="admin@tiski.example")
+    assert [hit.ticket.pk for hit in search_tickets(admin, "ZD#4711").hits] == [moved.pk]

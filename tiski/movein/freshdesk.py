@@ -144,6 +144,7 @@ def _ticket(
         requester_id=text_id(raw.get("requester_id")),
         assignee_id=text_id(raw.get("responder_id")),
         group_id=text_id(raw.get("group_id")),
+        type_name=str(raw.get("type") or ""),
         created_at=when(raw.get("created_at")),
         updated_at=when(raw.get("updated_at")),
         tags=[str(t) for t in raw.get("tags") or []],

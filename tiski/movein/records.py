@@ -59,6 +59,8 @@ class SourceTicket:
     updated_at: datetime | None
     assignee_id: str = ""
     group_id: str = ""
+    # The old desk's ticket type; used when a type here has that identifier or name.
+    type_name: str = ""
     tags: list[str] = field(default_factory=list)
     # Custom fields and other values without a place here, kept as they were.
     fields: dict = field(default_factory=dict)

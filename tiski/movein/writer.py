@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +30,7 @@ from tiski.tickets.actions.create import create_ticket
 from tiski.tickets.actions.fields import add_tags, update_ticket
 from tiski.tickets.actions.messages import add_message
 from tiski.tickets.actions.unit import unit_of_work
-from tiski.tickets.models import MessageKind, Status, Tag, Ticket, Via
+from tiski.tickets.models import MessageKind, Status, Tag, Ticket, TicketType, Via
 
 from .files import read_attachment
 from .models import PREFIXES, RecordKind, SourceRecord
@@ -235,6 +236,7 @@ class Writer:
             else None
         )
         team = self.team(source.group_id)
+        ticket_type = self.ticket_type(source.type_name)
         tags = [Tag.normalise(t) for t in source.tags if Tag.normalise(t)]
         if ticket is None:
             created_at = source.created_at or timezone.now()
@@ -245,6 +247,7 @@ class Writer:
                 via=Via.SYSTEM,
                 channel=source.channel,
                 priority=source.priority,
+                type=ticket_type,
                 team=team,
                 tags=tags,
                 created_at=created_at,
@@ -275,6 +278,13 @@ class Writer:
             self.problem(_("group %(id)s is not in the export; no team") % {"id": group_id})
             return None
         return Team.objects.filter(pk=record.object_id).first()
+
+    def ticket_type(self, name: str) -> TicketType | None:
+        if not name:
+            return None
+        return TicketType.objects.filter(
+            Q(slug__iexact=name) | Q(name_en__iexact=name) | Q(name_fi__iexact=name)
+        ).first()
 
     def meta(self, source: SourceTicket) -> dict:
         meta: dict = {"fields": source.fields}
@@ -374,6 +384,9 @@ class Writer:
         team = self.team(source.group_id)
         if team is not None and team != ticket.team:
             wanted["team"] = team
+        ticket_type = self.ticket_type(source.type_name)
+        if ticket_type is not None and ticket_type != ticket.type:
+            wanted["type"] = ticket_type
         if source.assignee_id:
             assignee = self.user(source.assignee_id)
             if assignee.is_active:

@@ -1809,6 +1809,7 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
             demo.agents[AGENTS[1].email],
             demo.now,
         )
+        showcase.move_in_history(demo.agents[AGENTS[1].email], demo.now)
         show_collaboration(
             team=demo.teams[SUPPORT],
             lead=demo.agents[AGENTS[0].email],

@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
@@ -29,6 +30,9 @@ from tiski.connectors.phone.schemas import CallEventIn
 from tiski.connectors.webchat import services as chat
 from tiski.connectors.webchat.models import ChatWidget
 from tiski.macros.models import Macro
+from tiski.movein.models import Source
+from tiski.movein.records import Comment, Export, Person, SourceTicket
+from tiski.movein.writer import Writer
 from tiski.search.models import SavedSearch
 from tiski.setup import audit
 from tiski.setup.forms_calendars import CalendarForm
@@ -37,6 +41,7 @@ from tiski.tickets import actions
 from tiski.tickets.models import (
     Channel,
     MessageKind,
+    Priority,
     Status,
     Ticket,
     TicketMerge,
@@ -515,3 +520,51 @@ def make_chat(admin: User, support: Team, agent: User, now: datetime) -> Ticket:
             )
     session.refresh_from_db()
     return session.ticket
+
+
+def move_in_history(agent: User, now: datetime) -> None:
+    """Two tickets from "the old desk", written by `tiski import-zendesk`'s writer:
+    they keep their Zendesk times and are found by typing ZD#4711."""
+    opened = now - timedelta(days=420)
+    export = Export(source=Source.ZENDESK)
+    export.people = {
+        "1": Person("1", name=agent.name, email=agent.email, is_agent=True),
+        "2": Person("2", name="Sirkka Vanhala", email="sirkka.vanhala@esimerkki.fi"),
+    }
+    for number, subject, words, reply, days in (
+        (
+            "4711",
+            "Vanhan sopimuksen irtisanominen",
+            "Haluan irtisanoa vanhan sopimuksen.",
+            "Sopimus on irtisanottu.",
+            1,
+        ),
+        (
+            "4712",
+            "Laskun eräpäivä",
+            "Voinko siirtää laskun eräpäivää viikolla?",
+            "Eräpäivä on siirretty.",
+            2,
+        ),
+    ):
+        start = opened + timedelta(days=int(number) - 4711)
+        export.tickets.append(
+            SourceTicket(
+                source_id=number,
+                subject=subject,
+                status=Status.SOLVED,
+                priority=Priority.NORMAL,
+                channel=Channel.WEB_FORM,
+                type_name="question",
+                requester_id="2",
+                created_at=start,
+                updated_at=start + timedelta(days=days),
+                tags=["zendesk"],
+                fields={"Sopimusnumero": f"S-{number}"},
+                comments=[
+                    Comment(f"{number}1", "2", True, start, text=words),
+                    Comment(f"{number}2", "1", True, start + timedelta(days=days), text=reply),
+                ],
+            )
+        )
+    Writer(export, Path("."), fetch_urls=False).run()
