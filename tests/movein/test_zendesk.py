@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone, translation
 
@@ -229,3 +230,28 @@ def test_comments_from_audits_and_the_log_file(tmp_path):
     assert message.author_contact.name == "Aino"
     assert "group 404 is not in the export; no team" in log.read_text()
     assert str(log) in output
+
+
+@pytest.mark.django_db
+def test_a_ticket_that_fails_is_logged_and_the_rest_come_in(monkeypatch):
+    from tiski.movein import writer
+
+    real = writer.add_message
+
+    def refusing(ticket, **kwargs):
+        if "Sama vika" in kwargs.get("html", "") + kwargs.get("text", ""):
+            raise ValidationError("refused for the test")
+        return real(ticket, **kwargs)
+
+    monkeypatch.setattr(writer, "add_message", refusing)
+    _output, summary = run(ZENDESK, "--no-fetch")
+    assert summary.counts["tickets_failed"] == 1
+    assert summary.counts["tickets_created"] == 3
+    assert any(line.startswith("ZD#12347 not imported") for line in summary.problems)
+    assert not SourceRecord.objects.filter(kind="ticket", source_id="12347").exists()
+    assert not Ticket.objects.filter(subject="Sovellus ei käynnisty").exists()
+    # The next run brings it in.
+    monkeypatch.setattr(writer, "add_message", real)
+    _output, summary = run(ZENDESK, "--no-fetch")
+    assert summary.counts["tickets_created"] == 1
+    assert ticket_for("12347").status == Status.CLOSED

@@ -104,10 +104,13 @@ class Writer:
             for ticket in self.export.tickets:
                 # One ticket at a time: a ticket that fails is logged and the
                 # rest still come in (the next run tries it again).
+                counted = self.summary.counts.copy()
                 try:
                     with unit_of_work():
                         self.ticket(ticket)
                 except (ValidationError, PermissionDenied, ValueError) as error:
+                    # Nothing of the ticket was written, so nothing of it is counted.
+                    self.summary.counts = counted
                     self.summary.counts["tickets_failed"] += 1
                     self.problem(
                         _("%(ref)s not imported: %(error)s")
