@@ -255,3 +255,11 @@ def test_a_ticket_that_fails_is_logged_and_the_rest_come_in(monkeypatch):
     _output, summary = run(ZENDESK, "--no-fetch")
     assert summary.counts["tickets_created"] == 1
     assert ticket_for("12347").status == Status.CLOSED
+
+
+def test_help_text_renders():
+    from tiski.movein.management.commands import import_freshdesk, import_zendesk
+
+    for module in (import_zendesk, import_freshdesk):
+        text = module.Command().create_parser("tiski", "import").format_help()
+        assert "--no-fetch" in text

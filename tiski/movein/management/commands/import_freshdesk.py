@@ -1,6 +1,6 @@
 """`tiski import-freshdesk FOLDER`: move in from a Freshdesk export (see docs/moving-in.md)."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from tiski.movein import freshdesk
 from tiski.movein.command import ImportCommand

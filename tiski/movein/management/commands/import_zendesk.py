@@ -1,6 +1,6 @@
 """`tiski import-zendesk FOLDER`: move in from a Zendesk export (see docs/moving-in.md)."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from tiski.movein import zendesk
 from tiski.movein.command import ImportCommand
