@@ -294,6 +294,7 @@ class OutboundKind(models.TextChoices):
     NOTIFICATION = "notification", _("Notification")
     FORWARD = "forward", _("Forwarding")
     SURVEY = "survey", _("Satisfaction survey")
+    SIDE = "side", _("Side conversation")
 
 
 class OutboundEmail(models.Model):
@@ -420,3 +421,74 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} ({self.status})"
+
+
+class SideStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class SideConversation(models.Model):
+    """An email thread with a third party (a supplier, another department)
+    about a ticket, apart from the customer's conversation.
+
+    Its messages are `SideMessage` rows, not ticket messages: the ticket's
+    own conversation, its SLA clocks and the reports never see them, and a
+    third party's reply can never be taken for the customer's.
+    """
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="side_conversations"
+    )
+    subject = models.CharField(_("subject"), max_length=500)
+    # The third party's addresses, as the agent gave them.
+    to = models.JSONField(default=list)
+    cc = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=SideStatus.choices, default=SideStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("side conversation")
+        verbose_name_plural = _("side conversations")
+
+    def __str__(self) -> str:
+        return f"{self.subject} (#{self.ticket_id})"
+
+    @property
+    def participants(self) -> set[str]:
+        return {a.lower() for a in [*self.to, *self.cc]}
+
+
+class SideMessage(models.Model):
+    """One mail of a side conversation: ours (with its outbox row) or theirs."""
+
+    conversation = models.ForeignKey(
+        SideConversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    incoming = models.BooleanField(default=False)
+    author_user = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_address = models.CharField(max_length=320, blank=True)
+    from_name = models.CharField(max_length=255, blank=True)
+    text = models.TextField(blank=True)
+    # The RFC 5322 Message-ID without angle brackets: ours when we send,
+    # theirs when they write; replies find the conversation by it.
+    rfc_message_id = models.CharField(max_length=500, blank=True, db_index=True)
+    outbound = models.ForeignKey(
+        OutboundEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.rfc_message_id} in {self.conversation_id}"

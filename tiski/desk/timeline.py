@@ -422,6 +422,19 @@ def _children_solved(event: Event, names: Names, who: str) -> SafeString:
     return _say(_("Every child ticket is solved"))
 
 
+def _side_conversation(event: Event, names: Names, who: str) -> SafeString:
+    # `who` of the meta is the third party (their addresses); the agent is `who`.
+    party = event.meta.get("who", "")
+    what = event.new_value
+    if what == "reply":
+        return _say(_("Reply from %(party)s in a side conversation"), party=party)
+    if what == "reopened":
+        return _say(_("A side conversation with %(party)s was opened again"), party=party)
+    if what == "closed":
+        return _say(_("%(who)s closed the side conversation with %(party)s"), who=who, party=party)
+    return _say(_("%(who)s started a side conversation with %(party)s"), who=who, party=party)
+
+
 def _unknown(event: Event, names: Names, who: str) -> SafeString:
     # A field this build does not know yet: say that something changed,
     # never the raw field name and value.
@@ -465,6 +478,7 @@ FIELD_RENDERERS: dict[str, Renderer] = {
     "escalation_level": _escalation,
     "solve_override": _solve_override,
     "children_solved": _children_solved,
+    "side_conversation": _side_conversation,
 }
 QUIET_FIELDS = tuple(name for name, render in FIELD_RENDERERS.items() if render is _hidden)
 

@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import bulk, children, collab, contacts, notifications, preferences, views
+from . import (
+    bulk,
+    children,
+    collab,
+    contacts,
+    notifications,
+    preferences,
+    side_conversations,
+    views,
+)
 
 app_name = "desk"
 
@@ -42,6 +51,18 @@ urlpatterns = [
         name="ticket-solve-override",
     ),
     path("tickets/<int:number>/mentions/", collab.mention_suggest, name="ticket-mentions"),
+    path("tickets/<int:number>/side/", side_conversations.side_panel, name="side-panel"),
+    path("tickets/<int:number>/side/new/", side_conversations.side_start, name="side-start"),
+    path(
+        "tickets/<int:number>/side/<int:side_id>/reply/",
+        side_conversations.side_reply,
+        name="side-reply",
+    ),
+    path(
+        "tickets/<int:number>/side/<int:side_id>/close/",
+        side_conversations.side_close,
+        name="side-close",
+    ),
     path("tickets/<int:number>/children/new/", children.child_ticket_new, name="ticket-child-new"),
     path("tickets/<int:number>/merge/undo/", views.ticket_merge_undo, name="ticket-merge-undo"),
     path(

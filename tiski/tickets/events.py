@@ -219,6 +219,34 @@ def record_solve_override(
     )
 
 
+def record_side_conversation(
+    ticket: Ticket,
+    conversation_id: int,
+    *,
+    what: str,
+    who: str,
+    actor: User | None,
+    via: str,
+) -> Event:
+    """A side conversation was started, answered by the third party, closed or reopened.
+
+    A note for agents only (`_note_only`): rules do not answer it, and it is
+    no message, so SLA clocks and reports go on as if it were not there.
+    """
+    return _note_only(
+        ticket,
+        event_row(
+            ticket,
+            kind=EventKind.FIELD,
+            actor=actor,
+            via=via,
+            field="side_conversation",
+            new=what,
+            meta={"conversation": conversation_id, "who": who},
+        ),
+    )
+
+
 def record_children_solved(ticket: Ticket, *, actor: User | None, via: str) -> Event:
     """The last open child ticket of this parent was solved: rules may move it on."""
     return _save(

@@ -32,7 +32,7 @@ from tiski.customers.models import Contact, NameSource
 from tiski.tickets import actions
 from tiski.tickets.models import UNSOLVED_STATUSES, Message, MessageKind, Status, Ticket, Via
 
-from . import loops
+from . import loops, side
 from .parse import ParsedEmail, UnparsableEmail, parse_email
 from .parse_pool import ParseOutcome
 from .quotes import split_reply_html, split_reply_text
@@ -71,6 +71,7 @@ class Outcome:
     BOUNCE_UNMATCHED = "bounce_unmatched"
     AUTO_REPLY_ATTACHED = "auto_reply_attached"
     AUTO_REPLY_UNMATCHED = "auto_reply_unmatched"
+    SIDE = "side"
     UNCHANGED = "unchanged"
 
 
@@ -287,7 +288,7 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
         set(Message.objects.filter(external_id__in=own_ids).values_list("external_id", flat=True))
         if own_ids
         else set()
-    )
+    ) | side.already_stored(own_ids)
     gathered: list[tuple[int, ParsedEmail]] = []
 
     def write_gathered() -> None:
@@ -307,6 +308,14 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
             outcomes[index] = _process_bounce(receipt, parsed)
         elif not parsed.sender.address:
             outcomes[index] = _quarantine(receipt, REASON_NO_SENDER)
+        elif conversation := side.find_conversation(parsed):
+            # A third party's answer to a side conversation: before ticket
+            # threading, so a reply-all that also reaches the customer's
+            # address never joins the customer's thread.
+            write_gathered()
+            side.receive(receipt, parsed, conversation)
+            receipt.status = ReceiptStatus.PROCESSED
+            outcomes[index] = Outcome.SIDE
         elif auto_reply := loops.automatic_reply_reason(parsed.headers):
             # Like a bounce: on its own, after what came before it is written.
             write_gathered()
