@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tiski.accounts.models import Role
-from tiski.connectors.models import OutboundEmail, OutboundKind
+from tiski.connectors.models import OutboundEmail, OutboundKind, SideConversation
 from tiski.macros.models import Macro
 from tiski.rules.models import Trigger
 from tiski.tickets import actions
@@ -100,8 +100,13 @@ def test_every_url_refuses_a_light_agents_reply(light, django_capture_on_commit_
     note = actions.add_message(
         ticket, kind=MessageKind.INTERNAL, actor=expert, via=Via.AGENT, text="Muistiinpano"
     )
+    # A side conversation with a supplier: the expert may read it, never write in it.
+    side = SideConversation.objects.create(
+        ticket=ticket, subject="Toimitus", to=["toimittaja@example.com"]
+    )
     values = {
         "number": str(ticket.number),
+        "side_id": str(side.pk),
         "message_id": str(note.pk),
         "pk": str(light["macro"].pk),
     }
@@ -134,6 +139,10 @@ def test_every_url_refuses_a_light_agents_reply(light, django_capture_on_commit_
         walked += 1
     assert walked > 50
     _assert_nothing_reached_the_customer(ticket)
+    assert not OutboundEmail.objects.filter(kind=OutboundKind.SIDE).exists()
+    assert not SideConversation.objects.exclude(pk=side.pk).exists()
+    side.refresh_from_db()
+    assert side.status == "open" and not side.messages.exists()
     # Notes still work for them.
     assert Message.objects.filter(ticket=ticket, kind=MessageKind.INTERNAL).exists()
 

@@ -91,6 +91,13 @@ def secret(make_team, make_user, make_contact, make_ticket):
         permanent_failure=True,
     )
     macro = Macro.objects.create(name="Yleinen", shortcut="yleinen", text_fi="Hei")
+    from tiski.connectors.models import SideConversation, SideMessage
+
+    # A side conversation about the secret, with a third party's answer.
+    side = SideConversation.objects.create(
+        ticket=ticket, subject=SECRET_SUBJECT, to=["toimittaja@example.com"]
+    )
+    SideMessage.objects.create(conversation=side, incoming=True, text=SECRET_TEXT)
     from tiski.rules.models import RuleFiring, TimeRule, Trigger
 
     # Rules that fired on the secret ticket: their pages name it (admins only).
@@ -126,6 +133,7 @@ def secret(make_team, make_user, make_contact, make_ticket):
         "team": hr,
         "outbound": outbound,
         "macro": macro,
+        "side": side,
         "trigger": trigger,
         "time_rule": time_rule,
     }
@@ -156,6 +164,8 @@ def fill(route: str, name: str, secret) -> str:
         "delivery_id": "999999",
         # The web chat's public endpoints: an unknown widget key is a 404.
         "public_key": "no-such-widget",
+        # A side conversation of the secret ticket.
+        "side_id": str(secret["side"].pk),
     }
     pk_by_name = {
         "attachment": secret["attachment"].pk,
