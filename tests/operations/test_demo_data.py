@@ -434,3 +434,14 @@ def test_demo_has_history_moved_in_from_zendesk(demo, db):
     assert moved.status == Status.SOLVED and moved.first_agent_reply_at is not None
     admin = User.objects.get(email="admin@tiski.example")
     assert [hit.ticket.pk for hit in search_tickets(admin, "ZD#4711").hits] == [moved.pk]
+def test_demo_shows_a_side_conversation_with_the_suppliers_answer(demo):
+    from tiski.connectors.models import SideConversation
+
+    conversation = SideConversation.objects.get()
+    assert conversation.status == "open"
+    assert [m.incoming for m in conversation.messages.all()] == [False, True]
+    assert "torstaina" in conversation.messages.last().text
+    lines = Event.objects.filter(ticket=conversation.ticket, field="side_conversation")
+    assert [e.new_value for e in lines] == ["started", "reply"]
+    # The supplier's answer is no message of the customer's conversation.
+    assert not conversation.ticket.messages.filter(text__contains="torstaina").exists()

@@ -12,6 +12,8 @@ from tiski.notifications.models import FollowReason
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Ticket, Via
 
+from .demo_side import show_side_conversation
+
 
 def _open_tickets(team: Team, assignee: User) -> list[Ticket]:
     return list(
@@ -49,3 +51,5 @@ def show_collaboration(*, team: Team, lead: User, agent: User, expert: User) -> 
         to_user=lead,
         to_team=team,
     )
+    # The same ticket needs the supplier's word: a side conversation beside it.
+    show_side_conversation(mentioned, agent)
