@@ -32,7 +32,7 @@ def _addresses(value: str) -> list[str]:
             validate_email(address)
         except ValidationError as exc:
             raise ValidationError(
-                _("%(address)s is not an email address.") % {"address": address}
+                _("“%(address)s” is not an email address.") % {"address": address}
             ) from exc
     return found
 
