@@ -106,6 +106,20 @@ def busy_ticket(make_user, make_team, make_ticket, make_contact):
         ticket, actor=agent, via=Via.AGENT, status=Status.SOLVED, override_open_children=True
     )
     actions.update_ticket(child, actor=agent, via=Via.AGENT, status=Status.SOLVED)
+    # A side conversation with a supplier: started, answered, closed, opened again.
+    from tiski.connectors.email import side
+    from tiski.tickets import events
+
+    with actions.unit_of_work():
+        for what, actor, via in (
+            (side.STARTED, agent, Via.AGENT),
+            (side.REPLY, None, Via.CHANNEL),
+            (side.CLOSED, agent, Via.AGENT),
+            (side.REOPENED, None, Via.CHANNEL),
+        ):
+            events.record_side_conversation(
+                ticket, 1, what=what, who="varasto@toimittaja.example", actor=actor, via=via
+            )
     ticket.refresh_from_db()
     return {"ticket": ticket, "parent": parent, "other": other, "merged": merged}
 
