@@ -434,6 +434,8 @@ def test_demo_has_history_moved_in_from_zendesk(demo, db):
     assert moved.status == Status.SOLVED and moved.first_agent_reply_at is not None
     admin = User.objects.get(email="admin@tiski.example")
     assert [hit.ticket.pk for hit in search_tickets(admin, "ZD#4711").hits] == [moved.pk]
+
+
 def test_demo_shows_a_side_conversation_with_the_suppliers_answer(demo):
     from tiski.connectors.models import SideConversation
 
