@@ -27,6 +27,7 @@ urlpatterns = [
     path("channels/", include("tiski.connectors.urls")),
     path("phone/", include("tiski.connectors.phone.urls")),
     path("sms/", include("tiski.connectors.sms.urls")),
+    path("telegram/", include("tiski.connectors.telegram.urls")),
     path("chat/", include("tiski.connectors.webchat.urls")),
     path("customers/", include("tiski.customers.urls")),
     path("macros/", include("tiski.macros.urls")),

@@ -9,10 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class FakeApi:
     """Answers each POST/GET with the next of ``answers`` (status, body, headers);
-    the last one repeats."""
+    the last one repeats. A path ending in a key of ``routes`` gets that answer
+    instead (a file download beside the API's JSON calls)."""
 
     def __init__(self) -> None:
         self.requests: list[dict] = []
+        self.routes: dict[str, tuple[int, bytes, dict[str, str]]] = {}
         self.answers: list[tuple[int, bytes, dict[str, str]]] = [
             (200, json.dumps({"id": "prov-1", "sid": "SMfake1"}).encode(), {})
         ]
@@ -29,9 +31,13 @@ class FakeApi:
                         "body": self.rfile.read(length).decode(),
                     }
                 )
-                status, body, headers = api.answers[0]
-                if len(api.answers) > 1:
-                    api.answers.pop(0)
+                routed = next((v for k, v in api.routes.items() if self.path.endswith(k)), None)
+                if routed is not None:
+                    status, body, headers = routed
+                else:
+                    status, body, headers = api.answers[0]
+                    if len(api.answers) > 1:
+                        api.answers.pop(0)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

@@ -25,10 +25,16 @@ class ChannelInfo:
     sender: str
     # Dotted path of the function that turns one inbound receipt into a message.
     intake: str
+    # Dotted path of ``route(ticket)``: where a public reply on this channel's
+    # conversation goes (a dict for the composer), or None; "" for channels
+    # the desk routes itself (email, SMS, chat).
+    route: str = ""
 
 
 _EMAIL = "tiski.connectors.email"
 _SMS = "tiski.connectors.sms"
+_TELEGRAM = "tiski.connectors.telegram"
+_WHATSAPP = "tiski.connectors.whatsapp"
 
 # One line per channel.
 CHANNELS: dict[str, ChannelInfo] = {
@@ -47,6 +53,11 @@ CHANNELS: dict[str, ChannelInfo] = {
             key="sms", label=_("SMS"), can_reply=True, attachments=False, max_length=1600,
             has_templates=False, sender=f"{_SMS}.transport.send",
             intake=f"{_SMS}.inbound.process_receipt",
+        ),
+        ChannelInfo(
+            key="telegram", label=_("Telegram"), can_reply=True, attachments=True,
+            max_length=4096, has_templates=False, sender=f"{_TELEGRAM}.transport.send",
+            intake=f"{_TELEGRAM}.inbound.process_receipt", route=f"{_TELEGRAM}.replies.route",
         ),
         # Chat replies reach the visitor live through the chat's change handler,
         # or by email once they have left: no outbox row, no receipt.

@@ -1,72 +1,100 @@
-"""Which channel a public reply goes out on, as the composer shows it.
+"""Which messaging channel a public reply goes out on, as the composer shows it.
 
-An SMS conversation is answered by SMS (``sms.replies.sms_route``): the
-composer says so, shows the number and the length limit from the channel
-registry, and refuses when the customer has opted out. Everything else is
-answered by email (``email.outbound.reply_route``).
+A conversation on a messaging channel (SMS, Telegram, WhatsApp) is answered
+on that channel: SMS through ``sms.replies.sms_route``, the others through
+the ``route`` their registry line names. Either way the composer gets one
+``ChannelReplyRoute``: who the reply goes to and from, the length limit
+from the registry, and the sentence saying why a reply cannot go (an
+opted-out number, a closed WhatsApp window). Everything else is answered by
+email (``email.outbound.reply_route``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from tiski.connectors.registry import CHANNELS
-from tiski.connectors.sms.replies import SmsRoute, sms_route
+from tiski.connectors.sms.replies import sms_route
 from tiski.tickets.models import Channel, Ticket
+
+# Why a channel's own route refuses a free-text reply, as sentences for the composer.
+_PROBLEMS = {
+    "opted_out": lambda: _(
+        "This customer has opted out of SMS (they sent STOP), so a reply by SMS "
+        "cannot be sent. Write an internal note, or reply by email if they have an address."
+    ),
+    "window_closed": lambda: _(
+        "The customer last wrote on WhatsApp over 24 hours ago, so WhatsApp allows no "
+        "free-text reply now. Send an approved template below, or write an internal note."
+    ),
+}
 
 
 @dataclass(frozen=True)
-class SmsReplyRoute:
+class ChannelReplyRoute:
     """Shaped like the email ReplyRoute where the composer reads it."""
 
-    sms: SmsRoute
-    channel: str = Channel.SMS
+    channel: str
+    to: str
+    to_label: str  # the customer as the channel knows them (+358…, @name)
+    from_label: str  # our number or bot
+    max_length: int | None
+    problem: str = ""  # a key of _PROBLEMS, "" when a reply can go
+    meta: dict = field(default_factory=dict)  # written on the reply for the channel's handler
+    templates: tuple = ()  # approved templates the channel can send instead
     mailbox: None = None
     mailboxes: tuple = ()
-
-    @property
-    def to(self) -> str:
-        return self.sms.to
+    messaging: bool = True
 
     @property
     def reachable(self) -> bool:
-        return not self.sms.opted_out
+        return not self.problem
 
     @property
     def label(self) -> str:
-        return str(CHANNELS[Channel.SMS].label)
-
-    @property
-    def max_length(self) -> int | None:
-        return self.sms.max_length
-
-    @property
-    def problem(self) -> str:
-        return "opted_out" if self.sms.opted_out else ""
+        return str(CHANNELS[self.channel].label)
 
 
-def sms_reply_route(ticket: Ticket) -> SmsReplyRoute | None:
-    route = sms_route(ticket)
-    return SmsReplyRoute(route) if route is not None else None
-
-
-def sms_problem(route: SmsReplyRoute, text: str = "") -> str:
-    """Why this SMS reply cannot go out, in a sentence for the composer; "" if it can."""
-    if route.sms.opted_out:
-        return _(
-            "This customer has opted out of SMS (they sent STOP), so a reply by SMS "
-            "cannot be sent. Write an internal note, or reply by email if they have an address."
+def channel_reply_route(ticket: Ticket) -> ChannelReplyRoute | None:
+    """The messaging route of this ticket's conversation, or None (answered by email)."""
+    sms = sms_route(ticket)
+    if sms is not None:
+        return ChannelReplyRoute(
+            channel=Channel.SMS,
+            to=sms.to,
+            to_label=sms.to,
+            from_label=sms.account.number,
+            max_length=sms.max_length,
+            problem="opted_out" if sms.opted_out else "",
+            meta={"sms_account": sms.account.pk, "to": sms.to},
         )
+    for info in CHANNELS.values():
+        if not info.route:
+            continue
+        found = import_string(info.route)(ticket)
+        if found is not None:
+            return ChannelReplyRoute(
+                channel=info.key,
+                to=found["to"],
+                to_label=found.get("to_label") or found["to"],
+                from_label=found.get("from_label", ""),
+                max_length=info.max_length,
+                problem=found.get("problem", ""),
+                meta={"account": found["account"], "to": found["to"]},
+                templates=tuple(found.get("templates", ())),
+            )
+    return None
+
+
+def channel_problem(route: ChannelReplyRoute, text: str = "") -> str:
+    """Why this reply cannot go out on the channel, in a sentence; "" if it can."""
+    if route.problem:
+        return _PROBLEMS[route.problem]()
     if route.max_length is not None and len(text) > route.max_length:
-        return _("An SMS can be at most %(limit)d characters; this one has %(count)d.") % {
-            "limit": route.max_length,
-            "count": len(text),
-        }
+        return _(
+            "A reply by %(channel)s can be at most %(limit)d characters; this one has %(count)d."
+        ) % {"channel": route.label, "limit": route.max_length, "count": len(text)}
     return ""
-
-
-def sms_meta(route: SmsReplyRoute) -> dict:
-    """What the SMS reply handler reads from the reply message."""
-    return {"sms_account": route.sms.account.pk, "to": route.sms.to}

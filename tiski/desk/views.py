@@ -33,7 +33,7 @@ from tiski.core.csp import allow_remote_images
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.history import contact_history, organisation_history
 from tiski.customers.models import Contact, IdentityKind, NameSource, Organisation
-from tiski.desk.reply_channel import SmsReplyRoute, sms_meta, sms_problem, sms_reply_route
+from tiski.desk.reply_channel import ChannelReplyRoute, channel_problem, channel_reply_route
 from tiski.knowledge.actions import record_sent_articles
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
@@ -179,7 +179,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
     # images even when it starts with plain-text messages only.
     allow_remote_images(request)
     window = timeline_window(ticket, include=_message_param(request))
-    route = sms_reply_route(ticket) or reply_route(ticket)
+    route = channel_reply_route(ticket) or reply_route(ticket)
     timeline = _with_blocks(request, ticket, window.entries, route)
     last_message_id = max((e.message.pk for e in timeline if e.message), default=0)
     other_tickets = (
@@ -227,7 +227,9 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         "reply_form": reply_form,
         "route": route,
         "route_problem": (
-            sms_problem(route) if isinstance(route, SmsReplyRoute) else _route_problem(route)
+            channel_problem(route)
+            if isinstance(route, ChannelReplyRoute)
+            else _route_problem(route)
         ),
         # For a chat: is the visitor there to see a reply at once (None: no chat).
         "chat_present": visitor_present(ticket.pk) if ticket.channel == Channel.CHAT else None,
@@ -261,9 +263,7 @@ def _with_blocks(
         route=route,
         forwardable_kinds=forwarding.FORWARDED_KINDS,
     )
-    return [
-        replace(e, html=blocks[e.message.pk]) if e.message is not None else e for e in entries
-    ]
+    return [replace(e, html=blocks[e.message.pk]) if e.message is not None else e for e in entries]
 
 
 def _route_problem(route: ReplyRoute) -> str:
@@ -305,7 +305,7 @@ def ticket_conversation_older(request: HttpRequest, number: int) -> HttpResponse
     if not before.isdigit():
         return HttpResponse(status=400)
     window = timeline_window(ticket, before=int(before))
-    route = sms_reply_route(ticket) or reply_route(ticket)
+    route = channel_reply_route(ticket) or reply_route(ticket)
     return render(
         request,
         "desk/_conversation.html",
@@ -368,11 +368,11 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
                 status=400,
             )
     channel, meta = Channel.MANUAL, None
-    sms = sms_reply_route(ticket) if data["kind"] == MessageKind.PUBLIC else None
-    if sms is not None:
-        # An SMS conversation is answered by SMS, decided (and refused) here
-        # like the email route below.
-        problem = sms_problem(sms, data["text"])
+    messaging = channel_reply_route(ticket) if data["kind"] == MessageKind.PUBLIC else None
+    if messaging is not None:
+        # A messaging conversation (SMS, Telegram, WhatsApp) is answered on its
+        # channel, decided (and refused) here like the email route below.
+        problem = channel_problem(messaging, data["text"])
         if problem:
             form.add_error(None, problem)
             return render(
@@ -381,11 +381,11 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
                 _ticket_context(request, ticket, reply_form=form),
                 status=400,
             )
-        channel, meta = Channel.SMS, sms_meta(sms)
+        channel, meta = messaging.channel, dict(messaging.meta)
     elif data["kind"] == MessageKind.PUBLIC:
         # Decided here, before writing: a reply nobody would receive is refused
         # with the reason, not stored as if it had been sent.
-        route = sms_reply_route(ticket) or reply_route(ticket)
+        route = channel_reply_route(ticket) or reply_route(ticket)
         if not route.reachable:
             form.add_error(None, _route_problem(route))
             return render(

@@ -59,6 +59,14 @@ SECTIONS: list[Section] = [
         description=_("Numbers customers text, their provider, and where their tickets go."),
     ),
     Section(
+        "telegram_bots",
+        _("Telegram bots"),
+        "setup:telegram-bots",
+        CHANNELS,
+        "setup:telegram-bot",
+        description=_("Bots customers message on Telegram, their webhook and team."),
+    ),
+    Section(
         "webchat",
         _("Web chat"),
         "setup:chat-widgets",

@@ -14,6 +14,7 @@ from .views import (
     phone_lines,
     sla_policies,
     sms_accounts,
+    telegram_bots,
     webchat,
 )
 
@@ -37,6 +38,16 @@ urlpatterns = [
     path("sms/<int:pk>/test/", sms_accounts.account_test, name="sms-account-test"),
     path(
         "sms/<int:pk>/delete/", deletes.delete, {"kind": "sms_account"}, name="sms-account-delete"
+    ),
+    path("telegram/", telegram_bots.bot_list, name="telegram-bots"),
+    path("telegram/new/", telegram_bots.bot_edit, name="telegram-bot-new"),
+    path("telegram/<int:pk>/", telegram_bots.bot_edit, name="telegram-bot-edit"),
+    path("telegram/<int:pk>/webhook/", telegram_bots.bot_set_webhook, name="telegram-bot-webhook"),
+    path(
+        "telegram/<int:pk>/delete/",
+        deletes.delete,
+        {"kind": "telegram_bot"},
+        name="telegram-bot-delete",
     ),
     path("chat-widgets/", webchat.widget_list, name="chat-widgets"),
     path("chat-widgets/new/", webchat.widget_edit, name="chat-widget-new"),

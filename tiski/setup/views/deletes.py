@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 from tiski.connectors.models import Mailbox
 from tiski.connectors.phone.models import PhoneLine
 from tiski.connectors.sms.models import SmsAccount
+from tiski.connectors.telegram.models import TelegramBot
 from tiski.macros.models import Macro
 from tiski.sla.models import Calendar, SlaPolicy
 
@@ -108,6 +109,16 @@ KINDS = {
         "setup:sms-account-edit",
         gettext_lazy(
             "Delete the SMS number “%(name)s”? Its tickets and messages stay; "
+            "messages to it are no longer received."
+        ),
+    ),
+    "telegram_bot": Deletable(
+        TelegramBot,
+        "telegram_bots",
+        "setup:telegram-bots",
+        "setup:telegram-bot-edit",
+        gettext_lazy(
+            "Delete the Telegram bot “%(name)s”? Its tickets and messages stay; "
             "messages to it are no longer received."
         ),
     ),

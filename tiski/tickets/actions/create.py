@@ -83,7 +83,7 @@ def create_ticket(
     events.record_created(ticket, channel=channel, actor=actor, via=via, at=now)
     if tags:
         apply_tags(ticket, add=tags, remove=(), actor=actor, via=via, at=now)
-    if text or html:
+    if text or html or attachments:
         add_message(
             ticket,
             kind=first_message_kind,

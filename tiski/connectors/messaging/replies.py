@@ -1,0 +1,47 @@
+"""Replies on a messaging conversation go back on its channel, through the outbox.
+
+What SMS, Telegram and WhatsApp share: the conversation is on the channel
+of the customer's latest message; ``latest_inbound`` finds it, and
+``queue_reply`` puts one public reply written on that channel into the
+outbox (``meta`` of the reply says the account and the recipient), once.
+"""
+
+from __future__ import annotations
+
+from tiski.connectors.models import OutboundMessage
+from tiski.tickets.models import Message, MessageKind, Ticket
+
+from . import outbox
+
+
+def latest_inbound(ticket: Ticket, channel: str) -> Message | None:
+    """The customer's latest message when it came on ``channel``; else None."""
+    latest = (
+        ticket.messages.filter(kind=MessageKind.CUSTOMER)
+        .order_by("-created_at", "-id")
+        .only("channel", "meta", "created_at")
+        .first()
+    )
+    return latest if latest is not None and latest.channel == channel else None
+
+
+def queue_reply(message_id: int, channel: str, *, refused: str = "") -> OutboundMessage | None:
+    message = Message.objects.select_related("ticket").filter(pk=message_id).first()
+    if message is None or message.channel != channel:
+        return None
+    if OutboundMessage.objects.filter(message=message).exists():
+        return None  # the handler ran already (a repeated announcement)
+    meta = message.meta or {}
+    to = str(meta.get("to") or "")
+    if not to:
+        return None
+    return outbox.queue_message(
+        channel=channel,
+        account_id=meta.get("account"),
+        recipient=to,
+        body=message.text,
+        ticket=message.ticket,
+        message=message,
+        automatic=message.author_user_id is None,
+        refused=refused,
+    )

@@ -1,0 +1,64 @@
+"""The Bot API calls Tiski makes: sendMessage, getFile and the file download, setWebhook.
+
+Every call goes through ``transport.request`` (timeouts, size cap, no
+private addresses). The Bot API answers ``{"ok": true, "result": ...}`` or
+``{"ok": false, "error_code", "description"}``; a 4xx is permanent, a 5xx
+or 429 temporary (its ``parameters.retry_after`` honoured).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from tiski.connectors import transport
+from tiski.connectors.messaging import media
+from tiski.connectors.transport import TransportError
+from tiski.core.secrets import resolve
+
+from .models import TelegramBot
+
+
+def call(bot: TelegramBot, method: str, payload: dict[str, Any]) -> Any:
+    """One Bot API method; its ``result``. Raises TransportError."""
+    url = f"{bot.base_url}/bot{resolve(bot.bot_token)}/{method}"
+    response = transport.request("POST", url, json=payload, check=False)
+    data = response.json()
+    if response.status < 400 and data.get("ok"):
+        return data.get("result")
+    detail = str(data.get("description") or response.body[:300].decode("utf-8", "replace"))
+    status = int(data.get("error_code") or response.status)
+    retry_after = (data.get("parameters") or {}).get("retry_after")
+    temporary = status >= 500 or status == 429 or response.status >= 500
+    raise TransportError(
+        f"Telegram {method}: HTTP {status}: {detail}",
+        permanent=not temporary,
+        retry_after=float(retry_after) if retry_after else None,
+    )
+
+
+def send_message(bot: TelegramBot, chat_id: str, text: str) -> str:
+    result = call(bot, "sendMessage", {"chat_id": chat_id, "text": text})
+    return str((result or {}).get("message_id", ""))
+
+
+def set_webhook(bot: TelegramBot, url: str) -> None:
+    call(
+        bot,
+        "setWebhook",
+        {
+            "url": url,
+            "secret_token": resolve(bot.secret_token),
+            "allowed_updates": ["message", "edited_message"],
+        },
+    )
+
+
+def download(bot: TelegramBot, file_id: str) -> bytes:
+    """A file a customer sent: getFile for its path, then the file itself."""
+    info = call(bot, "getFile", {"file_id": file_id}) or {}
+    path = str(info.get("file_path") or "")
+    if not path:
+        raise TransportError("Telegram getFile gave no file path", permanent=True)
+    url = f"{bot.base_url}/file/bot{resolve(bot.bot_token)}/{quote(path)}"
+    return transport.request("GET", url, max_bytes=media.max_bytes()).body
