@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "tiski.connectors.phone",
     "tiski.connectors.sms",
     "tiski.connectors.telegram",
+    "tiski.connectors.whatsapp",
     "tiski.connectors.webchat",
     "tiski.surveys",
     "tiski.reports",
@@ -339,6 +340,7 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     # Public replies on an SMS conversation go out by SMS.
     "tiski.connectors.sms.replies.on_ticket_change",
     "tiski.connectors.telegram.replies.on_ticket_change",
+    "tiski.connectors.whatsapp.replies.on_ticket_change",
     # A callback ticket solved by hand is a callback done.
     "tiski.connectors.phone.services.on_ticket_change",
     # The bell: "Maija assigned this ticket to you."

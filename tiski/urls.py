@@ -28,6 +28,7 @@ urlpatterns = [
     path("phone/", include("tiski.connectors.phone.urls")),
     path("sms/", include("tiski.connectors.sms.urls")),
     path("telegram/", include("tiski.connectors.telegram.urls")),
+    path("whatsapp/", include("tiski.connectors.whatsapp.urls")),
     path("chat/", include("tiski.connectors.webchat.urls")),
     path("customers/", include("tiski.customers.urls")),
     path("macros/", include("tiski.macros.urls")),

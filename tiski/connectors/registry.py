@@ -59,6 +59,11 @@ CHANNELS: dict[str, ChannelInfo] = {
             max_length=4096, has_templates=False, sender=f"{_TELEGRAM}.transport.send",
             intake=f"{_TELEGRAM}.inbound.process_receipt", route=f"{_TELEGRAM}.replies.route",
         ),
+        ChannelInfo(
+            key="whatsapp", label=_("WhatsApp"), can_reply=True, attachments=True,
+            max_length=4096, has_templates=True, sender=f"{_WHATSAPP}.transport.send",
+            intake=f"{_WHATSAPP}.inbound.process_receipt", route=f"{_WHATSAPP}.replies.route",
+        ),
         # Chat replies reach the visitor live through the chat's change handler,
         # or by email once they have left: no outbox row, no receipt.
         ChannelInfo(

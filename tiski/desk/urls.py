@@ -10,6 +10,7 @@ from . import (
     preferences,
     side_conversations,
     views,
+    whatsapp_templates,
 )
 
 app_name = "desk"
@@ -39,6 +40,11 @@ urlpatterns = [
         name="ticket-conversation-older",
     ),
     path("tickets/<int:number>/reply/", views.ticket_reply, name="ticket-reply"),
+    path(
+        "tickets/<int:number>/whatsapp-template/",
+        whatsapp_templates.send_template,
+        name="ticket-whatsapp-template",
+    ),
     path("tickets/<int:number>/forward/", views.ticket_forward, name="ticket-forward"),
     path("tickets/<int:number>/update/", views.ticket_update, name="ticket-update"),
     path("tickets/<int:number>/take/", views.take_ticket, name="ticket-take"),
