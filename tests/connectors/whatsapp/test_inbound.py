@@ -59,8 +59,9 @@ def test_duplicate_delivery_is_one_message(post_hook):
 
 
 def test_location_contacts_and_reaction_are_shown_as_text(post_hook):
-    post_hook(message_hook("wamid.L1", "location", {"latitude": 60.1699, "longitude": 24.9384,
-                                                     "name": "Toimisto", "address": "Mannerheimintie 1"}))  # fmt: skip
+    place = {"latitude": 60.1699, "longitude": 24.9384,
+             "name": "Toimisto", "address": "Mannerheimintie 1"}  # fmt: skip
+    post_hook(message_hook("wamid.L1", "location", place))
     post_hook(message_hook("wamid.C1", "contacts", None, contacts=[
         {"name": {"formatted_name": "Pekka Virtanen", "first_name": "Pekka"},
          "phones": [{"phone": "+358 40 765 4321", "type": "CELL"}]}]))  # fmt: skip
@@ -77,8 +78,8 @@ def test_image_and_document_are_downloaded(post_hook, fake_api):
         "url": fake_api.url + "/download/img-1", "mime_type": "image/jpeg", "file_size": 11,
         "id": "media-img-1", "messaging_product": "whatsapp"}).encode(), {})  # fmt: skip
     fake_api.routes["/download/img-1"] = (200, b"jpeg-bytes!", {})
-    post_hook(message_hook("wamid.I1", "image", {"id": "media-img-1", "mime_type": "image/jpeg",
-                                                  "sha256": "abc", "caption": "Rikki"}))  # fmt: skip
+    image = {"id": "media-img-1", "mime_type": "image/jpeg", "sha256": "abc", "caption": "Rikki"}
+    post_hook(message_hook("wamid.I1", "image", image))
     fake_api.routes["/media-doc-1"] = (200, json.dumps({
         "url": fake_api.url + "/download/doc-1", "mime_type": "application/pdf",
         "file_size": 8}).encode(), {})  # fmt: skip
