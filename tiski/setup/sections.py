@@ -67,6 +67,14 @@ SECTIONS: list[Section] = [
         description=_("Bots customers message on Telegram, their webhook and team."),
     ),
     Section(
+        "whatsapp_accounts",
+        _("WhatsApp numbers"),
+        "setup:whatsapp-accounts",
+        CHANNELS,
+        "setup:whatsapp-",
+        description=_("WhatsApp Business numbers, their webhook and approved templates."),
+    ),
+    Section(
         "webchat",
         _("Web chat"),
         "setup:chat-widgets",

@@ -16,6 +16,7 @@ from .views import (
     sms_accounts,
     telegram_bots,
     webchat,
+    whatsapp_accounts,
 )
 
 urlpatterns = [
@@ -48,6 +49,30 @@ urlpatterns = [
         deletes.delete,
         {"kind": "telegram_bot"},
         name="telegram-bot-delete",
+    ),
+    path("whatsapp/", whatsapp_accounts.account_list, name="whatsapp-accounts"),
+    path("whatsapp/new/", whatsapp_accounts.account_edit, name="whatsapp-account-new"),
+    path("whatsapp/<int:pk>/", whatsapp_accounts.account_edit, name="whatsapp-account-edit"),
+    path(
+        "whatsapp/<int:pk>/delete/",
+        deletes.delete,
+        {"kind": "whatsapp_account"},
+        name="whatsapp-account-delete",
+    ),
+    path(
+        "whatsapp/<int:pk>/templates/new/",
+        whatsapp_accounts.template_edit,
+        name="whatsapp-template-new",
+    ),
+    path(
+        "whatsapp/<int:pk>/templates/<int:template_pk>/",
+        whatsapp_accounts.template_edit,
+        name="whatsapp-template-edit",
+    ),
+    path(
+        "whatsapp/<int:pk>/templates/<int:template_pk>/delete/",
+        whatsapp_accounts.template_delete,
+        name="whatsapp-template-delete",
     ),
     path("chat-widgets/", webchat.widget_list, name="chat-widgets"),
     path("chat-widgets/new/", webchat.widget_edit, name="chat-widget-new"),

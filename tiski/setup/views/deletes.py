@@ -25,6 +25,7 @@ from tiski.connectors.models import Mailbox
 from tiski.connectors.phone.models import PhoneLine
 from tiski.connectors.sms.models import SmsAccount
 from tiski.connectors.telegram.models import TelegramBot
+from tiski.connectors.whatsapp.models import WhatsAppAccount
 from tiski.macros.models import Macro
 from tiski.sla.models import Calendar, SlaPolicy
 
@@ -110,6 +111,16 @@ KINDS = {
         gettext_lazy(
             "Delete the SMS number “%(name)s”? Its tickets and messages stay; "
             "messages to it are no longer received."
+        ),
+    ),
+    "whatsapp_account": Deletable(
+        WhatsAppAccount,
+        "whatsapp_accounts",
+        "setup:whatsapp-accounts",
+        "setup:whatsapp-account-edit",
+        gettext_lazy(
+            "Delete the WhatsApp number “%(name)s” and its templates? Its tickets and "
+            "messages stay; messages to it are no longer received."
         ),
     ),
     "telegram_bot": Deletable(
