@@ -52,7 +52,7 @@ from tiski.tickets.models import (
 )
 from tiski.tickets.routing import hand_over_absences
 
-from . import demo_knowledge, demo_sms
+from . import demo_knowledge, demo_messaging, demo_sms
 from . import demo_showcase as showcase
 from .demo_collab import show_collaboration
 from .demo_files import demo_attachment
@@ -1773,6 +1773,15 @@ class _Demo:
             return None
         return demo_sms.make_sms_conversation(account, known[-1][1], self.now)
 
+    def make_messaging(self) -> None:
+        """A Telegram bot and a WhatsApp number, each with a short conversation."""
+        admin = self.agents[AGENTS[0].email]
+        demo_messaging.make_telegram(admin, self.teams[SUPPORT], self.now)
+        known = sorted(self.phones.items())
+        if len(known) > 1:
+            # Another known customer than the SMS one: WhatsApp finds them by number.
+            demo_messaging.make_whatsapp(admin, self.teams[SUPPORT], known[-2][1], self.now)
+
 
 def _ascii(text: str) -> str:
     """Finnish letters folded for email local parts: ä -> a, ö -> o."""
@@ -1802,6 +1811,7 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
         merged = demo.merge_a_duplicate()
         demo.make_phone_day(exclude={merged.source_id, merged.target_id} if merged else set())
         demo.make_sms()
+        demo.make_messaging()
         showcase.make_saved_searches(demo.agents)
         showcase.make_chat(
             demo.agents[AGENTS[0].email],
