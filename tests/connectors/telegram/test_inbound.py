@@ -139,3 +139,12 @@ def test_a_file_over_the_limit_or_of_a_refused_type_is_left_out(post_update, fak
     assert "setup.exe left out" in second.text and "application/x-msdownload" in second.text
     # Nothing was downloaded.
     assert not any("getFile" in r["path"] for r in fake_api.requests)
+
+
+def test_a_download_the_bot_api_cannot_serve_now_leaves_the_update_pending(post_update, fake_api):
+    fake_api.routes["/getFile"] = (503, b'{"ok": false, "error_code": 503}', {})
+    document = {"file_id": "doc-9", "file_name": "kuva.png", "mime_type": "image/png",
+                "file_size": 10}  # fmt: skip
+    assert post_update(media_update(700010, 19, document=document)).status_code == 200
+    receipt = InboundReceipt.objects.get()
+    assert receipt.status == ReceiptStatus.PENDING and not Message.objects.exists()

@@ -127,3 +127,20 @@ def test_outside_the_window_free_text_is_refused_and_a_template_goes(
             }  # fmt: skip
         ],
     }
+
+
+def test_a_rule_reply_outside_the_window_fails_without_calling_meta(wa_ticket, fake_api, account):
+    from tiski.tickets import actions
+    from tiski.tickets.models import Via
+
+    calls = len(fake_api.requests)
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        with actions.unit_of_work():
+            actions.add_message(
+                wa_ticket, kind=MessageKind.PUBLIC, actor=None, via=Via.RULE,
+                text="Muistutus", channel=Channel.WHATSAPP,
+                meta={"account": account.pk, "to": "+358401234567"},
+            )  # fmt: skip
+    row = OutboundMessage.objects.get()
+    assert row.status == MessageStatus.FAILED and "24 hours" in row.last_error
+    assert len(fake_api.requests) == calls
