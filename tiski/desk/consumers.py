@@ -15,6 +15,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from tiski.connectors.webchat import services as chat
 from tiski.core.realtime import DESK_GROUP, ticket_group, user_group
 from tiski.reports.overview_online import OnlineRollCall
 from tiski.tickets.models import Ticket
@@ -50,6 +51,8 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
             await self._watch(content.get("ticket_id"), content.get("mode", "viewing"))
         elif action == "online":
             await self.start_roll_call()
+        elif action == "typing" and self.watched_ticket:
+            await self._typing_to_chat(bool(content.get("state")))
         elif action == "here" and self.watched_ticket:
             await self._announce("presence.here", mode=str(content.get("mode", "viewing"))[:20])
 
@@ -82,6 +85,18 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
             },
         )
 
+    async def _typing_to_chat(self, state: bool) -> None:
+        """The agent is writing in the composer: the chat visitor sees "typing"."""
+        if not await self._can_see(self.watched_ticket):
+            return
+        sessions = await database_sync_to_async(chat.open_session_ids)(self.watched_ticket)
+        author = chat.agent_name(self.user)
+        for session_id in sessions:
+            await self.channel_layer.group_send(
+                chat.session_group(session_id),
+                {"type": "chat.agent_typing", "author": author, "state": state},
+            )
+
     @database_sync_to_async
     def _can_see(self, ticket_id: int) -> bool:
         # A socket lives for hours: re-read team membership on every check.
@@ -105,6 +120,25 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
     async def user_event(self, event: dict[str, Any]) -> None:
         """Events addressed to this user only (the group is per user)."""
         await self.send_json({"type": event["event"], **event["data"]})
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        """The chat visitor is typing (or stopped) on a ticket this tab has open."""
+        if not await self._can_see(event["ticket_id"]):
+            return
+        await self.send_json(
+            {"type": "chat.typing", "ticket_id": event["ticket_id"], "state": bool(event["state"])}
+        )
+
+    async def chat_read(self, event: dict[str, Any]) -> None:
+        if not await self._can_see(event["ticket_id"]):
+            return
+        await self.send_json(
+            {
+                "type": "chat.read",
+                "ticket_id": event["ticket_id"],
+                "message_id": event["message_id"],
+            }
+        )
 
     async def presence_here(self, event: dict[str, Any]) -> None:
         if event["sender"] == self.channel_name or event["user_id"] == self.user.pk:

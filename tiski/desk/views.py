@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tiski.connectors.email import forward as forwarding
 from tiski.connectors.email.outbound import ReplyRoute, reply_route
+from tiski.connectors.webchat.services import read_up_to as chat_read_up_to
 from tiski.connectors.webchat.services import visitor_present
 from tiski.core.csp import allow_remote_images
 from tiski.customers.actions import get_or_create_contact
@@ -233,6 +234,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         ),
         # For a chat: is the visitor there to see a reply at once (None: no chat).
         "chat_present": visitor_present(ticket.pk) if ticket.channel == Channel.CHAT else None,
+        "chat_read_up_to": chat_read_up_to(ticket.pk) if ticket.channel == Channel.CHAT else None,
         "forwardable_kinds": forwarding.FORWARDED_KINDS,
         "last_message_id": last_message_id,
         "children": Ticket.objects.visible_to(request.user).filter(parent_id=ticket.pk),

@@ -1,9 +1,10 @@
 """The visitor's websocket: no Django session, the visitor token is the key.
 
 Messages from the browser (JSON): ``hello`` {token, lang}, ``identify``
-{name, email}, ``message`` {client_id, text}, ``ping``.
+{name, email}, ``message`` {client_id, text}, ``typing`` {state}, ``read`` {id}, ``ping``.
 To the browser: ``welcome`` {token, identified, history}, ``ack``
-{client_id, id}, ``reply`` {item}, ``error`` {code}.
+{client_id, id}, ``reply`` {item}, ``typing`` {author, state}, ``error`` {code}.
+``typing`` {state} and ``read`` {id} from the browser go on to the agents.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
+
+from tiski.core.realtime import ticket_group
 
 from . import services
 from .models import ChatSession, ChatWidget
@@ -63,6 +66,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._identify(content)
         elif kind == "message":
             await self._message(content)
+        elif kind == "typing":
+            await self._to_desk("chat.typing", state=bool(content.get("state")))
+        elif kind == "read":
+            await self._read(content)
         elif kind == "ping":
             await database_sync_to_async(services.touch)(self.session.pk)
             await self.send_json({"type": "pong"})
@@ -118,10 +125,38 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await database_sync_to_async(services.touch)(self.session.pk)
         await self.send_json({"type": "ack", "client_id": client_id, "id": received.message_id})
 
+    async def _to_desk(self, kind: str, **data: Any) -> None:
+        """To the agents with this chat's ticket open (the desk's ticket group).
+
+        Only ids and flags travel: each desk socket checks the ticket against
+        its own user before it shows anything."""
+        assert self.session is not None
+        if self.session.ticket_id is None:
+            return  # nobody can have the ticket open before the first message
+        await self.channel_layer.group_send(
+            ticket_group(self.session.ticket_id),
+            {"type": kind, "ticket_id": self.session.ticket_id, **data},
+        )
+
+    async def _read(self, content: dict) -> None:
+        assert self.session is not None
+        try:
+            message_id = int(content.get("id"))
+        except (TypeError, ValueError):
+            await self.send_json({"type": "error", "code": "bad_request"})
+            return
+        if await database_sync_to_async(services.mark_read)(self.session, message_id):
+            await self._to_desk("chat.read", message_id=message_id)
+
     # --- from the channel layer --------------------------------------------------------
 
     async def chat_reply(self, event: dict) -> None:
         await self.send_json({"type": "reply", "item": event["item"]})
+
+    async def chat_agent_typing(self, event: dict) -> None:
+        await self.send_json(
+            {"type": "typing", "author": event.get("author", ""), "state": bool(event["state"])}
+        )
 
 
 @database_sync_to_async

@@ -92,6 +92,10 @@ class ChatSession(models.Model):
     # its sockets leaves a count, but no fresh heartbeat.
     open_sockets = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=SessionStatus.choices, default="open")
+    # The newest agent reply the visitor's widget showed while the page was
+    # in view: the agent's "seen" mark. Only ever moves forward.
+    read_up_to = models.BigIntegerField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

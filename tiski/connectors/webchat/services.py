@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from tiski.customers.actions import get_or_create_contact
@@ -84,6 +84,45 @@ def visitor_present(ticket_id: int) -> bool | None:
     if not sessions:
         return None
     return any(is_present(session) for session in sessions)
+
+
+def open_session_ids(ticket_id: int) -> list[int]:
+    """The chats an agent typing on this ticket is heard in."""
+    return list(
+        ChatSession.objects.filter(ticket_id=ticket_id, status=SessionStatus.OPEN).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def mark_read(session: ChatSession, message_id: int) -> bool:
+    """The visitor saw the agent's replies up to this one; False when nothing moved.
+
+    Only a public reply on the session's own ticket counts, so a widget
+    cannot mark another ticket's messages read."""
+    if session.ticket_id is None:
+        return False
+    known = Message.objects.filter(
+        pk=message_id, ticket_id=session.ticket_id, kind=MessageKind.PUBLIC
+    ).exists()
+    if not known:
+        return False
+    moved = (
+        ChatSession.objects.filter(pk=session.pk)
+        .filter(Q(read_up_to__isnull=True) | Q(read_up_to__lt=message_id))
+        .update(read_up_to=message_id, read_at=timezone.now())
+    )
+    if moved:
+        session.read_up_to = message_id
+    return bool(moved)
+
+
+def read_up_to(ticket_id: int) -> int | None:
+    """For the ticket page: the newest reply a chat visitor has seen."""
+    values = ChatSession.objects.filter(ticket_id=ticket_id, read_up_to__isnull=False).values_list(
+        "read_up_to", flat=True
+    )
+    return max(values, default=None)
 
 
 def identify(session: ChatSession, *, name: str, email: str) -> ChatSession:

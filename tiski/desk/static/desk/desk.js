@@ -111,6 +111,50 @@
   });
   setInterval(() => { if (ticketEl()) { send({ action: "here", mode: presenceMode() }); renderViewers(); } }, 8000);
 
+  /* ---------- ticket: web chat typing and seen marks ---------- */
+  // The visitor's "typing" fades by itself: a lost "stopped" frame must not
+  // leave it on for good.
+  let chatTypingTimer = null;
+  function renderChatLive(typing) {
+    const box = $("#chat-live");
+    if (!box) return;
+    const readUpTo = Number(box.dataset.readUpTo || 0);
+    $$("[data-message-id]").forEach((el) =>
+      el.classList.toggle("seen-in-chat", readUpTo > 0 && Number(el.dataset.messageId) <= readUpTo));
+    box.textContent = typing ? box.dataset.typingLabel : (readUpTo ? box.dataset.readLabel : "");
+    box.dataset.typing = typing ? "on" : "off";
+  }
+  onLive((data) => {
+    const t = ticketEl();
+    const box = $("#chat-live");
+    if (!t || !box || String(data.ticket_id) !== t.dataset.ticketId) return;
+    if (data.type === "chat.typing") {
+      clearTimeout(chatTypingTimer);
+      if (data.state) chatTypingTimer = setTimeout(() => renderChatLive(false), 8000);
+      renderChatLive(data.state);
+    } else if (data.type === "chat.read") {
+      box.dataset.readUpTo = Math.max(Number(box.dataset.readUpTo || 0), Number(data.message_id));
+      renderChatLive(box.dataset.typing === "on");
+    }
+  });
+  // The agent typing in the composer: told to the chat at most every 3 s,
+  // and "stopped" after 5 s without a key.
+  let agentTypingSent = 0, agentStopTimer = null;
+  document.addEventListener("input", (ev) => {
+    if (!$("#chat-live") || ev.target.id !== "id_text") return;
+    const now = Date.now();
+    if (now - agentTypingSent > 3000) { agentTypingSent = now; send({ action: "typing", state: true }); }
+    clearTimeout(agentStopTimer);
+    agentStopTimer = setTimeout(() => { agentTypingSent = 0; send({ action: "typing", state: false }); }, 5000);
+  });
+  document.addEventListener("submit", (ev) => {
+    if (!$("#chat-live") || ev.target.id !== "reply-form") return;
+    clearTimeout(agentStopTimer);
+    agentTypingSent = 0;
+    send({ action: "typing", state: false });
+  });
+  document.addEventListener("DOMContentLoaded", () => renderChatLive(false));
+
   // Someone (or a rule) changed the ticket: the header badges and the
   // conversation's events follow without a reload.
   let changedTimer = null;
@@ -133,6 +177,7 @@
     const t = ticketEl();
     if (!t || !$("#conversation")) return;
     prepareMessages($("#conversation"));
+    if ($("#chat-live")) renderChatLive($("#chat-live").dataset.typing === "on");
     const ids = $$("[data-message-id]", $("#conversation")).map((el) => Number(el.dataset.messageId));
     const newest = Math.max(0, ...ids);
     t.dataset.lastMessageId = newest;

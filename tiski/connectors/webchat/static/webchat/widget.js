@@ -16,15 +16,15 @@
     fi: { open: "Avaa chat", close: "Sulje chat", title: "Chat", name: "Nimi", email: "Sähköposti",
       start: "Aloita keskustelu", message: "Viesti", send: "Lähetä", sending: "Lähetetään…",
       you: "Sinä", agent: "Asiakaspalvelu", badEmail: "Tarkista sähköpostiosoite.",
-      offline: "Yhteys katkesi, yhdistetään uudelleen…", intro: "Kerro nimesi ja sähköpostisi, niin voimme vastata myös sähköpostitse." },
+      offline: "Yhteys katkesi, yhdistetään uudelleen…", typing: "kirjoittaa…", intro: "Kerro nimesi ja sähköpostisi, niin voimme vastata myös sähköpostitse." },
     en: { open: "Open chat", close: "Close chat", title: "Chat", name: "Name", email: "Email",
       start: "Start chatting", message: "Message", send: "Send", sending: "Sending…",
       you: "You", agent: "Customer service", badEmail: "Please check the email address.",
-      offline: "Connection lost, reconnecting…", intro: "Tell us your name and email so we can also answer by email." },
+      offline: "Connection lost, reconnecting…", typing: "is typing…", intro: "Tell us your name and email so we can also answer by email." },
     sv: { open: "Öppna chatten", close: "Stäng chatten", title: "Chatt", name: "Namn", email: "E-post",
       start: "Börja chatta", message: "Meddelande", send: "Skicka", sending: "Skickas…",
       you: "Du", agent: "Kundtjänst", badEmail: "Kontrollera e-postadressen.",
-      offline: "Anslutningen bröts, ansluter igen…", intro: "Ange ditt namn och din e-post så kan vi också svara per e-post." }
+      offline: "Anslutningen bröts, ansluter igen…", typing: "skriver…", intro: "Ange ditt namn och din e-post så kan vi också svara per e-post." }
   };
   var lang = (document.documentElement.lang || navigator.language || "fi").slice(0, 2).toLowerCase();
   if (!TEXTS[lang]) lang = "fi";
@@ -58,6 +58,7 @@
     ".tiski-chat-pending{opacity:.6}.tiski-chat-status{font-size:13px;color:#8a1c1c;padding:0 14px}" +
     ".tiski-chat-form{display:flex;flex-direction:column;gap:6px;padding:10px 14px;border-top:1px solid #ddd}" +
     ".tiski-chat-form input,.tiski-chat-form textarea{font:inherit;padding:8px;border:1px solid #888;border-radius:4px}" +
+    ".tiski-chat-typing{margin:0 12px;min-height:1.2em;font-size:13px;font-style:italic;color:#555}" +
     ".tiski-chat-form button{font:inherit;padding:8px;border:0;border-radius:4px;background:#1f5f8b;color:#fff;cursor:pointer}" +
     "@media (max-width:480px){.tiski-chat-panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}";
   var style = el("style");
@@ -75,6 +76,7 @@
   head.appendChild(closeButton);
   var log = el("div", { "class": "tiski-chat-log", role: "log", "aria-live": "polite", tabindex: "0" });
   var status = el("p", { "class": "tiski-chat-status", role: "status" });
+  var typingNote = el("p", { "class": "tiski-chat-typing", "aria-live": "polite" });
   var prechat = el("form", { "class": "tiski-chat-form tiski-chat-prechat", novalidate: "" });
   prechat.appendChild(el("p", {}, T.intro));
   var nameInput = el("input", { name: "name", autocomplete: "name", "aria-label": T.name, placeholder: T.name });
@@ -89,7 +91,7 @@
   composer.appendChild(el("button", { type: "submit" }, T.send));
   composer.hidden = true;
   prechat.hidden = true;
-  [head, log, status, prechat, composer].forEach(function (n) { panel.appendChild(n); });
+  [head, log, typingNote, status, prechat, composer].forEach(function (n) { panel.appendChild(n); });
   document.body.appendChild(button);
   document.body.appendChild(panel);
 
@@ -100,6 +102,7 @@
     if (open) {
       (composer.hidden ? emailInput : textbox).focus();
       if (!socket) connect();
+      markRead();
     } else {
       button.focus();
     }
@@ -163,6 +166,32 @@
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); composer.requestSubmit(); }
   });
 
+  // "Seen": the newest agent reply, told once the panel is open and the page in view.
+  var lastReply = 0, readSent = 0;
+  function markRead() {
+    if (panel.hidden || document.visibilityState !== "visible" || lastReply <= readSent) return;
+    readSent = lastReply;
+    send({ type: "read", id: lastReply });
+  }
+  document.addEventListener("visibilitychange", markRead);
+
+  var typingTimer = null;
+  function showTyping(on, author) {
+    clearTimeout(typingTimer);
+    typingNote.textContent = on ? (author || T.agent) + " " + T.typing : "";
+    // A lost "stopped" frame must not leave the note on for good.
+    if (on) typingTimer = setTimeout(function () { typingNote.textContent = ""; }, 8000);
+  }
+
+  // The visitor typing: told at most every 3 s, "stopped" after 5 s of quiet.
+  var typingSent = 0, stopTimer = null;
+  textbox.addEventListener("input", function () {
+    var now = Date.now();
+    if (now - typingSent > 3000) { typingSent = now; send({ type: "typing", state: true }); }
+    clearTimeout(stopTimer);
+    stopTimer = setTimeout(function () { typingSent = 0; send({ type: "typing", state: false }); }, 5000);
+  });
+
   function onMessage(event) {
     var data;
     try { data = JSON.parse(event.data); } catch (e) { return; }
@@ -181,6 +210,8 @@
       state.pending = state.pending.filter(function (p) { return !delivered[p.client_id]; });
       save();
       state.pending.forEach(function (p) { send({ type: "message", client_id: p.client_id, text: p.text }); });
+      data.history.forEach(function (item) { if (item.from === "agent" && item.id > lastReply) lastReply = item.id; });
+      markRead();
     } else if (data.type === "identified") {
       status.textContent = "";
       showForms(true);
@@ -191,7 +222,12 @@
       var node = shown["c:" + data.client_id];
       if (node) { shown["m:" + data.id] = node; node.classList.remove("tiski-chat-pending"); node.setAttribute("aria-busy", "false"); }
     } else if (data.type === "reply") {
+      showTyping(false);
       render(data.item);
+      if (data.item.from === "agent" && data.item.id > lastReply) lastReply = data.item.id;
+      markRead();
+    } else if (data.type === "typing") {
+      showTyping(data.state, data.author);
     } else if (data.type === "error" && data.code === "bad_email") {
       status.textContent = T.badEmail;
       emailInput.focus();
