@@ -63,6 +63,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name=_("during absence, tickets go to"),
         help_text=_("Empty: back to the team queue."),
     )
+    # Web chat: an agent takes new chats only while they say so (the toggle
+    # in the account menu), and at most this many at a time.
+    chat_available = models.BooleanField(_("available for chat"), default=False)
+    chat_limit = models.PositiveSmallIntegerField(
+        _("most chats at a time"), default=3, help_text=_("0: takes no chats.")
+    )
     # The absence whose tickets were already handed over, so it happens once.
     absence_handled_from = models.DateTimeField(null=True, blank=True, editable=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)

@@ -3,6 +3,7 @@ from django.urls import path
 
 from . import (
     bulk,
+    chat_availability,
     children,
     collab,
     contacts,
@@ -95,4 +96,9 @@ urlpatterns = [
     ),
     path("preferences/", preferences.preferences, name="preferences"),
     path("preferences/language/", views.set_language, name="set-language"),
+    path(
+        "preferences/chat/",
+        chat_availability.set_chat_availability,
+        name="set-chat-availability",
+    ),
 ]

@@ -28,6 +28,7 @@ class ChatWidgetForm(forms.ModelForm):
             "greeting_en",
             "greeting_sv",
             "offline_message",
+            "calendar",
             "active",
         )
 

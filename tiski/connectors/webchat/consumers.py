@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 
 from tiski.core.realtime import ticket_group
 
-from . import services
+from . import availability, services
 from .models import ChatSession, ChatWidget
 from .origins import origin_of_scope
 
@@ -89,12 +89,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.group = services.session_group(session.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         history = await database_sync_to_async(services.history)(session)
+        available = await database_sync_to_async(availability.available)(self.widget)
         await self.send_json(
             {
                 "type": "welcome",
                 "token": session.visitor_token,
                 "identified": session.contact_id is not None,
                 "greeting": self.widget.greeting(services.language_of(lang)),
+                # Nobody to chat with (all away, full, or outside the chat
+                # hours): the widget shows the offline message instead, and
+                # the chat becomes a ticket answered by email.
+                "available": available,
+                "offline_message": self.widget.offline_message,
                 "history": history,
             }
         )

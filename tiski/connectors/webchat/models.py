@@ -49,6 +49,17 @@ class ChatWidget(models.Model):
     greeting_en = models.CharField(_("greeting in English"), max_length=300, blank=True)
     greeting_sv = models.CharField(_("greeting in Swedish"), max_length=300, blank=True)
     offline_message = models.CharField(_("offline message"), max_length=300, blank=True)
+    # Outside these hours the widget shows the offline message even when an
+    # agent has left the toggle on; empty: only the agents' toggle counts.
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        verbose_name=_("chat hours"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Outside these hours the chat shows the offline message."),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -83,7 +94,11 @@ class ChatSession(models.Model):
         "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     ticket = models.ForeignKey(
-        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webchat_sessions",
     )
     language = models.CharField(max_length=5, default="fi")
     last_seen = models.DateTimeField(null=True, blank=True)

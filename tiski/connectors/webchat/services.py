@@ -16,6 +16,7 @@ from tiski.customers.actions import get_or_create_contact
 from tiski.tickets import actions
 from tiski.tickets.models import Channel, Message, MessageKind, Status, Via
 
+from .availability import route_chat
 from .models import ChatMessage, ChatSession, ChatWidget, SessionStatus
 
 LANGUAGES = ("fi", "en", "sv")
@@ -200,6 +201,7 @@ def _write(session: ChatSession, text: str, client_id: str, at: datetime | None)
     )
     session.ticket = ticket
     session.save(update_fields=["ticket"])
+    route_chat(ticket, widget)
     return ticket.messages.order_by("id").first()
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from . import services
+from . import availability, services
 from .models import ChatWidget
 
 WIDGET_JS = Path(__file__).resolve().parent / "static" / "webchat" / "widget.js"
@@ -66,6 +66,7 @@ def config(request: HttpRequest, public_key: str) -> HttpResponse:
         "name": widget.name,
         "greeting": widget.greeting(lang),
         "offline_message": widget.offline_message,
+        "available": availability.available(widget),
     }
     return _cors(JsonResponse(data), request, widget)
 

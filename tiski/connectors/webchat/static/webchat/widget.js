@@ -16,15 +16,15 @@
     fi: { open: "Avaa chat", close: "Sulje chat", title: "Chat", name: "Nimi", email: "Sähköposti",
       start: "Aloita keskustelu", message: "Viesti", send: "Lähetä", sending: "Lähetetään…",
       you: "Sinä", agent: "Asiakaspalvelu", badEmail: "Tarkista sähköpostiosoite.",
-      offline: "Yhteys katkesi, yhdistetään uudelleen…", typing: "kirjoittaa…", intro: "Kerro nimesi ja sähköpostisi, niin voimme vastata myös sähköpostitse." },
+      offline: "Yhteys katkesi, yhdistetään uudelleen…", typing: "kirjoittaa…", away: "Kukaan ei ehdi nyt chattiin. Jätä viesti, niin vastaamme sähköpostitse.", intro: "Kerro nimesi ja sähköpostisi, niin voimme vastata myös sähköpostitse." },
     en: { open: "Open chat", close: "Close chat", title: "Chat", name: "Name", email: "Email",
       start: "Start chatting", message: "Message", send: "Send", sending: "Sending…",
       you: "You", agent: "Customer service", badEmail: "Please check the email address.",
-      offline: "Connection lost, reconnecting…", typing: "is typing…", intro: "Tell us your name and email so we can also answer by email." },
+      offline: "Connection lost, reconnecting…", typing: "is typing…", away: "Nobody is free to chat right now. Leave a message and we will answer by email.", intro: "Tell us your name and email so we can also answer by email." },
     sv: { open: "Öppna chatten", close: "Stäng chatten", title: "Chatt", name: "Namn", email: "E-post",
       start: "Börja chatta", message: "Meddelande", send: "Skicka", sending: "Skickas…",
       you: "Du", agent: "Kundtjänst", badEmail: "Kontrollera e-postadressen.",
-      offline: "Anslutningen bröts, ansluter igen…", typing: "skriver…", intro: "Ange ditt namn och din e-post så kan vi också svara per e-post." }
+      offline: "Anslutningen bröts, ansluter igen…", typing: "skriver…", away: "Ingen hinner chatta just nu. Lämna ett meddelande så svarar vi per e-post.", intro: "Ange ditt namn och din e-post så kan vi också svara per e-post." }
   };
   var lang = (document.documentElement.lang || navigator.language || "fi").slice(0, 2).toLowerCase();
   if (!TEXTS[lang]) lang = "fi";
@@ -198,9 +198,16 @@
     if (data.type === "welcome") {
       state.token = data.token;
       showForms(data.identified);
-      if (data.greeting && !shown.greeting) {
+      // Nobody free (all away, full, or outside the chat hours): the offline
+      // message instead of the greeting; the chat still becomes a ticket and
+      // the answer comes by email.
+      var away = data.available === false;
+      panel.setAttribute("data-available", away ? "false" : "true");
+      var opening = away ? (data.offline_message || T.away) : data.greeting;
+      if (opening && !shown.greeting) {
         shown.greeting = true;
-        render({ id: "greeting", from: "agent", text: data.greeting });
+        render({ id: "greeting", from: "agent", text: opening });
+        shown["m:greeting"].classList.toggle("tiski-chat-offline", away);
       }
       data.history.forEach(function (item) { render(item); });
       var delivered = {};
