@@ -238,6 +238,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Chat visitors waiting too long for an agent: the "chat waiting" trigger event.
+    "webchat-waiting": {
+        "task": "tiski.webchat.announce_waiting",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     # Webhook deliveries due for a retry, and expired idempotent replays.
     "webhook-sweep": {
         "task": "tiski.api.sweep_webhooks",
@@ -245,6 +251,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
 }
+
+# Seconds a chat visitor's message may go unanswered (visitor still there)
+# before the "chat waiting" trigger event.
+TISKI_WEBCHAT_WAITING_SECONDS = envint("TISKI_WEBCHAT_WAITING_SECONDS", 120)
 
 # --- API and webhooks -------------------------------------------------------
 # Requests one API token may make per minute (429 with Retry-After beyond it).

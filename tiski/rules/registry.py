@@ -51,6 +51,7 @@ TRIGGER_EVENTS: tuple[str, ...] = (
     "satisfaction_rated",
     "escalated",
     "children_solved",
+    "chat_waiting",
 )
 
 # How the builder and the API name the events to people.
@@ -66,6 +67,7 @@ TRIGGER_EVENT_LABELS: dict[str, Promise] = {
     "satisfaction_rated": gettext_lazy("Customer rates the service (satisfaction survey)"),
     "escalated": gettext_lazy("Ticket is escalated"),
     "children_solved": gettext_lazy("All child tickets are solved"),
+    "chat_waiting": gettext_lazy("Chat visitor has waited too long for an agent"),
 }
 
 # (Q, exact): a filter every matching ticket passes; exact when it is also

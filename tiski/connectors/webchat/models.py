@@ -111,6 +111,9 @@ class ChatSession(models.Model):
     # in view: the agent's "seen" mark. Only ever moves forward.
     read_up_to = models.BigIntegerField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The visitor message a "chat waiting" was last announced for: one
+    # announcement per unanswered message, however often the check runs.
+    waiting_announced_for = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
