@@ -295,6 +295,7 @@ class OutboundKind(models.TextChoices):
     FORWARD = "forward", _("Forwarding")
     SURVEY = "survey", _("Satisfaction survey")
     SIDE = "side", _("Side conversation")
+    TRANSCRIPT = "transcript", _("Chat transcript")
 
 
 class OutboundEmail(models.Model):

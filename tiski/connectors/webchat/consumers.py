@@ -1,7 +1,8 @@
 """The visitor's websocket: no Django session, the visitor token is the key.
 
 Messages from the browser (JSON): ``hello`` {token, lang}, ``identify``
-{name, email}, ``message`` {client_id, text}, ``typing`` {state}, ``read`` {id}, ``ping``.
+{name, email}, ``message`` {client_id, text}, ``typing`` {state}, ``read`` {id},
+``transcript``, ``ping``.
 To the browser: ``welcome`` {token, identified, history}, ``ack``
 {client_id, id}, ``reply`` {item}, ``typing`` {author, state}, ``error`` {code}.
 ``typing`` {state} and ``read`` {id} from the browser go on to the agents.
@@ -70,6 +71,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._to_desk("chat.typing", state=bool(content.get("state")))
         elif kind == "read":
             await self._read(content)
+        elif kind == "transcript":
+            sent = await database_sync_to_async(services.send_transcript)(self.session)
+            await self.send_json({"type": "transcript", "sent": sent})
         elif kind == "ping":
             await database_sync_to_async(services.touch)(self.session.pk)
             await self.send_json({"type": "pong"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,10 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from tiski.connectors.models import OutboundKind
 from tiski.customers.actions import get_or_create_contact
 from tiski.tickets import actions
+from tiski.tickets.automatic_mail import send_automatic_mail
 from tiski.tickets.models import Channel, Message, MessageKind, Status, Via
 
 from .availability import route_chat
@@ -145,11 +149,19 @@ class Received:
 
 
 def receive(
-    session: ChatSession, *, client_id: str, text: str, at: datetime | None = None
+    session: ChatSession,
+    *,
+    client_id: str,
+    text: str,
+    at: datetime | None = None,
+    attachments: Sequence[actions.NewAttachment] = (),
 ) -> Received:
     """One visitor message; the same client id again (a resend) is acknowledged, not added."""
     client_id = (client_id or "").strip()[:64]
     text = (text or "").strip()[:MAX_TEXT]
+    if not text and attachments:
+        # A file sent without words: the file names say what it is.
+        text = ", ".join(a.filename for a in attachments)
     if not client_id or not text:
         raise ValidationError("empty")
     if session.contact_id is None:
@@ -162,7 +174,7 @@ def receive(
             # The row is claimed first: two sockets resending the same id at
             # once meet on the unique constraint and only one writes.
             sent = ChatMessage.objects.create(session=session, client_id=client_id)
-            message = _write(session, text, client_id, at)
+            message = _write(session, text, client_id, at, attachments)
             sent.message = message
             sent.save(update_fields=["message"])
     except IntegrityError:
@@ -171,7 +183,13 @@ def receive(
     return Received(message.pk, False)
 
 
-def _write(session: ChatSession, text: str, client_id: str, at: datetime | None) -> Message:
+def _write(
+    session: ChatSession,
+    text: str,
+    client_id: str,
+    at: datetime | None,
+    attachments: Sequence[actions.NewAttachment] = (),
+) -> Message:
     meta = {"chat_session": session.pk, "client_id": client_id}
     ticket = session.ticket
     if ticket is not None and ticket.status != Status.CLOSED:
@@ -185,6 +203,7 @@ def _write(session: ChatSession, text: str, client_id: str, at: datetime | None)
             author_contact=session.contact,
             meta=meta,
             created_at=at,
+            attachments=attachments,
         )
     widget = session.widget
     ticket = actions.create_ticket(
@@ -198,6 +217,7 @@ def _write(session: ChatSession, text: str, client_id: str, at: datetime | None)
         team=widget.default_team,
         message_meta=meta,
         created_at=at,
+        attachments=attachments,
     )
     session.ticket = ticket
     session.save(update_fields=["ticket"])
@@ -219,6 +239,7 @@ def history(session: ChatSession) -> list[dict]:
             ticket_id=session.ticket_id, kind__in=(MessageKind.CUSTOMER, MessageKind.PUBLIC)
         )
         .select_related("author_user")
+        .prefetch_related("attachments")
         .order_by("created_at", "id")
     )
     return [as_item(m) for m in messages]
@@ -233,6 +254,8 @@ def as_item(message: Message) -> dict:
         "from": "visitor" if visitor else "agent",
         "author": author,
         "text": message.text,
+        # Names only: the files themselves stay behind the desk's login.
+        "files": [a.filename for a in message.attachments.all() if not a.inline],
         "at": message.created_at.isoformat(),
     }
 
@@ -241,3 +264,32 @@ def agent_name(user) -> str:  # type: ignore[no-untyped-def]
     # The first name only: a visitor needs a person to talk to, not the
     # agent's full name on a public web site.
     return (user.name or "").split(" ")[0]
+
+
+def send_transcript(session: ChatSession) -> bool:
+    """The conversation by email to the visitor, on their request in the widget.
+
+    Through the outbox's automatic mail, so its loop rules (hourly cap,
+    bounced addresses) keep a visitor from mailing themselves in a loop.
+    Written in the visitor's language, which the widget already speaks."""
+    if session.ticket is None or session.contact is None:
+        return False
+    emails = session.contact.emails
+    if not emails:
+        return False
+    with translation.override(session.language):
+        lines = []
+        for item in history(session):
+            who = (
+                _("You") if item["from"] == "visitor" else (item["author"] or _("Customer service"))
+            )
+            lines.append(f"{who}:\n{item['text']}\n")
+        subject = _("Your chat with %(name)s") % {"name": session.widget.name}
+    queued = send_automatic_mail(
+        ticket=session.ticket,
+        to=emails[:1],
+        subject=subject,
+        text="\n".join(lines),
+        kind=OutboundKind.TRANSCRIPT,
+    )
+    return queued.sent

@@ -6,12 +6,13 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from . import availability, services
+from . import availability, services, uploads
 from .models import ChatWidget
 
 WIDGET_JS = Path(__file__).resolve().parent / "static" / "webchat" / "widget.js"
@@ -90,3 +91,37 @@ def history(request: HttpRequest, public_key: str) -> HttpResponse:
         return _cors(JsonResponse({"error": "unknown"}, status=404), request, widget)
     data = {"identified": session.contact_id is not None, "history": services.history(session)}
     return _cors(JsonResponse(data), request, widget)
+
+
+@csrf_exempt  # no cookies are used: the visitor token in the form is the credential
+def upload(request: HttpRequest, public_key: str) -> HttpResponse:
+    """A file from the visitor: ``token``, ``client_id`` (resends are acks) and ``file``."""
+    widget = _widget(public_key)
+    if request.method == "OPTIONS":
+        return _cors(HttpResponse(status=204), request, widget)
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    refused = _refused(request, widget)
+    if refused is not None:
+        return _cors(refused, request, widget)
+    session = services.session_for(widget, request.POST.get("token", ""))
+    if session is None:
+        return _cors(JsonResponse({"error": "unknown_session"}, status=404), request, widget)
+    upload = request.FILES.get("file")
+    client_id = request.POST.get("client_id", "")
+    if upload is None:
+        return _cors(JsonResponse({"error": "bad_request"}, status=400), request, widget)
+    try:
+        attachment = uploads.checked(upload)
+        received = services.receive(
+            session,
+            client_id=client_id,
+            text=request.POST.get("text", ""),
+            attachments=[attachment],
+        )
+    except ValidationError as exc:
+        code = exc.code if exc.code in ("too_large", "bad_type") else "not_sent"
+        status = 413 if code == "too_large" else 400
+        return _cors(JsonResponse({"error": code}, status=status), request, widget)
+    services.touch(session.pk)
+    return _cors(JsonResponse({"client_id": client_id, "id": received.message_id}), request, widget)

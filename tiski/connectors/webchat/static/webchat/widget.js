@@ -16,15 +16,15 @@
     fi: { open: "Avaa chat", close: "Sulje chat", title: "Chat", name: "Nimi", email: "Sähköposti",
       start: "Aloita keskustelu", message: "Viesti", send: "Lähetä", sending: "Lähetetään…",
       you: "Sinä", agent: "Asiakaspalvelu", badEmail: "Tarkista sähköpostiosoite.",
-      offline: "Yhteys katkesi, yhdistetään uudelleen…", typing: "kirjoittaa…", away: "Kukaan ei ehdi nyt chattiin. Jätä viesti, niin vastaamme sähköpostitse.", intro: "Kerro nimesi ja sähköpostisi, niin voimme vastata myös sähköpostitse." },
+      offline: "Yhteys katkesi, yhdistetään uudelleen…", typing: "kirjoittaa…", attach: "Liitä tiedosto", tooLarge: "Tiedosto on liian suuri.", badType: "Tätä tiedostotyyppiä ei voi lähettää.", transcript: "Lähetä keskustelu sähköpostiini", transcriptSent: "Keskustelu lähetetään sähköpostiisi.", away: "Kukaan ei ehdi nyt chattiin. Jätä viesti, niin vastaamme sähköpostitse.", intro: "Kerro nimesi ja sähköpostisi, niin voimme vastata myös sähköpostitse." },
     en: { open: "Open chat", close: "Close chat", title: "Chat", name: "Name", email: "Email",
       start: "Start chatting", message: "Message", send: "Send", sending: "Sending…",
       you: "You", agent: "Customer service", badEmail: "Please check the email address.",
-      offline: "Connection lost, reconnecting…", typing: "is typing…", away: "Nobody is free to chat right now. Leave a message and we will answer by email.", intro: "Tell us your name and email so we can also answer by email." },
+      offline: "Connection lost, reconnecting…", typing: "is typing…", attach: "Attach a file", tooLarge: "The file is too large.", badType: "This type of file cannot be sent.", transcript: "Email me the conversation", transcriptSent: "The conversation is on its way to your email.", away: "Nobody is free to chat right now. Leave a message and we will answer by email.", intro: "Tell us your name and email so we can also answer by email." },
     sv: { open: "Öppna chatten", close: "Stäng chatten", title: "Chatt", name: "Namn", email: "E-post",
       start: "Börja chatta", message: "Meddelande", send: "Skicka", sending: "Skickas…",
       you: "Du", agent: "Kundtjänst", badEmail: "Kontrollera e-postadressen.",
-      offline: "Anslutningen bröts, ansluter igen…", typing: "skriver…", away: "Ingen hinner chatta just nu. Lämna ett meddelande så svarar vi per e-post.", intro: "Ange ditt namn och din e-post så kan vi också svara per e-post." }
+      offline: "Anslutningen bröts, ansluter igen…", typing: "skriver…", attach: "Bifoga en fil", tooLarge: "Filen är för stor.", badType: "Den här filtypen kan inte skickas.", transcript: "Skicka samtalet till min e-post", transcriptSent: "Samtalet skickas till din e-post.", away: "Ingen hinner chatta just nu. Lämna ett meddelande så svarar vi per e-post.", intro: "Ange ditt namn och din e-post så kan vi också svara per e-post." }
   };
   var lang = (document.documentElement.lang || navigator.language || "fi").slice(0, 2).toLowerCase();
   if (!TEXTS[lang]) lang = "fi";
@@ -89,6 +89,11 @@
   var textbox = el("textarea", { name: "text", rows: "2", "aria-label": T.message, placeholder: T.message });
   composer.appendChild(textbox);
   composer.appendChild(el("button", { type: "submit" }, T.send));
+  var fileInput = el("input", { type: "file", "class": "tiski-chat-file", "aria-label": T.attach,
+    accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain" });
+  composer.appendChild(fileInput);
+  var transcriptButton = el("button", { type: "button", "class": "tiski-chat-transcript" }, T.transcript);
+  composer.appendChild(transcriptButton);
   composer.hidden = true;
   prechat.hidden = true;
   [head, log, typingNote, status, prechat, composer].forEach(function (n) { panel.appendChild(n); });
@@ -192,6 +197,33 @@
     stopTimer = setTimeout(function () { typingSent = 0; send({ type: "typing", state: false }); }, 5000);
   });
 
+  // A file goes over HTTP (the socket carries text only); the client id
+  // makes a retried upload an ack, not a second message.
+  fileInput.addEventListener("change", function () {
+    var file = fileInput.files && fileInput.files[0];
+    if (!file || !state.token) return;
+    var clientId = newId();
+    render({ client_id: clientId, from: "visitor", text: file.name }, true);
+    var body = new FormData();
+    body.append("token", state.token);
+    body.append("client_id", clientId);
+    body.append("file", file);
+    fetch(base + "upload", { method: "POST", body: body })
+      .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
+      .then(function (res) {
+        var node = shown["c:" + clientId];
+        if (res.ok) {
+          if (node) { shown["m:" + res.data.id] = node; node.classList.remove("tiski-chat-pending"); node.setAttribute("aria-busy", "false"); }
+        } else {
+          if (node) node.parentNode.removeChild(node);
+          status.textContent = res.data.error === "too_large" ? T.tooLarge : T.badType;
+        }
+      })
+      .catch(function () { status.textContent = T.offline; });
+    fileInput.value = "";
+  });
+  transcriptButton.addEventListener("click", function () { send({ type: "transcript" }); });
+
   function onMessage(event) {
     var data;
     try { data = JSON.parse(event.data); } catch (e) { return; }
@@ -233,6 +265,8 @@
       render(data.item);
       if (data.item.from === "agent" && data.item.id > lastReply) lastReply = data.item.id;
       markRead();
+    } else if (data.type === "transcript") {
+      status.textContent = data.sent ? T.transcriptSent : "";
     } else if (data.type === "typing") {
       showTyping(data.state, data.author);
     } else if (data.type === "error" && data.code === "bad_email") {
