@@ -191,3 +191,32 @@ def test_the_ticket_page_shows_the_seen_mark(widget, make_user, mailbox, client)
     page = client.get(f"/tickets/{ticket.number}/").content.decode()
     assert 'id="chat-live"' in page
     assert f'data-read-up-to="{reply.pk}"' in page
+
+
+def test_a_new_chat_rings_on_the_desk_of_the_agent_it_went_to(widget, make_user):
+    agent = make_user(name="Pekka Palvelija", teams=(widget.default_team,), chat_available=True)
+
+    async def scenario():
+        client = Client()
+        await database_sync_to_async(client.force_login)(agent)
+        desk = WebsocketCommunicator(
+            application,
+            "/ws/desk/",
+            headers=[
+                (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
+                (b"host", b"127.0.0.1"),
+                (b"origin", b"http://127.0.0.1"),
+            ],
+        )
+        assert (await desk.connect())[0]
+        visitor = await _visitor(widget)
+        rang = await _next_of(desk, "chat.new")
+        await visitor.disconnect()
+        await desk.disconnect()
+        return rang
+
+    rang = async_to_sync(scenario)()
+    ticket = Ticket.objects.get()
+    assert ticket.assignee == agent
+    assert rang["ticket_id"] == ticket.pk and rang["subject"] == "Hei"
+    assert rang["url"] == f"/tickets/{ticket.number}/"

@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from tiski.accounts.models import Role, Routing, User
+from tiski.core import realtime
 from tiski.tickets.actions import update_ticket
 from tiski.tickets.models import UNSOLVED_STATUSES, Ticket, Via
 from tiski.tickets.routing import Candidate, choose_agent
@@ -93,4 +95,13 @@ def route_chat(ticket: Ticket, widget: ChatWidget, now: datetime | None = None) 
             return None
         agent = User.objects.get(pk=chosen)
         update_ticket(ticket, actor=None, via=Via.SYSTEM, assignee=agent)
+        # The agent's desk rings (desk.js: a sound and a desktop notification);
+        # after commit, so the ticket is there when they open it.
+        payload = {
+            "ticket_id": ticket.pk,
+            "number": ticket.number,
+            "subject": ticket.subject,
+            "url": reverse("desk:ticket", kwargs={"number": ticket.number}),
+        }
+        transaction.on_commit(lambda: realtime.send_to_user(agent.pk, "chat.new", payload))
         return agent

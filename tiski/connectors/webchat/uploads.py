@@ -43,4 +43,3 @@ def checked(upload: UploadedFile) -> NewAttachment:
     if wanted is None or given != wanted:
         raise ValidationError("type", code="bad_type")
     return NewAttachment(filename=name, content=upload, content_type=wanted)
-

@@ -155,6 +155,42 @@
   });
   document.addEventListener("DOMContentLoaded", () => renderChatLive(false));
 
+  /* ---------- web chat: a new chat rings ---------- */
+  // A short tone made in the page (no sound file to load) and a desktop
+  // notification when the agent allowed them; clicking it opens the ticket.
+  function chime() {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    try {
+      const ctx = new Ctx();
+      const tone = ctx.createOscillator();
+      const gain = ctx.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, ctx.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.4);
+      tone.connect(gain).connect(ctx.destination);
+      tone.start();
+      tone.stop(ctx.currentTime + 0.4);
+    } catch (e) { /* no audio: the notification still shows */ }
+  }
+  onLive((data) => {
+    if (data.type !== "chat.new") return;
+    document.body.dispatchEvent(new CustomEvent("tiski:chat-new", { detail: data }));
+    chime();
+    const box = $("#chat-availability");
+    if (!("Notification" in window) || Notification.permission !== "granted" || !box) return;
+    const note = new Notification(box.dataset.newChatLabel || "New chat", {
+      body: `#${data.number} ${data.subject}`, tag: `tiski-chat-${data.ticket_id}`,
+    });
+    note.addEventListener("click", () => { window.focus(); location.href = data.url; });
+  });
+  // Asked when the agent says they take chats: a click is the moment a
+  // browser lets a page ask.
+  document.addEventListener("submit", (ev) => {
+    if (ev.target.id !== "chat-availability" || !("Notification" in window)) return;
+    if (Notification.permission === "default") Notification.requestPermission();
+  });
+
   // Someone (or a rule) changed the ticket: the header badges and the
   // conversation's events follow without a reload.
   let changedTimer = null;
