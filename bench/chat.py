@@ -1,0 +1,263 @@
+"""Web chat benchmark: many visitors over real websockets, agents answering.
+
+    .venv/bin/python bench/chat.py [--visitors 500] [--port 8765] [--label x]
+
+1. Creates the database if missing (DATABASE_URL, default
+   postgres://postgres@127.0.0.1:5432/tiski_chat_bench) and migrates it;
+   makes a widget, a team and an agent (available, no chat limit that matters).
+2. Starts one uvicorn process (one web process) on loopback with the Redis
+   channel layer (REDIS_URL, default redis://127.0.0.1:6379/0).
+3. Opens N visitor sockets and keeps them all open: hello, the pre-chat
+   form, one message each. Visitor -> Tiski latency: send until the ack (the
+   message is a ticket message then, on the agent's side).
+4. For each chat the agent answers through the ticket reply path
+   (tickets.actions.add_message, as the desk does) in this process; agent ->
+   visitor latency: the reply's commit until the visitor's socket gets it.
+5. Writes p50/p95 of both, how many chats were open at once in the one web
+   process, and the failures to bench/results/chat-<date>[-label].json.
+   Target (issue #17): 500 concurrent chats, p95 under 300 ms.
+
+It never asserts timings: figures are for people to read and compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tiski_chat_bench"
+ORIGIN = "http://bench.example"
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str, redis: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["REDIS_URL"] = redis
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiski.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def prepare(visitors: int) -> tuple[str, int]:
+    from tiski.accounts.models import Team, User
+    from tiski.connectors.webchat.models import ChatWidget
+
+    team, _ = Team.objects.get_or_create(name="Chat bench")
+    agent = User.objects.filter(email="chat-bench@example.fi").first() or User.objects.create_user(
+        email="chat-bench@example.fi", password=None, name="Bench Agent"
+    )
+    agent.chat_available = True
+    agent.chat_limit = visitors + 10
+    agent.save()
+    team.members.add(agent)
+    widget = ChatWidget.objects.create(
+        name=f"Bench {datetime.now(UTC):%H%M%S}", allowed_origins=[ORIGIN], default_team=team
+    )
+    return widget.public_key, agent.pk
+
+
+def start_server(port: int, url: str, redis: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tiski.asgi:application",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--ws-max-queue",
+            "64",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(300):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return server
+        time.sleep(0.1)
+    server.kill()
+    raise SystemExit("uvicorn did not start")
+
+
+def reply(ticket_id: int, agent_id: int, text: str) -> float:
+    """As the desk writes a public reply; returns the moment the agent sent it
+    (before the write: the latency covers the whole reply path)."""
+    from django.db import connection
+
+    from tiski.accounts.models import User
+    from tiski.tickets import actions
+    from tiski.tickets.models import Channel, MessageKind, Ticket, Via
+
+    try:
+        ticket = Ticket.objects.get(pk=ticket_id)
+        agent = User.objects.get(pk=agent_id)
+        sent = time.perf_counter()
+        actions.add_message(
+            ticket,
+            kind=MessageKind.PUBLIC,
+            actor=agent,
+            via=Via.AGENT,
+            text=text,
+            channel=Channel.EMAIL,
+        )
+        return sent
+    finally:
+        connection.close()
+
+
+def ticket_of(session_token: str) -> int | None:
+    from django.db import connection
+
+    from tiski.connectors.webchat.models import ChatSession
+
+    try:
+        return (
+            ChatSession.objects.filter(visitor_token=session_token)
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
+    finally:
+        connection.close()
+
+
+async def visitor(n: int, url: str, agent_id: int, opened: asyncio.Barrier, out: dict) -> None:
+    import websockets
+
+    waits = 2  # every visitor meets the barrier twice, failed or not
+    try:
+        async with websockets.connect(url, origin=ORIGIN, open_timeout=60) as ws:
+            await ws.send(json.dumps({"type": "hello", "token": "", "lang": "fi"}))
+            welcome = json.loads(await ws.recv())
+            await ws.send(
+                json.dumps({"type": "identify", "name": f"V {n}", "email": f"v{n}@bench.example"})
+            )
+            await ws.recv()
+            await opened.wait()  # every chat is open before the timing starts
+            waits -= 1
+            started = time.perf_counter()
+            await ws.send(
+                json.dumps({"type": "message", "client_id": f"m{n}", "text": f"Kysymys {n}"})
+            )
+            while json.loads(await ws.recv())["type"] != "ack":
+                pass
+            out["to_agent"].append((time.perf_counter() - started) * 1000)
+            ticket_id = await asyncio.to_thread(ticket_of, welcome["token"])
+            sent = asyncio.create_task(
+                asyncio.to_thread(reply, ticket_id, agent_id, f"Vastaus {n}")
+            )
+            while json.loads(await ws.recv())["type"] != "reply":
+                pass
+            arrived = time.perf_counter()
+            out["to_visitor"].append((arrived - await sent) * 1000)
+            out["held"] += 1
+            waits -= 1
+            await opened.wait()  # hold every chat open until all have finished
+    except Exception as exc:  # a failed chat is counted, not fatal
+        out["failures"].append(f"{type(exc).__name__}: {exc}"[:200])
+        for _ in range(waits):
+            await opened.wait()
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 1)
+
+
+async def run(visitors: int, port: int, key: str, agent_id: int) -> dict:
+    url = f"ws://127.0.0.1:{port}/ws/chat/{key}/"
+    out: dict = {"to_agent": [], "to_visitor": [], "failures": [], "held": 0}
+    barrier = asyncio.Barrier(visitors + 1)
+    tasks = [asyncio.create_task(visitor(n, url, agent_id, barrier, out)) for n in range(visitors)]
+    await barrier.wait()
+    await barrier.wait()
+    await asyncio.gather(*tasks)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--visitors", type=int, default=500)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--label", default="")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    ensure_database(url)
+    setup_django(url, redis)
+    key, agent_id = prepare(args.visitors)
+    server = start_server(args.port, url, redis)
+    try:
+        began = time.perf_counter()
+        out = asyncio.run(run(args.visitors, args.port, key, agent_id))
+        wall = time.perf_counter() - began
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    result = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared)",
+        "visitors": args.visitors,
+        "held_open_at_once": out["held"],
+        "failures": len(out["failures"]),
+        "failure_examples": out["failures"][:5],
+        "visitor_to_agent_ms": {
+            "p50": pct(out["to_agent"], 0.5),
+            "p95": pct(out["to_agent"], 0.95),
+        },
+        "agent_to_visitor_ms": {
+            "p50": pct(out["to_visitor"], 0.5),
+            "p95": pct(out["to_visitor"], 0.95),
+        },
+        "mean_ms": {
+            "visitor_to_agent": round(statistics.mean(out["to_agent"]), 1)
+            if out["to_agent"]
+            else None,
+            "agent_to_visitor": round(statistics.mean(out["to_visitor"]), 1)
+            if out["to_visitor"]
+            else None,
+        },
+        "wall_seconds": round(wall, 1),
+        "target": "500 concurrent chats, p95 < 300 ms",
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = f"chat-{datetime.now(UTC):%Y-%m-%d}{'-' + args.label if args.label else ''}.json"
+    (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
