@@ -509,7 +509,7 @@ def make_chat(admin: User, support: Team, agent: User, now: datetime) -> Ticket:
             chat.receive(session, client_id=f"demo-{n}", text=text, at=at)
         else:
             session.refresh_from_db()
-            actions.add_message(
+            reply = actions.add_message(
                 session.ticket,
                 kind=MessageKind.PUBLIC,
                 actor=agent,
@@ -518,7 +518,13 @@ def make_chat(admin: User, support: Team, agent: User, now: datetime) -> Ticket:
                 channel=Channel.CHAT,
                 created_at=at,
             )
+            # The visitor's widget showed it: the ticket page marks it seen.
+            chat.mark_read(session, reply.pk)
     session.refresh_from_db()
+    # The agent takes chats now (the account menu's toggle), so the demo
+    # widget greets instead of showing the offline message.
+    agent.chat_available = True
+    agent.save(update_fields=["chat_available"])
     return session.ticket
 
 
