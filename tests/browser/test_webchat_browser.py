@@ -23,12 +23,17 @@ def shop_site(asgi_server, make_team, make_user):
     from tiski.connectors.webchat.models import ChatWidget
 
     team = make_team("Chat")
-    make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
+    # Available for chat (the account menu's toggle), so the widget greets.
+    make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi", chat_available=True)
     Mailbox.objects.create(address="tuki@tiski.example", default_team=team)
     port = _free_port()
     origin = f"http://localhost:{port}"
     widget = ChatWidget.objects.create(
-        name="Kauppa", allowed_origins=[origin], default_team=team, greeting_fi="Hei! Kysy pois."
+        name="Kauppa",
+        allowed_origins=[origin],
+        default_team=team,
+        greeting_fi="Hei! Kysy pois.",
+        offline_message="Olemme tauolla. Vastaamme sähköpostitse.",
     )
     page = (
         '<!doctype html><html lang="fi"><head><meta charset="utf-8"><title>Kauppa</title>'
@@ -102,3 +107,48 @@ def test_visitor_chats_agent_answers_live_and_reload_keeps_it(new_page, shop_sit
     assert list(
         ticket.messages.filter(kind=MessageKind.CUSTOMER).values_list("text", flat=True)
     ) == ["Onko punaista villapaitaa kokoa M?", "Kiitos!"]
+
+
+def test_agent_goes_away_and_the_next_chat_is_answered_by_email(new_page, shop_site):
+    from tiski.accounts.models import User
+    from tiski.connectors.models import OutboundEmail
+
+    agent = new_page()
+    login(agent, "minna@yritys.fi", PASSWORD)
+    agent.locator("#account-menu summary").click()
+    expect(agent.locator("#chat-availability-state")).to_have_text("Chat: tavoitettavissa")
+    agent.get_by_role("button", name="Merkitse poissaolevaksi").click()
+    agent.locator("#account-menu summary").click()
+    expect(agent.locator("#chat-availability-state")).to_have_text("Chat: poissa")
+    assert not User.objects.get(email="minna@yritys.fi").chat_available
+
+    visitor = new_page()
+    visitor.goto(shop_site)
+    visitor.get_by_role("button", name="Avaa chat").click()
+    panel = visitor.get_by_role("dialog", name="Chat")
+    expect(panel).to_have_attribute("data-available", "false")
+    expect(panel).to_contain_text("Olemme tauolla. Vastaamme sähköpostitse.")
+    expect(panel).not_to_contain_text("Kysy pois")
+    panel.get_by_label("Nimi").fill("Liisa Laine")
+    panel.get_by_label("Sähköposti").fill("liisa@example.com")
+    panel.get_by_label("Sähköposti").press("Enter")
+    panel.get_by_label("Viesti").fill("Soittakaa minulle huomenna.")
+    panel.get_by_label("Viesti").press("Enter")
+    expect(panel.locator(".tiski-chat-pending")).to_have_count(0)
+    visitor.close()  # the visitor leaves: nobody answered in the chat
+    from tiski.connectors.webchat.models import ChatSession
+
+    for _ in range(100):  # until the server has seen the socket close
+        if not ChatSession.objects.filter(open_sockets__gt=0).exists():
+            break
+        agent.wait_for_timeout(100)
+
+    ticket = Ticket.objects.get()
+    assert ticket.channel == Channel.CHAT and ticket.assignee is None
+    agent.goto(ticket.get_absolute_url())
+    expect(agent.locator("#reply-to")).to_contain_text("liisa@example.com")
+    agent.fill("#id_text", "Soitamme huomenna aamupäivällä.")
+    agent.click("#send-button")
+    expect(agent.locator(".msg-public")).to_contain_text("aamupäivällä")
+    reply = ticket.messages.get(kind=MessageKind.PUBLIC)
+    assert OutboundEmail.objects.get(message=reply).to == ["liisa@example.com"]
