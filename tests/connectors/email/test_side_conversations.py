@@ -13,6 +13,7 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import PASSWORD
 from tiski.accounts.models import Role
 from tiski.connectors.email.intake import Outcome
 from tiski.connectors.email.side import read_side_token
@@ -23,7 +24,6 @@ from tiski.reports.models import ReplyFact, TicketFact
 from tiski.sla.models import SlaTarget, TicketSla
 from tiski.tickets.models import Event, MessageKind
 
-from tests.conftest import PASSWORD
 from . import test_outbound as outbound_tests
 from .test_outbound import customer_mail, receive
 
