@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import login, screenshot
 from tests.conftest import PASSWORD
-from tests.email.test_outbound import CaptureHandler, free_port
+from tests.connectors.email.test_outbound import CaptureHandler, free_port
 from tiski.connectors.models import Mailbox, SideConversation
 
 

@@ -154,6 +154,9 @@ def _fill(route: str, name: str, item: dict) -> str | None:
         "delivery_id": 999999,
         "row_id": 999999,
         "account_id": 999999,
+        "bot_id": 999999,
+        "side_id": 999999,
+        "template_pk": 999999,
         "public_key": "no-such-widget",
         # The knowledge base and the public help centre.
         "lang": "fi",

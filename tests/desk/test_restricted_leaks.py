@@ -150,6 +150,8 @@ def fill(route: str, name: str, secret) -> str:
         "outbound_id": str(secret["outbound"].pk),
         # SMS webhooks (no such number: 404) and the retry of a message of another channel.
         "account_id": "999999",
+        "bot_id": "999999",
+        "template_pk": "999999",
         "row_id": "999999",
         "message_id": str(secret["attachment"].message_id),
         # Report exports and subscriptions: the customers report lists subjects.
@@ -200,6 +202,14 @@ def fill(route: str, name: str, secret) -> str:
                 "sms-account-test",
                 "sms-account-delete",
                 "chat-widget-edit",
+                "telegram-bot-edit",
+                "telegram-bot-webhook",
+                "telegram-bot-delete",
+                "whatsapp-account-edit",
+                "whatsapp-account-delete",
+                "whatsapp-template-new",
+                "whatsapp-template-edit",
+                "whatsapp-template-delete",
                 "calendar-edit",
                 "sla-policy-edit",
                 "sla-policy-move",

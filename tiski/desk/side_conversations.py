@@ -43,6 +43,12 @@ class StartForm(forms.Form):
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
     text = forms.CharField(label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 5}))
 
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # The panel sits on the ticket page beside the composer: its fields
+        # need ids of their own (the composer's reply box is #id_text).
+        kwargs.setdefault("auto_id", "side-%s")
+        super().__init__(*args, **kwargs)
+
     def clean_to(self) -> list[str]:
         return _addresses(self.cleaned_data["to"])
 

@@ -404,7 +404,18 @@ class Writer:
             update_ticket(ticket, actor=None, via=Via.SYSTEM, at=at, **wanted)
         status = source.status
         if status != ticket.status:
+            # The status events say where they came from: the old desk, not a rule here.
+            moved = {"moved_in": self.source}
             if status == Status.CLOSED and ticket.status != Status.SOLVED:
                 # Closing comes after solving, here as in the old desk.
-                update_ticket(ticket, actor=None, via=Via.SYSTEM, at=at, status=Status.SOLVED)
-            update_ticket(ticket, actor=None, via=Via.SYSTEM, at=at, status=status)
+                update_ticket(
+                    ticket,
+                    actor=None,
+                    via=Via.SYSTEM,
+                    at=at,
+                    status=Status.SOLVED,
+                    event_meta=moved,
+                )
+            update_ticket(
+                ticket, actor=None, via=Via.SYSTEM, at=at, status=status, event_meta=moved
+            )

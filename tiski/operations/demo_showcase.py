@@ -558,7 +558,8 @@ def move_in_history(agent: User, now: datetime) -> None:
             SourceTicket(
                 source_id=number,
                 subject=subject,
-                status=Status.SOLVED,
+                # Long solved, so the old desk had closed it, as Zendesk does.
+                status=Status.CLOSED,
                 priority=Priority.NORMAL,
                 channel=Channel.WEB_FORM,
                 type_name="question",
