@@ -8,13 +8,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.connectors.email.test_outbound import smtp_server  # noqa: F401 - fixture
 from tiski.connectors.models import Mailbox
 from tiski.connectors.phone.models import PhoneLine
 from tiski.macros.models import Macro
 from tiski.sla.models import Calendar, SlaPolicy
 
 from ..conftest import PASSWORD
-from ..email.test_outbound import smtp_server  # noqa: F401 - fixture
 from .conftest import login, screenshot
 
 pytestmark = pytest.mark.browser

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+# The real servers the email tests run, for the mailbox checks.
+from tests.connectors.email.dovecot import dovecot  # noqa: F401
+from tests.connectors.email.test_outbound import smtp_server  # noqa: F401
 from tiski.accounts.models import Role
 from tiski.setup.models import SettingChange
 
 from ..conftest import PASSWORD
-
-# The real servers the email tests run, for the mailbox checks.
-from ..email.dovecot import dovecot  # noqa: F401
-from ..email.test_outbound import smtp_server  # noqa: F401
 
 
 @pytest.fixture

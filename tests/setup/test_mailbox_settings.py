@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.connectors.email.dovecot import PASSWORD as IMAP_PASSWORD
+from tests.connectors.email.test_outbound import free_port
 from tiski.connectors.models import Mailbox
 from tiski.setup.models import SettingChange
 
-from ..email.dovecot import PASSWORD as IMAP_PASSWORD
-from ..email.test_outbound import free_port
 from .conftest import last_change
 
 NEW = reverse("setup:mailbox-new")
