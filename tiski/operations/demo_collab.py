@@ -10,7 +10,7 @@ from tiski.accounts.models import Team, User
 from tiski.notifications import services as notifications
 from tiski.notifications.models import FollowReason
 from tiski.tickets import actions
-from tiski.tickets.models import MessageKind, Ticket, Via
+from tiski.tickets.models import MessageKind, Priority, Ticket, Via
 
 from .demo_side import show_side_conversation
 
@@ -43,6 +43,9 @@ def show_collaboration(*, team: Team, lead: User, agent: User, expert: User) -> 
     )
     # The lead keeps an eye on the case without owning it.
     notifications.follow(lead, mentioned.pk, FollowReason.MANUAL)
+    # A refund past the agent's authority is urgent: the admin's
+    # "Kiireelliset" saved search always has it, whatever the generator drew.
+    actions.update_ticket(escalated, actor=agent, via=Via.AGENT, priority=Priority.URGENT)
     actions.escalate(
         escalated,
         actor=agent,
