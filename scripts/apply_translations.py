@@ -19,19 +19,28 @@ def main(po_path: str, table_path: str) -> int:
     plurals: dict[str, list[str]] = table.get("PLURALS", {})
     po = polib.pofile(po_path)
     for entry in po:
+        given = False
         if entry.msgid_plural and entry.msgid in plurals:
             entry.msgstr_plural = dict(enumerate(plurals[entry.msgid]))
+            given = True
         elif entry.msgid in singular:
             entry.msgstr = singular[entry.msgid]
-        if "fuzzy" in entry.flags and (entry.msgstr or entry.msgstr_plural.get(0)):
+            given = True
+        # A fuzzy entry holds makemessages' guess from a similar string: only a
+        # translation given in the table replaces it, never the guess itself.
+        if given and "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
     po.save()
     po.save_as_mofile(po_path[:-3] + ".mo")
     missing = [
-        e.msgid for e in po if not (e.msgstr or (e.msgid_plural and all(e.msgstr_plural.values())))
+        e
+        for e in po
+        if "fuzzy" in e.flags
+        or not (e.msgstr or (e.msgid_plural and all(e.msgstr_plural.values())))
     ]
-    for msgid in missing:
-        print("untranslated:", repr(msgid))
+    for entry in missing:
+        guess = f" (fuzzy guess: {entry.msgstr!r})" if "fuzzy" in entry.flags else ""
+        print("untranslated:", repr(entry.msgid) + guess)
     return 1 if missing else 0
 
 
