@@ -78,6 +78,7 @@ TERMS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "category": ("kategori", ("luokka",), True),
     "help centre": ("ohjekesk", ("tukikeskus", "apukeskus"), True),
     "side conversation": ("sivukeskustel", ("rinnakkaiskeskustelu",), True),
+    "digest": ("kooste", ("tiivistelmä",), True),
 }
 # English words that contain a term but are another concept.
 NOT_THE_TERM = re.compile(

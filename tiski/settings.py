@@ -244,6 +244,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # Agents' notification digests (hourly or daily, each at its own time).
+    "notification-digests": {
+        "task": "desk.notification_digests",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # Webhook deliveries due for a retry, and expired idempotent replays.
     "webhook-sweep": {
         "task": "tiski.api.sweep_webhooks",
@@ -251,6 +257,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
 }
+
+# Browser notifications (web push): the VAPID key pair as a PEM (one is made
+# and kept in the database when empty) and the contact push services may
+# write to about it (a mailto: or https: URL).
+TISKI_VAPID_PRIVATE_KEY = env("TISKI_VAPID_PRIVATE_KEY", "")
+TISKI_VAPID_SUBJECT = env("TISKI_VAPID_SUBJECT", "")
 
 # Seconds a chat visitor's message may go unanswered (visitor still there)
 # before the "chat waiting" trigger event.

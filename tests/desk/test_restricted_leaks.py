@@ -181,6 +181,8 @@ def fill(route: str, name: str, secret) -> str:
         "expand": secret["macro"].pk,
         # Someone else's notice: 404, and never marked read.
         "notification-open": secret["notification"].pk,
+        # Someone else's browser subscription (none such): 404.
+        "push-remove": 999999,
         # no such call or merge: these must answer 404 without a trace either
         "pop": 999999,
         "log": 999999,

@@ -423,6 +423,13 @@ def test_demo_shows_a_mention_a_follower_and_an_escalation(demo):
     assert escalated.assignee.email == "admin@tiski.example"
     event = Event.objects.get(ticket=escalated, field="escalation_level")
     assert event.meta["reason"].startswith("Asiakas pyytää hyvitystä")
+    # Sanna takes escalations by email, gathered into a morning digest.
+    from tiski.notifications.models import MailSchedule, NotificationSetting
+
+    schedule = MailSchedule.objects.get(user=escalated.assignee)
+    assert schedule.frequency == "daily" and schedule.daily_hour == 8
+    setting = NotificationSetting.objects.get(user=escalated.assignee, kind="escalated")
+    assert setting.delivery == "email"
 
 
 def test_demo_has_history_moved_in_from_zendesk(demo, db):

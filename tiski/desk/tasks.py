@@ -76,3 +76,68 @@ def notification_mail(notification_id: int) -> int | None:
         automatic=True,
     )
     return row.pk if row is not None else None
+
+
+@shared_task(name="desk.notification_push")
+def notification_push(notification_id: int) -> int:
+    """Show one notice on every browser the agent subscribed; how many took it.
+
+    A browser whose push service fails is skipped (its error is kept on the
+    subscription): one dead browser never stops the others.
+    """
+    from django.utils import translation
+
+    from tiski.connectors.transport import TransportError
+    from tiski.notifications.models import Notification, PushSubscription
+    from tiski.notifications.services import may_see
+
+    from . import webpush
+
+    notice = (
+        Notification.objects.select_related("user", "ticket")
+        .filter(pk=notification_id, read_at__isnull=True)
+        .first()
+    )
+    if notice is None or not notice.user.is_active:
+        return 0
+    if notice.ticket_id is not None and not may_see(notice.user, notice.ticket_id):
+        return 0
+    with translation.override(notice.user.language):
+        message = push_message(notice)
+    shown = 0
+    for subscription in PushSubscription.objects.filter(user=notice.user):
+        try:
+            shown += webpush.send(subscription, message)
+        except TransportError:
+            continue
+    return shown
+
+
+def push_message(notice) -> dict:
+    """What the browser shows: the desk's name, the sentence, where a click goes."""
+    from django.urls import reverse
+
+    from tiski.core import desk
+
+    title = desk.desk_name()
+    if notice.ticket_id is not None:
+        title = f"#{notice.ticket.number} · {notice.ticket.subject}"[:120]
+    return {
+        "title": title,
+        "body": notice.message[:300],
+        "url": reverse("desk:notification-open", args=[notice.pk]),
+        # One banner per ticket: a newer notice replaces the older one.
+        "tag": f"tiski-ticket-{notice.ticket_id}" if notice.ticket_id else f"tiski-{notice.pk}",
+    }
+
+
+@shared_task(name="desk.notification_digests")
+def notification_digests() -> int:
+    """Mail the digests that are due (periodic); how many went."""
+    from django.utils import timezone
+
+    from tiski.notifications import digests
+
+    from .digest_mail import send_digest
+
+    return digests.send_due(timezone.now(), send_digest)

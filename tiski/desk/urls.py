@@ -9,6 +9,7 @@ from . import (
     contacts,
     notifications,
     preferences,
+    push_subscriptions,
     side_conversations,
     views,
     whatsapp_templates,
@@ -95,6 +96,12 @@ urlpatterns = [
         name="notification-open",
     ),
     path("preferences/", preferences.preferences, name="preferences"),
+    path("preferences/push/", push_subscriptions.subscribe, name="push-subscribe"),
+    path(
+        "preferences/push/<int:pk>/remove/",
+        push_subscriptions.remove,
+        name="push-remove",
+    ),
     path("preferences/language/", views.set_language, name="set-language"),
     path(
         "preferences/chat/",

@@ -15,12 +15,24 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tiski.core.secrets import EncryptedTextField
+
 from .kinds import Delivery, Kind
 
 if TYPE_CHECKING:
     from tiski.accounts.models import User
 
-__all__ = ["Delivery", "Follow", "Kind", "Notification", "NotificationSetting"]
+__all__ = [
+    "Delivery",
+    "Follow",
+    "Kind",
+    "MailFrequency",
+    "MailSchedule",
+    "Notification",
+    "NotificationSetting",
+    "PushSubscription",
+    "WebPushKey",
+]
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -109,6 +121,84 @@ class NotificationSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}: {self.delivery}"
+
+
+class MailFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", _("One email per notification, right away")
+    HOURLY = "hourly", _("One digest email an hour")
+    DAILY = "daily", _("One digest email a day")
+
+
+class MailSchedule(models.Model):
+    """When an agent's notification mail goes: at once, or gathered into digests.
+
+    Only kinds the agent chose "by email" for are mailed at all; a digest
+    lists those still unread when it is due. No row means at once.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_schedule"
+    )
+    frequency = models.CharField(
+        _("notification email"),
+        max_length=10,
+        choices=MailFrequency.choices,
+        default=MailFrequency.IMMEDIATE,
+    )
+    # The local hour a daily digest goes (in the agent's time zone).
+    daily_hour = models.PositiveSmallIntegerField(_("daily digest at"), default=8)
+    # Notices created up to here were in an earlier digest (or predate digests).
+    covered_until = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification email schedule")
+        verbose_name_plural = _("notification email schedules")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.frequency}"
+
+
+class PushSubscription(models.Model):
+    """One browser that agreed to show this agent's notifications (the Push API)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    # The push service's URL for this browser; unique, a browser re-subscribing replaces it.
+    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    # The browser's P-256 public key and auth secret (base64url), for encrypting payloads.
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    browser = models.CharField(_("browser"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("browser notification subscription")
+        verbose_name_plural = _("browser notification subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.browser or self.endpoint[:60]}"
+
+
+class WebPushKey(models.Model):
+    """The desk's VAPID key pair, made once when no key is configured.
+
+    Kept in the database (encrypted) so every web and worker process signs
+    with the same key; the browsers' subscriptions are bound to its public half.
+    """
+
+    private_pem = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("web push key")
+        verbose_name_plural = _("web push keys")
+
+    def __str__(self) -> str:
+        return f"VAPID key of {self.created_at:%Y-%m-%d}"
 
 
 class FollowReason(models.TextChoices):

@@ -2,8 +2,9 @@
 
 `notify` applies each recipient's setting for the kind (in the app, also by
 email, or off), leaves out whoever may not see the ticket, and after commit
-refreshes the recipients' bells and queues the mails by task name (the
-outbox lives on a higher floor).
+refreshes the recipients' bells and queues by task name the mails (unless the
+agent takes digests: ``digests``) and the browser pushes (the outbox and the
+push sender live on a higher floor).
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from tiski.core import realtime
 from tiski.core.tasks import enqueue
 from tiski.tickets.models import Ticket
 
-from .models import Delivery, Follow, FollowReason, Notification, NotificationSetting
+from .models import (
+    Delivery,
+    Follow,
+    FollowReason,
+    MailFrequency,
+    MailSchedule,
+    Notification,
+    NotificationSetting,
+    PushSubscription,
+)
 
 
 def deliveries(user_ids: Iterable[int], kind: str) -> dict[int, str]:
@@ -47,6 +57,15 @@ def may_see(user: User, ticket_id: int) -> bool:
     return Ticket.objects.visible_to(user).filter(pk=ticket_id).exists()
 
 
+def mail_frequencies(user_ids: Iterable[int]) -> dict[int, str]:
+    """Each user's notification email schedule; at once when they never chose."""
+    ids = list(user_ids)
+    chosen = dict(
+        MailSchedule.objects.filter(user_id__in=ids).values_list("user_id", "frequency")
+    )
+    return {pk: chosen.get(pk, MailFrequency.IMMEDIATE) for pk in ids}
+
+
 def notify(
     user_ids: Iterable[int],
     kind: str,
@@ -62,7 +81,6 @@ def notify(
     users = User.objects.filter(pk__in=wanted, is_active=True)
     choice = deliveries([u.pk for u in users], kind)
     written: list[Notification] = []
-    mail_ids: list[int] = []
     for user in users:
         if choice[user.pk] == Delivery.OFF:
             continue
@@ -78,28 +96,53 @@ def notify(
             text=text,
         )
         written.append(notice)
-        if choice[user.pk] == Delivery.EMAIL:
-            mail_ids.append(notice.pk)
-    transaction.on_commit(lambda: _announce(written, mail_ids))
+    mail_ids = _mail_now(written, choice)
+    push_ids = _to_push(written)
+    transaction.on_commit(lambda: _announce(written, mail_ids, push_ids))
     return written
 
 
-def _announce(written: list[Notification], mail_ids: list[int]) -> None:
+def _mail_now(notices: list[Notification], choice: dict[int, str]) -> list[int]:
+    """The notices mailed one by one: email chosen for the kind, and no digest.
+
+    Those of agents on a digest wait for it (``digests.due``)."""
+    emailed = [n for n in notices if choice.get(n.user_id) == Delivery.EMAIL]
+    frequency = mail_frequencies({n.user_id for n in emailed})
+    return [n.pk for n in emailed if frequency[n.user_id] == MailFrequency.IMMEDIATE]
+
+
+def _to_push(notices: list[Notification]) -> list[int]:
+    """The notices of agents with a browser subscribed to push."""
+    pushed = set(
+        PushSubscription.objects.filter(user_id__in={n.user_id for n in notices}).values_list(
+            "user_id", flat=True
+        )
+    )
+    return [n.pk for n in notices if n.user_id in pushed]
+
+
+def _announce(written: list[Notification], mail_ids: list[int], push_ids: list[int]) -> None:
     for notice in written:
         # Their open tabs refresh the bell now.
         realtime.send_to_user(notice.user_id, "notification", {"id": notice.pk})
     for pk in mail_ids:
         enqueue("desk.notification_mail", pk)
+    for pk in push_ids:
+        enqueue("desk.notification_push", pk)
 
 
 def mail_after_commit(notices: list[Notification]) -> None:
-    """Queue the mails of notices written in bulk (rules) for those who chose email."""
+    """Queue the mails and pushes of notices written in bulk (rules)."""
     if not notices:
         return
     by_user = deliveries({n.user_id for n in notices}, notices[0].kind)
-    mail_ids = [n.pk for n in notices if by_user[n.user_id] == Delivery.EMAIL]
-    if mail_ids:
-        transaction.on_commit(lambda: [enqueue("desk.notification_mail", pk) for pk in mail_ids])
+    mail_ids = _mail_now(notices, by_user)
+    push_ids = _to_push(notices)
+    if mail_ids or push_ids:
+        transaction.on_commit(
+            lambda: [enqueue("desk.notification_mail", pk) for pk in mail_ids]
+            + [enqueue("desk.notification_push", pk) for pk in push_ids]
+        )
 
 
 def follow(user: User | int, ticket_id: int, reason: str = FollowReason.MANUAL) -> bool:

@@ -7,8 +7,9 @@ Following and Escalated views and the timeline show them as they would in use.
 from __future__ import annotations
 
 from tiski.accounts.models import Team, User
+from tiski.notifications import digests
 from tiski.notifications import services as notifications
-from tiski.notifications.models import FollowReason
+from tiski.notifications.models import Delivery, FollowReason, Kind, MailFrequency
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Priority, Ticket, Via
 
@@ -27,6 +28,9 @@ def show_collaboration(*, team: Team, lead: User, agent: User, expert: User) -> 
     """`lead` leads `team`; `agent` mentions `expert` on one ticket and escalates another."""
     team.leads.add(lead)
     team.members.add(lead)
+    # The lead reads escalations once a day, in the morning digest, not mail by mail.
+    notifications.save_settings(lead, {Kind.ESCALATED: Delivery.EMAIL})
+    digests.save_schedule(lead, MailFrequency.DAILY, daily_hour=8)
     tickets = _open_tickets(team, agent)
     if len(tickets) < 2:
         return
