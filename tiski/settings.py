@@ -271,6 +271,8 @@ TISKI_WEBCHAT_WAITING_SECONDS = envint("TISKI_WEBCHAT_WAITING_SECONDS", 120)
 # --- API and webhooks -------------------------------------------------------
 # Requests one API token may make per minute (429 with Retry-After beyond it).
 TISKI_API_RATE_LIMIT = envint("TISKI_API_RATE_LIMIT", 600)
+# Seconds a bearer token from /api/oauth/token (client credentials) works.
+TISKI_OAUTH_TOKEN_SECONDS = envint("TISKI_OAUTH_TOKEN_SECONDS", 3600)
 # Failed deliveries in a row after which a webhook is switched off.
 TISKI_WEBHOOK_MAX_FAILURES = envint("TISKI_WEBHOOK_MAX_FAILURES", 15)
 

@@ -22,7 +22,13 @@ def test_schema_is_served_and_describes_the_api(api_for, make_user):
     document = response.json()
     assert document["openapi"].startswith("3.")
     assert "/api/v1/tickets/{number}" in document["paths"]
-    assert set(document["components"]["securitySchemes"]) == {"BearerToken", "DeskSession"}
+    assert set(document["components"]["securitySchemes"]) == {
+        "BearerToken",
+        "OAuthClientCredentials",
+        "DeskSession",
+    }
+    flow = document["components"]["securitySchemes"]["OAuthClientCredentials"]["flows"]
+    assert flow["clientCredentials"]["tokenUrl"] == "/api/oauth/token"
     post = document["paths"]["/api/v1/tickets/{number}/messages"]["post"]
     assert "multipart/form-data" in post["requestBody"]["content"]
     assert json.loads(document_text())["paths"].keys() == document["paths"].keys()

@@ -226,6 +226,9 @@ def fill(route: str, name: str, secret) -> str:
                 "webhook-log",
                 "webhook-resend",
                 "revoke",
+                # API clients (admins only).
+                "api-client-secret",
+                "api-client-revoke",
             ),
             999999,
         ),

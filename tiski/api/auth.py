@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
+from ninja.security.base import SecuritySchema
 
 from .errors import ApiError
 from .models import Scope
@@ -38,6 +39,39 @@ class BearerToken(HttpBearer):
                 % {"scope": scope},
             )
         return api_token.user
+
+
+class OAuthClientCredentials(BearerToken):
+    """OAuth2 client credentials, so the OpenAPI document names the flow.
+
+    The tokens it gives are bearer tokens that `BearerToken` (listed before
+    this) already accepts; this class only describes how to get one.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.openapi_security_schema = SecuritySchema(
+            "oauth2",
+            description=(
+                "For server integrations registered under Settings → API clients: POST "
+                "grant_type=client_credentials with the client id and secret (HTTP Basic, or "
+                "client_id and client_secret in the form) to /api/oauth/token, then send the "
+                "access_token as a bearer token until it expires (expires_in seconds)."
+            ),
+            flows={
+                "clientCredentials": {
+                    "tokenUrl": "/api/oauth/token",
+                    "scopes": {
+                        Scope.READ.value: "Read what the client's user may see.",
+                        Scope.WRITE.value: "Read, and change tickets and messages.",
+                        Scope.ADMIN.value: "Everything, when the client acts as an admin.",
+                    },
+                }
+            },
+        )
+
+    def authenticate(self, request: HttpRequest, token: str):  # type: ignore[override]
+        return None
 
 
 class DeskSession(SessionAuth):

@@ -43,11 +43,11 @@ class Quota:
         return headers
 
 
-def hit(token_id: int) -> Quota:
-    """Count one request for the token in the current window."""
+def hit(bucket: int | str) -> Quota:
+    """Count one request for the bucket (a token, or an API client) in the current window."""
     now = time.time()
     window = int(now // WINDOW_SECONDS)
-    key = f"tiski:api-rate:{token_id}:{window}"
+    key = f"tiski:api-rate:{bucket}:{window}"
     cache.add(key, 0, WINDOW_SECONDS * 2)
     try:
         used = cache.incr(key)

@@ -16,6 +16,8 @@ from . import idempotency, limits, tokens
 from .errors import error_response
 
 API_PREFIX = "/api/"
+# The OAuth token endpoint authenticates clients itself (HTTP Basic or form).
+TOKEN_ENDPOINT = "/api/oauth/token"
 
 
 class ApiMiddleware:
@@ -23,7 +25,7 @@ class ApiMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(API_PREFIX):
+        if not request.path.startswith(API_PREFIX) or request.path == TOKEN_ENDPOINT:
             return self.get_response(request)
         request.api_token = None  # type: ignore[attr-defined]
         header = request.headers.get("Authorization", "")
@@ -41,7 +43,8 @@ class ApiMiddleware:
             )
         request.user = token.user
         request.api_token = token  # type: ignore[attr-defined]
-        quota = limits.hit(token.pk)
+        # A client's tokens share one quota: asking for a new token resets nothing.
+        quota = limits.hit(f"client-{token.client_id}" if token.client_id else token.pk)
         if quota.exceeded:
             return error_response(
                 429,

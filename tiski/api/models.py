@@ -1,4 +1,4 @@
-"""API tokens, idempotent replays, bulk jobs, webhook subscriptions and deliveries."""
+"""API tokens and clients, idempotent replays, bulk jobs, webhook subscriptions and deliveries."""
 
 from __future__ import annotations
 
@@ -26,9 +26,56 @@ SCOPE_RANK = {Scope.READ: 0, Scope.WRITE: 1, Scope.ADMIN: 2}
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def usable(self) -> ApiTokenQuerySet:
         now = timezone.now()
-        return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        return (
+            self.filter(revoked_at__isnull=True, user__is_active=True)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            # Revoking a client ends the tokens it was given at once.
+            .filter(Q(client__isnull=True) | Q(client__revoked_at__isnull=True))
         )
+
+    def personal(self) -> ApiTokenQuerySet:
+        return self.filter(client__isnull=True)
+
+
+class ApiClientQuerySet(models.QuerySet["ApiClient"]):
+    def usable(self) -> ApiClientQuerySet:
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiClient(models.Model):
+    """A server integration using OAuth2 client credentials (RFC 6749 §4.4).
+
+    It trades its client id and secret at ``/api/oauth/token`` for a
+    short-lived bearer token that acts as ``user`` within ``scope``. Only a
+    SHA-256 of the secret is stored: like a token, it is 256 random bits.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    client_id = models.CharField(_("client id"), max_length=40, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_clients",
+        verbose_name=_("acts as"),
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ApiClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ApiToken(models.Model):
@@ -49,6 +96,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Set on the short-lived tokens an API client got with its credentials.
+    client = models.ForeignKey(
+        "ApiClient", on_delete=models.CASCADE, null=True, blank=True, related_name="tokens"
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import idempotency, jobs
+from . import idempotency, jobs, oauth
 from .webhooks import delivery
 
 
@@ -20,9 +20,11 @@ def deliver_webhook(delivery_id: int) -> str | None:
 
 @shared_task(name="tiski.api.sweep_webhooks")
 def sweep_webhooks() -> int:
-    """Deliveries due for a retry (or claimed by a worker that died), and old replays."""
+    """Deliveries due for a retry (or claimed by a worker that died), old replays
+    and client tokens long expired."""
     due = delivery.due_ids()
     for delivery_id in due:
         delivery.deliver(delivery_id)
     idempotency.forget_expired()
+    oauth.forget_expired()
     return len(due)

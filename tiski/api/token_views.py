@@ -83,8 +83,11 @@ def token_list(request: HttpRequest) -> HttpResponse:
 def _context(request: HttpRequest, form: TokenForm, **extra) -> dict:
     return {
         "form": form,
-        "tokens": ApiToken.objects.filter(user=request.user, revoked_at__isnull=True),
-        "revoked": ApiToken.objects.filter(user=request.user, revoked_at__isnull=False)[:20],
+        # An API client's hourly tokens belong to Settings → API clients, not here.
+        "tokens": ApiToken.objects.personal().filter(user=request.user, revoked_at__isnull=True),
+        "revoked": ApiToken.objects.personal().filter(user=request.user, revoked_at__isnull=False)[
+            :20
+        ],
         **extra,
     }
 
@@ -92,7 +95,7 @@ def _context(request: HttpRequest, form: TokenForm, **extra) -> dict:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token = get_object_or_404(ApiToken.objects.personal(), pk=pk, user=request.user)
     tokens.revoke(token)
     flash.success(request, _("The token %(name)s no longer works.") % {"name": token.name})
     return redirect("api-tokens:list")

@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from .auth import BearerToken, DeskSession
+from .auth import BearerToken, DeskSession, OAuthClientCredentials
 from .endpoints import customers, directory, jobs, macros, messages, tickets
 from .errors import ApiError, error_response, from_api_error
 
@@ -18,7 +18,11 @@ The REST API of Tiski. Every request acts as one desk user: it sees exactly
 the tickets that user sees, and changes them through the same actions as
 the desk. Authenticate with a personal API token
 (`Authorization: Bearer tsk_...`, made in the desk under Settings → API
-tokens) or, from a browser, with the desk's own sign-in.
+tokens) or, from a browser, with the desk's own sign-in. Server
+integrations use OAuth2 client credentials: an admin registers the client
+under Settings → API clients, and the client trades its id and secret at
+`POST /api/oauth/token` (`grant_type=client_credentials`, HTTP Basic) for a
+bearer token that works for an hour.
 
 Errors are JSON: `{"code": "...", "message": "...", "fields": {"field": ["..."]}}`.
 Lists are cursor pages: `{"data": [...], "next_cursor": "..."}`; pass
@@ -37,7 +41,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url=None,  # the reference page is ours: no assets from a CDN
     openapi_url="/schema/",
-    auth=[BearerToken(), DeskSession()],
+    auth=[BearerToken(), OAuthClientCredentials(), DeskSession()],
 )
 
 for module in (tickets, jobs, messages, customers, directory, macros):

@@ -144,6 +144,14 @@ SECTIONS: list[Section] = [
         description=_("Other systems told of new tickets, replies and changes, as signed POSTs."),
     ),
     Section(
+        "api_clients",
+        _("API clients"),
+        "setup:api-clients",
+        AUTOMATION,
+        "setup:api-client",
+        description=_("Servers of other systems that use the API with a client id and secret."),
+    ),
+    Section(
         "helpcentre",
         _("Help centre"),
         "setup:helpcentre",

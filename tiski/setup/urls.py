@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from tiski.api import client_views as api_clients
 from tiski.api.webhooks import views as webhooks
 
 from .urls_editors import urlpatterns as editor_urlpatterns
@@ -50,6 +51,10 @@ urlpatterns = [
         webhooks.delivery_resend,
         name="webhook-resend",
     ),
+    path("api-clients/", api_clients.client_list, name="api-clients"),
+    path("api-clients/new/", api_clients.client_new, name="api-client-new"),
+    path("api-clients/<int:pk>/secret/", api_clients.client_secret, name="api-client-secret"),
+    path("api-clients/<int:pk>/revoke/", api_clients.client_revoke, name="api-client-revoke"),
     path("teams/", teams.team_list, name="teams"),
     path("teams/new/", teams.team_edit, name="team-new"),
     path("teams/<int:pk>/", teams.team_edit, name="team-edit"),
