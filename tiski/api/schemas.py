@@ -248,3 +248,45 @@ class TicketListParams(Schema):
 
 class IncludeParams(Schema):
     include: str | None = Field(None, description="requester,last_message")
+
+
+class SideMessageOut(Schema):
+    id: int
+    incoming: bool = Field(description="True for the third party's mail, false for ours.")
+    author_user_id: int | None = Field(None, description="The agent who wrote ours.")
+    from_address: str = Field(examples=["tilaukset@toimittaja.example"])
+    from_name: str
+    text: str
+    created_at: datetime
+
+
+class SideConversationOut(Schema):
+    id: int
+    ticket: int = Field(description="The ticket's number.")
+    subject: str = Field(examples=["Toimituksen 4411 tila"])
+    to: list[str]
+    cc: list[str]
+    status: Literal["open", "closed"]
+    created_by_id: int | None = None
+    created_at: datetime
+    updated_at: datetime
+    message_count: int
+    messages: list[SideMessageOut] | None = Field(
+        None, description="The mails, oldest first: only when one conversation is read."
+    )
+
+
+class SideConversationPage(Schema):
+    data: list[SideConversationOut]
+    next_cursor: str | None = None
+
+
+class SideConversationIn(Schema):
+    to: list[str] = Field(min_length=1, description="The third party's addresses.")
+    cc: list[str] = Field(default_factory=list)
+    subject: str = Field(min_length=1, max_length=300)
+    text: str = Field(min_length=1)
+
+
+class SideReplyIn(Schema):
+    text: str = Field(min_length=1)

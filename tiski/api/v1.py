@@ -10,7 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from .auth import BearerToken, DeskSession, OAuthClientCredentials
-from .endpoints import customers, directory, jobs, macros, messages, tickets
+from .endpoints import customers, directory, jobs, macros, messages, side_conversations, tickets
 from .errors import ApiError, error_response, from_api_error
 
 DESCRIPTION = """\
@@ -44,7 +44,7 @@ api = NinjaAPI(
     auth=[BearerToken(), OAuthClientCredentials(), DeskSession()],
 )
 
-for module in (tickets, jobs, messages, customers, directory, macros):
+for module in (tickets, jobs, messages, side_conversations, customers, directory, macros):
     api.add_router("/", module.router)
 
 
