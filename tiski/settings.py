@@ -406,6 +406,9 @@ TISKI_TICKET_BULK_HANDLERS = [
     "tiski.search.indexing.index_tickets",
     "tiski.reports.facts.refresh_many",
 ]
+# Functions returning SQL of more text a ticket's search entry holds, rows of
+# `txt` for the ticket aliased `t` (tiski/search/indexing.py).
+TISKI_SEARCH_TEXT_SOURCES = ["tiski.connectors.email.side.search_texts_sql"]
 # Rule loop safety: how often one rule may fire on one ticket per hour, and
 # how many ticket changes all rules together may make to one ticket per hour.
 TISKI_RULE_MAX_FIRINGS_PER_HOUR = envint("TISKI_RULE_MAX_FIRINGS_PER_HOUR", 5)

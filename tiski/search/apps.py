@@ -6,3 +6,6 @@ class SearchConfig(AppConfig):
     name = "tiski.search"
     label = "search"
     verbose_name = _("Search")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system check

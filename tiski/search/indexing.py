@@ -11,6 +11,13 @@ statement (PostgreSQL) or one executemany (SQLite), so a single ticket and
 a million take the same code path. Reindexing is idempotent: a lost or
 repeated task changes nothing but freshness, and `tiski reindex --missing`
 repairs gaps.
+
+Text that belongs to a ticket but lives in an app above this one (side
+conversations with third parties, in connectors) joins the body through
+the sources named in ``settings.TISKI_SEARCH_TEXT_SOURCES``: each is a
+function returning the SQL of a subquery of ``txt`` rows for the ticket
+aliased ``t``, so the batch stays one statement and search imports nothing
+from above.
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from tiski.customers.models import Contact, Identity
 from tiski.tickets.models import Message, MessageKind, Ticket
@@ -58,7 +67,7 @@ def _tables() -> dict[str, str]:
 _PG_TEXTS = """
 SELECT t.id, coalesce(t.subject, ''),
     coalesce(c.name, '') || ' ' || coalesce(ids.vals, ''),
-    left(coalesce(body.txt, ''), %(max_body)s),
+    left(coalesce(body.txt, ''){pg_extra}, %(max_body)s),
     CASE c.language WHEN 'fi' THEN 'fi' WHEN 'en' THEN 'en' ELSE 'simple' END
 FROM {ticket} t
 JOIN {contact} c ON c.id = t.requester_id
@@ -84,13 +93,31 @@ SELECT t.id, coalesce(t.subject, ''),
             SELECT CASE WHEN m.text <> '' THEN m.text ELSE m.html END AS txt
             FROM {message} m WHERE m.ticket_id = t.id AND m.kind <> %(system)s
             ORDER BY m.created_at, m.id)
-    ), ''), 1, %(max_body)s),
+    ), ''){sqlite_extra}, 1, %(max_body)s),
     CASE c.language WHEN 'fi' THEN 'fi' WHEN 'en' THEN 'en' ELSE 'simple' END
 FROM {ticket} t JOIN {contact} c ON c.id = t.requester_id
 WHERE {where}
 """
 
 _TAG_RE = re.compile(r"<[^>]*>")
+
+
+def _extra_sources() -> list[str]:
+    return [import_string(path)() for path in getattr(settings, "TISKI_SEARCH_TEXT_SOURCES", [])]
+
+
+def _extra_text() -> dict[str, str]:
+    """The body's tail from the text sources, for each database's statement."""
+    sources = _extra_sources()
+    if not sources:
+        return {"pg_extra": "", "sqlite_extra": ""}
+    union = " UNION ALL ".join(f"SELECT x.txt FROM ({sql}) x" for sql in sources)
+    return {
+        "pg_extra": f" || E'\\n' || coalesce((SELECT string_agg(u.txt, E'\\n') "
+        f"FROM ({union}) u), '')",
+        "sqlite_extra": f" || char(10) || coalesce((SELECT group_concat(u.txt, char(10)) "
+        f"FROM ({union}) u), '')",
+    }
 
 
 @dataclass(frozen=True)
@@ -211,7 +238,7 @@ def _run(where: str, where_rowid: str, params: dict) -> None:
     postgres = connection.vendor == "postgresql"
     texts = _PG_TEXTS if postgres else _SQLITE_TEXTS
     with connection.cursor() as cursor:
-        cursor.execute(texts.format(where=where, **names), params)
+        cursor.execute(texts.format(where=where, **names, **_extra_text()), params)
         rows = [IndexRow(*row) for row in cursor.fetchall()]
         vocabulary.record(w for r in rows for w in (*r.subject_words, *r.other_words))
         if postgres:

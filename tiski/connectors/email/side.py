@@ -12,7 +12,9 @@ in the side conversation, never in the customer's thread.
 The messages are `SideMessage` rows, not ticket messages: the ticket's
 conversation, its SLA clocks, rules and reports do not see them. The
 ticket's timeline gets note-only events ("side conversation started with
-x", "reply from x").
+x", "reply from x"), collected into one ticket change each, so the live
+page refreshes and the search entry takes the new text in (see
+`search_texts_sql`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from tiski.connectors.models import (
     SideMessage,
     SideStatus,
 )
-from tiski.tickets import events
+from tiski.tickets import changes, events
 from tiski.tickets.actions import check_can_write_message
 from tiski.tickets.models import MessageKind, Ticket, Via
 
@@ -173,6 +175,7 @@ def _queue(conversation: SideConversation, *, actor: User | None, text: str) -> 
     )
 
 
+@changes.collecting()
 @transaction.atomic
 def start(
     ticket: Ticket,
@@ -209,6 +212,7 @@ def start(
     return conversation
 
 
+@changes.collecting()
 @transaction.atomic
 def reply(conversation: SideConversation, *, actor: User | None, text: str) -> SideMessage:
     """Our next mail in the conversation; writing reopens a closed one."""
@@ -220,9 +224,14 @@ def reply(conversation: SideConversation, *, actor: User | None, text: str) -> S
     conversation.status = SideStatus.OPEN
     conversation.updated_at = sent.created_at
     conversation.save(update_fields=["status", "updated_at"])
+    # No event for our own mail, but the ticket's search entry must take it in.
+    changes.note_touched(
+        conversation.ticket_id, via=Via.AGENT, actor_id=actor.pk if actor is not None else None
+    )
     return sent
 
 
+@changes.collecting()
 @transaction.atomic
 def close(conversation: SideConversation, *, actor: User | None) -> None:
     """Close the conversation; the third party's next mail opens it again."""
@@ -239,6 +248,24 @@ def close(conversation: SideConversation, *, actor: User | None) -> None:
             actor=actor,
             via=Via.AGENT,
         )
+
+
+# --- search ---------------------------------------------------------------------------
+
+
+def search_texts_sql() -> str:
+    """The conversations' subjects and mails of ticket ``t``, for its search entry.
+
+    Named in ``settings.TISKI_SEARCH_TEXT_SOURCES``: the search index adds
+    these rows to the ticket's body, so a supplier's answer finds its ticket.
+    """
+    conversations = SideConversation._meta.db_table
+    mails = SideMessage._meta.db_table
+    return (
+        f"SELECT sc.subject AS txt FROM {conversations} sc WHERE sc.ticket_id = t.id "
+        f"UNION ALL SELECT sm.text AS txt FROM {mails} sm "
+        f"JOIN {conversations} smc ON smc.id = sm.conversation_id WHERE smc.ticket_id = t.id"
+    )
 
 
 # --- the third party's mail ----------------------------------------------------------
@@ -277,6 +304,7 @@ def find_conversation(parsed: ParsedEmail) -> SideConversation | None:
     return None
 
 
+@changes.collecting()
 def receive(receipt: InboundReceipt, parsed: ParsedEmail, conversation: SideConversation) -> None:
     """Keep the third party's mail in its conversation; a closed one opens again."""
     conversation = (
