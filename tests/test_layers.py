@@ -43,7 +43,7 @@ LAYERS: dict[int, tuple[str, ...]] = {
     # channels: how messages come in and go out (add the new package's name here)
     3: ("connectors",),
     # the desk and the API: what people and programs use
-    4: ("desk", "setup", "api", "portal", "movein"),
+    4: ("desk", "setup", "api", "portal", "movein", "sidepanel"),
     # operations (serve, worker, demo and generated data) and the project's wiring
     5: ("operations", "urls", "asgi", "wsgi", "cli"),
 }

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tiski.worktime",
     "tiski.setup",
     "tiski.api",
+    "tiski.sidepanel",
     "tiski.knowledge",
     "tiski.portal",
     "tiski.movein",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("preferences/api-tokens/", include("tiski.api.token_urls")),
     path("email/", include("tiski.connectors.email.urls")),
     path("search/", include("tiski.search.urls")),
+    path("side-panel/", include("tiski.sidepanel.urls")),
     path("channels/", include("tiski.connectors.urls")),
     path("phone/", include("tiski.connectors.phone.urls")),
     path("sms/", include("tiski.connectors.sms.urls")),

@@ -156,6 +156,7 @@ def _fill(route: str, name: str, item: dict) -> str | None:
         "account_id": 999999,
         "bot_id": 999999,
         "side_id": 999999,
+        "card_id": 999999,
         "template_pk": 999999,
         "public_key": "no-such-widget",
         # The knowledge base and the public help centre.

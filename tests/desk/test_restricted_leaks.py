@@ -168,6 +168,8 @@ def fill(route: str, name: str, secret) -> str:
         "public_key": "no-such-widget",
         # A side conversation of the secret ticket.
         "side_id": str(secret["side"].pk),
+        # A side-panel card of the secret ticket's page (the ticket is looked up first).
+        "card_id": "999999",
     }
     pk_by_name = {
         "attachment": secret["attachment"].pk,
@@ -226,9 +228,11 @@ def fill(route: str, name: str, secret) -> str:
                 "webhook-log",
                 "webhook-resend",
                 "revoke",
-                # API clients (admins only).
+                # API clients and side-panel cards (admins only).
                 "api-client-secret",
                 "api-client-revoke",
+                "side-panel-card-edit",
+                "side-panel-card-delete",
             ),
             999999,
         ),

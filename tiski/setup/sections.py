@@ -152,6 +152,14 @@ SECTIONS: list[Section] = [
         description=_("Servers of other systems that use the API with a client id and secret."),
     ),
     Section(
+        "side_panel_cards",
+        _("Side-panel cards"),
+        "setup:side-panel-cards",
+        AUTOMATION,
+        "setup:side-panel-card",
+        description=_("The customer in your CRM or web shop, beside every ticket."),
+    ),
+    Section(
         "helpcentre",
         _("Help centre"),
         "setup:helpcentre",

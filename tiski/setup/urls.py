@@ -4,6 +4,7 @@ from django.urls import path
 
 from tiski.api import client_views as api_clients
 from tiski.api.webhooks import views as webhooks
+from tiski.sidepanel import settings_views as side_panel
 
 from .urls_editors import urlpatterns as editor_urlpatterns
 from .views import (
@@ -55,6 +56,10 @@ urlpatterns = [
     path("api-clients/new/", api_clients.client_new, name="api-client-new"),
     path("api-clients/<int:pk>/secret/", api_clients.client_secret, name="api-client-secret"),
     path("api-clients/<int:pk>/revoke/", api_clients.client_revoke, name="api-client-revoke"),
+    path("side-panel/", side_panel.card_list, name="side-panel-cards"),
+    path("side-panel/new/", side_panel.card_edit, name="side-panel-card-new"),
+    path("side-panel/<int:pk>/", side_panel.card_edit, name="side-panel-card-edit"),
+    path("side-panel/<int:pk>/delete/", side_panel.card_delete, name="side-panel-card-delete"),
     path("teams/", teams.team_list, name="teams"),
     path("teams/new/", teams.team_edit, name="team-new"),
     path("teams/<int:pk>/", teams.team_edit, name="team-edit"),
