@@ -79,6 +79,8 @@ TERMS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "help centre": ("ohjekesk", ("tukikeskus", "apukeskus"), True),
     "side conversation": ("sivukeskustel", ("rinnakkaiskeskustelu",), True),
     "digest": ("kooste", ("tiivistelmä",), True),
+    "API client": ("api-sovellu", ("api-asiakas", "api-asiakkaa"), True),
+    "side-panel card": ("sivupaneelin kort", ("sivupalkin kortti",), True),
 }
 # English words that contain a term but are another concept.
 NOT_THE_TERM = re.compile(
