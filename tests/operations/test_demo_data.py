@@ -407,6 +407,19 @@ def test_a_webhook_is_shown_switched_off_and_no_token_exists(demo, db):
     assert not ApiToken.objects.exists()
 
 
+def test_ticket_pages_link_to_the_customer_in_the_web_shop(demo, db, client):
+    """Settings → Side-panel cards has a link card; the ticket page's cards show it."""
+    from tiski.sidepanel.models import SidePanelCard
+
+    card = SidePanelCard.objects.get()
+    assert card.kind == "link" and "{{requester.email}}" in card.url_template
+    ticket = Ticket.objects.filter(requester__identities__kind="email").first()
+    client.force_login(User.objects.get(email="admin@tiski.example"))
+    cards = client.get(f"/side-panel/{ticket.number}/").content.decode()
+    email = ticket.requester.emails[0].replace("@", "%40")
+    assert f"https://verkkokauppa.example/admin/asiakkaat?email={email}" in cards
+
+
 def test_demo_shows_a_mention_a_follower_and_an_escalation(demo):
     """Mikko mentions the light agent Pekka in a note, Sanna leads Tuki and follows
     a ticket, and one ticket is escalated to her with a reason."""

@@ -1221,6 +1221,7 @@ class _Demo:
         showcase.set_business_hours(admin, self.now.astimezone(HELSINKI).date())
         self.macros = showcase.make_macros(admin, self.teams)
         showcase.make_webhook(admin)
+        showcase.make_side_panel_card(admin)
         demo_knowledge.make_knowledge_base(admin, desk_name="Papumylly Oy")
 
     # tickets

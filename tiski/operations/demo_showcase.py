@@ -36,6 +36,7 @@ from tiski.movein.writer import Writer
 from tiski.search.models import SavedSearch
 from tiski.setup import audit
 from tiski.setup.forms_calendars import CalendarForm
+from tiski.sidepanel.models import CardKind, SidePanelCard
 from tiski.sla.models import Calendar
 from tiski.tickets import actions
 from tiski.tickets.models import (
@@ -255,6 +256,21 @@ def make_webhook(admin: User) -> WebhookSubscription:
     )
     audit.record_setting_change(admin, "webhooks", "created", webhook)
     return webhook
+
+
+def make_side_panel_card(admin: User) -> SidePanelCard:
+    """Every ticket page links to the requester in the web shop's customer admin.
+
+    Only a link card: a data card would have the demo's server call out to
+    a shop that does not exist, so it is left for an admin with a real one.
+    """
+    card = SidePanelCard.objects.create(
+        name="Verkkokauppa",
+        kind=CardKind.LINK,
+        url_template="https://verkkokauppa.example/admin/asiakkaat?email={{requester.email}}",
+    )
+    audit.record_setting_change(admin, "side_panel_cards", "created", card)
+    return card
 
 
 def make_saved_searches(agents: dict[str, User]) -> list[SavedSearch]:
