@@ -85,6 +85,14 @@ def _name_safe(fragment: str) -> str:
 @pytest.fixture
 def hostile(admin_user, make_contact):
     made = []
+    # A side-panel card puts the customer's name and subject in a link's address.
+    from tiski.sidepanel.models import SidePanelCard
+
+    SidePanelCard.objects.create(
+        name="CRM",
+        url_template="https://crm.example/?n={{requester.name}}&s={{ticket.subject}}"
+        "&o={{organisation.name}}",
+    )
     for i, (fragment, _needle) in enumerate(HOSTILE):
         org = Organisation.objects.create(name=_name_safe(f"Yritys {fragment}")[:200])
         contact = make_contact(

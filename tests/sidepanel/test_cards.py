@@ -14,7 +14,8 @@ from tiski.sidepanel.models import CardKind, SidePanelCard
 @pytest.fixture
 def agent_client(make_user):
     client = Client()
-    user = make_user(role=Role.ADMIN)
+    # English, so the assertions read the sentences as written in the code.
+    user = make_user(role=Role.ADMIN, language="en")
     client.force_login(user)
     client.user = user
     return client
@@ -111,6 +112,13 @@ def test_errors_are_a_quiet_sentence(agent_client, make_ticket, crm, monkeypatch
     text = body(agent_client, make_ticket(), json_card(crm))
     assert sentence in text
     assert 'class="muted integration-error"' in text
+
+
+def test_errors_speak_the_agents_language(make_user, make_ticket, crm):
+    crm.route("/customers", b"not json")
+    finnish = Client()
+    finnish.force_login(make_user(role=Role.ADMIN, language="fi"))
+    assert "Vastaus ei ollut JSON-muotoinen." in body(finnish, make_ticket(), json_card(crm))
 
 
 def test_private_addresses_are_refused_unless_allowed(agent_client, make_ticket, crm, settings):
