@@ -30,8 +30,8 @@ class SidePanelCard(models.Model):
         max_length=1000,
         help_text=_(
             "Placeholders are replaced with the ticket's values, URL-encoded: "
-            "{{requester.email}}, {{requester.phone}}, {{requester.name}}, "
-            "{{ticket.number}}, {{organisation.name}}."
+            "{{requester.email}}, {{requester.phone}}, {{requester.name}}, {{requester.id}}, "
+            "{{ticket.number}}, {{ticket.subject}}, {{organisation.name}}, {{organisation.id}}."
         ),
     )
     # Sent as the Authorization header of a JSON card's request; encrypted at rest.
