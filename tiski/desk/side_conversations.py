@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tiski.connectors.email import side
 from tiski.connectors.models import SideConversation
 from tiski.tickets.lookup import get_visible_ticket
-from tiski.tickets.models import Ticket
+from tiski.tickets.models import Status, Ticket
 
 
 def _addresses(value: str) -> list[str]:
@@ -70,7 +70,7 @@ def _panel(request: HttpRequest, ticket: Ticket, form: StartForm | None = None, 
             "conversations": conversations,
             "start_form": form or StartForm(),
             "side_error": error,
-            "can_send": request.user.can_reply_publicly,
+            "can_send": request.user.can_reply_publicly and ticket.status != Status.CLOSED,
         },
     )
 

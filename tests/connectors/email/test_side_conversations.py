@@ -22,7 +22,7 @@ from tiski.connectors.models import OutboundEmail, OutboundKind, SideConversatio
 from tiski.reports import facts
 from tiski.reports.models import ReplyFact, TicketFact
 from tiski.sla.models import SlaTarget, TicketSla
-from tiski.tickets.models import Event, MessageKind
+from tiski.tickets.models import Event, MessageKind, Status, Ticket
 
 from . import test_outbound as outbound_tests
 from .test_outbound import customer_mail, receive
@@ -317,3 +317,12 @@ def test_panel_over_htmx_lists_and_starts(agent_client, email_ticket, smtp_serve
     body = response.content.decode()
     assert response.status_code == 200 and 'id="side-conversations"' in body
     assert "Toimituksen tila" in body and len(smtp_server.received) == 1
+
+
+def test_a_closed_ticket_starts_no_side_conversation(agent_client, email_ticket, smtp_server):
+    Ticket.objects.filter(pk=email_ticket.pk).update(status=Status.CLOSED)
+    panel = agent_client.get(reverse("desk:side-panel", args=[email_ticket.number]))
+    assert "side-start-form" not in panel.content.decode()
+    response = start(agent_client, email_ticket)
+    assert response.status_code in (200, 302)
+    assert not SideConversation.objects.exists() and smtp_server.received == []

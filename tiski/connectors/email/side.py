@@ -41,7 +41,7 @@ from tiski.connectors.models import (
     SideStatus,
 )
 from tiski.tickets import changes, events
-from tiski.tickets.actions import check_can_write_message
+from tiski.tickets.actions import check_can_write_message, check_not_closed
 from tiski.tickets.models import MessageKind, Ticket, Via
 
 from . import compose
@@ -188,6 +188,8 @@ def start(
 ) -> SideConversation:
     """Start a side conversation on ``ticket`` and send its first mail."""
     check_can_send(actor)
+    # A closed ticket is history (a new contact opens a new ticket); so is its work.
+    check_not_closed(ticket)
     to_list = _clean(to)
     if not to_list:
         raise ValidationError(_("Give the address to write to."))
