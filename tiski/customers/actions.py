@@ -288,6 +288,13 @@ def save_contact(
     return contact
 
 
+class Keep:
+    """An argument not given: the stored value stays."""
+
+
+KEEP = Keep()
+
+
 @transaction.atomic
 def save_organisation(
     organisation: Organisation | None,
@@ -296,8 +303,14 @@ def save_organisation(
     name: str,
     domains: Sequence[str] = (),
     notes: str = "",
+    portal_shared: bool | None | Keep = KEEP,
 ) -> Organisation:
-    """Create or edit an organisation and the email domains whose senders belong to it."""
+    """Create or edit an organisation and the email domains whose senders belong to it.
+
+    ``portal_shared`` (colleagues read each other's requests in the portal;
+    None: the help centre's default) is left as it is unless given, so an
+    import that only knows names and domains never resets an admin's choice.
+    """
     check_can_edit_customers(actor)
     wanted = list(dict.fromkeys(d.strip().lower().lstrip("@") for d in domains if d.strip()))
     taken = OrganisationDomain.objects.filter(domain__in=wanted).select_related("organisation")
@@ -312,6 +325,8 @@ def save_organisation(
         organisation = Organisation()
     organisation.name = name.strip()[:200]
     organisation.notes = notes
+    if not isinstance(portal_shared, Keep):
+        organisation.portal_shared = portal_shared
     organisation.save()
     organisation.domains.exclude(domain__in=wanted).delete()
     known = set(organisation.domains.values_list("domain", flat=True))
@@ -347,6 +362,8 @@ def _organisation_facts(organisation: Organisation) -> dict:
         "name": organisation.name,
         "domain": list(organisation.domains.order_by("pk").values_list("domain", flat=True)),
         "notes": organisation.notes,
+        # Stored as words the history can read back: "", "on", "off".
+        "portal_shared": {None: "", True: "on", False: "off"}[organisation.portal_shared],
     }
 
 

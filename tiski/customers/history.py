@@ -60,6 +60,11 @@ def _changed(field: str, old: str, new: str) -> str:
         }
     if field == "name":
         return _("Set the name to %(new)s.") % {"new": _quoted(new)}
+    if field == "portal_shared":
+        return {
+            "on": _("Let colleagues see each other's requests in the portal."),
+            "off": _("Stopped colleagues seeing each other's requests in the portal."),
+        }.get(new, _("Left sharing requests in the portal to the help centre's default."))
     return "%s: %s → %s" % (field, _quoted(old), _quoted(new))  # noqa: UP031 - a field added later
 
 

@@ -19,6 +19,12 @@ from .phones import search_fragments, to_e164
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     notes = models.TextField(_("notes"), blank=True)
+    # Whether the organisation's people read each other's requests in the
+    # customer portal. None follows the help centre's default, so an admin
+    # can change every undecided organisation with one switch.
+    portal_shared = models.BooleanField(
+        _("requests shared in the portal"), null=True, blank=True, default=None
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

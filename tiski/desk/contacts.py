@@ -27,6 +27,7 @@ from tiski.customers.actions import (
     save_organisation,
 )
 from tiski.customers.models import Contact, Organisation
+from tiski.knowledge.models import HelpCentreSettings
 
 MAX_VALUES = 20
 
@@ -98,6 +99,18 @@ class OrganisationForm(forms.Form):
     notes = forms.CharField(
         label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
+    portal_shared = forms.ChoiceField(
+        label=gettext_lazy("Colleagues see each other's requests in the customer portal"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("As the help centre's default")),
+            ("on", gettext_lazy("Yes")),
+            ("off", gettext_lazy("No")),
+        ],
+    )
+
+    def clean_portal_shared(self) -> bool | None:
+        return {"on": True, "off": False}.get(self.cleaned_data.get("portal_shared") or "")
 
     def clean_domains(self) -> list[str]:
         domains = [d.lower().lstrip("@") for d in self.cleaned_data["domains"]]
@@ -207,6 +220,7 @@ def organisation_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
                     name=data["name"],
                     domains=data["domains"],
                     notes=data["notes"],
+                    portal_shared=data["portal_shared"],
                 )
             except ValidationError as exc:
                 taken, rest = _taken_errors(exc)
@@ -220,7 +234,15 @@ def organisation_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
         domains = request.POST.getlist("domains")
     else:
         form = OrganisationForm(
-            initial={"name": organisation.name, "notes": organisation.notes} if organisation else {}
+            initial=(
+                {
+                    "name": organisation.name,
+                    "notes": organisation.notes,
+                    "portal_shared": {True: "on", False: "off"}.get(organisation.portal_shared, ""),
+                }
+                if organisation
+                else {}
+            )
         )
         domains = (
             list(organisation.domains.values_list("domain", flat=True)) if organisation else []
@@ -233,6 +255,7 @@ def organisation_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
             "form": form,
             "domains": [d for d in domains if d.strip()] + [""],
             "taken": taken,
+            "portal_default": HelpCentreSettings.load().organisation_requests,
         },
         status=status,
     )

@@ -36,6 +36,7 @@ from tiski.customers.history import contact_history, organisation_history
 from tiski.customers.models import Contact, IdentityKind, NameSource, Organisation
 from tiski.desk.reply_channel import ChannelReplyRoute, channel_problem, channel_reply_route
 from tiski.knowledge.actions import record_sent_articles
+from tiski.portal.organisation import shares_requests
 from tiski.search.service import saved_views_for
 from tiski.tickets import actions
 from tiski.tickets.labels import priority_choices
@@ -840,6 +841,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts": contacts,
             "tickets": tickets[:200],
             "history": organisation_history(org),
+            "portal_shared": shares_requests(org),
         },
     )
 

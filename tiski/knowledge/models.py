@@ -294,6 +294,16 @@ class HelpCentreSettings(models.Model):
         help_text=_("The accent colour as #rrggbb; dark enough for white text."),
     )
     footer = models.CharField(_("footer text"), max_length=300, blank=True)
+    # The portal's default for organisations that have not chosen: may the
+    # people of one organisation read each other's requests?
+    organisation_requests = models.BooleanField(
+        _("colleagues see their organisation's requests"),
+        default=False,
+        help_text=_(
+            "In the customer portal, people of the same organisation see and answer each "
+            "other's requests. Each organisation's page can override this."
+        ),
+    )
 
     class Meta:
         verbose_name = _("help centre settings")

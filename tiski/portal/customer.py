@@ -4,11 +4,14 @@ A customer types their address; if a contact owns it, a single-use link
 valid for LINK_MINUTES is mailed (the page says the same either way, so
 nobody learns which addresses are customers). The link signs the browser
 in as that contact (the session holds the contact's id, never a desk user).
-Every page reads tickets through `_own_tickets`: the contact's own, as
-requester, so one customer can never open another's ticket (404, the same
+Every page reads tickets through `organisation.readable_requests`: the
+contact's own, as requester, and their organisation's when it shares
+requests, so one customer can never open another's ticket (404, the same
 as a ticket that does not exist). Replies and "mark solved" go through the
 ticket actions like a customer's email, so rules, SLA and notifications
-behave the same; internal notes never show.
+behave the same; internal notes never show. A colleague answers as
+themselves (the message's author), and only the requester marks a
+request solved.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from tiski.customers.models import Contact, Identity, IdentityKind
 from tiski.tickets import actions
 from tiski.tickets.models import Channel, MessageKind, Status, Ticket, Via
 
-from . import seo
+from . import organisation, seo
 from .branding import brand
 from .models import PortalLink
 from .views import in_language, page
@@ -60,11 +63,7 @@ def _contact(request: HttpRequest) -> Contact | None:
     contact_id = request.session.get(SESSION_KEY)
     if not contact_id:
         return None
-    return Contact.objects.filter(pk=contact_id).first()
-
-
-def _own_tickets(contact: Contact) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(requester=contact)
+    return Contact.objects.select_related("organisation").filter(pk=contact_id).first()
 
 
 def _limited(key: str) -> bool:
@@ -171,14 +170,24 @@ def requests(request: HttpRequest, lang: str) -> HttpResponse:
     contact = _contact(request)
     if contact is None:
         return redirect("portal:portal-login", lang)
-    tickets = _own_tickets(contact).order_by("-created_at")[:100]
+    shared = organisation.shares_requests(contact.organisation)
+    show = "organisation" if shared and request.GET.get("show") == "organisation" else "mine"
+    if show == "organisation":
+        tickets: QuerySet[Ticket] = organisation.organisation_requests(contact)
+        title = _("My organisation's requests")
+    else:
+        tickets = organisation.own_requests(contact)
+        title = _("My requests")
     return page(
         request,
         lang,
         "portal/portal_requests.html",
-        _meta(request, lang, _("My requests")),
+        _meta(request, lang, title),
         contact=contact,
-        tickets=tickets,
+        tickets=tickets.select_related("requester").order_by("-created_at")[:100],
+        shared=shared,
+        show=show,
+        title=title,
         noindex=True,
     )
 
@@ -188,7 +197,12 @@ def detail(request: HttpRequest, lang: str, number: int) -> HttpResponse:
     contact = _contact(request)
     if contact is None:
         return redirect("portal:portal-login", lang)
-    ticket = _own_tickets(contact).filter(number=number).first()
+    ticket = (
+        organisation.readable_requests(contact)
+        .select_related("requester")
+        .filter(number=number)
+        .first()
+    )
     if ticket is None:
         raise Http404
     error = ""
@@ -196,7 +210,12 @@ def detail(request: HttpRequest, lang: str, number: int) -> HttpResponse:
         error = _act(request, ticket, contact)
         if not error:
             return redirect("portal:portal-request", lang, number)
-    messages = ticket.messages.filter(kind__in=CUSTOMER_KINDS).order_by("created_at", "id")
+    messages = (
+        ticket.messages.filter(kind__in=CUSTOMER_KINDS)
+        .select_related("author_contact")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
     return page(
         request,
         lang,
@@ -208,6 +227,8 @@ def detail(request: HttpRequest, lang: str, number: int) -> HttpResponse:
         error=error,
         closed=ticket.status == Status.CLOSED,
         solved=ticket.status == Status.SOLVED,
+        own=ticket.requester_id == contact.pk,
+        contact=contact,
         noindex=True,
     )
 
@@ -216,6 +237,8 @@ def _act(request: HttpRequest, ticket: Ticket, contact: Contact) -> str:
     if ticket.status == Status.CLOSED:
         return _("This request is closed. Send a new one instead.")
     if request.POST.get("action") == "solve":
+        if ticket.requester_id != contact.pk:
+            return _("Only the person who sent the request can mark it solved.")
         actions.update_ticket(ticket, actor=None, via=Via.CHANNEL, status=Status.SOLVED)
         return ""
     text = request.POST.get("text", "").strip()[:20_000]

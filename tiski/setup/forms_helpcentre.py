@@ -1,4 +1,4 @@
-"""The form of Settings -> Help centre: name, logo, colour, footer."""
+"""The form of Settings -> Help centre: name, logo, colour, footer, the portal's default."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class HelpCentreForm(forms.ModelForm):
 
     class Meta:
         model = HelpCentreSettings
-        fields = ["name", "colour", "footer"]
+        fields = ["name", "colour", "footer", "organisation_requests"]
 
     def clean_colour(self) -> str:
         colour = self.cleaned_data["colour"].strip()
