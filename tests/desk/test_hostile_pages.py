@@ -172,6 +172,7 @@ def _fill(route: str, name: str, item: dict) -> str | None:
         "language": "fi",
         "slug": "ei-ole",
         "rest": "ei-ole",
+        "key": "ei-ole",  # a help-centre image's random key
     }
     pks = {
         "contact": contact.pk,

@@ -257,8 +257,10 @@ def fill(route: str, name: str, secret) -> str:
     # Public survey pages: a made-up link is refused without a trace.
     values.update({"uidb64": "MQ", "token": "set-password", "invitation_id": "1", "score": "1"})
     # The knowledge base and the public help centre: no such article or image.
-    values.update({"lang": "fi", "language": "fi", "slug": "ei-ole", "rest": "ei-ole"})
-    pk_by_name.update(dict.fromkeys(("image", "edit", "status", "history", "restore"), 999999))
+    values.update(
+        {"lang": "fi", "language": "fi", "slug": "ei-ole", "rest": "ei-ole", "key": "ei-ole"}
+    )
+    pk_by_name.update(dict.fromkeys(("edit", "status", "history", "restore"), 999999))
     # The rule settings pages: admins only, aimed at rules that fired on the secret.
     for kind, rule in (("trigger", secret["trigger"]), ("time", secret["time_rule"])):
         for view in ("edit", "active", "move", "duplicate", "delete", "firings"):

@@ -107,6 +107,26 @@ def test_image_upload_is_sniffed_and_served_publicly(agent_client, kb):
     assert bad.status_code == 400
 
 
+def test_image_addresses_cannot_be_found_by_counting(agent_client, client, kb):
+    """An image's URL carries a random key: its row number, or a neighbour's, finds nothing."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tiski.knowledge.models import ArticleImage
+
+    urls = [
+        agent_client.post(
+            "/knowledge/images/", {"image": SimpleUploadedFile("a.png", PNG, "image/png")}
+        ).json()["url"]
+        for _ in range(2)
+    ]
+    images = list(ArticleImage.objects.order_by("pk"))
+    assert urls == [f"/help/images/{image.key}/" for image in images]
+    assert len(images[0].key) >= 20 and images[0].key != images[1].key
+    for image in images:
+        assert client.get(f"/help/images/{image.pk}/").status_code == 404
+    assert client.get(urls[1]).status_code == 200
+
+
 def test_ticket_page_suggests_articles_and_offers_the_picker(agent_client, kb, make_ticket):
     ticket = make_ticket(subject="Laskun eräpäivä siirtyy?")
     body = agent_client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()

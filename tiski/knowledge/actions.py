@@ -3,7 +3,8 @@
 Views, demo data and tests call these; each keeps the invariants in one
 place: the body is sanitised before it is stored, every save writes a
 version, a changed slug keeps the old one for redirects, and the search
-index follows the text in the same transaction.
+index and the help centre's content version (the public page cache's key)
+follow the text in the same transaction.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from tiski.core.sanitize import sanitize_article_html
 
-from . import indexing
+from . import indexing, public_version
 from .models import (
     Article,
     ArticleFeedback,
@@ -72,7 +73,9 @@ def unique_slug(language: str, wanted: str, *, exclude_pk: int | None = None) ->
         slug = f"{base}-{n}"
 
 
+@transaction.atomic
 def create_category(slug: str, names: dict[str, dict[str, str]], position: int = 0) -> Category:
+    public_version.bump()
     return Category.objects.create(slug=slugify(slug), names=names, position=position)
 
 
@@ -84,9 +87,11 @@ def create_section(
     position: int = 0,
     is_faq: bool = False,
 ) -> Section:
-    return Section.objects.create(
-        category=category, slug=slugify(slug), names=names, position=position, is_faq=is_faq
-    )
+    with transaction.atomic():
+        public_version.bump()
+        return Section.objects.create(
+            category=category, slug=slugify(slug), names=names, position=position, is_faq=is_faq
+        )
 
 
 @transaction.atomic
@@ -167,6 +172,7 @@ def save_translation(
     ArticleSlug.objects.filter(language=language, slug=new_slug).delete()
     _record_version(translation, author, now)
     indexing.index_translations([translation.pk])
+    public_version.bump()
     return translation
 
 
@@ -196,10 +202,22 @@ def set_status(translation: ArticleTranslation, status: str, *, actor: User | No
     translation.save(update_fields=["status", "updated_at", "published_at"])
     _record_version(translation, actor, now)
     indexing.index_translations([translation.pk])
+    public_version.bump()
 
 
+@transaction.atomic
+def move_article(article: Article, section: Section) -> None:
+    """Put the article in another section (its pages' breadcrumbs change)."""
+    if article.section_id != section.pk:
+        article.section = section
+        article.save(update_fields=["section"])
+        public_version.bump()
+
+
+@transaction.atomic
 def set_internal(article: Article, internal: bool) -> None:
     Article.objects.filter(pk=article.pk).update(internal=internal)
+    public_version.bump()
     article.internal = internal
 
 

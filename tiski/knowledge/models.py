@@ -14,6 +14,8 @@ rows an admin names once, not documents with a history.
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -241,9 +243,22 @@ class ArticleFeedback(models.Model):
         return f"{self.translation_id}: {self.helpful}"
 
 
-class ArticleImage(models.Model):
-    """An image uploaded in the editor; served publicly under /help/images/."""
+def new_version_token() -> str:
+    return secrets.token_hex(8)
 
+
+def new_image_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class ArticleImage(models.Model):
+    """An image uploaded in the editor; served publicly under /help/images/<key>/.
+
+    The address carries a random key, not the row number: an internal
+    article's image cannot be found by counting.
+    """
+
+    key = models.CharField(max_length=32, unique=True, default=new_image_key, editable=False)
     file = models.FileField(upload_to="knowledge/%Y/%m/")
     content_type = models.CharField(max_length=60)
     uploaded_by = models.ForeignKey(
@@ -304,6 +319,13 @@ class HelpCentreSettings(models.Model):
             "other's requests. Each organisation's page can override this."
         ),
     )
+
+    # A new random token on every write that can change a public page
+    # (knowledge/public_version.py): the article cache's keys carry it, so one
+    # committed write retires every cached page in every process at once.
+    # Random rather than a counter so a restored backup or a rolled-back test
+    # never meets pages cached under the same value for other content.
+    content_version = models.CharField(max_length=32, default=new_version_token, editable=False)
 
     class Meta:
         verbose_name = _("help centre settings")

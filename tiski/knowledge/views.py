@@ -120,8 +120,7 @@ def article_edit(request: HttpRequest, pk: int, language: str) -> HttpResponse:
         data = form.cleaned_data
         status = ArticleStatus.PUBLISHED if "publish" in request.POST else None
         try:
-            article.section = data["section"]
-            article.save(update_fields=["section"])
+            actions.move_article(article, data["section"])
             actions.set_internal(article, data["internal"])
             translation = actions.save_translation(
                 article,
@@ -223,7 +222,7 @@ def image_upload(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": _("Only PNG, JPEG, GIF and WebP images.")}, status=400)
     image = ArticleImage(content_type=kind, uploaded_by=request.user)
     image.file.save(f"image.{EXTENSIONS[kind]}", upload, save=True)
-    return JsonResponse({"url": f"/help/images/{image.pk}/"})
+    return JsonResponse({"url": reverse("portal:image", args=[image.key])})
 
 
 @login_required

@@ -39,7 +39,7 @@ from tiski.knowledge.models import (
     Section,
 )
 
-from . import seo
+from . import page_cache, seo
 from .branding import brand
 
 POPULAR = 8
@@ -189,6 +189,19 @@ def _article_url(translation_row: ArticleTranslation) -> str:
 @in_language
 @require_GET
 def article(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
+    if request.GET:
+        # "?thanks=1" after feedback, or any other query: rendered for this visitor.
+        response, article_id = _article_page(request, lang, slug)
+        if article_id is not None:
+            actions.record_view(article_id)
+        return response
+    return page_cache.cached_article(request, lang, slug, _article_page)
+
+
+def _article_page(
+    request: HttpRequest, lang: str, slug: str, **extra: Any
+) -> tuple[HttpResponse, int | None]:
+    """The article page and the id of the article read (None when there is none)."""
     found = (
         public(lang)
         .select_related("article__section__category")
@@ -203,9 +216,8 @@ def article(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
         moved = old.first()
         if moved is not None and public(lang).filter(pk=moved.translation_id).exists():
             # A renamed article: search engines move their ranking to the new URL.
-            return HttpResponsePermanentRedirect(_article_url(moved.translation))
-        return _not_found(request, lang)
-    actions.record_view(found.article_id)
+            return HttpResponsePermanentRedirect(_article_url(moved.translation)), None
+        return _not_found(request, lang), None
     section_row = found.article.section
     url = seo.absolute(request, _article_url(found))
     siblings = [t for t in found.article.translations.all() if t.language != lang]
@@ -258,7 +270,7 @@ def article(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
         related += [h.translation for h in more if h.translation.pk not in seen][
             : RELATED - len(related)
         ]
-    return page(
+    response = page(
         request,
         lang,
         "portal/article.html",
@@ -267,7 +279,9 @@ def article(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
         section=section_row,
         related=related,
         thanks=request.GET.get("thanks") == "1",
+        **extra,
     )
+    return response, found.article_id
 
 
 @in_language
@@ -370,8 +384,9 @@ def brand_css(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @cache_control(max_age=86400, public=True)
-def image(request: HttpRequest, pk: int) -> FileResponse:
-    found = get_object_or_404(ArticleImage, pk=pk)
+def image(request: HttpRequest, key: str) -> FileResponse:
+    # By its random key only: counting row numbers finds nothing.
+    found = get_object_or_404(ArticleImage, key=key)
     response = FileResponse(found.file.open("rb"), content_type=found.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response

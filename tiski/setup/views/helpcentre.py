@@ -1,4 +1,5 @@
-"""Settings -> Help centre: the public help centre's name, logo, colour and footer."""
+"""Settings -> Help centre: the public help centre's name, logo, colour, footer and the
+portal's default for organisations."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from tiski.knowledge import public_version
 from tiski.knowledge.images import EXTENSIONS
 from tiski.knowledge.models import HelpCentreSettings
 
@@ -29,6 +31,7 @@ def helpcentre(request: HttpRequest) -> HttpResponse:
                 saved.logo.save(f"logo.{EXTENSIONS[logo.sniffed_type]}", logo, save=False)
                 saved.logo_content_type = logo.sniffed_type
             saved.save()
+            public_version.bump()  # the name, logo and footer are on every cached page
             record_setting_change(request.user, "helpcentre", "changed", saved, changes)
         messages.success(request, _("Help centre settings saved."))
         return redirect("setup:helpcentre")
