@@ -152,3 +152,31 @@ def test_a_sent_reply_counts_its_articles(agent_client, kb, make_ticket, mailbox
     assert response.status_code == 302
     assert ArticleSend.objects.get().ticket == ticket
     assert Article.objects.get(pk=kb.published.article_id).sent_count == 1
+
+
+def test_article_list_counts_the_solved_tickets_an_article_was_sent_on(
+    agent_client, agent, kb, make_ticket
+):
+    """Each solved (or closed) ticket counts once, however often the article went on it;
+    an open ticket does not count, and a reopened one stops counting."""
+    import re
+
+    from tiski.knowledge import actions as knowledge_actions
+    from tiski.tickets import actions
+    from tiski.tickets.models import Status, Via
+
+    article = kb.published.article
+    solved, still_open = make_ticket(subject="Ratkeaa"), make_ticket(subject="Auki")
+    for ticket in (solved, solved, still_open):
+        knowledge_actions.record_send(article, ticket, agent)
+    actions.update_ticket(solved, actor=agent, via=Via.AGENT, status=Status.SOLVED)
+
+    def shown() -> str:
+        page = agent_client.get("/knowledge/").content.decode()
+        link = reverse("knowledge:edit", args=[article.pk, "fi"])
+        row = page[page.index(f'href="{link}"') :]
+        return re.search(r'class="kb-solved">(\d+)<', row).group(1)
+
+    assert shown() == "1"
+    actions.update_ticket(solved, actor=agent, via=Via.AGENT, status=Status.OPEN)
+    assert shown() == "0"

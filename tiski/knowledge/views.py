@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import actions, search
+from . import actions, search, usage
 from .forms import ArticleForm, CategoryForm, SectionForm
 from .images import EXTENSIONS, sniff_image
 from .models import (
@@ -45,6 +45,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     )
     if status in ArticleStatus.values:
         articles = articles.filter(translations__status=status).distinct()
+    articles = usage.with_solved_counts(articles)
     return render(
         request,
         "knowledge/article_list.html",
