@@ -475,3 +475,21 @@ def test_demo_shows_a_side_conversation_with_the_suppliers_answer(demo):
     assert [e.new_value for e in lines] == ["started", "reply"]
     # The supplier's answer is no message of the customer's conversation.
     assert not conversation.ticket.messages.filter(text__contains="torstaina").exists()
+
+
+def test_demo_shows_organisation_requests_and_articles_that_solved_tickets(demo, db):
+    """One organisation shares its requests in the portal, with more than one person
+    asking, and the article list counts tickets solved with an article."""
+    from tiski.customers.models import Organisation
+    from tiski.knowledge.models import Article
+    from tiski.knowledge.usage import with_solved_counts
+    from tiski.portal.organisation import organisation_requests, shares_requests
+
+    sharing = Organisation.objects.get(name="Kahvila Kuppi Oy")
+    assert shares_requests(sharing)
+    requesters = Ticket.objects.filter(requester__organisation=sharing).values("requester")
+    assert requesters.distinct().count() >= 2
+    colleague = sharing.contacts.filter(pk__in=requesters).first()
+    assert organisation_requests(colleague).exists()
+    counts = with_solved_counts(Article.objects.all()).values_list("solved_count", flat=True)
+    assert max(counts) > 0

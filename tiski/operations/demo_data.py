@@ -1820,6 +1820,7 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
             demo.agents[AGENTS[1].email],
             demo.now,
         )
+        demo_knowledge.show_portal_and_usage(demo.agents[AGENTS[0].email])
         show_collaboration(
             team=demo.teams[SUPPORT],
             lead=demo.agents[AGENTS[0].email],
