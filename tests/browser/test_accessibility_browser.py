@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tiski.customers.actions import save_organisation
 from tiski.knowledge import actions as knowledge
 from tiski.portal.models import PortalLink
 from tiski.tickets import actions
@@ -96,15 +97,17 @@ def test_help_centre_and_portal_have_no_serious_violations(
     assert {name: v for name, v in found.items() if v} == {}
 
 
-def test_desk_inbox_and_ticket_page_have_no_serious_violations(
-    new_page, make_user, make_ticket, admin_user
-):
+def test_desk_pages_have_no_serious_violations(new_page, make_user, make_ticket, admin_user):
     ticket = make_ticket(subject="Laskussa väärä summa")
     page = new_page()
     login(page, admin_user.email, PASSWORD)
     found = {"inbox": violations(page)}
     page.goto(f"/tickets/{ticket.number}/")
     found["ticket"] = violations(page)
+    # Where the portal's organisation switch is set.
+    organisation = save_organisation(None, actor=admin_user, name="Kahvila Kuppi Oy")
+    page.goto(f"/organisations/{organisation.pk}/edit/")
+    found["organisation-form"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
 
 

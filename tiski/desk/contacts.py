@@ -107,6 +107,7 @@ class OrganisationForm(forms.Form):
             ("on", gettext_lazy("Yes")),
             ("off", gettext_lazy("No")),
         ],
+        widget=forms.Select(attrs={"aria-describedby": "portal-shared-help"}),
     )
 
     def clean_portal_shared(self) -> bool | None:
