@@ -183,6 +183,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": envint("TISKI_HELPCENTRE_CACHE_PAGES", 4000)},
     },
 }
+# Help-centre article reads are added to the counts in batches (knowledge/reads.py).
+TISKI_HELPCENTRE_READS_BATCH = envint("TISKI_HELPCENTRE_READS_BATCH", 25)
+TISKI_HELPCENTRE_READS_SECONDS = envint("TISKI_HELPCENTRE_READS_SECONDS", 30)
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:

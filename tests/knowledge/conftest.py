@@ -93,3 +93,14 @@ def kb(db, make_user) -> Base:
     return Base(
         category, section, faq, published, published_en, draft, internal, archived, faq_article
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_reads_from_other_tests():
+    """Reads are kept in memory between batches; a rolled-back test's must not
+    be added to another test's articles."""
+    from tiski.knowledge import reads
+
+    reads.discard()
+    yield
+    reads.discard()
