@@ -96,6 +96,7 @@ def test_colleague_reads_and_answers_when_the_organisation_shares(client, office
     assert reply.status_code == 302
     message = office.ticket.messages.get(text="Pekka tässä, sama vika")
     assert message.kind == MessageKind.CUSTOMER and message.author_contact == office.colleague
+    assert list(office.ticket.ccs.all()) == [office.colleague]  # replies reach them too
     refused = client.post(url, {"action": "solve"})
     assert refused.status_code == 400
     office.ticket.refresh_from_db()

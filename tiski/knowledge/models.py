@@ -105,7 +105,8 @@ class Article(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Counters for "popular articles" and the agents' "sent" figure; updated
-    # with F() so concurrent readers never lose a count.
+    # with F() so concurrent readers never lose a count (reads in batches:
+    # reads.py).
     views = models.PositiveIntegerField(_("times read"), default=0)
     sent_count = models.PositiveIntegerField(_("times sent"), default=0)
     # "This solved it" under the web form's suggestions: a request not sent.

@@ -245,15 +245,22 @@ def _act(request: HttpRequest, ticket: Ticket, contact: Contact) -> str:
     files = request.FILES.getlist("attachments")[:5]
     if not text and not files:
         return _("Write a message first.")
-    actions.add_message(
-        ticket,
-        kind=MessageKind.CUSTOMER,
-        actor=None,
-        via=Via.CHANNEL,
-        text=text,
-        channel=Channel.WEB_FORM,
-        author_contact=contact,
-        attachments=[actions.NewAttachment(filename=f.name or "file", content=f) for f in files],
-        meta={"portal": True},
-    )
+    with actions.unit_of_work():
+        actions.add_message(
+            ticket,
+            kind=MessageKind.CUSTOMER,
+            actor=None,
+            via=Via.CHANNEL,
+            text=text,
+            channel=Channel.WEB_FORM,
+            author_contact=contact,
+            attachments=[
+                actions.NewAttachment(filename=f.name or "file", content=f) for f in files
+            ],
+            meta={"portal": True},
+        )
+        if ticket.requester_id != contact.pk:
+            # A colleague who writes joins the conversation, as in a mail thread:
+            # the desk's replies reach them too.
+            actions.add_ccs(ticket, [contact], actor=None, via=Via.CHANNEL)
     return ""
