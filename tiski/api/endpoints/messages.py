@@ -62,7 +62,7 @@ def _payload(request: HttpRequest) -> tuple[MessageIn, list]:
     return common.parse_body(request, MessageIn), []
 
 
-def _route(ticket: Ticket) -> tuple[str, dict]:
+def public_reply_route(ticket: Ticket) -> tuple[str, dict]:
     """A public reply goes out by email: refused here when it would reach nobody."""
     route = reply_route(ticket)
     if not route.reachable:
@@ -89,7 +89,7 @@ def add_message(request: HttpRequest, number: int):
     actions.check_can_write_message(request.user, payload.kind)
     channel, meta = Channel.MANUAL, None
     if payload.kind == MessageKind.PUBLIC:
-        channel, meta = _route(ticket)
+        channel, meta = public_reply_route(ticket)
     message = actions.add_message(
         ticket,
         kind=payload.kind,

@@ -1,0 +1,48 @@
+"""A Zendesk-style client: HTTP Basic ``email/token:TOKEN``, JSON bodies, ``.json`` paths."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tiski.api import tokens
+from tiski.api.models import Scope
+
+
+def basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+class ZendeskClient:
+    def __init__(self, authorization: str) -> None:
+        self.client = Client()
+        self.authorization = authorization
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": self.authorization}
+
+    def get(self, path: str, params: dict | None = None):
+        return self.client.get(path, params or {}, headers=self._headers())
+
+    def post(self, path: str, body: Any):
+        return self.client.post(
+            path, json.dumps(body), content_type="application/json", headers=self._headers()
+        )
+
+    def put(self, path: str, body: Any):
+        return self.client.put(
+            path, json.dumps(body), content_type="application/json", headers=self._headers()
+        )
+
+
+@pytest.fixture
+def zendesk_for(db):
+    def make(user, scope: str = Scope.WRITE) -> ZendeskClient:
+        _token, raw = tokens.create_token(user, name="zendesk", scope=scope)
+        return ZendeskClient(basic(f"{user.email}/token", raw))
+
+    return make
