@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import PASSWORD
+from tiski.api.zendesk.mapping import END_USER_BASE
 from tiski.customers.models import Organisation
 from tiski.notifications.models import Notification
 from tiski.tickets import actions
@@ -167,6 +168,10 @@ def _fill(route: str, name: str, item: dict) -> str | None:
         "card_id": 999999,
         "template_pk": 999999,
         "public_key": "no-such-widget",
+        # The Zendesk-compatible API: the item's contact as a Zendesk end user.
+        "user_id": contact.pk + END_USER_BASE,
+        "team_id": 999999,
+        "field_id": 1,
         # The knowledge base and the public help centre.
         "lang": "fi",
         "language": "fi",

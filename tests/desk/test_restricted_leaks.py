@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import PASSWORD
+from tiski.api.zendesk.mapping import END_USER_BASE
 from tiski.customers.models import Organisation
 from tiski.tickets import actions
 from tiski.tickets.models import MessageKind, Via
@@ -170,6 +171,11 @@ def fill(route: str, name: str, secret) -> str:
         "side_id": str(secret["side"].pk),
         # A side-panel card of the secret ticket's page (the ticket is looked up first).
         "card_id": "999999",
+        # The Zendesk-compatible API: the secret's requester (a Zendesk end
+        # user), the secret team (a Zendesk group), a built-in ticket field.
+        "user_id": str(secret["contact"].pk + END_USER_BASE),
+        "team_id": str(secret["team"].pk),
+        "field_id": "1",
     }
     pk_by_name = {
         "attachment": secret["attachment"].pk,

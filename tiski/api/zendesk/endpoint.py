@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -23,7 +24,7 @@ from ..errors import ApiError
 from . import errors
 from .errors import ZendeskError
 
-View = Callable[..., HttpResponse | dict[str, Any]]
+View = Callable[..., HttpResponseBase | dict[str, Any]]
 
 
 def _csrf_refused(request: HttpRequest) -> bool:
@@ -73,7 +74,7 @@ def endpoint(*methods: str) -> Callable[[View], View]:
     def wrap(view: View) -> View:
         @csrf_exempt
         @wraps(view)
-        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
                 if request.method not in methods:
                     raise ZendeskError(
@@ -85,7 +86,7 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                 result = view(request, *args, **kwargs)
             except (ZendeskError, Http404, PermissionDenied, ValidationError, ApiError) as exc:
                 return errors.from_error(_translated(exc))
-            if isinstance(result, HttpResponse):
+            if isinstance(result, HttpResponseBase):
                 return result
             return JsonResponse(result)
 
