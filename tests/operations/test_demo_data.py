@@ -464,6 +464,18 @@ def test_demo_has_history_moved_in_from_zendesk(demo, db):
     assert [hit.ticket.pk for hit in search_tickets(admin, "ZD#4711").hits] == [moved.pk]
 
 
+def test_demo_has_a_ticket_from_the_old_zendesk_script(demo, db):
+    """The shop's script opened and noted a ticket through /api/v2/'s own write path."""
+    ticket = Ticket.objects.get(subject="Palautus saapunut: tilaus 90412")
+    assert ticket.channel == Channel.API and ticket.priority == Priority.HIGH
+    assert ticket.status == Status.OPEN and ticket.team.name == "Asiakastuki"
+    assert sorted(t.name for t in ticket.tags.all()) == ["palautus", "verkkokauppa"]
+    assert ticket.type.slug == "complaint" and ticket.assignee.is_admin
+    kinds = list(ticket.messages.order_by("created_at", "id").values_list("kind", flat=True))
+    assert kinds[:2] == [MessageKind.CUSTOMER, MessageKind.INTERNAL]
+    assert ticket.events.filter(via=Via.API, field="status").exists()
+
+
 def test_demo_shows_a_side_conversation_with_the_suppliers_answer(demo):
     from tiski.connectors.models import SideConversation
 

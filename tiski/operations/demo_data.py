@@ -52,7 +52,7 @@ from tiski.tickets.models import (
 )
 from tiski.tickets.routing import hand_over_absences
 
-from . import demo_knowledge, demo_messaging, demo_sms
+from . import demo_api, demo_knowledge, demo_messaging, demo_sms
 from . import demo_showcase as showcase
 from .demo_collab import show_collaboration
 from .demo_files import demo_attachment
@@ -1821,6 +1821,7 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
             demo.now,
         )
         demo_knowledge.show_portal_and_usage(demo.agents[AGENTS[0].email])
+        demo_api.keep_zendesk_script(demo.agents[AGENTS[0].email], demo.teams[SUPPORT])
         show_collaboration(
             team=demo.teams[SUPPORT],
             lead=demo.agents[AGENTS[0].email],

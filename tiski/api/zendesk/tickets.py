@@ -14,16 +14,12 @@ from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 
-from tiski.tickets import actions
 from tiski.tickets.lookup import get_visible_ticket
-from tiski.tickets.models import Channel, MessageKind, Ticket, Via
+from tiski.tickets.models import Ticket
 
-from ..endpoints.messages import public_reply_route
-from ..errors import ApiError
-from . import changes as reading
-from . import pages, shapes
+from . import pages, shapes, writes
 from .endpoint import api_base, body, endpoint, ids_param
-from .errors import ZendeskError, invalid
+from .errors import ZendeskError
 
 # The fields an audit reports as changed, in Zendesk's names.
 AUDITED = ("subject", "status", "priority", "assignee_id", "group_id", "requester_id", "tags")
@@ -97,62 +93,14 @@ def _audit(
     }
 
 
-def _comment_kind_and_route(
-    ticket: Ticket, comment: reading.NewComment, user
-) -> tuple[str, str, dict | None]:
-    if not comment.public:
-        return MessageKind.INTERNAL, Channel.MANUAL, None
-    actions.check_can_write_message(user, MessageKind.PUBLIC)
-    try:
-        channel, meta = public_reply_route(ticket)
-    except ApiError as exc:
-        raise invalid("comment", exc.message) from exc
-    return MessageKind.PUBLIC, channel, meta
-
-
 def create(request: HttpRequest) -> JsonResponse:
-    """A new ticket; its first comment is the requester's message (a private one: a note)."""
-    raw = body(request, "ticket")
-    wanted = reading.read(raw)
-    if wanted.comment is None and raw.get("description"):
-        wanted.comment = reading.comment({"body": raw["description"]})
-    if wanted.comment is None:
-        raise invalid("comment", _("A new ticket needs a comment (or a description)."))
-    subject = wanted.fields.pop("subject", "") or _subject_from(wanted.comment)
-    with transaction.atomic():
-        ticket = actions.create_ticket(
-            requester=reading.requester(raw, request.user),
-            subject=subject,
-            actor=request.user,
-            via=Via.API,
-            channel=Channel.API,
-            text=wanted.comment.text,
-            html=wanted.comment.html,
-            first_message_kind=MessageKind.CUSTOMER
-            if wanted.comment.public
-            else MessageKind.INTERNAL,
-            tags=wanted.tags or [],
-            type=wanted.fields.get("type"),
-            priority=wanted.fields.get("priority", "normal"),
-            status=wanted.fields.get("status"),
-            team=wanted.fields.get("team"),
-            assignee=wanted.fields.get("assignee"),
-            due_at=wanted.fields.get("due_at"),
-        )
+    ticket, first = writes.open_ticket(body(request, "ticket"), request.user)
     after = _one(ticket, request)
-    first = ticket.messages.order_by("created_at", "id").first()
     response = JsonResponse(
         {"ticket": after, "audit": _audit(request, {}, after, first)}, status=201
     )
     response["Location"] = after["url"]
     return response
-
-
-def _subject_from(comment: reading.NewComment) -> str:
-    line = next((part.strip() for part in comment.text.splitlines() if part.strip()), "")
-    if not line:
-        raise invalid("subject", _("Give a subject."))
-    return line[:80]
 
 
 def _check_stamp(raw: dict[str, Any], ticket: Ticket, request: HttpRequest) -> None:
@@ -169,43 +117,14 @@ def _check_stamp(raw: dict[str, Any], ticket: Ticket, request: HttpRequest) -> N
 
 def update(request: HttpRequest, found: Ticket) -> dict[str, Any]:
     raw = body(request, "ticket")
-    wanted = reading.read(raw)
-    fields = dict(wanted.fields)
-    if "requester_id" in raw or "requester" in raw:
-        fields["requester"] = reading.requester(raw, None)
-    message = None
     with transaction.atomic():
+        # Locked, so the version compared with updated_stamp is the one changed.
         ticket = Ticket.objects.select_for_update().get(pk=found.pk)
         _check_stamp(raw, ticket, request)
         before = _one(ticket, request)
-        with actions.unit_of_work():
-            if wanted.comment is not None:
-                kind, channel, meta = _comment_kind_and_route(ticket, wanted.comment, request.user)
-                message = actions.add_message(
-                    ticket,
-                    kind=kind,
-                    actor=request.user,
-                    via=Via.API,
-                    text=wanted.comment.text,
-                    html=wanted.comment.html,
-                    channel=channel,
-                    meta=meta,
-                )
-            if fields:
-                actions.update_ticket(ticket, actor=request.user, via=Via.API, **fields)
-            tags = _final_tags(before["tags"], wanted)
-            if tags is not None:
-                actions.set_tags(ticket, tags, actor=request.user, via=Via.API)
+        message = writes.change_ticket(ticket, raw, request.user)
     after = _one(ticket, request)
     return {"ticket": after, "audit": _audit(request, before, after, message)}
-
-
-def _final_tags(current: list[str], wanted: reading.TicketChanges) -> list[str] | None:
-    if wanted.tags is None and not wanted.add_tags and not wanted.remove_tags:
-        return None
-    tags = list(wanted.tags if wanted.tags is not None else current)
-    tags += [t for t in wanted.add_tags if t not in tags]
-    return [t for t in tags if t not in set(wanted.remove_tags)]
 
 
 @endpoint("GET")
