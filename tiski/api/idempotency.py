@@ -44,9 +44,14 @@ def replay_or_run(
     token: ApiToken,
     key: str,
     get_response: Callable[[HttpRequest], HttpResponse],
+    refuse: Callable[[int, str, str], HttpResponse] = error_response,
 ) -> HttpResponse:
+    """The stored answer to this key, or the request run and its answer stored.
+
+    ``refuse`` makes the refusals in the caller's API's error shape.
+    """
     if len(key) > 255:
-        return error_response(
+        return refuse(
             400, "invalid_idempotency_key", _("The Idempotency-Key is longer than 255 characters.")
         )
     fingerprint = request_fingerprint(request)
@@ -54,7 +59,7 @@ def replay_or_run(
     stored = IdempotentResponse.objects.filter(token=token, key=key, created_at__gt=since).first()
     if stored is not None:
         if stored.request_hash != fingerprint:
-            return error_response(
+            return refuse(
                 422,
                 "idempotency_key_reused",
                 _("This Idempotency-Key was already used with a different request."),

@@ -68,14 +68,16 @@ class Dialect:
     unauthorized: Callable[[], HttpResponse]
     rate_limited: Callable[[dict[str, str]], HttpResponse]
     quota_headers: Callable[[dict[str, str]], dict[str, str]]
+    refuse: Callable[[int, str, str], HttpResponse]
 
 
-TISKI = Dialect(_bearer, _unauthorized, _rate_limited, lambda headers: headers)
+TISKI = Dialect(_bearer, _unauthorized, _rate_limited, lambda headers: headers, error_response)
 ZENDESK = Dialect(
     zendesk_credentials.authenticate,
     zendesk_errors.unauthorized,
     lambda headers: zendesk_errors.rate_limited(_zendesk_quota_headers(headers)),
     _zendesk_quota_headers,
+    zendesk_errors.refusal,
 )
 
 
@@ -103,7 +105,9 @@ class ApiMiddleware:
             return dialect.rate_limited(quota.headers())
         key = request.headers.get("Idempotency-Key", "").strip()
         if request.method == "POST" and key:
-            response = idempotency.replay_or_run(request, token, key, self.get_response)
+            response = idempotency.replay_or_run(
+                request, token, key, self.get_response, dialect.refuse
+            )
         else:
             response = self.get_response(request)
         for name, value in dialect.quota_headers(quota.headers()).items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import time_machine
@@ -45,7 +46,9 @@ def test_password_wrong_email_and_bad_headers_are_refused(make_user):
 
 
 def test_no_credentials_is_401_and_the_desk_session_works(make_user):
-    assert Client().get("/api/v2/tickets.json").json()["error"] == UNAUTHENTICATED
+    anonymous = Client().get("/api/v2/tickets.json")
+    assert anonymous.status_code == 401 and anonymous.json()["error"] == UNAUTHENTICATED
+    assert anonymous["WWW-Authenticate"].startswith("Basic")
     agent = make_user()
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(agent)
@@ -99,3 +102,23 @@ def test_unknown_method_and_bad_json(zendesk_for, make_user, make_ticket):
         headers={"Authorization": zd.authorization},
     )
     assert garbled.status_code == 400 and garbled.json()["error"] == "InvalidJSON"
+
+
+def test_idempotency_key_replays_a_create(zendesk_for, make_user):
+    zd = zendesk_for(make_user())
+    body = {"ticket": {"subject": "Tilaus 7", "comment": {"body": "Hei"}}}
+    headers = {"Authorization": zd.authorization, "Idempotency-Key": "shop-7"}
+
+    def post(payload):
+        return zd.client.post(
+            "/api/v2/tickets.json", json.dumps(payload), "application/json", headers=headers
+        )
+
+    first, again = post(body), post(body)
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert first.json()["ticket"]["id"] == again.json()["ticket"]["id"]
+    assert Ticket.objects.count() == 1
+    other = post({"ticket": {"subject": "Muu", "comment": {"body": "Hei"}}})
+    assert other.status_code == 422 and other.json()["error"] == "IdempotentRequestError"
+    assert Ticket.objects.count() == 1

@@ -36,7 +36,7 @@ def _check_access(request: HttpRequest) -> None:
     token = getattr(request, "api_token", None)
     user = request.user
     if not user.is_authenticated or not user.is_active:
-        raise ZendeskError(401, "Couldn't authenticate you", "")
+        raise errors.unauthenticated()
     if token is None and request.method not in ("GET", "HEAD") and _csrf_refused(request):
         raise ZendeskError(403, "Forbidden", _("The CSRF token is missing or wrong."))
     if token is not None and not token.allows(needed_scope(request)):

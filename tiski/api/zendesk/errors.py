@@ -67,8 +67,8 @@ def bad_parameter(name: str, message: str) -> ZendeskError:
     return ZendeskError(400, "InvalidParameter", message, {name: [message]})
 
 
-def unauthorized() -> JsonResponse:
-    return response(
+def unauthenticated() -> ZendeskError:
+    return ZendeskError(
         401,
         "Couldn't authenticate you",
         _(
@@ -77,6 +77,21 @@ def unauthorized() -> JsonResponse:
         ),
         headers={"WWW-Authenticate": 'Basic realm="tiski"'},
     )
+
+
+def unauthorized() -> JsonResponse:
+    return from_error(unauthenticated())
+
+
+# The refusals the shared middleware makes, by v1 code, in Zendesk's names.
+V1_CODES = {
+    "invalid_idempotency_key": "InvalidParameter",
+    "idempotency_key_reused": "IdempotentRequestError",
+}
+
+
+def refusal(status: int, code: str, description: str) -> JsonResponse:
+    return response(status, V1_CODES.get(code, "InvalidValue"), description)
 
 
 def rate_limited(headers: dict[str, str]) -> JsonResponse:
