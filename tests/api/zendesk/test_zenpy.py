@@ -156,3 +156,18 @@ def test_incremental_export(desk):
     assert by_time == [order.number]
     later = [t.id for t in zenpy.tickets.incremental(start_time=int(time.time()) + 3600)]
     assert later == []
+
+
+def test_zenpy_follows_cursor_pages(desk):
+    zenpy, order = desk["zenpy"], desk["order"]
+    more = [
+        zenpy.tickets.create(
+            Ticket(subject=f"Sivutus {i}", comment=Comment(body="Hei"), group_id=desk["team"].pk)
+        ).ticket.id
+        for i in range(2)
+    ]
+    # page[size]=2: three tickets take two pages, followed through links.next.
+    assert [t.id for t in zenpy.tickets(cursor_pagination=2)] == [order.number, *more]
+    people = [u.id for u in zenpy.users(cursor_pagination=1)]
+    assert len(people) == len(set(people)) >= 4  # agents, then contacts, one per page
+    assert desk["agent"].pk in people
