@@ -87,7 +87,8 @@ def parse_time(value: str, now: datetime) -> datetime | date:
     moment = parse_datetime(value)
     if moment is None or moment.tzinfo is None:
         raise QueryError(
-            _("%(value)s is not a date, a UTC time or a span like 2days.") % {"value": value}
+            _("%(value)s is not a date, a UTC time or a span of time back from now.")
+            % {"value": value}
         )
     return moment
 
