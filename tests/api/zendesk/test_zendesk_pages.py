@@ -141,3 +141,34 @@ def test_incremental_by_cursor_resumes_exactly(zendesk_for, admin_user, make_tic
     assert [t["id"] for t in changed["tickets"]] == [made[1].number]
     refused = zd.get("/api/v2/incremental/tickets/cursor.json", {"cursor": "roskaa"})
     assert refused.status_code == 400
+
+
+def test_comments_of_a_merged_ticket_come_in_time_order(zendesk_for, admin_user, make_ticket):
+    base = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    with time_machine.travel(base, tick=False):
+        target = make_ticket(text="Ensin")
+    with time_machine.travel(base + timedelta(hours=2), tick=False):
+        actions.add_message(
+            target, kind="internal", actor=admin_user, via=Via.AGENT, text="Kolmanneksi"
+        )
+    # Written after, but said in between: its id is the newest, its time is not.
+    with time_machine.travel(base + timedelta(hours=1), tick=False):
+        source = make_ticket(text="Toiseksi", requester=target.requester)
+    with time_machine.travel(base + timedelta(hours=3), tick=False):
+        actions.merge_tickets(source, target, actor=admin_user, via=Via.AGENT)
+    zd = zendesk_for(admin_user)
+    url = f"/api/v2/tickets/{target.number}/comments.json"
+    bodies, params = [], {"page[size]": "1"}
+    while True:
+        page = zd.get(url, params).json()
+        bodies += [c["body"] for c in page["comments"]]
+        if not page["meta"]["has_more"]:
+            break
+        url, params = _path(page["links"]["next"]), None
+    assert bodies == ["Ensin", "Toiseksi", "Kolmanneksi"]
+    back = zd.get(_path(page["links"]["prev"])).json()
+    assert [c["body"] for c in back["comments"]] == ["Toiseksi"]
+    newest = zd.get(
+        f"/api/v2/tickets/{target.number}/comments.json", {"sort_order": "desc", "per_page": "2"}
+    ).json()
+    assert [c["body"] for c in newest["comments"]] == ["Kolmanneksi", "Toiseksi"]

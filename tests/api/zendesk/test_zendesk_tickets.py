@@ -174,15 +174,18 @@ def test_light_agent_public_comment_is_403_and_changes_nothing(
     assert me["only_private_comments"] is True
 
 
-def test_closed_ticket_and_unknown_ticket(zendesk_for, admin_user, make_ticket):
+def test_closed_ticket_and_unknown_ticket(zendesk_for, make_user, make_ticket):
     ticket = make_ticket()
     actions.update_ticket(ticket, actor=None, via=Via.SYSTEM, status="closed")
-    zd = zendesk_for(admin_user)
+    # Descriptions follow the user's language; this one works in English.
+    zd = zendesk_for(make_user(role=Role.ADMIN, language="en"))
     refused = zd.put(f"/api/v2/tickets/{ticket.number}.json", {"ticket": {"priority": "low"}})
     assert refused.status_code == 422 and refused.json()["error"] == "RecordInvalid"
     missing = zd.get("/api/v2/tickets/999999.json")
     assert missing.status_code == 404
     assert missing.json() == {"error": "RecordNotFound", "description": "Not found"}
+    finnish = zendesk_for(make_user(role=Role.ADMIN, language="fi")).get("/api/v2/tickets/9.json")
+    assert finnish.json() == {"error": "RecordNotFound", "description": "Ei löytynyt"}
 
 
 def test_safe_update_refuses_a_stale_copy(zendesk_for, admin_user, make_ticket):

@@ -98,7 +98,7 @@ def test_every_v2_url_hides_a_restricted_ticket(
             assert answer.status_code < 500, url
         if "<int:number>" in route or "<int:attachment_id>" in route:
             assert answers[0].status_code == 404, url
-            assert answers[0].json() == {"error": "RecordNotFound", "description": "Not found"}
+            assert answers[0].json()["error"] == "RecordNotFound"
             assert answers[2].status_code in (404, 405), url
         walked += 1
     assert walked >= 30

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from .. import pagination
 from .errors import ZendeskError, bad_parameter
 
 DEFAULT_SIZE = 100
@@ -109,6 +110,40 @@ def queryset_source(
             reversed(backwards.filter(**{f"{key_field}__{behind}": first_key})[:size])
         ),
         key=key or (lambda row: getattr(row, key_field)),
+    )
+
+
+def timed_source(qs, column: str, *, descending: bool = False) -> Source:
+    """A source in time order (ties by id), for rows whose ids need not follow their times.
+
+    A merged ticket's messages keep their ids but join another conversation
+    at their own moments, so comments are paged by time; the cursor is still
+    the last row's id, and its time is looked up.
+    """
+    order = pagination.Order(column, descending)
+    backwards = pagination.Order(column, not descending)
+    ordered = qs.order_by(*order.order_by)
+
+    def moment(pk: int):
+        found = qs.filter(pk=pk).values_list(column, flat=True).first()
+        if found is None:
+            raise bad_parameter("page", _("The cursor is not one this API gave."))
+        return found
+
+    return Source(
+        count=qs.count,
+        window=lambda start, size: list(ordered[start : start + size]),
+        after=lambda last, size: list(
+            (ordered if last is None else ordered.filter(order.after(moment(last), last)))[:size]
+        ),
+        before=lambda first, size: list(
+            reversed(
+                qs.order_by(*backwards.order_by).filter(backwards.after(moment(first), first))[
+                    :size
+                ]
+            )
+        ),
+        key=lambda row: row.pk,
     )
 
 

@@ -132,10 +132,8 @@ def comments(request: HttpRequest, number: int):
     """The conversation, oldest first (``sort_order=desc``: newest first); system lines left out."""
     found = get_visible_ticket(request.user, number)
     qs = shapes.comment_queryset(found)
-    source = pages.queryset_source(qs, "pk")
-    if request.GET.get("sort_order") == "desc":
-        source = pages.queryset_source(qs, "pk", descending=True)
-    page = pages.paginate(request, source)
+    descending = request.GET.get("sort_order") == "desc"
+    page = pages.paginate(request, pages.timed_source(qs, "created_at", descending=descending))
     base = api_base(request)
     return {
         "comments": [shapes.comment(m, base, found.requester_id) for m in page.items],
