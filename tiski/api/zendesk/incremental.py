@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from tiski.tickets.models import Ticket
 
 from .. import pagination
+from ..errors import ApiError
 from . import shapes
 from .endpoint import api_base, endpoint
 from .errors import bad_parameter
@@ -102,7 +103,7 @@ def by_cursor(request: HttpRequest):
     if cursor:
         try:
             moment, pk = pagination.decode(cursor)
-        except Exception as exc:  # the v1 decoder's error, in Zendesk's words
+        except ApiError as exc:  # the v1 decoder's error, in Zendesk's words
             raise bad_parameter("cursor", _("The cursor is not one this API gave.")) from exc
     elif "start_time" in request.GET:
         moment, pk = _moment(_start_time(request)) - timedelta(microseconds=1), 0

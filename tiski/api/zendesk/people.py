@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from tiski.accounts.models import Role, Team, User
-from tiski.customers.models import Contact, Organisation
+from tiski.customers.models import Contact, Identity, Organisation
 
 from . import mapping, pages, shapes
 from .endpoint import api_base, endpoint, ids_param
@@ -94,11 +94,19 @@ def users_search(request: HttpRequest):
     query = request.GET.get("query", "").strip()
     if not query:
         raise bad_parameter("query", _("Give a query."))
-    agents = User.objects.filter(Q(name__icontains=query) | Q(email__icontains=query))
-    contacts = Contact.objects.filter(
-        Q(name__icontains=query) | Q(identities__value__icontains=query)
-    ).distinct()
-    return _people(request, agents, contacts)
+    return _people(request, *matching_people(query))
+
+
+def matching_people(text: str) -> tuple[QuerySet[User], QuerySet[Contact]]:
+    """Agents and contacts whose name, address or number holds every word of ``text``."""
+    agents, contacts = User.objects.all(), Contact.objects.all()
+    for word in text.replace('"', " ").split():
+        agents = agents.filter(Q(name__icontains=word) | Q(email__icontains=word))
+        contacts = contacts.filter(
+            Q(name__icontains=word)
+            | Q(Exists(Identity.objects.filter(contact_id=OuterRef("pk"), value__icontains=word)))
+        )
+    return agents, contacts
 
 
 def _find_person(user_id: int) -> User | Contact:
@@ -106,10 +114,10 @@ def _find_person(user_id: int) -> User | Contact:
         found: Any = shapes.contact_queryset(Contact.objects.filter(pk=mapping.contact_pk(user_id)))
     else:
         found = shapes.user_queryset(User.objects.filter(pk=user_id))
-    person = found.first()
-    if person is None:
+    row = found.first()
+    if row is None:
         raise not_found()
-    return person
+    return row
 
 
 @endpoint("GET")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tiski.accounts.models import User
-from tiski.customers.models import Contact, Identity, Organisation
+from tiski.customers.models import Identity, Organisation
 from tiski.search import query as desk_query
 from tiski.search.service import RANK_CANDIDATES, engine
 from tiski.tickets.models import Tag, Ticket
@@ -144,17 +144,6 @@ def _sorted(request: HttpRequest, qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.order_by(f"{sign}{column}", f"{sign}number")
 
 
-def _people(text: str) -> tuple[QuerySet[User], QuerySet[Contact]]:
-    agents, contacts = User.objects.all(), Contact.objects.all()
-    for word in text.replace('"', " ").split():
-        agents = agents.filter(Q(name__icontains=word) | Q(email__icontains=word))
-        contacts = contacts.filter(
-            Q(name__icontains=word)
-            | Q(Exists(Identity.objects.filter(contact_id=OuterRef("pk"), value__icontains=word)))
-        )
-    return agents, contacts
-
-
 def _results(request: HttpRequest, query: ZendeskQuery, now: datetime) -> tuple[int, list[dict]]:
     base = api_base(request)
     if query.type == "ticket":
@@ -170,7 +159,7 @@ def _results(request: HttpRequest, query: ZendeskQuery, now: datetime) -> tuple[
         return page, [
             {**shapes.organization(o, base), "result_type": "organization"} for o in page.items
         ]
-    page = pages.offset_page(request, people.people_source(*_people(query.text)))
+    page = pages.offset_page(request, people.people_source(*people.matching_people(query.text)))
     return page, [{**people.person(p, base), "result_type": "user"} for p in page.items]
 
 
