@@ -1,8 +1,7 @@
 """The notification digest as a mail: one line per notice, each with its link.
 
-Written in the agent's language and sent through the desk's first active
-mailbox, like the other system mail (report subscriptions); with no mailbox,
-through Django's mail backend.
+Written in the agent's language and sent as the desk's own mail
+(``core.system_mail``), like report subscriptions.
 """
 
 from __future__ import annotations
@@ -11,12 +10,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tiski.connectors.models import Mailbox
-from tiski.core import desk
+from tiski.core import desk, system_mail
 from tiski.notifications.models import MailFrequency, MailSchedule, Notification
 
 
@@ -58,11 +55,4 @@ def compose(schedule: MailSchedule, notices: list[Notification]) -> EmailMultiAl
 def send_digest(schedule: MailSchedule, notices: list[Notification]) -> None:
     with translation.override(schedule.user.language or desk.default_language()):
         email = compose(schedule, notices)
-    mailbox = Mailbox.objects.filter(active=True).order_by("pk").first()
-    if mailbox is None:
-        email.send()
-        return
-    if mailbox.address:
-        email.from_email = mailbox.address
-    # The same switch the report mails use, so tests and operators redirect both.
-    import_string(settings.TISKI_SYSTEM_MAIL_DELIVER)(mailbox, email)
+    system_mail.send(email)

@@ -12,16 +12,14 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from tiski.core import desk
+from tiski.core import desk, system_mail
 
 from . import exports, periods
 from .formatting import format_delta, format_value
@@ -85,22 +83,6 @@ def compose(subscription: ReportSubscription, result: Result) -> EmailMultiAlter
     return email
 
 
-def send(email: EmailMultiAlternatives) -> None:
-    """Through the desk's first active mailbox, like the desk's other system mail.
-
-    The channel layer owns sending; its function is looked up by dotted path
-    so this feature app does not import a layer above it.
-    """
-    mailbox_model = apps.get_model("comms", "Mailbox")
-    mailbox = mailbox_model.objects.filter(active=True).order_by("pk").first()
-    if mailbox is None:
-        email.send()
-        return
-    if mailbox.address:
-        email.from_email = mailbox.address
-    import_string(settings.TISKI_SYSTEM_MAIL_DELIVER)(mailbox, email)
-
-
 def send_due(today: date | None = None) -> int:
     """Mail every subscription whose latest complete period is not mailed yet."""
     sent = 0
@@ -124,7 +106,7 @@ def send_due(today: date | None = None) -> int:
         language = subscription.user.language or desk.default_language()
         try:
             with translation.override(language):
-                send(compose(subscription, build(subscription, period)))
+                system_mail.send(compose(subscription, build(subscription, period)))
         except Exception:
             log.exception("report mail %s failed", subscription.pk)
             # Let the next pass try again.
