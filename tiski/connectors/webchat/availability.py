@@ -12,9 +12,8 @@ Outside the widget's chat hours nobody is available, toggle or not.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -27,6 +26,7 @@ from tiski.tickets.models import UNSOLVED_STATUSES, Ticket, Via
 from tiski.tickets.routing import Candidate, choose_agent
 
 from .models import ChatWidget, SessionStatus
+from .presence import present_q
 
 
 def within_hours(widget: ChatWidget, now: datetime) -> bool:
@@ -36,14 +36,10 @@ def within_hours(widget: ChatWidget, now: datetime) -> bool:
 
 
 def _live_chat_filter(now: datetime) -> Q:
-    minutes = getattr(settings, "TISKI_WEBCHAT_AWAY_MINUTES", 2)
-    since = now - timedelta(minutes=minutes)
     return Q(
         assigned_tickets__status__in=UNSOLVED_STATUSES,
         assigned_tickets__webchat_sessions__status=SessionStatus.OPEN,
-        assigned_tickets__webchat_sessions__open_sockets__gt=0,
-        assigned_tickets__webchat_sessions__last_seen__gte=since,
-    )
+    ) & present_q(now, prefix="assigned_tickets__webchat_sessions__")
 
 
 def candidates(widget: ChatWidget, now: datetime) -> list[Candidate]:

@@ -106,6 +106,9 @@ class ChatSession(models.Model):
     # says whether the visitor is there: a process that died without closing
     # its sockets leaves a count, but no fresh heartbeat.
     open_sockets = models.PositiveIntegerField(default=0)
+    # The long-polling fallback has no socket to count: each poll says the
+    # visitor is there until it ends plus a short grace for the next one.
+    polling_until = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=SessionStatus.choices, default="open")
     # The newest agent reply the visitor's widget showed while the page was
     # in view: the agent's "seen" mark. Only ever moves forward.

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from tiski.tickets import actions
 from tiski.tickets.automatic_mail import send_automatic_mail
 from tiski.tickets.models import Channel, Message, MessageKind, Status, Via
 
+from . import presence
 from .availability import route_chat
 from .models import ChatMessage, ChatSession, ChatWidget, SessionStatus
 
@@ -72,14 +72,11 @@ def closed(session_id: int) -> None:
 
 
 def is_present(session: ChatSession) -> bool:
-    """A socket is open and it was heard lately: otherwise replies go by email.
+    """A socket open and heard lately, or a long-poll waiting: otherwise replies go by email.
 
     A visitor who closed the tab a moment ago is gone: a reply shown to
     nobody must not be kept from their email."""
-    minutes = getattr(settings, "TISKI_WEBCHAT_AWAY_MINUTES", 2)
-    since = timezone.now() - timedelta(minutes=minutes)
-    fresh = session.last_seen is not None and session.last_seen >= since
-    return session.open_sockets > 0 and fresh
+    return presence.is_present(session)
 
 
 def visitor_present(ticket_id: int) -> bool | None:
@@ -170,7 +167,10 @@ def receive(
     if known is not None:
         return Received(known.message_id or 0, True)
     try:
-        with transaction.atomic():
+        # One unit of work: a first message's ticket, the message and the
+        # chat's routing are announced as one change, so the after-commit
+        # handlers (SLA, rules, search, reports, the desk's push) run once.
+        with actions.unit_of_work():
             # The row is claimed first: two sockets resending the same id at
             # once meet on the unique constraint and only one writes.
             sent = ChatMessage.objects.create(session=session, client_id=client_id)
@@ -228,6 +228,25 @@ def _write(
 def _subject(text: str) -> str:
     line = text.splitlines()[0] if text else ""
     return line if len(line) <= SUBJECT_LENGTH else line[: SUBJECT_LENGTH - 1] + "…"
+
+
+def replies_after(session: ChatSession, after: int) -> list[dict]:
+    """The public replies newer than the one the visitor has, as ``reply`` items,
+    oldest first: what a long-poll missed between two polls, as a socket's
+    ``welcome`` history brings them back after a reconnect."""
+    if session.ticket_id is None:
+        return []
+    messages = (
+        Message.objects.filter(
+            ticket_id=session.ticket_id,
+            kind=MessageKind.PUBLIC,
+            id__gt=after,
+        )
+        .select_related("author_user")
+        .prefetch_related("attachments")
+        .order_by("id")
+    )
+    return [as_item(m) for m in messages]
 
 
 def history(session: ChatSession) -> list[dict]:

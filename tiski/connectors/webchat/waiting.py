@@ -20,6 +20,7 @@ from tiski.rules.engine import run_triggers
 from tiski.tickets.models import UNSOLVED_STATUSES, Message, MessageKind
 
 from .models import ChatSession, SessionStatus
+from .presence import present_q
 
 EVENT = "chat_waiting"
 
@@ -27,12 +28,8 @@ EVENT = "chat_waiting"
 def waiting_sessions(now: datetime) -> list[tuple[ChatSession, int]]:
     """(session, the unanswered visitor message) for each chat waiting too long."""
     limit = timedelta(seconds=getattr(settings, "TISKI_WEBCHAT_WAITING_SECONDS", 120))
-    present_since = now - timedelta(minutes=getattr(settings, "TISKI_WEBCHAT_AWAY_MINUTES", 2))
     sessions = ChatSession.objects.filter(
-        status=SessionStatus.OPEN,
-        open_sockets__gt=0,
-        last_seen__gte=present_since,
-        ticket__status__in=UNSOLVED_STATUSES,
+        present_q(now), status=SessionStatus.OPEN, ticket__status__in=UNSOLVED_STATUSES
     ).select_related("ticket")
     found = []
     for session in sessions:

@@ -1,0 +1,184 @@
+"""What a visitor's frame does, whichever transport carried it.
+
+The websocket consumer and the long-polling fallback (``polling.py``) hand
+every frame from the widget to ``Conversation.handle`` and send back the
+frames it returns, in order, so both speak one protocol with one set of
+checks: the same client ids, acks, resends and errors. Frames from Tiski to
+the visitor that are not answers (an agent's reply, the agent typing) come
+from the session's channel-layer group and are turned into visitor frames by
+``to_visitor``, on both transports.
+
+Frames from the browser (JSON): ``hello`` {token, lang}, ``identify``
+{name, email}, ``message`` {client_id, text}, ``typing`` {state}, ``read``
+{id}, ``transcript``, ``ping``. To the browser: ``welcome`` {token,
+identified, history, ...}, ``identified``, ``ack`` {client_id, id},
+``reply`` {item}, ``typing`` {author, state}, ``transcript`` {sent},
+``pong``, ``error`` {code}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
+
+from tiski.core.realtime import ticket_group
+
+from . import availability, services
+from .models import ChatSession, ChatWidget
+
+# Every chat's database work on a thread of the loop's pool, each with its
+# own connection. Channels' default (thread_sensitive) queues every call of
+# every chat in the process on one shared thread: twenty first messages, each
+# opening a ticket, waited for one another (bench/README.md, first message).
+db: Callable[..., Any] = partial(database_sync_to_async, thread_sensitive=False)
+
+BAD_REQUEST = {"type": "error", "code": "bad_request"}
+HELLO_FIRST = {"type": "error", "code": "hello_first"}
+
+
+def to_visitor(event: dict) -> dict | None:
+    """A channel-layer event of the session's group as the frame the widget gets."""
+    kind = event.get("type")
+    if kind == "chat.reply":
+        return {"type": "reply", "item": event["item"]}
+    if kind == "chat.agent_typing":
+        return {"type": "typing", "author": event.get("author", ""), "state": bool(event["state"])}
+    return None
+
+
+async def active_widget(key: str) -> ChatWidget | None:
+    return await db(_active_widget)(key)
+
+
+def _active_widget(key: str) -> ChatWidget | None:
+    return ChatWidget.objects.filter(public_key=key, active=True).first()
+
+
+class Conversation:
+    """One visitor's side of a chat on one connection (a socket, or one HTTP request)."""
+
+    def __init__(
+        self,
+        widget: ChatWidget,
+        session: ChatSession | None = None,
+        on_hello: Callable[[ChatSession | None, ChatSession], Awaitable[None]] | None = None,
+    ) -> None:
+        self.widget = widget
+        self.session = session
+        # The socket joins the session's group here, before the history is
+        # read, so a reply written in between is in one or the other.
+        self.on_hello = on_hello
+
+    async def handle(self, content: Any) -> list[dict]:
+        if not isinstance(content, dict):
+            return [BAD_REQUEST]
+        kind = content.get("type")
+        if kind == "hello":
+            return [await self._hello(content)]
+        if self.session is None:
+            return [HELLO_FIRST]
+        if kind == "identify":
+            return [await self._identify(content)]
+        if kind == "message":
+            return [await self._message(content)]
+        if kind == "typing":
+            await self._to_desk("chat.typing", state=bool(content.get("state")))
+            return []
+        if kind == "read":
+            return await self._read(content)
+        if kind == "transcript":
+            sent = await db(services.send_transcript)(self.session)
+            return [{"type": "transcript", "sent": sent}]
+        if kind == "ping":
+            await db(services.touch)(self.session.pk)
+            return [{"type": "pong"}]
+        return []  # an unknown type from a newer widget: ignored, as before
+
+    async def _hello(self, content: dict) -> dict:
+        token = str(content.get("token") or "")
+        lang = str(content.get("lang") or "")
+        session = await db(_session)(self.widget, token, lang)
+        if self.on_hello is not None:
+            await self.on_hello(self.session, session)
+        self.session = session
+        return await db(_welcome)(self.widget, session, lang)
+
+    async def _identify(self, content: dict) -> dict:
+        assert self.session is not None
+        try:
+            await db(services.identify)(
+                self.session,
+                name=str(content.get("name") or ""),
+                email=str(content.get("email") or ""),
+            )
+        except ValidationError:
+            return {"type": "error", "code": "bad_email"}
+        return {"type": "identified"}
+
+    async def _message(self, content: dict) -> dict:
+        assert self.session is not None
+        client_id = str(content.get("client_id") or "")
+        try:
+            received = await db(_receive)(self.session, client_id, str(content.get("text") or ""))
+        except ValidationError:
+            return {"type": "error", "code": "not_sent", "client_id": client_id}
+        return {"type": "ack", "client_id": client_id, "id": received.message_id}
+
+    async def _to_desk(self, kind: str, **data: Any) -> None:
+        """To the agents with this chat's ticket open (the desk's ticket group).
+
+        Only ids and flags travel: each desk socket checks the ticket against
+        its own user before it shows anything."""
+        assert self.session is not None
+        if self.session.ticket_id is None:
+            return  # nobody can have the ticket open before the first message
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        await layer.group_send(
+            ticket_group(self.session.ticket_id),
+            {"type": kind, "ticket_id": self.session.ticket_id, **data},
+        )
+
+    async def _read(self, content: dict) -> list[dict]:
+        assert self.session is not None
+        try:
+            message_id = int(content.get("id"))
+        except (TypeError, ValueError):
+            return [BAD_REQUEST]
+        if await db(services.mark_read)(self.session, message_id):
+            await self._to_desk("chat.read", message_id=message_id)
+        return []
+
+
+def _session(widget: ChatWidget, token: str, lang: str) -> ChatSession:
+    """The visitor's own session by their token, or a new one."""
+    return services.session_for(widget, token) or services.start_session(widget, lang)
+
+
+def _welcome(widget: ChatWidget, session: ChatSession, lang: str) -> dict:
+    return {
+        "type": "welcome",
+        "token": session.visitor_token,
+        "identified": session.contact_id is not None,
+        "greeting": widget.greeting(services.language_of(lang)),
+        # Nobody to chat with (all away, full, or outside the chat hours): the
+        # widget shows the offline message instead, and the chat becomes a
+        # ticket answered by email.
+        "available": availability.available(widget),
+        "offline_message": widget.offline_message,
+        "history": services.history(session),
+    }
+
+
+def _receive(session: ChatSession, client_id: str, text: str) -> services.Received:
+    # The message and the visitor's heartbeat on one database thread trip:
+    # a second trip would queue the ack behind other chats' work again.
+    received = services.receive(session, client_id=client_id, text=text)
+    services.touch(session.pk)
+    return received
