@@ -152,3 +152,70 @@ def test_agent_goes_away_and_the_next_chat_is_answered_by_email(new_page, shop_s
     expect(agent.locator(".msg-public")).to_contain_text("aamupäivällä")
     reply = ticket.messages.get(kind=MessageKind.PUBLIC)
     assert OutboundEmail.objects.get(message=reply).to == ["liisa@example.com"]
+
+
+def test_where_no_socket_gets_through_the_chat_goes_on_over_http(new_page, shop_site):
+    """A proxy that lets no websocket through (every chat socket is closed at
+    once): the widget falls back to long-polling and the whole chat works both
+    ways, the agent's typing and reply arriving live, and after a reload."""
+    visitor = new_page(viewport={"width": 390, "height": 780})
+    blocked = []
+
+    def refuse(route) -> None:
+        blocked.append(route.url)
+        route.close()
+
+    visitor.route_web_socket("**/ws/chat/**", refuse)
+    visitor.goto(shop_site)
+    visitor.get_by_role("button", name="Avaa chat").click()
+    panel = visitor.get_by_role("dialog", name="Chat")
+    expect(panel).to_have_attribute("data-transport", "poll")
+    expect(panel).to_contain_text("Hei! Kysy pois.")
+    expect(panel).to_have_attribute("data-connected", "true")
+    assert len(blocked) == 2  # two sockets tried, then plain HTTP
+    panel.get_by_label("Nimi").fill("Liisa Laine")
+    panel.get_by_label("Sähköposti").fill("liisa@example.com")
+    panel.get_by_label("Sähköposti").press("Enter")
+    message = panel.get_by_label("Viesti")
+    expect(message).to_be_focused()
+    expect(panel.get_by_label("Sähköposti")).to_be_hidden()  # the form is done with
+    message.fill("Toimiiko tämä ilman sokettia?")
+    message.press("Enter")
+    expect(panel.locator(".tiski-chat-visitor")).to_contain_text("ilman sokettia")
+    expect(panel.locator(".tiski-chat-pending")).to_have_count(0)
+
+    ticket = Ticket.objects.get()
+    agent = new_page()
+    login(agent, "minna@yritys.fi", PASSWORD)
+    agent.goto(ticket.get_absolute_url())
+    expect(agent.locator(".msg-customer")).to_contain_text("ilman sokettia")
+    agent.locator("#id_text").press_sequentially("Toimii", delay=20)
+    expect(panel.locator(".tiski-chat-typing")).to_contain_text("Minna")
+    agent.fill("#id_text", "Toimii, tavallisella HTTP:llä.")
+    agent.click("#send-button")
+    expect(agent.locator(".msg-public")).to_contain_text("tavallisella")
+    expect(panel.locator(".tiski-chat-agent").last).to_contain_text("tavallisella HTTP:llä")
+    expect(panel.locator(".tiski-chat-agent").last).to_contain_text("Minna")
+    expect(panel.locator(".tiski-chat-typing")).to_have_text("")
+    screenshot(visitor, "webchat-polling")
+    from tiski.connectors.models import OutboundEmail
+    from tiski.connectors.webchat.models import LiveDelivery
+
+    reply = ticket.messages.get(kind=MessageKind.PUBLIC)
+    assert LiveDelivery.objects.filter(message=reply).exists()
+    assert not OutboundEmail.objects.filter(message=reply).exists()
+
+    # The agent sees the visitor read it (the "seen" mark goes over HTTP too).
+    expect(agent.locator("#chat-live")).to_have_text("Nähty chatissa")
+
+    visitor.reload()
+    panel = visitor.get_by_role("dialog", name="Chat")
+    expect(panel).to_have_attribute("data-transport", "poll")
+    expect(panel.locator(".tiski-chat-agent").last).to_contain_text("tavallisella HTTP:llä")
+    panel.get_by_label("Viesti").fill("Kiitos!")
+    panel.get_by_label("Viesti").press("Enter")
+    expect(panel.locator(".tiski-chat-pending")).to_have_count(0)
+    assert list(
+        ticket.messages.filter(kind=MessageKind.CUSTOMER).values_list("text", flat=True)
+    ) == ["Toimiiko tämä ilman sokettia?", "Kiitos!"]
+    assert panel.locator(".tiski-chat-agent", has_text="tavallisella").count() == 1

@@ -27,19 +27,20 @@ def _widget(public_key: str) -> ChatWidget:
     return get_object_or_404(ChatWidget, public_key=public_key, active=True)
 
 
-def _cors(response: HttpResponse, request: HttpRequest, widget: ChatWidget) -> HttpResponse:
+def cors(response: HttpResponse, request: HttpRequest, widget: ChatWidget) -> HttpResponse:
     """CORS headers only for the widget's own sites; everyone else gets none (and a 403)."""
     origin = request.headers.get("Origin", "")
     response["Vary"] = "Origin"
     if widget.allows_origin(origin):
         response["Access-Control-Allow-Origin"] = origin
         response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response["Access-Control-Allow-Headers"] = "Content-Type"
+        # X-Chat-Token: the long-poll's visitor token (polling.py).
+        response["Access-Control-Allow-Headers"] = "Content-Type, X-Chat-Token"
         response["Access-Control-Max-Age"] = "600"
     return response
 
 
-def _refused(request: HttpRequest, widget: ChatWidget) -> HttpResponse | None:
+def origin_refused(request: HttpRequest, widget: ChatWidget) -> HttpResponse | None:
     if widget.allows_origin(request.headers.get("Origin", "")):
         return None
     return JsonResponse({"error": "origin"}, status=403)
@@ -59,9 +60,9 @@ def widget_js(request: HttpRequest, public_key: str) -> HttpResponse:
 @require_GET
 def config(request: HttpRequest, public_key: str) -> HttpResponse:
     widget = _widget(public_key)
-    refused = _refused(request, widget)
+    refused = origin_refused(request, widget)
     if refused is not None:
-        return _cors(refused, request, widget)
+        return cors(refused, request, widget)
     lang = services.language_of(request.GET.get("lang", ""))
     data = {
         "name": widget.name,
@@ -69,28 +70,28 @@ def config(request: HttpRequest, public_key: str) -> HttpResponse:
         "offline_message": widget.offline_message,
         "available": availability.available(widget),
     }
-    return _cors(JsonResponse(data), request, widget)
+    return cors(JsonResponse(data), request, widget)
 
 
 @csrf_exempt  # no cookies are used: the visitor token in the body is the credential
 def history(request: HttpRequest, public_key: str) -> HttpResponse:
     widget = _widget(public_key)
     if request.method == "OPTIONS":
-        return _cors(HttpResponse(status=204), request, widget)
+        return cors(HttpResponse(status=204), request, widget)
     if request.method != "POST":
         return HttpResponse(status=405)
-    refused = _refused(request, widget)
+    refused = origin_refused(request, widget)
     if refused is not None:
-        return _cors(refused, request, widget)
+        return cors(refused, request, widget)
     try:
         token = str(json.loads(request.body or b"{}").get("token") or "")
     except (ValueError, AttributeError):
-        return _cors(JsonResponse({"error": "bad_request"}, status=400), request, widget)
+        return cors(JsonResponse({"error": "bad_request"}, status=400), request, widget)
     session = services.session_for(widget, token)
     if session is None:
-        return _cors(JsonResponse({"error": "unknown"}, status=404), request, widget)
+        return cors(JsonResponse({"error": "unknown"}, status=404), request, widget)
     data = {"identified": session.contact_id is not None, "history": services.history(session)}
-    return _cors(JsonResponse(data), request, widget)
+    return cors(JsonResponse(data), request, widget)
 
 
 @csrf_exempt  # no cookies are used: the visitor token in the form is the credential
@@ -98,19 +99,19 @@ def upload(request: HttpRequest, public_key: str) -> HttpResponse:
     """A file from the visitor: ``token``, ``client_id`` (resends are acks) and ``file``."""
     widget = _widget(public_key)
     if request.method == "OPTIONS":
-        return _cors(HttpResponse(status=204), request, widget)
+        return cors(HttpResponse(status=204), request, widget)
     if request.method != "POST":
         return HttpResponse(status=405)
-    refused = _refused(request, widget)
+    refused = origin_refused(request, widget)
     if refused is not None:
-        return _cors(refused, request, widget)
+        return cors(refused, request, widget)
     session = services.session_for(widget, request.POST.get("token", ""))
     if session is None:
-        return _cors(JsonResponse({"error": "unknown_session"}, status=404), request, widget)
+        return cors(JsonResponse({"error": "unknown_session"}, status=404), request, widget)
     upload = request.FILES.get("file")
     client_id = request.POST.get("client_id", "")
     if upload is None:
-        return _cors(JsonResponse({"error": "bad_request"}, status=400), request, widget)
+        return cors(JsonResponse({"error": "bad_request"}, status=400), request, widget)
     try:
         attachment = uploads.checked(upload)
         received = services.receive(
@@ -122,6 +123,6 @@ def upload(request: HttpRequest, public_key: str) -> HttpResponse:
     except ValidationError as exc:
         code = exc.code if exc.code in ("too_large", "bad_type") else "not_sent"
         status = 413 if code == "too_large" else 400
-        return _cors(JsonResponse({"error": code}, status=status), request, widget)
+        return cors(JsonResponse({"error": code}, status=status), request, widget)
     services.touch(session.pk)
-    return _cors(JsonResponse({"client_id": client_id, "id": received.message_id}), request, widget)
+    return cors(JsonResponse({"client_id": client_id, "id": received.message_id}), request, widget)

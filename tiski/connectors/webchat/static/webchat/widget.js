@@ -1,6 +1,8 @@
 /* Tiski web chat widget: embed with one <script src=".../chat/<key>/widget.js" async></script>.
-   No dependencies. Talks to Tiski over a websocket; the visitor token in
-   localStorage keeps the conversation across reloads. */
+   No dependencies. Talks to Tiski over a websocket, or over plain HTTP
+   (POST to send, a long GET to wait) where no socket opens (a proxy that
+   strips Upgrade) or the tag says data-transport="poll"; the visitor token
+   in localStorage keeps the conversation across reloads. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -11,6 +13,9 @@
   var base = src.origin + src.pathname.replace(/widget\.js$/, "");
   var wsUrl = (src.protocol === "https:" ? "wss://" : "ws://") + src.host + "/ws/chat/" + key + "/";
   var storeKey = "tiski-chat-" + key;
+  // Sockets that closed before their welcome: after two, the fallback.
+  var SOCKET_TRIES = 2;
+  var forcePoll = script.getAttribute("data-transport") === "poll";
 
   var TEXTS = {
     fi: { open: "Avaa chat", close: "Sulje chat", title: "Chat", name: "Nimi", email: "Sähköposti",
@@ -32,6 +37,7 @@
 
   var state = load();
   var socket = null, retry = 0, pingTimer = null, shown = {};
+  var transport = forcePoll ? "poll" : "socket", socketFailures = 0, started = false;
 
   function load() {
     try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
@@ -51,7 +57,7 @@
   var css = ".tiski-chat-button{position:fixed;right:16px;bottom:16px;z-index:2147483000;border:0;border-radius:28px;padding:14px 20px;background:#1f5f8b;color:#fff;font:600 16px system-ui,sans-serif;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3)}" +
     ".tiski-chat-button:focus-visible,.tiski-chat-panel button:focus-visible,.tiski-chat-panel input:focus-visible,.tiski-chat-panel textarea:focus-visible{outline:3px solid #f0a500;outline-offset:2px}" +
     ".tiski-chat-panel{position:fixed;right:16px;bottom:80px;z-index:2147483000;width:360px;max-width:calc(100vw - 32px);height:480px;max-height:calc(100vh - 100px);display:flex;flex-direction:column;background:#fff;color:#222;border-radius:8px;box-shadow:0 4px 20px rgba(0,0,0,.3);font:15px/1.4 system-ui,sans-serif}" +
-    ".tiski-chat-panel[hidden]{display:none}.tiski-chat-head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:#1f5f8b;color:#fff;border-radius:8px 8px 0 0}" +
+    ".tiski-chat-panel[hidden],.tiski-chat-form[hidden]{display:none}.tiski-chat-head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:#1f5f8b;color:#fff;border-radius:8px 8px 0 0}" +
     ".tiski-chat-head h2{font-size:16px;margin:0}.tiski-chat-head button{background:none;border:0;color:#fff;font-size:22px;cursor:pointer}" +
     ".tiski-chat-log{flex:1;overflow-y:auto;padding:10px 14px}.tiski-chat-item{margin:6px 0;padding:8px 10px;border-radius:8px;max-width:85%;white-space:pre-wrap;word-wrap:break-word}" +
     ".tiski-chat-visitor{margin-left:auto;background:#e3f0fa}.tiski-chat-agent{background:#f1f1f1}.tiski-chat-who{display:block;font-size:12px;color:#555}" +
@@ -106,7 +112,7 @@
     button.setAttribute("aria-label", open ? T.close : T.open);
     if (open) {
       (composer.hidden ? emailInput : textbox).focus();
-      if (!socket) connect();
+      if (!started) { started = true; if (transport === "poll") startPolling(); else connect(); }
       markRead();
     } else {
       button.focus();
@@ -144,7 +150,8 @@
   }
 
   function send(data) {
-    if (socket && socket.readyState === 1) socket.send(JSON.stringify(data));
+    if (transport === "poll") post(data);
+    else if (socket && socket.readyState === 1) socket.send(JSON.stringify(data));
   }
 
   function newId() {
@@ -227,6 +234,10 @@
   function onMessage(event) {
     var data;
     try { data = JSON.parse(event.data); } catch (e) { return; }
+    handle(data);
+  }
+
+  function handle(data) {
     if (data.type === "welcome") {
       state.token = data.token;
       showForms(data.identified);
@@ -251,6 +262,7 @@
       state.pending.forEach(function (p) { send({ type: "message", client_id: p.client_id, text: p.text }); });
       data.history.forEach(function (item) { if (item.from === "agent" && item.id > lastReply) lastReply = item.id; });
       markRead();
+      if (transport === "poll") { setConnected(true); poll(); }
     } else if (data.type === "identified") {
       status.textContent = "";
       showForms(true);
@@ -272,27 +284,101 @@
     } else if (data.type === "error" && data.code === "bad_email") {
       status.textContent = T.badEmail;
       emailInput.focus();
+    } else if (data.type === "error" && data.code === "hello_first" && transport === "poll") {
+      hello();  // the server no longer knows the session: start again, pending kept
     }
   }
 
+  function hello() { send({ type: "hello", token: state.token || "", lang: lang }); }
+
+  function setConnected(on) {
+    panel.setAttribute("data-connected", on ? "true" : "false");
+    if (on) status.textContent = "";
+    else if (!panel.hidden) status.textContent = T.offline;
+  }
+
   function connect() {
+    var welcomed = false;
+    panel.setAttribute("data-transport", "socket");
     socket = new WebSocket(wsUrl);
+    // A proxy may hold the upgrade forever: a socket not open in 10 s has failed.
+    var openTimer = setTimeout(function () { if (socket.readyState === 0) socket.close(); }, 10000);
     socket.addEventListener("open", function () {
+      clearTimeout(openTimer);
       retry = 0;
-      status.textContent = "";
-      panel.setAttribute("data-connected", "true");
-      send({ type: "hello", token: state.token || "", lang: lang });
+      setConnected(true);
+      hello();
       clearInterval(pingTimer);
       pingTimer = setInterval(function () { send({ type: "ping" }); }, 20000);
     });
-    socket.addEventListener("message", onMessage);
+    socket.addEventListener("message", function (event) { welcomed = true; onMessage(event); });
     socket.addEventListener("close", function () {
-      panel.setAttribute("data-connected", "false");
+      clearTimeout(openTimer);
       clearInterval(pingTimer);
-      if (!panel.hidden) status.textContent = T.offline;
+      setConnected(false);
+      // Closed before a single frame came back: the socket cannot get
+      // through here. Twice, and the chat goes on over plain HTTP.
+      socketFailures = welcomed ? 0 : socketFailures + 1;
+      if (socketFailures >= SOCKET_TRIES) { socket = null; startPolling(); return; }
       retry = Math.min(retry + 1, 6);
       setTimeout(connect, 500 * Math.pow(2, retry - 1));
     });
+  }
+
+  // --- The long-polling fallback: the socket's frames over plain HTTP --------
+  // Frames are POSTed one at a time, in order (a message never overtakes the
+  // one before it, as on a socket); the answers are the socket's frames. One
+  // GET waits for news: replies newer than lastReply and typing notes.
+  var outbox = Promise.resolve(), polling = false, pollRetry = 0;
+
+  function startPolling() {
+    transport = "poll";
+    panel.setAttribute("data-transport", "poll");
+    hello();
+  }
+
+  function post(data) {
+    var body = {};
+    for (var name in data) body[name] = data[name];
+    if (!("token" in body)) body.token = state.token || "";
+    outbox = outbox.then(function () {
+      return fetch(base + "send", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body) })
+        .then(function (r) { return r.json(); })
+        .then(function (answer) { (answer.events || []).forEach(handle); })
+        .catch(function () {
+          // Not through: unacknowledged messages stay pending and go again
+          // with the next welcome, like after a socket reconnect.
+          setConnected(false);
+          if (data.type === "hello") setTimeout(hello, 2000);
+        });
+    });
+  }
+
+  function poll() {
+    if (polling || !state.token) return;
+    polling = true;
+    fetch(base + "poll?after=" + lastReply, { headers: { "X-Chat-Token": state.token } })
+      .then(function (r) {
+        if (r.status === 404) { polling = false; hello(); return null; }
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      })
+      .then(function (answer) {
+        if (!answer) return;
+        polling = false;
+        pollRetry = 0;
+        setConnected(true);
+        answer.events.forEach(handle);
+        poll();
+      })
+      .catch(function () {
+        polling = false;
+        setConnected(false);
+        pollRetry = Math.min(pollRetry + 1, 6);
+        // Back again with a hello: it resends what was never acknowledged.
+        setTimeout(hello, 500 * Math.pow(2, pollRetry - 1));
+      });
   }
 
   // A returning visitor sees the conversation at once, before the socket is up.
