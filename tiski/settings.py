@@ -394,6 +394,9 @@ TISKI_TICKET_CHANGE_HANDLERS = [
 TISKI_REPLY_DELIVERED_ELSEWHERE = ["tiski.connectors.webchat.delivery.delivered_live"]
 # Minutes without a heartbeat from a visitor's chat before replies go by email.
 TISKI_WEBCHAT_AWAY_MINUTES = envint("TISKI_WEBCHAT_AWAY_MINUTES", 2)
+# Seconds one long-poll of the chat's HTTP fallback waits for news before it
+# answers empty (kept under the 30 s many proxies allow an idle request).
+TISKI_WEBCHAT_POLL_SECONDS = envint("TISKI_WEBCHAT_POLL_SECONDS", 25)
 # Automatic mails (acknowledgements, rule mails) one address may get per hour.
 TISKI_AUTOMATIC_MAIL_PER_HOUR = envint("TISKI_AUTOMATIC_MAIL_PER_HOUR", 3)
 # Seconds to wait for an SMTP server before counting it as a temporary failure.

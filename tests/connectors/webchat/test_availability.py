@@ -106,7 +106,7 @@ def test_the_welcome_says_whether_anybody_is_there(widget, make_user):
             f"/ws/chat/{widget.public_key}/",
             headers=[(b"host", b"127.0.0.1"), (b"origin", SITE.encode())],
         )
-        assert (await socket.connect())[0]
+        assert (await socket.connect(timeout=10))[0]
         await socket.send_json_to({"type": "hello", "token": "", "lang": "fi"})
         data = await socket.receive_json_from(timeout=10)
         await socket.disconnect()

@@ -27,7 +27,7 @@ async def _open(widget, origin: str = SITE, key: str | None = None):
         f"/ws/chat/{key or widget.public_key}/",
         headers=[(b"host", b"127.0.0.1"), (b"origin", origin.encode())],
     )
-    connected, _code = await socket.connect()
+    connected, _code = await socket.connect(timeout=10)
     return socket, connected
 
 

@@ -101,7 +101,7 @@ def test_the_transcript_goes_by_email_through_the_outbox(widget, make_user, mail
             f"/ws/chat/{widget.public_key}/",
             headers=[(b"host", b"127.0.0.1"), (b"origin", SITE.encode())],
         )
-        assert (await socket.connect())[0]
+        assert (await socket.connect(timeout=10))[0]
         await socket.send_json_to({"type": "hello", "token": session.visitor_token, "lang": "fi"})
         await socket.receive_json_from(timeout=10)
         await socket.send_json_to({"type": "transcript"})

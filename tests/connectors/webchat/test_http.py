@@ -50,7 +50,7 @@ def test_history_needs_the_visitors_token(client, widget):
 
     preflight = client.options(url, HTTP_ORIGIN=SITE, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
     assert preflight.status_code == 204
-    assert preflight["Access-Control-Allow-Headers"] == "Content-Type"
+    assert preflight["Access-Control-Allow-Headers"] == "Content-Type, X-Chat-Token"
 
     def post(token: str, origin: str = SITE):
         return client.post(

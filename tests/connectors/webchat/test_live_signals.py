@@ -25,7 +25,7 @@ async def _visitor(widget):
         f"/ws/chat/{widget.public_key}/",
         headers=[(b"host", b"127.0.0.1"), (b"origin", SITE.encode())],
     )
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
     await socket.send_json_to({"type": "hello", "token": "", "lang": "fi"})
     await socket.receive_json_from(timeout=10)
@@ -50,7 +50,7 @@ async def _desk(user, ticket_id: int):
             (b"origin", b"http://127.0.0.1"),
         ],
     )
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
     await socket.send_json_to({"action": "watch", "ticket_id": ticket_id})
     # A socket handles its frames in order: the answer to a roll call means

@@ -167,7 +167,7 @@ def test_the_socket_and_the_poll_get_the_same_events_in_order(widget, make_user)
         socket = WebsocketCommunicator(
             application, f"/ws/chat/{widget.public_key}/", headers=_headers()
         )
-        assert (await socket.connect())[0]
+        assert (await socket.connect(timeout=10))[0]
         await socket.send_json_to({"type": "hello", "token": token, "lang": "fi"})
         assert (await socket.receive_json_from(timeout=10))["type"] == "welcome"
 
