@@ -219,3 +219,44 @@ def test_where_no_socket_gets_through_the_chat_goes_on_over_http(new_page, shop_
         ticket.messages.filter(kind=MessageKind.CUSTOMER).values_list("text", flat=True)
     ) == ["Toimiiko tämä ilman sokettia?", "Kiitos!"]
     assert panel.locator(".tiski-chat-agent", has_text="tavallisella").count() == 1
+
+
+def test_the_widget_is_used_from_the_keyboard_with_labelled_controls(new_page, shop_site):
+    """Tab reaches the chat button, Enter opens the panel on its first field,
+    the form and the composer work by keyboard, Escape closes the panel and
+    gives the focus back to the button; every control has a name."""
+    visitor = new_page()
+    visitor.goto(shop_site)
+    toggle = visitor.locator(".tiski-chat-button")
+    visitor.keyboard.press("Tab")
+    expect(toggle).to_be_focused()
+    expect(toggle).to_have_accessible_name("Avaa chat")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    visitor.keyboard.press("Enter")
+    panel = visitor.get_by_role("dialog", name="Chat")
+    expect(panel).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_have_accessible_name("Sulje chat")
+    expect(panel.get_by_role("log")).to_contain_text("Hei! Kysy pois.")
+    expect(panel.get_by_label("Nimi")).to_be_focused()
+    visitor.keyboard.type("Liisa Laine")
+    visitor.keyboard.press("Tab")
+    expect(panel.get_by_label("Sähköposti")).to_be_focused()
+    visitor.keyboard.type("liisa@example.com")
+    visitor.keyboard.press("Enter")
+    message = panel.get_by_label("Viesti")
+    expect(message).to_be_focused()
+    visitor.keyboard.type("Näppäimistöllä kirjoitettu.")
+    visitor.keyboard.press("Enter")
+    expect(panel.get_by_role("log")).to_contain_text("Näppäimistöllä")
+    expect(panel.locator(".tiski-chat-pending")).to_have_count(0)
+    for name in ("Lähetä", "Lähetä keskustelu sähköpostiini", "Sulje chat"):
+        expect(panel.get_by_role("button", name=name, exact=True)).to_be_visible()
+    expect(panel.get_by_label("Liitä tiedosto")).to_be_visible()
+
+    visitor.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(toggle).to_be_focused()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    visitor.keyboard.press("Enter")
+    expect(message).to_be_focused()

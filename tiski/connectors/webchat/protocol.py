@@ -19,11 +19,11 @@ identified, history, ...}, ``identified``, ``ack`` {client_id, id},
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from tiski.core.realtime import ticket_group
@@ -31,11 +31,20 @@ from tiski.core.realtime import ticket_group
 from . import availability, services
 from .models import ChatSession, ChatWidget
 
-# Every chat's database work on a thread of the loop's pool, each with its
-# own connection. Channels' default (thread_sensitive) queues every call of
-# every chat in the process on one shared thread: twenty first messages, each
-# opening a ticket, waited for one another (bench/README.md, first message).
-db: Callable[..., Any] = partial(database_sync_to_async, thread_sensitive=False)
+
+def db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """``fn`` run off the event loop, on a thread of its own where that helps.
+
+    On PostgreSQL every chat's database work runs on a thread of the loop's
+    pool, each with its own connection. Channels' default (thread_sensitive)
+    queues every call of every chat in the process on one shared thread:
+    twenty first messages, each opening a ticket, waited for one another
+    (bench/README.md). SQLite takes one writer at a time anyway, and its
+    connections in other threads would only meet its table locks, so there
+    the calls stay on the one thread, as Django's own sync views do."""
+    engine = settings.DATABASES["default"]["ENGINE"]
+    return database_sync_to_async(fn, thread_sensitive=engine.endswith("sqlite3"))
+
 
 BAD_REQUEST = {"type": "error", "code": "bad_request"}
 HELLO_FIRST = {"type": "error", "code": "hello_first"}

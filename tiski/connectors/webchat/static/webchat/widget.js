@@ -111,7 +111,7 @@
     button.setAttribute("aria-expanded", String(open));
     button.setAttribute("aria-label", open ? T.close : T.open);
     if (open) {
-      (composer.hidden ? emailInput : textbox).focus();
+      focusFirst();
       if (!started) { started = true; if (transport === "poll") startPolling(); else connect(); }
       markRead();
     } else {
@@ -147,6 +147,16 @@
     save();
     prechat.hidden = identified;
     composer.hidden = !identified;
+    if (wantFocus) focusFirst();
+  }
+
+  // The panel's first field takes the focus on opening; before the welcome
+  // says which form it is, neither is shown, so the first one shown takes it.
+  var wantFocus = false;
+  function focusFirst() {
+    var field = !composer.hidden ? textbox : (!prechat.hidden ? nameInput : null);
+    wantFocus = !field && !panel.hidden;
+    if (field && !panel.hidden) field.focus();
   }
 
   function send(data) {
