@@ -19,6 +19,7 @@ print(json.dumps({
     "engine": settings.DATABASES["default"]["ENGINE"],
     "db_name": str(settings.DATABASES["default"]["NAME"]),
     "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "layer_config": settings.CHANNEL_LAYERS["default"].get("CONFIG", {}),
     "broker": settings.CELERY_BROKER_URL,
     "eager": settings.CELERY_TASK_ALWAYS_EAGER,
     "tz": settings.TIME_ZONE,
@@ -64,6 +65,36 @@ def test_postgres_and_redis_from_environment(tmp_path):
     assert got["layer"] == "channels_redis.core.RedisChannelLayer"
     assert got["broker"] == "redis://127.0.0.1:6379/0"
     assert got["eager"] is False
+
+
+def test_the_redis_channel_layer_waits_through_a_quiet_spell(tmp_path):
+    """A socket's channel-layer receive sees nothing for longer than the layer's
+    5 s blocking pop (redis-py 8 reads with a 5 s timeout by default, which ended
+    every quiet socket with a TimeoutError), then gets the message sent after it."""
+    import asyncio
+
+    import redis
+    from channels_redis.core import RedisChannelLayer
+
+    url = os.environ.get("TISKI_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {url}")
+    config = run_settings(tmp_path, REDIS_URL=url)["layer_config"]
+
+    async def quiet_then_news():
+        layer = RedisChannelLayer(**config)
+        channel = await layer.new_channel()
+        waiting = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(layer.brpop_timeout + 2)
+        assert not waiting.done()
+        await layer.send(channel, {"type": "chat.reply", "item": {"id": 1}})
+        got = await asyncio.wait_for(waiting, 30)
+        await layer.flush()
+        return got
+
+    assert asyncio.run(quiet_then_news()) == {"type": "chat.reply", "item": {"id": 1}}
 
 
 def test_secret_from_file(tmp_path):
