@@ -1,6 +1,7 @@
 """Web chat benchmark: many visitors over real websockets, agents answering.
 
     .venv/bin/python bench/chat.py [--visitors 500] [--port 8765] [--label x]
+                                   [--transport socket|poll]
 
 1. Creates the database if missing (DATABASE_URL, default
    postgres://postgres@127.0.0.1:5432/tiski_chat_bench) and migrates it;
@@ -13,6 +14,9 @@
 4. For each chat the agent answers through the ticket reply path
    (tickets.actions.add_message, as the desk does) in this process; agent ->
    visitor latency: the reply's commit until the visitor's socket gets it.
+   With ``--transport poll`` the visitors speak the widget's HTTP fallback
+   instead (POST /chat/<key>/send, a long GET /chat/<key>/poll waiting for
+   the reply), each on its own connection, as a browser behind a proxy would.
 5. Writes p50/p95 of both, how many chats were open at once in the one web
    process, and the failures to bench/results/chat-<date>[-label].json.
    Target (issue #17): 500 concurrent chats, p95 under 300 ms.
@@ -190,6 +194,87 @@ async def visitor(n: int, url: str, agent_id: int, opened: asyncio.Barrier, out:
             await opened.wait()
 
 
+async def http(port: int, method: str, path: str, body: dict | None = None, token: str = ""):  # type: ignore[no-untyped-def]
+    """One HTTP/1.1 request on its own connection (the standard library has no
+    async client): (status, JSON body)."""
+    data = json.dumps(body).encode() if body is not None else b""
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: {ORIGIN}\r\n"
+        f"Connection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(data)}\r\n"
+    )
+    if token:
+        head += f"X-Chat-Token: {token}\r\n"
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head.encode() + b"\r\n" + data)
+        await writer.drain()
+        raw = await reader.read()
+    finally:
+        writer.close()
+    status_line, _, rest = raw.partition(b"\r\n")
+    payload = rest.partition(b"\r\n\r\n")[2]
+    return int(status_line.split()[1]), json.loads(payload) if payload else None
+
+
+async def poll_visitor(
+    n: int, port: int, key: str, agent_id: int, opened: asyncio.Barrier, out: dict
+) -> None:
+    """As ``visitor``, over the long-polling fallback."""
+    send = f"/chat/{key}/send"
+    waits = 2
+    holding = None
+    try:
+        _, answer = await http(port, "POST", send, {"type": "hello", "token": "", "lang": "fi"})
+        token = answer["events"][0]["token"]
+        await http(
+            port,
+            "POST",
+            send,
+            {"type": "identify", "token": token, "name": f"V {n}", "email": f"v{n}@bench.example"},
+        )
+        await opened.wait()
+        waits -= 1
+        waiting = asyncio.create_task(http(port, "GET", f"/chat/{key}/poll?after=0", token=token))
+        started = time.perf_counter()
+        _, answer = await http(
+            port,
+            "POST",
+            send,
+            {"type": "message", "token": token, "client_id": f"m{n}", "text": f"Kysymys {n}"},
+        )
+        assert answer["events"][0]["type"] == "ack", answer
+        out["to_agent"].append((time.perf_counter() - started) * 1000)
+        ticket_id = await asyncio.to_thread(ticket_of, token)
+        sent = asyncio.create_task(asyncio.to_thread(reply, ticket_id, agent_id, f"Vastaus {n}"))
+        after = 0
+        while True:
+            _, answer = await waiting
+            replies = [e for e in answer["events"] if e["type"] == "reply"]
+            if replies:
+                break
+            waiting = asyncio.create_task(
+                http(port, "GET", f"/chat/{key}/poll?after={after}", token=token)
+            )
+        arrived = time.perf_counter()
+        out["to_visitor"].append((arrived - await sent) * 1000)
+        # The next poll waits while every other chat finishes: a chat held open.
+        after = replies[-1]["item"]["id"]
+        holding = asyncio.create_task(
+            http(port, "GET", f"/chat/{key}/poll?after={after}", token=token)
+        )
+        out["held"] += 1
+        waits -= 1
+        await opened.wait()
+    except Exception as exc:  # a failed chat is counted, not fatal
+        out["failures"].append(f"{type(exc).__name__}: {exc}"[:200])
+        for _ in range(waits):
+            await opened.wait()
+    finally:
+        if holding is not None:
+            holding.cancel()
+
+
 def pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -197,11 +282,15 @@ def pct(values: list[float], q: float) -> float | None:
     return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 1)
 
 
-async def run(visitors: int, port: int, key: str, agent_id: int) -> dict:
+async def run(visitors: int, port: int, key: str, agent_id: int, transport: str) -> dict:
     url = f"ws://127.0.0.1:{port}/ws/chat/{key}/"
     out: dict = {"to_agent": [], "to_visitor": [], "failures": [], "held": 0}
     barrier = asyncio.Barrier(visitors + 1)
-    tasks = [asyncio.create_task(visitor(n, url, agent_id, barrier, out)) for n in range(visitors)]
+    if transport == "poll":
+        chats = [poll_visitor(n, port, key, agent_id, barrier, out) for n in range(visitors)]
+    else:
+        chats = [visitor(n, url, agent_id, barrier, out) for n in range(visitors)]
+    tasks = [asyncio.create_task(chat) for chat in chats]
     await barrier.wait()
     await barrier.wait()
     await asyncio.gather(*tasks)
@@ -213,6 +302,7 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=500)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--label", default="")
+    parser.add_argument("--transport", choices=("socket", "poll"), default="socket")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -222,7 +312,7 @@ def main() -> None:
     server = start_server(args.port, url, redis)
     try:
         began = time.perf_counter()
-        out = asyncio.run(run(args.visitors, args.port, key, agent_id))
+        out = asyncio.run(run(args.visitors, args.port, key, agent_id, args.transport))
         wall = time.perf_counter() - began
     finally:
         server.terminate()
@@ -231,6 +321,7 @@ def main() -> None:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared)",
         "visitors": args.visitors,
+        "transport": args.transport,
         "held_open_at_once": out["held"],
         "failures": len(out["failures"]),
         "failure_examples": out["failures"][:5],
