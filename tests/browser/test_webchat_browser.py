@@ -35,19 +35,22 @@ def shop_site(asgi_server, make_team, make_user):
         greeting_fi="Hei! Kysy pois.",
         offline_message="Olemme tauolla. Vastaamme sähköpostitse.",
     )
-    page = (
-        '<!doctype html><html lang="fi"><head><meta charset="utf-8"><title>Kauppa</title>'
-        "</head><body><h1>Kauppa</h1>"
-        f'<script src="{asgi_server}/chat/{widget.public_key}/widget.js"></script>'
-        "</body></html>"
-    ).encode()
+
+    def page(attributes: str) -> bytes:
+        return (
+            '<!doctype html><html lang="fi"><head><meta charset="utf-8"><title>Kauppa</title>'
+            "</head><body><h1>Kauppa</h1>"
+            f'<script src="{asgi_server}/chat/{widget.public_key}/widget.js"{attributes}></script>'
+            "</body></html>"
+        ).encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.end_headers()
-            self.wfile.write(page)
+            # /poll: a site that tells the widget to use plain HTTP from the start.
+            self.wfile.write(page(' data-transport="poll"' if self.path == "/poll" else ""))
 
         def log_message(self, *args) -> None:  # quiet
             pass
@@ -205,8 +208,14 @@ def test_where_no_socket_gets_through_the_chat_goes_on_over_http(new_page, shop_
     assert LiveDelivery.objects.filter(message=reply).exists()
     assert not OutboundEmail.objects.filter(message=reply).exists()
 
-    # The agent sees the visitor read it (the "seen" mark goes over HTTP too).
-    expect(agent.locator("#chat-live")).to_have_text("Nähty chatissa")
+    # The visitor's widget says it was seen (the "read" frame goes over HTTP too).
+    from tiski.connectors.webchat.models import ChatSession
+
+    for _ in range(100):
+        if ChatSession.objects.filter(read_up_to=reply.pk).exists():
+            break
+        visitor.wait_for_timeout(100)
+    assert ChatSession.objects.get().read_up_to == reply.pk
 
     visitor.reload()
     panel = visitor.get_by_role("dialog", name="Chat")
@@ -260,3 +269,38 @@ def test_the_widget_is_used_from_the_keyboard_with_labelled_controls(new_page, s
     expect(toggle).to_have_attribute("aria-expanded", "false")
     visitor.keyboard.press("Enter")
     expect(message).to_be_focused()
+
+
+def test_a_message_whose_post_failed_is_sent_again_once(new_page, shop_site):
+    """data-transport="poll": no socket is tried. The network drops the POST of
+    a message: it stays pending, goes again with the next hello, and is on the
+    ticket once."""
+    visitor = new_page()
+    sockets = []
+    visitor.on("websocket", lambda ws: sockets.append(ws.url))
+    dropped = []
+
+    def drop_first_message(route) -> None:
+        body = route.request.post_data or ""
+        if '"type":"message"' in body and not dropped:
+            dropped.append(body)
+            route.abort()
+        else:
+            route.continue_()
+
+    visitor.route("**/send", drop_first_message)
+    visitor.goto(shop_site + "/poll")
+    visitor.get_by_role("button", name="Avaa chat").click()
+    panel = visitor.get_by_role("dialog", name="Chat")
+    expect(panel).to_have_attribute("data-transport", "poll")
+    panel.get_by_label("Nimi").fill("Liisa Laine")
+    panel.get_by_label("Sähköposti").fill("liisa@example.com")
+    panel.get_by_label("Sähköposti").press("Enter")
+    panel.get_by_label("Viesti").fill("Menikö tämä perille?")
+    panel.get_by_label("Viesti").press("Enter")
+    expect(panel.locator(".tiski-chat-visitor")).to_contain_text("perille")
+    expect(panel.locator(".tiski-chat-pending")).to_have_count(0)
+    assert len(dropped) == 1
+    assert sockets == []
+    ticket = Ticket.objects.get()
+    assert list(ticket.messages.values_list("text", flat=True)) == ["Menikö tämä perille?"]

@@ -360,9 +360,15 @@
           // Not through: unacknowledged messages stay pending and go again
           // with the next welcome, like after a socket reconnect.
           setConnected(false);
-          if (data.type === "hello") setTimeout(hello, 2000);
+          helloSoon();
         });
     });
+  }
+
+  var helloTimer = null;
+  function helloSoon() {
+    if (helloTimer) return;
+    helloTimer = setTimeout(function () { helloTimer = null; hello(); }, 2000);
   }
 
   function poll() {
