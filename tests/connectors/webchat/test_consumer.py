@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import timedelta
 
 import pytest
@@ -247,3 +249,41 @@ def test_broken_frames_get_an_error_and_the_chat_goes_on(widget):
     assert broken == listed == {"type": "error", "code": "bad_request"}
     assert early == {"type": "error", "code": "hello_first"}
     assert welcome["type"] == "welcome"
+
+
+_ACKED = threading.Event()
+_HANDLER_SAW_ACK: list[bool] = []
+
+
+def _waits_for_the_ack(change) -> None:
+    """A ticket-change handler that holds a new ticket's change until the
+    visitor has the ack (or 10 s): it sees True only if the ack came first."""
+    if change.created:
+        _HANDLER_SAW_ACK.append(_ACKED.wait(10))
+
+
+def test_a_message_is_acknowledged_once_committed_before_the_change_handlers(widget, settings):
+    """The ack says the message is stored; the after-commit work (SLA, rules,
+    search, reports, the desk's push) runs after it, not before it."""
+    settings.TISKI_TICKET_CHANGE_HANDLERS = [
+        *settings.TISKI_TICKET_CHANGE_HANDLERS,
+        f"{__name__}._waits_for_the_ack",
+    ]
+    _ACKED.clear()
+    _HANDLER_SAW_ACK.clear()
+
+    async def scenario():
+        socket, _ = await _visitor(widget)
+        await socket.send_json_to({"type": "message", "client_id": "e1", "text": "Hei"})
+        ack = await socket.receive_json_from(timeout=30)
+        _ACKED.set()
+        for _ in range(500):
+            if _HANDLER_SAW_ACK:
+                break
+            await asyncio.sleep(0.02)
+        await socket.disconnect()
+        return ack
+
+    ack = async_to_sync(scenario)()
+    assert ack["type"] == "ack" and ack["id"] == Message.objects.get().pk
+    assert _HANDLER_SAW_ACK == [True]

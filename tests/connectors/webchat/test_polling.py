@@ -178,11 +178,10 @@ def test_the_socket_and_the_poll_get_the_same_events_in_order(widget, make_user)
         typing = {"type": "chat.agent_typing", "author": "Pekka", "state": True}
         stopped = {**typing, "state": False}
         for step in ("typing", "reply", "stopped"):
-            waiting = _poll(widget, token, after=after)
-            task = asyncio.ensure_future(_events(waiting))
             await database_sync_to_async(ChatSession.objects.filter(pk=session.pk).update)(
                 polling_until=None
             )
+            task = asyncio.ensure_future(_events(_poll(widget, token, after=after)))
             await _until_waiting(session.pk)
             if step == "reply":
                 await database_sync_to_async(_reply)(ticket, agent, "Katsotaan.")

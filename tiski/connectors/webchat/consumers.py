@@ -31,7 +31,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             # Refused before the handshake completes: the browser sees a 403.
             await self.close()
             return
-        self.conversation = Conversation(widget, on_hello=self._join)
+        self.conversation = Conversation(widget, on_hello=self._join, send_now=self.send_json)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:

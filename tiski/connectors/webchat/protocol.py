@@ -21,12 +21,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from tiski.core.realtime import ticket_group
+from tiski.tickets import changes
 
 from . import availability, services
 from .models import ChatSession, ChatWidget
@@ -76,12 +78,17 @@ class Conversation:
         widget: ChatWidget,
         session: ChatSession | None = None,
         on_hello: Callable[[ChatSession | None, ChatSession], Awaitable[None]] | None = None,
+        send_now: Callable[[dict], Awaitable[None]] | None = None,
     ) -> None:
         self.widget = widget
         self.session = session
         # The socket joins the session's group here, before the history is
         # read, so a reply written in between is in one or the other.
         self.on_hello = on_hello
+        # A transport that can send while the call is still running (the
+        # socket) acknowledges a message as soon as it is committed; the
+        # ticket-change handlers run after that, on the same thread.
+        self.send_now = send_now
 
     async def handle(self, content: Any) -> list[dict]:
         if not isinstance(content, dict):
@@ -94,7 +101,7 @@ class Conversation:
         if kind == "identify":
             return [await self._identify(content)]
         if kind == "message":
-            return [await self._message(content)]
+            return await self._message(content)
         if kind == "typing":
             await self._to_desk("chat.typing", state=bool(content.get("state")))
             return []
@@ -129,14 +136,17 @@ class Conversation:
             return {"type": "error", "code": "bad_email"}
         return {"type": "identified"}
 
-    async def _message(self, content: dict) -> dict:
+    async def _message(self, content: dict) -> list[dict]:
         assert self.session is not None
         client_id = str(content.get("client_id") or "")
+        send_now = async_to_sync(self.send_now) if self.send_now is not None else None
         try:
-            received = await db(_receive)(self.session, client_id, str(content.get("text") or ""))
+            received, sent = await db(_receive)(
+                self.session, client_id, str(content.get("text") or ""), send_now
+            )
         except ValidationError:
-            return {"type": "error", "code": "not_sent", "client_id": client_id}
-        return {"type": "ack", "client_id": client_id, "id": received.message_id}
+            return [{"type": "error", "code": "not_sent", "client_id": client_id}]
+        return [] if sent else [_ack(client_id, received)]
 
     async def _to_desk(self, kind: str, **data: Any) -> None:
         """To the agents with this chat's ticket open (the desk's ticket group).
@@ -185,9 +195,25 @@ def _welcome(widget: ChatWidget, session: ChatSession, lang: str) -> dict:
     }
 
 
-def _receive(session: ChatSession, client_id: str, text: str) -> services.Received:
-    # The message and the visitor's heartbeat on one database thread trip:
-    # a second trip would queue the ack behind other chats' work again.
-    received = services.receive(session, client_id=client_id, text=text)
-    services.touch(session.pk)
-    return received
+def _ack(client_id: str, received: services.Received) -> dict:
+    return {"type": "ack", "client_id": client_id, "id": received.message_id}
+
+
+def _receive(
+    session: ChatSession, client_id: str, text: str, send_now: Callable[[dict], None] | None
+) -> tuple[services.Received, bool]:
+    """The message and the visitor's heartbeat on one database thread trip (a
+    second trip would queue the ack behind other chats' work again); with
+    ``send_now`` the ack goes out once the message is committed, before the
+    ticket-change handlers (SLA, rules, search, reports, the desk's push),
+    which ``batched`` holds until the end of the block. True: the ack is sent."""
+    with changes.batched():
+        received = services.receive(session, client_id=client_id, text=text)
+        services.touch(session.pk)
+        if send_now is None:
+            return received, False
+        try:
+            send_now(_ack(client_id, received))
+        except Exception:  # the socket closed: the resend after a reconnect acks it
+            return received, True
+        return received, True
