@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tiski.connectors.sms",
     "tiski.connectors.telegram",
     "tiski.connectors.whatsapp",
+    "tiski.connectors.meta",
     "tiski.connectors.webchat",
     "tiski.surveys",
     "tiski.reports",
@@ -381,6 +382,7 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     "tiski.connectors.sms.replies.on_ticket_change",
     "tiski.connectors.telegram.replies.on_ticket_change",
     "tiski.connectors.whatsapp.replies.on_ticket_change",
+    "tiski.connectors.meta.replies.on_ticket_change",
     # A callback ticket solved by hand is a callback done.
     "tiski.connectors.phone.services.on_ticket_change",
     # The bell: "Maija assigned this ticket to you."
@@ -491,3 +493,5 @@ TISKI_SMS = _sms_provider()
 TISKI_HTTP_ALLOW_PRIVATE = envbool("TISKI_HTTP_ALLOW_PRIVATE", False)
 # A message joins the contact's open ticket on its channel within this window.
 TISKI_MESSAGING_THREAD_HOURS = envint("TISKI_MESSAGING_THREAD_HOURS", 24)
+# Messenger and Instagram: the Graph API with its version (tests point it at loopback).
+TISKI_META_GRAPH_URL = env("TISKI_META_GRAPH_URL", "https://graph.facebook.com/v21.0")

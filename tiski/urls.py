@@ -30,6 +30,7 @@ urlpatterns = [
     path("sms/", include("tiski.connectors.sms.urls")),
     path("telegram/", include("tiski.connectors.telegram.urls")),
     path("whatsapp/", include("tiski.connectors.whatsapp.urls")),
+    path("meta/", include("tiski.connectors.meta.urls")),
     path("chat/", include("tiski.connectors.webchat.urls")),
     path("customers/", include("tiski.customers.urls")),
     path("macros/", include("tiski.macros.urls")),

@@ -35,6 +35,7 @@ _EMAIL = "tiski.connectors.email"
 _SMS = "tiski.connectors.sms"
 _TELEGRAM = "tiski.connectors.telegram"
 _WHATSAPP = "tiski.connectors.whatsapp"
+_META = "tiski.connectors.meta"
 
 # One line per channel.
 CHANNELS: dict[str, ChannelInfo] = {
@@ -63,6 +64,19 @@ CHANNELS: dict[str, ChannelInfo] = {
             key="whatsapp", label=_("WhatsApp"), can_reply=True, attachments=True,
             max_length=4096, has_templates=True, sender=f"{_WHATSAPP}.transport.send",
             intake=f"{_WHATSAPP}.inbound.process_receipt", route=f"{_WHATSAPP}.replies.route",
+        ),
+        # One package serves both of Meta's inboxes (connectors/meta/__init__.py).
+        ChannelInfo(
+            key="messenger", label=_("Messenger"), can_reply=True, attachments=False,
+            max_length=2000, has_templates=False, sender=f"{_META}.transport.send",
+            intake=f"{_META}.inbound.process_receipt",
+            route=f"{_META}.replies.messenger_route",
+        ),
+        ChannelInfo(
+            key="instagram", label=_("Instagram"), can_reply=True, attachments=False,
+            max_length=2000, has_templates=False, sender=f"{_META}.transport.send",
+            intake=f"{_META}.inbound.process_receipt",
+            route=f"{_META}.replies.instagram_route",
         ),
         # Chat replies reach the visitor live through the chat's change handler,
         # or by email once they have left: no outbox row, no receipt.

@@ -147,6 +147,7 @@ class IdentityKind(models.TextChoices):
     PHONE = "phone", _("Phone")
     WHATSAPP = "whatsapp", _("WhatsApp")
     MESSENGER = "messenger", _("Messenger")
+    INSTAGRAM = "instagram", _("Instagram")
     TELEGRAM = "telegram", _("Telegram")
     CHAT = "chat", _("Web chat")
 

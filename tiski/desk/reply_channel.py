@@ -1,12 +1,13 @@
 """Which messaging channel a public reply goes out on, as the composer shows it.
 
-A conversation on a messaging channel (SMS, Telegram, WhatsApp) is answered
-on that channel: SMS through ``sms.replies.sms_route``, the others through
-the ``route`` their registry line names. Either way the composer gets one
-``ChannelReplyRoute``: who the reply goes to and from, the length limit
-from the registry, and the sentence saying why a reply cannot go (an
-opted-out number, a closed WhatsApp window). Everything else is answered by
-email (``email.outbound.reply_route``).
+A conversation on a messaging channel (SMS, Telegram, WhatsApp, Messenger,
+Instagram) is answered on that channel: SMS through ``sms.replies.sms_route``,
+the others through the ``route`` their registry line names. Either way the
+composer gets one ``ChannelReplyRoute``: who the reply goes to and from, the
+length limit from the registry, the sentence saying why a reply cannot go
+(an opted-out number, a closed WhatsApp or Meta window), and the one saying
+how it goes when that matters (Meta's HUMAN_AGENT tag). Everything else is
+answered by email (``email.outbound.reply_route``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ _PROBLEMS = {
         "The customer last wrote on WhatsApp over 24 hours ago, so WhatsApp allows no "
         "free-text reply now. Send an approved template below, or write an internal note."
     ),
+    "meta_window_closed": lambda: _(
+        "The customer last wrote over 7 days ago, so Meta allows no reply on this channel "
+        "until they write again. Write an internal note, or reply by email if they have an "
+        "address."
+    ),
+}
+# What a channel's route says about a reply that can go, but differently.
+_NOTICES = {
+    "human_agent_tag": lambda: _(
+        "The customer last wrote over 24 hours ago: the reply goes with Meta's human agent "
+        "tag, which allows a person's answer for 7 days. Send no offers or reminders with it."
+    ),
 }
 
 
@@ -43,6 +56,7 @@ class ChannelReplyRoute:
     from_label: str  # our number or bot
     max_length: int | None
     problem: str = ""  # a key of _PROBLEMS, "" when a reply can go
+    notice: str = ""  # a key of _NOTICES: how the reply goes, said beside the composer
     meta: dict = field(default_factory=dict)  # written on the reply for the channel's handler
     templates: tuple = ()  # approved templates the channel can send instead
     mailbox: None = None
@@ -56,6 +70,10 @@ class ChannelReplyRoute:
     @property
     def label(self) -> str:
         return str(CHANNELS[self.channel].label)
+
+    @property
+    def notice_text(self) -> str:
+        return _NOTICES[self.notice]() if self.notice else ""
 
 
 def channel_reply_route(ticket: Ticket) -> ChannelReplyRoute | None:
@@ -83,6 +101,7 @@ def channel_reply_route(ticket: Ticket) -> ChannelReplyRoute | None:
                 from_label=found.get("from_label", ""),
                 max_length=info.max_length,
                 problem=found.get("problem", ""),
+                notice=found.get("notice", ""),
                 meta={"account": found["account"], "to": found["to"]},
                 templates=tuple(found.get("templates", ())),
             )

@@ -97,6 +97,7 @@ CHANNEL_ALIASES: dict[str, str] = {
     "chat": "chat",
     "whatsapp": "whatsapp",
     "messenger": "messenger",
+    "instagram": "instagram",
     "telegram": "telegram",
     "sms": "sms",
     "tekstiviesti": "sms",

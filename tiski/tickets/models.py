@@ -54,6 +54,7 @@ class Channel(models.TextChoices):
     CHAT = "chat", _("Web chat")
     WHATSAPP = "whatsapp", _("WhatsApp")
     MESSENGER = "messenger", _("Messenger")
+    INSTAGRAM = "instagram", _("Instagram")
     TELEGRAM = "telegram", _("Telegram")
     SMS = "sms", _("SMS")
     API = "api", _("API")

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from tiski.connectors.messaging.graph import signature
 from tiski.connectors.whatsapp.models import WhatsAppAccount
-from tiski.connectors.whatsapp.views import signature
 
 APP_SECRET = "meta-app-secret-5d1e"
 ACCESS_TOKEN = "EAAG-test-access-token"

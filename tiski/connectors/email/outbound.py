@@ -69,6 +69,7 @@ NON_EMAIL_CHANNELS = (
     Channel.CHAT,
     Channel.WHATSAPP,
     Channel.MESSENGER,
+    Channel.INSTAGRAM,
     Channel.TELEGRAM,
     Channel.SMS,
 )

@@ -30,6 +30,7 @@ CHANNEL_ICONS = {
     Channel.CHAT: "chat",
     Channel.WHATSAPP: "chat",
     Channel.MESSENGER: "chat",
+    Channel.INSTAGRAM: "chat",
     Channel.TELEGRAM: "chat",
     Channel.SMS: "sms",
     Channel.API: "api",
