@@ -11,60 +11,32 @@ from django.utils.translation import gettext_lazy as _
 from tiski.connectors.whatsapp.models import WhatsAppAccount, WhatsAppTemplate
 from tiski.customers.phones import to_e164
 
-MASK = "••••••"
+from .forms_secrets import SecretFieldsMixin, secret_widgets
+
 SECRETS = ("access_token", "app_secret")
 _VARIABLE = re.compile(r"\{\{(\d+)\}\}")
 
 
-class WhatsAppAccountForm(forms.ModelForm):
+class WhatsAppAccountForm(SecretFieldsMixin, forms.ModelForm):
+    SECRETS = SECRETS
+
     class Meta:
         model = WhatsAppAccount
         fields = (
             "name", "number", "phone_number_id", "access_token", "app_secret",
             "verify_token", "api_url", "default_team", "default_type", "active",
         )  # fmt: skip
-        widgets = {
-            name: forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
-            for name in SECRETS
-        }
+        widgets = secret_widgets(SECRETS)
         help_texts = {
             "access_token": _("A system user's token from Meta, or env:NAME."),
             "app_secret": _("The app's secret: it signs every webhook (X-Hub-Signature-256)."),
         }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.old = {
-            name: (getattr(self.instance, name) or "") if self.instance.pk else ""
-            for name in SECRETS
-        }
-        for name in SECRETS:
-            self.fields[name].required = not self.old[name]
-            if self.old[name]:
-                self.fields[name].help_text = _(
-                    "Saved. Leave empty to keep it, or type a new one to replace it."
-                )
 
     def clean_number(self) -> str:
         number = to_e164(self.cleaned_data["number"])
         if number is None:
             raise forms.ValidationError(_("That is not a phone number."))
         return number
-
-    def clean_access_token(self) -> str:
-        return self.cleaned_data.get("access_token") or self.old["access_token"]
-
-    def clean_app_secret(self) -> str:
-        return self.cleaned_data.get("app_secret") or self.old["app_secret"]
-
-    def log_changes(self, changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        for name in SECRETS:
-            new = self.cleaned_data.get(name) or ""
-            if new != self.old[name]:
-                changes[name] = [MASK if self.old[name] else "", MASK if new else ""]
-            else:
-                changes.pop(name, None)
-        return changes
 
 
 class WhatsAppTemplateForm(forms.ModelForm):

@@ -75,6 +75,14 @@ SECTIONS: list[Section] = [
         description=_("WhatsApp Business numbers, their webhook and approved templates."),
     ),
     Section(
+        "meta_accounts",
+        _("Messenger and Instagram"),
+        "setup:meta-accounts",
+        CHANNELS,
+        "setup:meta-account",
+        description=_("Facebook pages and Instagram accounts, their webhook and team."),
+    ),
+    Section(
         "webchat",
         _("Web chat"),
         "setup:chat-widgets",

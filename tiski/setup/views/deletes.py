@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from tiski.connectors.meta.models import MetaAccount
 from tiski.connectors.models import Mailbox
 from tiski.connectors.phone.models import PhoneLine
 from tiski.connectors.sms.models import SmsAccount
@@ -121,6 +122,16 @@ KINDS = {
         gettext_lazy(
             "Delete the WhatsApp number “%(name)s” and its templates? Its tickets and "
             "messages stay; messages to it are no longer received."
+        ),
+    ),
+    "meta_account": Deletable(
+        MetaAccount,
+        "meta_accounts",
+        "setup:meta-accounts",
+        "setup:meta-account-edit",
+        gettext_lazy(
+            "Delete “%(name)s”? Its tickets and messages stay; messages to it are no longer "
+            "received."
         ),
     ),
     "telegram_bot": Deletable(

@@ -25,6 +25,9 @@ from .common import admin_required
 
 SECTION = "sms_accounts"
 
+# The shared edit page's links (setup/channel_accounts/edit.html).
+EDIT_VIEWS = {"list_view": "setup:sms-accounts", "delete_view": "setup:sms-account-delete"}
+
 
 @require_GET
 @admin_required
@@ -51,6 +54,7 @@ def account_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     context = {
         "form": form,
         "account": account,
+        **EDIT_VIEWS,
         "test_form": TestSendForm(),
         "inbound_url": request.build_absolute_uri(reverse("sms:inbound", args=[account.pk]))
         if account

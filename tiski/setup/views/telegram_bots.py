@@ -29,12 +29,15 @@ SECTION = "telegram_bots"
 def webhook_url(request: HttpRequest, bot: TelegramBot) -> str:
     return request.build_absolute_uri(reverse("telegram:webhook", args=[bot.pk]))
 
+# The shared edit page's links (setup/channel_accounts/edit.html).
+EDIT_VIEWS = {"list_view": "setup:telegram-bots", "delete_view": "setup:telegram-bot-delete"}
+
 
 @require_GET
 @admin_required
 def bot_list(request: HttpRequest) -> HttpResponse:
     bots = TelegramBot.objects.select_related("default_team")
-    return render(request, "setup/telegram/list.html", {"bots": bots})
+    return render(request, "setup/telegram/list.html", {"accounts": bots})
 
 
 @require_http_methods(["GET", "POST"])
@@ -52,7 +55,12 @@ def bot_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 )
         flash.success(request, _("Saved %(bot)s.") % {"bot": saved})
         return redirect("setup:telegram-bot-edit", pk=saved.pk)
-    context = {"form": form, "bot": bot, "webhook_url": webhook_url(request, bot) if bot else ""}
+    context = {
+        "form": form,
+        "bot": bot,
+        "webhook_url": webhook_url(request, bot) if bot else "",
+        **EDIT_VIEWS,
+    }
     return render(request, "setup/telegram/edit.html", context, status=400 if form.errors else 200)
 
 

@@ -22,6 +22,12 @@ from .common import admin_required
 
 SECTION = "whatsapp_accounts"
 
+# The shared edit page's links (setup/channel_accounts/edit.html).
+EDIT_VIEWS = {
+    "list_view": "setup:whatsapp-accounts",
+    "delete_view": "setup:whatsapp-account-delete",
+}
+
 
 @require_GET
 @admin_required
@@ -48,6 +54,7 @@ def account_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     context = {
         "form": form,
         "account": account,
+        **EDIT_VIEWS,
         "templates": account.templates.all() if account else [],
         "template_form": WhatsAppTemplateForm(),
         "webhook_url": request.build_absolute_uri(reverse("whatsapp:webhook", args=[account.pk]))
