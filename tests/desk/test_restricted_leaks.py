@@ -220,6 +220,8 @@ def fill(route: str, name: str, secret) -> str:
                 "whatsapp-template-new",
                 "whatsapp-template-edit",
                 "whatsapp-template-delete",
+                "meta-account-edit",
+                "meta-account-delete",
                 "calendar-edit",
                 "sla-policy-edit",
                 "sla-policy-move",

@@ -121,7 +121,12 @@ def test_every_status_type_priority_channel_and_team_present(demo, db):
     assert not tickets.filter(type__isnull=True).exclude(channel=Channel.PHONE).exists()
     assert set(tickets.values_list("priority", flat=True)) == set(Priority.values)
     used = set(tickets.values_list("channel", flat=True))
-    assert {"email", "phone", "web_form", "chat", "whatsapp", "sms", "manual"} <= used
+    assert {"email", "phone", "web_form", "chat", "whatsapp", "sms", "instagram", "manual"} <= used
+    # Instagram: the colleague's answer from the Instagram app (an echo) is on the ticket.
+    instagram = tickets.get(channel=Channel.INSTAGRAM)
+    assert [m.kind for m in instagram.messages.order_by("created_at", "id")] == [
+        "customer", "public", "customer", "customer"
+    ]  # fmt: skip
     counts = {c: tickets.filter(channel=c).count() for c in used}
     assert counts[Channel.EMAIL] == max(counts.values())
     assert set(tickets.values_list("team__name", flat=True)) == {"Asiakastuki", "Myynti", None}

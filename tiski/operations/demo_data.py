@@ -1775,9 +1775,10 @@ class _Demo:
         return demo_sms.make_sms_conversation(account, known[-1][1], self.now)
 
     def make_messaging(self) -> None:
-        """A Telegram bot and a WhatsApp number, each with a short conversation."""
+        """A Telegram bot, a WhatsApp number and an Instagram account, each with a conversation."""
         admin = self.agents[AGENTS[0].email]
         demo_messaging.make_telegram(admin, self.teams[SUPPORT], self.now)
+        demo_messaging.make_instagram(admin, self.teams[SUPPORT], self.now)
         known = sorted(self.phones.items())
         if len(known) > 1:
             # Another known customer than the SMS one: WhatsApp finds them by number.

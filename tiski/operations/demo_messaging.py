@@ -1,10 +1,13 @@
-"""The demo's Telegram bot and WhatsApp number, each with a short conversation.
+"""The demo's Telegram bot, WhatsApp number and Instagram account, each with a conversation.
 
 The customers' messages are stored as receipts in the providers' own
 webhook formats and processed by each channel's intake, as a webhook would
 be. The WhatsApp message comes from a customer the desk knows by phone, so
 it lands on that contact; the Telegram one makes a new contact. No reply is
-sent: the demo has no Bot API or Cloud API to send through.
+sent: the demo has no Bot API or Cloud API to send through. On Instagram a
+colleague answered from the Instagram app: the echo of that answer shows on
+the ticket as the account's reply, and the customer's heart and thanks
+follow it onto the same ticket.
 """
 
 from __future__ import annotations
@@ -13,11 +16,15 @@ import json
 from datetime import datetime
 
 from tiski.accounts.models import Team, User
+from tiski.connectors.meta import inbound as meta_inbound
+from tiski.connectors.meta.models import MetaAccount, MetaKind
 from tiski.connectors.receipts import accept
 from tiski.connectors.telegram import inbound as telegram_inbound
 from tiski.connectors.telegram.models import TelegramBot
 from tiski.connectors.whatsapp import inbound as whatsapp_inbound
 from tiski.connectors.whatsapp.models import WhatsAppAccount, WhatsAppTemplate
+from tiski.customers.actions import get_or_create_contact
+from tiski.customers.models import IdentityKind
 from tiski.setup import audit
 from tiski.tickets.models import Channel, Ticket, TicketType
 
@@ -106,6 +113,57 @@ def make_whatsapp(admin: User, support: Team, sender: str, now: datetime) -> Tic
             schedule=False,
         )
         whatsapp_inbound.process_receipt(receipt.pk)
+    if receipt is None:
+        return None
+    receipt.refresh_from_db()
+    return receipt.ticket
+
+
+INSTAGRAM_ID = "17841400000000001"
+INSTAGRAM_CUSTOMER = "5510000000000001"  # the customer's IGSID
+
+
+def make_instagram(admin: User, support: Team, now: datetime) -> Ticket | None:
+    """A follower asks about a size; a colleague answered in the Instagram app (an echo)."""
+    account = MetaAccount.objects.filter(kind=MetaKind.INSTAGRAM, account_id=INSTAGRAM_ID).first()
+    if account is None:
+        account = MetaAccount.objects.create(
+            kind=MetaKind.INSTAGRAM, name="@kauppa.demo", account_id=INSTAGRAM_ID,
+            access_token="env:META_PAGE_TOKEN", app_secret="env:META_APP_SECRET",
+            default_team=support, default_type=TicketType.objects.filter(slug="question").first(),
+        )  # fmt: skip
+        audit.record_setting_change(admin, "meta_accounts", "created", account)
+    # Known by name already (she follows the shop), so the intake asks no profile of
+    # the Graph API, which the demo cannot reach.
+    get_or_create_contact(IdentityKind.INSTAGRAM, INSTAGRAM_CUSTOMER, name="Sanni Lehto")
+    customer, us = {"id": INSTAGRAM_CUSTOMER}, {"id": INSTAGRAM_ID}
+    start = int(now.timestamp() * 1000) - 40 * 60 * 1000
+    events = [
+        {"sender": customer, "recipient": us, "message": {
+            "mid": "aWdfZAG1demo1", "text": "Hei! Onko kuvan villapaitaa vielä koossa M?"}},
+        {"sender": us, "recipient": customer, "message": {
+            "mid": "aWdfZAG1demo2", "is_echo": True,
+            "text": "Hei Sanni! On, M-kokoa on kolme jäljellä. Toimitus 2–3 arkipäivässä."}},
+        {"sender": customer, "recipient": us, "reaction": {
+            "mid": "aWdfZAG1demo2", "action": "react", "reaction": "love", "emoji": "❤"}},
+        {"sender": customer, "recipient": us, "message": {
+            "mid": "aWdfZAG1demo3", "text": "Kiitos, tilaan sen tänään verkkokaupasta!"}},
+    ]  # fmt: skip
+    receipt = None
+    for n, event in enumerate(events):
+        event["timestamp"] = start + n * 5 * 60 * 1000
+        # The webhook's own split gives each event its receipt key (a reaction has no mid).
+        webhook = {"object": "instagram", "entry": [{"id": INSTAGRAM_ID, "messaging": [event]}]}
+        kept, _receipts = meta_inbound.split(account, json.dumps(webhook).encode())
+        key, kept_event = kept[0]
+        receipt, _created = accept(
+            channel=account.channel,
+            source=meta_inbound.source_for(account),
+            key=key,
+            raw=json.dumps(kept_event, ensure_ascii=False).encode(),
+            schedule=False,
+        )
+        meta_inbound.process_receipt(receipt.pk)
     if receipt is None:
         return None
     receipt.refresh_from_db()

@@ -27,6 +27,7 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -248,7 +249,8 @@ def _name_once(account: MetaAccount, sender: str) -> str:
         return ""
     try:
         name = api.profile_name(account, sender)
-    except TransportError as exc:
+    except (TransportError, ImproperlyConfigured) as exc:
+        # No name is no reason to keep the customer's message waiting.
         log.info("No profile for %s %s: %s", account.kind, sender, exc)
         name = ""
     return name or FALLBACK_NAMES[MetaKind(account.kind)]
