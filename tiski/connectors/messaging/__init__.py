@@ -1,6 +1,8 @@
-"""What every messaging channel (SMS now; WhatsApp, Messenger, Telegram next) shares.
+"""What every messaging channel (SMS, Telegram, WhatsApp, Messenger, Instagram) shares.
 
 ``inbound``: the one normalised ``InboundMessage``; ``intake``: receipts to
 tickets (``deliver_inbound``: contact by identity, threading, the ticket
-actions); the outbound side is ``connectors/sending.py``.
+actions); ``graph``: the verification and signature of Meta's webhooks;
+``media``: files customers send; ``outbox`` and ``replies``: the way out
+(with ``connectors/sending.py``).
 """
