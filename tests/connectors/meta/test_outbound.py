@@ -172,3 +172,24 @@ def test_instagram_reply_goes_from_the_instagram_account(post_to, instagram, age
     sent = next(r for r in graph.requests if r["path"].endswith("/messages"))
     assert sent["path"] == f"/v21.0/{IG_ID}/messages"
     assert json.loads(sent["body"])["recipient"] == {"id": IG_CUSTOMER}
+
+
+def test_an_echo_that_overtakes_the_send_apis_answer_is_still_ours(fb_ticket, post_hook, page):
+    """Meta may post the echo before our Send API call has returned the mid."""
+    from tiski.tickets import actions
+    from tiski.tickets.models import Via
+
+    with actions.unit_of_work():
+        message = actions.add_message(
+            fb_ticket, kind=MessageKind.PUBLIC, actor=None, via=Via.SYSTEM,
+            text="Tilaus lähti tänään.", channel=Channel.MESSENGER,
+        )  # fmt: skip
+    OutboundMessage.objects.create(
+        channel=Channel.MESSENGER, account_id=page.pk, ticket=fb_ticket, message=message,
+        recipient=CUSTOMER, body="Tilaus lähti tänään.", status=MessageStatus.SENDING,
+    )  # fmt: skip
+    post_hook(echo_hook("m_NOT_YET_KNOWN", "Tilaus lähti tänään."))
+    assert fb_ticket.messages.filter(kind=MessageKind.PUBLIC).count() == 1
+    # Another text to the customer from Meta's inbox is shown.
+    post_hook(echo_hook("m_OTHER", "Lisäksi: seurantakoodi tulee sähköpostiin."))
+    assert fb_ticket.messages.filter(kind=MessageKind.PUBLIC).count() == 2
