@@ -74,7 +74,7 @@ CHANNELS: dict[str, ChannelInfo] = {
         ),
         ChannelInfo(
             key="instagram", label=_("Instagram"), can_reply=True, attachments=False,
-            max_length=2000, has_templates=False, sender=f"{_META}.transport.send",
+            max_length=1000, has_templates=False, sender=f"{_META}.transport.send",
             intake=f"{_META}.inbound.process_receipt",
             route=f"{_META}.replies.instagram_route",
         ),

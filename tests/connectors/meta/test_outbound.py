@@ -21,7 +21,6 @@ from .conftest import (
     ACCESS_TOKEN,
     CUSTOMER,
     IG_CUSTOMER,
-    IG_ID,
     PAGE_ID,
     echo_hook,
     event,
@@ -166,11 +165,12 @@ def test_instagram_reply_goes_from_the_instagram_account(post_to, instagram, age
     post_to(instagram, ig_text_hook("aWdfIN1", "Onko tätä kokoa 42?"))
     ticket = Ticket.objects.get()
     page = agent_client.get(ticket.get_absolute_url()).content.decode()
-    assert "Instagram" in page and "@papumylly" in page
+    assert "Instagram" in page and "@papumylly" in page and 'data-max-length="1000"' in page
     assert reply(agent_client, ticket, "On, kokoa 42 on varastossa.").status_code == 302
     assert ticket.messages.get(kind=MessageKind.PUBLIC).channel == Channel.INSTAGRAM
     sent = next(r for r in graph.requests if r["path"].endswith("/messages"))
-    assert sent["path"] == f"/v21.0/{IG_ID}/messages"
+    # Sent by the page linked to the account, which the page token names "me".
+    assert sent["path"] == "/v21.0/me/messages"
     assert json.loads(sent["body"])["recipient"] == {"id": IG_CUSTOMER}
 
 

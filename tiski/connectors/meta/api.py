@@ -60,11 +60,17 @@ def send_text(account: MetaAccount, to: str, text: str, *, human_agent: bool = F
         body.update(messaging_type="MESSAGE_TAG", tag=HUMAN_AGENT)
     else:
         body["messaging_type"] = "RESPONSE"
-    url = f"{graph_url()}/{account.account_id}/messages"
+    url = f"{graph_url()}/{sender_node(account)}/messages"
     response = transport.request("POST", url, json=body, headers=_auth(account), check=False)
     if response.status >= 400:
         raise _error(response)
     return str(response.json().get("message_id") or "")
+
+
+def sender_node(account: MetaAccount) -> str:
+    """Who sends: the page itself; for Instagram the page linked to the account, which
+    the page token names as ``me`` (the Instagram account's own id is not a sender)."""
+    return "me" if account.kind == MetaKind.INSTAGRAM else account.account_id
 
 
 def profile_name(account: MetaAccount, user_id: str) -> str:
