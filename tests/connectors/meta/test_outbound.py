@@ -90,6 +90,8 @@ def test_delivery_and_read_events_move_the_row(agent_client, fb_ticket, post_hoo
     post_hook(hook(event({"read": {"watermark": later}})))
     row.refresh_from_db()
     assert row.status == MessageStatus.READ and row.read_at
+    page = agent_client.get(fb_ticket.get_absolute_url()).content.decode()
+    assert "Messenger: read" in page or "Messenger: luettu" in page
 
 
 def test_meta_down_retries_and_a_400_fails_for_good(agent_client, fb_ticket, graph):

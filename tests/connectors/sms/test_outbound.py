@@ -64,7 +64,7 @@ def test_reply_goes_out_by_sms(agent_client, sms_ticket, fake_api, generic_accou
         "text": "Hei! Paketti lähti tänään.",
     }
     page = agent_client.get(sms_ticket.get_absolute_url()).content.decode()
-    assert "SMS sent" in page or "Tekstiviesti lähetetty" in page
+    assert "SMS: sent" in page or "Tekstiviesti: lähetetty" in page
 
 
 def test_provider_down_the_reply_waits_and_retries_with_backoff(agent_client, sms_ticket, fake_api):
