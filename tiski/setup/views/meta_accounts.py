@@ -6,18 +6,15 @@ professional account, each with its own webhook URL to give to Meta.
 
 from __future__ import annotations
 
-from django.contrib import messages as flash
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tiski.connectors.meta.models import MetaAccount
 
-from .. import audit
 from ..forms_meta import MetaAccountForm
+from .channel_accounts import save_account
 from .common import admin_required
 
 SECTION = "meta_accounts"
@@ -37,16 +34,11 @@ def account_list(request: HttpRequest) -> HttpResponse:
 def account_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     account = get_object_or_404(MetaAccount, pk=pk) if pk is not None else None
     form = MetaAccountForm(request.POST or None, instance=account)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            changes = form.log_changes(audit.form_changes(form))
-            saved = form.save()
-            if account is None or changes:
-                audit.record_setting_change(
-                    request.user, SECTION, "changed" if account else "created", saved, changes
-                )
-        flash.success(request, _("Saved %(account)s.") % {"account": saved})
-        return redirect("setup:meta-account-edit", pk=saved.pk)
+    done = save_account(
+        request, form, account, section=SECTION, edit_view="setup:meta-account-edit"
+    )
+    if done is not None:
+        return done
     context = {
         "form": form,
         "account": account,

@@ -8,7 +8,6 @@ a sentence.
 from __future__ import annotations
 
 from django.contrib import messages as flash
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,8 +18,8 @@ from tiski.connectors.sms import providers
 from tiski.connectors.sms.models import SmsAccount
 from tiski.connectors.transport import TransportError
 
-from .. import audit
 from ..forms_sms import SmsAccountForm, TestSendForm
+from .channel_accounts import save_account
 from .common import admin_required
 
 SECTION = "sms_accounts"
@@ -41,16 +40,9 @@ def account_list(request: HttpRequest) -> HttpResponse:
 def account_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     account = get_object_or_404(SmsAccount, pk=pk) if pk is not None else None
     form = SmsAccountForm(request.POST or None, instance=account)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            changes = form.log_changes(audit.form_changes(form))
-            saved = form.save()
-            if account is None or changes:
-                audit.record_setting_change(
-                    request.user, SECTION, "changed" if account else "created", saved, changes
-                )
-        flash.success(request, _("Saved %(account)s.") % {"account": saved})
-        return redirect("setup:sms-account-edit", pk=saved.pk)
+    done = save_account(request, form, account, section=SECTION, edit_view="setup:sms-account-edit")
+    if done is not None:
+        return done
     context = {
         "form": form,
         "account": account,

@@ -18,6 +18,7 @@ from tiski.connectors.whatsapp.models import WhatsAppAccount, WhatsAppTemplate
 
 from .. import audit
 from ..forms_whatsapp import WhatsAppAccountForm, WhatsAppTemplateForm
+from .channel_accounts import save_account
 from .common import admin_required
 
 SECTION = "whatsapp_accounts"
@@ -41,16 +42,11 @@ def account_list(request: HttpRequest) -> HttpResponse:
 def account_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     account = get_object_or_404(WhatsAppAccount, pk=pk) if pk is not None else None
     form = WhatsAppAccountForm(request.POST or None, instance=account)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            changes = form.log_changes(audit.form_changes(form))
-            saved = form.save()
-            if account is None or changes:
-                audit.record_setting_change(
-                    request.user, SECTION, "changed" if account else "created", saved, changes
-                )
-        flash.success(request, _("Saved %(account)s.") % {"account": saved})
-        return redirect("setup:whatsapp-account-edit", pk=saved.pk)
+    done = save_account(
+        request, form, account, section=SECTION, edit_view="setup:whatsapp-account-edit"
+    )
+    if done is not None:
+        return done
     context = {
         "form": form,
         "account": account,
