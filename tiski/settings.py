@@ -373,8 +373,8 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     "tiski.desk.push.on_ticket_change",
     "tiski.rules.engine.on_ticket_change",
     "tiski.search.handlers.on_ticket_change",
-    # A reply on a chat ticket reaches the visitor's open chat (before email:
-    # a reply the visitor saw live is not also emailed).
+    # A reply on a chat ticket reaches the visitor's open chat; one written for
+    # a visitor who left meanwhile is handed to email.
     "tiski.connectors.webchat.delivery.on_ticket_change",
     # Public replies go out by email; new email tickets get their acknowledgement.
     "tiski.connectors.email.outbound.on_ticket_change",
@@ -394,9 +394,6 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     # Webhooks out: one delivery row per subscribed event, sent after commit.
     "tiski.api.webhooks.events.on_ticket_change",
 ]
-# Asked before a public reply is emailed, `fn(message) -> bool`: True when a
-# live channel already showed it to the customer.
-TISKI_REPLY_DELIVERED_ELSEWHERE = ["tiski.connectors.webchat.delivery.delivered_live"]
 # Minutes without a heartbeat from a visitor's chat before replies go by email.
 TISKI_WEBCHAT_AWAY_MINUTES = envint("TISKI_WEBCHAT_AWAY_MINUTES", 2)
 # Seconds one long-poll of the chat's HTTP fallback waits for news before it

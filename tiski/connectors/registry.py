@@ -25,10 +25,24 @@ class ChannelInfo:
     sender: str
     # Dotted path of the function that turns one inbound receipt into a message.
     intake: str
-    # Dotted path of ``route(ticket)``: where a public reply on this channel's
-    # conversation goes (a dict for the composer), or None; "" for channels
-    # the desk routes itself (email, SMS, chat).
+    # Dotted path of ``route(ticket)``: the ``routes.ReplyRoute`` of a public
+    # reply when the ticket's conversation is on this channel, else None.
+    # Email's is the fallback every other route is asked before.
     route: str = ""
+    # Files a reply may carry (when ``attachments``): the largest in bytes
+    # (None: no limit of the channel's own), and the content types, exact or
+    # as "image/" prefixes (empty: any type), with the words the composer shows.
+    max_attachment_bytes: int | None = None
+    attachment_types: tuple[str, ...] = ()
+    attachment_words: str | Promise = ""
+
+    def accepts_type(self, content_type: str) -> bool:
+        kind = (content_type or "").split(";", 1)[0].strip().lower()
+        if not self.attachment_types:
+            return True
+        return any(
+            kind.startswith(t) if t.endswith("/") else kind == t for t in self.attachment_types
+        )
 
 
 _EMAIL = "tiski.connectors.email"
@@ -36,6 +50,17 @@ _SMS = "tiski.connectors.sms"
 _TELEGRAM = "tiski.connectors.telegram"
 _WHATSAPP = "tiski.connectors.whatsapp"
 _META = "tiski.connectors.meta"
+_WEBCHAT = "tiski.connectors.webchat"
+_MB = 1024 * 1024
+# What the Cloud API takes as image, audio, video or document media.
+_WHATSAPP_TYPES = (
+    "image/jpeg", "image/png", "audio/aac", "audio/mp4", "audio/mpeg", "audio/amr",
+    "audio/ogg", "video/mp4", "video/3gpp", "text/plain", "application/pdf",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+)
 
 # One line per channel.
 CHANNELS: dict[str, ChannelInfo] = {
@@ -44,7 +69,7 @@ CHANNELS: dict[str, ChannelInfo] = {
         ChannelInfo(
             key="email", label=_("Email"), can_reply=True, attachments=True, max_length=None,
             has_templates=False, sender=f"{_EMAIL}.outbound.send_outbound",
-            intake=f"{_EMAIL}.intake.process_receipt",
+            intake=f"{_EMAIL}.intake.process_receipt", route=f"{_EMAIL}.outbound.route",
         ),
         ChannelInfo(
             key="phone", label=_("Phone"), can_reply=False, attachments=False, max_length=None,
@@ -53,17 +78,23 @@ CHANNELS: dict[str, ChannelInfo] = {
         ChannelInfo(
             key="sms", label=_("SMS"), can_reply=True, attachments=False, max_length=1600,
             has_templates=False, sender=f"{_SMS}.transport.send",
-            intake=f"{_SMS}.inbound.process_receipt",
+            intake=f"{_SMS}.inbound.process_receipt", route=f"{_SMS}.replies.route",
         ),
         ChannelInfo(
             key="telegram", label=_("Telegram"), can_reply=True, attachments=True,
             max_length=4096, has_templates=False, sender=f"{_TELEGRAM}.transport.send",
             intake=f"{_TELEGRAM}.inbound.process_receipt", route=f"{_TELEGRAM}.replies.route",
+            # The Bot API's sendDocument limit; photos over 10 MB go as documents.
+            max_attachment_bytes=50 * _MB,
         ),
         ChannelInfo(
             key="whatsapp", label=_("WhatsApp"), can_reply=True, attachments=True,
             max_length=4096, has_templates=True, sender=f"{_WHATSAPP}.transport.send",
             intake=f"{_WHATSAPP}.inbound.process_receipt", route=f"{_WHATSAPP}.replies.route",
+            # Documents up to 100 MB; images over 5 MB go as documents.
+            max_attachment_bytes=100 * _MB, attachment_types=_WHATSAPP_TYPES,
+            attachment_words=_("JPEG and PNG images, PDF, text and Office documents, MP4 video, "
+                               "audio"),
         ),
         # One package serves both of Meta's inboxes (connectors/meta/__init__.py).
         ChannelInfo(
@@ -78,11 +109,12 @@ CHANNELS: dict[str, ChannelInfo] = {
             intake=f"{_META}.inbound.process_receipt",
             route=f"{_META}.replies.instagram_route",
         ),
-        # Chat replies reach the visitor live through the chat's change handler,
-        # or by email once they have left: no outbox row, no receipt.
+        # Chat replies reach the visitor live through the chat's change handler
+        # while they are there (the route says so); once they have left, the
+        # route is email's: no outbox row, no receipt.
         ChannelInfo(
             key="chat", label=_("Web chat"), can_reply=True, attachments=False, max_length=None,
-            has_templates=False, sender="", intake="",
+            has_templates=False, sender="", intake="", route=f"{_WEBCHAT}.delivery.route",
         ),
     )
 }  # fmt: skip

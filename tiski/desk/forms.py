@@ -155,6 +155,9 @@ class ReplyForm(forms.Form):
     cc = EmailListField(label=_("Cc"))
     bcc = EmailListField(label=_("Bcc"))
     mailbox = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
+    # The channel a public reply goes on, among the ticket's routes (the view
+    # checks it against them): "" is the conversation's own.
+    reply_channel = forms.CharField(required=False, max_length=20)
     last_seen_message = forms.IntegerField(required=False, widget=forms.HiddenInput)
     macro = forms.IntegerField(required=False, widget=forms.HiddenInput)
     confirm_collision = forms.BooleanField(required=False, widget=forms.HiddenInput)

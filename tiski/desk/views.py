@@ -27,14 +27,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tiski.connectors.email import forward as forwarding
-from tiski.connectors.email.outbound import ReplyRoute, reply_route
+from tiski.connectors.routes import ReplyRoute, chosen_route, reply_routes
 from tiski.connectors.webchat.services import read_up_to as chat_read_up_to
-from tiski.connectors.webchat.services import visitor_present
 from tiski.core.csp import allow_remote_images
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.history import contact_history, organisation_history
 from tiski.customers.models import Contact, IdentityKind, NameSource, Organisation
-from tiski.desk.reply_channel import ChannelReplyRoute, channel_problem, channel_reply_route
 from tiski.knowledge.actions import record_sent_articles
 from tiski.portal.organisation import shares_requests
 from tiski.search.service import saved_views_for
@@ -181,8 +179,11 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
     # images even when it starts with plain-text messages only.
     allow_remote_images(request)
     window = timeline_window(ticket, include=_message_param(request))
-    route = channel_reply_route(ticket) or reply_route(ticket)
-    timeline = _with_blocks(request, ticket, window.entries, route)
+    routes = reply_routes(ticket)
+    route = routes[0]
+    # Forwarding goes by email: the message blocks offer the email route's mailboxes.
+    by_email = next((r for r in routes if r.mailboxes), route)
+    timeline = _with_blocks(request, ticket, window.entries, by_email)
     last_message_id = max((e.message.pk for e in timeline if e.message), default=0)
     other_tickets = (
         Ticket.objects.visible_to(request.user)
@@ -207,12 +208,16 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
             "tags": ", ".join(t.name for t in ticket.tags.all()),
         }
     )
-    can_reply = request.user.can_reply_publicly and route.reachable
+    # The first route a reply can go on is the default: an SMS number that
+    # opted out still says so, and email (when there is an address) is chosen.
+    usable = next((r for r in routes if r.reachable), None)
+    can_reply = request.user.can_reply_publicly and usable is not None
     reply_form = extra.pop("reply_form", None) or ReplyForm(
         initial={
             "kind": MessageKind.PUBLIC if can_reply else MessageKind.INTERNAL,
             "last_seen_message": last_message_id,
-            "mailbox": route.mailbox.pk if route.mailbox else None,
+            "mailbox": by_email.mailbox.pk if by_email.mailbox else None,
+            "reply_channel": usable.channel if usable else route.channel,
         }
     )
     merges = actions.merges_for(ticket)
@@ -228,14 +233,10 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         "fields_form": fields_form,
         "reply_form": reply_form,
         "route": route,
-        "route_problem": (
-            channel_problem(route)
-            if isinstance(route, ChannelReplyRoute)
-            else _route_problem(route)
-        ),
-        # For a chat: is the visitor there to see a reply at once (None: no chat).
-        "chat_present": visitor_present(ticket.pk) if ticket.channel == Channel.CHAT else None,
-        "chat_read_up_to": chat_read_up_to(ticket.pk) if ticket.channel == Channel.CHAT else None,
+        "routes": routes,
+        "email_route": by_email if by_email.mailboxes else None,
+        "can_reply": usable is not None,
+        "chat_read_up_to": chat_read_up_to(ticket.pk) if route.live is not None else None,
         "forwardable_kinds": forwarding.FORWARDED_KINDS,
         "last_message_id": last_message_id,
         "children": Ticket.objects.visible_to(request.user).filter(parent_id=ticket.pk),
@@ -269,21 +270,6 @@ def _with_blocks(
     return [replace(e, html=blocks[e.message.pk]) if e.message is not None else e for e in entries]
 
 
-def _route_problem(route: ReplyRoute) -> str:
-    """Why a public reply would reach nobody, in a sentence for the composer; "" if it would."""
-    if route.problem == "no_address":
-        return _(
-            "This customer has no email address, so a public reply would reach nobody. "
-            "Write an internal note, or add an address to the contact first."
-        )
-    if route.problem == "no_mailbox":
-        return _(
-            "No mailbox is set up, so a public reply cannot be sent. "
-            "An admin can add one in the settings."
-        )
-    return ""
-
-
 @login_required
 @require_GET
 def ticket_view(request: HttpRequest, number: int) -> HttpResponse:
@@ -308,7 +294,8 @@ def ticket_conversation_older(request: HttpRequest, number: int) -> HttpResponse
     if not before.isdigit():
         return HttpResponse(status=400)
     window = timeline_window(ticket, before=int(before))
-    route = channel_reply_route(ticket) or reply_route(ticket)
+    routes = reply_routes(ticket)
+    route = next((r for r in routes if r.mailboxes), routes[0])
     return render(
         request,
         "desk/_conversation.html",
@@ -371,11 +358,16 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
                 status=400,
             )
     channel, meta = Channel.MANUAL, None
-    messaging = channel_reply_route(ticket) if data["kind"] == MessageKind.PUBLIC else None
-    if messaging is not None:
-        # A messaging conversation (SMS, Telegram, WhatsApp) is answered on its
-        # channel, decided (and refused) here like the email route below.
-        problem = channel_problem(messaging, data["text"])
+    if data["kind"] == MessageKind.PUBLIC:
+        # Decided here, before writing: a reply nobody would receive (an
+        # opted-out number, no address), too long or with a file the channel
+        # does not carry is refused with the reason, the draft kept.
+        route = chosen_route(reply_routes(ticket), data.get("reply_channel") or "")
+        problem = (
+            route.refusal(data["text"], data["attachments"])
+            if route is not None
+            else _("A reply cannot be sent that way on this ticket. Choose another channel.")
+        )
         if problem:
             form.add_error(None, problem)
             return render(
@@ -384,22 +376,10 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
                 _ticket_context(request, ticket, reply_form=form),
                 status=400,
             )
-        channel, meta = messaging.channel, dict(messaging.meta)
-    elif data["kind"] == MessageKind.PUBLIC:
-        # Decided here, before writing: a reply nobody would receive is refused
-        # with the reason, not stored as if it had been sent.
-        route = channel_reply_route(ticket) or reply_route(ticket)
-        if not route.reachable:
-            form.add_error(None, _route_problem(route))
-            return render(
-                request,
-                "desk/ticket.html",
-                _ticket_context(request, ticket, reply_form=form),
-                status=400,
-            )
-        mailbox = data.get("mailbox") or route.mailbox
-        channel = Channel.EMAIL
-        meta = {"mailbox": mailbox.address, "cc": data["cc"], "bcc": data["bcc"]}
+        channel, meta = route.channel, dict(route.meta)
+        if route.mailboxes:
+            mailbox = data.get("mailbox") or route.mailbox
+            meta.update(mailbox=mailbox.address, cc=data["cc"], bcc=data["bcc"])
     macro = _inserted_macro(request, data.get("macro"))
     if macro is not None:
         # The conversation says which ready answer the reply was written with.

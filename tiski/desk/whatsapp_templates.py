@@ -1,7 +1,7 @@
 """Sending an approved WhatsApp template from the ticket page.
 
 Outside the 24-hour window WhatsApp takes nothing but a template approved at
-Meta; the composer offers the number's templates (``desk.reply_channel``).
+Meta; the composer offers the number's templates (the WhatsApp reply route's).
 The reply is written as a public message whose text is the template with
 its variables filled in, and whose meta names the template, so the
 channel's sender sends it as a template.
@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tiski.desk.reply_channel import channel_reply_route
+from tiski.connectors.routes import reply_route
 from tiski.tickets import actions
 from tiski.tickets.lookup import get_visible_ticket
 from tiski.tickets.models import Channel, MessageKind, Via
@@ -27,12 +27,10 @@ from tiski.tickets.models import Channel, MessageKind, Via
 @require_POST
 def send_template(request: HttpRequest, number: int) -> HttpResponse:
     ticket = get_visible_ticket(request.user, number)
-    route = channel_reply_route(ticket)
+    route = reply_route(ticket)
     template_id = request.POST.get("template", "")
-    template = next(
-        (t for t in (route.templates if route else ()) if str(t.pk) == template_id), None
-    )
-    if route is None or route.channel != Channel.WHATSAPP or template is None:
+    template = next((t for t in route.templates if str(t.pk) == template_id), None)
+    if route.channel != Channel.WHATSAPP or template is None:
         flash.error(request, _("That template cannot be sent on this ticket."))
         return redirect(ticket.get_absolute_url())
     values = [v.strip() for v in request.POST.get("variables", "").splitlines() if v.strip()]

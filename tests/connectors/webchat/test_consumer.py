@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tiski.asgi import application
 from tiski.connectors.models import OutboundEmail
+from tiski.connectors.routes import reply_route
 from tiski.connectors.webchat.models import ChatMessage, ChatSession, LiveDelivery
 from tiski.tickets import actions
 from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
@@ -163,15 +164,17 @@ def test_the_conversation_comes_back_with_the_visitor_token(widget, make_user):
 
 
 def _reply(ticket, agent, text):
-    # As the desk writes a public reply (desk/views.py: channel email, the mailbox).
+    # As the desk writes a public reply: on the channel and with the meta of
+    # the ticket's route (the chat while the visitor is there, else email).
+    route = reply_route(ticket)
     return actions.add_message(
         ticket,
         kind=MessageKind.PUBLIC,
         actor=agent,
         via=Via.AGENT,
         text=text,
-        channel=Channel.EMAIL,
-        meta={"mailbox": "tuki@tiski.example", "cc": [], "bcc": []},
+        channel=route.channel,
+        meta=route.meta,
     )
 
 
@@ -194,6 +197,33 @@ def test_an_agent_reply_reaches_the_open_chat_and_is_not_emailed(widget, make_us
     assert pushed["item"]["author"] == "Pekka"
     assert LiveDelivery.objects.filter(message=reply).exists()
     assert not OutboundEmail.objects.filter(message=reply).exists()
+
+
+def test_a_chat_reply_whose_visitor_left_before_it_arrived_goes_by_email(
+    widget, make_user, mailbox
+):
+    """The route said "in the chat" when the agent began; the visitor closed the
+    tab before the reply was pushed: it is mailed, not lost."""
+    agent = make_user(name="Pekka Palvelija")
+
+    async def scenario():
+        socket, _ = await _visitor(widget)
+        await socket.send_json_to({"type": "message", "client_id": "x1", "text": "Hei"})
+        await socket.receive_json_from(timeout=10)
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
+    ticket = Ticket.objects.get()
+    reply = actions.add_message(
+        ticket,
+        kind=MessageKind.PUBLIC,
+        actor=agent,
+        via=Via.AGENT,
+        text="Vastaus tuli myöhässä.",
+        channel=Channel.CHAT,
+    )
+    assert not LiveDelivery.objects.filter(message=reply).exists()
+    assert OutboundEmail.objects.get(message=reply).to == ["liisa@example.com"]
 
 
 def test_a_reply_after_the_visitor_has_gone_goes_by_email(widget, make_user, mailbox, settings):

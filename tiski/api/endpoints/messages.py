@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from tiski.connectors.email.outbound import reply_route
+from tiski.connectors.routes import reply_route
 from tiski.tickets import actions
 from tiski.tickets.lookup import get_visible_ticket
 from tiski.tickets.models import Attachment, Channel, MessageKind, Ticket, Via
@@ -62,16 +62,19 @@ def _payload(request: HttpRequest) -> tuple[MessageIn, list]:
     return common.parse_body(request, MessageIn), []
 
 
-def public_reply_route(ticket: Ticket) -> tuple[str, dict]:
-    """A public reply goes out by email: refused here when it would reach nobody."""
+def public_reply_route(
+    ticket: Ticket, text: str = "", files: list | None = None
+) -> tuple[str, dict]:
+    """A public reply goes out on the conversation's route (the channel the
+    customer wrote on, else email): refused here when it cannot go."""
     route = reply_route(ticket)
-    if not route.reachable:
-        if route.problem == "no_address":
-            message = _("This customer has no email address, so a public reply would reach nobody.")
-        else:
-            message = _("No mailbox is set up, so a public reply cannot be sent.")
-        raise ApiError(422, "unreachable", message, {"kind": [message]})
-    return Channel.EMAIL, {"mailbox": route.mailbox.address, "cc": [], "bcc": []}
+    problem = route.refusal(text, files or ())
+    if problem:
+        raise ApiError(422, "unreachable", problem, {"kind": [problem]})
+    meta = dict(route.meta)
+    if route.mailboxes:
+        meta.update(cc=[], bcc=[])
+    return route.channel, meta
 
 
 @router.post(
@@ -89,7 +92,7 @@ def add_message(request: HttpRequest, number: int):
     actions.check_can_write_message(request.user, payload.kind)
     channel, meta = Channel.MANUAL, None
     if payload.kind == MessageKind.PUBLIC:
-        channel, meta = public_reply_route(ticket)
+        channel, meta = public_reply_route(ticket, payload.text, files)
     message = actions.add_message(
         ticket,
         kind=payload.kind,

@@ -101,7 +101,7 @@ def _comment_route(
         return MessageKind.INTERNAL, Channel.MANUAL, None
     actions.check_can_write_message(user, MessageKind.PUBLIC)
     try:
-        channel, meta = public_reply_route(ticket)
+        channel, meta = public_reply_route(ticket, comment.text)
     except ApiError as exc:
         raise invalid("comment", exc.message) from exc
     return MessageKind.PUBLIC, channel, meta

@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from tiski.calendars.hours import BusinessCalendar, format_expected_reply
 from tiski.connectors import outbox, sending
@@ -48,6 +49,7 @@ from tiski.connectors.models import (
     OutboundStatus,
     Security,
 )
+from tiski.connectors.routes import ReplyRoute
 from tiski.connectors.sending import BACKOFF_MINUTES, SendResult, retry_delay  # noqa: F401
 from tiski.connectors.transport import TransportError
 from tiski.core.secrets import resolve
@@ -467,39 +469,40 @@ def mailbox_for(ticket: Ticket) -> Mailbox | None:
     return Mailbox.objects.filter(active=True).order_by("id").first()
 
 
-@dataclass(frozen=True)
-class ReplyRoute:
-    """How a public reply on a ticket reaches the customer, decided before it is written.
+def route(ticket: Ticket) -> ReplyRoute:
+    """The email route (the registry's ``route`` for email, every ticket's fallback):
+    to the requester's address from the mailbox the customer last wrote to.
 
-    ``to`` is the requester's address and ``mailbox`` the default sender;
-    the composer shows both, offers ``mailboxes`` to choose from, and warns
+    The composer shows both, offers ``mailboxes`` to choose from, and warns
     (instead of sending into the void) when either is missing.
     """
-
-    to: str
-    mailbox: Mailbox | None
-    mailboxes: tuple[Mailbox, ...]
-
-    @property
-    def reachable(self) -> bool:
-        return bool(self.to and self.mailbox)
-
-    @property
-    def problem(self) -> str:
-        """ "no_address", "no_mailbox" or "" (a key; the desk words it)."""
-        if not self.to:
-            return "no_address"
-        if self.mailbox is None:
-            return "no_mailbox"
-        return ""
-
-
-def reply_route(ticket: Ticket) -> ReplyRoute:
     latest = _latest_customer_meta(ticket)
     to = _email_of(ticket.requester, [latest.get("from", "")])
     mailboxes = tuple(Mailbox.objects.filter(active=True).order_by("address"))
+    mailbox = mailbox_for(ticket) if mailboxes else None
+    problem = ""
+    if not to:
+        problem = _(
+            "This customer has no email address, so a public reply would reach nobody. "
+            "Write an internal note, or add an address to the contact first."
+        )
+    elif mailbox is None:
+        problem = _(
+            "No mailbox is set up, so a public reply cannot be sent. "
+            "An admin can add one in the settings."
+        )
     return ReplyRoute(
-        to=to, mailbox=mailbox_for(ticket) if mailboxes else None, mailboxes=mailboxes
+        channel=Channel.EMAIL,
+        to=to,
+        to_label=to,
+        from_label=mailbox.address if mailbox else "",
+        summary=""
+        if problem
+        else _("To: %(name)s <%(address)s>") % {"name": ticket.requester, "address": to},
+        problem=problem,
+        meta={"mailbox": mailbox.address} if mailbox else {},
+        mailbox=mailbox,
+        mailboxes=mailboxes,
     )
 
 
@@ -513,15 +516,15 @@ def _latest_customer_meta(ticket: Ticket) -> dict:
     return latest or {}
 
 
-def _delivered_elsewhere(message: Message) -> bool:
-    # Channels that show a reply live (settings.TISKI_REPLY_DELIVERED_ELSEWHERE,
-    # dotted paths of ``fn(message) -> bool``) keep it from going out twice.
-    checks = getattr(settings, "TISKI_REPLY_DELIVERED_ELSEWHERE", ())
-    return any(import_string(path)(message) for path in checks)
+def queue_reply(
+    message_id: int, *, automatic: bool = False, instead_of: str = ""
+) -> OutboundEmail | None:
+    """Queue the email of a public reply to the requester and the ticket's CCs.
 
-
-def queue_reply(message_id: int, *, automatic: bool = False) -> OutboundEmail | None:
-    """Queue the email of a public reply to the requester and the ticket's CCs."""
+    Replies written on another channel are that channel's to send; a live
+    channel that could not show one (the chat visitor left before it
+    arrived) hands it over with ``instead_of`` naming itself.
+    """
     message = (
         Message.objects.select_related("ticket", "ticket__requester", "author_user")
         .filter(pk=message_id)
@@ -529,10 +532,8 @@ def queue_reply(message_id: int, *, automatic: bool = False) -> OutboundEmail | 
     )
     if message is None or message.kind != MessageKind.PUBLIC:
         return None
-    if message.channel in NON_EMAIL_CHANNELS:
+    if message.channel in NON_EMAIL_CHANNELS and message.channel != instead_of:
         return None
-    if _delivered_elsewhere(message):
-        return None  # a live channel (the web chat) showed it to the customer already
     if OutboundEmail.objects.filter(message=message).exists():
         return None  # the handler ran already (a repeated announcement)
     ticket = message.ticket

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tiski.connectors.messaging.replies import latest_inbound, queue_reply
+from tiski.connectors.routes import ReplyRoute, messaging_route
 from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
 
 from . import window
@@ -25,17 +27,17 @@ if TYPE_CHECKING:
 CHANNELS = (Channel.MESSENGER, Channel.INSTAGRAM)
 
 
-def messenger_route(ticket: Ticket) -> dict | None:
+def messenger_route(ticket: Ticket) -> ReplyRoute | None:
     """The registry's route for Messenger conversations."""
     return route(ticket, Channel.MESSENGER)
 
 
-def instagram_route(ticket: Ticket) -> dict | None:
+def instagram_route(ticket: Ticket) -> ReplyRoute | None:
     """The registry's route for Instagram conversations."""
     return route(ticket, Channel.INSTAGRAM)
 
 
-def route(ticket: Ticket, channel: str) -> dict | None:
+def route(ticket: Ticket, channel: str) -> ReplyRoute | None:
     """Where a public reply goes (the composer shows it), or None: not on this channel."""
     latest = latest_inbound(ticket, channel)
     if latest is None:
@@ -46,14 +48,27 @@ def route(ticket: Ticket, channel: str) -> dict | None:
     if account is None or not to:
         return None
     state = window.state_after(latest.created_at, timezone.now())
-    return {
-        "account": account.pk,
-        "to": to,
-        "to_label": ticket.requester.name if ticket.requester_id else to,
-        "from_label": account.name,
-        "problem": "meta_window_closed" if state == window.State.CLOSED else "",
-        "notice": "human_agent_tag" if state == window.State.HUMAN_AGENT else "",
-    }
+    problem = notice = ""
+    if state == window.State.CLOSED:
+        problem = _(
+            "The customer last wrote over 7 days ago, so Meta allows no reply on this channel "
+            "until they write again. Write an internal note, or reply by email if they have an "
+            "address."
+        )
+    elif state == window.State.HUMAN_AGENT:
+        notice = _(
+            "The customer last wrote over 24 hours ago: the reply goes with Meta's human agent "
+            "tag, which allows a person's answer for 7 days. Send no offers or reminders with it."
+        )
+    return messaging_route(
+        channel=channel,
+        account=account.pk,
+        to=to,
+        to_label=ticket.requester.name if ticket.requester_id else to,
+        from_label=account.name,
+        problem=problem,
+        notice=notice,
+    )
 
 
 def on_ticket_change(change: TicketChange) -> None:

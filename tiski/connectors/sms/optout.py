@@ -28,5 +28,10 @@ def opt_in(number: str) -> None:
     SmsOptOut.objects.filter(number=number).delete()
 
 
+def opt_out_of(number: str) -> SmsOptOut | None:
+    """The number's opt-out (when and with which word), or None."""
+    return SmsOptOut.objects.filter(number=number).first()
+
+
 def opted_out(number: str) -> bool:
     return SmsOptOut.objects.filter(number=number).exists()

@@ -1,19 +1,23 @@
 """Replies on an SMS conversation go back by SMS, from the number the customer wrote to.
 
-``sms_route`` decides, before the desk writes a reply, where it would go
-(the composer shows it, with the length limit and an opt-out); the
+``route`` (the registry's) decides, before the desk writes a reply, where it
+would go (the composer shows it, with the length limit and an opt-out); the
 ticket-change handler ``on_ticket_change`` puts each public reply written
 on the SMS channel into the outbox after commit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
 from tiski.connectors.messaging import outbox
+from tiski.connectors.messaging.replies import latest_inbound
 from tiski.connectors.models import OutboundMessage
-from tiski.connectors.registry import CHANNELS
+from tiski.connectors.routes import ReplyRoute, messaging_route
 from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
 
 from . import optout
@@ -24,37 +28,32 @@ if TYPE_CHECKING:
     from tiski.tickets.changes import TicketChange
 
 
-@dataclass(frozen=True)
-class SmsRoute:
-    account: SmsAccount
-    to: str
-    opted_out: bool
-    max_length: int | None
-
-
-def sms_route(ticket: Ticket) -> SmsRoute | None:
-    """Where a public reply on this ticket goes by SMS, or None: not an SMS conversation.
+def route(ticket: Ticket) -> ReplyRoute | None:
+    """The registry's route for SMS: None when the conversation is not by SMS.
 
     The conversation is SMS when the customer's latest message came by SMS.
     """
-    latest = (
-        ticket.messages.filter(kind=MessageKind.CUSTOMER)
-        .order_by("-created_at", "-id")
-        .only("channel", "meta")
-        .first()
-    )
-    if latest is None or latest.channel != Channel.SMS:
+    latest = latest_inbound(ticket, Channel.SMS)
+    if latest is None:
         return None
     meta = latest.meta or {}
     account = SmsAccount.objects.filter(pk=meta.get("account"), active=True).first()
     to = str(meta.get("from") or "")
     if account is None or not to:
         return None
-    return SmsRoute(
-        account=account,
-        to=to,
-        opted_out=optout.opted_out(to),
-        max_length=CHANNELS[Channel.SMS].max_length,
+    stop = optout.opt_out_of(to)
+    problem = ""
+    if stop is not None:
+        problem = _(
+            "This customer opted out of SMS on %(date)s (they sent %(keyword)s), so a reply by "
+            "SMS cannot be sent. Write an internal note, or reply by email if they have an "
+            "address."
+        ) % {
+            "date": date_format(timezone.localtime(stop.opted_out_at), "SHORT_DATE_FORMAT"),
+            "keyword": stop.keyword or "STOP",
+        }
+    return messaging_route(
+        channel=Channel.SMS, account=account.pk, to=to, from_label=account.number, problem=problem
     )
 
 
@@ -80,7 +79,8 @@ def queue_reply(message_id: int) -> OutboundMessage | None:
     refused = REASON_OPTED_OUT % {"number": to} if optout.opted_out(to) else ""
     return outbox.queue_message(
         channel=Channel.SMS,
-        account_id=meta.get("sms_account"),
+        # "sms_account": replies written before every channel's meta said "account".
+        account_id=meta.get("account", meta.get("sms_account")),
         recipient=to,
         body=message.text,
         ticket=message.ticket,

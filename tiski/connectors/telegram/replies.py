@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tiski.connectors.messaging.replies import latest_inbound, queue_reply
+from tiski.connectors.routes import ReplyRoute, messaging_route
 from tiski.tickets.models import Channel, MessageKind, Ticket, Via
 
 from .models import TelegramBot
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from tiski.tickets.changes import TicketChange
 
 
-def route(ticket: Ticket) -> dict | None:
+def route(ticket: Ticket) -> ReplyRoute | None:
     """Where a public reply goes (the composer shows it), or None: not a Telegram chat."""
     latest = latest_inbound(ticket, Channel.TELEGRAM)
     if latest is None:
@@ -24,7 +25,9 @@ def route(ticket: Ticket) -> dict | None:
     if bot is None or not chat:
         return None
     who = f"@{meta['username']}" if meta.get("username") else chat
-    return {"account": bot.pk, "to": chat, "to_label": who, "from_label": str(bot), "problem": ""}
+    return messaging_route(
+        channel=Channel.TELEGRAM, account=bot.pk, to=chat, to_label=who, from_label=str(bot)
+    )
 
 
 def on_ticket_change(change: TicketChange) -> None:

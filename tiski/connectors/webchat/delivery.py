@@ -1,26 +1,56 @@
-"""Agent replies on a chat ticket, pushed to the visitor's open chat.
+"""Agent replies on a chat ticket: the chat's route, and the push to the open chat.
+
+``route`` (the registry's for the chat) decides before a reply is written:
+while the visitor is there (a socket open and heard within
+``TISKI_WEBCHAT_AWAY_MINUTES``) the reply is written on the chat channel and
+shown live; once they have gone, the route is email's, said as such.
 
 A ticket-change handler (``TISKI_TICKET_CHANGE_HANDLERS``, before the email
-one): each new public reply goes to the session's channel-layer group. When
-the visitor is there (a socket open and heard within
-``TISKI_WEBCHAT_AWAY_MINUTES``), a ``LiveDelivery`` row records it, and
-``delivered_live`` (in ``TISKI_REPLY_DELIVERED_ELSEWHERE``, which the email
-outbound asks before queueing a reply) says so. A visitor who has gone gets
-the reply by email like any customer.
+one) pushes each new public reply to the session's channel-layer group; a
+``LiveDelivery`` row records one the visitor was there to see. A chat reply
+whose visitor left between the writing and the push is handed to email.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
+from tiski.connectors.email import outbound
+from tiski.connectors.routes import ReplyRoute
 from tiski.core import realtime
-from tiski.tickets.models import Message, MessageKind, Via
+from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
 
 from . import services
 from .models import ChatSession, LiveDelivery, SessionStatus
 
 if TYPE_CHECKING:
     from tiski.tickets.changes import TicketChange
+
+
+def route(ticket: Ticket) -> ReplyRoute | None:
+    """The chat's route: live while the visitor is there, else email; None: no chat."""
+    present = services.visitor_present(ticket.pk)
+    if present is None:
+        return None
+    name = str(ticket.requester)
+    if present:
+        return ReplyRoute(
+            channel=Channel.CHAT,
+            to_label=name,
+            summary=_("In the web chat: %(name)s sees the reply at once") % {"name": name},
+            live=True,
+        )
+    by_email = outbound.route(ticket)
+    summary = by_email.summary
+    if by_email.to:
+        summary = _("%(name)s has left the web chat: the reply goes by email to %(address)s") % {
+            "name": name,
+            "address": by_email.to,
+        }
+    return replace(by_email, summary=summary, live=False)
 
 
 def on_ticket_change(change: TicketChange) -> None:
@@ -30,17 +60,16 @@ def on_ticket_change(change: TicketChange) -> None:
     sessions = list(
         ChatSession.objects.filter(ticket_id=change.ticket_id, status=SessionStatus.OPEN)
     )
-    if not sessions:
-        return
     present = any(services.is_present(s) for s in sessions)
     for message in Message.objects.filter(pk__in=replies).select_related("author_user"):
-        item = services.as_item(message)
-        for session in sessions:
-            realtime.send(services.session_group(session.pk), {"type": "chat.reply", "item": item})
+        if sessions:
+            item = services.as_item(message)
+            for session in sessions:
+                realtime.send(
+                    services.session_group(session.pk), {"type": "chat.reply", "item": item}
+                )
         if present:
             LiveDelivery.objects.get_or_create(message=message, defaults={"session": sessions[0]})
-
-
-def delivered_live(message: Message) -> bool:
-    """Asked by the email outbound: did the visitor see this reply in the chat?"""
-    return LiveDelivery.objects.filter(message_id=message.pk).exists()
+        elif message.channel == Channel.CHAT:
+            # Written for a visitor who was there and has gone since: not lost.
+            outbound.queue_reply(message.pk, instead_of=Channel.CHAT)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from tiski.connectors.messaging.replies import latest_inbound, queue_reply
+from tiski.connectors.routes import ReplyRoute, messaging_route
 from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
 
 from . import window
@@ -25,7 +28,7 @@ REASON_WINDOW_CLOSED = (
 )
 
 
-def route(ticket: Ticket) -> dict | None:
+def route(ticket: Ticket) -> ReplyRoute | None:
     latest = latest_inbound(ticket, Channel.WHATSAPP)
     if latest is None:
         return None
@@ -35,14 +38,20 @@ def route(ticket: Ticket) -> dict | None:
     if account is None or not to:
         return None
     closed = not window.is_open(ticket)
-    return {
-        "account": account.pk,
-        "to": to,
-        "to_label": to,
-        "from_label": account.number,
-        "problem": "window_closed" if closed else "",
-        "templates": list(account.templates.filter(active=True)) if closed else [],
-    }
+    problem = ""
+    if closed:
+        problem = _(
+            "The customer last wrote on WhatsApp over 24 hours ago, so WhatsApp allows no "
+            "free-text reply now. Send an approved template below, or write an internal note."
+        )
+    return messaging_route(
+        channel=Channel.WHATSAPP,
+        account=account.pk,
+        to=to,
+        from_label=account.number,
+        problem=problem,
+        templates=account.templates.filter(active=True) if closed else (),
+    )
 
 
 def on_ticket_change(change: TicketChange) -> None:
