@@ -23,12 +23,15 @@ class FakeApi:
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length", 0) or 0)
+                raw = self.rfile.read(length)
                 api.requests.append(
                     {
                         "method": self.command,
                         "path": self.path,
                         "headers": dict(self.headers),
-                        "body": self.rfile.read(length).decode(),
+                        # Uploads are binary: "raw" keeps the bytes, "body" is for reading.
+                        "body": raw.decode("utf-8", "replace"),
+                        "raw": raw,
                     }
                 )
                 routed = next((v for k, v in api.routes.items() if self.path.endswith(k)), None)
@@ -64,6 +67,23 @@ class FakeApi:
             raw = body if isinstance(body, bytes) else json.dumps(body).encode()
             out.append((status, raw, rest[0] if rest else {}))
         self.answers = out
+
+    @staticmethod
+    def form_parts(request: dict) -> dict[str, tuple[str, str, bytes]]:
+        """A multipart/form-data request's parts: name -> (file name, type, content)."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        head = f"Content-Type: {request['headers']['Content-Type']}\r\n\r\n".encode()
+        form = BytesParser(policy=HTTP).parsebytes(head + request["raw"])
+        return {
+            part.get_param("name", header="content-disposition"): (
+                part.get_filename() or "",
+                part.get_content_type(),
+                part.get_payload(decode=True),
+            )
+            for part in form.iter_parts()
+        }
 
     def close(self) -> None:
         self.server.shutdown()

@@ -54,9 +54,20 @@ _WEBCHAT = "tiski.connectors.webchat"
 _MB = 1024 * 1024
 # What the Cloud API takes as image, audio, video or document media.
 _WHATSAPP_TYPES = (
-    "image/jpeg", "image/png", "audio/aac", "audio/mp4", "audio/mpeg", "audio/amr",
-    "audio/ogg", "video/mp4", "video/3gpp", "text/plain", "application/pdf",
-    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "image/jpeg",
+    "image/png",
+    "audio/aac",
+    "audio/mp4",
+    "audio/mpeg",
+    "audio/amr",
+    "audio/ogg",
+    "video/mp4",
+    "video/3gpp",
+    "text/plain",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",

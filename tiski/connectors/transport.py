@@ -21,6 +21,7 @@ import base64
 import http.client
 import ipaddress
 import json as jsonlib
+import secrets
 import socket
 import urllib.error
 import urllib.parse
@@ -151,6 +152,7 @@ def request(
     *,
     json: Any = None,
     form: dict[str, str] | None = None,
+    multipart: Multipart | None = None,
     data: bytes | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
@@ -172,6 +174,8 @@ def request(
     elif form is not None:
         data = urllib.parse.urlencode(form).encode()
         all_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    elif multipart is not None:
+        data, all_headers["Content-Type"] = multipart.encode()
     req = urllib.request.Request(url, data=data, method=method.upper(), headers=all_headers)
     try:
         with _opener.open(req, timeout=timeout) as answer:
@@ -191,6 +195,46 @@ def request(
     if check:
         raise_for_status(response)
     return response
+
+
+@dataclass(frozen=True)
+class FilePart:
+    field: str
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Multipart:
+    """A multipart/form-data body (file uploads to a provider's API)."""
+
+    fields: dict[str, str]
+    files: tuple[FilePart, ...] = ()
+
+    def encode(self) -> tuple[bytes, str]:
+        boundary = f"tiski-{secrets.token_hex(16)}"
+        out = bytearray()
+        for name, value in self.fields.items():
+            out += f"--{boundary}\r\n".encode()
+            out += f'Content-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'.encode()
+            out += str(value).encode() + b"\r\n"
+        for part in self.files:
+            out += f"--{boundary}\r\n".encode()
+            out += (
+                f'Content-Disposition: form-data; name="{_quote(part.field)}"; '
+                f'filename="{_quote(part.filename)}"\r\n'
+                f"Content-Type: {part.content_type or 'application/octet-stream'}\r\n\r\n"
+            ).encode()
+            out += part.content + b"\r\n"
+        out += f"--{boundary}--\r\n".encode()
+        return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+def _quote(value: str) -> str:
+    # A file name is the customer's or agent's text: no quote or line break may
+    # end the header early (the HTML form encoding's escapes).
+    return value.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
 
 
 def _read(status: int, answer: Any, max_bytes: int) -> Response:

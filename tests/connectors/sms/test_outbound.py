@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -174,3 +175,19 @@ def test_the_customer_answer_to_our_sms_threads_by_reply_id(
         {"id": "gw-in-2", "from": "+358401234567", "text": "Kiitos!", "reply_to": "prov-1"}
     )
     assert Ticket.objects.count() == 1 and sms_ticket.messages.count() == 3
+
+
+def test_a_file_on_an_sms_reply_is_refused_with_the_reason(agent_client, sms_ticket):
+    """SMS carries no files: the composer says so and the reply is not written."""
+    page = agent_client.get(sms_ticket.get_absolute_url()).content.decode()
+    assert 'id="file-limits"' in page
+    data = {
+        "kind": "public",
+        "text": "Katso liite",
+        "last_seen_message": sms_ticket.messages.last().pk,
+        "attachments": [SimpleUploadedFile("a.pdf", b"%PDF-1.4", content_type="application/pdf")],
+    }
+    response = agent_client.post(reverse("desk:ticket-reply", args=[sms_ticket.number]), data)
+    assert response.status_code == 400
+    assert "a.pdf" in response.content.decode()
+    assert not sms_ticket.messages.filter(kind=MessageKind.PUBLIC).exists()

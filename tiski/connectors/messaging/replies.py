@@ -3,7 +3,8 @@
 What SMS, Telegram and WhatsApp share: the conversation is on the channel
 of the customer's latest message; ``latest_inbound`` finds it, and
 ``queue_reply`` puts one public reply written on that channel into the
-outbox (``meta`` of the reply says the account and the recipient), once.
+outbox (``meta`` of the reply says the account and the recipient) with its
+files, once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from tiski.connectors.models import OutboundMessage
 from tiski.tickets.models import Message, MessageKind, Ticket
 
-from . import outbox
+from . import outbox, outgoing
 
 
 def latest_inbound(ticket: Ticket, channel: str) -> Message | None:
@@ -42,6 +43,7 @@ def queue_reply(message_id: int, channel: str, *, refused: str = "") -> Outbound
         body=message.text,
         ticket=message.ticket,
         message=message,
+        attachments=outgoing.listed(message),
         automatic=message.author_user_id is None,
         refused=refused,
     )

@@ -13,16 +13,34 @@ from urllib.parse import quote
 
 from tiski.connectors import transport
 from tiski.connectors.messaging import media
-from tiski.connectors.transport import TransportError
+from tiski.connectors.transport import FilePart, Multipart, TransportError
 from tiski.core.secrets import resolve
 
 from .models import TelegramBot
 
+# Photos the Bot API takes (at most 10 MB); other files and bigger ones go as documents.
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+CAPTION_LIMIT = 1024
+UPLOAD_TIMEOUT = 120.0
 
-def call(bot: TelegramBot, method: str, payload: dict[str, Any]) -> Any:
-    """One Bot API method; its ``result``. Raises TransportError."""
+
+def call(
+    bot: TelegramBot, method: str, payload: dict[str, Any], *, file: FilePart | None = None
+) -> Any:
+    """One Bot API method; its ``result``. Raises TransportError.
+
+    With a ``file`` the call is multipart/form-data (an upload), as the Bot
+    API requires for files that are not already on Telegram's servers.
+    """
     url = f"{bot.base_url}/bot{resolve(bot.bot_token)}/{method}"
-    response = transport.request("POST", url, json=payload, check=False)
+    if file is None:
+        response = transport.request("POST", url, json=payload, check=False)
+    else:
+        body = Multipart({k: str(v) for k, v in payload.items()}, (file,))
+        response = transport.request(
+            "POST", url, multipart=body, check=False, timeout=UPLOAD_TIMEOUT
+        )
     data = response.json()
     if response.status < 400 and data.get("ok"):
         return data.get("result")
@@ -39,6 +57,23 @@ def call(bot: TelegramBot, method: str, payload: dict[str, Any]) -> Any:
 
 def send_message(bot: TelegramBot, chat_id: str, text: str) -> str:
     result = call(bot, "sendMessage", {"chat_id": chat_id, "text": text})
+    return str((result or {}).get("message_id", ""))
+
+
+def send_file(
+    bot: TelegramBot,
+    chat_id: str,
+    *,
+    filename: str,
+    content_type: str,
+    content: bytes,
+    caption: str = "",
+) -> str:
+    """sendPhoto for an image Telegram shows as a photo, else sendDocument."""
+    photo = content_type in PHOTO_TYPES and len(content) <= MAX_PHOTO_BYTES
+    method, field = ("sendPhoto", "photo") if photo else ("sendDocument", "document")
+    payload = {"chat_id": chat_id, **({"caption": caption} if caption else {})}
+    result = call(bot, method, payload, file=FilePart(field, filename, content_type, content))
     return str((result or {}).get("message_id", ""))
 
 
