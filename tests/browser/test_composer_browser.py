@@ -9,9 +9,12 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
-from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind
+from tiski.connectors.messaging import intake
+from tiski.connectors.messaging.inbound import InboundMessage
+from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundMessage
+from tiski.connectors.sms.models import SmsAccount
 from tiski.customers.actions import add_identity, get_or_create_contact
-from tiski.tickets.models import MessageKind
+from tiski.tickets.models import Channel, MessageKind, Ticket
 
 from ..conftest import PASSWORD
 from .conftest import login, screenshot
@@ -191,3 +194,42 @@ def test_forward_the_ticket_from_the_header(new_page, desk):
     screenshot(page, "forward-recorded")
     row = OutboundEmail.objects.get(kind=OutboundKind.FORWARD)
     assert row.to == ["kumppani@toimittaja.fi"] and "lasku on väärin" in row.body_text
+
+
+def test_an_sms_conversation_can_be_answered_by_email_instead(new_page, desk):
+    """The composer says the reply goes by SMS, offers email beside it; choosing
+    email swaps the SMS counter for the mail envelope and the reply is mailed."""
+    account = SmsAccount.objects.create(
+        name="Asiakaspalvelu SMS", number="+358451110000", api_url="http://127.0.0.1:9/sms"
+    )
+    intake.deliver_inbound(
+        InboundMessage(
+            channel=Channel.SMS,
+            account=account.pk,
+            sender_kind="phone",
+            sender_value="+358409876543",
+            text="Tuleeko lasku sähköpostiin?",
+            provider_id="gw-browser-1",
+        )
+    )
+    ticket = Ticket.objects.get(channel=Channel.SMS)
+    add_identity(ticket.requester, "email", "liisa.sms@asiakas.fi")
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(ticket.get_absolute_url())
+    expect(page.locator("#reply-channel-sms")).to_be_checked()
+    expect(page.locator("#reply-to")).to_contain_text("+358451110000")
+    expect(page.locator("#reply-to")).to_contain_text("liisa.sms@asiakas.fi")
+    expect(page.locator("#length-counter")).to_be_visible()
+    expect(page.locator("#cc-fields")).to_be_hidden()
+    page.check("#reply-channel-email")
+    expect(page.locator("#length-counter")).to_be_hidden()
+    expect(page.locator("#cc-fields")).to_be_visible()
+    page.fill("#id_text", "Lasku tulee sähköpostiisi tänään.")
+    screenshot(page, "composer-sms-by-email-instead")
+    page.click("#send-button")
+    expect(page.locator(".msg-public")).to_contain_text("Lasku tulee sähköpostiisi")
+    message = ticket.messages.get(kind=MessageKind.PUBLIC)
+    assert message.channel == Channel.EMAIL
+    assert OutboundEmail.objects.get(message=message).to == ["liisa.sms@asiakas.fi"]
+    assert not OutboundMessage.objects.exists()
