@@ -267,6 +267,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Long SMS whose missing parts never came: delivered with what did.
+    "sms-incomplete": {
+        "task": "tiski.sms.deliver_incomplete",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Webhook deliveries due for a retry, and expired idempotent replays.
     "webhook-sweep": {
         "task": "tiski.api.sweep_webhooks",
@@ -394,6 +400,9 @@ TISKI_TICKET_CHANGE_HANDLERS = [
     # Webhooks out: one delivery row per subscribed event, sent after commit.
     "tiski.api.webhooks.events.on_ticket_change",
 ]
+# Seconds the parts of a long SMS are waited for before it is delivered
+# with "[part missing]" where a part never came.
+TISKI_SMS_PART_TIMEOUT_SECONDS = envint("TISKI_SMS_PART_TIMEOUT_SECONDS", 600)
 # Minutes without a heartbeat from a visitor's chat before replies go by email.
 TISKI_WEBCHAT_AWAY_MINUTES = envint("TISKI_WEBCHAT_AWAY_MINUTES", 2)
 # Seconds one long-poll of the chat's HTTP fallback waits for news before it

@@ -9,6 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from tiski.connectors.models import InboundReceipt, ReceiptStatus
+from tiski.connectors.sms.inbound import deliver_incomplete
 from tiski.connectors.sms.models import SmsOptOut
 from tiski.customers.actions import get_or_create_contact
 from tiski.customers.models import Identity
@@ -115,6 +116,44 @@ def test_long_sms_parts_are_joined_in_order(post_generic):
     message = Message.objects.get()
     assert message.text == "".join(parts)
     assert set(InboundReceipt.objects.values_list("message", flat=True)) == {message.pk}
+
+
+def test_a_long_sms_missing_a_part_is_delivered_with_what_came_after_the_timeout(
+    post_generic, settings
+):
+    """Part 2 of 3 never comes: after TISKI_SMS_PART_TIMEOUT_SECONDS the periodic
+    sweep delivers parts 1 and 3 with "[part missing]" between, and says so in
+    the meta; part 2 arriving later still is delivered on its own, same ticket."""
+    settings.TISKI_SMS_PART_TIMEOUT_SECONDS = 600
+    post_generic(generic("gw-m1", "Paketti ei ", part=1, total=3, ref="r77"))
+    post_generic(generic("gw-m3", "tullut perille.", part=3, total=3, ref="r77"))
+    first = InboundReceipt.objects.order_by("received_at").first().received_at
+
+    assert deliver_incomplete(now=first + timedelta(seconds=599)) == 0
+    assert not Message.objects.exists()
+    assert deliver_incomplete(now=first + timedelta(seconds=601)) == 1
+    assert deliver_incomplete(now=first + timedelta(seconds=700)) == 0  # once
+
+    message = Message.objects.get()
+    assert message.text == "Paketti ei  [part missing] tullut perille."
+    assert message.meta["sms_parts_missing"] == [2] and message.meta["sms_parts_total"] == 3
+    assert set(InboundReceipt.objects.values_list("message", flat=True)) == {message.pk}
+
+    post_generic(generic("gw-m2", "vieläkään ", part=2, total=3, ref="r77"))
+    late = Message.objects.exclude(pk=message.pk).get()
+    assert late.text == "vieläkään" and late.meta["sms_late_part"] == 2
+    assert late.ticket_id == message.ticket_id
+
+
+def test_the_incomplete_sms_sweep_is_scheduled(settings):
+    from tiski.celery import app
+
+    entry = next(
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "tiski.sms.deliver_incomplete"
+    )
+    assert entry["task"] in app.tasks
 
 
 def test_stop_opts_out_and_start_subscribes_again(post_generic):
