@@ -191,3 +191,22 @@ def test_a_file_on_an_sms_reply_is_refused_with_the_reason(agent_client, sms_tic
     assert response.status_code == 400
     assert "a.pdf" in response.content.decode()
     assert not sms_ticket.messages.filter(kind=MessageKind.PUBLIC).exists()
+
+
+def test_an_opt_out_is_shown_on_the_ticket_panel_and_the_contact_page(
+    agent_client, sms_ticket, post_generic
+):
+    """ "Opted out of SMS on <date>" with the word the customer sent, beside the number."""
+    post_generic({"id": "gw-stop-2", "from": "+358401234567", "text": "LOPETA"})
+    today = timezone.localdate().strftime("%-d.%-m.%Y")
+    panel = agent_client.get(sms_ticket.get_absolute_url()).content.decode()
+    contact = agent_client.get(
+        reverse("desk:contact", args=[sms_ticket.requester_id])
+    ).content.decode()
+    for page in (panel, contact):
+        assert "data-sms-opt-out" in page
+        assert today in page and "LOPETA" in page
+    post_generic({"id": "gw-start-2", "from": "+358401234567", "text": "ALOITA"})
+    assert (
+        "data-sms-opt-out" not in agent_client.get(sms_ticket.get_absolute_url()).content.decode()
+    )
