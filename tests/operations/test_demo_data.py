@@ -510,3 +510,19 @@ def test_demo_shows_organisation_requests_and_articles_that_solved_tickets(demo,
     assert organisation_requests(colleague).exists()
     counts = with_solved_counts(Article.objects.all()).values_list("solved_count", flat=True)
     assert max(counts) > 0
+
+
+def test_demo_shows_an_incomplete_long_sms_and_an_opt_out(demo, db, client):
+    """A text whose middle part never came, delivered by the sweep; the customer
+    then sent STOP: the ticket says so and offers the reply by email instead."""
+    from tiski.connectors.sms.models import SmsOptOut
+
+    message = Message.objects.get(channel="sms", text__contains="[part missing]")
+    assert message.meta["sms_parts_missing"] == [2]
+    stop = SmsOptOut.objects.get()
+    assert message.ticket.requester.identities.filter(value=stop.number).exists()
+    client.force_login(User.objects.filter(role="admin").first())
+    page = client.get(message.ticket.get_absolute_url()).content.decode()
+    assert "data-sms-opt-out" in page and 'id="unreachable-warning"' in page
+    if message.ticket.requester.identities.filter(kind="email").exists():
+        assert 'value="email" id="reply-channel-email" checked' in page

@@ -1772,6 +1772,9 @@ class _Demo:
         known = sorted(self.phones.items())
         if not known:
             return None
+        if len(known) > 2:
+            # Another known customer than the SMS and WhatsApp ones.
+            demo_sms.make_incomplete_and_stop(account, known[-3][1])
         return demo_sms.make_sms_conversation(account, known[-1][1], self.now)
 
     def make_messaging(self) -> None:
