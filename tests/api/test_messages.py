@@ -100,3 +100,33 @@ def test_empty_or_invalid_message_names_the_field(api_for, admin_user, make_tick
     response = api.post(f"/api/v1/tickets/{ticket.number}/messages", {"kind": "shout", "text": ""})
     assert response.status_code == 422
     assert {"kind", "text"} <= set(response.json()["fields"])
+
+
+def test_public_reply_on_an_sms_conversation_goes_by_sms(api_for, make_user, mailbox):
+    """The API asks the same route as the desk: the channel the customer wrote on."""
+    from tiski.connectors.messaging import intake
+    from tiski.connectors.messaging.inbound import InboundMessage
+    from tiski.connectors.models import OutboundMessage
+    from tiski.connectors.sms.models import SmsAccount
+
+    account = SmsAccount.objects.create(
+        name="SMS", number="+358451110000", api_url="http://127.0.0.1:9/sms"
+    )
+    done = intake.deliver_inbound(
+        InboundMessage(
+            channel="sms",
+            account=account.pk,
+            sender_kind="phone",
+            sender_value="+358401234567",
+            text="Hei?",
+            provider_id="gw-api-1",
+        )
+    )
+    response = api_for(make_user()).post(
+        f"/api/v1/tickets/{done.message.ticket.number}/messages",
+        {"kind": "public", "text": "Hei! Paketti lähti."},
+    )
+    assert response.status_code == 201, response.content
+    message = Message.objects.get(pk=response.json()["id"])
+    assert message.channel == "sms" and message.meta["to"] == "+358401234567"
+    assert OutboundMessage.objects.get(message=message).recipient == "+358401234567"

@@ -83,7 +83,8 @@ def public_reply_route(
     openapi_extra={"requestBody": _MESSAGE_BODY},
 )
 def add_message(request: HttpRequest, number: int):
-    """Add a public reply (sent by email) or an internal note, as JSON or multipart with files.
+    """Add a public reply (sent on the conversation's channel, else by email) or an internal note,
+    as JSON or multipart with files.
 
     A light agent's token may add internal notes only (403 for a public reply).
     """
