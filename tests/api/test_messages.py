@@ -102,7 +102,9 @@ def test_empty_or_invalid_message_names_the_field(api_for, admin_user, make_tick
     assert {"kind", "text"} <= set(response.json()["fields"])
 
 
-def test_public_reply_on_an_sms_conversation_goes_by_sms(api_for, make_user, mailbox):
+def test_public_reply_on_an_sms_conversation_goes_by_sms(
+    api_for, make_user, mailbox, django_capture_on_commit_callbacks
+):
     """The API asks the same route as the desk: the channel the customer wrote on."""
     from tiski.connectors.messaging import intake
     from tiski.connectors.messaging.inbound import InboundMessage
@@ -122,10 +124,12 @@ def test_public_reply_on_an_sms_conversation_goes_by_sms(api_for, make_user, mai
             provider_id="gw-api-1",
         )
     )
-    response = api_for(make_user()).post(
-        f"/api/v1/tickets/{done.message.ticket.number}/messages",
-        {"kind": "public", "text": "Hei! Paketti lähti."},
-    )
+    api = api_for(make_user())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"/api/v1/tickets/{done.message.ticket.number}/messages",
+            {"kind": "public", "text": "Hei! Paketti lähti."},
+        )
     assert response.status_code == 201, response.content
     message = Message.objects.get(pk=response.json()["id"])
     assert message.channel == "sms" and message.meta["to"] == "+358401234567"
