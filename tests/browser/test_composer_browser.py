@@ -221,9 +221,11 @@ def test_an_sms_conversation_can_be_answered_by_email_instead(new_page, desk):
     expect(page.locator("#reply-to")).to_contain_text("+358451110000")
     expect(page.locator("#reply-to")).to_contain_text("liisa.sms@asiakas.fi")
     expect(page.locator("#length-counter")).to_be_visible()
+    expect(page.locator("#file-limits")).to_be_visible()  # SMS carries no files
     expect(page.locator("#cc-fields")).to_be_hidden()
     page.check("#reply-channel-email")
     expect(page.locator("#length-counter")).to_be_hidden()
+    expect(page.locator("#file-limits")).to_be_hidden()
     expect(page.locator("#cc-fields")).to_be_visible()
     page.fill("#id_text", "Lasku tulee sähköpostiisi tänään.")
     screenshot(page, "composer-sms-by-email-instead")

@@ -17,6 +17,7 @@ field here, so the composer knows no channel by name.
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -105,7 +106,8 @@ class ReplyRoute:
                 "%(count)d."
             ) % {"channel": self.label, "limit": self.max_length, "count": len(text)}
         for upload in files:
-            why = self.file_refusal(upload.name, upload.size, upload.content_type or "")
+            kind = upload.content_type or mimetypes.guess_type(upload.name)[0] or ""
+            why = self.file_refusal(upload.name, upload.size, kind)
             if why:
                 return why
         return ""
