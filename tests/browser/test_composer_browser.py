@@ -13,6 +13,7 @@ from tiski.connectors.messaging import intake
 from tiski.connectors.messaging.inbound import InboundMessage
 from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundMessage
 from tiski.connectors.sms.models import SmsAccount
+from tiski.connectors.sms.optout import opt_out
 from tiski.customers.actions import add_identity, get_or_create_contact
 from tiski.tickets.models import Channel, MessageKind, Ticket
 
@@ -235,3 +236,32 @@ def test_an_sms_conversation_can_be_answered_by_email_instead(new_page, desk):
     assert message.channel == Channel.EMAIL
     assert OutboundEmail.objects.get(message=message).to == ["liisa.sms@asiakas.fi"]
     assert not OutboundMessage.objects.exists()
+
+
+def test_an_opted_out_sms_customer_is_answered_by_email(new_page, desk):
+    """After STOP the composer says why SMS cannot go, email is chosen, and the
+    requester panel shows the opt-out beside the number."""
+    account = SmsAccount.objects.create(
+        name="Asiakaspalvelu SMS", number="+358451110000", api_url="http://127.0.0.1:9/sms"
+    )
+    intake.deliver_inbound(
+        InboundMessage(
+            channel=Channel.SMS,
+            account=account.pk,
+            sender_kind="phone",
+            sender_value="+358409876543",
+            text="Älkää enää lähettäkö tekstiviestejä, sähköposti käy.",
+            provider_id="gw-browser-2",
+        )
+    )
+    ticket = Ticket.objects.get(channel=Channel.SMS)
+    add_identity(ticket.requester, "email", "liisa.sms@asiakas.fi")
+    opt_out("+358409876543", "STOP")
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(ticket.get_absolute_url())
+    expect(page.locator("#unreachable-warning")).to_contain_text("STOP")
+    expect(page.locator("#reply-channel-sms")).to_be_disabled()
+    expect(page.locator("#reply-channel-email")).to_be_checked()
+    expect(page.locator(".requester-card [data-sms-opt-out]")).to_contain_text("STOP")
+    screenshot(page, "composer-sms-opted-out")
