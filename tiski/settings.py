@@ -419,6 +419,9 @@ TISKI_SMTP_TIMEOUT = envint("TISKI_SMTP_TIMEOUT", 30)
 TISKI_SYSTEM_MAIL_DELIVER = "tiski.connectors.email.outbound.deliver"
 # Rules' and surveys' mail goes into the outbox through this (tickets/automatic_mail.py).
 TISKI_AUTOMATIC_MAIL = "tiski.connectors.outbox.send_automatic_mail"
+# Which channel (and meta) a public reply a feature writes goes out on: the
+# conversation's reply route (ready answers in bulk; tickets/reply_channel.py).
+TISKI_REPLY_CHANNEL = "tiski.connectors.routes.reply_channel"
 TISKI_ACK_TARGET_HOOK = env("TISKI_ACK_TARGET_HOOK", "tiski.sla.services.ack_target")
 # Called with (actor=, mailbox=, reconnected=) after an OAuth sign-in connects a
 # mailbox (channels/email/oauth_views.py): the Settings change log records it.

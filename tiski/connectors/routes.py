@@ -147,6 +147,14 @@ def reply_route(ticket: Ticket) -> ReplyRoute:
     return email_route(ticket)
 
 
+def reply_channel(ticket: Ticket) -> tuple[str, dict[str, Any]]:
+    """``settings.TISKI_REPLY_CHANNEL``: the route's channel and meta for a reply
+    a feature writes (a ready answer in bulk). A route that cannot be used is
+    the channel's handler's to refuse with the reason, as for a rule's reply."""
+    route = reply_route(ticket)
+    return route.channel, dict(route.meta)
+
+
 def email_route(ticket: Ticket) -> ReplyRoute:
     return import_string(CHANNELS[EMAIL].route)(ticket)
 
@@ -205,6 +213,7 @@ __all__ = [
     "chosen_route",
     "email_route",
     "messaging_route",
+    "reply_channel",
     "reply_route",
     "reply_routes",
 ]

@@ -10,6 +10,7 @@ from django.db.models import F
 from tiski.core.placeholders import render, ticket_values
 from tiski.tickets import actions
 from tiski.tickets.models import BulkChange, BulkChangeKind, MessageKind, Ticket, Via
+from tiski.tickets.reply_channel import reply_channel
 
 from .models import Macro
 
@@ -55,14 +56,16 @@ def apply_to_tickets(macro: Macro, tickets: Iterable[Ticket], agent) -> BulkChan
         fields["team"] = macro.set_team
 
     def reply(ticket: Ticket) -> None:
+        # On the conversation's channel (SMS, WhatsApp, ...), as the composer would send it.
+        channel, meta = reply_channel(ticket)
         actions.add_message(
             ticket,
             kind=MessageKind.PUBLIC,
             actor=agent,
             via=Via.AGENT,
             text=render_for(macro, ticket, agent),
-            channel=ticket.channel,
-            meta={"macro": macro.pk, "macro_name": macro.name},
+            channel=channel,
+            meta={**meta, "macro": macro.pk, "macro_name": macro.name},
         )
 
     record = actions.bulk_update_tickets(

@@ -210,3 +210,17 @@ def test_an_opt_out_is_shown_on_the_ticket_panel_and_the_contact_page(
     assert (
         "data-sms-opt-out" not in agent_client.get(sms_ticket.get_absolute_url()).content.decode()
     )
+
+
+def test_a_ready_answer_sent_in_bulk_goes_by_sms(sms_ticket, make_user, team, fake_api):
+    """The bulk ready answer takes the conversation's route, like the composer."""
+    from tiski.macros.models import Macro
+    from tiski.macros.services import apply_to_tickets
+
+    macro = Macro.objects.create(name="Kiitos", shortcut="kiitos", text_fi="Kiitos viestistä!")
+    agent = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
+    apply_to_tickets(macro, [sms_ticket], agent)
+    message = sms_ticket.messages.get(kind=MessageKind.PUBLIC)
+    assert message.channel == Channel.SMS and message.meta["macro"] == macro.pk
+    row = OutboundMessage.objects.get(message=message)
+    assert row.recipient == "+358401234567" and row.status == MessageStatus.SENT
