@@ -1,5 +1,4 @@
-"""The one reply route: a channel's registry line is all the desk needs, even a
-channel whose route still answers with the registry's older dict."""
+"""The one reply route: a channel's registry line is all the desk needs."""
 
 from __future__ import annotations
 
@@ -13,38 +12,46 @@ pytestmark = pytest.mark.django_db
 ANSWER: dict = {}
 
 
-def dict_route(ticket):
-    return dict(ANSWER) or None
+def pigeon_route(ticket):
+    """A made-up channel's route, answering what the test put in ANSWER."""
+    if not ANSWER:
+        return None
+    return routes.messaging_route(channel="pigeon", **ANSWER)
 
 
 @pytest.fixture
-def messenger(monkeypatch):
+def pigeon(monkeypatch):
     line = ChannelInfo(
-        key="messenger", label="Messenger", can_reply=True, attachments=True, max_length=2000,
-        has_templates=False, sender="", intake="", route=f"{__name__}.dict_route",
+        key="pigeon", label="Pigeon", can_reply=True, attachments=False, max_length=140,
+        has_templates=False, sender="", intake="", route=f"{__name__}.pigeon_route",
     )  # fmt: skip
-    monkeypatch.setitem(CHANNELS, "messenger", line)
+    # First in the registry's order, so no real channel's route answers before it.
+    monkeypatch.setattr(routes, "CHANNELS", {"pigeon": line, **CHANNELS})
     yield
     ANSWER.clear()
 
 
-def test_a_new_channel_is_one_registry_line(messenger, make_ticket):
-    ANSWER.update(account=7, to="psid-1", to_label="Aino Asiakas", from_label="Kauppa")
+def test_a_new_channel_is_one_registry_line(pigeon, make_ticket):
+    ANSWER.update(account=7, to="loft-1", to_label="Aino Asiakas", from_label="Kauppa")
     route = routes.reply_route(make_ticket())
     assert (route.channel, route.to, route.meta) == (
-        "messenger",
-        "psid-1",
-        {"account": 7, "to": "psid-1"},
+        "pigeon",
+        "loft-1",
+        {"account": 7, "to": "loft-1"},
     )
     assert "Aino Asiakas" in route.summary and "Kauppa" in route.summary
-    assert route.reachable and route.max_length == 2000
-    assert "2001" in route.refusal("x" * 2001)
+    assert route.reachable and route.max_length == 140
+    assert "141" in route.refusal("x" * 141)
+    assert "Pigeon" in route.file_limits  # "carries no files"
 
 
-def test_an_older_dict_route_keeps_its_reason_as_a_sentence(messenger, make_ticket):
-    ANSWER.update(account=7, to="psid-1", problem="window_closed")
+def test_a_channel_says_why_a_reply_cannot_go_and_how_it_will(pigeon, make_ticket):
+    ANSWER.update(account=7, to="loft-1", problem="The loft is closed.", notice="")
     route = routes.reply_route(make_ticket())
-    assert not route.reachable and "Messenger" in route.problem and "24" in route.problem
+    assert not route.reachable and route.refusal("hei") == "The loft is closed."
+    ANSWER.update(problem="", notice="Goes by the slow bird.")
+    route = routes.reply_route(make_ticket())
+    assert route.reachable and route.notice == "Goes by the slow bird."
 
 
 def test_without_a_channel_route_the_reply_goes_by_email(make_ticket, mailbox):

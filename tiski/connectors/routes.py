@@ -142,38 +142,9 @@ def reply_route(ticket: Ticket) -> ReplyRoute:
     for info in CHANNELS.values():
         if info.route and info.key != EMAIL:
             found = import_string(info.route)(ticket)
-            if isinstance(found, dict):
-                found = _from_dict(info, found)
             if found is not None:
                 return found
     return email_route(ticket)
-
-
-def _from_dict(info: ChannelInfo, found: dict[str, Any]) -> ReplyRoute:
-    """A route given as the registry's older dict (account, to, labels, a problem
-    key), from a channel written before ``ReplyRoute``: the same route."""
-    label = str(info.label)
-    problems = {
-        "": "",
-        "window_closed": _(
-            "The customer last wrote on %(channel)s over 24 hours ago, so %(channel)s allows "
-            "no free-text reply now. Write an internal note, or reply by email if they have "
-            "an address."
-        ),
-    }
-    key = str(found.get("problem") or "")
-    problem = problems.get(key, _("A reply by %(channel)s cannot be sent now.")) % {
-        "channel": label
-    }
-    return messaging_route(
-        channel=info.key,
-        account=found["account"],
-        to=found["to"],
-        to_label=found.get("to_label", ""),
-        from_label=found.get("from_label", ""),
-        problem=problem,
-        templates=found.get("templates", ()),
-    )
 
 
 def reply_channel(ticket: Ticket) -> tuple[str, dict[str, Any]]:
