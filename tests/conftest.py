@@ -104,3 +104,18 @@ def make_ticket(db, make_contact):
         )
 
     return make
+
+
+@pytest.fixture
+def make_field(db):
+    """A custom ticket field; ``types``: the ticket types it applies to (none: all)."""
+    from tiski.tickets.models import TicketField
+
+    def make(key: str = "order_number", kind: str = "text", types=(), **fields) -> TicketField:
+        fields.setdefault("label_fi", key.replace("_", " ").capitalize())
+        fields.setdefault("label_en", key.replace("_", " ").capitalize())
+        field = TicketField.objects.create(key=key, kind=kind, all_types=not types, **fields)
+        field.ticket_types.set(types)
+        return field
+
+    return make

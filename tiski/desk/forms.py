@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from tiski.accounts.models import Team, User
 from tiski.customers.models import Contact
 from tiski.customers.phones import to_e164
+from tiski.tickets.field_inputs import custom_field_name, custom_form_field
 from tiski.tickets.labels import priority_choices
-from tiski.tickets.models import Channel, MessageKind, Priority, Status, TicketType
+from tiski.tickets.models import Channel, MessageKind, Priority, Status, TicketField, TicketType
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -80,11 +81,16 @@ class TicketFieldsForm(forms.Form):
         label=_("Tags"), required=False, help_text=_("Separate tags with commas.")
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, custom: list[TicketField] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["type"] = type_choices()
         self.fields["assignee"] = agent_choices()
         self.fields["team"] = team_choices()
+        # The ticket type's custom fields; their values are validated by the
+        # action (`tickets.custom_fields`), so every path checks them alike.
+        self.custom = list(custom)
+        for field in self.custom:
+            self.fields[custom_field_name(field)] = custom_form_field(field)
         # Closing is the time rules' job; agents solve.
         self.fields["status"].choices = [c for c in Status.choices if c[0] != Status.CLOSED]
         if self.initial.get("status") == Status.CLOSED:
@@ -97,6 +103,9 @@ class TicketFieldsForm(forms.Form):
     def clean_tags(self) -> list[str]:
         raw = self.cleaned_data.get("tags") or ""
         return [t.strip() for t in raw.split(",") if t.strip()]
+
+    def custom_values(self) -> dict[str, object]:
+        return {f.key: self.cleaned_data.get(custom_field_name(f)) for f in self.custom}
 
 
 class EmailListField(forms.CharField):

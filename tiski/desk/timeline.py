@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 
 from tiski.accounts.models import Team, User
 from tiski.customers.models import Contact
+from tiski.tickets.custom_fields import display_value
+from tiski.tickets.events import CUSTOM_FIELD_PREFIX
 from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import (
     Channel,
@@ -32,6 +34,7 @@ from tiski.tickets.models import (
     Message,
     Status,
     Ticket,
+    TicketField,
     TicketType,
     Via,
 )
@@ -74,6 +77,8 @@ class Names:
     contacts: dict[str, str] = field(default_factory=dict)
     # ticket pk -> ticket number (the parent field stores the pk)
     numbers: dict[str, int] = field(default_factory=dict)
+    # custom field key -> its definition (label, options)
+    custom: dict[str, TicketField] = field(default_factory=dict)
 
 
 # Which lookup each id-valued field reads.
@@ -94,8 +99,14 @@ def _lookup(ticket: Ticket, events: list[Event]) -> Names:
             for value in (event.old_value, event.new_value):
                 if value.isdigit():
                     ids[_ID_FIELDS[event.field]].add(int(value))
+    keys = {
+        e.field.removeprefix(CUSTOM_FIELD_PREFIX)
+        for e in events
+        if e.field.startswith(CUSTOM_FIELD_PREFIX)
+    }
     return Names(
         ticket=ticket,
+        custom={f.key: f for f in TicketField.objects.filter(key__in=keys)} if keys else {},
         users={str(u.pk): str(u) for u in User.objects.filter(pk__in=ids["users"])},
         teams={str(t.pk): str(t) for t in Team.objects.filter(pk__in=ids["teams"])},
         types={str(t.pk): t.name for t in TicketType.objects.filter(pk__in=ids["types"])},
@@ -435,6 +446,21 @@ def _side_conversation(event: Event, names: Names, who: str) -> SafeString:
     return _say(_("%(who)s started a side conversation with %(party)s"), who=who, party=party)
 
 
+def _custom_field(event: Event, names: Names, who: str) -> SafeString:
+    key = event.field.removeprefix(CUSTOM_FIELD_PREFIX)
+    definition = names.custom.get(key)
+    label = definition.label if definition else key
+    old = display_value(definition, event.old_value)
+    new = display_value(definition, event.new_value)
+    if not event.new_value:
+        return _say(_("%(who)s cleared %(field)s (was %(old)s)"), who=who, field=label, old=old)
+    if not event.old_value:
+        return _say(_("%(who)s set %(field)s: %(new)s"), who=who, field=label, new=new)
+    return _say(
+        _("%(who)s changed %(field)s: %(old)s → %(new)s"), who=who, field=label, old=old, new=new
+    )
+
+
 def _unknown(event: Event, names: Names, who: str) -> SafeString:
     # A field this build does not know yet: say that something changed,
     # never the raw field name and value.
@@ -486,6 +512,8 @@ QUIET_FIELDS = tuple(name for name, render in FIELD_RENDERERS.items() if render 
 def describe_event(event: Event, names: Names) -> SafeString | None:
     """The event as a sentence for people, or None when it is bookkeeping."""
     render = KIND_RENDERERS.get(event.kind) or FIELD_RENDERERS.get(event.field, _unknown)
+    if event.field.startswith(CUSTOM_FIELD_PREFIX):
+        render = _custom_field
     return render(event, names, _who(event, names))
 
 

@@ -36,7 +36,8 @@ from tiski.customers.models import Contact, IdentityKind, NameSource, Organisati
 from tiski.knowledge.actions import record_sent_articles
 from tiski.portal.organisation import shares_requests
 from tiski.search.service import saved_views_for
-from tiski.tickets import actions
+from tiski.tickets import actions, custom_fields
+from tiski.tickets.field_inputs import custom_field_name, initial_value
 from tiski.tickets.labels import priority_choices
 from tiski.tickets.lookup import get_visible_ticket
 from tiski.tickets.models import (
@@ -197,8 +198,12 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         .prefetch_related("identities")
         .get(pk=ticket.requester_id)
     )
+    custom = custom_fields.fields_for(ticket.type_id)
+    values = custom_fields.values_of(ticket)
     fields_form = extra.pop("fields_form", None) or TicketFieldsForm(
+        custom=custom,
         initial={
+            **{custom_field_name(f): initial_value(f, values.get(f.key, "")) for f in custom},
             "status": ticket.status,
             "type": ticket.type_id,
             "priority": ticket.priority,
@@ -206,7 +211,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
             "assignee": ticket.assignee_id,
             "team": ticket.team_id,
             "tags": ", ".join(t.name for t in ticket.tags.all()),
-        }
+        },
     )
     # The first route a reply can go on is the default: an SMS number that
     # opted out still says so, and email (when there is an address) is chosen.
@@ -583,7 +588,7 @@ def _error_text(exc: ValidationError | PermissionDenied) -> str:
 @require_POST
 def ticket_update(request: HttpRequest, number: int) -> HttpResponse:
     ticket = get_visible_ticket(request.user, number)
-    form = TicketFieldsForm(request.POST)
+    form = TicketFieldsForm(request.POST, custom=custom_fields.fields_for(ticket.type_id))
     status = 200
     if form.is_valid():
         data = form.cleaned_data
@@ -600,6 +605,7 @@ def ticket_update(request: HttpRequest, number: int) -> HttpResponse:
                     due_at=data["due_at"],
                     assignee=data["assignee"],
                     team=data["team"],
+                    fields=form.custom_values(),
                 )
                 actions.set_tags(ticket, data["tags"], actor=request.user, via=Via.AGENT)
         except ValidationError as exc:

@@ -172,6 +172,28 @@ def record_field_change(
     )
 
 
+# A custom field's events carry its key in `field` (rules and reports read
+# changes by field name); the key is at most 32 characters, `Event.field` 40.
+CUSTOM_FIELD_PREFIX = "custom:"
+
+
+def record_custom_field(
+    ticket: Ticket,
+    key: str,
+    old: str,
+    new: str,
+    *,
+    actor: User | None,
+    via: str,
+    at: datetime | None = None,
+    meta: dict | None = None,
+) -> Event:
+    """A custom field's value changed (canonical text; "" is no value)."""
+    return record_field_change(
+        ticket, CUSTOM_FIELD_PREFIX + key, old, new, actor=actor, via=via, at=at, meta=meta
+    )
+
+
 def record_escalation(
     ticket: Ticket,
     old_level: int,

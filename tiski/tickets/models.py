@@ -590,3 +590,97 @@ class BulkChange(models.Model):
     @property
     def is_active(self) -> bool:
         return self.undone_at is None
+
+
+class FieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    LONG_TEXT = "long_text", _("Long text")
+    NUMBER = "number", _("Whole number")
+    DECIMAL = "decimal", _("Decimal number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+    CHECKBOX = "checkbox", _("Checkbox")
+
+
+class TicketFieldQuerySet(models.QuerySet["TicketField"]):
+    def active(self) -> TicketFieldQuerySet:
+        return self.filter(active=True)
+
+    def for_type(self, ticket_type_id: int | None) -> TicketFieldQuerySet:
+        """Fields applying to every type, and those chosen for this one."""
+        applies = Q(all_types=True)
+        if ticket_type_id is not None:
+            applies |= Q(ticket_types=ticket_type_id)
+        return self.filter(applies).distinct()
+
+
+class TicketField(models.Model):
+    """A custom ticket field an admin defines (order number, product group, ...).
+
+    Values live in `TicketFieldValue`, one row per ticket and field, and are
+    written only by `tickets.actions` after `tickets.custom_fields.clean_value`.
+    """
+
+    # Named in search (`field:<key>:<value>`) and the API; never renamed once used.
+    key = models.SlugField(_("key"), max_length=32, unique=True)
+    label_fi = models.CharField(_("label in Finnish"), max_length=100)
+    label_en = models.CharField(_("label in English"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=FieldKind.choices)
+    # Choice fields: [{"value": "laitteet", "label_fi": "Laitteet", "label_en": "Devices"}, ...]
+    options = models.JSONField(_("options"), default=list, blank=True)
+    required_on_solve = models.BooleanField(_("required to solve"), default=False)
+    required_in_form = models.BooleanField(_("required in the web form"), default=False)
+    customer_visible = models.BooleanField(_("shown to customers"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    all_types = models.BooleanField(_("all ticket types"), default=True)
+    ticket_types = models.ManyToManyField(
+        TicketType, blank=True, related_name="fields", verbose_name=_("ticket types")
+    )
+
+    objects = TicketFieldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("ticket field")
+        verbose_name_plural = _("ticket fields")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.label_en if (get_language() or "fi").startswith("en") else self.label_fi
+
+    def option_label(self, value: str) -> str:
+        english = (get_language() or "fi").startswith("en")
+        for option in self.options:
+            if option.get("value") == value:
+                return option.get("label_en" if english else "label_fi") or value
+        return value
+
+
+class TicketFieldValue(models.Model):
+    """One custom field's value on one ticket, in its canonical text form.
+
+    A row per value rather than JSON on the ticket: "tickets whose product
+    group is X" is then an ordinary B-tree look-up on (field, lookup), the
+    same index and plan on SQLite and PostgreSQL, with no per-database JSON
+    operators or expression indexes per key.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="field_values")
+    field = models.ForeignKey(TicketField, on_delete=models.PROTECT, related_name="values")
+    value = models.TextField()
+    # Case-folded head of the value, for indexed equality filters (a long
+    # text can exceed what a PostgreSQL B-tree entry may hold).
+    lookup = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "field"], name="field_value_unique")
+        ]
+        indexes = [models.Index(fields=["field", "lookup"], name="field_value_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.field.key}={self.value}"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from tiski.core.models import Sequence as NumberSequence
 from tiski.customers.models import Contact
 
-from .. import events
+from .. import custom_fields, events
 from ..models import Channel, MessageKind, Priority, Status, Ticket, TicketType
 from .checks import check_assignable, check_can_write_message
 from .fields import apply_tags
@@ -47,6 +47,7 @@ def create_ticket(
     number: int | None = None,
     message_meta: dict | None = None,
     ccs: Iterable[Contact] = (),
+    fields: dict[str, Any] | None = None,
 ) -> Ticket:
     """Open a ticket with its first message.
 
@@ -56,6 +57,7 @@ def create_ticket(
     """
     check_assignable(assignee, team)
     check_can_write_message(actor, first_message_kind)
+    cleaned = custom_fields.clean_values(fields or {})
     now = created_at or timezone.now()
     if number is None:
         number = NumberSequence.next_value(TICKET_NUMBER_SEQUENCE)
@@ -83,6 +85,8 @@ def create_ticket(
     events.record_created(ticket, channel=channel, actor=actor, via=via, at=now)
     if tags:
         apply_tags(ticket, add=tags, remove=(), actor=actor, via=via, at=now)
+    for field, old, new in custom_fields.write_values(ticket, cleaned):
+        events.record_custom_field(ticket, field.key, old, new, actor=actor, via=via, at=now)
     if text or html or attachments:
         add_message(
             ticket,

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from tiski.customers.models import Contact
 
-from .. import events
-from ..models import PRIORITY_RANK, Event, Priority, Status, Tag, Ticket
+from .. import custom_fields, events
+from ..models import PRIORITY_RANK, Event, Priority, Status, Tag, Ticket, Via
 from .checks import (
     check_assignable,
     check_can_override_children,
@@ -49,9 +49,14 @@ def update_ticket(
     at: datetime | None = None,
     event_meta: dict | None = None,
     override_open_children: bool = False,
+    fields: dict[str, Any] | None = None,
     **changes: Any,
 ) -> list[Event]:
     """Change ticket fields, writing one event per field that really changed.
+
+    ``fields``: custom field values by key, raw (cleaned here; "" or None
+    clears one). Solving by an agent or through the API needs the fields
+    its type requires to solve.
 
     ``override_open_children``: an admin solves a parent whose child tickets
     are still open; the override is recorded as an event naming them.
@@ -85,6 +90,9 @@ def update_ticket(
         overridden = []
     if changes.get("parent") is not None and changes["parent"].pk == ticket.pk:
         raise ValidationError(_("A ticket cannot be its own parent."))
+    cleaned = custom_fields.clean_values(fields or {})
+    if status == Status.SOLVED and ticket.status != Status.SOLVED:
+        check_required_fields(ticket, changes.get("type", ticket.type), cleaned, via=via)
 
     written: list[Event] = []
     if overridden:
@@ -110,6 +118,14 @@ def update_ticket(
                     ticket, field, old, new, actor=actor, via=via, at=now, meta=event_meta
                 )
             )
+    for field, old, new in custom_fields.write_values(ticket, cleaned):
+        written.append(
+            events.record_custom_field(
+                ticket, field.key, old, new, actor=actor, via=via, at=now, meta=event_meta
+            )
+        )
+        ticket.updated_at = max(ticket.updated_at, now)
+        update_fields.add("updated_at")
     if "priority" in update_fields:
         ticket.priority_rank = PRIORITY_RANK.get(ticket.priority, 1)
         update_fields.add("priority_rank")
@@ -148,6 +164,23 @@ def update_ticket(
     if "status" in update_fields and was_open:
         note_last_child_solved(ticket, actor=actor, via=via)
     return written
+
+
+def check_required_fields(ticket: Ticket, ticket_type: Any, cleaned: dict, *, via: str) -> None:
+    """People solving a ticket fill in what its type requires; rules and
+    channels solve without asking (nobody there could answer)."""
+    if via not in (Via.AGENT, Via.API):
+        return
+    values = custom_fields.values_of(ticket)
+    values.update({field.key: value for field, value in cleaned.items()})
+    probe = Ticket(type=ticket_type)
+    missing = custom_fields.missing_to_solve(probe, values)
+    if missing:
+        raise ValidationError(
+            _("Fill in %(fields)s before solving the ticket.")
+            % {"fields": ", ".join(field.label for field in missing)},
+            code="required_to_solve",
+        )
 
 
 def note_last_child_solved(child: Ticket, *, actor: User | None, via: str) -> None:
