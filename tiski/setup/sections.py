@@ -200,6 +200,14 @@ SECTIONS: list[Section] = [
         _("The kinds of tickets the desk handles, in the order agents see them."),
     ),
     Section(
+        "ticket_fields",
+        _("Ticket fields"),
+        "setup:ticket-fields",
+        DESK,
+        "setup:ticket-field",
+        _("Your own fields on tickets (order number, product, ...), per ticket type."),
+    ),
+    Section(
         "priorities",
         _("Priority labels"),
         "setup:priorities",

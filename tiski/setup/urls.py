@@ -18,6 +18,7 @@ from .views import (
     synonyms,
     tags,
     teams,
+    ticket_fields,
     ticket_types,
 )
 
@@ -67,6 +68,10 @@ urlpatterns = [
     path("ticket-types/new/", ticket_types.type_edit, name="ticket-type-new"),
     path("ticket-types/<int:pk>/", ticket_types.type_edit, name="ticket-type-edit"),
     path("ticket-types/<int:pk>/move/", ticket_types.type_move, name="ticket-type-move"),
+    path("ticket-fields/", ticket_fields.field_list, name="ticket-fields"),
+    path("ticket-fields/new/", ticket_fields.field_edit, name="ticket-field-new"),
+    path("ticket-fields/<int:pk>/", ticket_fields.field_edit, name="ticket-field-edit"),
+    path("ticket-fields/<int:pk>/move/", ticket_fields.field_move, name="ticket-field-move"),
     path("priorities/", priorities.priorities, name="priorities"),
     path("tags/", tags.tag_list, name="tags"),
     path("surveys/", surveys.surveys, name="surveys"),
