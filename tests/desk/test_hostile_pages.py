@@ -84,7 +84,7 @@ def _name_safe(fragment: str) -> str:
 
 
 @pytest.fixture
-def hostile(admin_user, make_contact):
+def hostile(admin_user, make_contact, make_field):
     made = []
     # A side-panel card puts the customer's name and subject in a link's address.
     from tiski.sidepanel.models import SidePanelCard
@@ -94,6 +94,8 @@ def hostile(admin_user, make_contact):
         url_template="https://crm.example/?n={{requester.name}}&s={{ticket.subject}}"
         "&o={{organisation.name}}",
     )
+    # A customer's words in a custom field show in the side panel and timeline.
+    make_field("hostile_text", customer_visible=True)
     for i, (fragment, _needle) in enumerate(HOSTILE):
         org = Organisation.objects.create(name=_name_safe(f"Yritys {fragment}")[:200])
         contact = make_contact(
@@ -110,6 +112,7 @@ def hostile(admin_user, make_contact):
             actor=None,
             via=Via.CHANNEL,
             channel="email",
+            fields={"hostile_text": fragment[:255]},
         )
         actions.add_message(
             ticket,

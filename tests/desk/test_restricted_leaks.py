@@ -256,6 +256,9 @@ def fill(route: str, name: str, secret) -> str:
             "team-edit": secret["team"].pk,
             "ticket-type-edit": TicketType.objects.first().pk,
             "ticket-type-move": TicketType.objects.first().pk,
+            # no such ticket field: 404 for admins, 403 for the outsider
+            "ticket-field-edit": 999999,
+            "ticket-field-move": 999999,
             "tag": Tag.objects.get(name="salainen-tagi").pk,
             # no such synonym group: 404 for admins, 403 for the outsider
             "synonym-edit": 999999,

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tiski.customers.models import Contact, Identity, IdentityKind
-from tiski.tickets import actions
+from tiski.tickets import actions, custom_fields
 from tiski.tickets.models import Channel, MessageKind, Status, Ticket, Via
 
 from . import organisation, seo
@@ -224,6 +224,7 @@ def detail(request: HttpRequest, lang: str, number: int) -> HttpResponse:
         status=400 if error else 200,
         ticket=ticket,
         messages=messages,
+        field_values=custom_fields.shown_values(ticket, customer=True),
         error=error,
         closed=ticket.status == Status.CLOSED,
         solved=ticket.status == Status.SOLVED,

@@ -35,8 +35,9 @@ from tiski.customers.models import IdentityKind
 from tiski.knowledge import actions as knowledge_actions
 from tiski.knowledge import search
 from tiski.knowledge.models import ArticleTranslation
-from tiski.tickets import actions
-from tiski.tickets.models import Channel, Ticket, Via
+from tiski.tickets import actions, custom_fields
+from tiski.tickets.field_inputs import custom_field_name, custom_form_field
+from tiski.tickets.models import Channel, Ticket, TicketType, Via
 
 from . import seo
 from .branding import brand
@@ -67,11 +68,37 @@ class RequestForm(forms.Form):
     # readers by aria-hidden; a bot that fills every field fills it.
     website = forms.CharField(required=False, label=gettext_lazy("Leave this empty"))
     started = forms.CharField(widget=forms.HiddenInput)
+    # The ticket type chosen above the form (its slug); decides the custom fields.
+    type = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, ticket_type: TicketType | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         self.fields["subject"].widget.attrs.update({"autocomplete": "off"})
+        self.ticket_type = ticket_type
+        # The type's fields shown to customers, after the description.
+        self.custom = custom_fields.fields_for(
+            ticket_type.pk if ticket_type else None, customer=True
+        )
+        for field in self.custom:
+            self.fields[custom_field_name(field)] = custom_form_field(
+                field, required=field.required_in_form
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        # The same validation as every other path, field by field for the form.
+        values: dict[str, str] = {}
+        for field in self.custom:
+            name = custom_field_name(field)
+            if name not in data:
+                continue
+            try:
+                values[field.key] = custom_fields.clean_value(field, data[name])
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+        data["fields"] = {key: value for key, value in values.items() if value}
+        return data
 
     def clean_started(self) -> float:
         try:
@@ -124,11 +151,20 @@ def _files(request: HttpRequest) -> tuple[list, str]:
     ], ""
 
 
+def chosen_type(slug: str) -> TicketType | None:
+    return TicketType.objects.filter(active=True, slug=slug).first() if slug else None
+
+
 @in_language
 def request_form(request: HttpRequest, lang: str) -> HttpResponse:
     import time
 
-    form = RequestForm(request.POST or None, initial={"started": _stamp()})
+    ticket_type = chosen_type(request.POST.get("type") or request.GET.get("type", ""))
+    form = RequestForm(
+        request.POST or None,
+        initial={"started": _stamp(), "type": ticket_type.slug if ticket_type else ""},
+        ticket_type=ticket_type,
+    )
     error = ""
     status = 200
     if request.method == "POST":
@@ -140,14 +176,16 @@ def request_form(request: HttpRequest, lang: str) -> HttpResponse:
             data = form.cleaned_data
             if time.time() - data["started"] < settings.TISKI_WEB_FORM_MIN_SECONDS:
                 error, status = _("That was quick! Please check the form and send it again."), 400
-                form = RequestForm(request.POST.copy())
+                form = RequestForm(request.POST.copy(), ticket_type=ticket_type)
                 form.data["started"] = _stamp()
             elif _over_limit(f"ip:{_client_ip(request)}", f"email:{data['email'].lower()}"):
                 error, status = _("Too many requests. Please try again in an hour."), 429
             else:
                 attachments, error = _files(request)
                 if not error:
-                    ticket = submit(data, lang, attachments, ip=_client_ip(request))
+                    ticket = submit(
+                        data, lang, attachments, ip=_client_ip(request), ticket_type=ticket_type
+                    )
                     request.session["tiski_webform_ticket"] = ticket.number
                     return redirect("portal:request-sent", lang)
                 status = 400
@@ -162,11 +200,29 @@ def request_form(request: HttpRequest, lang: str) -> HttpResponse:
             for code in ("en", "fi")
         ],
     )
-    return page(request, lang, "portal/request.html", meta, status=status, form=form, error=error)
+    return page(
+        request,
+        lang,
+        "portal/request.html",
+        meta,
+        status=status,
+        form=form,
+        error=error,
+        types=TicketType.objects.filter(active=True),
+        ticket_type=ticket_type,
+    )
 
 
-def submit(data: dict, lang: str, attachments: list, *, ip: str = "") -> Ticket:
-    """Make the ticket and queue its acknowledgement, in one transaction."""
+def submit(
+    data: dict,
+    lang: str,
+    attachments: list,
+    *,
+    ip: str = "",
+    ticket_type: TicketType | None = None,
+) -> Ticket:
+    """Make the ticket, with its type and custom field values, and queue its
+    acknowledgement, in one transaction."""
     with transaction.atomic():
         contact, _created = get_or_create_contact(
             IdentityKind.EMAIL, data["email"], name=data["name"], language=lang
@@ -180,6 +236,8 @@ def submit(data: dict, lang: str, attachments: list, *, ip: str = "") -> Ticket:
             text=data["description"],
             attachments=attachments,
             message_meta={"web_form": {"ip": ip, "language": lang}, "from": data["email"]},
+            type=ticket_type,
+            fields=data.get("fields") or {},
         )
         acknowledge(ticket, data["email"], lang)
     return ticket

@@ -234,3 +234,13 @@ def write_values(
             row.save(update_fields=["value", "lookup"])
         changed.append((field, old, new))
     return changed
+
+
+def shown_values(ticket: Ticket, *, customer: bool = False) -> list[tuple[str, str]]:
+    """(label, value as read) of the ticket's filled-in active fields, in order;
+    ``customer``: only those shown to customers."""
+    rows = ticket.field_values.filter(field__active=True).select_related("field")
+    if customer:
+        rows = rows.filter(field__customer_visible=True)
+    rows = rows.order_by("field__position", "field__pk")
+    return [(row.field.label, display_value(row.field, row.value)) for row in rows]
