@@ -2,7 +2,7 @@
 
     tulostin ei toimi status:open,pending team:Myynti assignee:me tag:vip
     from:liisa@asiakas.fi channel:email created>2026-01-01 #1234
-    "exact phrase" -excluded -tag:spam
+    "exact phrase" -excluded -tag:spam field:product_group:devices
 
 Words are full-text terms; "quoted text" is a phrase; a leading ``-``
 excludes a word, a phrase or a filter; ``key:value`` filters take
@@ -45,7 +45,13 @@ KEY_ALIASES: dict[str, str] = {
     "kanava": "channel",
     "created": "created",
     "luotu": "created",
+    # Custom ticket fields: field:<key>:<value>
+    "field": "field",
+    "kenttä": "field",
+    "kentta": "field",
 }
+# A custom field's filter is keyed "field:<its key>" in ParsedQuery.filters.
+FIELD_FILTER_PREFIX = "field:"
 FILTER_KEYS = ("status", "type", "priority", "team", "assignee", "tag", "from", "channel")
 
 # Fixed values, checked here so a typo is reported instead of matching nothing.
@@ -258,6 +264,24 @@ def _filter_values(key: str, raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _field_filter(typed_key: str, raw: str) -> tuple[str, tuple[str, ...]]:
+    """``product_group:devices,software`` → ("field:product_group", values).
+
+    Which fields exist and what their values mean is the search service's
+    to check; here only the shape. ``none`` finds tickets without a value.
+    """
+    field_key, colon, rest = raw.partition(":")
+    field_key = field_key.strip().lower()
+    values = _values(rest)
+    if not colon or not field_key or not values:
+        raise QueryError(
+            _("Write a field filter as %(key)s:field:value, for example %(key)s:%(example)s.")
+            % {"key": typed_key.lower(), "example": "order_number:A-123"}
+        )
+    marked = ["none" if value.lower() in NONE else value for value in values]
+    return FIELD_FILTER_PREFIX + field_key, tuple(dict.fromkeys(marked))
+
+
 def parse_date(value: str) -> date:
     """ISO dates (2026-01-31) and Finnish ones (31.1.2026)."""
     value = value.strip()
@@ -333,6 +357,10 @@ def parse(raw: str) -> ParsedQuery:
                     _("“%(key)s” takes a value after a colon, like %(key)s:value.") % {"key": key}
                 )
             target = excluded_filters if negated else filters
+            if key == "field":
+                name, values = _field_filter(match.group("key"), value)
+                target.setdefault(name, []).extend(values)
+                continue
             target.setdefault(key, []).extend(_filter_values(key, value))
             continue
         text = text.lstrip("#")

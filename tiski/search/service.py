@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Substr
@@ -38,12 +39,21 @@ from tiski.customers.models import (
     OrganisationDomain,
 )
 from tiski.customers.phones import search_fragments, to_e164
-from tiski.tickets.models import UNSOLVED_STATUSES, Message, MessageKind, Tag, Ticket
+from tiski.tickets import custom_fields
+from tiski.tickets.models import (
+    UNSOLVED_STATUSES,
+    Message,
+    MessageKind,
+    Tag,
+    Ticket,
+    TicketField,
+    TicketFieldValue,
+)
 
 from . import analysis, matching, vocabulary
 from .indexing import FTS_TABLE
 from .models import SYNONYM_CACHE_KEY, SavedSearch, SearchDocument, SynonymGroup
-from .query import ParsedQuery, QueryError, parse
+from .query import FIELD_FILTER_PREFIX, ParsedQuery, QueryError, parse
 
 if TYPE_CHECKING:
     from tiski.accounts.models import User
@@ -223,6 +233,32 @@ def _condition(key: str, values: tuple[str, ...], user: User) -> Q:
     return cond
 
 
+def _field_condition(key: str, values: tuple[str, ...]) -> Q:
+    """``field:<key>:<value>``: an indexed look-up on (field, lookup), the
+    values cleaned as the field cleans them (31.12.2026, a choice's label)."""
+    field = TicketField.objects.filter(key=key).first()
+    if field is None:
+        raise QueryError(_("There is no ticket field “%(key)s”.") % {"key": key})
+    rows = TicketFieldValue.objects.filter(ticket_id=OuterRef("pk"), field=field)
+    cond = Q(pk__in=[])
+    for value in values:
+        if value == "none":
+            cond |= ~Q(Exists(rows))
+            continue
+        try:
+            cleaned = custom_fields.clean_value(field, value)
+        except ValidationError as error:
+            raise QueryError(" ".join(error.messages)) from None
+        if not cleaned:  # an unticked box
+            cond |= ~Q(Exists(rows))
+            continue
+        matching = rows.filter(lookup=custom_fields.lookup_of(cleaned))
+        if len(cleaned) > custom_fields.LOOKUP_LENGTH:
+            matching = matching.filter(value__iexact=cleaned)
+        cond |= Q(Exists(matching))
+    return cond
+
+
 def _from_condition(value: str) -> Q:
     identities = Identity.objects.filter(contact_id=OuterRef("requester_id"))
     if value.startswith("@"):
@@ -235,11 +271,19 @@ def _from_condition(value: str) -> Q:
     )
 
 
+def _any_condition(key: str, values: tuple[str, ...], user: User) -> Q:
+    if key.startswith(FIELD_FILTER_PREFIX):
+        return _field_condition(key.removeprefix(FIELD_FILTER_PREFIX), values)
+    return _condition(key, values, user)
+
+
 def apply_filters(qs: QuerySet[Ticket], parsed: ParsedQuery, user: User) -> QuerySet[Ticket]:
+    """The query's filters on ``qs``; raises QueryError for a custom field
+    that does not exist or a value it cannot hold."""
     for key, values in parsed.filters.items():
-        qs = qs.filter(_condition(key, values, user))
+        qs = qs.filter(_any_condition(key, values, user))
     for key, values in parsed.excluded_filters.items():
-        qs = qs.exclude(_condition(key, values, user))
+        qs = qs.exclude(_any_condition(key, values, user))
     if parsed.numbers:
         qs = qs.filter(number__in=parsed.numbers)
     if parsed.created_from:
@@ -494,13 +538,13 @@ def search_tickets(user: User, query_string: str, limit: int = 20) -> TicketResu
     """
     try:
         parsed = parse(query_string)
+        qs = apply_filters(Ticket.objects.visible_to(user), parsed, user)
     except QueryError as exc:
         return TicketResults(query_string, None, error=str(exc))
     results = TicketResults(query_string, parsed)
     if parsed.is_empty:
         return results
     search = engine()
-    qs = apply_filters(Ticket.objects.visible_to(user), parsed, user)
     if parsed.excluded and not parsed.has_text:
         qs = search.exclude_words(qs, parsed)
     try:

@@ -43,11 +43,11 @@ def _searched(qs, q: str, user):
     """Narrow to the tickets the search query language matches (the same parser as the desk)."""
     try:
         parsed = parse(q)
+        qs = apply_filters(qs, parsed, user)  # an unknown custom field is a query error too
     except QueryError as exc:
         raise ApiError(400, "invalid_query", str(exc), {"q": [str(exc)]}) from exc
     if parsed.is_empty:
         return qs
-    qs = apply_filters(qs, parsed, user)
     search = engine()
     if parsed.excluded and not parsed.has_text:
         qs = search.exclude_words(qs, parsed)
