@@ -11,4 +11,4 @@ class RulesConfig(AppConfig):
         # The built-in condition and action types register themselves on
         # import. Importing them here, not from the registry, keeps the
         # registry below the types that use it (no import cycle).
-        from . import actions, conditions, survey_types  # noqa: F401
+        from . import actions, conditions, field_types, survey_types  # noqa: F401
