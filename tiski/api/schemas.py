@@ -59,6 +59,10 @@ class ContactOut(Schema):
     updated_at: datetime | None = None
 
 
+# A custom field's value as JSON (see tickets.custom_fields.json_value).
+CustomValue = str | int | float | bool | None
+
+
 class TicketOut(Schema):
     number: int | None = Field(None, examples=[1042])
     subject: str | None = None
@@ -71,6 +75,12 @@ class TicketOut(Schema):
     team_id: int | None = None
     parent: int | None = Field(None, description="The parent ticket's number.")
     tags: list[str] | None = None
+    custom_fields: dict[str, CustomValue] | None = Field(
+        None,
+        description="Custom field values by field key: text, a whole number, a decimal as "
+        "text, an ISO date, a choice's value, true/false for a checkbox.",
+        examples=[{"order_number": "T-1234", "product_group": "devices"}],
+    )
     due_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -109,6 +119,9 @@ class TicketCreate(Schema):
     assignee_id: int | None = None
     tags: list[str] = Field(default_factory=list)
     due_at: datetime | None = None
+    custom_fields: dict[str, CustomValue] = Field(
+        default_factory=dict, description="Custom field values by field key."
+    )
 
 
 class TicketUpdate(Schema):
@@ -121,6 +134,10 @@ class TicketUpdate(Schema):
     requester_id: int | None = None
     due_at: datetime | None = None
     tags: list[str] | None = Field(None, description="The ticket's tags, exactly.")
+    custom_fields: dict[str, CustomValue] | None = Field(
+        None,
+        description="Custom field values by key; only the keys given change, null clears one.",
+    )
 
 
 class MergeIn(Schema):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tiski.customers.models import Contact, Identity
+from tiski.tickets import custom_fields
 from tiski.tickets.models import Message, MessageKind, Ticket
 
 from .errors import ApiError
@@ -26,6 +27,7 @@ TICKET_FIELDS = (
     "team_id",
     "parent",
     "tags",
+    "custom_fields",
     "due_at",
     "created_at",
     "updated_at",
@@ -60,7 +62,7 @@ def parse_include(raw: str | None) -> set[str]:
 
 def ticket_queryset(qs: QuerySet[Ticket], include: set[str]) -> QuerySet[Ticket]:
     """What one page of tickets needs, in a fixed number of queries."""
-    qs = qs.select_related("type", "parent").prefetch_related("tags")
+    qs = qs.select_related("type", "parent").prefetch_related("tags", "field_values__field")
     if "requester" in include:
         qs = qs.select_related("requester").prefetch_related(
             Prefetch("requester__identities", queryset=Identity.objects.order_by("pk"))
@@ -99,6 +101,10 @@ def ticket_dict(
         "team_id": ticket.team_id,
         "parent": ticket.parent.number if ticket.parent_id else None,
         "tags": sorted(t.name for t in ticket.tags.all()),
+        "custom_fields": {
+            v.field.key: custom_fields.json_value(v.field, v.value)
+            for v in sorted(ticket.field_values.all(), key=lambda v: v.field.key)
+        },
         "due_at": ticket.due_at,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,

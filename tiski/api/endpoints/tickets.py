@@ -135,6 +135,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreate):
         tags=payload.tags,
         status=payload.status,
         due_at=payload.due_at,
+        fields=payload.custom_fields,
     )
     response = ticket_response(ticket, status=201)
     response["Location"] = f"{request.path.rstrip('/')}/{ticket.number}"
@@ -170,6 +171,8 @@ def _changes(payload: TicketUpdate) -> dict:
         changes["assignee"] = common.user_or_none(given["assignee_id"])
     if given.get("requester_id"):
         changes["requester"] = common.contact(given["requester_id"])
+    if given.get("custom_fields"):
+        changes["fields"] = given["custom_fields"]
     return changes
 
 
