@@ -32,6 +32,7 @@ from tiski.tickets.actions.messages import add_message
 from tiski.tickets.actions.unit import unit_of_work
 from tiski.tickets.models import MessageKind, Status, Tag, Ticket, TicketType, Via
 
+from .custom_fields import landed_values
 from .files import read_attachment
 from .models import PREFIXES, RecordKind, SourceRecord
 from .records import Comment, Export, Person, SourceTicket
@@ -241,6 +242,7 @@ class Writer:
         team = self.team(source.group_id)
         ticket_type = self.ticket_type(source.type_name)
         tags = [Tag.normalise(t) for t in source.tags if Tag.normalise(t)]
+        values = landed_values(source.fields, problem=lambda why: self.problem(f"{ref}: {why}"))
         if ticket is None:
             created_at = source.created_at or timezone.now()
             ticket = create_ticket(
@@ -258,6 +260,7 @@ class Writer:
                 text=self.reference_note(source),
                 first_message_kind=MessageKind.INTERNAL,
                 message_meta={"moved_in": {"source": self.source, "id": source.source_id}},
+                fields=values,
             )
             self.summary.counts["tickets_created"] += 1
         elif ticket.status == Status.CLOSED:
@@ -267,6 +270,8 @@ class Writer:
         else:
             self.summary.counts["tickets_updated"] += 1
             add_tags(ticket, tags, actor=None, via=Via.SYSTEM)
+            if values:
+                update_ticket(ticket, actor=None, via=Via.SYSTEM, fields=values)
         self.remember(RecordKind.TICKET, source.source_id, ticket.pk, self.meta(source))
         last = ticket.created_at
         for comment in sorted(source.comments, key=lambda c: (c.created_at or last, c.source_id)):
