@@ -526,3 +526,21 @@ def test_demo_shows_an_incomplete_long_sms_and_an_opt_out(demo, db, client):
     assert "data-sms-opt-out" in page and 'id="unreachable-warning"' in page
     if message.ticket.requester.identities.filter(kind="email").exists():
         assert 'value="email" id="reply-channel-email" checked' in page
+
+
+def test_demo_shows_custom_fields_filled_in(demo, db):
+    """Order numbers on tickets of every kind, and a product group on complaints
+    (every solved one: it is required to solve them; the SMS complaint still
+    waits for an agent to fill it in), written through the actions with events."""
+    from tiski.tickets.models import TicketField, TicketFieldValue
+
+    order, group = TicketField.objects.order_by("position")
+    assert (order.key, group.key) == ("order_number", "product_group")
+    assert list(group.ticket_types.values_list("slug", flat=True)) == ["complaint"]
+    complaints = Ticket.objects.filter(type__slug="complaint", status__in=("solved", "closed"))
+    assert complaints.exists()
+    with_group = TicketFieldValue.objects.filter(field=group, ticket__in=complaints)
+    assert with_group.count() == complaints.count()
+    assert TicketFieldValue.objects.filter(field=order).count() >= 10
+    assert Event.objects.filter(field="custom:order_number").exists()
+    assert Ticket.objects.filter(type__slug="complaint", status="solved").exists()

@@ -39,7 +39,7 @@ from tiski.macros.models import Macro
 from tiski.macros.services import render_for
 from tiski.rules.models import TimeRule
 from tiski.surveys.demo import add_csat_history
-from tiski.tickets import actions
+from tiski.tickets import actions, custom_fields
 from tiski.tickets.models import (
     Channel,
     MessageKind,
@@ -52,7 +52,7 @@ from tiski.tickets.models import (
 )
 from tiski.tickets.routing import hand_over_absences
 
-from . import demo_api, demo_knowledge, demo_messaging, demo_sms
+from . import demo_api, demo_fields, demo_knowledge, demo_messaging, demo_sms
 from . import demo_showcase as showcase
 from .demo_collab import show_collaboration
 from .demo_files import demo_attachment
@@ -1223,6 +1223,7 @@ class _Demo:
         showcase.make_webhook(admin)
         showcase.make_side_panel_card(admin)
         demo_knowledge.make_knowledge_base(admin, desk_name="Papumylly Oy")
+        demo_fields.make_ticket_fields()
 
     # tickets
 
@@ -1592,6 +1593,9 @@ class _Demo:
             due_at=self._due(plan),
             external_id=self._message_id(email_domain) if plan.channel == Channel.EMAIL else "",
             created_at=plan.created_at,
+            fields=demo_fields.values_for(
+                plan.scenario.type_slug, script.subject + script.opening, values
+            ),
         )
         plan.ticket = ticket
         at = plan.created_at
@@ -1646,6 +1650,8 @@ class _Demo:
             priority=plan.priority,
             team=plan.team,
             created_at=plan.created_at,
+            # The work sent off is about the same order and product.
+            fields=custom_fields.values_of(parent.ticket),
         )
         plan.ticket = child
         at = plan.created_at + timedelta(minutes=1)
