@@ -100,6 +100,15 @@ def update_ticket(
             events.record_solve_override(ticket, overridden, actor=actor, via=via, at=now)
         )
     update_fields: set[str] = set()
+    # Values first: "set the product group, solved" reads in the order it was done.
+    for field, old, new in custom_fields.write_values(ticket, cleaned):
+        written.append(
+            events.record_custom_field(
+                ticket, field.key, old, new, actor=actor, via=via, at=now, meta=event_meta
+            )
+        )
+        ticket.updated_at = max(ticket.updated_at, now)
+        update_fields.add("updated_at")
     for field, new in changes.items():
         old = getattr(ticket, field)
         if events.display(old) == events.display(new):
@@ -118,14 +127,6 @@ def update_ticket(
                     ticket, field, old, new, actor=actor, via=via, at=now, meta=event_meta
                 )
             )
-    for field, old, new in custom_fields.write_values(ticket, cleaned):
-        written.append(
-            events.record_custom_field(
-                ticket, field.key, old, new, actor=actor, via=via, at=now, meta=event_meta
-            )
-        )
-        ticket.updated_at = max(ticket.updated_at, now)
-        update_fields.add("updated_at")
     if "priority" in update_fields:
         ticket.priority_rank = PRIORITY_RANK.get(ticket.priority, 1)
         update_fields.add("priority_rank")

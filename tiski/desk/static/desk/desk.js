@@ -685,6 +685,15 @@
       if (id === "conversation") afterConversationSwap();
       if (id === "ticket-head") renderViewers();
     });
+    // htmx leaves a 400 unswapped; a form marked data-show-errors (the side
+    // panel) gets its answer shown, so a refused save says why ("fill in the
+    // product group before solving") instead of doing nothing.
+    document.body.addEventListener("htmx:beforeSwap", (ev) => {
+      const elt = ev.detail && ev.detail.requestConfig && ev.detail.requestConfig.elt;
+      if (ev.detail.xhr.status !== 400 || !elt || !elt.closest("[data-show-errors]")) return;
+      ev.detail.shouldSwap = true;
+      ev.detail.isError = false;
+    });
     // Older messages loaded on demand arrive as new top-level elements.
     document.body.addEventListener("htmx:load", (ev) => {
       const el = ev.target;
