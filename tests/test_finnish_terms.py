@@ -81,6 +81,7 @@ TERMS: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "digest": ("kooste", ("tiivistelmä",), True),
     "API client": ("api-sovellu", ("api-asiakas", "api-asiakkaa"), True),
     "side-panel card": ("sivupaneelin kort", ("sivupalkin kortti",), True),
+    "ticket field": ("tikettikent", ("mukautettu kenttä", "lisäkenttä"), True),
 }
 # English words that contain a term but are another concept.
 NOT_THE_TERM = re.compile(

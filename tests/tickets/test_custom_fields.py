@@ -162,3 +162,20 @@ def test_fields_for_a_type_in_order(make_field):
     make_field("d", position=0, active=False)
     assert custom_fields.fields_for(quote.pk) == [a, b]
     assert custom_fields.fields_for(None) == [b]
+
+
+def test_a_bulk_solve_skips_tickets_missing_required_fields(make_ticket, make_field, make_user):
+    make_field("product", kind="choice", options=PRODUCT_OPTIONS, required_on_solve=True)
+    agent = make_user()
+    filled = make_ticket(fields={"product": "devices"})
+    empty = make_ticket()
+    with translation.override("en"):
+        record = actions.bulk_update_tickets(
+            [filled, empty], actor=agent, via=Via.AGENT, fields={"status": Status.SOLVED}
+        )
+    filled.refresh_from_db()
+    empty.refresh_from_db()
+    assert (filled.status, empty.status) == (Status.SOLVED, Status.NEW)
+    assert record.skipped == {
+        str(empty.pk): f"Ticket #{empty.number}: Fill in Product before solving the ticket."
+    }

@@ -91,6 +91,13 @@ class TicketFieldsForm(forms.Form):
         self.custom = list(custom)
         for field in self.custom:
             self.fields[custom_field_name(field)] = custom_form_field(field)
+        # Which fields the page showed: one it did not (the type changed
+        # meanwhile, or an admin added it) is left as it is, not emptied.
+        self.fields["custom_shown"] = forms.CharField(
+            required=False,
+            widget=forms.HiddenInput,
+            initial=",".join(f.key for f in self.custom),
+        )
         # Closing is the time rules' job; agents solve.
         self.fields["status"].choices = [c for c in Status.choices if c[0] != Status.CLOSED]
         if self.initial.get("status") == Status.CLOSED:
@@ -105,7 +112,12 @@ class TicketFieldsForm(forms.Form):
         return [t.strip() for t in raw.split(",") if t.strip()]
 
     def custom_values(self) -> dict[str, object]:
-        return {f.key: self.cleaned_data.get(custom_field_name(f)) for f in self.custom}
+        shown = set((self.cleaned_data.get("custom_shown") or "").split(","))
+        return {
+            f.key: self.cleaned_data.get(custom_field_name(f))
+            for f in self.custom
+            if f.key in shown
+        }
 
 
 class EmailListField(forms.CharField):

@@ -45,7 +45,7 @@ class CustomField(ConditionKind):
     "is" nor "contains" anything."""
 
     type_name = "custom_field"
-    label = gettext_lazy("Custom field")
+    label = gettext_lazy("Ticket field")
 
     field: str = param(label=gettext_lazy("Field"), options=ticket_fields)
     op: Literal["is", "is_not", "contains", "empty", "not_empty"] = param(

@@ -28,9 +28,10 @@ from ..models import (
     Ticket,
     TicketMerge,
     TicketType,
+    Via,
 )
 from .checks import check_assignable, check_can_solve
-from .fields import set_tags, update_ticket
+from .fields import check_required_fields, set_tags, update_ticket
 from .merge import check_can_merge, merge_tickets, undo_ticket_merge
 from .unit import unit_of_work
 
@@ -54,7 +55,7 @@ def snapshot(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def problem_with(ticket: Ticket, fields: dict[str, Any]) -> str | None:
+def problem_with(ticket: Ticket, fields: dict[str, Any], *, via: str = Via.AGENT) -> str | None:
     """Why this ticket cannot take these field values, in a sentence; None if it can."""
     if ticket.status == Status.CLOSED:
         return _("Ticket #%(number)s is closed.") % {"number": ticket.number}
@@ -65,6 +66,9 @@ def problem_with(ticket: Ticket, fields: dict[str, Any]) -> str | None:
             Status.CLOSED,
         ):
             check_can_solve(ticket)
+        if status == Status.SOLVED and ticket.status != Status.SOLVED:
+            # Custom fields its type requires, as update_ticket would refuse.
+            check_required_fields(ticket, fields.get("type", ticket.type), {}, via=via)
         if "team" in fields or "assignee" in fields:
             check_assignable(
                 fields.get("assignee", ticket.assignee), fields.get("team", ticket.team)
@@ -108,7 +112,7 @@ def update(
     entries: dict[str, dict] = {}
     skipped: dict[str, str] = {}
     for ticket in tickets:
-        reason = problem_with(ticket, fields)
+        reason = problem_with(ticket, fields, via=via)
         if reason:
             skipped[str(ticket.pk)] = reason
             continue
@@ -218,7 +222,7 @@ def undo(record: BulkChange, *, actor: User | None, via: str) -> tuple[BulkChang
             continue
         now = snapshot(ticket)
         restore, tags = _restore_values(entry, now)
-        reason = problem_with(ticket, restore)
+        reason = problem_with(ticket, restore, via=via)
         if reason:
             skipped[key] = reason
             continue
