@@ -72,7 +72,7 @@ def test_saving_values_with_the_status_and_required_to_solve(agent_client, compl
         custom_shown=shown,
     )
     assert refused.status_code == 400
-    assert "Fill in Tuoteryhmä before solving the ticket." in refused.content.decode()
+    assert "Fill in Product group before solving the ticket." in refused.content.decode()
     assert custom_fields.values_of(complaint_ticket) == {}
     saved = post(
         agent_client,
