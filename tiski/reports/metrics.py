@@ -37,7 +37,7 @@ from tiski.tickets.models import (
     visibility_condition,
 )
 
-from . import periods, rollups, stats
+from . import field_dimensions, periods, rollups, stats
 from .access import can_see_team_reports
 from .aggregates import P90, Median, list_stats
 from .models import HourlyVolume, ReplyFact, TicketFact
@@ -791,6 +791,10 @@ def response(scope: Scope) -> Result:
     # The breakdown: one row per value of the chosen dimension.
     dim, dim_label, column = _dimension(scope)
     facts = scope.facts()
+    custom = field_dimensions.field_of(scope.by)
+    if custom is not None:  # a custom choice field: no inbox filter to drill into
+        dim, dim_label, column = f"field_{custom.key}", custom.label, field_dimensions.COLUMN
+        facts = field_dimensions.annotate(facts, custom)
     groups: dict[Any, dict[str, Any]] = defaultdict(dict)
     for row in (
         facts.filter(_in("created_at", period.start, period.end))
@@ -818,30 +822,34 @@ def response(scope: Scope) -> Result:
         .order_by()
     ):
         groups[row.pop(column)].update(row)
-    names = _names(column, groups.keys())
+    names = field_dimensions.names(custom) if custom else _names(column, groups.keys())
     rows = []
     for key in sorted(
         groups, key=lambda k: -groups[k].get("created", 0) - groups[k].get("solved", 0)
     ):
         g = groups[key]
         d = _drill_value(column, key)
+
+        def drill(base: dict[str, str], d: dict = d, **extra: str) -> dict[str, str] | None:
+            return None if custom else {**base, **d, **extra}
+
         solved_n = g.get("solved", 0)
         rows.append(
             [
                 _group_label(names, column, key),
-                Value(g.get("created", 0), drill={**created, **d}),
-                Value(g.get("fr"), "duration", drill={**created, **d}),
-                Value(g.get("frb"), "duration", drill={**created, **d}),
-                Value(g.get("fr90"), "duration", drill={**created, **d}),
-                Value(solved_n, drill={**solved, **d}),
-                Value(g.get("res"), "duration", drill={**solved, **d}),
-                Value(g.get("resb"), "duration", drill={**solved, **d}),
-                Value(g.get("wait"), "duration", drill={**solved, **d}),
-                Value(stats.rate(g.get("one", 0), solved_n), "percent", drill={**solved, **d}),
+                Value(g.get("created", 0), drill=drill(created)),
+                Value(g.get("fr"), "duration", drill=drill(created)),
+                Value(g.get("frb"), "duration", drill=drill(created)),
+                Value(g.get("fr90"), "duration", drill=drill(created)),
+                Value(solved_n, drill=drill(solved)),
+                Value(g.get("res"), "duration", drill=drill(solved)),
+                Value(g.get("resb"), "duration", drill=drill(solved)),
+                Value(g.get("wait"), "duration", drill=drill(solved)),
+                Value(stats.rate(g.get("one", 0), solved_n), "percent", drill=drill(solved)),
                 Value(
                     stats.rate(g.get("reo", 0), solved_n),
                     "percent",
-                    drill={**solved, **d, "reopened": "1"},
+                    drill=drill(solved, reopened="1"),
                 ),
             ]
         )
@@ -1536,6 +1544,8 @@ class ReportSpec:
     build: Callable[[Scope], Result]
     # Breakdowns `--by` / the page's "by" select offers, besides time buckets.
     dimensions: tuple[str, ...] = ()
+    # Also by each custom choice field (`field:<key>`, field_dimensions.py).
+    field_breakdowns: bool = False
 
 
 REPORTS: dict[str, ReportSpec] = {}
@@ -1548,7 +1558,13 @@ def register(spec: ReportSpec) -> None:
 
 for _spec in (
     ReportSpec("volume", _("Volume"), volume),
-    ReportSpec("response", _("Response and resolution"), response, tuple(DIMENSIONS)),
+    ReportSpec(
+        "response",
+        _("Response and resolution"),
+        response,
+        tuple(DIMENSIONS),
+        field_breakdowns=True,
+    ),
     ReportSpec("sla", _("Service levels"), sla),
     ReportSpec("agents", _("Agents and teams"), agents),
     ReportSpec("customers", _("Customers"), customers),

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import charts, exports, periods
+from . import charts, exports, field_dimensions, periods
 from .access import can_see_team_reports, require_reports_access
 from .formatting import format_delta, format_value
 from .metrics import DIMENSIONS, REPORTS, ReportFilters, Result, Scope, Value
@@ -176,7 +176,8 @@ def report_view(request: HttpRequest, name: str) -> HttpResponse:
         "presented": _presented(result),
         "dimensions": [
             (key, label) for key, (label, _c) in DIMENSIONS.items() if key in spec.dimensions
-        ],
+        ]
+        + (field_dimensions.choice_dimensions() if spec.field_breakdowns else []),
         "query": query,
         "filters": scope.filters,
         "period_preset": request.GET.get("period")
