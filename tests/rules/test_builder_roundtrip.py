@@ -19,7 +19,7 @@ from tiski.rules.builder import RuleBuilder
 from tiski.rules.models import TimeRule, Trigger
 from tiski.rules.registry import ACTIONS, CONDITIONS, validate_rule_definition
 from tiski.rules.services import canonical_actions, canonical_conditions
-from tiski.tickets.models import TicketType
+from tiski.tickets.models import TicketField, TicketType
 
 from .htmlform import element, form_data
 
@@ -91,6 +91,13 @@ def references(make_team, make_user):
             slug="complaint", defaults={"name_fi": "Reklamaatio", "name_en": "Complaint"}
         )[0],
         "mailbox": Mailbox.objects.create(address="tuki@yritys.fi"),
+        "field": TicketField.objects.create(
+            key="product_group",
+            label_fi="Tuoteryhmä",
+            label_en="Product group",
+            kind="choice",
+            options=[{"value": "devices", "label_fi": "Laitteet", "label_en": "Devices"}],
+        ),
     }
 
 
@@ -111,6 +118,7 @@ def everything(refs) -> tuple[dict, list]:
             {"type": "mailbox", "op": "equals", "value": "tuki@yritys.fi"},
             {"type": "satisfaction", "value": "bad"},
             {"type": "escalated", "escalated": False},
+            {"type": "custom_field", "field": "product_group", "op": "is", "value": "devices"},
             {
                 "any": [
                     {"type": "tags", "op": "contains", "tags": ["vip", "yritys"]},
