@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0015_ticket_escalation_level'),
+        ('tickets', '0016_channel_instagram'),
     ]
 
     operations = [
