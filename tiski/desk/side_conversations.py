@@ -21,8 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tiski.connectors.email import side
 from tiski.connectors.models import SideConversation
+from tiski.tickets import actions
 from tiski.tickets.lookup import get_visible_ticket
-from tiski.tickets.models import Status, Ticket
+from tiski.tickets.models import Status, Ticket, Via
+
+from .forms import team_choices
 
 
 def _addresses(value: str) -> list[str]:
@@ -38,7 +41,10 @@ def _addresses(value: str) -> list[str]:
 
 
 class StartForm(forms.Form):
-    to = forms.CharField(label=gettext_lazy("To"), max_length=2000)
+    # A team inside Tiski instead of an outside address: the conversation is
+    # then a child ticket for that team (one model for work inside the desk).
+    team = forms.ModelChoiceField(queryset=None, required=False)
+    to = forms.CharField(label=gettext_lazy("To"), max_length=2000, required=False)
     cc = forms.CharField(label=gettext_lazy("Cc"), max_length=2000, required=False)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
     text = forms.CharField(label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 5}))
@@ -48,6 +54,17 @@ class StartForm(forms.Form):
         # need ids of their own (the composer's reply box is #id_text).
         kwargs.setdefault("auto_id", "side-%s")
         super().__init__(*args, **kwargs)
+        self.fields["team"] = team_choices()
+        self.fields["team"].label = _("Or a team in Tiski")
+        self.fields["team"].empty_label = _("— An outside address —")
+        # The team choice comes first in the form, the addresses after it.
+        self.order_fields(["team", "to", "cc", "subject", "text"])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("team") and not data.get("to") and "to" not in self.errors:
+            self.add_error("to", _("Give the address to write to, or choose a team."))
+        return data
 
     def clean_to(self) -> list[str]:
         return _addresses(self.cleaned_data["to"])
@@ -71,8 +88,24 @@ def _panel(request: HttpRequest, ticket: Ticket, form: StartForm | None = None, 
             "start_form": form or StartForm(),
             "side_error": error,
             "can_send": request.user.can_reply_publicly and ticket.status != Status.CLOSED,
+            "team_threads": _team_threads(request, ticket),
         },
     )
+
+
+def _team_threads(request: HttpRequest, ticket: Ticket) -> list[tuple[Ticket, bool]]:
+    """Conversations with teams inside Tiski: the ticket's children, each with
+    whether the reader may open it. One of another team shows only its number,
+    team and status, never its subject or brief (``visible_to`` decides)."""
+    children = list(
+        Ticket.objects.filter(parent=ticket).select_related("team").order_by("-created_at")
+    )
+    seen = set(
+        Ticket.objects.visible_to(request.user)
+        .filter(pk__in=[c.pk for c in children])
+        .values_list("pk", flat=True)
+    )
+    return [(child, child.pk in seen) for child in children]
 
 
 def _done(request: HttpRequest, ticket: Ticket, error: str = "", form: StartForm | None = None):
@@ -106,6 +139,8 @@ def side_start(request: HttpRequest, number: int) -> HttpResponse:
     if not form.is_valid():
         errors = [e for field in form.errors.values() for e in field]
         return _done(request, ticket, " ".join(errors), form)
+    if form.cleaned_data["team"] is not None:
+        return _start_with_team(request, ticket, form)
     try:
         side.start(
             ticket,
@@ -114,6 +149,22 @@ def side_start(request: HttpRequest, number: int) -> HttpResponse:
             cc=form.cleaned_data["cc"],
             subject=form.cleaned_data["subject"],
             text=form.cleaned_data["text"],
+        )
+    except ValidationError as exc:
+        return _done(request, ticket, " ".join(exc.messages), form)
+    return _done(request, ticket)
+
+
+def _start_with_team(request: HttpRequest, ticket: Ticket, form: StartForm) -> HttpResponse:
+    """A conversation with a team in Tiski: a child ticket carrying the message as its brief."""
+    try:
+        actions.create_child_ticket(
+            ticket,
+            subject=form.cleaned_data["subject"],
+            brief=form.cleaned_data["text"],
+            team=form.cleaned_data["team"],
+            actor=request.user,
+            via=Via.AGENT,
         )
     except ValidationError as exc:
         return _done(request, ticket, " ".join(exc.messages), form)

@@ -326,3 +326,37 @@ def test_a_closed_ticket_starts_no_side_conversation(agent_client, email_ticket,
     response = start(agent_client, email_ticket)
     assert response.status_code in (200, 302)
     assert not SideConversation.objects.exists() and smtp_server.received == []
+
+
+def test_a_conversation_with_a_team_in_tiski_is_a_child_ticket(
+    agent_client, email_ticket, smtp_server, make_team
+):
+    billing = make_team("Laskutus")
+    response = agent_client.post(
+        reverse("desk:side-start", args=[email_ticket.number]),
+        {"team": billing.pk, "subject": "Hyvitys 40 €", "text": "Voitteko hyvittää tilauksen 42?"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    child = Ticket.objects.get(parent=email_ticket)
+    assert child.team == billing and child.subject == "Hyvitys 40 €"
+    brief = child.messages.get()
+    assert brief.kind == MessageKind.INTERNAL and "hyvittää" in brief.text
+    # Nothing went by mail, and the panel lists the child with its team.
+    assert smtp_server.received == [] and not SideConversation.objects.exists()
+    page = response.content.decode()
+    assert f'data-side-child="{child.number}"' in page and "Laskutus" in page
+    assert 'id="side-none"' not in page
+    # The agent is not in Laskutus: the child's number, team and status show, not its text.
+    assert "Hyvitys 40" not in page.split('id="side-team-threads"')[1].split("</ul>")[0]
+
+
+def test_a_side_conversation_needs_an_address_or_a_team(agent_client, email_ticket, smtp_server):
+    response = agent_client.post(
+        reverse("desk:side-start", args=[email_ticket.number]),
+        {"subject": "Kysymys", "text": "Hei"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert 'id="side-error"' in response.content.decode()
+    assert not SideConversation.objects.exists()
+    assert not Ticket.objects.filter(parent=email_ticket).exists()
