@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import handling, overview_views, views
+from . import handling, overview_views, views, workload_views
 from .metrics import REPORTS
 
 app_name = "reports"
@@ -10,6 +10,7 @@ app_name = "reports"
 urlpatterns = [
     path("", overview_views.overview_page, name="overview"),
     path("handling/", handling.handling_page, name="handling"),
+    path("workload/", workload_views.workload_page, name="workload"),
 ] + [
     path(f"{name}/", views.report_view, {"name": name}, name=name) for name in REPORTS
 ] + [
