@@ -517,7 +517,7 @@ def test_demo_shows_an_incomplete_long_sms_and_an_opt_out(demo, db, client):
     then sent STOP: the ticket says so and offers the reply by email instead."""
     from tiski.connectors.sms.models import SmsOptOut
 
-    message = Message.objects.get(channel="sms", text__contains="[part missing]")
+    message = Message.objects.get(channel="sms", text__contains="[osa puuttuu]")
     assert message.meta["sms_parts_missing"] == [2]
     stop = SmsOptOut.objects.get()
     assert message.ticket.requester.identities.filter(value=stop.number).exists()

@@ -7,7 +7,7 @@ message on a new SMS ticket of that customer) and a follow-up that threads
 onto it. No reply is sent: the demo has no SMS gateway to send through.
 
 A second customer's long text loses its middle part on the way: the
-intake's sweep delivers it with "[part missing]" once the wait is over, and
+intake's sweep delivers it with "[osa puuttuu]" (in the desk's language) once the wait is over, and
 the customer then texts STOP, so their ticket shows the opt-out and the
 composer offers the reply by email instead.
 """

@@ -127,7 +127,7 @@ def test_postback_quick_reply_and_reaction(post_hook):
     post_hook(hook(event(reaction)))
     post_hook(hook(event(reaction)))  # delivered twice
     texts = [m.text for m in Message.objects.order_by("id")]
-    assert texts == ["Hei", "Tilauksen tila", "Kyllä", "❤ (reaction)"]
+    assert texts == ["Hei", "Tilauksen tila", "Kyllä", "❤ (reaktio)"]
     pb, qr = Message.objects.order_by("id")[1:3]
     assert pb.meta["postback"] == "ORDER_STATUS" and qr.meta["quick_reply"] == "YES"
     assert Ticket.objects.count() == 1

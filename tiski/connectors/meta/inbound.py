@@ -31,7 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from tiski.connectors.messaging import intake, media, outbox
+from tiski.connectors.messaging import intake, media, notes, outbox
 from tiski.connectors.messaging.inbound import InboundAttachment, InboundMessage, Malformed
 from tiski.connectors.models import InboundReceipt, MessageStatus, OutboundMessage
 from tiski.connectors.transport import TransportError
@@ -216,7 +216,7 @@ def describe(event: dict) -> tuple[str, str, dict]:
         reaction = event["reaction"]
         emoji = str(reaction.get("emoji") or "")
         removed = reaction.get("action") == "unreact"
-        text = "(reaction removed)" if removed or not emoji else f"{emoji} (reaction)"
+        text = notes.reaction("" if removed else emoji)
         # A reaction answers the message it reacts to: it threads by it.
         return text, str(reaction.get("mid") or ""), {}
     message = event.get("message") or {}

@@ -6,7 +6,7 @@ long message each arrive as their own receipt; a part waits (processed,
 no message, the reason says which part) until the last one is in, and then
 the whole text is delivered once, in part order. Parts that never all
 arrive are not lost: after ``TISKI_SMS_PART_TIMEOUT_SECONDS`` (600) the
-periodic ``deliver_incomplete`` delivers what came, with "[part missing]"
+periodic ``deliver_incomplete`` delivers what came, with "[part missing]" (in the desk's language)
 where a part is absent and the missing part numbers in the message's meta;
 a part arriving after that is delivered on its own.
 """
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from tiski.connectors.messaging import intake
+from tiski.connectors.messaging import intake, notes
 from tiski.connectors.messaging.inbound import InboundMessage, Malformed
 from tiski.connectors.models import InboundReceipt, ReceiptStatus
 from tiski.connectors.receipts import read_raw
@@ -39,7 +39,6 @@ JOINED = "Part %(part)d/%(total)d of long message %(ref)s from %(sender)s; joine
 OPTED_OUT = "%(number)s opted out (%(keyword)s)."
 OPTED_IN = "%(number)s subscribed again (%(keyword)s)."
 REASON_NO_ACCOUNT = "The SMS number this message came to was deleted."
-PART_MISSING = "[part missing]"
 DEFAULT_PART_TIMEOUT_SECONDS = 600
 
 
@@ -161,9 +160,8 @@ def _deliver_incomplete_of(receipt_id: int) -> bool:
     if InboundReceipt.objects.filter(pk=receipt_id, message__isnull=False).exists():
         return False  # delivered meanwhile
     missing = [n for n in range(1, sms.total + 1) if n not in parts]
-    text = "".join(
-        parts[n][1].text if n in parts else f" {PART_MISSING} " for n in range(1, sms.total + 1)
-    )
+    gap = f" {notes.part_missing()} "
+    text = "".join(parts[n][1].text if n in parts else gap for n in range(1, sms.total + 1))
     first = parts[min(parts)][1]
     meta = {"sms_parts_missing": missing, "sms_parts_total": sms.total}
     done = _deliver(account, first, text.strip(), first.provider_id, meta)

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tiski.connectors.messaging import intake, media
+from tiski.connectors.messaging import intake, media, notes
 from tiski.connectors.messaging.inbound import InboundAttachment, InboundMessage, Malformed
 from tiski.connectors.models import InboundReceipt
 from tiski.connectors.transport import TransportError
@@ -154,13 +154,13 @@ def describe(message: dict) -> tuple[str, str]:
         emoji = body.get("emoji") or ""
         # A reaction answers the message it reacts to: it threads by it.
         target = str(body.get("message_id") or "")
-        return (f"{emoji} (reaction)" if emoji else "(reaction removed)"), target or reply_to
+        return notes.reaction(emoji), target or reply_to
     if kind == "button":
         return str(body.get("text") or ""), reply_to
     if kind == "interactive":
         chosen = body.get("button_reply") or body.get("list_reply") or {}
         return str(chosen.get("title") or ""), reply_to
-    return f"[A WhatsApp message of type {kind or 'unknown'} that Tiski cannot show]", reply_to
+    return notes.cannot_show("WhatsApp", kind), reply_to
 
 
 def _time(value: object) -> datetime | None:
