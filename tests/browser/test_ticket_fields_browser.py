@@ -19,7 +19,11 @@ pytestmark = pytest.mark.browser
 def complaint(make_user, make_team, make_ticket, make_contact, make_field):
     team = make_team("Asiakastuki")
     make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
-    complaint_type = TicketType.objects.get(slug="complaint")
+    # A browser test's database is emptied between tests (the migration's
+    # ticket types with it), so the type is made here when it is not there.
+    complaint_type, _ = TicketType.objects.get_or_create(
+        slug="complaint", defaults={"name_fi": "Reklamaatio", "name_en": "Complaint"}
+    )
     make_field("order_number", label_fi="Tilausnumero", label_en="Order number")
     make_field(
         "product_group",
@@ -37,7 +41,11 @@ def complaint(make_user, make_team, make_ticket, make_contact, make_field):
         "warranty_until",
         kind="date",
         label_fi="Takuu päättyy",
-        types=[TicketType.objects.get(slug="quote-request")],
+        types=[
+            TicketType.objects.get_or_create(
+                slug="quote-request", defaults={"name_fi": "Tarjouspyyntö", "name_en": "Quote"}
+            )[0]
+        ],
     )
     return make_ticket(
         subject="Kahvinkeitin vuotaa",

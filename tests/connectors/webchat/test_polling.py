@@ -15,6 +15,7 @@ from channels.testing.websocket import WebsocketCommunicator
 
 from tiski.asgi import application
 from tiski.connectors.models import OutboundEmail
+from tiski.connectors.routes import reply_route
 from tiski.connectors.webchat import services
 from tiski.connectors.webchat.models import ChatMessage, ChatSession, LiveDelivery
 from tiski.tickets import actions
@@ -85,15 +86,17 @@ async def _until_waiting(session_id: int) -> None:
 
 
 def _reply(ticket, agent, text):
-    # As the desk writes a public reply (desk/views.py: channel email, the mailbox).
+    # As the desk writes a public reply: on the channel and with the meta of
+    # the ticket's route (the chat while the visitor is there, else email).
+    route = reply_route(ticket)
     return actions.add_message(
         ticket,
         kind=MessageKind.PUBLIC,
         actor=agent,
         via=Via.AGENT,
         text=text,
-        channel=Channel.EMAIL,
-        meta={"mailbox": "tuki@tiski.example", "cc": [], "bcc": []},
+        channel=route.channel,
+        meta=route.meta,
     )
 
 
