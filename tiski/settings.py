@@ -219,6 +219,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Inbound receipts left pending (a crash, a lost hand-off, a ticket write
+    # that failed): processed again by their channel's intake.
+    "receipts-sweep": {
+        "task": "tiski.connectors.sweep_pending",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
     "sla-deadlines": {
         "task": "tiski.sla.check_deadlines",
         "schedule": 60.0,

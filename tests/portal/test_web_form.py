@@ -113,3 +113,39 @@ def test_this_solved_it_counts_a_deflection_and_makes_no_ticket(client, kb):
     assert not Ticket.objects.exists()
     # Not for an article the public may not see.
     assert client.post(f"/help/fi/request/solved/{kb.internal.slug}/").status_code == 404
+
+
+def test_a_submission_is_stored_first_and_survives_a_failed_ticket_write(
+    client, db, mailbox, monkeypatch
+):
+    """The ticket write fails: the customer is still told it was received, the
+    submission waits as a receipt, and the sweeper makes the ticket later."""
+    from tiski.connectors import tasks
+    from tiski.connectors.models import InboundReceipt, ReceiptStatus
+    from tiski.connectors.webform import intake
+
+    real = intake.actions.create_ticket
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(intake.actions, "create_ticket", broken)
+    upload = SimpleUploadedFile("kuva.txt", b"liite", content_type="text/plain")
+    response = client.post("/help/fi/request/", {**_data(), "attachments": [upload]})
+    assert response.status_code == 302
+    assert not Ticket.objects.exists()
+    receipt = InboundReceipt.objects.get()
+    assert receipt.channel == Channel.WEB_FORM and receipt.status == ReceiptStatus.PENDING
+    sent = client.get("/help/fi/request/sent/").content.decode()
+    assert "#" not in sent.split('role="status"')[1].split("</p>")[0]
+
+    monkeypatch.setattr(intake.actions, "create_ticket", real)
+    assert tasks.sweep_pending(older_than_seconds=0) == 1
+    ticket = Ticket.objects.get()
+    assert ticket.subject == "Laskun eräpäivä" and ticket.channel == Channel.WEB_FORM
+    assert ticket.messages.get().attachments.get().filename == "kuva.txt"
+    receipt.refresh_from_db()
+    assert receipt.status == ReceiptStatus.PROCESSED and receipt.ticket == ticket
+    # Run again, nothing more: the receipt made its ticket once.
+    assert tasks.sweep_pending(older_than_seconds=0) == 0
+    assert Ticket.objects.count() == 1

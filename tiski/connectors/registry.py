@@ -50,6 +50,7 @@ _SMS = "tiski.connectors.sms"
 _TELEGRAM = "tiski.connectors.telegram"
 _WHATSAPP = "tiski.connectors.whatsapp"
 _META = "tiski.connectors.meta"
+_WEBFORM = "tiski.connectors.webform"
 _WEBCHAT = "tiski.connectors.webchat"
 _MB = 1024 * 1024
 # What the Cloud API takes as image, audio, video or document media.
@@ -123,6 +124,13 @@ CHANNELS: dict[str, ChannelInfo] = {
         # Chat replies reach the visitor live through the chat's change handler
         # while they are there (the route says so); once they have left, the
         # route is email's: no outbox row, no receipt.
+        # The help centre's request form: stored as a receipt first, then a
+        # ticket; it carries no replies (those go by email, the fallback route).
+        ChannelInfo(
+            key="web_form", label=_("Web form"), can_reply=False, attachments=False,
+            max_length=None, has_templates=False, sender="",
+            intake=f"{_WEBFORM}.intake.process_receipt",
+        ),
         ChannelInfo(
             key="chat", label=_("Web chat"), can_reply=True, attachments=False, max_length=None,
             has_templates=False, sender="", intake="", route=f"{_WEBCHAT}.delivery.route",

@@ -1,9 +1,11 @@
 """The public request form: /help/<lang>/request/.
 
-A submission becomes a ticket with the channel `web_form` through the
-ticket actions, its sender a contact found or made by the email identity,
-like mail. Matching articles are suggested while the customer types the
-subject (htmx, debounced; the form works the same without JavaScript).
+A submission is stored first, as an inbound receipt, and becomes a ticket
+with the channel `web_form` from what was stored (``connectors/webform``),
+its sender a contact found or made by the email identity, like mail: a
+ticket write that fails leaves the receipt for the sweeper, nothing is lost.
+Matching articles are suggested while the customer types the subject
+(htmx, debounced; the form works the same without JavaScript).
 
 Spam is stopped without outside services: a honeypot field people never
 see, a signed timestamp (a form sent sooner than TISKI_WEB_FORM_MIN_SECONDS
@@ -19,7 +21,6 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,17 +28,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from tiski.connectors import outbox
-from tiski.connectors.email import outbound
-from tiski.connectors.models import OutboundKind
-from tiski.customers.actions import get_or_create_contact
-from tiski.customers.models import IdentityKind
+from tiski.connectors.webform import intake as webform_intake
 from tiski.knowledge import actions as knowledge_actions
 from tiski.knowledge import search
 from tiski.knowledge.models import ArticleTranslation
-from tiski.tickets import actions, custom_fields
+from tiski.tickets import custom_fields
 from tiski.tickets.field_inputs import custom_field_name, custom_form_field
-from tiski.tickets.models import Channel, Ticket, TicketType, Via
+from tiski.tickets.models import TicketType
 
 from . import seo
 from .branding import brand
@@ -137,18 +134,13 @@ def _over_limit(*keys: str) -> bool:
     return over
 
 
-def _files(request: HttpRequest) -> tuple[list, str]:
+def _files(request: HttpRequest) -> tuple[list[tuple[str, bytes]], str]:
     files = request.FILES.getlist("attachments")
     if len(files) > MAX_FILES:
         return [], _("At most %(count)d files.") % {"count": MAX_FILES}
     if sum(f.size or 0 for f in files) > settings.MAX_UPLOAD_BYTES:
         return [], _("The files are too large together.")
-    return [
-        actions.NewAttachment(
-            filename=f.name or "file", content=f, content_type="application/octet-stream"
-        )
-        for f in files
-    ], ""
+    return [(f.name or "file", f.read()) for f in files], ""
 
 
 def chosen_type(slug: str) -> TicketType | None:
@@ -181,12 +173,16 @@ def request_form(request: HttpRequest, lang: str) -> HttpResponse:
             elif _over_limit(f"ip:{_client_ip(request)}", f"email:{data['email'].lower()}"):
                 error, status = _("Too many requests. Please try again in an hour."), 429
             else:
-                attachments, error = _files(request)
+                files, error = _files(request)
                 if not error:
-                    ticket = submit(
-                        data, lang, attachments, ip=_client_ip(request), ticket_type=ticket_type
+                    # Stored before anything else; the ticket is made from what was stored.
+                    ticket = webform_intake.submit(
+                        {**data, "type": ticket_type.slug if ticket_type else ""},
+                        files,
+                        lang=lang,
+                        ip=_client_ip(request),
                     )
-                    request.session["tiski_webform_ticket"] = ticket.number
+                    request.session["tiski_webform_ticket"] = ticket.number if ticket else None
                     return redirect("portal:request-sent", lang)
                 status = 400
         else:
@@ -210,60 +206,6 @@ def request_form(request: HttpRequest, lang: str) -> HttpResponse:
         error=error,
         types=TicketType.objects.filter(active=True),
         ticket_type=ticket_type,
-    )
-
-
-def submit(
-    data: dict,
-    lang: str,
-    attachments: list,
-    *,
-    ip: str = "",
-    ticket_type: TicketType | None = None,
-) -> Ticket:
-    """Make the ticket, with its type and custom field values, and queue its
-    acknowledgement, in one transaction."""
-    with transaction.atomic():
-        contact, _created = get_or_create_contact(
-            IdentityKind.EMAIL, data["email"], name=data["name"], language=lang
-        )
-        ticket = actions.create_ticket(
-            requester=contact,
-            subject=data["subject"],
-            actor=None,
-            via=Via.CHANNEL,
-            channel=Channel.WEB_FORM,
-            text=data["description"],
-            attachments=attachments,
-            message_meta={"web_form": {"ip": ip, "language": lang}, "from": data["email"]},
-            type=ticket_type,
-            fields=data.get("fields") or {},
-        )
-        acknowledge(ticket, data["email"], lang)
-    return ticket
-
-
-def acknowledge(ticket: Ticket, address: str, lang: str) -> None:
-    """The same acknowledgement an email gets, from the desk's mailbox for the ticket.
-
-    Email intake acknowledges only tickets that came by mail (it knows the
-    mailbox written to); a web form has none, so the ticket's team's
-    mailbox, else the desk's first, sends it, with that mailbox's own text.
-    """
-    mailbox = outbound.mailbox_for(ticket)
-    if mailbox is None or not mailbox.auto_acknowledge:
-        return
-    subject, body = outbound.acknowledgement_text(mailbox, ticket, lang)
-    first = ticket.messages.order_by("created_at", "id").first()
-    outbox.queue_email(
-        ticket=ticket,
-        to=[address],
-        subject=subject,
-        text=body,
-        kind=OutboundKind.ACKNOWLEDGEMENT,
-        automatic=True,
-        mailbox=mailbox,
-        in_reply_to_message=first,
     )
 
 
