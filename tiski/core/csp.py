@@ -2,7 +2,8 @@
 
 Scripts come only from our own static files (and inline ones would need the
 request's nonce: there are none today), styles only from our stylesheets,
-no plugins, no ``<base>``, no framing by other sites. It is the second
+no plugins, no ``<base>``, no framing by other sites (except the request
+form's embeddable page, framed only by the sites an admin lists). It is the second
 wall behind the sanitiser: HTML that slipped through could not run script,
 load a remote resource or post a form elsewhere.
 
@@ -32,9 +33,16 @@ from django.http import HttpRequest, HttpResponseBase
 
 HEADER = "Content-Security-Policy"
 REMOTE_IMAGES_ATTR = "csp_remote_images"
+FRAME_ANCESTORS_ATTR = "csp_frame_ancestors"
 
 
-def policy(nonce: str, *, remote_images: bool = False, admin: bool = False) -> str:
+def policy(
+    nonce: str,
+    *,
+    remote_images: bool = False,
+    admin: bool = False,
+    frame_ancestors: tuple[str, ...] = (),
+) -> str:
     images = "'self' data: https:" if remote_images else "'self' data:"
     styles = "'self' 'unsafe-inline'" if admin else "'self'"
     directives = {
@@ -50,7 +58,7 @@ def policy(nonce: str, *, remote_images: bool = False, admin: bool = False) -> s
         "object-src": "'none'",
         "base-uri": "'none'",
         "form-action": "'self'",
-        "frame-ancestors": "'none'",
+        "frame-ancestors": " ".join(frame_ancestors) or "'none'",
     }
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
@@ -66,12 +74,18 @@ def allow_remote_images(request: HttpRequest | None) -> None:
         setattr(request, REMOTE_IMAGES_ATTR, True)
 
 
+def allow_framing(request: HttpRequest, origins: list[str]) -> None:
+    """This response may be shown in a frame on these sites (the embeddable form)."""
+    setattr(request, FRAME_ANCESTORS_ATTR, tuple(origins))
+
+
 def _apply(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
     if HEADER not in response:
         response[HEADER] = policy(
             request.csp_nonce,  # type: ignore[attr-defined]
             remote_images=getattr(request, REMOTE_IMAGES_ATTR, False),
             admin=request.path_info.startswith("/admin/"),
+            frame_ancestors=getattr(request, FRAME_ANCESTORS_ATTR, ()),
         )
     return response
 

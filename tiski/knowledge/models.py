@@ -321,6 +321,17 @@ class HelpCentreSettings(models.Model):
         ),
     )
 
+    # Other sites (the company's own web pages) that may show the request form
+    # in a frame (/help/<lang>/request/embed/): origins, one per line.
+    embed_origins = models.TextField(
+        _("sites that may embed the request form"),
+        blank=True,
+        help_text=_(
+            "One address per line, like https://www.example.fi. Only these sites may show "
+            "the form in a frame; with none, the embeddable form is off."
+        ),
+    )
+
     # A new random token on every write that can change a public page
     # (knowledge/public_version.py): the article cache's keys carry it, so one
     # committed write retires every cached page in every process at once.
@@ -339,3 +350,6 @@ class HelpCentreSettings(models.Model):
     def load(cls) -> HelpCentreSettings:
         found, _created = cls.objects.get_or_create(pk=1)
         return found
+
+    def embed_origin_list(self) -> list[str]:
+        return [line.strip() for line in self.embed_origins.splitlines() if line.strip()]

@@ -26,12 +26,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from tiski.connectors.webform import intake as webform_intake
+from tiski.core import csp
 from tiski.knowledge import actions as knowledge_actions
 from tiski.knowledge import search
-from tiski.knowledge.models import ArticleTranslation
+from tiski.knowledge.models import ArticleTranslation, HelpCentreSettings
 from tiski.tickets import custom_fields
 from tiski.tickets.field_inputs import custom_field_name, custom_form_field
 from tiski.tickets.models import TicketType
@@ -43,6 +46,7 @@ from .views import in_language, page
 log = logging.getLogger(__name__)
 
 TIMESTAMP_SALT = "tiski.portal.webform"
+SENT_SALT = "tiski.portal.webform.sent"
 MAX_FILES = 5
 MAX_AGE_SECONDS = 24 * 3600
 SUGGESTIONS = 5
@@ -149,6 +153,46 @@ def chosen_type(slug: str) -> TicketType | None:
 
 @in_language
 def request_form(request: HttpRequest, lang: str) -> HttpResponse:
+    return _request_page(request, lang, embed=False)
+
+
+# A frame on another site gets no cookies (SameSite), so no CSRF token: the
+# form is anonymous and guarded by the signed timestamp, the honeypot and the
+# rate limits instead. Framing is allowed to the admin's listed sites only.
+@csrf_exempt
+@xframe_options_exempt
+@in_language
+def request_embed(request: HttpRequest, lang: str) -> HttpResponse:
+    origins = HelpCentreSettings.load().embed_origin_list()
+    if not origins:
+        raise Http404
+    csp.allow_framing(request, origins)
+    return _request_page(request, lang, embed=True)
+
+
+@xframe_options_exempt
+@in_language
+@require_GET
+def sent_embed(request: HttpRequest, lang: str) -> HttpResponse:
+    """The thank-you page inside the frame; the number travels signed in the URL
+    (the frame has no session)."""
+    origins = HelpCentreSettings.load().embed_origin_list()
+    if not origins:
+        raise Http404
+    csp.allow_framing(request, origins)
+    try:
+        number = signing.loads(request.GET.get("n", ""), salt=SENT_SALT, max_age=3600)
+    except signing.BadSignature:
+        number = None
+    meta = seo.PageMeta(
+        title=_("Request sent") + f" · {brand().name}",
+        description="",
+        canonical=seo.absolute(request, reverse("portal:request", args=[lang])),
+    )
+    return page(request, lang, "portal/sent.html", meta, number=number, noindex=True, embed=True)
+
+
+def _request_page(request: HttpRequest, lang: str, *, embed: bool) -> HttpResponse:
     import time
 
     ticket_type = chosen_type(request.POST.get("type") or request.GET.get("type", ""))
@@ -182,7 +226,13 @@ def request_form(request: HttpRequest, lang: str) -> HttpResponse:
                         lang=lang,
                         ip=_client_ip(request),
                     )
-                    request.session["tiski_webform_ticket"] = ticket.number if ticket else None
+                    number = ticket.number if ticket else None
+                    if embed:
+                        signed = signing.dumps(number, salt=SENT_SALT)
+                        return redirect(
+                            reverse("portal:request-sent-embed", args=[lang]) + f"?n={signed}"
+                        )
+                    request.session["tiski_webform_ticket"] = number
                     return redirect("portal:request-sent", lang)
                 status = 400
         else:
@@ -206,6 +256,8 @@ def request_form(request: HttpRequest, lang: str) -> HttpResponse:
         error=error,
         types=TicketType.objects.filter(active=True),
         ticket_type=ticket_type,
+        embed=embed,
+        noindex=embed,
     )
 
 
@@ -230,6 +282,9 @@ def sent(request: HttpRequest, lang: str) -> HttpResponse:
     return page(request, lang, "portal/sent.html", meta, number=number, noindex=True)
 
 
+# Counting "this solved it" guards nothing a forged post could harm, and
+# inside another site's frame there is no CSRF cookie to check.
+@csrf_exempt
 @in_language
 @require_POST
 def solved(request: HttpRequest, lang: str, slug: str) -> HttpResponse:

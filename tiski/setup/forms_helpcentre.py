@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -34,7 +35,24 @@ class HelpCentreForm(forms.ModelForm):
 
     class Meta:
         model = HelpCentreSettings
-        fields = ["name", "colour", "footer", "organisation_requests"]
+        fields = ["name", "colour", "footer", "organisation_requests", "embed_origins"]
+        widgets = {"embed_origins": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_embed_origins(self) -> str:
+        """Each line an origin (scheme, host, optional port): what frame-ancestors takes."""
+        origins = []
+        for line in self.cleaned_data["embed_origins"].splitlines():
+            line = line.strip().rstrip("/")
+            if not line:
+                continue
+            parts = urllib.parse.urlsplit(line)
+            if parts.scheme not in ("https", "http") or not parts.hostname or parts.path:
+                raise ValidationError(
+                    _("“%(line)s” is not a site address like https://www.example.fi.")
+                    % {"line": line}
+                )
+            origins.append(f"{parts.scheme}://{parts.netloc}".lower())
+        return "\n".join(dict.fromkeys(origins))
 
     def clean_colour(self) -> str:
         colour = self.cleaned_data["colour"].strip()

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tiski.knowledge import public_version
@@ -36,4 +37,10 @@ def helpcentre(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Help centre settings saved."))
         return redirect("setup:helpcentre")
     status = 400 if request.method == "POST" else 200
-    return render(request, "setup/helpcentre/helpcentre.html", {"form": form}, status=status)
+    row = HelpCentreSettings.load()
+    context = {
+        "form": form,
+        "embed_origins": row.embed_origin_list(),
+        "embed_url": request.build_absolute_uri(reverse("portal:request-embed", args=["fi"])),
+    }
+    return render(request, "setup/helpcentre/helpcentre.html", context, status=status)
