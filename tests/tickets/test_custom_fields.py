@@ -179,3 +179,10 @@ def test_a_bulk_solve_skips_tickets_missing_required_fields(make_ticket, make_fi
     assert record.skipped == {
         str(empty.pk): f"Ticket #{empty.number}: Fill in Product before solving the ticket."
     }
+
+
+def test_a_nul_byte_in_a_value_is_dropped_so_the_ticket_can_be_stored(make_ticket, make_field):
+    """PostgreSQL refuses NUL in text; a stray one from a form or an import is dropped."""
+    make_field("order_number")
+    ticket = make_ticket(fields={"order_number": "PM-\x0012"})
+    assert custom_fields.values_of(ticket) == {"order_number": "PM-12"}

@@ -99,7 +99,9 @@ def clean_value(field: TicketField, raw: Any) -> str:
         raw = "true" if raw else ""
     elif isinstance(raw, date | datetime):
         raw = raw.isoformat()[:10]
-    text = str(raw).strip()
+    # PostgreSQL refuses NUL in text: a stray NUL byte from a customer's
+    # form or an import must not make the whole ticket impossible to store.
+    text = str(raw).replace("\x00", "").strip()
     if field.kind == FieldKind.CHECKBOX:
         return _clean_checkbox(field, text)
     if not text:
