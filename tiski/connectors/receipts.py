@@ -14,10 +14,12 @@ an oversized mail) with the reason, visible to admins, never processed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.utils import timezone
 
 from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
@@ -94,3 +96,17 @@ def enqueue(receipt_id: int) -> None:
 def read_raw(receipt: InboundReceipt) -> bytes:
     with receipt.raw.open("rb") as handle:
         return handle.read()
+
+
+def refuse_malformed(*, channel: str, source: str, raw: bytes, reason: str) -> HttpResponse:
+    """A webhook body the channel cannot read: kept in quarantine (once per body,
+    keyed by its hash, so a provider's retries store nothing new) and answered 400."""
+    with transaction.atomic():
+        accept(
+            channel=channel,
+            source=source,
+            key="malformed:" + hashlib.sha256(raw).hexdigest(),
+            raw=raw,
+            quarantine=reason,
+        )
+    return HttpResponse("malformed; kept in quarantine", status=400, content_type="text/plain")

@@ -9,7 +9,6 @@ the 200; delivery and read events move the outbox rows.
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from django.db import transaction
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from tiski.connectors.messaging import graph
 from tiski.connectors.messaging.inbound import Malformed
-from tiski.connectors.receipts import accept
+from tiski.connectors.receipts import accept, refuse_malformed
 from tiski.core.secrets import resolve
 
 from .inbound import apply_receipt, source_for, split
@@ -45,15 +44,12 @@ def webhook(request: HttpRequest, account_id: int) -> HttpResponse:
     try:
         events, receipts = split(account, body)
     except Malformed as exc:
-        with transaction.atomic():
-            accept(
-                channel=account.channel,
-                source=source_for(account),
-                key="malformed:" + hashlib.sha256(body).hexdigest(),
-                raw=body,
-                quarantine=REASON_MALFORMED % {"why": exc},
-            )
-        return HttpResponse("malformed; kept in quarantine", status=400, content_type="text/plain")
+        return refuse_malformed(
+            channel=account.channel,
+            source=source_for(account),
+            raw=body,
+            reason=REASON_MALFORMED % {"why": exc},
+        )
     # The outermost atomic block: the 200 is sent only for stored receipts.
     with transaction.atomic():
         for key, event in events:

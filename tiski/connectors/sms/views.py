@@ -9,7 +9,6 @@ stores nothing new.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.db import transaction
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from tiski.connectors.messaging import outbox
 from tiski.connectors.messaging.inbound import Malformed
-from tiski.connectors.receipts import accept
+from tiski.connectors.receipts import accept, refuse_malformed
 from tiski.tickets.models import Channel
 
 from . import providers
@@ -76,15 +75,12 @@ def inbound(request: HttpRequest, account_id: int) -> HttpResponse:
     try:
         sms = providers.parse_inbound(account, body)
     except Malformed as exc:
-        with transaction.atomic():
-            accept(
-                channel=Channel.SMS,
-                source=source_for(account),
-                key="malformed:" + hashlib.sha256(body).hexdigest(),
-                raw=body,
-                quarantine=REASON_MALFORMED % {"why": exc},
-            )
-        return HttpResponse("malformed; kept in quarantine", status=400, content_type="text/plain")
+        return refuse_malformed(
+            channel=Channel.SMS,
+            source=source_for(account),
+            raw=body,
+            reason=REASON_MALFORMED % {"why": exc},
+        )
     # The outermost atomic block: leaving it commits, so the answer below is
     # only sent for a receipt that is stored.
     with transaction.atomic():

@@ -9,7 +9,6 @@ good one is stored as a receipt keyed by update_id and committed before the
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 
@@ -19,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from tiski.connectors.messaging.inbound import Malformed
-from tiski.connectors.receipts import accept
+from tiski.connectors.receipts import accept, refuse_malformed
 from tiski.core.secrets import resolve
 from tiski.tickets.models import Channel
 
@@ -49,15 +48,12 @@ def webhook(request: HttpRequest, bot_id: int) -> HttpResponse:
     try:
         update = parse_update(body)
     except Malformed as exc:
-        with transaction.atomic():
-            accept(
-                channel=Channel.TELEGRAM,
-                source=source_for(bot),
-                key="malformed:" + hashlib.sha256(body).hexdigest(),
-                raw=body,
-                quarantine=REASON_MALFORMED % {"why": exc},
-            )
-        return HttpResponse("malformed; kept in quarantine", status=400, content_type="text/plain")
+        return refuse_malformed(
+            channel=Channel.TELEGRAM,
+            source=source_for(bot),
+            raw=body,
+            reason=REASON_MALFORMED % {"why": exc},
+        )
     with transaction.atomic():
         accept(
             channel=Channel.TELEGRAM, source=source_for(bot), key=str(update["update_id"]), raw=body

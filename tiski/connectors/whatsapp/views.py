@@ -10,7 +10,6 @@ and committed before the 200; statuses move the outbox rows.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from tiski.connectors.messaging import graph, outbox
 from tiski.connectors.messaging.inbound import Malformed
-from tiski.connectors.receipts import accept
+from tiski.connectors.receipts import accept, refuse_malformed
 from tiski.core.secrets import resolve
 from tiski.tickets.models import Channel
 
@@ -50,15 +49,12 @@ def webhook(request: HttpRequest, account_id: int) -> HttpResponse:
     try:
         messages, statuses = split(body)
     except Malformed as exc:
-        with transaction.atomic():
-            accept(
-                channel=Channel.WHATSAPP,
-                source=source_for(account),
-                key="malformed:" + hashlib.sha256(body).hexdigest(),
-                raw=body,
-                quarantine=REASON_MALFORMED % {"why": exc},
-            )
-        return HttpResponse("malformed; kept in quarantine", status=400, content_type="text/plain")
+        return refuse_malformed(
+            channel=Channel.WHATSAPP,
+            source=source_for(account),
+            raw=body,
+            reason=REASON_MALFORMED % {"why": exc},
+        )
     # The outermost atomic block: the 200 is sent only for stored receipts.
     with transaction.atomic():
         for item in messages:
