@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets as pysecrets
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tiski.connectors.messaging.accounts import ChannelAccount
 from tiski.core.secrets import EncryptedTextField
 from tiski.customers.models import IdentityKind
 from tiski.tickets.models import Channel
@@ -24,7 +24,7 @@ class MetaKind(models.TextChoices):
     INSTAGRAM = "instagram", _("Instagram account")
 
 
-class MetaAccount(models.Model):
+class MetaAccount(ChannelAccount):
     """One Facebook page or Instagram professional account: its id and secrets
     (encrypted, or ``env:NAME``), and where its tickets go."""
 
@@ -43,16 +43,6 @@ class MetaAccount(models.Model):
         _("verify token"), max_length=100, default=new_verify_token,
         help_text=_("Type the same token in the app's webhook settings at Meta."),
     )  # fmt: skip
-    default_team = models.ForeignKey(
-        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("team"),
-    )  # fmt: skip
-    default_type = models.ForeignKey(
-        "tickets.TicketType", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("ticket type"),
-    )  # fmt: skip
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["name", "id"]

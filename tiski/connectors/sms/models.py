@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tiski.connectors.messaging.accounts import ChannelAccount
 from tiski.core.secrets import EncryptedTextField
 
 
@@ -20,7 +21,7 @@ def new_webhook_secret() -> str:
     return pysecrets.token_urlsafe(32)
 
 
-class SmsAccount(models.Model):
+class SmsAccount(ChannelAccount):
     """One SMS number of the desk and the provider it is sent and received through.
 
     Secrets are encrypted at rest, or ``env:NAME`` to read them from the
@@ -48,24 +49,6 @@ class SmsAccount(models.Model):
     api_token = EncryptedTextField(_("API token"), blank=True)
     # Generic provider: the HMAC-SHA256 key of its webhooks.
     webhook_secret = EncryptedTextField(_("webhook secret"), blank=True, default=new_webhook_secret)
-    default_team = models.ForeignKey(
-        "accounts.Team",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("team"),
-    )
-    default_type = models.ForeignKey(
-        "tickets.TicketType",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ticket type"),
-    )
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["name", "id"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets as pysecrets
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tiski.connectors.messaging.accounts import ChannelAccount
 from tiski.core.secrets import EncryptedTextField
 
 BOT_API = "https://api.telegram.org"
@@ -18,7 +18,7 @@ def new_secret_token() -> str:
     return pysecrets.token_urlsafe(32)
 
 
-class TelegramBot(models.Model):
+class TelegramBot(ChannelAccount):
     """One bot: its token (encrypted at rest, or ``env:NAME``) and the webhook's secret token."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -31,16 +31,6 @@ class TelegramBot(models.Model):
     api_url = models.URLField(
         _("API address"), blank=True, help_text=_("Leave empty for https://api.telegram.org.")
     )
-    default_team = models.ForeignKey(
-        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("team"),
-    )  # fmt: skip
-    default_type = models.ForeignKey(
-        "tickets.TicketType", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("ticket type"),
-    )  # fmt: skip
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["name", "id"]

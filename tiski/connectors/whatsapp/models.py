@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets as pysecrets
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tiski.connectors.messaging.accounts import ChannelAccount
 from tiski.core.secrets import EncryptedTextField
 
 GRAPH_API = "https://graph.facebook.com"
@@ -18,7 +18,7 @@ def new_verify_token() -> str:
     return pysecrets.token_urlsafe(24)
 
 
-class WhatsAppAccount(models.Model):
+class WhatsAppAccount(ChannelAccount):
     """One WhatsApp Business number: its Cloud API ids and secrets (encrypted, or ``env:NAME``)."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -36,16 +36,6 @@ class WhatsAppAccount(models.Model):
     api_url = models.URLField(
         _("API address"), blank=True, help_text=_("Leave empty for https://graph.facebook.com.")
     )
-    default_team = models.ForeignKey(
-        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("team"),
-    )  # fmt: skip
-    default_type = models.ForeignKey(
-        "tickets.TicketType", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("ticket type"),
-    )  # fmt: skip
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["name", "id"]
