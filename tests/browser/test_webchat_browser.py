@@ -192,6 +192,8 @@ def test_where_no_socket_gets_through_the_chat_goes_on_over_http(new_page, shop_
     login(agent, "minna@yritys.fi", PASSWORD)
     agent.goto(ticket.get_absolute_url())
     expect(agent.locator(".msg-customer")).to_contain_text("ilman sokettia")
+    # The desk's socket carries the typing: it is open once the page is live.
+    expect(agent.locator("body")).to_have_attribute("data-live", "on")
     agent.locator("#id_text").press_sequentially("Toimii", delay=20)
     expect(panel.locator(".tiski-chat-typing")).to_contain_text("Minna")
     agent.fill("#id_text", "Toimii, tavallisella HTTP:llä.")

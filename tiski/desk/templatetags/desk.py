@@ -129,7 +129,7 @@ def sla_badge(ticket: Ticket) -> SafeString:
     """The next deadline as a countdown; desk.js keeps it ticking."""
     state = state_of(ticket)
     if state == "none":
-        return format_html("")
+        return SafeString("")
     seconds = (ticket.queue_due_at - timezone.now()).total_seconds()
     text = (
         _duration(seconds)

@@ -14,7 +14,13 @@
   let retry = 0;
   const handlers = [];
   function onLive(fn) { handlers.push(fn); }
-  function send(obj) { if (socket && socket.readyState === 1) socket.send(JSON.stringify(obj)); }
+  // True when the frame went out: a caller that throttles (typing) must not
+  // count a frame dropped because the socket is not open yet.
+  function send(obj) {
+    if (!socket || socket.readyState !== 1) return false;
+    socket.send(JSON.stringify(obj));
+    return true;
+  }
   // Other scripts (e.g. the phone screen pop) listen to the same socket.
   window.tiski = { onLive, send };
 
@@ -143,7 +149,7 @@
   document.addEventListener("input", (ev) => {
     if (!$("#chat-live") || ev.target.id !== "id_text") return;
     const now = Date.now();
-    if (now - agentTypingSent > 3000) { agentTypingSent = now; send({ action: "typing", state: true }); }
+    if (now - agentTypingSent > 3000 && send({ action: "typing", state: true })) agentTypingSent = now;
     clearTimeout(agentStopTimer);
     agentStopTimer = setTimeout(() => { agentTypingSent = 0; send({ action: "typing", state: false }); }, 5000);
   });
