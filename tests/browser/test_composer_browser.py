@@ -181,6 +181,35 @@ def test_files_by_drop_and_paste_become_thumbnails(new_page, desk):
     assert names[1] == "pudotettu.png" and names[0].startswith("pasted-")
 
 
+def test_files_from_the_picker_are_listed_without_the_browsers_own_label(new_page, desk):
+    """The composer lists chosen files itself, so the browser's "No file
+    chosen" (in the browser's language) is not shown; the "Attach files" label
+    opens the picker, from the mouse and from the keyboard."""
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(desk["ticket"].get_absolute_url())
+    picker = page.locator("#id_attachments")
+    box = picker.bounding_box()
+    assert box is not None and box["width"] <= 1 and box["height"] <= 1
+    with page.expect_file_chooser() as chosen:
+        page.locator("label.file-input").click()
+    chosen.value.set_files(
+        [{"name": "kuitti.png", "mimeType": "image/png", "buffer": png()}]
+    )
+    expect(page.locator("#composer-files li")).to_have_count(1)
+    expect(page.locator("#composer-files")).to_contain_text("kuitti.png")
+    picker.focus()
+    with page.expect_file_chooser() as chosen:
+        page.keyboard.press("Space")
+    chosen.value.set_files(
+        [{"name": "lasku.png", "mimeType": "image/png", "buffer": png(8, 8)}]
+    )
+    expect(page.locator("#composer-files li")).to_have_count(2)
+    page.fill("#id_text", "Liitteet valitsimesta.")
+    page.click("#send-button")
+    expect(page.locator(".msg-public img.thumb")).to_have_count(2)
+
+
 def test_forward_the_ticket_from_the_header(new_page, desk):
     page = new_page()
     login(page, "minna@yritys.fi", PASSWORD)
