@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentTypeError
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .api import ApiClient, ApiStopped, read_secret
+from .position import Position
+from .reading import ExportSource, Folder
 from .records import Export
 from .writer import Summary, Writer
 
@@ -31,11 +37,24 @@ LABELS = {
 }
 
 
+def since_date(value: str) -> datetime:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError as error:
+        raise ArgumentTypeError(
+            _("%(value)s is not a date like 2024-01-31") % {"value": value}
+        ) from error
+
+
 class ImportCommand(BaseCommand):
-    reader: Callable[[Path], Export]
+    """A folder, or with the live options the vendor's API; the same reader and writer."""
+
+    source: str
+    # read(ExportSource) -> Export: zendesk.read or freshdesk.read.
+    read: Callable[[ExportSource], Export]
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("folder", help=_("The folder of the export's JSON files"))
+        parser.add_argument("folder", nargs="?", help=_("The folder of the export's JSON files"))
         parser.add_argument(
             "--no-fetch",
             action="store_true",
@@ -44,15 +63,73 @@ class ImportCommand(BaseCommand):
         parser.add_argument(
             "--log", help=_("Write what could not be mapped to this file (default: the output)")
         )
+        live = parser.add_argument_group(_("reading the live API instead of a folder"))
+        self.add_live_arguments(live)
+        live.add_argument(
+            "--since",
+            type=since_date,
+            help=_("Read only tickets changed on or after this date (YYYY-MM-DD)"),
+        )
+        live.add_argument(
+            "--restart",
+            action="store_true",
+            help=_("Read from the beginning, not from where the last run got to"),
+        )
 
-    def handle(self, *args, **options) -> None:
-        folder = Path(options["folder"])
-        if not folder.is_dir():
-            raise CommandError(_("%(path)s is not a folder.") % {"path": folder})
-        export = type(self).reader(folder)
-        summary = Writer(export, folder, fetch_urls=not options["no_fetch"]).run()
-        self.summary = summary
-        self.report(summary, options.get("log"))
+    def add_live_arguments(self, group: Any) -> None:
+        raise NotImplementedError
+
+    def live_requested(self, options: dict[str, Any]) -> bool:
+        raise NotImplementedError
+
+    def live_source(self, options: dict[str, Any]) -> tuple[ExportSource, ApiClient, Position]:
+        """The API source, its client and its position, from the live options."""
+        raise NotImplementedError
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        live = self.live_requested(options)
+        if bool(options["folder"]) == live:
+            raise CommandError(_("Give either an export folder or the live API's address."))
+        if options["folder"]:
+            folder = Path(options["folder"])
+            if not folder.is_dir():
+                raise CommandError(_("%(path)s is not a folder.") % {"path": folder})
+            export = type(self).read(Folder(folder))
+            summary = Writer(export, folder, fetch_urls=not options["no_fetch"]).run()
+            self.summary = summary
+            self.report(summary, options.get("log"))
+            return
+        source, client, position = self.live_source(options)
+        try:
+            export = type(self).read(source)
+            writer = Writer(export, None, fetch_urls=not options["no_fetch"])
+            self.summary = writer.summary
+            # A failed ticket keeps the position where it was, so the next run tries it again.
+            position.hold = lambda: writer.summary.counts["tickets_failed"] > 0
+            writer.run()
+        except ApiStopped as error:
+            if hasattr(self, "summary"):
+                self.report(self.summary, options.get("log"))
+            raise CommandError(
+                _("The import stopped: %(error)s. Run the same command again to go on.")
+                % {"error": error}
+            ) from error
+        self.report(self.summary, options.get("log"))
+        self.stdout.write(
+            _("%(count)d requests to the API; %(seconds)d seconds waited for its limits")
+            % {"count": client.requests, "seconds": sum(client.waited)}
+        )
+
+    def secret(self, options: dict[str, Any], env_option: str, file_option: str) -> str:
+        value = read_secret(env_name=options[env_option], file_path=options[file_option])
+        if not value:
+            flag_env = "--" + env_option.replace("_", "-")
+            flag_file = "--" + file_option.replace("_", "-")
+            raise CommandError(
+                _("Give the API key or token with %(env)s NAME or %(file)s PATH.")
+                % {"env": flag_env, "file": flag_file}
+            )
+        return value
 
     def report(self, summary: Summary, log_path: str | None) -> None:
         for key, label in LABELS.items():

@@ -10,6 +10,7 @@ message. Attachment files are looked for under
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from tiski.tickets.models import Channel, Priority, Status
 
 from .models import Source
-from .reading import read_items
+from .reading import ExportSource, Folder
 from .records import Comment, Export, FileRef, Person, SourceTicket, text_id, when
 
 STATUSES = {2: Status.OPEN, 3: Status.PENDING, 4: Status.SOLVED, 5: Status.CLOSED}
@@ -34,22 +35,19 @@ CHANNELS = {
 
 
 def read_export(folder: Path) -> Export:
+    return read(Folder(folder))
+
+
+def read(source: ExportSource) -> Export:
+    """The export from a folder or the live API; a live one's tickets come as they are read."""
     export = Export(source=Source.FRESHDESK)
-    for company in read_items(folder / "companies.json", "companies"):
+    for company in source.items("companies", "companies"):
         export.organisations[text_id(company["id"])] = str(company.get("name") or company["id"])
-    for group in read_items(folder / "groups.json", "groups"):
+    for group in source.items("groups", "groups"):
         export.groups[text_id(group["id"])] = str(group.get("name") or group["id"])
-    for contact in read_items(folder / "contacts.json", "contacts"):
-        export.people[text_id(contact["id"])] = Person(
-            source_id=text_id(contact["id"]),
-            name=str(contact.get("name") or ""),
-            email=str(contact.get("email") or ""),
-            phone=str(contact.get("phone") or contact.get("mobile") or ""),
-            active=bool(contact.get("active", True)),
-            deleted=bool(contact.get("deleted", False)),
-            organisation_id=text_id(contact.get("company_id")),
-        )
-    for agent in read_items(folder / "agents.json", "agents"):
+    for contact in source.items("contacts", "contacts"):
+        export.people[text_id(contact["id"])] = _contact(contact)
+    for agent in source.items("agents", "agents"):
         person = agent.get("contact") or {}
         # An agent's id is the id their replies carry as user_id.
         export.people[text_id(agent["id"])] = Person(
@@ -60,8 +58,35 @@ def read_export(folder: Path) -> Export:
             is_agent=True,
             active=bool(agent.get("available", True)) and not agent.get("deactivated"),
         )
-    tickets: dict[str, SourceTicket] = {}
-    for raw in read_items(folder / "tickets.json", "tickets"):
+    # Custom fields by their label ("Order number") where the export names it.
+    labels = {
+        str(f["name"]): str(f["label"])
+        for f in source.items("ticket_fields", "ticket_fields")
+        if not f.get("default") and f.get("name") and f.get("label")
+    }
+    export.tickets = _tickets(source, labels, export)
+    if not source.streaming:
+        # A folder may list a ticket twice: the last one wins.
+        export.tickets = list({t.source_id: t for t in export.tickets}.values())
+    return export
+
+
+def _contact(contact: dict[str, Any]) -> Person:
+    return Person(
+        source_id=text_id(contact["id"]),
+        name=str(contact.get("name") or ""),
+        email=str(contact.get("email") or ""),
+        phone=str(contact.get("phone") or contact.get("mobile") or ""),
+        active=bool(contact.get("active", True)),
+        deleted=bool(contact.get("deleted", False)),
+        organisation_id=text_id(contact.get("company_id")),
+    )
+
+
+def _tickets(
+    source: ExportSource, labels: dict[str, str], export: Export
+) -> Iterator[SourceTicket]:
+    for raw in source.items("tickets", "tickets"):
         ticket_id = text_id(raw["id"])
         if raw.get("deleted"):
             export.problems.append(
@@ -69,13 +94,16 @@ def read_export(folder: Path) -> Export:
                 % {"ref": f"FD#{ticket_id}", "desk": "Freshdesk"}
             )
             continue
+        requester = raw.get("requester")
+        if isinstance(requester, dict) and text_id(raw.get("requester_id")) not in export.people:
+            # include=requester: a requester the contact list did not have (deleted since).
+            export.people[text_id(raw["requester_id"])] = _contact(
+                {"id": raw["requester_id"], **requester}
+            )
         conversations = list(raw.get("conversations") or [])
-        conversations += list(
-            read_items(folder / "conversations" / f"{ticket_id}.json", "conversations")
-        )
-        tickets[ticket_id] = _ticket(raw, conversations, export)
-    export.tickets = list(tickets.values())
-    return export
+        conversations += list(source.items(f"conversations/{ticket_id}", "conversations"))
+        unique = {text_id(c.get("id")): c for c in conversations}
+        yield _ticket(raw, list(unique.values()), labels, export)
 
 
 def _files(items: list[dict[str, Any]]) -> list[FileRef]:
@@ -91,7 +119,10 @@ def _files(items: list[dict[str, Any]]) -> list[FileRef]:
 
 
 def _ticket(
-    raw: dict[str, Any], conversations: list[dict[str, Any]], export: Export
+    raw: dict[str, Any],
+    conversations: list[dict[str, Any]],
+    labels: dict[str, str],
+    export: Export,
 ) -> SourceTicket:
     ticket_id = text_id(raw["id"])
     status = STATUSES.get(raw.get("status"))  # type: ignore[arg-type]
@@ -102,7 +133,11 @@ def _ticket(
             % {"ref": f"FD#{ticket_id}", "status": raw.get("status")}
         )
         status = Status.OPEN
-    fields = {k: v for k, v in (raw.get("custom_fields") or {}).items() if v not in (None, "")}
+    fields = {
+        labels.get(k, k): v
+        for k, v in (raw.get("custom_fields") or {}).items()
+        if v not in (None, "")
+    }
     if raw.get("type"):
         fields["type"] = raw["type"]
     comments = [

@@ -53,3 +53,29 @@ class SourceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.kind} {self.source_id}"
+
+
+class ExportPosition(models.Model):
+    """How far a live import from a vendor's API got.
+
+    Saved after each page of tickets is written, so a run that stopped
+    (network, rate limit, a crash) continues there, and a later run only
+    reads what changed since: Zendesk's export cursor, or Freshdesk's
+    ``updated_since``.
+    """
+
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    # The vendor's host ("acme.zendesk.com"): one desk may move in from two accounts.
+    account = models.CharField(_("account"), max_length=255)
+    position = models.CharField(_("position"), max_length=2000)
+    saved_at = models.DateTimeField(_("saved"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import position")
+        verbose_name_plural = _("import positions")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "account"], name="movein_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.account}: {self.position}"

@@ -1,11 +1,38 @@
-"""Reading the JSON files of an export folder, in the shapes vendors use."""
+"""Reading the JSON an old desk gives, in the shapes vendors use.
+
+A reader (zendesk.py, freshdesk.py) asks a *source* for the objects of a
+named list ("users", "comments/12345"); `Folder` answers from an export
+folder's files, the live sources (zendesk_api.py, freshdesk_api.py) from
+the vendor's API page by page. The reader is the same either way.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+
+class ExportSource(Protocol):
+    # Live sources stream tickets (and save how far they got); a folder is read whole.
+    streaming: bool
+
+    def items(self, name: str, key: str) -> Iterator[dict[str, Any]]:
+        """The objects of the list ``name`` (``key`` is their key in an API answer)."""
+        ...
+
+
+class Folder:
+    """An export folder: ``NAME.json`` for each list."""
+
+    streaming = False
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def items(self, name: str, key: str) -> Iterator[dict[str, Any]]:
+        return read_items(self.folder / f"{name}.json", key)
 
 
 def read_items(path: Path, key: str) -> Iterator[dict[str, Any]]:

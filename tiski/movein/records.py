@@ -6,6 +6,7 @@ what becomes of each record here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -75,8 +76,9 @@ class Export:
     people: dict[str, Person] = field(default_factory=dict)
     organisations: dict[str, str] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
-    tickets: list[SourceTicket] = field(default_factory=list)
-    # What the reader could not make sense of, for the log.
+    # A list from a folder; from a live API, an iterator that reads as the writer goes.
+    tickets: Iterable[SourceTicket] = field(default_factory=list)
+    # What the reader could not make sense of, for the log (a live reader adds as it goes).
     problems: list[str] = field(default_factory=list)
 
 

@@ -60,7 +60,7 @@ class Writer:
     def __init__(
         self,
         export: Export,
-        folder: Path,
+        folder: Path | None,
         *,
         fetch_urls: bool = True,
         progress: Callable[[str], None] | None = None,
@@ -70,7 +70,8 @@ class Writer:
         self.folder = folder
         self.fetch_urls = fetch_urls
         self.progress = progress or (lambda _line: None)
-        self.summary = Summary(problems=list(export.problems))
+        # The same list: a live reader adds its lines while the writer goes.
+        self.summary = Summary(problems=export.problems)
         self.records: dict[tuple[str, str], SourceRecord] = {
             (r.kind, r.source_id): r for r in SourceRecord.objects.filter(source=self.source)
         }
@@ -98,33 +99,40 @@ class Writer:
     # --- the run -------------------------------------------------------------
 
     def run(self) -> Summary:
-        with changes.deferred() as touched:
-            with transaction.atomic():
-                self.organisations()
-                self.teams()
-            for ticket in self.export.tickets:
-                # One ticket at a time: a ticket that fails is logged and the
-                # rest still come in (the next run tries it again).
-                counted = self.summary.counts.copy()
-                try:
-                    with unit_of_work():
-                        self.ticket(ticket)
-                except (ValidationError, PermissionDenied, ValueError) as error:
-                    # Nothing of the ticket was written, so nothing of it is counted.
-                    self.summary.counts = counted
-                    self.summary.counts["tickets_failed"] += 1
-                    self.problem(
-                        _("%(ref)s not imported: %(error)s")
-                        % {"ref": reference(self.source, ticket.source_id), "error": error}
-                    )
-                    self._users.clear()  # rolled back with the ticket
-                    self._contacts.clear()
-                    self.records = {
-                        (r.kind, r.source_id): r
-                        for r in SourceRecord.objects.filter(source=self.source)
-                    }
-        changes.catch_up(touched)
+        touched: set[int] = set()
+        try:
+            with changes.deferred() as touched:
+                self.write_all()
+        finally:
+            # Also when a live read stopped halfway: what was written is caught up.
+            changes.catch_up(touched)
         return self.summary
+
+    def write_all(self) -> None:
+        with transaction.atomic():
+            self.organisations()
+            self.teams()
+        for ticket in self.export.tickets:
+            # One ticket at a time: a ticket that fails is logged and the
+            # rest still come in (the next run tries it again).
+            counted = self.summary.counts.copy()
+            try:
+                with unit_of_work():
+                    self.ticket(ticket)
+            except (ValidationError, PermissionDenied, ValueError) as error:
+                # Nothing of the ticket was written, so nothing of it is counted.
+                self.summary.counts = counted
+                self.summary.counts["tickets_failed"] += 1
+                self.problem(
+                    _("%(ref)s not imported: %(error)s")
+                    % {"ref": reference(self.source, ticket.source_id), "error": error}
+                )
+                self._users.clear()  # rolled back with the ticket
+                self._contacts.clear()
+                self.records = {
+                    (r.kind, r.source_id): r
+                    for r in SourceRecord.objects.filter(source=self.source)
+                }
 
     def organisations(self) -> None:
         for source_id, name in self.export.organisations.items():

@@ -12,6 +12,7 @@ comments API) or in ``ticket_audits.json`` / ``audits/<ticket id>.json``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from tiski.tickets.models import Channel, Priority, Status
 
 from .models import Source
-from .reading import read_items
+from .reading import ExportSource, Folder
 from .records import Comment, Export, FileRef, Person, SourceTicket, text_id, when
 
 STATUSES = {
@@ -54,51 +55,78 @@ MERGED_INTO = re.compile(r"merged into (?:request|ticket) #(\d+)", re.IGNORECASE
 
 
 def read_export(folder: Path) -> Export:
+    return read(Folder(folder))
+
+
+def read(source: ExportSource) -> Export:
+    """The export from a folder or the live API; a live one's tickets come as they are read."""
     export = Export(source=Source.ZENDESK)
-    for org in read_items(folder / "organizations.json", "organizations"):
+    for org in source.items("organizations", "organizations"):
         export.organisations[text_id(org["id"])] = str(org.get("name") or org["id"])
-    for group in read_items(folder / "groups.json", "groups"):
+    for group in source.items("groups", "groups"):
         export.groups[text_id(group["id"])] = str(group.get("name") or group["id"])
-    for user in read_items(folder / "users.json", "users"):
-        export.people[text_id(user["id"])] = Person(
-            source_id=text_id(user["id"]),
-            name=str(user.get("name") or ""),
-            email=str(user.get("email") or ""),
-            phone=str(user.get("phone") or ""),
-            is_agent=user.get("role") in ("agent", "admin"),
-            active=bool(user.get("active", True)),
-            deleted=not user.get("active", True),
-            organisation_id=text_id(user.get("organization_id")),
-        )
+    for user in source.items("users", "users"):
+        export.people[text_id(user["id"])] = _person(user)
     fields = {
         text_id(f["id"]): str(f.get("title") or f["id"])
-        for f in read_items(folder / "ticket_fields.json", "ticket_fields")
+        for f in source.items("ticket_fields", "ticket_fields")
     }
-    audits = _comments_from_audits(read_items(folder / "ticket_audits.json", "audits"))
-    seen: dict[str, SourceTicket] = {}
-    for raw in read_items(folder / "tickets.json", "tickets"):
+    audits = _comments_from_audits(source.items("ticket_audits", "audits"))
+    raw_tickets = source.items("tickets", "tickets")
+    if not source.streaming:
+        raw_tickets = iter(_newest(raw_tickets).values())
+    export.tickets = _tickets(source, raw_tickets, fields, audits, export)
+    if not source.streaming:
+        export.tickets = list(export.tickets)
+    return export
+
+
+def _newest(raw_tickets: Iterator[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each ticket once: an incremental export lists a ticket again each
+    time it changed, and the last one is the newest."""
+    seen: dict[str, dict[str, Any]] = {}
+    for raw in raw_tickets:
+        ticket_id = text_id(raw["id"])
+        seen.pop(ticket_id, None)
+        seen[ticket_id] = raw
+    return seen
+
+
+def _tickets(
+    source: ExportSource,
+    raw_tickets: Iterator[dict[str, Any]],
+    fields: dict[str, str],
+    audits: dict[str, list[Comment]],
+    export: Export,
+) -> Iterator[SourceTicket]:
+    for raw in raw_tickets:
         ticket_id = text_id(raw["id"])
         if raw.get("status") == "deleted":
             export.problems.append(
                 _("%(ref)s: deleted in %(desk)s; left out")
                 % {"ref": f"ZD#{ticket_id}", "desk": "Zendesk"}
             )
-            seen.pop(ticket_id, None)
             continue
         comments = [_comment(c) for c in raw.get("comments") or []]
-        comments += [
-            _comment(c) for c in read_items(folder / "comments" / f"{ticket_id}.json", "comments")
-        ]
-        comments += _comments_from_audits(
-            read_items(folder / "audits" / f"{ticket_id}.json", "audits")
-        ).get(ticket_id, [])
+        comments += [_comment(c) for c in source.items(f"comments/{ticket_id}", "comments")]
+        comments += _comments_from_audits(source.items(f"audits/{ticket_id}", "audits")).get(
+            ticket_id, []
+        )
         comments += audits.get(ticket_id, [])
-        ticket = _ticket(raw, fields, _unique(comments), export)
-        # An incremental export lists a ticket again each time it changed:
-        # the last one is the newest.
-        seen[ticket_id] = ticket
-    export.tickets = list(seen.values())
-    return export
+        yield _ticket(raw, fields, _unique(comments), export)
+
+
+def _person(user: dict[str, Any]) -> Person:
+    return Person(
+        source_id=text_id(user["id"]),
+        name=str(user.get("name") or ""),
+        email=str(user.get("email") or ""),
+        phone=str(user.get("phone") or ""),
+        is_agent=user.get("role") in ("agent", "admin"),
+        active=bool(user.get("active", True)),
+        deleted=not user.get("active", True),
+        organisation_id=text_id(user.get("organization_id")),
+    )
 
 
 def _unique(comments: list[Comment]) -> list[Comment]:
