@@ -349,6 +349,17 @@ def test_restart_and_since_read_from_the_beginning_or_a_date(zendesk):
 
 
 @pytest.mark.django_db
+def test_a_timeout_is_tried_again(zendesk, monkeypatch):
+    monkeypatch.setattr(api, "TIMEOUT", 0.2)
+    zendesk.first["/api/v2/ticket_fields.json"] = [Reply(200, {"ticket_fields": []}, delay=1.0)]
+    _output, summary = run(zendesk)
+    assert len(zendesk.asked("/api/v2/ticket_fields.json")) == 2
+    assert zendesk.waits == [1.0]
+    # The second answer named the field.
+    assert "Tilausnumero: T-1" in ticket_for("1").messages.order_by("id").first().text
+
+
+@pytest.mark.django_db
 def test_a_wrong_token_stops_at_once_and_says_so(zendesk, monkeypatch):
     monkeypatch.setenv("ZENDESK_TOKEN", "wrong")
     with pytest.raises(CommandError, match="401"):

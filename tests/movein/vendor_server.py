@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ class Reply:
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Seconds to wait before answering: longer than the client's timeout is a timeout.
+    delay: float = 0.0
 
 
 @dataclass
@@ -68,6 +71,8 @@ class VendorServer:
         query = dict(parse_qsl(parts.query))
         self.seen.append(Seen(parts.path, query, handler.headers.get("Authorization")))
         reply = self.reply(parts.path, query, handler.headers.get("Authorization"))
+        if reply.delay:
+            time.sleep(reply.delay)
         body = reply.body
         payload = body if isinstance(body, bytes) else json.dumps(body).encode()
         handler.send_response(reply.status)
@@ -76,7 +81,10 @@ class VendorServer:
             handler.send_header(name, value)
         handler.send_header("Content-Length", str(len(payload)))
         handler.end_headers()
-        handler.wfile.write(payload)
+        try:
+            handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a timeout test)
 
     def reply(self, path: str, query: dict[str, str], authorization: str | None) -> Reply:
         if self.first[path]:

@@ -1,10 +1,13 @@
-"""Reading a Freshdesk export folder (answers of the Freshdesk API v2).
+"""Reading a Freshdesk export (answers of the Freshdesk API v2), from a folder
+or from the live API (freshdesk_api.py).
 
+The reader asks its source for named lists (reading.py); a folder holds
 ``tickets.json``, ``contacts.json``, ``agents.json``, ``companies.json``,
-``groups.json``; each ticket's conversations inside it
-(``"conversations": [...]``, as ``include=conversations`` gives them) or in
-``conversations/<ticket id>.json``. The ticket's description is its first
-message. Attachment files are looked for under
+``groups.json``, optional ``ticket_fields.json``; each ticket's
+conversations inside it (``"conversations": [...]``, as
+``include=conversations`` gives them) or in ``conversations/<ticket
+id>.json``. The ticket's description is its first message. Attachment files
+are looked for under
 ``attachments/<attachment id>/<name>``.
 """
 

@@ -1,11 +1,12 @@
-"""Reading a Zendesk export folder.
+"""Reading a Zendesk export, from a folder or from the live API (zendesk_api.py).
 
-The folder holds the answers of Zendesk's incremental export API, or the
-JSON-lines files of its account export: ``tickets.json``, ``users.json``,
-``organizations.json``, ``groups.json``, and the comments either inside each
-ticket (``"comments": [...]``), in ``comments/<ticket id>.json`` (the ticket
-comments API) or in ``ticket_audits.json`` / ``audits/<ticket id>.json``
-(the audits' Comment events). Attachment files are looked for under
+The reader asks its source for named lists (reading.py); a folder holds the
+answers of Zendesk's incremental export API, or the JSON-lines files of its
+account export: ``tickets.json``, ``users.json``, ``organizations.json``,
+``groups.json``, and the comments either inside each ticket (``"comments":
+[...]``), in ``comments/<ticket id>.json`` (the ticket comments API) or in
+``ticket_audits.json`` / ``audits/<ticket id>.json`` (the audits' Comment
+events). Attachment files are looked for under
 ``attachments/<attachment id>/<file name>``.
 """
 
