@@ -392,6 +392,16 @@ def test_the_token_comes_from_a_file_or_the_environment_never_the_command_line(
         run(zendesk)
     with pytest.raises(CommandError):
         call_command(Command(stdout=io.StringIO()), "--url", zendesk.url, "--token", TOKEN)
+    with pytest.raises(CommandError, match="No such file"):
+        call_command(Command(stdout=io.StringIO()), "--url", zendesk.url, "--token-file", "/nope")
+    with pytest.raises(CommandError, match="single name"):
+        call_command(
+            Command(stdout=io.StringIO()),
+            "--subdomain",
+            "evil.example/x",
+            "--token-file",
+            str(token_file),
+        )
 
 
 @pytest.mark.django_db

@@ -121,7 +121,10 @@ class ImportCommand(BaseCommand):
         )
 
     def secret(self, options: dict[str, Any], env_option: str, file_option: str) -> str:
-        value = read_secret(env_name=options[env_option], file_path=options[file_option])
+        try:
+            value = read_secret(env_name=options[env_option], file_path=options[file_option])
+        except OSError as error:
+            raise CommandError(str(error)) from error
         if not value:
             flag_env = "--" + env_option.replace("_", "-")
             flag_file = "--" + file_option.replace("_", "-")

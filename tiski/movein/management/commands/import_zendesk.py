@@ -1,7 +1,9 @@
 """`tiski import-zendesk`: from an export folder or the live API (docs/moving-in.md)."""
 
+import re
 from typing import Any
 
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from tiski.movein import zendesk, zendesk_api
@@ -10,6 +12,8 @@ from tiski.movein.command import ImportCommand
 from tiski.movein.models import Source
 from tiski.movein.position import Position
 from tiski.movein.reading import ExportSource
+
+SUBDOMAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
 
 class Command(ImportCommand):
@@ -32,6 +36,8 @@ class Command(ImportCommand):
         return bool(options["subdomain"] or options["url"])
 
     def live_source(self, options: dict[str, Any]) -> tuple[ExportSource, ApiClient, Position]:
+        if options["subdomain"] and not SUBDOMAIN.fullmatch(options["subdomain"]):
+            raise CommandError(_("A subdomain is a single name like acme."))
         token = self.secret(options, "token_env", "token_file")
         base = zendesk_api.base_url(subdomain=options["subdomain"], url=options["url"])
         client = ApiClient(base, zendesk_api.authorization(options["email"], token))
