@@ -49,7 +49,6 @@ def since_date(value: str) -> datetime:
 class ImportCommand(BaseCommand):
     """A folder, or with the live options the vendor's API; the same reader and writer."""
 
-    source: str
     # read(ExportSource) -> Export: zendesk.read or freshdesk.read.
     read: Callable[[ExportSource], Export]
 
