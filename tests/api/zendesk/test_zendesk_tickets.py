@@ -10,13 +10,19 @@ from tiski.tickets import actions
 from tiski.tickets.models import Message, MessageKind, Ticket, Via
 
 
-def test_create_with_requester_comment_and_fields(zendesk_for, make_user, make_team):
+def post_ticket(zd, ticket: dict):
+    return zd.post("/api/v2/tickets.json", {"ticket": ticket})
+
+
+def test_create_with_requester_comment_and_fields(
+    zendesk_for, make_user, make_team, mailbox, django_capture_on_commit_callbacks
+):
     team = make_team("Laskutus")
     agent = make_user(teams=(team,))
-    created = zendesk_for(agent).post(
-        "/api/v2/tickets.json",
-        {
-            "ticket": {
+    with django_capture_on_commit_callbacks(execute=True):
+        created = post_ticket(
+            zendesk_for(agent),
+            {
                 "subject": "Lasku 4411",
                 "comment": {"body": "Summa on väärin.", "public": True},
                 "requester": {"name": "Pekka Puro", "email": "pekka@example.fi"},
@@ -26,9 +32,8 @@ def test_create_with_requester_comment_and_fields(zendesk_for, make_user, make_t
                 "assignee_id": agent.pk,
                 "tags": ["lasku", "vip"],
                 "custom_fields": [{"id": 360001, "value": "x"}],  # ignored, not refused
-            }
-        },
-    )
+            },
+        )
     assert created.status_code == 201, created.content
     body = created.json()
     ticket = Ticket.objects.get(number=body["ticket"]["id"])
@@ -38,11 +43,78 @@ def test_create_with_requester_comment_and_fields(zendesk_for, make_user, make_t
     assert sorted(t.name for t in ticket.tags.all()) == ["lasku", "vip"]
     assert body["ticket"]["requester_id"] == END_USER_BASE + ticket.requester_id
     assert body["ticket"]["description"] == "Summa on väärin."
+    # Zendesk: the submitter (the token's agent) writes the first comment. A
+    # public one is the agent's reply, mailed to the requester as Zendesk's
+    # "proactive ticket" notification does.
     first = ticket.messages.get()
-    assert (first.kind, first.author_contact) == (MessageKind.CUSTOMER, ticket.requester)
+    assert (first.kind, first.author_user) == (MessageKind.PUBLIC, agent)
     assert body["audit"]["events"][0]["type"] == "Comment"
+    assert body["audit"]["events"][0]["author_id"] == agent.pk
     assert {e["field_name"] for e in body["audit"]["events"][1:]} >= {"status", "priority"}
+    assert [m.to for m in mail.outbox] == [["pekka@example.fi"]]
+    assert "Summa on väärin." in mail.outbox[0].body
+
+
+def test_first_comment_is_the_requesters_when_named_as_its_author(
+    zendesk_for, make_user, make_contact, mailbox, django_capture_on_commit_callbacks
+):
+    liisa = make_contact(email="liisa@example.fi")
+    zd = zendesk_for(make_user())
+    for ticket in (
+        {"comment": {"body": "Tilaus ei tullut", "author_id": END_USER_BASE + liisa.pk}},
+        {"comment": {"body": "Tilaus ei tullut"}, "submitter_id": END_USER_BASE + liisa.pk},
+    ):
+        ticket = {**ticket, "subject": "Tilaus", "requester_id": END_USER_BASE + liisa.pk}
+        with django_capture_on_commit_callbacks(execute=True):
+            created = post_ticket(zd, ticket)
+        assert created.status_code == 201, created.content
+        first = Ticket.objects.get(number=created.json()["ticket"]["id"]).messages.get()
+        assert (first.kind, first.author_contact) == (MessageKind.CUSTOMER, liisa)
+        assert created.json()["audit"]["events"][0]["author_id"] == END_USER_BASE + liisa.pk
     assert not mail.outbox  # the customer's own words are not mailed back
+
+
+def test_without_a_requester_the_caller_is_requester_and_author(
+    zendesk_for, make_user, mailbox, django_capture_on_commit_callbacks
+):
+    agent = make_user(email="aino@tiski.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        created = post_ticket(
+            zendesk_for(agent), {"subject": "Oma", "comment": {"body": "Muistutus"}}
+        )
+    ticket = Ticket.objects.get(number=created.json()["ticket"]["id"])
+    assert ticket.requester.emails == ["aino@tiski.example"]
+    assert ticket.messages.get().kind == MessageKind.CUSTOMER
+    assert not mail.outbox
+
+
+def test_a_comment_cannot_be_written_as_someone_else(
+    zendesk_for, make_user, make_contact, make_ticket, mailbox, django_capture_on_commit_callbacks
+):
+    agent, colleague = make_user(), make_user()
+    liisa, other = make_contact(email="liisa@example.fi"), make_contact(email="muu@example.fi")
+    zd = zendesk_for(agent)
+    for author in (colleague.pk, END_USER_BASE + other.pk, "x"):
+        refused = zd.post(
+            "/api/v2/tickets.json",
+            {
+                "ticket": {
+                    "subject": "x",
+                    "requester_id": END_USER_BASE + liisa.pk,
+                    "comment": {"body": "y", "author_id": author},
+                }
+            },
+        )
+        assert refused.status_code == 422 and "comment.author_id" in refused.json()["details"]
+    assert not Ticket.objects.exists()
+    # On an update the requester's words, relayed by an integration, are theirs.
+    ticket = make_ticket(requester=liisa)
+    relay = {"comment": {"body": "Vielä yksi asia", "author_id": END_USER_BASE + liisa.pk}}
+    with django_capture_on_commit_callbacks(execute=True):
+        zd.put(f"/api/v2/tickets/{ticket.number}.json", {"ticket": relay})
+    relayed = ticket.messages.get(text="Vielä yksi asia")
+    assert (relayed.kind, relayed.author_contact) == (MessageKind.CUSTOMER, liisa)
+    assert not mail.outbox
 
 
 def test_create_private_comment_without_subject_and_as_known_requester(

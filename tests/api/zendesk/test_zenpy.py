@@ -70,7 +70,8 @@ def test_create_with_comment_and_update_with_comment(desk):
     audit = zenpy.tickets.create(
         Ticket(
             subject="Lasku on väärin",
-            comment=Comment(body="Laskussa 4411 on väärä summa."),
+            # The agent's own words (Zendesk's first comment is the caller's): a note.
+            comment=Comment(body="Laskussa 4411 on väärä summa.", public=False),
             requester=User(name="Pekka Puro", email="pekka@example.fi"),
             priority="high",
             group_id=desk["team"].pk,
@@ -80,7 +81,8 @@ def test_create_with_comment_and_update_with_comment(desk):
     created = TiskiTicket.objects.get(number=audit.ticket.id)
     assert created.subject == "Lasku on väärin" and created.priority == "high"
     assert created.requester.emails == ["pekka@example.fi"]
-    assert created.messages.get().kind == MessageKind.CUSTOMER
+    first = created.messages.get()
+    assert (first.kind, first.author_user) == (MessageKind.INTERNAL, agent)
     assert created.events.filter(via="api").exists()
 
     ticket = zenpy.tickets(id=created.number)
@@ -99,11 +101,13 @@ def test_create_with_comment_and_update_with_comment(desk):
     zenpy.tickets.update(ticket)
     created.refresh_from_db()
     assert created.status == "on_hold"
-    assert created.messages.filter(kind=MessageKind.INTERNAL).get().text == "Odotetaan kirjanpitoa."
+    assert (
+        created.messages.filter(kind=MessageKind.INTERNAL).last().text == "Odotetaan kirjanpitoa."
+    )
 
     comments = list(zenpy.tickets.comments(ticket=created.number))
     assert [(c.body, c.public) for c in comments] == [
-        ("Laskussa 4411 on väärä summa.", True),
+        ("Laskussa 4411 on väärä summa.", False),
         ("Korjaamme laskun, palaan asiaan.", True),
         ("Odotetaan kirjanpitoa.", False),
     ]

@@ -46,12 +46,14 @@ def _tags(raw: Any, name: str) -> list[str]:
     return [t for t in raw if t.strip()]
 
 
-def _id(raw: Any, name: str) -> int | None:
-    if raw is None:
-        return None
+def whole_number(raw: Any, name: str) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
         raise invalid(name, _("Give a whole number."))
     return int(raw)
+
+
+def _id(raw: Any, name: str) -> int | None:
+    return None if raw is None else whole_number(raw, name)
 
 
 def agent(raw: Any, name: str = "assignee_id") -> User | None:
