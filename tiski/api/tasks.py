@@ -6,11 +6,18 @@ from celery import shared_task
 
 from . import idempotency, jobs, oauth
 from .webhooks import delivery
+from .zendesk import jobs as zendesk_jobs
 
 
 @shared_task(name="tiski.api.bulk_update")
 def bulk_update(job_id: int) -> str | None:
     return jobs.run_bulk_job(job_id)
+
+
+@shared_task(name="tiski.api.zendesk_job")
+def zendesk_job(job_id: int) -> str | None:
+    """/api/v2/'s update_many and create_many."""
+    return zendesk_jobs.run_job(job_id)
 
 
 @shared_task(name="tiski.api.deliver_webhook")

@@ -33,6 +33,22 @@ class ZendeskClient:
             path, json.dumps(body), content_type="application/json", headers=self._headers()
         )
 
+    def send(self, method: str, path: str, params: dict, body: Any):
+        """``method`` with the query ``params`` and (but for GET) a JSON ``body``."""
+        if method == "GET":
+            return self.get(path, params)
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        return self.client.generic(
+            method,
+            f"{path}?{query}",
+            json.dumps(body),
+            content_type="application/json",
+            headers=self._headers(),
+        )
+
+    def delete(self, path: str, params: dict | None = None):
+        return self.send("DELETE", path, params or {}, None)
+
     def put(self, path: str, body: Any):
         return self.client.put(
             path, json.dumps(body), content_type="application/json", headers=self._headers()

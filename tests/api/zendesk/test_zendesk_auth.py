@@ -90,10 +90,10 @@ def test_rate_limit_is_v1s_with_zendesks_headers(zendesk_for, make_user, setting
 def test_unknown_method_and_bad_json(zendesk_for, make_user, make_ticket):
     ticket = make_ticket()
     zd = zendesk_for(make_user())
-    deleted = zd.client.delete(
+    patched = zd.client.patch(
         f"/api/v2/tickets/{ticket.number}.json", headers={"Authorization": zd.authorization}
     )
-    assert deleted.status_code == 405 and deleted.json()["error"] == "InvalidEndpoint"
+    assert patched.status_code == 405 and patched.json()["error"] == "InvalidEndpoint"
     assert Ticket.objects.filter(pk=ticket.pk).exists()
     garbled = zd.client.put(
         f"/api/v2/tickets/{ticket.number}.json",

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from tiski.accounts.models import Role, Team, User
 from tiski.customers.models import Contact, Identity, Organisation
 
-from . import mapping, pages, shapes
+from . import mapping, pages, people_writes, shapes
 from .endpoint import api_base, endpoint, ids_param
 from .errors import bad_parameter, not_found
 
@@ -83,8 +83,10 @@ def _people(request: HttpRequest, agents: QuerySet[User], contacts: QuerySet[Con
     return {"users": [person(row, base) for row in page.items], **page.meta}
 
 
-@endpoint("GET")
+@endpoint("GET", "POST")
 def users(request: HttpRequest):
+    if request.method == "POST":
+        return people_writes.create_user(request)
     return _people(request, User.objects.all(), Contact.objects.all())
 
 
@@ -120,8 +122,10 @@ def _find_person(user_id: int) -> User | Contact:
     return row
 
 
-@endpoint("GET")
+@endpoint("GET", "PUT")
 def user(request: HttpRequest, user_id: int):
+    if request.method == "PUT":
+        return people_writes.update_user(request, user_id)
     return {"user": person(_find_person(user_id), api_base(request))}
 
 
@@ -146,16 +150,20 @@ def me(request: HttpRequest):
     return {"user": shapes.agent(_find_person(request.user.pk), api_base(request))}  # type: ignore[arg-type]
 
 
-@endpoint("GET")
+@endpoint("GET", "POST")
 def organizations(request: HttpRequest):
+    if request.method == "POST":
+        return people_writes.create_organization(request)
     qs = shapes.organization_queryset(Organisation.objects.all())
     page = pages.paginate(request, pages.queryset_source(qs, "pk"))
     base = api_base(request)
     return {"organizations": [shapes.organization(o, base) for o in page.items], **page.meta}
 
 
-@endpoint("GET")
+@endpoint("GET", "PUT")
 def organization(request: HttpRequest, org_id: int):
+    if request.method == "PUT":
+        return people_writes.update_organization(request, org_id)
     found = shapes.organization_queryset(Organisation.objects.filter(pk=org_id)).first()
     if found is None:
         raise not_found()

@@ -21,7 +21,7 @@ from tiski.search import query as desk_query
 from tiski.search.service import RANK_CANDIDATES, engine
 from tiski.tickets.models import Tag, Ticket
 
-from . import mapping, pages, people, shapes
+from . import mapping, pages, people, shapes, sideload
 from .endpoint import api_base, endpoint
 from .errors import bad_parameter
 from .query import Condition, QueryError, ZendeskQuery, ordered_values, parse, parse_time
@@ -182,7 +182,8 @@ def search(request: HttpRequest):
     except QueryError as exc:
         raise bad_parameter("query", str(exc)) from exc
     page, rows = _results(request, query, now)
-    return {"results": rows, "facets": None, **page.meta}
+    loaded = sideload.side_loads(request, rows, api_base(request)) if query.type == "ticket" else {}
+    return {"results": rows, "facets": None, **loaded, **page.meta}
 
 
 @endpoint("GET")

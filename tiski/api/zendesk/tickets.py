@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from tiski.tickets.lookup import get_visible_ticket
 from tiski.tickets.models import Ticket
 
-from . import pages, shapes, writes
+from . import bulk, pages, shapes, sideload, writes
 from .endpoint import api_base, body, endpoint, ids_param
 from .errors import ZendeskError
 
@@ -33,7 +33,8 @@ def _one(ticket: Ticket, request: HttpRequest) -> dict[str, Any]:
 def _listed(request: HttpRequest, qs) -> dict[str, Any]:
     page = pages.paginate(request, pages.queryset_source(shapes.ticket_queryset(qs), "number"))
     base = api_base(request)
-    return {"tickets": [shapes.ticket(t, base) for t in page.items], **page.meta}
+    rows = [shapes.ticket(t, base) for t in page.items]
+    return {"tickets": rows, **sideload.side_loads(request, rows, base), **page.meta}
 
 
 @endpoint("GET", "POST")
@@ -49,17 +50,19 @@ def show_many(request: HttpRequest):
     numbers = ids_param(request)
     qs = Ticket.objects.visible_to(request.user).filter(number__in=numbers)
     base = api_base(request)
-    return {
-        "tickets": [shapes.ticket(t, base) for t in shapes.ticket_queryset(qs).order_by("number")]
-    }
+    rows = [shapes.ticket(t, base) for t in shapes.ticket_queryset(qs).order_by("number")]
+    return {"tickets": rows, **sideload.side_loads(request, rows, base)}
 
 
-@endpoint("GET", "PUT")
+@endpoint("GET", "PUT", "DELETE")
 def ticket(request: HttpRequest, number: int):
+    if request.method == "DELETE":
+        bulk.refuse_delete(request, number)
     found = get_visible_ticket(request.user, number)
     if request.method == "PUT":
         return update(request, found)
-    return {"ticket": _one(found, request)}
+    shown = _one(found, request)
+    return {"ticket": shown, **sideload.side_loads(request, [shown], api_base(request))}
 
 
 def _audit(

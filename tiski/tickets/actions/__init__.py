@@ -26,7 +26,7 @@ The package is split by concern; import from here, not from the modules:
 
 from __future__ import annotations
 
-from .bulk import bulk_merge_tickets, bulk_update_tickets, undo_bulk_change
+from .bulk import bulk_merge_tickets, bulk_update_tickets, problem_with, undo_bulk_change
 from .checks import (
     check_assignable,
     check_can_see,
@@ -84,6 +84,7 @@ __all__ = [
     "messages_since",
     "move_message",
     "number_new_tickets",
+    "problem_with",
     "receive_messages",
     "record_sla_event",
     "replace_contact",
