@@ -224,3 +224,31 @@ def test_a_read_token_cannot_change_many(zendesk_for, make_user, make_ticket):
     ):
         assert answer.status_code == 403 and answer.json()["error"] == "Forbidden"
     assert not ApiJob.objects.exists() and not TicketMerge.objects.exists()
+
+
+def test_a_public_target_comment_reaches_both_requesters(
+    zendesk_for, make_user, make_contact, make_ticket, mailbox, django_capture_on_commit_callbacks
+):
+    """The source's requester becomes a CC of the target, so its public reply reaches them;
+    a source comment is always a note (it moves with the conversation before any mail)."""
+    target = make_ticket(requester=make_contact(email="liisa@example.fi"))
+    source = make_ticket(requester=make_contact(email="pekka@example.fi"))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = zendesk_for(make_user()).post(
+            f"/api/v2/tickets/{target.number}/merge.json",
+            {
+                "ids": [source.number],
+                "target_comment": "Käsittelemme asiat yhdessä.",
+                "target_comment_is_public": True,
+                "source_comment": "Jatkamme toisessa pyynnössä.",
+                "source_comment_is_public": True,
+            },
+        )
+    assert answer.status_code == 200, answer.content
+    (sent,) = mail.outbox
+    assert "Käsittelemme asiat yhdessä." in sent.body
+    assert set(sent.to + sent.cc) == {"liisa@example.fi", "pekka@example.fi"}
+    kinds = dict(target.messages.values_list("text", "kind"))
+    assert kinds["Käsittelemme asiat yhdessä."] == MessageKind.PUBLIC
+    assert kinds["Jatkamme toisessa pyynnössä."] == MessageKind.INTERNAL

@@ -104,13 +104,16 @@ def _flag(raw: dict[str, Any], name: str) -> bool:
     return raw.get(name) is True
 
 
-def _merge_comment(raw: dict[str, Any], name: str) -> reading.NewComment | None:
+def _merge_comment(
+    raw: dict[str, Any], name: str, *, may_be_public: bool
+) -> reading.NewComment | None:
     text = raw.get(name)
     if text in (None, ""):
         return None
     if not isinstance(text, str):
         raise invalid(name, _("The comment is text."))
-    return reading.NewComment(text=text, html="", public=_flag(raw, f"{name}_is_public"))
+    public = may_be_public and _flag(raw, f"{name}_is_public")
+    return reading.NewComment(text=text, html="", public=public)
 
 
 @endpoint("POST")
@@ -131,11 +134,13 @@ def merge(request: HttpRequest, number: int):
     sources = [found[n] for n in numbers]
     for source in sources:
         actions.check_can_merge(request.user, source, target)  # all or nothing
-    target_comment = _merge_comment(raw, "target_comment")
-    source_comment = _merge_comment(raw, "source_comment")
+    target_comment = _merge_comment(raw, "target_comment", may_be_public=True)
+    # A source comment is always a note: written before the merge, it moves with the
+    # source's conversation before any mail could leave. The source's requester becomes
+    # a CC of the target, so a public target comment is what reaches them.
+    source_comment = _merge_comment(raw, "source_comment", may_be_public=False)
     with actions.unit_of_work():
         if source_comment is not None:
-            # Written before the merge, so it moves with the source's conversation.
             for source in sources:
                 writes.add_comment(source, source_comment, writes.CALLER, request.user)
         record = actions.bulk_merge_tickets(sources, target, actor=request.user, via=Via.API)
