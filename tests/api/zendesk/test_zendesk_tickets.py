@@ -50,6 +50,7 @@ def test_create_with_requester_comment_and_fields(
     assert (first.kind, first.author_user) == (MessageKind.PUBLIC, agent)
     assert body["audit"]["events"][0]["type"] == "Comment"
     assert body["audit"]["events"][0]["author_id"] == agent.pk
+    assert body["ticket"]["submitter_id"] == agent.pk
     assert {e["field_name"] for e in body["audit"]["events"][1:]} >= {"status", "priority"}
     assert [m.to for m in mail.outbox] == [["pekka@example.fi"]]
     assert "Summa on väärin." in mail.outbox[0].body
@@ -71,6 +72,7 @@ def test_first_comment_is_the_requesters_when_named_as_its_author(
         first = Ticket.objects.get(number=created.json()["ticket"]["id"]).messages.get()
         assert (first.kind, first.author_contact) == (MessageKind.CUSTOMER, liisa)
         assert created.json()["audit"]["events"][0]["author_id"] == END_USER_BASE + liisa.pk
+        assert created.json()["ticket"]["submitter_id"] == END_USER_BASE + liisa.pk
     assert not mail.outbox  # the customer's own words are not mailed back
 
 

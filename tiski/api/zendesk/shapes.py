@@ -37,6 +37,9 @@ def ticket_queryset(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
         .annotate(
             zd_description=Subquery(first.values("text")[:1]),
             zd_preview=Subquery(first.values("preview")[:1]),
+            # Zendesk's submitter is the first comment's author: an agent's id when
+            # an agent opened the ticket with their own words.
+            zd_first_agent=Subquery(first.values("author_user_id")[:1]),
         )
     )
 
@@ -60,7 +63,7 @@ def ticket(t: Ticket, base: str) -> dict[str, Any]:
         "status": mapping.zendesk_status(t.status),
         "recipient": None,
         "requester_id": requester_id,
-        "submitter_id": requester_id,
+        "submitter_id": getattr(t, "zd_first_agent", None) or requester_id,
         "assignee_id": t.assignee_id,
         "organization_id": t.requester.organisation_id,
         "group_id": t.team_id,
