@@ -380,15 +380,17 @@ TISKI_DEMO_PASSWORD = env("TISKI_DEMO_PASSWORD", "tiski-demo")
 TISKI_PAGE_SIZE = envint("TISKI_PAGE_SIZE", 50)
 # Called in this order, after commit, with each TicketChange (tickets/changes.py).
 TISKI_TICKET_CHANGE_HANDLERS = [
-    # SLA first: the push that follows makes browsers re-read the deadline.
+    # A reply on a chat ticket reaches the visitor's open chat; one written for
+    # a visitor who left meanwhile is handed to email (before the email
+    # handler). First: the visitor waits on the screen for it, and it needs
+    # nothing the others compute.
+    "tiski.connectors.webchat.delivery.on_ticket_change",
+    # SLA next: the push that follows makes browsers re-read the deadline.
     "tiski.sla.services.on_ticket_change",
     "tiski.tickets.routing.on_ticket_change",
     "tiski.desk.push.on_ticket_change",
     "tiski.rules.engine.on_ticket_change",
     "tiski.search.handlers.on_ticket_change",
-    # A reply on a chat ticket reaches the visitor's open chat; one written for
-    # a visitor who left meanwhile is handed to email.
-    "tiski.connectors.webchat.delivery.on_ticket_change",
     # Public replies go out by email; new email tickets get their acknowledgement.
     "tiski.connectors.email.outbound.on_ticket_change",
     # Public replies on an SMS conversation go out by SMS.
@@ -434,6 +436,11 @@ TISKI_ACK_TARGET_HOOK = env("TISKI_ACK_TARGET_HOOK", "tiski.sla.services.ack_tar
 # mailbox (channels/email/oauth_views.py): the Settings change log records it.
 # Called after commit with (event, contact ids, data) when contacts are
 # created or merged (tiski.customers.changes).
+# Of the handlers above, those a busy web process runs itself when it hands
+# the others to a worker (`tickets.changes.handed_off`, the web chat's
+# visitor messages): the desk hears of the message at once; the worker runs
+# the whole list after it (the push again, with the SLA deadline set).
+TISKI_TICKET_CHANGE_LIVE_HANDLERS = ["tiski.desk.push.on_ticket_change"]
 TISKI_CONTACT_CHANGE_HANDLERS = ["tiski.api.webhooks.events.on_contact_change"]
 TISKI_MAILBOX_CONNECTED_HANDLERS = ["tiski.setup.audit.mailbox_connected"]
 # Called once with the list of ticket ids after bulk work (imports) that

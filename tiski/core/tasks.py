@@ -14,8 +14,13 @@ from typing import Any
 from tiski.celery import app
 
 
+def runs_in_place() -> bool:
+    """True in the embedded default: a queued task runs at once, in this process."""
+    return bool(app.conf.task_always_eager)
+
+
 def enqueue(name: str, *args: Any, **kwargs: Any) -> Any:
-    if app.conf.task_always_eager:
+    if runs_in_place():
         if name not in app.tasks:
             app.loader.import_default_modules()  # every installed app's tasks.py
         return app.tasks[name].apply(args=args, kwargs=kwargs)

@@ -51,6 +51,34 @@ class TicketChange:
     def last_message_id(self) -> int | None:
         return self.messages[-1][0] if self.messages else None
 
+    def as_data(self) -> dict:
+        """Plain JSON, for a task that runs the handlers in a worker."""
+        return {
+            "ticket_id": self.ticket_id,
+            "via": self.via,
+            "actor_id": self.actor_id,
+            "created": self.created,
+            "messages": [list(m) for m in self.messages],
+            "fields": {name: list(pair) for name, pair in self.fields.items()},
+            "tags_added": list(self.tags_added),
+            "tags_removed": list(self.tags_removed),
+            "sla_events": list(self.sla_events),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> TicketChange:
+        return cls(
+            ticket_id=data["ticket_id"],
+            via=data["via"],
+            actor_id=data["actor_id"],
+            created=data["created"],
+            messages=tuple((int(mid), kind) for mid, kind in data["messages"]),
+            fields={name: (old, new) for name, (old, new) in data["fields"].items()},
+            tags_added=tuple(data["tags_added"]),
+            tags_removed=tuple(data["tags_removed"]),
+            sla_events=tuple(data["sla_events"]),
+        )
+
 
 @dataclass
 class _Builder:
@@ -133,6 +161,58 @@ def batched() -> Iterator[None]:
         _batched.reset(token)
         # What was committed is handled even if the block failed later.
         dispatch_many(pending)
+
+
+@contextmanager
+def handed_off() -> Iterator[None]:
+    """As `batched`, but the handlers of the changes committed inside the
+    block run in a worker (a Celery task), not in this process.
+
+    For a web process that must answer many visitors at once (the web
+    chat): SLA, rules, search, reports, notifications and webhooks are most
+    of a message's cost, and here they would hold the process's one
+    interpreter (the GIL) while other chats wait for their acks. Only the
+    handlers in ``TISKI_TICKET_CHANGE_LIVE_HANDLERS`` (the desk's push: the
+    agent sees the message at once) run here and now; the worker then runs
+    the whole list in order, the push again among them, so the desk re-reads
+    the SLA deadline the worker has just set. Where tasks run in place (the
+    embedded default, tests) this is `batched`: every handler once, here.
+    """
+    if _batched.get() is not None:
+        yield
+        return
+    pending: list[TicketChange] = []
+    token = _batched.set(pending)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
+        hand_off(pending)
+
+
+def hand_off(changes: list[TicketChange]) -> None:
+    """The live handlers now, every handler in a worker; see `handed_off`."""
+    from tiski.core.tasks import enqueue, runs_in_place
+
+    if not changes:
+        return
+    if runs_in_place():
+        dispatch_many(changes)
+        return
+    for handler in _handlers(tuple(getattr(settings, "TISKI_TICKET_CHANGE_LIVE_HANDLERS", ()))):
+        for change in changes:
+            _call(handler, change)
+    try:
+        enqueue(HANDLE_CHANGES_TASK, [change.as_data() for change in changes])
+    except Exception:
+        # The broker is down: the changes are committed and must still be
+        # handled, so here, late, rather than never.
+        log.warning("could not queue the ticket-change handlers; running them here", exc_info=True)
+        dispatch_many(changes)
+
+
+# The task (tickets/tasks.py) that runs `dispatch_many` in a worker, by name.
+HANDLE_CHANGES_TASK = "tiski.tickets.handle_changes"
 
 
 def _dispatch_committed(change: TicketChange) -> None:

@@ -1,0 +1,120 @@
+"""A busy web process hands the ticket-change handlers to a worker
+(`changes.handed_off`): the live ones run at once, the whole list in the task."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tiski.core import tasks as core_tasks
+from tiski.tickets import actions, changes
+from tiski.tickets import tasks as ticket_tasks
+from tiski.tickets.models import MessageKind, Via
+
+calls: list[tuple[str, int]] = []
+
+
+def live(change: changes.TicketChange) -> None:
+    calls.append(("live", change.ticket_id))
+
+
+def slow(change: changes.TicketChange) -> None:
+    calls.append(("slow", change.ticket_id))
+
+
+@pytest.fixture
+def handlers(settings):
+    calls.clear()
+    changes._handlers.cache_clear()
+    settings.TISKI_TICKET_CHANGE_HANDLERS = [
+        "tests.tickets.test_handed_off.slow",
+        "tests.tickets.test_handed_off.live",
+    ]
+    settings.TISKI_TICKET_CHANGE_LIVE_HANDLERS = ["tests.tickets.test_handed_off.live"]
+    yield calls
+    changes._handlers.cache_clear()
+
+
+@pytest.fixture
+def worker(monkeypatch):
+    """Tasks go to a broker (as with REDIS_URL set); the queued ones are kept here."""
+    queued: list[tuple[str, tuple]] = []
+    monkeypatch.setattr(core_tasks, "runs_in_place", lambda: False)
+    monkeypatch.setattr(core_tasks, "enqueue", lambda name, *args: queued.append((name, args)))
+    return queued
+
+
+def _message(ticket, text: str = "Vielä yksi kysymys") -> None:
+    actions.add_message(
+        ticket,
+        kind=MessageKind.CUSTOMER,
+        actor=None,
+        via=Via.CHANNEL,
+        text=text,
+        channel="chat",
+        author_contact=ticket.requester,
+    )
+
+
+def test_change_survives_json_both_ways(make_ticket, make_user):
+    change = changes.TicketChange(
+        ticket_id=7,
+        via=Via.AGENT,
+        actor_id=3,
+        created=True,
+        messages=((11, MessageKind.PUBLIC),),
+        fields={"status": ("new", "pending")},
+        tags_added=("vip",),
+        tags_removed=("old",),
+        sla_events=("sla_warning",),
+    )
+    assert changes.TicketChange.from_data(json.loads(json.dumps(change.as_data()))) == change
+
+
+def test_with_a_worker_only_live_handlers_run_here(
+    handlers, worker, make_ticket, django_capture_on_commit_callbacks
+):
+    ticket = make_ticket()
+    with changes.handed_off():
+        with django_capture_on_commit_callbacks(execute=True):  # the commit
+            _message(ticket)
+        assert handlers == []  # committed, but nothing before the block ends
+    assert handlers == [("live", ticket.pk)]
+    ((name, (data,)),) = worker
+    assert name == changes.HANDLE_CHANGES_TASK
+    # The worker runs the whole list in order, the live one again among them.
+    assert ticket_tasks.handle_changes(data) == 1
+    assert handlers[1:] == [("slow", ticket.pk), ("live", ticket.pk)]
+
+
+def test_without_a_worker_every_handler_runs_once_here(
+    handlers, make_ticket, django_capture_on_commit_callbacks
+):
+    ticket = make_ticket()
+    with changes.handed_off():
+        with django_capture_on_commit_callbacks(execute=True):
+            _message(ticket)
+    assert handlers == [("slow", ticket.pk), ("live", ticket.pk)]
+
+
+def test_a_broker_that_is_down_runs_the_handlers_here(
+    handlers, monkeypatch, make_ticket, django_capture_on_commit_callbacks
+):
+    def refuse(name: str, *args: object) -> None:
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(core_tasks, "runs_in_place", lambda: False)
+    monkeypatch.setattr(core_tasks, "enqueue", refuse)
+    ticket = make_ticket()
+    with changes.handed_off():
+        with django_capture_on_commit_callbacks(execute=True):
+            _message(ticket)
+    assert handlers == [("live", ticket.pk), ("slow", ticket.pk), ("live", ticket.pk)]
+
+
+def test_the_task_runs_in_place_without_a_broker(handlers, make_ticket):
+    ticket = make_ticket()
+    change = changes.TicketChange(ticket_id=ticket.pk, via=Via.CHANNEL, actor_id=None)
+    core_tasks.enqueue(changes.HANDLE_CHANGES_TASK, [change.as_data()])
+    assert handlers == [("slow", ticket.pk), ("live", ticket.pk)]
