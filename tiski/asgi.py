@@ -11,6 +11,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tiski.settings")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
+from django.urls import get_resolver  # noqa: E402
+
+# The URLconf (every view module, the API's schemas) is imported now, at
+# start-up, not by the first request or chat message that needs a link: on a
+# busy machine that import takes seconds, and a chat's first message paid for
+# it inside its transaction, holding up every other new ticket (bench/README.md).
+_ = get_resolver().reverse_dict  # imports the URLconf and builds the link table
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
