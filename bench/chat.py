@@ -1,25 +1,41 @@
-"""Web chat benchmark: many visitors over real websockets, agents answering.
+"""Web chat benchmark: N visitors' chats held open at once, agents answering.
 
-    .venv/bin/python bench/chat.py [--visitors 500] [--port 8765] [--label x]
-                                   [--transport socket|poll]
+    .venv/bin/python bench/chat.py [--visitors 500] [--mode steady|burst]
+        [--interval 30] [--messages 3] [--transport socket|poll]
+        [--worker-concurrency 1] [--port 8765] [--label x]
 
 1. Creates the database if missing (DATABASE_URL, default
    postgres://postgres@127.0.0.1:5432/tiski_chat_bench) and migrates it;
    makes a widget, a team and an agent (available, no chat limit that matters).
-2. Starts one uvicorn process (one web process) on loopback with the Redis
-   channel layer (REDIS_URL, default redis://127.0.0.1:6379/0).
-3. Opens N visitor sockets and keeps them all open: hello, the pre-chat
-   form, one message each. Visitor -> Tiski latency: send until the ack (the
-   message is a ticket message then, on the agent's side).
-4. For each chat the agent answers through the ticket reply path
-   (tickets.actions.add_message, as the desk does) in this process; agent ->
-   visitor latency: the reply's commit until the visitor's socket gets it.
-   With ``--transport poll`` the visitors speak the widget's HTTP fallback
-   instead (POST /chat/<key>/send, a long GET /chat/<key>/poll waiting for
-   the reply), each on its own connection, as a browser behind a proxy would.
-5. Writes p50/p95 of both, how many chats were open at once in the one web
-   process, and the failures to bench/results/chat-<date>[-label].json.
-   Target (issue #17): 500 concurrent chats, p95 under 300 ms.
+2. Starts what a deployment at scale runs: one uvicorn process (the one web
+   process every visitor talks to) and one Celery worker (``tiski worker``),
+   both on the Redis channel layer and broker (REDIS_URL, default
+   redis://127.0.0.1:6379/1).
+3. The agent's desk: one desk websocket, logged in as the agent, as a
+   browser tab on the inbox holds it.
+4. Opens N visitor chats (hello, the pre-chat form) and keeps them all open
+   to the end: ``held_open_at_once`` is how many the one web process carried.
+   Opening is not timed; it goes twenty at a time.
+5. Then the messages, timed each:
+   - ``steady`` (what the target means): every visitor writes ``--messages``
+     messages, one every ``--interval`` seconds, the first at a random moment
+     of the first interval, so N / interval messages a second reach the
+     process; every visitor also sends the widget's heartbeat (``ping``)
+     every 20 s, as the widget does;
+   - ``burst``: every visitor sends its message at the same instant (the
+     worst case: N new tickets at once).
+   For each message: ``to_ack`` (the visitor's send until the ack: the
+   message is stored), ``to_agent`` (the send until the agent's desk socket
+   hears of it: the agent's screen shows it next), and, when the agent has
+   answered it (through ``tickets.actions.add_message`` in this process, with
+   its change handlers, as a desk process does), ``to_visitor`` (the agent's
+   send, before the write, until the visitor's chat has the reply).
+   First messages (each opens a ticket) and later ones are reported apart.
+   ``--transport poll`` runs the visitors over the widget's HTTP fallback
+   (POST /chat/<key>/send, one long GET /chat/<key>/poll waiting each).
+6. Writes p50/p95/max of each to bench/results/chat-<date>[-label].json with
+   the machine's load average. Target (issue #17): 500 concurrent chats on a
+   2-core machine, p95 under 300 ms.
 
 It never asserts timings: figures are for people to read and compare.
 """
@@ -31,19 +47,26 @@ import asyncio
 import json
 import os
 import platform
+import random
 import socket
 import statistics
 import subprocess
 import sys
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tiski_chat_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/1"
 ORIGIN = "http://bench.example"
+PING_SECONDS = 20  # the widget's heartbeat
+OPENING_AT_ONCE = 20
+REPLY_WAIT = 120.0  # a reply not there by then is counted as lost
 
 
 def ensure_database(url: str) -> None:
@@ -70,7 +93,10 @@ def setup_django(url: str, redis: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def prepare(visitors: int) -> tuple[str, int]:
+def prepare(visitors: int) -> tuple[str, int, str]:
+    """The widget's key, the agent's id and a logged-in session cookie for the desk."""
+    from django.test import Client
+
     from tiski.accounts.models import Team, User
     from tiski.connectors.webchat.models import ChatWidget
 
@@ -85,12 +111,31 @@ def prepare(visitors: int) -> tuple[str, int]:
     widget = ChatWidget.objects.create(
         name=f"Bench {datetime.now(UTC):%H%M%S}", allowed_origins=[ORIGIN], default_team=team
     )
-    return widget.public_key, agent.pk
+    client = Client()
+    client.force_login(agent)
+    warm_up()
+    return widget.public_key, agent.pk, client.cookies["sessionid"].value
 
 
-def start_server(port: int, url: str, redis: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis}
-    server = subprocess.Popen(
+def warm_up() -> None:
+    """This process writes the agents' replies as a desk process would, and a
+    desk process has long imported its URLconf and change handlers: the first
+    reply must not be timed with those imports."""
+    from django.conf import settings
+    from django.urls import get_resolver
+
+    from tiski.tickets import changes
+
+    _ = get_resolver().reverse_dict
+    changes._handlers(tuple(settings.TISKI_TICKET_CHANGE_HANDLERS))
+
+
+def start(command: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def start_server(port: int, env: dict) -> subprocess.Popen:
+    server = start(
         [
             sys.executable,
             "-m",
@@ -103,10 +148,9 @@ def start_server(port: int, url: str, redis: str) -> subprocess.Popen:
             "--ws-max-queue",
             "64",
         ],
-        cwd=ROOT,
-        env=env,
+        env,
     )
-    for _ in range(300):
+    for _ in range(600):
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return server
@@ -115,9 +159,37 @@ def start_server(port: int, url: str, redis: str) -> subprocess.Popen:
     raise SystemExit("uvicorn did not start")
 
 
+def start_worker(concurrency: int, env: dict) -> subprocess.Popen:
+    return start(
+        [
+            sys.executable,
+            "-m",
+            "tiski.cli",
+            "worker",
+            f"--concurrency={concurrency}",
+            "--loglevel=WARNING",
+        ],
+        env,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        # A loaded machine can keep a graceful shutdown busy: the figures
+        # are measured already, so they are still written.
+        process.kill()
+        process.wait()
+
+
+# --- the agent -------------------------------------------------------------------------
+
+
 def reply(ticket_id: int, agent_id: int, text: str) -> float:
-    """As the desk writes a public reply; returns the moment the agent sent it
-    (before the write: the latency covers the whole reply path)."""
+    """As the desk writes a public reply (with its change handlers, in this
+    process); returns the moment the agent sent it, before the write."""
     from django.db import connection
 
     from tiski.accounts.models import User
@@ -134,64 +206,152 @@ def reply(ticket_id: int, agent_id: int, text: str) -> float:
             actor=agent,
             via=Via.AGENT,
             text=text,
-            channel=Channel.EMAIL,
+            channel=Channel.EMAIL,  # the route decides: the chat while the visitor is there
         )
         return sent
     finally:
         connection.close()
 
 
-def ticket_of(session_token: str) -> int | None:
-    from django.db import connection
+class Desk:
+    """The agent's desk socket: when each message reached the agent's screen."""
 
-    from tiski.connectors.webchat.models import ChatSession
+    def __init__(self, port: int, cookie: str) -> None:
+        self.url = f"ws://127.0.0.1:{port}/ws/desk/"
+        self.cookie = cookie
+        self.seen: dict[int, tuple[float, int]] = {}  # message id -> (moment, ticket id)
+        self.waiting: dict[int, asyncio.Future] = {}
 
-    try:
-        return (
-            ChatSession.objects.filter(visitor_token=session_token)
-            .values_list("ticket_id", flat=True)
-            .first()
+    async def run(self, ready: asyncio.Event) -> None:
+        import websockets
+
+        async with websockets.connect(
+            self.url,
+            origin=f"http://{urllib.parse.urlsplit(self.url).netloc}",
+            additional_headers={"Cookie": f"sessionid={self.cookie}"},
+            open_timeout=120,
+            ping_interval=None,
+            max_queue=None,
+        ) as ws:
+            ready.set()
+            async for raw in ws:
+                event = json.loads(raw)
+                message_id = event.get("message_id")
+                if event.get("type") != "ticket.changed" or not message_id:
+                    continue
+                if message_id in self.seen:
+                    continue  # the worker's second push, after the SLA refresh
+                self.seen[message_id] = (time.perf_counter(), event["ticket_id"])
+                future = self.waiting.pop(message_id, None)
+                if future is not None and not future.done():
+                    future.set_result(self.seen[message_id])
+
+    async def heard(self, message_id: int) -> tuple[float, int]:
+        if message_id in self.seen:
+            return self.seen[message_id]
+        future = self.waiting.setdefault(message_id, asyncio.get_running_loop().create_future())
+        return await asyncio.wait_for(future, REPLY_WAIT)
+
+
+# --- the visitors, over a socket or over HTTP --------------------------------------------
+
+
+class SocketVisitor:
+    def __init__(self, n: int, port: int, key: str) -> None:
+        self.n = n
+        self.url = f"ws://127.0.0.1:{port}/ws/chat/{key}/"
+        self.acks: dict[str, asyncio.Future] = {}
+        self.replies: dict[str, asyncio.Future] = {}  # by the reply text
+        self.answers: asyncio.Queue = asyncio.Queue()
+
+    async def open(self) -> None:
+        import websockets
+
+        self.ws = await websockets.connect(
+            self.url, origin=ORIGIN, open_timeout=120, ping_interval=None
         )
-    finally:
-        connection.close()
+        self.reader = asyncio.create_task(self._read())
+        await self.ws.send(json.dumps({"type": "hello", "token": "", "lang": "fi"}))
+        await asyncio.wait_for(self.answers.get(), 120)
+        identify = {"type": "identify", "name": f"V {self.n}", "email": f"v{self.n}@bench.example"}
+        await self.ws.send(json.dumps(identify))
+        await asyncio.wait_for(self.answers.get(), 120)
+
+    async def _read(self) -> None:
+        async for raw in self.ws:
+            frame = json.loads(raw)
+            kind = frame.get("type")
+            if kind == "ack":
+                _resolve(self.acks, frame["client_id"], frame["id"])
+            elif kind == "reply":
+                _resolve(self.replies, frame["item"]["text"], time.perf_counter())
+            elif kind in ("welcome", "identified", "error"):
+                await self.answers.put(frame)
+
+    async def send(self, client_id: str, text: str) -> int:
+        future = self.acks.setdefault(client_id, asyncio.get_running_loop().create_future())
+        await self.ws.send(json.dumps({"type": "message", "client_id": client_id, "text": text}))
+        return await asyncio.wait_for(future, REPLY_WAIT)
+
+    async def ping(self) -> None:
+        await self.ws.send(json.dumps({"type": "ping"}))
+
+    async def reply_arrived(self, text: str) -> float:
+        future = self.replies.setdefault(text, asyncio.get_running_loop().create_future())
+        return await asyncio.wait_for(future, REPLY_WAIT)
+
+    async def close(self) -> None:
+        self.reader.cancel()
+        await self.ws.close()
 
 
-async def visitor(n: int, url: str, agent_id: int, opened: asyncio.Barrier, out: dict) -> None:
-    import websockets
+class PollVisitor(SocketVisitor):
+    """The widget's HTTP fallback: a POST per frame, one long GET waiting for replies."""
 
-    waits = 2  # every visitor meets the barrier twice, failed or not
-    try:
-        async with websockets.connect(url, origin=ORIGIN, open_timeout=60) as ws:
-            await ws.send(json.dumps({"type": "hello", "token": "", "lang": "fi"}))
-            welcome = json.loads(await ws.recv())
-            await ws.send(
-                json.dumps({"type": "identify", "name": f"V {n}", "email": f"v{n}@bench.example"})
-            )
-            await ws.recv()
-            await opened.wait()  # every chat is open before the timing starts
-            waits -= 1
-            started = time.perf_counter()
-            await ws.send(
-                json.dumps({"type": "message", "client_id": f"m{n}", "text": f"Kysymys {n}"})
-            )
-            while json.loads(await ws.recv())["type"] != "ack":
-                pass
-            out["to_agent"].append((time.perf_counter() - started) * 1000)
-            ticket_id = await asyncio.to_thread(ticket_of, welcome["token"])
-            sent = asyncio.create_task(
-                asyncio.to_thread(reply, ticket_id, agent_id, f"Vastaus {n}")
-            )
-            while json.loads(await ws.recv())["type"] != "reply":
-                pass
-            arrived = time.perf_counter()
-            out["to_visitor"].append((arrived - await sent) * 1000)
-            out["held"] += 1
-            waits -= 1
-            await opened.wait()  # hold every chat open until all have finished
-    except Exception as exc:  # a failed chat is counted, not fatal
-        out["failures"].append(f"{type(exc).__name__}: {exc}"[:200])
-        for _ in range(waits):
-            await opened.wait()
+    def __init__(self, n: int, port: int, key: str) -> None:
+        super().__init__(n, port, key)
+        self.port = port
+        self.key = key
+        self.token = ""
+
+    async def _post(self, frame: dict) -> list[dict]:
+        _status, answer = await http(
+            self.port, "POST", f"/chat/{self.key}/send", {**frame, "token": self.token}
+        )
+        return answer["events"]
+
+    async def open(self) -> None:
+        (welcome,) = await self._post({"type": "hello", "lang": "fi"})
+        self.token = welcome["token"]
+        await self._post({"type": "identify", "name": f"V {self.n}", "email": f"v{self.n}@b.ex"})
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        after = 0
+        while True:
+            path = f"/chat/{self.key}/poll?after={after}"
+            _status, answer = await http(self.port, "GET", path, token=self.token)
+            for event in answer["events"]:
+                if event["type"] == "reply":
+                    after = max(after, event["item"]["id"])
+                    _resolve(self.replies, event["item"]["text"], time.perf_counter())
+
+    async def send(self, client_id: str, text: str) -> int:
+        events = await self._post({"type": "message", "client_id": client_id, "text": text})
+        (ack,) = [e for e in events if e["type"] == "ack"]
+        return ack["id"]
+
+    async def ping(self) -> None:
+        await self._post({"type": "ping"})
+
+    async def close(self) -> None:
+        self.reader.cancel()
+
+
+def _resolve(futures: dict[str, asyncio.Future], key: str, value: object) -> None:
+    future = futures.setdefault(key, asyncio.get_running_loop().create_future())
+    if not future.done():
+        future.set_result(value)
 
 
 async def http(port: int, method: str, path: str, body: dict | None = None, token: str = ""):  # type: ignore[no-untyped-def]
@@ -217,62 +377,120 @@ async def http(port: int, method: str, path: str, body: dict | None = None, toke
     return int(status_line.split()[1]), json.loads(payload) if payload else None
 
 
-async def poll_visitor(
-    n: int, port: int, key: str, agent_id: int, opened: asyncio.Barrier, out: dict
+# --- one run -------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    first: dict[str, list[float]] = field(
+        default_factory=lambda: {"to_ack": [], "to_agent": [], "to_visitor": []}
+    )
+    later: dict[str, list[float]] = field(
+        default_factory=lambda: {"to_ack": [], "to_agent": [], "to_visitor": []}
+    )
+    failures: list[str] = field(default_factory=list)
+    opened: int = 0
+    held: int = 0
+    messages: int = 0
+
+
+@dataclass
+class Plan:
+    visitors: int
+    mode: str
+    interval: float
+    messages: int
+    transport: str
+    port: int
+    key: str
+    agent_id: int
+
+
+async def chat(
+    visitor: SocketVisitor,
+    plan: Plan,
+    desk: Desk,
+    agents: ThreadPoolExecutor,
+    start_at: asyncio.Future,
+    figures: Figures,
 ) -> None:
-    """As ``visitor``, over the long-polling fallback."""
-    send = f"/chat/{key}/send"
-    waits = 2
-    holding = None
-    try:
-        _, answer = await http(port, "POST", send, {"type": "hello", "token": "", "lang": "fi"})
-        token = answer["events"][0]["token"]
-        await http(
-            port,
-            "POST",
-            send,
-            {"type": "identify", "token": token, "name": f"V {n}", "email": f"v{n}@bench.example"},
-        )
-        await opened.wait()
-        waits -= 1
-        waiting = asyncio.create_task(http(port, "GET", f"/chat/{key}/poll?after=0", token=token))
-        started = time.perf_counter()
-        _, answer = await http(
-            port,
-            "POST",
-            send,
-            {"type": "message", "token": token, "client_id": f"m{n}", "text": f"Kysymys {n}"},
-        )
-        assert answer["events"][0]["type"] == "ack", answer
-        out["to_agent"].append((time.perf_counter() - started) * 1000)
-        ticket_id = await asyncio.to_thread(ticket_of, token)
-        sent = asyncio.create_task(asyncio.to_thread(reply, ticket_id, agent_id, f"Vastaus {n}"))
-        after = 0
-        while True:
-            _, answer = await waiting
-            replies = [e for e in answer["events"] if e["type"] == "reply"]
-            if replies:
-                break
-            waiting = asyncio.create_task(
-                http(port, "GET", f"/chat/{key}/poll?after={after}", token=token)
-            )
-        arrived = time.perf_counter()
-        out["to_visitor"].append((arrived - await sent) * 1000)
-        # The next poll waits while every other chat finishes: a chat held open.
-        after = replies[-1]["item"]["id"]
-        holding = asyncio.create_task(
-            http(port, "GET", f"/chat/{key}/poll?after={after}", token=token)
-        )
-        out["held"] += 1
-        waits -= 1
-        await opened.wait()
-    except Exception as exc:  # a failed chat is counted, not fatal
-        out["failures"].append(f"{type(exc).__name__}: {exc}"[:200])
-        for _ in range(waits):
-            await opened.wait()
-    finally:
-        if holding is not None:
-            holding.cancel()
+    """One visitor's messages, each timed to the ack, the agent's screen and back."""
+    loop = asyncio.get_running_loop()
+    began = await start_at
+    offset = 0.0 if plan.mode == "burst" else random.uniform(0, plan.interval)
+    for number in range(plan.messages):
+        await asyncio.sleep(max(0.0, began + offset + number * plan.interval - time.perf_counter()))
+        kind = figures.first if number == 0 else figures.later
+        text = f"Kysymys {visitor.n}.{number}"
+        sent = time.perf_counter()
+        message_id = await visitor.send(f"m{number}", text)
+        kind["to_ack"].append((time.perf_counter() - sent) * 1000)
+        seen, ticket_id = await desk.heard(message_id)
+        kind["to_agent"].append((seen - sent) * 1000)
+        answer = f"Vastaus {visitor.n}.{number}"
+        arrived = asyncio.ensure_future(visitor.reply_arrived(answer))
+        written = await loop.run_in_executor(agents, reply, ticket_id, plan.agent_id, answer)
+        kind["to_visitor"].append((await arrived - written) * 1000)
+        figures.messages += 1
+
+
+async def heartbeat(visitor: SocketVisitor, until: asyncio.Event) -> None:
+    while not until.is_set():
+        try:
+            await asyncio.wait_for(until.wait(), PING_SECONDS * random.uniform(0.8, 1.2))
+        except TimeoutError:
+            await visitor.ping()
+
+
+async def run(plan: Plan, cookie: str) -> Figures:
+    figures = Figures()
+    desk = Desk(plan.port, cookie)
+    desk_ready = asyncio.Event()
+    desk_task = asyncio.create_task(desk.run(desk_ready))
+    await asyncio.wait_for(desk_ready.wait(), 120)
+    kind = PollVisitor if plan.transport == "poll" else SocketVisitor
+    visitors = [kind(n, plan.port, plan.key) for n in range(plan.visitors)]
+    gate = asyncio.Semaphore(OPENING_AT_ONCE)
+
+    async def open_one(visitor: SocketVisitor) -> SocketVisitor | None:
+        async with gate:
+            try:
+                await visitor.open()
+                return visitor
+            except Exception as exc:  # a chat that never opened is counted, not fatal
+                figures.failures.append(f"open: {type(exc).__name__}: {exc}"[:200])
+                return None
+
+    opened = [v for v in await asyncio.gather(*(open_one(v) for v in visitors)) if v]
+    figures.opened = len(opened)
+    start_at = asyncio.get_running_loop().create_future()
+    done = asyncio.Event()
+    beats = [asyncio.create_task(heartbeat(v, done)) for v in opened if plan.mode == "steady"]
+    # One thread per agent write at a time would queue replies in this
+    # process; the replies' own timing starts inside the thread anyway.
+    agents = ThreadPoolExecutor(max_workers=8)
+    chats = [asyncio.create_task(chat(v, plan, desk, agents, start_at, figures)) for v in opened]
+    start_at.set_result(time.perf_counter() + 0.5)
+    results = await asyncio.gather(*chats, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            figures.failures.append(f"chat: {type(result).__name__}: {result}"[:200])
+    # Every chat that is still open at the end was held through the whole run.
+    figures.held = sum(1 for v in opened if _still_open(v))
+    done.set()
+    await asyncio.gather(*beats, return_exceptions=True)
+    await asyncio.gather(*(v.close() for v in opened), return_exceptions=True)
+    desk_task.cancel()
+    agents.shutdown(wait=False)
+    return figures
+
+
+def _still_open(visitor: SocketVisitor) -> bool:
+    if isinstance(visitor, PollVisitor):
+        return not visitor.reader.done()
+    from websockets.protocol import State
+
+    return visitor.ws.state is State.OPEN
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -282,70 +500,68 @@ def pct(values: list[float], q: float) -> float | None:
     return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 1)
 
 
-async def run(visitors: int, port: int, key: str, agent_id: int, transport: str) -> dict:
-    url = f"ws://127.0.0.1:{port}/ws/chat/{key}/"
-    out: dict = {"to_agent": [], "to_visitor": [], "failures": [], "held": 0}
-    barrier = asyncio.Barrier(visitors + 1)
-    if transport == "poll":
-        chats = [poll_visitor(n, port, key, agent_id, barrier, out) for n in range(visitors)]
-    else:
-        chats = [visitor(n, url, agent_id, barrier, out) for n in range(visitors)]
-    tasks = [asyncio.create_task(chat) for chat in chats]
-    await barrier.wait()
-    await barrier.wait()
-    await asyncio.gather(*tasks)
-    return out
+def summary(values: list[float]) -> dict:
+    return {
+        "n": len(values),
+        "p50": pct(values, 0.5),
+        "p95": pct(values, 0.95),
+        "max": round(max(values), 1) if values else None,
+        "mean": round(statistics.mean(values), 1) if values else None,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--visitors", type=int, default=500)
+    parser.add_argument("--mode", choices=("steady", "burst"), default="steady")
+    parser.add_argument("--interval", type=float, default=30.0, help="steady: seconds between")
+    parser.add_argument("--messages", type=int, default=0, help="per visitor (steady 3, burst 1)")
+    parser.add_argument("--transport", choices=("socket", "poll"), default="socket")
+    parser.add_argument("--worker-concurrency", type=int, default=1)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--label", default="")
-    parser.add_argument("--transport", choices=("socket", "poll"), default="socket")
     args = parser.parse_args()
+    messages = args.messages or (3 if args.mode == "steady" else 1)
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    redis = os.environ.get("REDIS_URL", DEFAULT_REDIS)
     ensure_database(url)
     setup_django(url, redis)
-    key, agent_id = prepare(args.visitors)
-    server = start_server(args.port, url, redis)
+    key, agent_id, cookie = prepare(args.visitors)
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis}
+    worker = start_worker(args.worker_concurrency, env)
+    server = start_server(args.port, env)
+    plan = Plan(
+        args.visitors, args.mode, args.interval, messages, args.transport, args.port, key, agent_id
+    )
+    load_before = os.getloadavg()
     try:
         began = time.perf_counter()
-        out = asyncio.run(run(args.visitors, args.port, key, agent_id, args.transport))
+        figures = asyncio.run(run(plan, cookie))
         wall = time.perf_counter() - began
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            # A loaded machine can keep the graceful shutdown busy: the
-            # figures are measured already, so they are still written.
-            server.kill()
-            server.wait()
+        stop(server)
+        stop(worker)
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared)",
-        "visitors": args.visitors,
+        "load_average_before_after": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
+        "mode": args.mode,
         "transport": args.transport,
-        "held_open_at_once": out["held"],
-        "failures": len(out["failures"]),
-        "failure_examples": out["failures"][:5],
-        "visitor_to_agent_ms": {
-            "p50": pct(out["to_agent"], 0.5),
-            "p95": pct(out["to_agent"], 0.95),
-        },
-        "agent_to_visitor_ms": {
-            "p50": pct(out["to_visitor"], 0.5),
-            "p95": pct(out["to_visitor"], 0.95),
-        },
-        "mean_ms": {
-            "visitor_to_agent": round(statistics.mean(out["to_agent"]), 1)
-            if out["to_agent"]
-            else None,
-            "agent_to_visitor": round(statistics.mean(out["to_visitor"]), 1)
-            if out["to_visitor"]
-            else None,
+        "visitors": args.visitors,
+        "messages_per_visitor": messages,
+        "interval_seconds": args.interval if args.mode == "steady" else None,
+        "visitor_messages_per_second": round(args.visitors / args.interval, 1)
+        if args.mode == "steady"
+        else None,
+        "opened": figures.opened,
+        "held_open_at_once": figures.held,
+        "messages_answered": figures.messages,
+        "failures": len(figures.failures),
+        "failure_examples": figures.failures[:5],
+        "first_message_ms": {name: summary(v) for name, v in figures.first.items()},
+        "later_messages_ms": {name: summary(v) for name, v in figures.later.items()},
+        "all_messages_ms": {
+            name: summary(figures.first[name] + figures.later[name]) for name in figures.first
         },
         "wall_seconds": round(wall, 1),
         "target": "500 concurrent chats, p95 < 300 ms",
