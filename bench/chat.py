@@ -193,20 +193,25 @@ def reply(ticket_id: int, agent_id: int, text: str) -> float:
     from django.db import connection
 
     from tiski.accounts.models import User
+    from tiski.connectors.routes import reply_channel
     from tiski.tickets import actions
-    from tiski.tickets.models import Channel, MessageKind, Ticket, Via
+    from tiski.tickets.models import MessageKind, Ticket, Via
 
     try:
         ticket = Ticket.objects.get(pk=ticket_id)
         agent = User.objects.get(pk=agent_id)
         sent = time.perf_counter()
+        # As the composer: the conversation's route (the chat while the
+        # visitor is there) decides the channel.
+        channel, meta = reply_channel(ticket)
         actions.add_message(
             ticket,
             kind=MessageKind.PUBLIC,
             actor=agent,
             via=Via.AGENT,
             text=text,
-            channel=Channel.EMAIL,  # the route decides: the chat while the visitor is there
+            channel=channel,
+            meta=meta or None,
         )
         return sent
     finally:
@@ -527,7 +532,10 @@ def main() -> None:
     ensure_database(url)
     setup_django(url, redis)
     key, agent_id, cookie = prepare(args.visitors)
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis}
+    from django.conf import settings
+
+    # The desk socket's session cookie was signed with this process's key.
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis, "SECRET_KEY": settings.SECRET_KEY}
     worker = start_worker(args.worker_concurrency, env)
     server = start_server(args.port, env)
     plan = Plan(
