@@ -317,3 +317,37 @@ def test_a_message_is_acknowledged_once_committed_before_the_change_handlers(wid
     ack = async_to_sync(scenario)()
     assert ack["type"] == "ack" and ack["id"] == Message.objects.get().pk
     assert _HANDLER_SAW_ACK == [True]
+
+
+def test_a_ping_soon_after_a_heartbeat_is_answered_without_a_write(widget, monkeypatch):
+    """The socket writes the visitor's heartbeat at most every
+    ``protocol.touch_every()`` seconds; a visitor heard a minute ago is
+    still present (two minutes by default), and the next ping after the
+    interval writes again."""
+    from time import monotonic
+
+    from tiski.connectors.webchat import protocol
+
+    a_minute_ago = timezone.now() - timedelta(minutes=1)
+
+    async def scenario():
+        socket, _ = await _visitor(widget)  # hello: the socket's heartbeat
+        session = await database_sync_to_async(ChatSession.objects.get)()
+        await database_sync_to_async(ChatSession.objects.filter(pk=session.pk).update)(
+            last_seen=a_minute_ago
+        )
+        await socket.send_json_to({"type": "ping"})
+        first = await socket.receive_json_from(timeout=10)
+        kept = await database_sync_to_async(ChatSession.objects.get)(pk=session.pk)
+        later = monotonic() + protocol.touch_every() + 1
+        monkeypatch.setattr(protocol, "monotonic", lambda: later)
+        await socket.send_json_to({"type": "ping"})
+        second = await socket.receive_json_from(timeout=10)
+        written = await database_sync_to_async(ChatSession.objects.get)(pk=session.pk)
+        await socket.disconnect()
+        return first, kept, second, written
+
+    first, kept, second, written = async_to_sync(scenario)()
+    assert first == second == {"type": "pong"}
+    assert kept.last_seen == a_minute_ago
+    assert written.last_seen > a_minute_ago

@@ -19,6 +19,7 @@ identified, history, ...}, ``identified``, ``ack`` {client_id, id},
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from time import monotonic
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -46,6 +47,18 @@ def db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     the calls stay on the one thread, as Django's own sync views do."""
     engine = settings.DATABASES["default"]["ENGINE"]
     return database_sync_to_async(fn, thread_sensitive=engine.endswith("sqlite3"))
+
+
+def touch_every() -> float:
+    """Seconds between two heartbeat writes of one socket.
+
+    Presence needs ``last_seen`` within ``TISKI_WEBCHAT_AWAY_MINUTES``; the
+    widget pings every 20 s, and a write per ping was most of what 500 idle
+    chats cost the web process (25 writes a second, each on a connection of
+    its own). A quarter of the away time keeps a visitor who is there well
+    inside it."""
+    away = 60 * float(getattr(settings, "TISKI_WEBCHAT_AWAY_MINUTES", 2))
+    return min(30.0, away / 4)
 
 
 BAD_REQUEST = {"type": "error", "code": "bad_request"}
@@ -89,6 +102,10 @@ class Conversation:
         # socket) acknowledges a message as soon as it is committed; the
         # ticket-change handlers run after that, on the same thread.
         self.send_now = send_now
+        # When this connection last wrote the visitor's heartbeat (monotonic):
+        # a ping soon after is answered without a write. A socket lives on;
+        # over HTTP each request is a new Conversation and writes.
+        self.touched_at: float | None = None
 
     async def handle(self, content: Any) -> list[dict]:
         if not isinstance(content, dict):
@@ -111,7 +128,9 @@ class Conversation:
             sent = await db(services.send_transcript)(self.session)
             return [{"type": "transcript", "sent": sent}]
         if kind == "ping":
-            await db(services.touch)(self.session.pk)
+            if self.touched_at is None or monotonic() - self.touched_at >= touch_every():
+                await db(services.touch)(self.session.pk)
+                self.touched_at = monotonic()
             return [{"type": "pong"}]
         return []  # an unknown type from a newer widget: ignored, as before
 
@@ -120,7 +139,8 @@ class Conversation:
         lang = str(content.get("lang") or "")
         session = await db(_session)(self.widget, token, lang)
         if self.on_hello is not None:
-            await self.on_hello(self.session, session)
+            await self.on_hello(self.session, session)  # the socket's `opened`: a heartbeat
+            self.touched_at = monotonic()
         self.session = session
         return await db(_welcome)(self.widget, session, lang)
 
@@ -146,6 +166,7 @@ class Conversation:
             )
         except ValidationError:
             return [{"type": "error", "code": "not_sent", "client_id": client_id}]
+        self.touched_at = monotonic()  # _receive wrote the heartbeat
         return [] if sent else [_ack(client_id, received)]
 
     async def _to_desk(self, kind: str, **data: Any) -> None:
