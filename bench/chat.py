@@ -54,6 +54,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -394,6 +395,7 @@ class Figures:
         default_factory=lambda: {"to_ack": [], "to_agent": [], "to_visitor": []}
     )
     failures: list[str] = field(default_factory=list)
+    failure_kinds: dict[str, int] = field(default_factory=dict)
     opened: int = 0
     held: int = 0
     messages: int = 0
@@ -428,15 +430,23 @@ async def chat(
         kind = figures.first if number == 0 else figures.later
         text = f"Kysymys {visitor.n}.{number}"
         sent = time.perf_counter()
-        message_id = await visitor.send(f"m{number}", text)
+        message_id = await _stage("ack", visitor.send(f"m{number}", text), number)
         kind["to_ack"].append((time.perf_counter() - sent) * 1000)
-        seen, ticket_id = await desk.heard(message_id)
+        seen, ticket_id = await _stage("desk", desk.heard(message_id), number)
         kind["to_agent"].append((seen - sent) * 1000)
         answer = f"Vastaus {visitor.n}.{number}"
         arrived = asyncio.ensure_future(visitor.reply_arrived(answer))
         written = await loop.run_in_executor(agents, reply, ticket_id, plan.agent_id, answer)
-        kind["to_visitor"].append((await arrived - written) * 1000)
+        kind["to_visitor"].append((await _stage("reply", arrived, number) - written) * 1000)
         figures.messages += 1
+
+
+async def _stage(name: str, waiting, number: int):  # type: ignore[no-untyped-def]
+    """Which wait of which message ran out, for the failure examples."""
+    try:
+        return await waiting
+    except TimeoutError:
+        raise TimeoutError(f"no {name} within {REPLY_WAIT:.0f} s for message {number}") from None
 
 
 async def heartbeat(visitor: SocketVisitor, until: asyncio.Event) -> None:
@@ -480,6 +490,7 @@ async def run(plan: Plan, cookie: str) -> Figures:
     for result in results:
         if isinstance(result, BaseException):
             figures.failures.append(f"chat: {type(result).__name__}: {result}"[:200])
+    figures.failure_kinds = dict(Counter(f.split(" for message")[0] for f in figures.failures))
     # Every chat that is still open at the end was held through the whole run.
     figures.held = sum(1 for v in opened if _still_open(v))
     done.set()
@@ -565,6 +576,7 @@ def main() -> None:
         "held_open_at_once": figures.held,
         "messages_answered": figures.messages,
         "failures": len(figures.failures),
+        "failure_kinds": figures.failure_kinds,
         "failure_examples": figures.failures[:5],
         "first_message_ms": {name: summary(v) for name, v in figures.first.items()},
         "later_messages_ms": {name: summary(v) for name, v in figures.later.items()},
