@@ -64,6 +64,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a brand's own host name (from the database) is accepted beside
+    # ALLOWED_HOSTS, and gets only the help centre (portal/hosts.py).
+    "tiski.portal.hosts.BrandHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tiski.core.csp.ContentSecurityPolicyMiddleware",
     "tiski.core.middleware.DropNulFromQueryMiddleware",

@@ -353,3 +353,68 @@ class HelpCentreSettings(models.Model):
 
     def embed_origin_list(self) -> list[str]:
         return [line.strip() for line in self.embed_origins.splitlines() if line.strip()]
+
+
+class Brand(models.Model):
+    """A help centre on its own host name (tuki.example.fi), with its own look.
+
+    A request whose Host is `host` gets this brand's help centre: its name,
+    logo, colour and footer, only its categories (all of them when none are
+    chosen), and web-form tickets tagged with `tag`. Requests on the desk's
+    own host names (ALLOWED_HOSTS) keep the help centre of HelpCentreSettings.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    host = models.CharField(
+        _("host name"),
+        max_length=253,
+        unique=True,
+        help_text=_("The address customers open, like tuki.example.fi, without https://."),
+    )
+    logo = models.FileField(_("logo"), upload_to="helpcentre/brands/", blank=True)
+    logo_content_type = models.CharField(max_length=60, blank=True, editable=False)
+    colour = models.CharField(
+        _("colour"),
+        max_length=7,
+        default="#1f5fa8",
+        help_text=_("The accent colour as #rrggbb; dark enough for white text."),
+    )
+    footer = models.CharField(_("footer text"), max_length=300, blank=True)
+    footer_links = models.TextField(
+        _("footer links"),
+        blank=True,
+        help_text=_("One link a line: the text, a vertical bar and the address."),
+    )
+    language = models.CharField(
+        _("default language"), max_length=2, choices=Language.choices, default=Language.FINNISH
+    )
+    categories = models.ManyToManyField(
+        Category,
+        blank=True,
+        related_name="brands",
+        verbose_name=_("categories"),
+        help_text=_("The categories this help centre shows; none chosen shows them all."),
+    )
+    tag = models.SlugField(
+        _("ticket tag"),
+        max_length=50,
+        help_text=_("Tickets sent from this brand's web form get this tag."),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def footer_link_list(self) -> list[tuple[str, str]]:
+        """(text, address) pairs; lines the form let through are "text | https://..."."""
+        links = []
+        for line in self.footer_links.splitlines():
+            text, bar, url = line.partition("|")
+            if bar and text.strip() and url.strip():
+                links.append((text.strip(), url.strip()))
+        return links

@@ -10,6 +10,7 @@ can reach a result, a count or a snippet.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import connection
@@ -48,8 +49,13 @@ def parse(text: str) -> ParsedQuery:
 PUBLIC, AGENT, ALL = "public", "agent", "all"
 
 
-def candidates(*, language: str | None, scope: str) -> QuerySet[ArticleTranslation]:
-    """PUBLIC: the help centre's; AGENT: published, internal ones too; ALL: every state."""
+def candidates(
+    *, language: str | None, scope: str, categories: Collection[int] | None = None
+) -> QuerySet[ArticleTranslation]:
+    """PUBLIC: the help centre's; AGENT: published, internal ones too; ALL: every state.
+
+    ``categories``: only articles in these (a brand's help centre); None: any.
+    """
     qs = ArticleTranslation.objects.all()
     if scope == PUBLIC:
         qs = qs.public()
@@ -57,6 +63,8 @@ def candidates(*, language: str | None, scope: str) -> QuerySet[ArticleTranslati
         qs = qs.filter(status=ArticleStatus.PUBLISHED)
     if language:
         qs = qs.filter(language=language)
+    if categories is not None:
+        qs = qs.filter(article__section__category_id__in=list(categories))
     return qs
 
 
@@ -96,12 +104,17 @@ def _ranked_postgres(parsed: ParsedQuery, qs: QuerySet, limit: int) -> list[tupl
 
 
 def search_articles(
-    text: str, *, language: str | None = None, scope: str = PUBLIC, limit: int = 20
+    text: str,
+    *,
+    language: str | None = None,
+    scope: str = PUBLIC,
+    limit: int = 20,
+    categories: Collection[int] | None = None,
 ) -> list[ArticleHit]:
     parsed = parse(text)
     if not parsed.terms:
         return []
-    qs = candidates(language=language, scope=scope)
+    qs = candidates(language=language, scope=scope, categories=categories)
     if connection.vendor == "postgresql":
         rows = _ranked_postgres(parsed, qs, limit)
     else:
@@ -130,7 +143,14 @@ def search_articles(
     return hits
 
 
-def suggest(text: str, language: str, *, scope: str = PUBLIC, limit: int = 5) -> list[ArticleHit]:
+def suggest(
+    text: str,
+    language: str,
+    *,
+    scope: str = PUBLIC,
+    limit: int = 5,
+    categories: Collection[int] | None = None,
+) -> list[ArticleHit]:
     """Articles matching any of a sentence's longer words, all of them first.
 
     A whole subject ("Voinko siirtää laskun eräpäivää?") seldom has every
@@ -139,12 +159,16 @@ def suggest(text: str, language: str, *, scope: str = PUBLIC, limit: int = 5) ->
     """
     found: dict[int, ArticleHit] = {
         hit.translation.pk: hit
-        for hit in search_articles(text, language=language, scope=scope, limit=limit)
+        for hit in search_articles(
+            text, language=language, scope=scope, limit=limit, categories=categories
+        )
     }
     words = [w for w in analysis.words(text) if len(w) >= 4][:MAX_WORDS]
     for word in words:
         if len(found) >= limit:
             break
-        for hit in search_articles(word, language=language, scope=scope, limit=limit):
+        for hit in search_articles(
+            word, language=language, scope=scope, limit=limit, categories=categories
+        ):
             found.setdefault(hit.translation.pk, hit)
     return list(found.values())[:limit]

@@ -53,7 +53,7 @@ def _hash(token: str) -> str:
 
 def _meta(request: HttpRequest, lang: str, title: str) -> seo.PageMeta:
     return seo.PageMeta(
-        title=f"{title} · {brand().name}",
+        title=f"{title} · {brand(request).name}",
         description="",
         canonical=seo.absolute(request, reverse("portal:portal-login", args=[lang])),
     )
@@ -84,7 +84,7 @@ def send_link(request: HttpRequest, contact: Contact, address: str, lang: str) -
         expires_at=timezone.now() + timedelta(minutes=LINK_MINUTES),
     )
     url = request.build_absolute_uri(reverse("portal:portal-enter", args=[lang, token]))
-    name = brand().name
+    name = brand(request).name
     send_mail(
         _("Sign in to %(name)s") % {"name": name},
         _(

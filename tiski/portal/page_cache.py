@@ -1,10 +1,10 @@
 """The public article page, rendered once and served from a cache.
 
 The key is the help centre's content version (knowledge/public_version.py),
-the scheme and host (canonical URLs are absolute; a brand may have its own
-domain), the language and the slug. Any write that can change a public page
-gives a new content version in the same transaction, so after it commits no
-process finds the old page again: an archived, unpublished or internal
+the brand (portal/hosts.py), the scheme and host (canonical URLs are
+absolute; a brand has its own domain), the language and the slug. Any
+write that can change a public page gives a new content version in the
+same transaction, so after it commits no process finds the old page again: an archived, unpublished or internal
 article is never served from the cache, and a renamed one answers from its
 new address with the old one redirecting.
 
@@ -25,6 +25,8 @@ from django.middleware.csrf import get_token
 
 from tiski.knowledge import actions, public_version
 
+from .hosts import current_brand
+
 CACHE = "helpcentre"
 CSRF_MARK = "tiskicsrf" + secrets.token_hex(12)
 NONCE_MARK = "tiskinonce" + secrets.token_hex(12)
@@ -36,7 +38,11 @@ Render = Callable[..., tuple[HttpResponse, int | None]]
 
 def cached_article(request: HttpRequest, lang: str, slug: str, render: Render) -> HttpResponse:
     version = public_version.current()  # first: see public_version's docstring
-    key = f"article:{version}:{request.scheme}:{request.get_host()}:{lang}:{slug}"
+    # The brand as well as the host: a brand shows only its own categories and
+    # its own name and colours, so one brand's page must never answer another's.
+    found = current_brand(request)
+    key = f"article:{version}:{found.pk if found else 0}:{request.scheme}:{request.get_host()}"
+    key += f":{lang}:{slug}"
     cache = caches[CACHE]
     hit: tuple[int, str] | None = cache.get(key)
     if hit is not None:

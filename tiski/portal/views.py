@@ -34,6 +34,7 @@ from tiski.knowledge.models import (
     ArticleImage,
     ArticleSlug,
     ArticleTranslation,
+    Brand,
     Category,
     HelpCentreSettings,
     Section,
@@ -41,6 +42,7 @@ from tiski.knowledge.models import (
 
 from . import page_cache, seo
 from .branding import brand
+from .hosts import current_brand
 
 POPULAR = 8
 RELATED = 5
@@ -62,8 +64,20 @@ def in_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
-def public(lang: str):  # type: ignore[no-untyped-def]
-    return ArticleTranslation.objects.public().filter(language=lang)
+def public(request: HttpRequest, lang: str):  # type: ignore[no-untyped-def]
+    """The public translations in a language that this host's help centre shows."""
+    return in_brand(request, ArticleTranslation.objects.public().filter(language=lang))
+
+
+def in_brand(request: HttpRequest, qs):  # type: ignore[no-untyped-def]
+    """Only the articles of the brand's categories (every article on the desk's own hosts)."""
+    ids = brand(request).category_ids
+    return qs if ids is None else qs.filter(article__section__category_id__in=ids)
+
+
+def category_shown(request: HttpRequest, category_id: int) -> bool:
+    ids = brand(request).category_ids
+    return ids is None or category_id in ids
 
 
 def page(
@@ -76,7 +90,7 @@ def page(
 ) -> HttpResponse:
     context |= {
         "lang": lang,
-        "brand": brand(),
+        "brand": brand(request),
         "meta": meta,
         "languages": [(code, code.upper()) for code in LANGUAGES],
     }
@@ -98,9 +112,13 @@ def root(request: HttpRequest) -> HttpResponse:
 @in_language
 @require_GET
 def home(request: HttpRequest, lang: str) -> HttpResponse:
-    categories = [c for c in Category.objects.prefetch_related("sections") if _has_public(c, lang)]
-    popular = public(lang).order_by("-article__views", "-updated_at")[:POPULAR]
-    b = brand()
+    categories = [
+        c
+        for c in Category.objects.prefetch_related("sections")
+        if category_shown(request, c.pk) and _has_public(request, c, lang)
+    ]
+    popular = public(request, lang).order_by("-article__views", "-updated_at")[:POPULAR]
+    b = brand(request)
     url = seo.absolute(request, reverse("portal:home", args=[lang]))
     meta = seo.PageMeta(
         title=_("Help centre") + " · " + b.name,
@@ -125,8 +143,8 @@ def home(request: HttpRequest, lang: str) -> HttpResponse:
     return page(request, lang, "portal/home.html", meta, categories=categories, popular=popular)
 
 
-def _has_public(category: Category, lang: str) -> bool:
-    return public(lang).filter(article__section__category=category).exists()
+def _has_public(request: HttpRequest, category: Category, lang: str) -> bool:
+    return public(request, lang).filter(article__section__category=category).exists()
 
 
 def _crumbs(request: HttpRequest, lang: str, *items: tuple[str, str]) -> dict[str, Any]:
@@ -138,16 +156,21 @@ def _crumbs(request: HttpRequest, lang: str, *items: tuple[str, str]) -> dict[st
 @require_GET
 def category(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
     found = Category.objects.filter(slug=slug).first()
-    if found is None:
+    if found is None or not category_shown(request, found.pk):
         return _not_found(request, lang)
     sections = [
-        (s, list(public(lang).filter(article__section=s).order_by("article__position", "id")))
+        (
+            s,
+            list(
+                public(request, lang).filter(article__section=s).order_by("article__position", "id")
+            ),
+        )
         for s in found.sections.all()
     ]
     sections = [(s, articles) for s, articles in sections if articles]
     url = seo.absolute(request, reverse("portal:category", args=[lang, slug]))
     meta = seo.PageMeta(
-        title=f"{found.name(lang)} · {brand().name}",
+        title=f"{found.name(lang)} · {brand(request).name}",
         description=seo.short(found.description(lang) or found.name(lang)),
         canonical=url,
         alternates=_alternates(request, "category", slug),
@@ -160,9 +183,11 @@ def category(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
 @require_GET
 def section(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
     found = Section.objects.select_related("category").filter(slug=slug).first()
-    if found is None:
+    if found is None or not category_shown(request, found.category_id):
         return _not_found(request, lang)
-    articles = list(public(lang).filter(article__section=found).order_by("article__position", "id"))
+    articles = list(
+        public(request, lang).filter(article__section=found).order_by("article__position", "id")
+    )
     url = seo.absolute(request, reverse("portal:section", args=[lang, slug]))
     category_url = seo.absolute(
         request, reverse("portal:category", args=[lang, found.category.slug])
@@ -173,7 +198,7 @@ def section(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
     if found.is_faq and articles:
         json_ld.append(seo.faq_data([(a.title, a.body_text) for a in articles]))
     meta = seo.PageMeta(
-        title=f"{found.name(lang)} · {brand().name}",
+        title=f"{found.name(lang)} · {brand(request).name}",
         description=seo.short(found.description(lang) or found.name(lang)),
         canonical=url,
         alternates=_alternates(request, "section", slug),
@@ -203,7 +228,7 @@ def _article_page(
 ) -> tuple[HttpResponse, int | None]:
     """The article page and the id of the article read (None when there is none)."""
     found = (
-        public(lang)
+        public(request, lang)
         .select_related("article__section__category")
         .prefetch_related(
             Prefetch("article__translations", queryset=ArticleTranslation.objects.public())
@@ -214,7 +239,7 @@ def _article_page(
     if found is None:
         old = ArticleSlug.objects.filter(language=lang, slug=slug).select_related("translation")
         moved = old.first()
-        if moved is not None and public(lang).filter(pk=moved.translation_id).exists():
+        if moved is not None and public(request, lang).filter(pk=moved.translation_id).exists():
             # A renamed article: search engines move their ranking to the new URL.
             return HttpResponsePermanentRedirect(_article_url(moved.translation)), None
         return _not_found(request, lang), None
@@ -223,7 +248,7 @@ def _article_page(
     siblings = [t for t in found.article.translations.all() if t.language != lang]
     alternates = [(t.language, seo.absolute(request, _article_url(t))) for t in [found, *siblings]]
     alternates.sort()
-    b = brand()
+    b = brand(request)
     description = seo.short(found.description or found.body_text)
     meta = seo.PageMeta(
         title=f"{found.title} · {b.name}",
@@ -259,13 +284,18 @@ def _article_page(
         ],
     )
     related = list(
-        public(lang)
+        public(request, lang)
         .filter(article__section=section_row)
         .exclude(pk=found.pk)
         .order_by("-article__views")[:RELATED]
     )
     if len(related) < RELATED:
-        more = search.search_articles(found.title, language=lang, limit=RELATED + 1)
+        more = search.search_articles(
+            found.title,
+            language=lang,
+            limit=RELATED + 1,
+            categories=brand(request).category_ids,
+        )
         seen = {found.pk, *(r.pk for r in related)}
         related += [h.translation for h in more if h.translation.pk not in seen][
             : RELATED - len(related)
@@ -287,7 +317,7 @@ def _article_page(
 @in_language
 @require_POST
 def feedback(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
-    found = public(lang).filter(slug=slug).first()
+    found = public(request, lang).filter(slug=slug).first()
     if found is None:
         raise Http404
     helpful = request.POST.get("helpful") == "yes"
@@ -299,9 +329,10 @@ def feedback(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
 @require_GET
 def search_page(request: HttpRequest, lang: str) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
-    hits = search.search_articles(query, language=lang, limit=30) if query else []
+    ids = brand(request).category_ids
+    hits = search.search_articles(query, language=lang, limit=30, categories=ids) if query else []
     meta = seo.PageMeta(
-        title=_("Search") + f" · {brand().name}",
+        title=_("Search") + f" · {brand(request).name}",
         description=_("Search the help centre"),
         canonical=seo.absolute(request, reverse("portal:search", args=[lang])),
         alternates=_alternates(request, "search"),
@@ -311,11 +342,11 @@ def search_page(request: HttpRequest, lang: str) -> HttpResponse:
 
 def _not_found(request: HttpRequest, lang: str) -> HttpResponse:
     meta = seo.PageMeta(
-        title=_("Page not found") + f" · {brand().name}",
+        title=_("Page not found") + f" · {brand(request).name}",
         description="",
         canonical=seo.absolute(request, reverse("portal:home", args=[lang])),
     )
-    popular = public(lang).order_by("-article__views")[:POPULAR]
+    popular = public(request, lang).order_by("-article__views")[:POPULAR]
     return page(
         request, lang, "portal/not_found.html", meta, status=404, popular=popular, noindex=True
     )
@@ -335,7 +366,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
     between milliseconds and seconds.
     """
     rows = (
-        ArticleTranslation.objects.public()
+        in_brand(request, ArticleTranslation.objects.public())
         .order_by("article_id", "language")
         .values_list("article_id", "language", "slug", "updated_at")
     )
@@ -378,7 +409,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @cache_control(max_age=300, public=True)
 def brand_css(request: HttpRequest) -> HttpResponse:
     # The colour comes as a stylesheet: the CSP allows no inline style.
-    colour = brand().colour
+    colour = brand(request).colour
     return HttpResponse(f":root {{ --hc-accent: {colour}; }}\n", content_type="text/css")
 
 
@@ -395,7 +426,7 @@ def image(request: HttpRequest, key: str) -> FileResponse:
 @require_GET
 @cache_control(max_age=86400, public=True)
 def logo(request: HttpRequest) -> FileResponse:
-    row = HelpCentreSettings.load()
+    row: HelpCentreSettings | Brand = current_brand(request) or HelpCentreSettings.load()
     if not row.logo or not row.logo_content_type:
         raise Http404
     response = FileResponse(row.logo.open("rb"), content_type=row.logo_content_type)

@@ -34,14 +34,14 @@ from tiski.connectors.webform import intake as webform_intake
 from tiski.core import csp
 from tiski.knowledge import actions as knowledge_actions
 from tiski.knowledge import search
-from tiski.knowledge.models import ArticleTranslation, HelpCentreSettings
+from tiski.knowledge.models import HelpCentreSettings
 from tiski.tickets import custom_fields
 from tiski.tickets.field_inputs import custom_field_name, custom_form_field
 from tiski.tickets.models import TicketType
 
 from . import seo
 from .branding import brand
-from .views import in_language, page
+from .views import in_language, page, public
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ def sent_embed(request: HttpRequest, lang: str) -> HttpResponse:
     except signing.BadSignature:
         number = None
     meta = seo.PageMeta(
-        title=_("Request sent") + f" · {brand().name}",
+        title=_("Request sent") + f" · {brand(request).name}",
         description="",
         canonical=seo.absolute(request, reverse("portal:request", args=[lang])),
     )
@@ -221,7 +221,12 @@ def _request_page(request: HttpRequest, lang: str, *, embed: bool) -> HttpRespon
                 if not error:
                     # Stored before anything else; the ticket is made from what was stored.
                     ticket = webform_intake.submit(
-                        {**data, "type": ticket_type.slug if ticket_type else ""},
+                        {
+                            **data,
+                            "type": ticket_type.slug if ticket_type else "",
+                            # A brand's form marks its tickets: seen and searched in the desk.
+                            "tags": [tag] if (tag := brand(request).tag) else [],
+                        },
                         files,
                         lang=lang,
                         ip=_client_ip(request),
@@ -238,7 +243,7 @@ def _request_page(request: HttpRequest, lang: str, *, embed: bool) -> HttpRespon
         else:
             status = 400
     meta = seo.PageMeta(
-        title=_("Send us a request") + f" · {brand().name}",
+        title=_("Send us a request") + f" · {brand(request).name}",
         description=_("Send a request to our customer service."),
         canonical=seo.absolute(request, reverse("portal:request", args=[lang])),
         alternates=[
@@ -266,7 +271,8 @@ def _request_page(request: HttpRequest, lang: str, *, embed: bool) -> HttpRespon
 def suggest(request: HttpRequest, lang: str) -> HttpResponse:
     """Articles matching what the customer has typed so far (an htmx fragment)."""
     text = request.GET.get("subject", "")[:200]
-    hits = search.suggest(text, lang, limit=SUGGESTIONS) if text.strip() else []
+    ids = brand(request).category_ids
+    hits = search.suggest(text, lang, limit=SUGGESTIONS, categories=ids) if text.strip() else []
     return render(request, "portal/_suggestions.html", {"hits": hits, "lang": lang})
 
 
@@ -274,7 +280,7 @@ def suggest(request: HttpRequest, lang: str) -> HttpResponse:
 @require_GET
 def sent(request: HttpRequest, lang: str) -> HttpResponse:
     meta = seo.PageMeta(
-        title=_("Request sent") + f" · {brand().name}",
+        title=_("Request sent") + f" · {brand(request).name}",
         description="",
         canonical=seo.absolute(request, reverse("portal:request", args=[lang])),
     )
@@ -289,7 +295,7 @@ def sent(request: HttpRequest, lang: str) -> HttpResponse:
 @require_POST
 def solved(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
     """ "This solved it" under a suggestion: counted on the article, no ticket made."""
-    found = ArticleTranslation.objects.public().filter(language=lang, slug=slug).first()
+    found = public(request, lang).filter(slug=slug).first()
     if found is None:
         raise Http404
     knowledge_actions.record_deflection(found.article_id)

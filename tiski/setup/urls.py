@@ -9,6 +9,7 @@ from tiski.sidepanel import settings_views as side_panel
 from .urls_editors import urlpatterns as editor_urlpatterns
 from .views import (
     agents,
+    brands,
     general,
     helpcentre,
     home,
@@ -76,6 +77,9 @@ urlpatterns = [
     path("tags/", tags.tag_list, name="tags"),
     path("surveys/", surveys.surveys, name="surveys"),
     path("help-centre/", helpcentre.helpcentre, name="helpcentre"),
+    path("help-centre/brands/new/", brands.brand_edit, name="brand-new"),
+    path("help-centre/brands/<int:pk>/", brands.brand_edit, name="brand-edit"),
+    path("help-centre/brands/<int:pk>/delete/", brands.brand_delete, name="brand-delete"),
     path("tags/<int:pk>/", tags.tag_detail, name="tag"),
 ]
 urlpatterns += editor_urlpatterns

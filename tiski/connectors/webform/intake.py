@@ -32,7 +32,8 @@ def accept_submission(
     """Store one checked submission durably (committed when this returns).
 
     ``data``: name, email, subject, description, type (a slug or ""),
-    fields (custom field values as text); ``files``: (name, content) pairs.
+    fields (custom field values as text), tags (a brand's); ``files``:
+    (name, content) pairs.
     """
     payload = {
         "name": data["name"],
@@ -41,6 +42,7 @@ def accept_submission(
         "description": data["description"],
         "type": data.get("type") or "",
         "fields": data.get("fields") or {},
+        "tags": data.get("tags") or [],
         "lang": lang,
         "ip": ip,
         "files": [
@@ -109,6 +111,7 @@ def _handle(receipt: InboundReceipt, raw: bytes) -> Delivered:
         message_meta={"web_form": {"ip": payload.get("ip", ""), "language": lang}, "from": email},
         type=ticket_type,
         fields=payload.get("fields") or {},
+        tags=[str(tag) for tag in payload.get("tags") or []],
     )
     acknowledge(ticket, email, lang)
     return Delivered(ticket.messages.order_by("created_at", "id").first(), created=True)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from tiski.knowledge import public_version
 from tiski.knowledge.images import EXTENSIONS
-from tiski.knowledge.models import HelpCentreSettings
+from tiski.knowledge.models import Brand, HelpCentreSettings
 
 from ..audit import form_changes, record_setting_change
 from ..forms_helpcentre import HelpCentreForm
@@ -41,6 +41,7 @@ def helpcentre(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "embed_origins": row.embed_origin_list(),
+        "brands": Brand.objects.all(),
         "embed_url": request.build_absolute_uri(reverse("portal:request-embed", args=["fi"])),
     }
     return render(request, "setup/helpcentre/helpcentre.html", context, status=status)
