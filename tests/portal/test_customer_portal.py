@@ -102,7 +102,11 @@ def test_another_customer_never_sees_the_ticket_on_any_portal_url(
 
 
 def test_anonymous_visitor_is_sent_to_sign_in(client, liisa_ticket):
-    for url in ("/help/fi/portal/requests/", f"/help/fi/portal/requests/{liisa_ticket.number}/"):
+    for url in (
+        "/help/fi/portal/requests/",
+        f"/help/fi/portal/requests/{liisa_ticket.number}/",
+        "/help/fi/portal/password/",
+    ):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"] == "/help/fi/portal/"
 

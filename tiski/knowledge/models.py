@@ -321,6 +321,17 @@ class HelpCentreSettings(models.Model):
         ),
     )
 
+    # Customers may set a password for the portal besides the emailed links;
+    # off: only links sign in, and passwords set before are not asked for.
+    portal_passwords = models.BooleanField(
+        _("customers may sign in to the portal with a password"),
+        default=True,
+        help_text=_(
+            "A signed-in customer may set a password and then sign in with it. The emailed "
+            "sign-in link always works, also when a password is forgotten."
+        ),
+    )
+
     # Other sites (the company's own web pages) that may show the request form
     # in a frame (/help/<lang>/request/embed/): origins, one per line.
     embed_origins = models.TextField(

@@ -21,7 +21,9 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
@@ -36,9 +38,9 @@ from tiski.customers.models import Contact, Identity, IdentityKind
 from tiski.tickets import actions, custom_fields
 from tiski.tickets.models import Channel, MessageKind, Status, Ticket, Via
 
-from . import organisation, seo
+from . import organisation, passwords, seo
 from .branding import brand
-from .models import PortalLink
+from .models import PortalLink, PortalPassword
 from .views import in_language, page
 
 SESSION_KEY = "tiski_portal_contact"
@@ -97,17 +99,32 @@ def send_link(request: HttpRequest, contact: Contact, address: str, lang: str) -
     )
 
 
+def _sign_in(request: HttpRequest, contact_id: int) -> None:
+    request.session.cycle_key()  # a new session id: no fixation
+    request.session[SESSION_KEY] = contact_id
+
+
 @in_language
 def login(request: HttpRequest, lang: str) -> HttpResponse:
     if _contact(request) is not None:
         return redirect("portal:portal-requests", lang)
     sent = False
     error = ""
+    status = 200
+    with_password = passwords.enabled()
     if request.method == "POST":
         address = request.POST.get("email", "").strip().lower()[:254]
         ip = request.META.get("REMOTE_ADDR", "")
-        if _limited(f"ip:{ip}") or _limited(f"email:{address}"):
-            error = _("Too many requests. Please try again in an hour.")
+        if with_password and request.POST.get("action") == "password":
+            try:
+                contact = passwords.authenticate(address, request.POST.get("password", ""), ip)
+            except passwords.Refused as refused:
+                error, status = str(refused), 429 if refused.limited else 400
+            else:
+                _sign_in(request, contact.pk)
+                return redirect("portal:portal-requests", lang)
+        elif _limited(f"ip:{ip}") or _limited(f"email:{address}"):
+            error, status = _("Too many requests. Please try again in an hour."), 429
         else:
             identity = (
                 Identity.objects.filter(kind=IdentityKind.EMAIL, value=address)
@@ -122,9 +139,10 @@ def login(request: HttpRequest, lang: str) -> HttpResponse:
         lang,
         "portal/portal_login.html",
         _meta(request, lang, _("My requests")),
-        status=429 if error else 200,
+        status=status,
         sent=sent,
         error=error,
+        with_password=with_password,
         noindex=True,
     )
 
@@ -152,8 +170,7 @@ def enter(request: HttpRequest, lang: str, token: str) -> HttpResponse:
             error=_("This sign-in link is used or expired. Ask for a new one."),
             noindex=True,
         )
-    request.session.cycle_key()  # a new session id: no fixation
-    request.session[SESSION_KEY] = link.contact_id
+    _sign_in(request, link.contact_id)
     return redirect("portal:portal-requests", lang)
 
 
@@ -188,6 +205,44 @@ def requests(request: HttpRequest, lang: str) -> HttpResponse:
         shared=shared,
         show=show,
         title=title,
+        with_password=passwords.enabled(),
+        noindex=True,
+    )
+
+
+@in_language
+def password(request: HttpRequest, lang: str) -> HttpResponse:
+    """Set, change or remove one's own password (when the admin allows passwords)."""
+    contact = _contact(request)
+    if contact is None:
+        return redirect("portal:portal-login", lang)
+    if not passwords.enabled():
+        raise Http404
+    errors: list[str] = []
+    if request.method == "POST":
+        if request.POST.get("action") == "remove":
+            PortalPassword.objects.filter(contact=contact).delete()
+            return redirect(f"{request.path}?saved=removed")
+        new = request.POST.get("password", "")
+        if new != request.POST.get("password_again", ""):
+            errors = [_("The passwords are not the same.")]
+        else:
+            try:
+                passwords.set_password(contact, new)
+            except ValidationError as exc:
+                errors = list(exc.messages)
+            else:
+                return redirect(f"{request.path}?saved=set")
+    return page(
+        request,
+        lang,
+        "portal/portal_password.html",
+        _meta(request, lang, _("Password")),
+        status=400 if errors else 200,
+        errors=errors,
+        has_password=PortalPassword.objects.filter(contact=contact).exists(),
+        saved=request.GET.get("saved", ""),
+        help_texts=password_validators_help_texts(),
         noindex=True,
     )
 

@@ -20,3 +20,23 @@ class PortalLink(models.Model):
 
     def __str__(self) -> str:
         return f"portal link of contact {self.contact_id}"
+
+
+class PortalPassword(models.Model):
+    """A customer's own portal password, set by them once signed in (optional).
+
+    Only Django's salted hash (PASSWORD_HASHERS) is kept, on its own row so
+    the contact model, which every app reads, carries no secret.
+    """
+
+    contact = models.OneToOneField(
+        "customers.Contact",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="portal_password",
+    )
+    password = models.CharField(max_length=128)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"portal password of contact {self.contact_id}"

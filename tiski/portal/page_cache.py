@@ -4,9 +4,10 @@ The key is the help centre's content version (knowledge/public_version.py),
 the brand (portal/hosts.py), the scheme and host (canonical URLs are
 absolute; a brand has its own domain), the language and the slug. Any
 write that can change a public page gives a new content version in the
-same transaction, so after it commits no process finds the old page again: an archived, unpublished or internal
-article is never served from the cache, and a renamed one answers from its
-new address with the old one redirecting.
+same transaction, so after it commits no process finds the old page
+again: an archived, unpublished or internal article is never served from
+the cache, and a renamed one answers from its new address with the old
+one redirecting.
 
 A page is rendered with two marks in place of what belongs to one visitor
 (the CSRF token of the feedback form and the Content-Security-Policy

@@ -34,6 +34,7 @@ urlpatterns = [
     path("<lang:lang>/portal/", customer.login, name="portal-login"),
     path("<lang:lang>/portal/enter/<str:token>/", customer.enter, name="portal-enter"),
     path("<lang:lang>/portal/logout/", customer.logout, name="portal-logout"),
+    path("<lang:lang>/portal/password/", customer.password, name="portal-password"),
     path("<lang:lang>/portal/requests/", customer.requests, name="portal-requests"),
     path("<lang:lang>/portal/requests/<int:number>/", customer.detail, name="portal-request"),
     path("<lang:lang>/categories/<slug:slug>/", views.category, name="category"),

@@ -35,7 +35,14 @@ class HelpCentreForm(forms.ModelForm):
 
     class Meta:
         model = HelpCentreSettings
-        fields = ["name", "colour", "footer", "organisation_requests", "embed_origins"]
+        fields = [
+            "name",
+            "colour",
+            "footer",
+            "organisation_requests",
+            "portal_passwords",
+            "embed_origins",
+        ]
         widgets = {"embed_origins": forms.Textarea(attrs={"rows": 3})}
 
     def clean_embed_origins(self) -> str:
