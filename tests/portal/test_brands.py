@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tiski.knowledge import actions
 from tiski.knowledge.models import Brand
+from tiski.setup.models import SettingChange
 from tiski.tickets.models import Ticket
 
 from ..knowledge.test_views import PNG
@@ -176,6 +177,8 @@ def test_admin_adds_a_brand_with_logo_and_categories(client, admin_user, kb, cof
     assert response.status_code == 302, response.content.decode()
     brand = Brand.objects.get(tag="laskut")
     assert brand.host == "laskut.example.fi" and brand.logo_content_type == "image/png"
+    logged = SettingChange.objects.get(section="helpcentre")
+    assert (logged.action, logged.actor) == ("created", admin_user)
     assert list(brand.categories.all()) == [kb.category]
     host = {"host": "laskut.example.fi"}
     assert client.get("/", headers=host)["Location"] == "/help/en/"

@@ -40,7 +40,7 @@ def brand_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             saved.save()
             form.save_m2m()
             public_version.bump()
-            action = "changed" if row is not None else "added"
+            action = "changed" if row is not None else "created"
             record_setting_change(request.user, SECTION, action, saved, changes)
         messages.success(request, _("Brand saved."))
         return redirect("setup:helpcentre")
