@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tiski.knowledge import actions
+from tiski.knowledge.models import Brand
 
 from .pages import parse
 
@@ -38,17 +39,28 @@ def _public_urls(kb) -> list[str]:
     return urls
 
 
-def test_hidden_articles_appear_on_no_public_url(client, kb):
-    """Draft, internal, archived: on no page, in no sitemap, search or suggestion."""
+@pytest.mark.parametrize("host", ["", "tuki.example.fi"])
+def test_hidden_articles_appear_on_no_public_url(client, kb, host):
+    """Draft, internal, archived: on no page, in no sitemap, search or suggestion,
+    on the desk's host nor on a brand's own host name showing their category."""
+    headers = {}
+    if host:
+        brand = Brand.objects.create(name="Tuki", host=host, tag="tuki")
+        brand.categories.set([kb.category])
+        headers = {"host": host}
+        assert (
+            client.get(f"/help/fi/articles/{kb.published.slug}/", headers=headers).status_code
+            == 200
+        )
     hidden = [kb.draft, kb.internal, kb.archived]
     for url in _public_urls(kb):
-        response = client.get(url, follow=True)
+        response = client.get(url, follow=True, headers=headers)
         body = response.content.decode()
         for article in hidden:
             assert article.title not in body, (url, article.title)
             assert article.slug not in body, (url, article.slug)
     for article in hidden:
-        response = client.get(f"/help/fi/articles/{article.slug}/")
+        response = client.get(f"/help/fi/articles/{article.slug}/", headers=headers)
         assert response.status_code == 404
 
 
