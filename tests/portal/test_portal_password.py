@@ -131,3 +131,20 @@ def test_admin_setting_is_on_the_help_centre_page(client, admin_user, db):
     assert 'name="portal_passwords"' in page
     client.post("/settings/help-centre/", {"name": "", "colour": "#1f5fa8"})
     assert HelpCentreSettings.load().portal_passwords is False
+
+
+def test_changing_the_password_signs_other_browsers_out(liisa_ticket):  # noqa: F811
+    from django.test import Client
+
+    here, elsewhere = Client(), Client()
+    _signed_in(here, ADDRESS)
+    _signed_in(elsewhere, ADDRESS)
+    assert _set(here).status_code == 302
+    # The browser that set it stays in; the other one is out.
+    assert here.get("/help/fi/portal/requests/").status_code == 200
+    assert elsewhere.get("/help/fi/portal/requests/").status_code == 302
+    # Signed in again with the password, then the password is changed elsewhere.
+    assert _password_sign_in(elsewhere).status_code == 302
+    assert _set(here, GOOD + "-uusi").status_code == 302
+    assert elsewhere.get("/help/fi/portal/requests/").status_code == 302
+    assert here.get("/help/fi/portal/requests/").status_code == 200

@@ -44,6 +44,7 @@ from .models import PortalLink, PortalPassword
 from .views import in_language, page
 
 SESSION_KEY = "tiski_portal_contact"
+STAMP_KEY = "tiski_portal_password_stamp"
 LINK_MINUTES = 30
 LINKS_PER_HOUR = 5
 CUSTOMER_KINDS = (MessageKind.CUSTOMER, MessageKind.PUBLIC)
@@ -62,10 +63,26 @@ def _meta(request: HttpRequest, lang: str, title: str) -> seo.PageMeta:
 
 
 def _contact(request: HttpRequest) -> Contact | None:
+    """The signed-in contact; None when nobody is, or when the password changed since.
+
+    Like Django's session auth hash: a session remembers a stamp of the
+    password it was opened under, so setting, changing or removing the
+    password in one browser signs every other browser out.
+    """
     contact_id = request.session.get(SESSION_KEY)
     if not contact_id:
         return None
-    return Contact.objects.select_related("organisation").filter(pk=contact_id).first()
+    contact = (
+        Contact.objects.select_related("organisation", "portal_password")
+        .filter(pk=contact_id)
+        .first()
+    )
+    if contact is None:
+        return None
+    if request.session.get(STAMP_KEY, "") != passwords.stamp(contact):
+        request.session.pop(SESSION_KEY, None)
+        return None
+    return contact
 
 
 def _limited(key: str) -> bool:
@@ -102,6 +119,12 @@ def send_link(request: HttpRequest, contact: Contact, address: str, lang: str) -
 def _sign_in(request: HttpRequest, contact_id: int) -> None:
     request.session.cycle_key()  # a new session id: no fixation
     request.session[SESSION_KEY] = contact_id
+    _restamp(request, contact_id)
+
+
+def _restamp(request: HttpRequest, contact_id: int) -> None:
+    contact = Contact.objects.select_related("portal_password").get(pk=contact_id)
+    request.session[STAMP_KEY] = passwords.stamp(contact)
 
 
 @in_language
@@ -178,6 +201,7 @@ def enter(request: HttpRequest, lang: str, token: str) -> HttpResponse:
 @require_POST
 def logout(request: HttpRequest, lang: str) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(STAMP_KEY, None)
     request.session.cycle_key()
     return redirect("portal:home", lang)
 
@@ -222,6 +246,7 @@ def password(request: HttpRequest, lang: str) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "remove":
             PortalPassword.objects.filter(contact=contact).delete()
+            _restamp(request, contact.pk)  # this browser stays in, the others are out
             return redirect(f"{request.path}?saved=removed")
         new = request.POST.get("password", "")
         if new != request.POST.get("password_again", ""):
@@ -232,6 +257,7 @@ def password(request: HttpRequest, lang: str) -> HttpResponse:
             except ValidationError as exc:
                 errors = list(exc.messages)
             else:
+                _restamp(request, contact.pk)
                 return redirect(f"{request.path}?saved=set")
     return page(
         request,

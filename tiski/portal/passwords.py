@@ -18,6 +18,7 @@ from django.contrib.auth.password_validation import validate_password as django_
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from tiski.customers.models import Contact, Identity, IdentityKind
@@ -97,6 +98,16 @@ def _check(contact: Contact, password: str) -> None:
     if len(password) > MAX_LENGTH:
         raise ValidationError(_("The password is too long."))
     django_validate(password, user=person)
+
+
+def stamp(contact: Contact) -> str:
+    """A keyed digest of the contact's password hash ("" without one), kept in the
+    session: it changes whenever the password does, and reveals nothing of it."""
+    try:
+        row = contact.portal_password  # type: ignore[attr-defined]
+    except PortalPassword.DoesNotExist:
+        return ""
+    return salted_hmac("tiski.portal.password-stamp", row.password).hexdigest()
 
 
 def set_password(contact: Contact, password: str) -> None:
