@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from ..conftest import PASSWORD
 from .provider import FakeApi
 
 
@@ -10,3 +11,11 @@ def fake_api():
     api = FakeApi()
     yield api
     api.close()
+
+
+@pytest.fixture
+def agent_client(client, make_user, team):
+    """An agent of the channel's team (each channel's conftest says which), logged in."""
+    agent = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
+    client.login(username=agent.email, password=PASSWORD)
+    return client

@@ -35,14 +35,26 @@ class ChannelInfo:
     max_attachment_bytes: int | None = None
     attachment_types: tuple[str, ...] = ()
     attachment_words: str | Promise = ""
+    # Smaller limits for some types, as (type or "image/" prefix, bytes): the
+    # first that matches wins over ``max_attachment_bytes`` (Instagram's images).
+    type_limits: tuple[tuple[str, int], ...] = ()
 
     def accepts_type(self, content_type: str) -> bool:
-        kind = (content_type or "").split(";", 1)[0].strip().lower()
         if not self.attachment_types:
             return True
-        return any(
-            kind.startswith(t) if t.endswith("/") else kind == t for t in self.attachment_types
-        )
+        return any(_matches(content_type, t) for t in self.attachment_types)
+
+    def max_bytes_for(self, content_type: str) -> int | None:
+        """The largest file of this type the channel carries (None: no limit of its own)."""
+        for pattern, limit in self.type_limits:
+            if _matches(content_type, pattern):
+                return limit
+        return self.max_attachment_bytes
+
+
+def _matches(content_type: str, pattern: str) -> bool:
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    return kind.startswith(pattern) if pattern.endswith("/") else kind == pattern
 
 
 _EMAIL = "tiski.connectors.email"
@@ -72,6 +84,26 @@ _WHATSAPP_TYPES = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+)
+
+# What Instagram's Send API takes (Meta's "Send a message" and "Upload media"
+# pages): PNG and JPEG images up to 8 MB; AAC, M4A, WAV and MP4 audio, MP4,
+# OGG, AVI, MOV and WebM video, and PDF files up to 25 MB.
+_INSTAGRAM_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "audio/aac",
+    "audio/mp4",
+    "audio/x-m4a",
+    "audio/wav",
+    "audio/x-wav",
+    "audio/wave",
+    "video/mp4",
+    "video/ogg",
+    "video/x-msvideo",
+    "video/quicktime",
+    "video/webm",
+    "application/pdf",
 )
 
 # One line per channel.
@@ -109,17 +141,24 @@ CHANNELS: dict[str, ChannelInfo] = {
                                "audio"),
         ),
         # One package serves both of Meta's inboxes (connectors/meta/__init__.py).
+        # Messenger takes any file up to 25 MB (images, audio and video are shown as such).
         ChannelInfo(
-            key="messenger", label=_("Messenger"), can_reply=True, attachments=False,
+            key="messenger", label=_("Messenger"), can_reply=True, attachments=True,
             max_length=2000, has_templates=False, sender=f"{_META}.transport.send",
             intake=f"{_META}.inbound.process_receipt",
             route=f"{_META}.replies.messenger_route",
+            max_attachment_bytes=25 * _MB,
+            attachment_words=_("images, video, audio and other files"),
         ),
         ChannelInfo(
-            key="instagram", label=_("Instagram"), can_reply=True, attachments=False,
+            key="instagram", label=_("Instagram"), can_reply=True, attachments=True,
             max_length=1000, has_templates=False, sender=f"{_META}.transport.send",
             intake=f"{_META}.inbound.process_receipt",
             route=f"{_META}.replies.instagram_route",
+            max_attachment_bytes=25 * _MB, attachment_types=_INSTAGRAM_TYPES,
+            type_limits=(("image/", 8 * _MB),),
+            attachment_words=_("JPEG and PNG images (at most 8 MB), MP4, MOV and WebM video, "
+                               "AAC, M4A and WAV audio, PDF"),
         ),
         # Chat replies reach the visitor live through the chat's change handler
         # while they are there (the route says so); once they have left, the

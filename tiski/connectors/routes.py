@@ -80,6 +80,13 @@ class ReplyRoute:
             return limit
         return min(limit, media.max_bytes())
 
+    def max_bytes_for(self, content_type: str) -> int | None:
+        """The largest file of this type the channel carries, capped like the above."""
+        limit = self.info.max_bytes_for(content_type)
+        if limit is None or self.channel == EMAIL:
+            return limit
+        return min(limit, media.max_bytes())
+
     @property
     def file_limits(self) -> str:
         """The composer's sentence about files on this channel; "" for email."""
@@ -118,7 +125,7 @@ class ReplyRoute:
                 "%(channel)s carries no files, so %(name)s cannot be sent. Remove it, or "
                 "reply by email instead."
             ) % {"channel": self.label, "name": name}
-        limit = self.max_attachment_bytes
+        limit = self.max_bytes_for(content_type)
         if limit is not None and size > limit:
             return _(
                 "%(name)s is %(size)s; %(channel)s carries files of at most %(limit)s. "

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.urls import reverse
 from django.utils import timezone
 
 from tiski.connectors.messaging import outbox
@@ -16,7 +15,7 @@ from tiski.connectors.meta import window
 from tiski.connectors.models import MessageStatus, OutboundMessage
 from tiski.tickets.models import Channel, MessageKind, Ticket
 
-from ...conftest import PASSWORD
+from ..replies import reply
 from .conftest import (
     ACCESS_TOKEN,
     CUSTOMER,
@@ -33,21 +32,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def agent_client(client, make_user, team):
-    agent = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
-    client.login(username=agent.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
 def fb_ticket(post_hook):
     assert post_hook(text_hook("m_IN1", "Missä tilaukseni on?")).status_code == 200
     return Ticket.objects.get()
-
-
-def reply(client, ticket, text="Tilaus lähti tänään."):
-    data = {"kind": "public", "text": text, "last_seen_message": ticket.messages.last().pk}
-    return client.post(reverse("desk:ticket-reply", args=[ticket.number]), data)
 
 
 def sent_bodies(graph) -> list[dict]:

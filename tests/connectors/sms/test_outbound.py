@@ -17,17 +17,10 @@ from tiski.connectors.messaging import outbox
 from tiski.connectors.models import MessageStatus, OutboundEmail, OutboundMessage
 from tiski.tickets.models import Channel, MessageKind, Ticket
 
-from ...conftest import PASSWORD
+from ..replies import reply
 from .conftest import TWILIO_SID, TWILIO_TOKEN, twilio_inbound
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def agent_client(client, make_user, team):
-    agent = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
-    client.login(username=agent.email, password=PASSWORD)
-    return client
 
 
 @pytest.fixture
@@ -35,11 +28,6 @@ def sms_ticket(post_generic):
     payload = {"id": "gw-in-1", "from": "+358401234567", "to": "+358451110000", "text": "Hei?"}
     assert post_generic(payload).status_code == 200
     return Ticket.objects.get()
-
-
-def reply(client, ticket, text="Hei! Paketti lähti tänään."):
-    data = {"kind": "public", "text": text, "last_seen_message": ticket.messages.last().pk}
-    return client.post(reverse("desk:ticket-reply", args=[ticket.number]), data)
 
 
 def test_the_composer_says_the_reply_goes_by_sms(agent_client, sms_ticket):
@@ -62,7 +50,7 @@ def test_reply_goes_out_by_sms(agent_client, sms_ticket, fake_api, generic_accou
     assert json.loads(sent["body"]) == {
         "to": "+358401234567",
         "from": "+358451110000",
-        "text": "Hei! Paketti lähti tänään.",
+        "text": "Tilaus lähti tänään.",
     }
     page = agent_client.get(sms_ticket.get_absolute_url()).content.decode()
     assert "SMS: sent" in page or "Tekstiviesti: lähetetty" in page

@@ -10,16 +10,7 @@ from tiski.connectors.models import OutboundEmail, OutboundMessage
 from tiski.customers.actions import add_identity
 from tiski.tickets.models import Channel, MessageKind, Ticket
 
-from ...conftest import PASSWORD
-
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def agent_client(client, make_user, team):
-    agent = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
-    client.login(username=agent.email, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
 from tiski.connectors.messaging import outbox
 from tiski.connectors.models import MessageStatus, OutboundMessage
 from tiski.tickets.models import MessageKind, Ticket
 
-from ...conftest import PASSWORD
 from ..provider import FakeApi
+from ..replies import reply
 from .conftest import TOKEN, text_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,26 +25,9 @@ PDF = b"%PDF-1.4\n" + b"\x00\xff" * 300
 
 
 @pytest.fixture
-def agent_client(client, make_user, team):
-    agent = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
-    client.login(username=agent.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
 def tg_ticket(post_update):
     assert post_update(text_update(810001, 31, "Lähetättekö kuvan?")).status_code == 200
     return Ticket.objects.get()
-
-
-def reply(client, ticket, text, *files):
-    data = {
-        "kind": "public",
-        "text": text,
-        "last_seen_message": ticket.messages.last().pk,
-        "attachments": list(files),
-    }
-    return client.post(reverse("desk:ticket-reply", args=[ticket.number]), data)
 
 
 def calls(fake_api, method):

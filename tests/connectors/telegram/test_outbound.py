@@ -7,34 +7,21 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.urls import reverse
 
 from tiski.connectors.messaging import outbox
 from tiski.connectors.models import MessageStatus, OutboundEmail, OutboundMessage
 from tiski.tickets.models import Channel, MessageKind, Ticket
 
-from ...conftest import PASSWORD
+from ..replies import reply
 from .conftest import TOKEN, text_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def agent_client(client, make_user, team):
-    agent = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
-    client.login(username=agent.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
 def tg_ticket(post_update):
     assert post_update(text_update(800001, 21, "Missä pakettini on?")).status_code == 200
     return Ticket.objects.get()
-
-
-def reply(client, ticket, text="Paketti lähti tänään."):
-    data = {"kind": "public", "text": text, "last_seen_message": ticket.messages.last().pk}
-    return client.post(reverse("desk:ticket-reply", args=[ticket.number]), data)
 
 
 def test_the_composer_says_the_reply_goes_to_the_telegram_chat(agent_client, tg_ticket):
@@ -53,7 +40,7 @@ def test_reply_goes_out_by_send_message(agent_client, tg_ticket, fake_api):
     assert row.status == MessageStatus.SENT and row.provider_message_id == "5550001:900"
     sent = fake_api.requests[-1]
     assert sent["path"] == f"/bot{TOKEN}/sendMessage"
-    assert json.loads(sent["body"]) == {"chat_id": "5550001", "text": "Paketti lähti tänään."}
+    assert json.loads(sent["body"]) == {"chat_id": "5550001", "text": "Tilaus lähti tänään."}
 
 
 def test_a_customer_reply_to_our_message_threads_by_it(agent_client, tg_ticket, post_update):

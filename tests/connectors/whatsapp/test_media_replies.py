@@ -7,13 +7,12 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
 from tiski.connectors.models import MessageStatus, OutboundMessage
 from tiski.tickets.models import MessageKind, Ticket
 
-from ...conftest import PASSWORD
 from ..provider import FakeApi
+from ..replies import reply
 from .conftest import ACCESS_TOKEN, PHONE_NUMBER_ID, text_hook
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,27 +22,10 @@ PDF = b"%PDF-1.7\n" + b"\x00\xfe" * 200
 
 
 @pytest.fixture
-def agent_client(client, make_user, team):
-    agent = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
-    client.login(username=agent.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
 def wa_ticket(post_hook, fake_api):
     assert post_hook(text_hook("wamid.IN7", "Voitteko lähettää kuitin?")).status_code == 200
     fake_api.routes["/media"] = (200, json.dumps({"id": "media-77"}).encode(), {})
     return Ticket.objects.get()
-
-
-def reply(client, ticket, text, *files):
-    data = {
-        "kind": "public",
-        "text": text,
-        "last_seen_message": ticket.messages.last().pk,
-        "attachments": list(files),
-    }
-    return client.post(reverse("desk:ticket-reply", args=[ticket.number]), data)
 
 
 def test_an_image_is_uploaded_then_sent_with_the_text_as_caption(agent_client, wa_ticket, fake_api):

@@ -15,28 +15,16 @@ from tiski.connectors.models import MessageStatus, OutboundMessage
 from tiski.connectors.whatsapp.models import WhatsAppTemplate
 from tiski.tickets.models import Channel, MessageKind, Ticket
 
-from ...conftest import PASSWORD
+from ..replies import reply
 from .conftest import ACCESS_TOKEN, PHONE_NUMBER_ID, status_hook, text_hook
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def agent_client(client, make_user, team):
-    agent = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
-    client.login(username=agent.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
 def wa_ticket(post_hook):
     assert post_hook(text_hook("wamid.IN1", "Missä tilaukseni on?")).status_code == 200
     return Ticket.objects.get()
-
-
-def reply(client, ticket, text="Tilaus lähti tänään."):
-    data = {"kind": "public", "text": text, "last_seen_message": ticket.messages.last().pk}
-    return client.post(reverse("desk:ticket-reply", args=[ticket.number]), data)
 
 
 def test_reply_goes_out_by_whatsapp(agent_client, wa_ticket, fake_api):

@@ -13,11 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tiski.connectors.models import OutboundMessage
+from tiski.connectors.registry import ChannelInfo
 from tiski.connectors.transport import TransportError
 from tiski.tickets.models import Attachment, Message
 
 REASON_FILE_GONE = "The file %(name)s of this reply is no longer stored."
 REASON_TOO_BIG = "%(name)s is %(size)d bytes; %(channel)s carries files of at most %(limit)d bytes."
+REASON_TYPE = (
+    "%(channel)s does not carry files of the type %(type)s (%(name)s), so nothing of this "
+    "reply was sent. Send it by email, or without that file."
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,23 @@ def check_size(file: OutgoingFile, channel: str, limit: int | None) -> None:
             % {"name": file.filename, "size": file.size, "channel": channel, "limit": limit},
             permanent=True,
         )
+
+
+def check_files(row: OutboundMessage, info: ChannelInfo) -> None:
+    """Every file not sent yet is of a type and size the channel carries; else the row
+    fails with the reason before anything goes (a reply written by a path that did not
+    ask the route: the API, a rule). The composer refuses such files before writing."""
+    channel = str(info.label)
+    for file in files_of(row):
+        if file.sent:
+            continue
+        if not info.accepts_type(file.content_type):
+            raise TransportError(
+                REASON_TYPE
+                % {"channel": channel, "type": file.content_type, "name": file.filename},
+                permanent=True,
+            )
+        check_size(file, channel, info.max_bytes_for(file.content_type))
 
 
 def send_with_files(

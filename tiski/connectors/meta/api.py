@@ -1,4 +1,5 @@
-"""The Graph API calls Tiski makes for a page or an Instagram account.
+"""The Graph API calls Tiski makes for a page or an Instagram account: the Send API
+(text and files), profile look-ups, downloads and the settings page's check.
 
 Every call goes through ``transport.request`` to ``TISKI_META_GRAPH_URL``
 with the page access token as a Bearer token. Errors come as
@@ -9,13 +10,14 @@ are temporary, and so are Meta's throttling codes (an HTTP 400 with code
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
 
 from tiski.connectors import transport
 from tiski.connectors.messaging import media
-from tiski.connectors.transport import TransportError
+from tiski.connectors.transport import FilePart, Multipart, TransportError
 from tiski.core.secrets import resolve
 
 from .models import MetaAccount, MetaKind
@@ -24,6 +26,9 @@ DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
 HUMAN_AGENT = "HUMAN_AGENT"
 # Throttled or briefly unavailable, said in an HTTP 400: try again later.
 _TEMPORARY_CODES = frozenset({1, 2, 4, 17, 32, 613})
+# What the Send API shows as an image; other files go as files to download.
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
+UPLOAD_TIMEOUT = 120.0
 
 
 def graph_url() -> str:
@@ -55,16 +60,95 @@ def send_text(account: MetaAccount, to: str, text: str, *, human_agent: bool = F
     7 days) only with the HUMAN_AGENT tag, which Meta allows for a person's
     answer to the customer's question.
     """
-    body: dict[str, Any] = {"recipient": {"id": to}, "message": {"text": text}}
+    return _send_message(account, to, {"text": text}, human_agent=human_agent)
+
+
+def _messaging_type(human_agent: bool) -> dict[str, str]:
     if human_agent:
-        body.update(messaging_type="MESSAGE_TAG", tag=HUMAN_AGENT)
-    else:
-        body["messaging_type"] = "RESPONSE"
+        return {"messaging_type": "MESSAGE_TAG", "tag": HUMAN_AGENT}
+    return {"messaging_type": "RESPONSE"}
+
+
+def _send_message(
+    account: MetaAccount, to: str, message: dict[str, Any], *, human_agent: bool
+) -> str:
+    body: dict[str, Any] = {"recipient": {"id": to}, "message": message}
+    body.update(_messaging_type(human_agent))
     url = f"{graph_url()}/{sender_node(account)}/messages"
     response = transport.request("POST", url, json=body, headers=_auth(account), check=False)
+    return _message_id(response)
+
+
+def _message_id(response: transport.Response) -> str:
     if response.status >= 400:
         raise _error(response)
     return str(response.json().get("message_id") or "")
+
+
+def attachment_type(content_type: str) -> str:
+    """How the Send API shows a file: image, audio, video, else a file to download."""
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    if kind in IMAGE_TYPES:
+        return "image"
+    if kind.startswith("audio/"):
+        return "audio"
+    if kind.startswith("video/"):
+        return "video"
+    return "file"
+
+
+def send_file(
+    account: MetaAccount,
+    to: str,
+    *,
+    filename: str,
+    content_type: str,
+    content: bytes,
+    human_agent: bool = False,
+) -> str:
+    """Send one file as an attachment message; returns its mid.
+
+    Messenger: uploaded and sent in one Send API call, multipart/form-data
+    with the file as ``filedata``. Instagram: the Send API takes attachments
+    only by URL or by an uploaded attachment's id, so the file goes first to
+    the Attachment Upload API (``platform=instagram``), then its id is sent.
+    """
+    kind = attachment_type(content_type)
+    file = FilePart("filedata", filename, content_type, content)
+    if account.kind == MetaKind.INSTAGRAM:
+        attachment_id = upload_attachment(account, kind, file)
+        message = {"attachment": {"type": kind, "payload": {"attachment_id": attachment_id}}}
+        return _send_message(account, to, message, human_agent=human_agent)
+    fields = {
+        "recipient": json.dumps({"id": to}),
+        "message": json.dumps({"attachment": {"type": kind, "payload": {"is_reusable": False}}}),
+        **_messaging_type(human_agent),
+    }
+    url = f"{graph_url()}/{sender_node(account)}/messages"
+    response = transport.request(
+        "POST", url, multipart=Multipart(fields, (file,)), headers=_auth(account),
+        check=False, timeout=UPLOAD_TIMEOUT,
+    )  # fmt: skip
+    return _message_id(response)
+
+
+def upload_attachment(account: MetaAccount, kind: str, file: FilePart) -> str:
+    """POST /me/message_attachments (multipart): the attachment id a message then names."""
+    fields = {
+        "platform": "instagram",
+        "message": json.dumps({"attachment": {"type": kind, "payload": {"is_reusable": True}}}),
+    }
+    url = f"{graph_url()}/{sender_node(account)}/message_attachments"
+    response = transport.request(
+        "POST", url, multipart=Multipart(fields, (file,)), headers=_auth(account),
+        check=False, timeout=UPLOAD_TIMEOUT,
+    )  # fmt: skip
+    if response.status >= 400:
+        raise _error(response)
+    attachment_id = str(response.json().get("attachment_id") or "")
+    if not attachment_id:
+        raise TransportError("Meta: the attachment upload gave no id", permanent=False)
+    return attachment_id
 
 
 def sender_node(account: MetaAccount) -> str:

@@ -298,23 +298,41 @@ def _file_name(url: str, kind: str, mid: str, n: int) -> str:
 
 # --- echoes: what the page itself sent -------------------------------------------------
 
+# How many of the latest rows to a customer are searched for the mid of a file we sent.
+_RECENT_ROWS = 20
+
+
+def _sent_by_tiski(
+    account: MetaAccount, customer: str, mid: str, text: str, *, has_files: bool
+) -> bool:
+    """Whether an echo is of a message Tiski sent: the mid of a row's text or of one of
+    its files, or (the echo may come before the Send API's answer is stored) a row still
+    being sent to this customer with this text, or with files when the echo is a file."""
+    if OutboundMessage.objects.filter(channel=account.channel, provider_message_id=mid).exists():
+        return True
+    rows = OutboundMessage.objects.filter(
+        channel=account.channel, account_id=account.pk, recipient=customer
+    )
+    in_flight = rows.filter(status=MessageStatus.SENDING)
+    if in_flight.filter(body=text).exists():
+        return True
+    recent = rows.order_by("-id").values_list("status", "attachments")[:_RECENT_ROWS]
+    for status, files in recent:
+        if not files:
+            continue
+        if any(item.get("sent") == mid for item in files):
+            return True
+        if has_files and not text and status == MessageStatus.SENDING:
+            return True
+    return False
+
 
 def _echo(
     account: MetaAccount, customer: str, event: dict, message: dict
 ) -> intake.Delivered | str:
     mid = str(message["mid"])
     text = str(message.get("text") or "")
-    ours = OutboundMessage.objects.filter(channel=account.channel, provider_message_id=mid)
-    # The echo may come before the Send API's answer is stored: a row still
-    # being sent to this customer with this text is ours too.
-    in_flight = OutboundMessage.objects.filter(
-        channel=account.channel,
-        account_id=account.pk,
-        recipient=customer,
-        status=MessageStatus.SENDING,
-        body=text,
-    )
-    if ours.exists() or in_flight.exists():
+    if _sent_by_tiski(account, customer, mid, text, has_files=bool(message.get("attachments"))):
         return REASON_OWN_ECHO
     identity = (
         Identity.objects.filter(kind=account.identity_kind, value=customer)

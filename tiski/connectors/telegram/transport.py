@@ -22,10 +22,9 @@ def send(row: OutboundMessage) -> str:
     bot = TelegramBot.objects.filter(pk=row.account_id, active=True).first()
     if bot is None:
         raise TransportError(REASON_NO_BOT, permanent=True)
-    limit = CHANNELS[row.channel].max_attachment_bytes
+    outgoing.check_files(row, CHANNELS[row.channel])
 
     def send_file(file: outgoing.OutgoingFile, content: bytes, caption: str) -> str:
-        outgoing.check_size(file, "Telegram", limit)
         return api.send_file(
             bot,
             row.recipient,

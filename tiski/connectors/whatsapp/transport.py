@@ -33,10 +33,9 @@ def send(row: OutboundMessage) -> str:
             raise TransportError(REASON_NO_TEMPLATE, permanent=True)
         values = [str(v) for v in meta.get("variables") or []]
         return api.send_template(account, row.recipient, template, values)
-    limit = CHANNELS[row.channel].max_attachment_bytes
+    outgoing.check_files(row, CHANNELS[row.channel])
 
     def send_file(file: outgoing.OutgoingFile, content: bytes, caption: str) -> str:
-        outgoing.check_size(file, "WhatsApp", limit)
         media_id = api.upload_media(
             account, filename=file.filename, content_type=file.content_type, content=content
         )
