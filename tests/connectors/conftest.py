@@ -19,3 +19,11 @@ def agent_client(client, make_user, team):
     agent = make_user(teams=(team,), name="Minna Virtanen", email="minna@yritys.fi")
     client.login(username=agent.email, password=PASSWORD)
     return client
+
+
+@pytest.fixture
+def admin_client(client, make_user):
+    """An admin reading the settings pages in English, logged in."""
+    admin = make_user(name="Anna Admin", email="anna@yritys.fi", role="admin", language="en")
+    client.login(username=admin.email, password=PASSWORD)
+    return client

@@ -39,12 +39,29 @@ USER_AGENT = "Tiski"
 
 
 class TransportError(Exception):
-    """A send or a call failed; ``permanent`` says a retry cannot help."""
+    """A send or a call failed; ``permanent`` says a retry cannot help.
 
-    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None) -> None:
+    ``status`` is the HTTP status when the provider answered (None: it could
+    not be reached), ``code`` and ``subcode`` the provider's own error codes
+    (Meta's 190 "invalid token", ...), for a check that explains them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        status: int | None = None,
+        code: int | None = None,
+        subcode: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.status = status
+        self.code = code
+        self.subcode = subcode
 
 
 @dataclass(frozen=True)
@@ -262,6 +279,7 @@ def raise_for_status(response: Response) -> None:
         retry_after=retry_after_seconds(response.headers.get("retry-after", ""))
         if temporary
         else None,
+        status=status,
     )
 
 

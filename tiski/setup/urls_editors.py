@@ -8,6 +8,7 @@ from django.urls import path
 
 from .views import (
     calendars,
+    channel_checks,
     deletes,
     macros,
     mailboxes,
@@ -45,6 +46,7 @@ urlpatterns = [
     path("telegram/new/", telegram_bots.bot_edit, name="telegram-bot-new"),
     path("telegram/<int:pk>/", telegram_bots.bot_edit, name="telegram-bot-edit"),
     path("telegram/<int:pk>/webhook/", telegram_bots.bot_set_webhook, name="telegram-bot-webhook"),
+    path("telegram/<int:pk>/check/", channel_checks.telegram_bot_check, name="telegram-bot-check"),
     path(
         "telegram/<int:pk>/delete/",
         deletes.delete,
@@ -54,6 +56,11 @@ urlpatterns = [
     path("whatsapp/", whatsapp_accounts.account_list, name="whatsapp-accounts"),
     path("whatsapp/new/", whatsapp_accounts.account_edit, name="whatsapp-account-new"),
     path("whatsapp/<int:pk>/", whatsapp_accounts.account_edit, name="whatsapp-account-edit"),
+    path(
+        "whatsapp/<int:pk>/check/",
+        channel_checks.whatsapp_account_check,
+        name="whatsapp-account-check",
+    ),
     path(
         "whatsapp/<int:pk>/delete/",
         deletes.delete,
@@ -78,6 +85,7 @@ urlpatterns = [
     path("meta/", meta_accounts.account_list, name="meta-accounts"),
     path("meta/new/", meta_accounts.account_edit, name="meta-account-new"),
     path("meta/<int:pk>/", meta_accounts.account_edit, name="meta-account-edit"),
+    path("meta/<int:pk>/check/", channel_checks.meta_account_check, name="meta-account-check"),
     path(
         "meta/<int:pk>/delete/",
         deletes.delete,

@@ -8,16 +8,7 @@ from django.urls import reverse
 from tiski.connectors.meta.models import MetaAccount, MetaKind
 from tiski.setup.models import SettingChange
 
-from ...conftest import PASSWORD
-
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def admin_client(client, make_user):
-    admin = make_user(name="Anna Admin", email="anna@yritys.fi", role="admin")
-    client.login(username=admin.email, password=PASSWORD)
-    return client
 
 
 NEW = {"kind": "messenger", "name": "Papumylly", "account_id": "104512345678901",

@@ -8,18 +8,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from tiski.accounts.models import Role
 from tiski.connectors.sms.models import SmsAccount
 from tiski.setup.models import SettingChange
 
 from ...conftest import PASSWORD
-
-
-@pytest.fixture
-def admin_client(client, make_user):
-    admin = make_user(role=Role.ADMIN, email="paaja@yritys.fi")
-    client.login(username=admin.email, password=PASSWORD)
-    return client
 
 
 def form(fake_api, **fields):

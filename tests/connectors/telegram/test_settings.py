@@ -9,17 +9,9 @@ from django.urls import reverse
 
 from tiski.connectors.telegram.models import TelegramBot
 
-from ...conftest import PASSWORD
 from .conftest import SECRET, TOKEN
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def admin_client(client, make_user):
-    admin = make_user(name="Anna Admin", email="anna@yritys.fi", role="admin")
-    client.login(username=admin.email, password=PASSWORD)
-    return client
 
 
 def test_add_a_bot_keeps_the_token_encrypted_and_hidden(admin_client, fake_api):

@@ -7,16 +7,7 @@ from django.urls import reverse
 
 from tiski.connectors.whatsapp.models import WhatsAppAccount, WhatsAppTemplate
 
-from ...conftest import PASSWORD
-
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def admin_client(client, make_user):
-    admin = make_user(name="Anna Admin", email="anna@yritys.fi", role="admin")
-    client.login(username=admin.email, password=PASSWORD)
-    return client
 
 
 def test_add_a_number_and_its_templates(admin_client):

@@ -50,7 +50,17 @@ def _error(response: transport.Response) -> TransportError:
         retry_after=transport.retry_after_seconds(response.headers.get("retry-after", ""))
         if temporary
         else None,
+        status=response.status,
+        code=_int(code),
+        subcode=_int(error.get("error_subcode")),
     )
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
 
 
 def send_text(account: MetaAccount, to: str, text: str, *, human_agent: bool = False) -> str:
@@ -169,6 +179,26 @@ def profile_name(account: MetaAccount, user_id: str) -> str:
     if account.kind == MetaKind.INSTAGRAM:
         return str(data.get("name") or data.get("username") or "")
     return " ".join(str(data.get(k) or "") for k in ("first_name", "last_name")).strip()
+
+
+def whoami(account: MetaAccount) -> dict[str, str]:
+    """The settings page's check: what the stored page token can see of this account.
+
+    Messenger: ``GET /me`` (a page token names its page), whose id must be
+    the account's. Instagram: ``GET /<account id>?fields=id,username``, which
+    answers only when the token's page is linked to that account.
+    """
+    if account.kind == MetaKind.INSTAGRAM:
+        path = f"{account.account_id}?fields=id,username,name"
+    else:
+        path = "me?fields=id,name"
+    response = transport.request(
+        "GET", f"{graph_url()}/{path}", headers=_auth(account), check=False
+    )
+    if response.status >= 400:
+        raise _error(response)
+    data = response.json()
+    return {k: str(data.get(k) or "") for k in ("id", "name", "username")}
 
 
 def download(url: str) -> transport.Response:

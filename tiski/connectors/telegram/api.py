@@ -1,4 +1,5 @@
-"""The Bot API calls Tiski makes: sendMessage, getFile and the file download, setWebhook.
+"""The Bot API calls Tiski makes: sendMessage, getFile and the file download, setWebhook,
+and getMe / getWebhookInfo for the settings page's check.
 
 Every call goes through ``transport.request`` (timeouts, size cap, no
 private addresses). The Bot API answers ``{"ok": true, "result": ...}`` or
@@ -52,6 +53,7 @@ def call(
         f"Telegram {method}: HTTP {status}: {detail}",
         permanent=not temporary,
         retry_after=float(retry_after) if retry_after else None,
+        status=status,
     )
 
 
@@ -87,6 +89,16 @@ def set_webhook(bot: TelegramBot, url: str) -> None:
             "allowed_updates": ["message", "edited_message"],
         },
     )
+
+
+def get_me(bot: TelegramBot) -> dict[str, Any]:
+    """The bot the token belongs to (id, username, first_name)."""
+    return call(bot, "getMe", {}) or {}
+
+
+def webhook_info(bot: TelegramBot) -> dict[str, Any]:
+    """Where Telegram sends the bot's updates, and its last delivery error if any."""
+    return call(bot, "getWebhookInfo", {}) or {}
 
 
 def download(bot: TelegramBot, file_id: str) -> bytes:

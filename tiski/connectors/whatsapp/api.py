@@ -43,6 +43,11 @@ def _raise_for(response: transport.Response) -> None:
             retry_after=transport.retry_after_seconds(response.headers.get("retry-after", ""))
             if temporary
             else None,
+            status=response.status,
+            code=error.get("code") if isinstance(error.get("code"), int) else None,
+            subcode=error.get("error_subcode")
+            if isinstance(error.get("error_subcode"), int)
+            else None,
         )
 
 
@@ -123,6 +128,15 @@ def send_template(
             },
         },
     )
+
+
+def phone_number(account: WhatsAppAccount) -> dict[str, str]:
+    """The settings page's check: the number as the Cloud API knows it, with this token."""
+    url = f"{account.base_url}/{account.phone_number_id}?fields=display_phone_number,verified_name"
+    response = transport.request("GET", url, headers=_auth(account), check=False)
+    _raise_for(response)
+    data = response.json()
+    return {k: str(data.get(k) or "") for k in ("display_phone_number", "verified_name")}
 
 
 def media_info(account: WhatsAppAccount, media_id: str) -> dict:
