@@ -76,3 +76,33 @@ def test_connect_a_page_and_answer_with_the_human_agent_tag(
     sent = json.loads(next(r for r in graph.requests if r["path"].endswith("/messages"))["body"])
     assert sent["recipient"] == {"id": CUSTOMER} and sent["tag"] == "HUMAN_AGENT"
     screenshot(page, "meta-reply-sent")
+
+
+def test_check_connection_shows_metas_answer(
+    new_page,
+    admin_user,
+    graph,  # noqa: F811
+):
+    """The admin presses Check connection: Tiski asks the (loopback) Graph API with the
+    stored page token and the page shows the answer, then an expired token in a sentence."""
+    account, _ = MetaAccount.objects.get_or_create(
+        kind="messenger", account_id="104512345678901",
+        defaults={"name": "Papumylly", "access_token": "EAAJ-page-token",
+                  "app_secret": APP_SECRET},
+    )  # fmt: skip
+    graph.routes["/me?fields=id,name"] = (
+        200, json.dumps({"id": "104512345678901", "name": "Papumylly"}).encode(), {},
+    )  # fmt: skip
+    page = new_page()
+    login(page, admin_user.email, PASSWORD)
+    page.goto(f"/settings/meta/{account.pk}/")
+    page.click("#check-connection")
+    expect(page.locator(".flash-success")).to_contain_text("Papumylly")
+    assert graph.requests[-1]["headers"]["Authorization"] == "Bearer EAAJ-page-token"
+    screenshot(page, "meta-check-connection")
+
+    expired = {"error": {"message": "Error validating access token: Session has expired",
+                         "type": "OAuthException", "code": 190, "error_subcode": 463}}
+    graph.routes["/me?fields=id,name"] = (400, json.dumps(expired).encode(), {})
+    page.click("#check-connection")
+    expect(page.locator(".flash-error")).to_contain_text("Session has expired")

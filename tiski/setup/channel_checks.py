@@ -120,7 +120,8 @@ def check_meta(account: MetaAccount) -> Outcome:
         )
     return Outcome(
         True,
-        _("Connected: the token is the page %(name)s's.") % {"name": found["name"] or found["id"]},
+        _("Connected: the token belongs to the page %(name)s.")
+        % {"name": found["name"] or found["id"]},
     )
 
 

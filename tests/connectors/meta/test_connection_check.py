@@ -32,7 +32,7 @@ def test_a_working_page_token_names_its_page(admin_client, page, graph):
         200, json.dumps({"id": PAGE_ID, "name": "Papumylly"}).encode(), {},
     )  # fmt: skip
     html = check(admin_client, page)
-    assert "flash-success" in html and "Connected: the token is the page Papumylly" in html
+    assert "flash-success" in html and "Connected: the token belongs to the page Papumylly." in html
     asked = graph.requests[-1]
     assert asked["method"] == "GET" and asked["path"] == "/v21.0/me?fields=id,name"
     assert asked["headers"]["Authorization"] == f"Bearer {ACCESS_TOKEN}"
