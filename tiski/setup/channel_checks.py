@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tiski.connectors.meta import api as meta_api
 from tiski.connectors.meta.models import MetaAccount, MetaKind
@@ -52,7 +53,7 @@ def explain_graph(exc: TransportError, *, what: str, permission: str) -> str:
     """
     detail = {"detail": exc, "what": what, "permission": permission}
     if exc.status is None:
-        return _unreachable("Meta's Graph API", exc)
+        return _unreachable(_("Meta's Graph API"), exc)
     if exc.code == _INVALID_TOKEN and exc.subcode == _TOKEN_EXPIRED:
         return (
             _(
@@ -80,8 +81,8 @@ def explain_graph(exc: TransportError, *, what: str, permission: str) -> str:
     if exc.code == _UNKNOWN_OBJECT or exc.status == 404:
         return (
             _(
-                "Meta finds no %(what)s that this token may see. Check the ID, and that the "
-                "token was made for it. (%(detail)s)"
+                "Meta finds nothing this token may see for %(what)s. Check the ID, and that "
+                "the token was made for it. (%(detail)s)"
             )
             % detail
         )
@@ -147,7 +148,7 @@ def check_whatsapp(account: WhatsAppAccount) -> Outcome:
 
 def explain_telegram(exc: TransportError) -> str:
     if exc.status is None:
-        return _unreachable("Telegram's Bot API", exc)
+        return _unreachable(_("Telegram's Bot API"), exc)
     if exc.status in (401, 404):
         # 404 is the Bot API's answer to a token that is not even well formed.
         return _(
@@ -191,13 +192,17 @@ def check_telegram(bot: TelegramBot, webhook_url: str) -> Outcome:
             % {**name, "url": url, "ours": webhook_url},
         )
     last_error = str(hook.get("last_error_message") or "")
+    pending = int(hook.get("pending_update_count") or 0)
     if last_error:
         return Outcome(
             False,
             _(
                 "The token and the webhook are right (%(bot)s), but Telegram's last delivery "
-                "to Tiski failed: %(error)s. %(pending)s messages are waiting."
+                "to Tiski failed: %(error)s."
             )
-            % {**name, "error": last_error, "pending": int(hook.get("pending_update_count") or 0)},
+            % {**name, "error": last_error}
+            + " "
+            + ngettext("%(count)d message is waiting.", "%(count)d messages are waiting.", pending)
+            % {"count": pending},
         )
     return Outcome(True, _("Connected: %(bot)s sends its messages to this Tiski.") % name)

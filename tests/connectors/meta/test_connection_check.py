@@ -76,7 +76,7 @@ def test_instagram_asks_for_the_account_with_the_page_token(admin_client, instag
 
     graph.routes[path] = graph_error(100, "Unsupported get request. Object with ID does not exist")
     html = check(admin_client, instagram)
-    assert f"Meta finds no Instagram account {IG_ID} that this token may see" in html
+    assert f"Meta finds nothing this token may see for Instagram account {IG_ID}" in html
 
 
 def test_meta_out_of_reach_is_said(admin_client, page, settings):

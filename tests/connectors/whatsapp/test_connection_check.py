@@ -46,4 +46,4 @@ def test_a_revoked_token_and_a_wrong_id_are_said(admin_client, account, fake_api
              "exist", "type": "GraphMethodException", "code": 100, "error_subcode": 33}  # fmt: skip
     fake_api.routes[FIELDS] = (400, json.dumps({"error": error}).encode(), {})
     html = check(admin_client, account)
-    assert f"Meta finds no phone number ID {PHONE_NUMBER_ID} that this token may see" in html
+    assert f"Meta finds nothing this token may see for phone number ID {PHONE_NUMBER_ID}" in html

@@ -11,6 +11,7 @@ are temporary, and so are Meta's throttling codes (an HTTP 400 with code
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -126,6 +127,8 @@ def send_file(
     kind = attachment_type(content_type)
     file = FilePart("filedata", filename, content_type, content)
     if account.kind == MetaKind.INSTAGRAM:
+        # Meta's upload page: file names with non-ASCII characters are not supported.
+        file = FilePart("filedata", ascii_name(filename), content_type, content)
         attachment_id = upload_attachment(account, kind, file)
         message = {"attachment": {"type": kind, "payload": {"attachment_id": attachment_id}}}
         return _send_message(account, to, message, human_agent=human_agent)
@@ -140,6 +143,14 @@ def send_file(
         check=False, timeout=UPLOAD_TIMEOUT,
     )  # fmt: skip
     return _message_id(response)
+
+
+def ascii_name(filename: str) -> str:
+    """"Hyvä_päivä.pdf" as "Hyva_paiva.pdf": accents dropped, letters with no ASCII form "_"."""
+    return "".join(
+        unicodedata.normalize("NFKD", c).encode("ascii", "ignore").decode() or "_"
+        for c in filename
+    )
 
 
 def upload_attachment(account: MetaAccount, kind: str, file: FilePart) -> str:
