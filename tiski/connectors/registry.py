@@ -158,7 +158,7 @@ CHANNELS: dict[str, ChannelInfo] = {
             max_attachment_bytes=25 * _MB, attachment_types=_INSTAGRAM_TYPES,
             type_limits=(("image/", 8 * _MB),),
             attachment_words=_("JPEG and PNG images (at most 8 MB), MP4, MOV and WebM video, "
-                               "AAC, M4A and WAV audio, PDF"),
+                               "AAC, MP4 and WAV audio, PDF"),
         ),
         # Chat replies reach the visitor live through the chat's change handler
         # while they are there (the route says so); once they have left, the

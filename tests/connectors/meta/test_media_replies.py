@@ -13,10 +13,12 @@ import pytest
 import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from tiski.connectors.messaging import outbox
 from tiski.connectors.models import MessageStatus, OutboundMessage
+from tiski.connectors.registry import CHANNELS
 from tiski.connectors.routes import ReplyRoute
 from tiski.tickets import actions
 from tiski.tickets.models import Channel, MessageKind, Ticket, Via
@@ -50,6 +52,12 @@ def ig_ticket(post_to, instagram, graph):
     return Ticket.objects.get()
 
 
+def shown_words(channel: str) -> str:
+    """The registry's words for the channel's files, as the agent (Finnish) reads them."""
+    with translation.override("fi"):
+        return escape(str(CHANNELS[channel].attachment_words))
+
+
 def posts(graph, suffix: str) -> list[dict]:
     return [r for r in graph.requests if r["method"] == "POST" and r["path"].endswith(suffix)]
 
@@ -58,7 +66,7 @@ def test_messenger_uploads_the_file_in_the_send_call_then_sends_the_text(
     agent_client, fb_ticket, graph
 ):
     page = agent_client.get(fb_ticket.get_absolute_url()).content.decode()
-    assert 'id="file-limits"' in page and "images, video, audio and other files" in page
+    assert 'id="file-limits"' in page and shown_words(Channel.MESSENGER) in page
     graph.answer(sent("m_FILE1"), sent("m_TEXT1"))
     image = SimpleUploadedFile("kuitti.jpg", JPEG, content_type="image/jpeg")
 
@@ -164,7 +172,7 @@ def test_instagram_refuses_a_type_it_does_not_carry_before_anything_is_written(
     agent_client, ig_ticket, graph
 ):
     page = agent_client.get(ig_ticket.get_absolute_url()).content.decode()
-    assert 'id="file-limits"' in page and "JPEG and PNG images (at most 8 MB)" in page
+    assert 'id="file-limits"' in page and shown_words(Channel.INSTAGRAM) in page
     before = len(graph.requests)
     archive = SimpleUploadedFile("kuvat.zip", b"PK\x03\x04" * 10, content_type="application/zip")
 
