@@ -28,6 +28,7 @@ from .errors import ZendeskError
 
 UPDATE_MANY = "zd_update_many"
 CREATE_MANY = "zd_create_many"
+KINDS = frozenset({UPDATE_MANY, CREATE_MANY})
 MERGE = "zd_merge"
 # Zendesk's words for the job's state.
 STATES = {
