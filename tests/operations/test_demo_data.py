@@ -544,3 +544,18 @@ def test_demo_shows_custom_fields_filled_in(demo, db):
     assert TicketFieldValue.objects.filter(field=order).count() >= 10
     assert Event.objects.filter(field="custom:order_number").exists()
     assert Ticket.objects.filter(type__slug="complaint", status="solved").exists()
+
+
+def test_demo_has_a_brand_with_its_own_help_centre(demo, db, client):
+    """The maintenance brand answers on its own host name (any *.localhost
+    reaches the machine in a browser) with its name and only its category."""
+    from tiski.operations.demo_knowledge import BRAND_HOST
+
+    home = client.get("/", HTTP_HOST=BRAND_HOST, follow=True)
+    assert home.status_code == 200
+    page = home.content.decode()
+    assert "Papumylly Huolto" in page
+    assert "Laitteet ja huolto" in page
+    assert "Laskutus ja maksut" not in page
+    desk_home = client.get("/help/fi/").content.decode()
+    assert "Laskutus ja maksut" in desk_home and "Papumylly Huolto" not in desk_home

@@ -1831,6 +1831,7 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
             demo.now,
         )
         demo_knowledge.show_portal_and_usage(demo.agents[AGENTS[0].email])
+        demo_knowledge.make_brand()
         demo_api.keep_zendesk_script(demo.agents[AGENTS[0].email], demo.teams[SUPPORT])
         show_collaboration(
             team=demo.teams[SUPPORT],

@@ -5,7 +5,9 @@ the editor: sanitised, versioned and indexed. One article is internal and
 one is a draft, so the demo shows that the help centre leaves both out.
 `show_portal_and_usage` lets one organisation share its requests in the
 customer portal and records articles sent on tickets, so the article
-list's "Tickets solved" has figures.
+list's "Tickets solved" has figures. `make_brand` gives the service side its
+own help centre at http://huolto.localhost:<port>/ (browsers send any
+*.localhost to this machine), with only the devices category.
 """
 
 from __future__ import annotations
@@ -15,8 +17,15 @@ from dataclasses import dataclass
 from tiski.accounts.models import User
 from tiski.customers.actions import save_organisation
 from tiski.customers.models import Organisation
-from tiski.knowledge import actions, search
-from tiski.knowledge.models import ArticleSend, ArticleStatus, HelpCentreSettings, Section
+from tiski.knowledge import actions, public_version, search
+from tiski.knowledge.models import (
+    ArticleSend,
+    ArticleStatus,
+    Brand,
+    Category,
+    HelpCentreSettings,
+    Section,
+)
 from tiski.tickets.models import Ticket
 
 
@@ -288,3 +297,28 @@ def show_portal_and_usage(admin: User) -> None:
             sent += 1
         if sent >= ANSWERED_WITH_ARTICLES:
             break
+
+
+# A second help centre for the maintenance side, on its own host name. Any
+# *.localhost name reaches this machine in a browser, and ALLOWED_HOSTS does
+# not cover it, so it is a brand host (portal/hosts.py) in the demo as it
+# would be at tuki.example.fi in production.
+BRAND_HOST = "huolto.localhost"
+
+
+def make_brand() -> Brand:
+    brand, created = Brand.objects.get_or_create(
+        host=BRAND_HOST,
+        defaults={
+            "name": "Papumylly Huolto",
+            "colour": "#7a3b12",
+            "footer": "Huoltopalvelu ma–pe 7–17 · 010 123 4568",
+            "footer_links": "Papumylly Oy | https://www.papumylly.example",
+            "language": "fi",
+            "tag": "huolto",
+        },
+    )
+    if created:
+        brand.categories.set(Category.objects.filter(slug="laitteet-ja-huolto"))
+        public_version.bump()
+    return brand

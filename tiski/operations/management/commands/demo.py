@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from tiski.operations.demo_data import populate
+from tiski.operations.demo_knowledge import BRAND_HOST
 from tiski.tickets import changes
 
 from ._serve import serve
@@ -46,6 +47,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  (agents: {', '.join(e for e, _p in logins[1:3]) or 'see Settings'}, same password)"
         )
+        self.stdout.write(f"  Help      http://{host}:{port}/help/  (customers' side)")
+        self.stdout.write(f"  Brand     http://{BRAND_HOST}:{port}/  (its own help centre)")
         self.stdout.write("")
         if not no_serve:
             start_background_jobs(self.stdout)
