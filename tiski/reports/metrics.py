@@ -10,6 +10,8 @@ definitions are in docs/reports.md.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,7 +41,7 @@ from tiski.tickets.models import (
 
 from . import field_dimensions, periods, rollups, stats
 from .access import can_see_team_reports
-from .aggregates import P90, Median, list_stats
+from .aggregates import P90, Median, lists_stats
 from .models import HourlyVolume, ReplyFact, TicketFact
 
 FILTER_PARAMS = ("team", "agent", "channel", "type", "priority", "organisation", "tag", "mailbox")
@@ -707,51 +709,67 @@ TIME_METRICS = [
 ]
 
 
-def _stats(prefix: str, column: str) -> dict[str, Any]:
-    """Median, mean and nearest-rank p90 of a column, as database aggregates."""
+def _stats(prefix: str, column: str, only: Q) -> dict[str, Any]:
+    """Median, mean and nearest-rank p90 of a column over the rows ``only``
+    selects, as database aggregates."""
     return {
-        f"{prefix}_median": Median(column),
-        f"{prefix}_mean": Avg(column),
-        f"{prefix}_p90": P90(column),
+        f"{prefix}_median": Median(column, filter=only),
+        f"{prefix}_mean": Avg(column, filter=only),
+        f"{prefix}_p90": P90(column, filter=only),
     }
 
 
-def _time_rows(scope: Scope, period: periods.Period) -> dict[str, Any]:
-    """The response figures of one period, computed in the database."""
+def _time_rows(scope: Scope, wanted: list[periods.Period]) -> list[dict[str, Any]]:
+    """The response figures of each period, computed in the database.
+
+    Three reads whatever the number of periods (the page asks for the
+    period and the previous one): the tickets created in any of them, their
+    next-reply lists, the tickets solved in any of them; each figure is an
+    aggregate restricted to its own period (``FILTER``).
+    """
     facts = scope.facts()
-    created = facts.filter(_in("created_at", period.start, period.end))
-    solved = facts.filter(_in("solved_at", period.start, period.end))
-    out: dict[str, Any] = created.aggregate(
-        **_stats("first_reply", "first_reply_seconds"),
-        **_stats("first_reply_business", "first_reply_business"),
-    )
-    for key, column in (
-        ("next_reply", "next_reply_seconds"),
-        ("next_reply_business", "next_reply_business"),
-    ):
-        for stat, value in list_stats(created, column).items():
-            out[f"{key}_{stat}"] = value
-    got = solved.aggregate(
-        **_stats("resolution", "resolution_seconds"),
-        **_stats("resolution_business", "resolution_business"),
-        **_stats("wait", "wait_seconds"),
-        **_stats("wait_business", "wait_business"),
-        solved=Count("pk"),
-        touches=Avg("touches"),
-        one=Count("pk", filter=Q(replies=1, reopen_count=0)),
-        reo=Count("pk", filter=Q(reopen_count__gt=0)),
-    )
-    out.update(got)
-    out["one_touch"] = stats.rate(got["one"], got["solved"])
-    out["reopen"] = stats.rate(got["reo"], got["solved"])
+    created_in = [_in("created_at", p.start, p.end) for p in wanted]
+    solved_in = [_in("solved_at", p.start, p.end) for p in wanted]
+    created = facts.filter(functools.reduce(operator.or_, created_in))
+    solved = facts.filter(functools.reduce(operator.or_, solved_in))
+    first = {}
+    ends = {}
+    for i, (made, done) in enumerate(zip(created_in, solved_in, strict=True)):
+        first |= _stats(f"p{i}_first_reply", "first_reply_seconds", made)
+        first |= _stats(f"p{i}_first_reply_business", "first_reply_business", made)
+        ends |= _stats(f"p{i}_resolution", "resolution_seconds", done)
+        ends |= _stats(f"p{i}_resolution_business", "resolution_business", done)
+        ends |= _stats(f"p{i}_wait", "wait_seconds", done)
+        ends |= _stats(f"p{i}_wait_business", "wait_business", done)
+        ends |= {
+            f"p{i}_solved": Count("pk", filter=done),
+            f"p{i}_touches": Avg("touches", filter=done),
+            f"p{i}_one": Count("pk", filter=done & Q(replies=1, reopen_count=0)),
+            f"p{i}_reo": Count("pk", filter=done & Q(reopen_count__gt=0)),
+        }
+    got = {**created.aggregate(**first), **solved.aggregate(**ends)}
+    lists = lists_stats(created, ["next_reply_seconds", "next_reply_business"], created_in)
+    out: list[dict[str, Any]] = []
+    for i in range(len(wanted)):
+        mine = f"p{i}_"
+        row = {k.removeprefix(mine): v for k, v in got.items() if k.startswith(mine)}
+        for key, column in (
+            ("next_reply", "next_reply_seconds"),
+            ("next_reply_business", "next_reply_business"),
+        ):
+            for stat, value in lists[i][column].items():
+                row[f"{key}_{stat}"] = value
+        row["one_touch"] = stats.rate(row["one"], row["solved"])
+        row["reopen"] = stats.rate(row["reo"], row["solved"])
+        out.append(row)
     return out
 
 
 def response(scope: Scope) -> Result:
     result = Result("response", str(_("Response and resolution")), scope)
     period = scope.period
-    now = _time_rows(scope, period)
-    before = _time_rows(scope, scope.previous) if scope.compare else None
+    both = _time_rows(scope, [period, scope.previous] if scope.compare else [period])
+    now, before = both[0], (both[1] if scope.compare else None)
     created = _range("created", period.start, period.end)
     solved = _range("solved", period.start, period.end)
     for key, label, _c, _b, which in TIME_METRICS:

@@ -138,6 +138,9 @@ class HourlyVolume(models.Model):
         indexes = [
             models.Index(fields=["hour"], name="rollup_hour"),
             models.Index(fields=["assignee", "hour"], name="rollup_assignee_hour"),
+            # The visibility rule is "no team, or my teams, or assigned to me":
+            # with the team first, each of its arms is a range of hours.
+            models.Index(fields=["team", "hour"], name="rollup_team_hour"),
         ]
 
     def __str__(self) -> str:
