@@ -358,18 +358,26 @@ def _none_label(column: str) -> str:
     )
 
 
-def _drill_value(column: str, key: Any) -> dict[str, str]:
+def _drill_value(column: str, key: Any, slugs: dict[int, str] | None = None) -> dict[str, str]:
+    """The inbox filter for one value of a dimension. A table of types
+    passes ``slugs`` (`_type_slugs`) so its rows do not each look theirs up."""
     param = DRILL_PARAM.get(column)
     if not param:
         return {}
     if key is None:
         return {param: "none"}
     if column == "type_id":
-        from tiski.tickets.models import TicketType
-
-        slug = TicketType.objects.filter(pk=key).values_list("slug", flat=True).first()
-        return {param: slug or ""}
+        if slugs is None:
+            slugs = _type_slugs([key])
+        return {param: slugs.get(key) or ""}
     return {param: str(key)}
+
+
+def _type_slugs(keys: Iterable[Any]) -> dict[int, str]:
+    from tiski.tickets.models import TicketType
+
+    ids = [k for k in keys if k is not None]
+    return dict(TicketType.objects.filter(pk__in=ids).values_list("pk", "slug")) if ids else {}
 
 
 def _dimension(scope: Scope, default: str = "team") -> tuple[str, str, str]:
@@ -516,30 +524,47 @@ def _volume_totals(
     scope: Scope, wanted: list[periods.Period], backlog_at: datetime | None = None
 ) -> list[dict[str, int]]:
     """Created, solved, reopened and the backlog at the end of each period,
-    and (last) the backlog at ``backlog_at``: one read of the source."""
+    and (last) the backlog at ``backlog_at``.
+
+    The backlog at t is "created before t" minus "solved before t", which
+    reads the whole history. It equals the tickets unsolved now, minus those
+    created since t, plus those solved since t: a handful of unsolved facts
+    (an index on solved_at) and the rows from the earliest period on, so a
+    month's page reads two months, not years.
+    """
     source = _Volume.of(scope)
+    moments = [p.end for p in wanted] + ([backlog_at] if backlog_at is not None else [])
+    earliest = min([p.start for p in wanted] + moments)
     # Aliases differ from the rollup's columns (an aggregate may not shadow one).
     sums: dict[str, Any] = {}
     for i, period in enumerate(wanted):
         for measure in rollups.MEASURES:
             sums[f"{measure}_{i}"] = source.count(measure, period.start, period.end)
-        sums[f"cb_{i}"] = source.count("created", None, period.end)
-        sums[f"sb_{i}"] = source.count("solved", None, period.end)
-    if backlog_at is not None:
-        sums["cb_at"] = source.count("created", None, backlog_at)
-        sums["sb_at"] = source.count("solved", None, backlog_at)
-    got = source.qs.aggregate(**sums)
+    for j, moment in enumerate(moments):
+        sums[f"cs_{j}"] = source.count("created", moment, None)
+        sums[f"ss_{j}"] = source.count("solved", moment, None)
+    if source.rolled:
+        recent = source.qs.filter(hour__gte=earliest)
+    else:
+        recent = source.qs.filter(
+            functools.reduce(
+                operator.or_, (Q(**{f"{c}__gte": earliest}) for c in rollups.MEASURES.values())
+            )
+        )
+    got = recent.aggregate(**sums)
+    unsolved = scope.facts().filter(solved_at__isnull=True).count()
+    backlogs = [unsolved - got[f"cs_{j}"] + got[f"ss_{j}"] for j in range(len(moments))]
     out = [
         {
             "created": got[f"created_{i}"],
             "solved": got[f"solved_{i}"],
             "reopened": got[f"reopened_{i}"],
-            "backlog": got[f"cb_{i}"] - got[f"sb_{i}"],
+            "backlog": backlogs[i],
         }
         for i in range(len(wanted))
     ]
     if backlog_at is not None:
-        out.append({"backlog": got["cb_at"] - got["sb_at"]})
+        out.append({"backlog": backlogs[-1]})
     return out
 
 
@@ -610,6 +635,7 @@ def volume(scope: Scope) -> Result:
         else:
             counts = grouped[column]
         names = _names(column, [k for k, _n in counts])
+        slugs = _type_slugs(k for k, _n in counts) if column == "type_id" else None
         rows = [
             [
                 _group_label(names, column, k),
@@ -617,7 +643,7 @@ def volume(scope: Scope) -> Result:
                     n,
                     drill={
                         **_range("created", period.start, period.end),
-                        **_drill_value(column, k),
+                        **_drill_value(column, k, slugs),
                     },
                 ),
             ]
@@ -841,12 +867,13 @@ def response(scope: Scope) -> Result:
     ):
         groups[row.pop(column)].update(row)
     names = field_dimensions.names(custom) if custom else _names(column, groups.keys())
+    slugs = _type_slugs(groups) if column == "type_id" else None
     rows = []
     for key in sorted(
         groups, key=lambda k: -groups[k].get("created", 0) - groups[k].get("solved", 0)
     ):
         g = groups[key]
-        d = _drill_value(column, key)
+        d = _drill_value(column, key, slugs)
 
         def drill(base: dict[str, str], d: dict = d, **extra: str) -> dict[str, str] | None:
             return None if custom else {**base, **d, **extra}
