@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tiski.tickets.models import UNSOLVED_STATUSES
+
 
 def _ref(model: str) -> models.ForeignKey:
     # Derived rows point at their sources without a database constraint: a
@@ -73,6 +75,16 @@ class TicketFact(models.Model):
             models.Index(fields=["first_reopened_at"], name="fact_reopened"),
             models.Index(fields=["assignee", "created_at"], name="fact_assignee_created"),
             models.Index(fields=["assignee", "solved_at"], name="fact_assignee_solved"),
+            # The customers report's untouched tickets (unsolved, no reply yet),
+            # oldest first: a few rows, not a walk up the created index.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(
+                    first_reply_at__isnull=True,
+                    status__in=[str(status) for status in UNSOLVED_STATUSES],
+                ),
+                name="fact_untouched",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,6 +180,9 @@ class ReplyFact(models.Model):
         indexes = [
             models.Index(fields=["at"], name="replyfact_at"),
             models.Index(fields=["author", "at"], name="replyfact_author_at"),
+            # Each arm of the visibility rule (my teams; assigned to me) a range of time.
+            models.Index(fields=["team", "at"], name="replyfact_team_at"),
+            models.Index(fields=["assignee", "at"], name="replyfact_assignee_at"),
         ]
 
     def __str__(self) -> str:
