@@ -56,6 +56,9 @@ TARGETS = {
     "view_counts": 50,
     "search_selective": 200,
     "search_common": 500,
+    # Issue 16: the top bar's suggestions while typing.
+    "typeahead_prefix": 100,
+    "typeahead_number": 100,
 }
 RSS_TARGET_MB = 200
 
@@ -520,6 +523,10 @@ def main(argv: list[str] | None = None) -> None:
             pages += [
                 ("search_selective", f"/search/?q={urllib.parse.quote(search_term)}", None),
                 ("search_common", "/search/?q=kiitos", None),
+                # The top bar's dropdown as the agent types: a common word's
+                # first letters, and the first digits of an order number.
+                ("typeahead_prefix", "/search/suggest/?q=kii", None),
+                ("typeahead_number", f"/search/suggest/?q={search_term[:4]}", None),
             ]
         else:
             report.notes.append("Search: no /search/ page answered 200; skipped.")
