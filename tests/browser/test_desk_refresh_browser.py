@@ -102,3 +102,85 @@ def test_top_bar_fits_at_1280_and_collapses_on_a_phone(new_page, desk, make_user
     expect(phone.locator(".ticket-row")).to_have_count(1)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "layout-390-inbox")
+
+
+@pytest.fixture
+def long_ticket(desk):
+    """The desk's ticket with a conversation longer than the page's window."""
+    from tiski.desk.timeline import PAGE_MESSAGES
+    from tiski.tickets import actions
+    from tiski.tickets.models import MessageKind, Via
+
+    ticket = desk["ticket"]
+    for n in range(1, PAGE_MESSAGES + 10):
+        actions.add_message(
+            ticket,
+            kind=MessageKind.INTERNAL,
+            actor=desk["minna"],
+            via=Via.AGENT,
+            text=f"Välihuomio numero {n}",
+        )
+    return ticket
+
+
+def _colleague_on(new_page, ticket):
+    page = new_page()
+    login(page, "jukka@yritys.fi", PASSWORD)
+    page.goto(ticket.get_absolute_url())
+    return page
+
+
+def test_live_refreshes_keep_the_older_messages_the_agent_loaded(new_page, desk, long_ticket):
+    """Older messages loaded on demand stay on the page when the conversation
+    refreshes: a colleague's change, a new message shown from the banner, the
+    agent's own side-panel save."""
+    ticket = long_ticket
+    first = ticket.messages.order_by("created_at", "pk").first()
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(ticket.get_absolute_url())
+    oldest = page.locator(f"#message-{first.pk}")
+    expect(oldest).to_have_count(0)
+    page.click("#older-messages button")
+    expect(oldest).to_be_visible()
+    expect(page.locator("#older-messages")).to_have_count(0)
+
+    colleague = _colleague_on(new_page, ticket)
+    # A change without a message reloads the conversation by itself.
+    colleague.select_option("#id_priority", "urgent")
+    colleague.click("#save-fields")
+    expect(page.locator("#ticket-head .prio")).to_contain_text("Kiireellinen")
+    expect(page.locator(".sys-event").last).to_contain_text("Jukka Korhonen")
+    expect(oldest).to_be_visible()
+    expect(page.locator("#older-messages")).to_have_count(0)
+
+    # A new message: the banner, then "Show it" adds it and keeps the rest.
+    colleague.fill("#id_text", "Tuore huomio kollegalta")
+    colleague.click("#send-button")
+    expect(page.locator("#live-banner")).to_be_visible()
+    page.click("#live-banner [data-reload-conversation]")
+    expect(page.locator("#conversation")).to_contain_text("Tuore huomio kollegalta")
+    expect(oldest).to_be_visible()
+
+    # The agent's own side-panel save refreshes the conversation out of band.
+    page.select_option("#id_status", "pending")
+    page.click("#save-fields")
+    expect(page.locator("#fields-form .saved")).to_be_visible()
+    expect(page.locator("#conversation")).to_contain_text("Odottaa")
+    expect(oldest).to_be_visible()
+
+
+def test_a_live_refresh_keeps_the_linked_old_message(new_page, desk, long_ticket):
+    """A page opened on ?message=<an old message> still shows it after a refresh."""
+    ticket = long_ticket
+    linked = ticket.messages.order_by("created_at", "pk")[1]
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(linked.get_absolute_url())
+    expect(page.locator(f"#message-{linked.pk}")).to_be_visible()
+
+    colleague = _colleague_on(new_page, ticket)
+    colleague.select_option("#id_priority", "low")
+    colleague.click("#save-fields")
+    expect(page.locator("#ticket-head .prio")).to_contain_text("Matala")
+    expect(page.locator(f"#message-{linked.pk}")).to_be_visible()

@@ -144,3 +144,58 @@ def test_each_request_gets_its_own_csrf_token_in_cached_blocks(make_ticket, make
             assert ticket.messages.count() == 2
     assert tokens[0] != tokens[1]
     assert "tiski-csrf-marker" not in page
+
+
+def test_a_refresh_from_the_oldest_shown_message_keeps_the_loaded_ones(
+    make_ticket, agent, agent_client
+):
+    """The live refresh sends ``shown_from``: the conversation comes back from
+    that message on, new messages included, not cut to the latest window."""
+    ticket = conversation(make_ticket, agent, PAGE_MESSAGES + 12)
+    ids = all_ids(ticket)
+    url = reverse("desk:ticket-conversation", args=[ticket.number])
+    older_url = reverse("desk:ticket-conversation-older", args=[ticket.number])
+    actions.add_message(
+        ticket, kind=MessageKind.INTERNAL, actor=agent, via=Via.AGENT, text="Uusin huomio"
+    )
+    newest = all_ids(ticket)[-1]
+
+    kept = agent_client.get(url, {"shown_from": ids[5]}).content.decode()
+    assert shown_ids(kept) == [*ids[5:], newest]
+    assert f"{older_url}?before={ids[5]}" in kept
+
+    # From the very first message: everything, and no "show older" button.
+    everything = agent_client.get(url, {"shown_from": ids[0]}).content.decode()
+    assert shown_ids(everything) == [*ids, newest]
+    assert older_url not in everything
+
+    # Without it, the latest window as before.
+    assert len(shown_ids(agent_client.get(url).content.decode())) == PAGE_MESSAGES
+
+
+def test_a_side_panel_save_keeps_the_loaded_messages(make_ticket, agent, agent_client):
+    ticket = conversation(make_ticket, agent, PAGE_MESSAGES + 5)
+    ids = all_ids(ticket)
+    response = agent_client.post(
+        reverse("desk:ticket-update", args=[ticket.number]),
+        {"status": "open", "priority": "high", "tags": "", "shown_from": str(ids[0])},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert shown_ids(response.content.decode()) == ids
+
+
+@pytest.mark.parametrize("value", ["other-ticket", "²", "9" * 40, "-3", "abc", ""])
+def test_a_foreign_or_odd_shown_from_gives_the_latest_window(
+    make_ticket, agent, agent_client, value
+):
+    """Another ticket's message id widens nothing (and shows nothing of it);
+    junk is ignored rather than an error."""
+    ticket = conversation(make_ticket, agent, PAGE_MESSAGES + 5)
+    other = conversation(make_ticket, agent, 3)
+    if value == "other-ticket":
+        value = str(all_ids(other)[0])
+    url = reverse("desk:ticket-conversation", args=[ticket.number])
+    response = agent_client.get(url, {"shown_from": value})
+    assert response.status_code == 200
+    assert shown_ids(response.content.decode()) == all_ids(ticket)[-PAGE_MESSAGES:]

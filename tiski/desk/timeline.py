@@ -520,6 +520,9 @@ def describe_event(event: Event, names: Names) -> SafeString | None:
 # How many messages the ticket page shows at first; older ones load on demand,
 # so a conversation of 500 messages opens as fast as one of 30.
 PAGE_MESSAGES = 30
+# A link to an old message opens the window one message before it (+1 for the
+# message itself), so the reader sees what it answered.
+LINK_CONTEXT = 2
 
 
 @dataclass(frozen=True)
@@ -542,11 +545,14 @@ def timeline_window(
     *,
     before: int | None = None,
     include: int | None = None,
+    since: int | None = None,
     size: int = PAGE_MESSAGES,
 ) -> TimelineWindow:
     """The latest ``size`` messages (those before message ``before`` when given)
     and the events among them. ``include`` widens the window down to that
-    message, so a link to an old message still lands on it.
+    message and the one before it, so a link to an old message still lands on
+    it; ``since`` widens it down to exactly that message, so a live refresh
+    keeps what the page already shows (older messages the agent loaded).
 
     Events belong to the window that holds the messages around them: those
     older than the window's first message come with the older window.
@@ -560,13 +566,12 @@ def timeline_window(
             rows = rows.filter(
                 Q(created_at__lt=anchor[0]) | Q(created_at=anchor[0], pk__lt=anchor[1])
             )
-    if include is not None and before is None:
-        anchor = ticket.messages.filter(pk=include).values_list("created_at", "pk").first()
-        if anchor is not None:
-            newer = ticket.messages.filter(
-                Q(created_at__gt=anchor[0]) | Q(created_at=anchor[0], pk__gte=anchor[1])
-            ).count()
-            size = max(size, newer + 2)
+    else:
+        # A message id of another ticket (or a moved one) matches nothing here.
+        for anchor_id, margin in ((include, LINK_CONTEXT), (since, 0)):
+            newer = _count_from(ticket, anchor_id)
+            if newer:
+                size = max(size, newer + margin)
     page = list(_with_related(rows)[: size + 1])
     has_older = len(page) > size
     messages = page[:size][::-1]
@@ -577,6 +582,18 @@ def timeline_window(
         has_older=has_older,
         older_than=messages[0].pk if has_older and messages else None,
     )
+
+
+def _count_from(ticket: Ticket, message_id: int | None) -> int:
+    """How many of the ticket's messages are that message or newer (0: not its message)."""
+    if message_id is None:
+        return 0
+    anchor = ticket.messages.filter(pk=message_id).values_list("created_at", "pk").first()
+    if anchor is None:
+        return 0
+    return ticket.messages.filter(
+        Q(created_at__gt=anchor[0]) | Q(created_at=anchor[0], pk__gte=anchor[1])
+    ).count()
 
 
 def _with_related(rows):

@@ -179,7 +179,9 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
     # live): its frame inherits this page's policy, so the page allows https:
     # images even when it starts with plain-text messages only.
     allow_remote_images(request)
-    window = timeline_window(ticket, include=_message_param(request))
+    window = timeline_window(
+        ticket, include=_message_param(request), since=_shown_from_param(request)
+    )
     routes = reply_routes(ticket)
     route = routes[0]
     # Forwarding goes by email: the message blocks offer the email route's mailboxes.
@@ -257,8 +259,20 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
 
 def _message_param(request: HttpRequest) -> int | None:
     """``?message=<id>``: a link to one message, which the page must show."""
-    value = request.GET.get("message", "")
-    return int(value) if value.isdigit() else None
+    return _message_id(request.GET.get("message", ""))
+
+
+def _shown_from_param(request: HttpRequest) -> int | None:
+    """``shown_from=<id>``: the oldest message the page already shows (desk.js
+    sends it with a live refresh, a side-panel save and a reply), so the
+    re-rendered conversation keeps the older messages the agent loaded."""
+    return _message_id(request.POST.get("shown_from") or request.GET.get("shown_from", ""))
+
+
+def _message_id(value: str) -> int | None:
+    # ASCII digits that fit a bigint: "²" is a digit to isdigit(), and a
+    # longer number would be an error on PostgreSQL, not "no such message".
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 def _with_blocks(

@@ -208,13 +208,43 @@
     changedTimer = setTimeout(reloadConversation, 300);
   });
 
+  // The oldest message the conversation shows now. A refresh re-renders the
+  // conversation from it, so the older messages the agent loaded (or the old
+  // message a link opened) stay in place instead of falling back to the
+  // latest window.
+  function oldestShown() {
+    const first = $("#conversation .msg[data-message-id]");
+    return first ? first.dataset.messageId : "";
+  }
   async function reloadConversation() {
     const t = ticketEl();
     if (!t || !window.htmx) return;
     // htmx swaps the conversation and, out of band, the ticket header.
-    await window.htmx.ajax("GET", t.dataset.conversationUrl, { target: "#conversation", swap: "innerHTML" });
+    await window.htmx.ajax("GET", t.dataset.conversationUrl, {
+      target: "#conversation", swap: "innerHTML", values: { shown_from: oldestShown() },
+    });
     afterConversationSwap();
   }
+  // A side-panel save answers with the conversation too (out of band).
+  document.addEventListener("htmx:configRequest", (ev) => {
+    const elt = ev.detail && ev.detail.elt;
+    if (elt && elt.closest && elt.closest("#side-panel") && $("#conversation")) {
+      ev.detail.parameters["shown_from"] = oldestShown();
+    }
+  });
+  // A refused reply (a collision, a form error) renders the page again.
+  document.addEventListener("submit", (ev) => {
+    const form = ev.target;
+    if (form.id !== "reply-form") return;
+    let field = form.querySelector("input[name=shown_from]");
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "shown_from";
+      form.appendChild(field);
+    }
+    field.value = oldestShown();
+  });
   function afterConversationSwap() {
     const t = ticketEl();
     if (!t || !$("#conversation")) return;
