@@ -112,8 +112,24 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", _default_sqlite),
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
+        conn_health_checks=envbool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("DB_POOL", True):
+    # A new PostgreSQL connection costs a backend process (tens of ms on a
+    # busy small server), and the web process runs under ASGI, where Django
+    # gives each request a thread of its own: a connection kept past the
+    # request (CONN_MAX_AGE) would stay with a thread that is gone. Django's
+    # advice for ASGI is the driver's pool instead; closing a connection hands
+    # it back to the pool, in web requests, Celery tasks and commands alike.
+    # The health checks (CONN_HEALTH_CHECKS) make the pool test a connection
+    # before lending it. Pooling and CONN_MAX_AGE exclude each other.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": envint("DB_POOL_MIN_SIZE", 2),
+        "max_size": envint("DB_POOL_MAX_SIZE", 20),
+        "timeout": envint("DB_POOL_TIMEOUT", 10),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a worker writes; the busy timeout
     # turns short write contention into waiting instead of "database is locked".

@@ -142,3 +142,65 @@ def test_env_helpers(monkeypatch, tmp_path):
         envint("NUM", 0)
     key = persistent_secret_key(tmp_path / "data")
     assert key == persistent_secret_key(tmp_path / "data") and len(key) > 40
+
+
+BACKEND_PIDS = """
+import json, django
+django.setup()
+from django.db import connection
+
+def pid():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+if connection.settings_dict["OPTIONS"].get("pool"):
+    connection.pool.open(wait=True)  # its first connections ready, as in a running server
+pids = []
+for _request in range(4):
+    pids.append(pid())
+    connection.close()  # what Django does at the end of every request and task
+print(json.dumps({
+    "pids": pids,
+    "conn_max_age": connection.settings_dict["CONN_MAX_AGE"],
+    "health_checks": connection.settings_dict["CONN_HEALTH_CHECKS"],
+    "pool": connection.settings_dict["OPTIONS"].get("pool"),
+}))
+"""
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="needs PostgreSQL (DATABASE_URL)",
+)
+@pytest.mark.parametrize("pooled", [True, False])
+def test_postgres_connections_outlive_a_request_through_the_pool(tmp_path, pooled):
+    """On PostgreSQL, closing a connection at a request's end hands it back to
+    the pool: the next request gets the same server process instead of paying
+    for a new one. With DB_POOL=0 each request connects anew (CONN_MAX_AGE 0,
+    Django's advice under ASGI)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DB_POOL", "DB_CONN_MAX_AGE", "DB_CONN_HEALTH_CHECKS")
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "tiski.settings",
+            "TISKI_DATA_DIR": str(tmp_path),
+            "DB_POOL": "1" if pooled else "0",
+        }
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", BACKEND_PIDS], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    got = json.loads(out.strip().splitlines()[-1])
+    assert got["conn_max_age"] == 0
+    assert got["health_checks"] is True
+    if pooled:
+        assert got["pool"]["max_size"] >= 1
+        # The pool's few connections take turns; none is opened per request.
+        assert len(set(got["pids"])) <= 2, got["pids"]
+    else:
+        assert got["pool"] is None
+        assert len(set(got["pids"])) == 4, got["pids"]
