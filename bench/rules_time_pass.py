@@ -78,14 +78,15 @@ def fill(count: int, now: datetime, seed: int = 5) -> dict[str, Any]:
     from tiski.connectors.models import Mailbox
     from tiski.core.models import Sequence
     from tiski.customers.models import Contact, Identity
-    from tiski.rules.models import Notification, RuleFiring
+    from tiski.notifications.models import Notification
+    from tiski.rules.models import RuleFiring
     from tiski.tickets.models import PRIORITY_RANK, Ticket
 
     rng = random.Random(seed)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE rules_rulefiring, rules_notification, tickets_event, tickets_message,"
+            "TRUNCATE rules_rulefiring, notifications_notification, tickets_event, tickets_message,"
             " tickets_ticket_tags, tickets_ticket_ccs, tickets_ticket CASCADE"
         )
     with transaction.atomic():
