@@ -421,13 +421,14 @@ def notify_many(p: NotifyParams, contexts: list[ActionContext]) -> list[ActionOu
 
     outcomes: list[ActionOutcome] = []
     pending: list[tuple[ActionOutcome, Notification]] = []
-    for context in contexts:
+    recipients = [_recipients(p.to, context.ticket) for context in contexts]
+    # Each agent's own setting for rule notices: off means off. Read once
+    # for everybody in the batch, not once per ticket.
+    choice = deliveries({user.pk for users in recipients for user in users}, Kind.RULE)
+    for context, users in zip(contexts, recipients, strict=True):
         outcome = ActionOutcome()
-        users = _recipients(p.to, context.ticket)
         if not users:
             outcome.skipped.append(_("nobody to notify"))
-        # Each agent's own setting for rule notices: off means off.
-        choice = deliveries([user.pk for user in users], Kind.RULE)
         for user in users:
             if choice[user.pk] == Delivery.OFF:
                 continue

@@ -424,7 +424,8 @@ def run_triggers(
         now = timezone.now()
         facts = build_facts(ticket, change, now=now, loaders=loaders)
     firings: list[RuleFiring] = []
-    for trigger in triggers:
+    for position, trigger in enumerate(triggers, start=1):
+        last = position == len(triggers)
         try:
             if not trigger.conditions.matches(facts):
                 continue
@@ -435,15 +436,17 @@ def run_triggers(
             firing = fire(trigger, ticket, facts, now)
         except Exception:  # one broken trigger must not stop the others or the change
             log.exception("trigger %s failed on ticket %s", trigger.name, ticket_id)
+            if last:
+                break
             ticket = _load_ticket(ticket_id)
             if ticket is None:
                 return firings
             facts = build_facts(ticket, change, now=now, loaders=loaders)
             continue
         firings.append(firing)
-        if firing.effective:
+        if firing.effective and not last:
             # Later triggers see what earlier ones (and the triggers their
-            # changes set off) did.
+            # changes set off) did; after the last one nobody reads it.
             ticket = _load_ticket(ticket_id)
             if ticket is None:
                 return firings
