@@ -124,3 +124,26 @@ def test_batched_facts_are_the_facts_of_the_single_path(make_ticket, make_user, 
     assert many[tagged.pk] == build_facts(tickets[1], None, now=now)
     assert many[tagged.pk].tags == frozenset({"vip", "toimitus"})
     assert many[plain.pk].body == "Uusi huomio"
+
+
+@pytest.mark.parametrize("bulk_reads_fail", [False, True])
+def test_each_ticket_gets_its_triggers_even_when_the_bulk_reads_fail(
+    make_ticket, make_user, monkeypatch, caplog, bulk_reads_fail
+):
+    tickets = pending_tickets(make_ticket, make_user, 3)
+    agent = make_user()
+    for ticket in tickets:
+        actions.update_ticket(ticket, actor=agent, via=Via.AGENT, status=Status.SOLVED)
+    solved_trigger()
+    if bulk_reads_fail:
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("a loader broke")
+
+        monkeypatch.setattr(engine, "build_facts_many", broken)
+
+    engine.on_ticket_changes(changes_for(tickets))
+
+    for ticket in tickets:
+        assert set(ticket.tags.values_list("name", flat=True)) == {"ratkaistu-säännöllä"}
+    assert ("one by one" in caplog.text) is bulk_reads_fail

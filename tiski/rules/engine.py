@@ -488,20 +488,29 @@ def on_ticket_changes(many: list[TicketChange]) -> None:
     if not work:
         return
     now = timezone.now()
-    causes = causing_firings([change for change, _events in work], now)
     loaders = {
         name: load
         for triggers in listening_for.values()
         for trigger in triggers
         for name, load in trigger.conditions.loaders.items()
     }
-    tickets = _tickets_with_related().in_bulk([change.ticket_id for change, _events in work])
-    facts = build_facts_many(
-        list(tickets.values()),
-        {change.ticket_id: change for change, _events in work},
-        now=now,
-        loaders=loaders,
-    )
+    try:
+        causes = causing_firings([change for change, _events in work], now)
+        tickets = _tickets_with_related().in_bulk([change.ticket_id for change, _events in work])
+        facts = build_facts_many(
+            list(tickets.values()),
+            {change.ticket_id: change for change, _events in work},
+            now=now,
+            loaders=loaders,
+        )
+    except Exception:  # a loader that fails in bulk must not cost every ticket its triggers
+        log.exception("batched trigger reads failed; running %d changes one by one", len(work))
+        for change, _events in work:
+            try:
+                on_ticket_change(change)
+            except Exception:
+                log.exception("triggers failed on ticket %s", change.ticket_id)
+        return
     for change, events in work:
         ticket = tickets.get(change.ticket_id)
         if ticket is None:
