@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tiski.rules import engine
 from tiski.rules.facts import build_facts, build_facts_many
-from tiski.rules.models import RuleFiring, Trigger
+from tiski.rules.models import RuleFiring, TimeRule, Trigger
 from tiski.tickets import actions
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import MessageKind, Status, Ticket, Via
@@ -43,7 +43,7 @@ def pending_tickets(make_ticket, make_user, count: int) -> list[Ticket]:
 def test_triggers_answer_every_status_change_of_a_time_rule_chunk(
     make_ticket, make_user, time_machine, monkeypatch
 ):
-    """The shipped rule solves pending tickets after 7 days; a trigger on the
+    """A time rule solves pending tickets after 7 days; a trigger on the
     status change then tags each of them (through the batched handler, after
     the chunk commits), and its firings are logged per ticket."""
     batches: list[int] = []
@@ -54,6 +54,19 @@ def test_triggers_answer_every_status_change_of_a_time_rule_chunk(
         handle_many(many)
 
     monkeypatch.setattr(engine.on_ticket_change, "handle_many", counting)
+    # Made here, as the shipped one: a transactional test before this one
+    # may have flushed the rows the data migration wrote.
+    TimeRule.objects.filter(active=True).update(active=False)
+    TimeRule.objects.create(
+        name="Ratkaise odottava 7 päivän jälkeen (testi)",
+        conditions={
+            "all": [
+                {"type": "status", "op": "equals", "value": "pending"},
+                {"type": "hours_since", "since": "status_changed", "op": "at_least", "hours": 168},
+            ]
+        },
+        actions=[{"type": "set_status", "status": "solved"}],
+    )
     tickets = pending_tickets(make_ticket, make_user, 4)
     solved_trigger()
     time_machine.move_to(timezone.now() + timedelta(days=8), tick=False)
