@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
 
 import pytest
 
@@ -189,6 +190,11 @@ def test_postgres_connections_outlive_a_request_through_the_pool(tmp_path, poole
             "DJANGO_SETTINGS_MODULE": "tiski.settings",
             "TISKI_DATA_DIR": str(tmp_path),
             "DB_POOL": "1" if pooled else "0",
+            # The server's own database: the one DATABASE_URL names may exist
+            # only as the test runner's copy.
+            "DATABASE_URL": urllib.parse.urlunsplit(
+                urllib.parse.urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres")
+            ),
         }
     )
     out = subprocess.run(
