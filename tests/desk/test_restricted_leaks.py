@@ -244,6 +244,9 @@ def fill(route: str, name: str, secret) -> str:
                 "api-client-revoke",
                 "side-panel-card-edit",
                 "side-panel-card-delete",
+                # Help-centre brands (admins only).
+                "brand-edit",
+                "brand-delete",
             ),
             999999,
         ),
