@@ -148,9 +148,11 @@ def test_an_automatic_reply_in_an_import_batch(mailbox):
     assert Ticket.objects.count() == 1
 
 
-def test_the_admin_lists_automatic_replies_kept_aside(mailbox, admin_client, admin_user):
+def test_the_admin_lists_automatic_replies_kept_aside(mailbox, client, admin_user):
     admin_user.is_superuser = True  # the Django admin is for superusers only
     admin_user.save()
+    # Not the connector tests' admin_client: that one is a settings admin, not this superuser.
+    client.force_login(admin_user)
     receive(mailbox, out_of_office("Auto-Submitted: auto-replied", sender="x@muualla.fi"))
     receive(
         mailbox,
@@ -158,7 +160,7 @@ def test_the_admin_lists_automatic_replies_kept_aside(mailbox, admin_client, adm
         "Message-ID: <h@b.example>\n\nHei\n",
         key="person",
     )
-    response = admin_client.get("/admin/comms/inboundreceipt/?kept=aside")
+    response = client.get("/admin/comms/inboundreceipt/?kept=aside")
     assert response.status_code == 200
     body = response.content.decode()
     assert "automatic reply without a ticket" in body
