@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tiski.knowledge import public_version
-from tiski.knowledge.images import EXTENSIONS
 from tiski.knowledge.models import Brand
 
 from ..audit import form_changes, record_setting_change
+from ..branding_forms import save_with_logo
 from ..forms_brands import BrandForm
 from .common import admin_required
 
@@ -32,13 +32,7 @@ def brand_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             changes = form_changes(form)
-            saved = form.save(commit=False)
-            logo = form.cleaned_data.get("logo")
-            if logo is not None:
-                saved.logo.save(f"logo.{EXTENSIONS[logo.sniffed_type]}", logo, save=False)
-                saved.logo_content_type = logo.sniffed_type
-            saved.save()
-            form.save_m2m()
+            saved = save_with_logo(form)
             public_version.bump()
             action = "changed" if row is not None else "created"
             record_setting_change(request.user, SECTION, action, saved, changes)

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tiski.knowledge import public_version
-from tiski.knowledge.images import EXTENSIONS
 from tiski.knowledge.models import Brand, HelpCentreSettings
 
 from ..audit import form_changes, record_setting_change
+from ..branding_forms import save_with_logo
 from ..forms_helpcentre import HelpCentreForm
 from .common import admin_required
 
@@ -26,12 +26,7 @@ def helpcentre(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             changes = form_changes(form)
-            saved = form.save(commit=False)
-            logo = form.cleaned_data.get("logo")
-            if logo is not None:
-                saved.logo.save(f"logo.{EXTENSIONS[logo.sniffed_type]}", logo, save=False)
-                saved.logo_content_type = logo.sniffed_type
-            saved.save()
+            saved = save_with_logo(form)
             public_version.bump()  # the name, logo and footer are on every cached page
             record_setting_change(request.user, "helpcentre", "changed", saved, changes)
         messages.success(request, _("Help centre settings saved."))
