@@ -137,6 +137,7 @@ def secret(make_team, make_user, make_contact, make_ticket):
         "side": side,
         "trigger": trigger,
         "time_rule": time_rule,
+        "agent": hr_agent,
     }
 
 
@@ -254,7 +255,7 @@ def fill(route: str, name: str, secret) -> str:
     # Settings (admins only), aimed at the secret team, its agent, its tag.
     from tiski.tickets.models import Tag, TicketType
 
-    hr_agent = secret["ticket"].assignee
+    hr_agent = secret["agent"]
     pk_by_name.update(
         {
             "agent-edit": hr_agent.pk,
@@ -406,3 +407,43 @@ def test_websocket_never_pushes_restricted_ticket(make_user, make_team, secret):
         await communicator.disconnect()
 
     async_to_sync(scenario)()
+
+
+CHILD_BRIEF = "Tarkistakaa toimituksen tila varastosta"
+
+
+def test_a_child_for_an_outside_team_shows_its_brief_and_nothing_of_the_parent(
+    client, make_user, make_team, secret
+):
+    """The restricted ticket sends part of its work to another team as a child.
+    That team works the child through every desk page and API URL, and sees the
+    brief written for them, never the parent's subject, messages, files or tags."""
+    sales = make_team("Myynti")
+    outsider = make_user(teams=(sales,), email="myyja@yritys.fi")
+    child = actions.create_child_ticket(
+        secret["ticket"],
+        subject="Toimituksen tarkistus",
+        brief=CHILD_BRIEF,
+        actor=secret["ticket"].assignee,
+        via=Via.AGENT,
+        team=sales,
+    )
+    aimed_at_child = {**secret, "ticket": child}
+    client.force_login(outsider)
+    page = client.get(child.get_absolute_url()).content.decode()
+    assert CHILD_BRIEF in page and f"#{secret['ticket'].number}" in page
+    checked = 0
+    for route, pattern in desk_patterns():
+        if pattern.name == "logout":
+            continue
+        url = fill(route, pattern.name or "", aimed_at_child)
+        client.force_login(outsider)
+        response = client.get(url)
+        body = (
+            response.content.decode(errors="replace")
+            if not response.streaming
+            else b"".join(response.streaming_content).decode(errors="replace")
+        )
+        assert_no_trace(body, url, secret)
+        checked += 1
+    assert checked >= 15
