@@ -88,15 +88,19 @@ def _ranked_postgres(parsed: ParsedQuery, qs: QuerySet, limit: int) -> list[tupl
         f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "
         'MaxFragments=2, FragmentDelimiter=" … "'
     )
+    # The ranking sorts only ids and ranks (a top-N sort in memory); the
+    # articles' text is read for the page's few hits only. Sorting whole
+    # index rows spilled to disk at 10,000 matching articles.
     sql = f"""
-        SELECT x.id, ts_headline('simple', left(x.body_text, 20000), {tsq}, %s)
+        SELECT x.id, ts_headline('simple', left(t.body_text, 20000), {tsq}, %s)
         FROM (
-            SELECT t.id, t.body_text, ts_rank(i.search_vector, {tsq}, 1) AS rank
+            SELECT i.translation_id AS id, ts_rank(i.search_vector, {tsq}, 1) AS rank
             FROM {ArticleIndex._meta.db_table} i
-            JOIN {ArticleTranslation._meta.db_table} t ON t.id = i.translation_id
-            WHERE i.search_vector @@ {tsq} AND t.id IN ({inner})
-            ORDER BY rank DESC, t.id DESC LIMIT %s
-        ) x ORDER BY x.rank DESC, x.id DESC
+            WHERE i.search_vector @@ {tsq} AND i.translation_id IN ({inner})
+            ORDER BY rank DESC, i.translation_id DESC LIMIT %s
+        ) x
+        JOIN {ArticleTranslation._meta.db_table} t ON t.id = x.id
+        ORDER BY x.rank DESC, x.id DESC
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [*tsq_params, options, *tsq_params, *tsq_params, *params, limit])
