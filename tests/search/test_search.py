@@ -281,6 +281,24 @@ def test_contacts_and_organisations(make_contact):
     assert search_organisations("status:open") == []
 
 
+def test_contacts_and_organisations_come_in_name_order_whichever_field_matched(make_contact):
+    """Candidates found by name, by address and by organisation are listed
+    together by name, letter case aside, and the limit keeps the first."""
+    org = Organisation.objects.create(name="Kiinteistöhuolto Oy")
+    OrganisationDomain.objects.create(organisation=org, domain="huolto.fi")
+    by_domain = Organisation.objects.create(name="Aalto Huolto Oy")
+    OrganisationDomain.objects.create(organisation=by_domain, domain="kiinteisto.fi")
+    via_org = make_contact(email="x@huolto.fi", name="Ville Virta", organisation=org)
+    via_address = make_contact(email="kiinteisto@example.fi", name="aino Aalto")
+    via_name = make_contact(email="m@example.fi", name="Kiira Mäki")
+    make_contact(email="muu@example.fi", name="Matti Muu")
+    assert search_contacts("kii") == [via_address, via_name, via_org]
+    assert search_contacts("kii", limit=2) == [via_address, via_name]
+    assert search_organisations("kii") == [by_domain, org]
+    assert search_organisations("kii huolto") == [by_domain, org]
+    assert search_organisations("kii aalto") == [by_domain]
+
+
 @pytest.mark.parametrize("count", [5, 30])
 def test_no_n_plus_one(make_user, make_team, indexed_ticket, django_assert_max_num_queries, count):
     """A page of 5 and of 30 results costs the same number of queries."""

@@ -626,20 +626,29 @@ def _any_of(field: str, forms: list[str]) -> Q:
 def _contacts_matching(word: str) -> set[int]:
     """Contacts whose name, identity or organisation holds the word (in any ä/a form)."""
     forms = name_variants(word)
+    # Unordered on purpose: the candidates are put in name order later, and
+    # ordering here made PostgreSQL walk the contacts in name order testing
+    # each one's organisation (96 ms at 333,000 contacts for "kii") instead
+    # of finding the few organisations through their trigram index.
     found = set(
-        Contact.objects.filter(_any_of("name", forms)).values_list("pk", flat=True)[
-            :CONTACT_CANDIDATES
-        ]
+        Contact.objects.filter(_any_of("name", forms))
+        .order_by()
+        .values_list("pk", flat=True)[:CONTACT_CANDIDATES]
     )
     found |= set(
-        Identity.objects.filter(value__icontains=word.lower()).values_list("contact_id", flat=True)[
-            :CONTACT_CANDIDATES
-        ]
+        Identity.objects.filter(value__icontains=word.lower())
+        .order_by()
+        .values_list("contact_id", flat=True)[:CONTACT_CANDIDATES]
+    )
+    organisations = (
+        Organisation.objects.filter(_any_of("name", forms))
+        .order_by()
+        .values("pk")[:CONTACT_CANDIDATES]
     )
     found |= set(
-        Contact.objects.filter(_any_of("organisation__name", forms)).values_list("pk", flat=True)[
-            :CONTACT_CANDIDATES
-        ]
+        Contact.objects.filter(organisation__in=organisations)
+        .order_by()
+        .values_list("pk", flat=True)[:CONTACT_CANDIDATES]
     )
     return found
 
@@ -723,13 +732,22 @@ def _contacts_by_number(text: str) -> set[int]:
     )
 
 
+def _first_by_name(qs: QuerySet, candidates: set[int], limit: int) -> list:
+    """The first ``limit`` of the candidate rows in name order, loaded from ``qs``.
+
+    Picked from the candidates' own names: asked to sort in SQL, PostgreSQL
+    walked the whole name index looking for the few candidates.
+    """
+    named = qs.model.objects.filter(pk__in=candidates).order_by().values_list("name", "pk")
+    ordered = sorted(named, key=lambda row: (row[0].casefold(), row[1]))
+    first = [pk for _name, pk in ordered[:limit]]
+    by_pk = qs.filter(pk__in=first).in_bulk()
+    return [by_pk[pk] for pk in first if pk in by_pk]
+
+
 def _contacts_in_order(candidates: set[int], limit: int) -> list[Contact]:
-    qs = (
-        Contact.objects.filter(pk__in=candidates)
-        .select_related("organisation")
-        .prefetch_related("identities")
-    )
-    return list(qs.order_by("name", "id")[:limit])
+    qs = Contact.objects.select_related("organisation").prefetch_related("identities")
+    return _first_by_name(qs, candidates, limit)
 
 
 def search_organisations(query: str | ParsedQuery, limit: int = 10) -> list[Organisation]:
@@ -737,19 +755,22 @@ def search_organisations(query: str | ParsedQuery, limit: int = 10) -> list[Orga
     words = _words(query)
     if not words:
         return []
-    qs = Organisation.objects.prefetch_related("domains")
+    candidates: set[int] | None = None
     for word in words:
-        qs = qs.filter(
-            _any_of("name", name_variants(word))
-            | Q(
-                Exists(
-                    OrganisationDomain.objects.filter(
-                        organisation_id=OuterRef("pk"), domain__icontains=word.lower()
-                    )
-                )
-            )
+        found = set(
+            Organisation.objects.filter(_any_of("name", name_variants(word)))
+            .order_by()
+            .values_list("pk", flat=True)[:CONTACT_CANDIDATES]
         )
-    return list(qs.order_by("name", "id")[:limit])
+        found |= set(
+            OrganisationDomain.objects.filter(domain__icontains=word.lower())
+            .order_by()
+            .values_list("organisation_id", flat=True)[:CONTACT_CANDIDATES]
+        )
+        candidates = found if candidates is None else candidates & found
+        if not candidates:
+            return []
+    return _first_by_name(Organisation.objects.prefetch_related("domains"), candidates, limit)
 
 
 def search_url(query: str) -> str:
