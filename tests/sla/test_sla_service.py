@@ -288,3 +288,42 @@ def test_bulk_refresh_matches_one_by_one_in_constant_queries(
     with django_assert_max_num_queries(16):
         refresh_tickets(tickets)
     assert _sla_snapshot(tickets) == expected
+
+
+def test_a_child_ticket_runs_on_its_own_teams_policy_and_counts_for_that_team(
+    db, monday, make_ticket, make_team, make_user
+):
+    """Work sent to another team as a child ticket is measured there: the
+    child gets the policy matching its team, the parent keeps its own, and
+    the report facts count the child for the team that does the work."""
+    from tiski.reports.models import HourlyVolume, TicketFact
+
+    support, billing = make_team("Tuki"), make_team("Laskutus")
+    default = SlaPolicy.objects.get(name__startswith="Perustaso")
+    billing_policy = SlaPolicy.objects.create(
+        name="Laskutus",
+        position=1,
+        calendar=default.calendar,
+        targets={"normal": {"first_reply": 30}},
+    )
+    billing_policy.match_teams.add(billing)
+    agent = make_user(teams=(support,))
+    parent = make_ticket(team=support)
+    child = actions.create_child_ticket(
+        parent,
+        subject="Hyvitys",
+        brief="Hyvittäkää lasku",
+        actor=agent,
+        via=Via.AGENT,
+        team=billing,
+    )
+    parent.refresh_from_db()
+    child.refresh_from_db()
+    assert child.sla.policy == billing_policy and parent.sla.policy == default
+    assert child.queue_due_at == MONDAY_10 + timedelta(minutes=30)
+    assert TicketFact.objects.get(ticket=child).team_id == billing.pk
+    assert TicketFact.objects.get(ticket=parent).team_id == support.pk
+    created_for_billing = HourlyVolume.objects.filter(team=billing).values_list(
+        "created", flat=True
+    )
+    assert sum(created_for_billing) == 1
