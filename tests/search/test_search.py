@@ -342,3 +342,21 @@ def test_at_equal_relevance_an_open_ticket_comes_before_a_solved_one(
         actions.update_ticket(solved, actor=None, via=Via.SYSTEM, status=Status.SOLVED)
     # The solved ticket is newer, so without the rule it would come first.
     assert numbers(search_tickets(agent, "vesisäiliö")) == [open_one.number, solved.number]
+
+
+def test_the_type_ahead_ranks_only_the_newest_matches(agent, indexed_ticket, monkeypatch):
+    """The dropdown ranks the newest TYPEAHEAD_CANDIDATES matches; the full
+    search ranks them all, so an old ticket naming the word in its subject
+    still comes first there."""
+    from tiski.search import service
+
+    monkeypatch.setattr(service, "TYPEAHEAD_CANDIDATES", 2)
+    best = indexed_ticket(subject="Kiinteistö kiinteistö", text="kiinteistö kiinteistö")
+    newer = [indexed_ticket(subject=f"Asia {i}", text="koskee kiinteistöä") for i in range(2)]
+    full = numbers(search_tickets(agent, "kiinteistö"))
+    quick = numbers(search_tickets(agent, "kiinteistö", quick=True))
+    assert full[0] == best.number and set(full) == {best.number, *(t.number for t in newer)}
+    if connection.vendor == "postgresql":
+        assert sorted(quick) == sorted(t.number for t in newer)
+    else:  # FTS5 ranks every match at the embedded scale
+        assert quick == full

@@ -59,7 +59,7 @@ def suggest_view(request: HttpRequest) -> HttpResponse:
     query = _query(request)
     if len(query) < SUGGEST_MIN_CHARS:
         return HttpResponse("")
-    results = search_tickets(request.user, query, limit=5)
+    results = search_tickets(request.user, query, limit=5, quick=True)
     parsed = results.parsed
     context = {
         "query": query,
