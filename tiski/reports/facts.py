@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.fields.json import KT
 from django.utils import timezone
@@ -37,7 +37,7 @@ from tiski.tickets.models import (
 )
 
 from . import rollups
-from .models import ReplyFact, TicketFact
+from .models import HourlyVolume, ReplyFact, TicketFact
 
 log = logging.getLogger(__name__)
 
@@ -366,6 +366,27 @@ def rebuild() -> int:
     # it also repairs a rollup that drifted (a ticket deleted, say).
     rollups.rebuild()
     return written
+
+
+def vacuum_report_tables() -> bool:
+    """VACUUM (ANALYZE) the derived tables after a rebuild, on PostgreSQL;
+    whether it ran.
+
+    A just-filled table has an empty visibility map, so until autovacuum
+    gets to it the covering indexes' index-only scans still visit the table
+    for every row (docs/reports.md, Reading the facts quickly), and the
+    planner has no statistics. VACUUM cannot run inside a transaction: a
+    rebuild inside one (the tests) leaves it to autovacuum.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    tables = ", ".join(
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (TicketFact, HourlyVolume, ReplyFact)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {tables}")
+    return True
 
 
 def _comparable(value: Any) -> Any:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import (
     Coalesce,
@@ -1095,7 +1096,11 @@ def sla(scope: Scope) -> Result:
 # --- satisfaction -----------------------------------------------------------
 
 
-def _surveys(scope: Scope, kind: str, period: periods.Period) -> QuerySet:
+def _surveys(
+    scope: Scope, kind: str, period: periods.Period, *, counted: bool = True
+) -> QuerySet:
+    """The surveys of the period the user may count. ``counted=False`` leaves
+    out "about a counted ticket" (CSAT) for a caller that joins the facts itself."""
     from tiski.surveys.models import SurveyInvitation
 
     qs = SurveyInvitation.objects.filter(
@@ -1103,7 +1108,8 @@ def _surveys(scope: Scope, kind: str, period: periods.Period) -> QuerySet:
     )
     if kind == "csat":
         # About tickets the user may see and the filters keep; agents: their own work.
-        qs = qs.filter(ticket_id__in=scope.facts().values("ticket_id"))
+        if counted:
+            qs = qs.filter(ticket_id__in=scope.facts().values("ticket_id"))
         if not can_see_team_reports(scope.user):
             qs = qs.filter(agent_id=scope.user.pk)
     else:
@@ -1139,6 +1145,34 @@ def csat_by(qs: QuerySet, column: str) -> dict[Any, float | None]:
         .order_by()
         .values_list(column, "answered", "good")
     }
+
+
+def csat_by_fact(scope: Scope, period: periods.Period, column: str) -> dict[Any, float | None]:
+    """CSAT % per value of a facts column (the ticket's organisation), in one query.
+
+    The same figure as `csat_by` over `_surveys` grouped through the ticket
+    (``ticket__requester__organisation_id``): the facts carry the
+    requester's organisation and are kept equal to it. Joining the period's
+    surveys to the counted tickets' facts on the ticket reads each table
+    once, instead of looking every survey's ticket and contact up.
+    """
+    surveys = _surveys(scope, "csat", period, counted=False).values(
+        "ticket_id", "answered_at", "score"
+    )
+    facts = scope.facts().values("ticket_id", column)
+    survey_sql, survey_params = surveys.query.sql_with_params()
+    fact_sql, fact_params = facts.query.sql_with_params()
+    quoted = connection.ops.quote_name(column)
+    sql = (
+        f"SELECT f.{quoted},"
+        " COUNT(*) FILTER (WHERE s.answered_at IS NOT NULL AND s.score IS NOT NULL),"
+        " COUNT(*) FILTER (WHERE s.answered_at IS NOT NULL AND s.score >= 4)"
+        f" FROM ({survey_sql}) s INNER JOIN ({fact_sql}) f ON f.ticket_id = s.ticket_id"
+        " GROUP BY 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*survey_params, *fact_params))
+        return {key: stats.rate(good, answered) for key, answered, good in cursor.fetchall()}
 
 
 def nps_figures(qs: QuerySet) -> dict[str, Any]:
@@ -1428,16 +1462,16 @@ def customers(scope: Scope) -> Result:
     created_in = facts.filter(_in("created_at", period.start, period.end))
     created = _range("created", period.start, period.end)
     surveys = _surveys(scope, "csat", period)
-    for dim, column, survey_column, title in (
-        (
-            "organisation",
-            "organisation_id",
-            "ticket__requester__organisation_id",
-            _("Organisations"),
-        ),
-        ("contact", "requester_id", "contact_id", _("Contacts")),
+    for dim, column, title in (
+        ("organisation", "organisation_id", _("Organisations")),
+        ("contact", "requester_id", _("Contacts")),
     ):
-        csat = csat_by(surveys, survey_column)
+        # An organisation's CSAT: its tickets' surveys (the facts know the
+        # ticket's organisation); a contact's: the surveys sent to it.
+        if dim == "organisation":
+            csat = csat_by_fact(scope, period, column)
+        else:
+            csat = csat_by(surveys, "contact_id")
         top = list(
             created_in.values(column)
             .annotate(n=Count("pk"))

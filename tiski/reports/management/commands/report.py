@@ -1,7 +1,8 @@
 """`tiski report NAME --from --to ...`: a report's figures for scripts and checks.
 
 Prints what the page shows (the same `metrics` functions). `--rebuild`
-refills the facts table from the raw rows and recounts the hourly rollup;
+refills the facts table from the raw rows and recounts the hourly rollup
+(then, on PostgreSQL, vacuums and analyses the report tables);
 `--verify` recounts every ticket's facts from the raw rows and the rollup
 from the facts, and exits 1 on any difference.
 """
@@ -16,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from tiski.reports import exports, facts, periods, rollups
+from tiski.reports.facts import vacuum_report_tables
 from tiski.reports.metrics import DIMENSIONS, REPORTS, ReportFilters, Scope
 
 BY_CHOICES = [*periods.BUCKETS, *DIMENSIONS]
@@ -52,6 +54,8 @@ class Command(BaseCommand):
         if opts["rebuild"]:
             written = facts.rebuild()
             self.stdout.write(f"facts and hourly rollup rebuilt for {written} tickets")
+            if vacuum_report_tables():
+                self.stdout.write("report tables vacuumed and analysed")
             return
         if opts["verify"]:
             differences = 0
