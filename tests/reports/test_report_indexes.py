@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 
 from tiski.customers.models import Organisation
@@ -126,7 +126,8 @@ def test_organisation_csat_from_the_facts_equals_the_join_through_tickets(histor
         assert metrics.csat_by_fact(scope, period, "organisation_id") == joined
     # Known answer for the manager: Acme 5 and 2 (the 1 is the restricted
     # team's), Muu Oy 4.
-    got = metrics.csat_by_fact(Scope(user=history.manager, period=period), period, "organisation_id")
+    manager = Scope(user=history.manager, period=period)
+    got = metrics.csat_by_fact(manager, period, "organisation_id")
     assert got[acme.pk] == pytest.approx(50.0)
     assert got[other.pk] == pytest.approx(100.0)
 
@@ -142,3 +143,46 @@ def test_rebuild_vacuums_the_report_tables_on_postgresql(make_ticket):
     with connection.cursor() as cursor:
         cursor.execute("SELECT relallvisible FROM pg_class WHERE relname = %s", [TABLE])
         assert cursor.fetchone()[0] > 0
+
+
+def rankings_one_by_one(created_in) -> dict[str, list[tuple[int, int]]]:
+    """The customers page's three contact lists as three queries of their own."""
+
+    def top(expression, size: int, positive: bool) -> list[tuple[int, int]]:
+        qs = created_in.values("requester_id").annotate(n=expression)
+        if positive:
+            qs = qs.filter(n__gt=0)
+        return list(qs.order_by("-n", "requester_id")[:size].values_list("requester_id", "n"))
+
+    return {
+        "n": top(Count("pk"), 25, False),
+        "reopened": top(Sum("reopen_count"), 10, True),
+        "breached": top(Count("pk", filter=metrics.BREACHED), 10, True),
+    }
+
+
+def test_contact_rankings_in_one_read_equal_three_queries(history, make_ticket, make_contact):
+    # 30 contacts with ties in every list: 1-3 tickets each, some reopened,
+    # some breached (set on the facts directly: this tests the read).
+    contacts = [make_contact() for _ in range(30)]
+    for i, contact in enumerate(contacts):
+        for j in range(1 + i % 3):
+            ticket = make_ticket(
+                subject=f"Asiakas {i}/{j}",
+                requester=contact,
+                team=history.team,
+                assignee=history.agent,
+                created_at=at(2026, 1, 5 + j, 9),
+            )
+            facts.refresh([ticket.pk])
+            TicketFact.objects.filter(pk=ticket.pk).update(
+                reopen_count=(i * j) % 4, fr_breached=(i + j) % 5 == 0
+            )
+    for user in (history.manager, history.agent, history.outsider):
+        scope = Scope(user=user, period=periods.parse(JANUARY))
+        created_in = scope.facts().filter(
+            created_at__gte=scope.period.start, created_at__lt=scope.period.end
+        )
+        expected = rankings_one_by_one(created_in)
+        assert len(expected["n"]) == 25 and len(expected["reopened"]) == 10
+        assert metrics._contact_rankings(created_in) == expected
