@@ -186,3 +186,14 @@ def test_contact_rankings_in_one_read_equal_three_queries(history, make_ticket, 
         expected = rankings_one_by_one(created_in)
         assert len(expected["n"]) == 25 and len(expected["reopened"]) == 10
         assert metrics._contact_rankings(created_in) == expected
+
+
+def test_customers_of_an_inactive_account_are_empty(history):
+    # Scope narrows an inactive account to no rows at all (qs.none()): the
+    # reads built from compiled SQL must give empty figures, not fail.
+    history.manager.is_active = False
+    scope = Scope(user=history.manager, period=periods.parse(JANUARY))
+    result = metrics.customers(scope)
+    assert result.table("by_contact").rows == []
+    assert result.table("most_reopened").rows == []
+    assert metrics.csat_by_fact(scope, scope.period, "organisation_id") == {}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import (
@@ -1161,8 +1162,11 @@ def csat_by_fact(scope: Scope, period: periods.Period, column: str) -> dict[Any,
         "ticket_id", "answered_at", "score"
     )
     facts = scope.facts().values("ticket_id", column)
-    survey_sql, survey_params = surveys.query.sql_with_params()
-    fact_sql, fact_params = facts.query.sql_with_params()
+    try:
+        survey_sql, survey_params = surveys.query.sql_with_params()
+        fact_sql, fact_params = facts.query.sql_with_params()
+    except EmptyResultSet:  # nothing the user may count (an inactive account)
+        return {}
     quoted = connection.ops.quote_name(column)
     sql = (
         f"SELECT f.{quoted},"
@@ -1485,7 +1489,10 @@ def _contact_rankings(created_in: QuerySet) -> dict[str, list[tuple[Any, int]]]:
         )
         .order_by()
     )
-    sql, params = grouped.query.sql_with_params()
+    try:
+        sql, params = grouped.query.sql_with_params()
+    except EmptyResultSet:  # nothing the user may count (an inactive account)
+        return {key: [] for key in CONTACT_LISTS}
     ranks = [f"rank_{key}" for key in CONTACT_LISTS]
     keep = " OR ".join(f"ranked.{rank} <= %s" for rank in ranks)
     with connection.cursor() as cursor:
