@@ -8,7 +8,8 @@ of change and always reaches the `TicketChange` being collected (see
 the caller is an action that holds the transaction (`tickets.actions`).
 
 ``event_row`` and ``announce`` are the two halves of each function, for
-code that inserts many events in one statement (`receive_messages`).
+code that inserts many events in one statement (`receive_messages`,
+`update_tickets`, which builds its rows with `field_change_row`).
 """
 
 from __future__ import annotations
@@ -157,18 +158,32 @@ def record_field_change(
     meta: dict | None = None,
 ) -> Event:
     """One editable field (subject, type, priority, assignee, ...) changed."""
-    return _save(
-        event_row(
-            ticket,
-            kind=EventKind.FIELD,
-            actor=actor,
-            via=via,
-            field=field,
-            old=old,
-            new=new,
-            at=at,
-            meta=meta,
-        )
+    return _save(field_change_row(ticket, field, old, new, actor=actor, via=via, at=at, meta=meta))
+
+
+def field_change_row(
+    ticket: Ticket,
+    field: str,
+    old: Any,
+    new: Any,
+    *,
+    actor: User | None,
+    via: str,
+    at: datetime | None = None,
+    meta: dict | None = None,
+) -> Event:
+    """The unsaved event of `record_field_change` (status included), for
+    writers that insert many at once (`update_tickets`) and then `announce`."""
+    return event_row(
+        ticket,
+        kind=EventKind.FIELD,
+        actor=actor,
+        via=via,
+        field=field,
+        old=old,
+        new=new,
+        at=at,
+        meta=meta,
     )
 
 

@@ -13,7 +13,7 @@ The package is split by concern; import from here, not from the modules:
 - `checks`: validation and authorisation
 - `create`: `create_ticket`
 - `messages`: add, move, late details of a message; the collision check
-- `fields`: fields, tags and CCs
+- `fields`: fields, tags and CCs; `update_tickets`, one change for many tickets
 - `family`: links between tickets, split messages, child tickets
 - `escalation`: a ticket handed up to a team lead or a senior team
 - `intake`: a batch of customer messages from a channel
@@ -38,7 +38,16 @@ from .contacts import CONTACT_MERGE_KEYS, replace_contact, restore_contact
 from .create import create_ticket
 from .escalation import check_can_escalate, escalate
 from .family import create_child_ticket, link_tickets, split_message
-from .fields import EDITABLE_FIELDS, add_ccs, add_tags, retag, set_tags, update_ticket
+from .fields import (
+    EDITABLE_FIELDS,
+    ManyUpdate,
+    add_ccs,
+    add_tags,
+    retag,
+    set_tags,
+    update_ticket,
+    update_tickets,
+)
 from .intake import IncomingMessage, NewTicket, number_new_tickets, receive_messages
 from .merge import (
     check_can_merge,
@@ -58,6 +67,7 @@ __all__ = [
     "record_satisfaction",
     "CONTACT_MERGE_KEYS",
     "EDITABLE_FIELDS",
+    "ManyUpdate",
     "IncomingMessage",
     "NewAttachment",
     "NewTicket",
@@ -97,4 +107,5 @@ __all__ = [
     "unit_of_work",
     "update_message_meta",
     "update_ticket",
+    "update_tickets",
 ]
