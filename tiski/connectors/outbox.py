@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from tiski.connectors import sending
@@ -37,11 +38,11 @@ from tiski.connectors.email import compose, loops
 from tiski.connectors.email.threading import make_reply_token
 from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
 from tiski.customers.models import Identity, IdentityKind
-from tiski.tickets.automatic_mail import QueuedMail
-from tiski.tickets.models import Message, MessageKind
+from tiski.tickets.automatic_mail import AutomaticMail, QueuedMail
+from tiski.tickets.models import Message, MessageKind, Ticket
 
 if TYPE_CHECKING:
-    from tiski.tickets.models import Ticket
+    from tiski.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -140,11 +141,52 @@ def _thread_ids(ticket: Ticket, in_reply_to: Message | None) -> tuple[str, list[
         .order_by("created_at", "id")
         .values_list("external_id", flat=True)
     )
-    if parent is None:
+    return _chain(parent.external_id if parent is not None else "", ids)
+
+
+def _chain(parent: str, ids: list[str]) -> tuple[str, list[str]]:
+    """(In-Reply-To, References) answering ``parent`` ("": none) in a thread of ``ids``."""
+    if not parent:
         return "", compose.bounded_references(ids)
     # The parent's id ends the chain, as a mail client would write it.
-    ids = [i for i in ids if i != parent.external_id] + [parent.external_id]
-    return parent.external_id, compose.bounded_references(ids)
+    ids = [i for i in ids if i != parent] + [parent]
+    return parent, compose.bounded_references(ids)
+
+
+def _threads_of(ticket_ids: list[int]) -> dict[int, tuple[str, list[str]]]:
+    """`_thread_ids(ticket, None)` for many tickets in one query."""
+    parents: dict[int, str] = {}
+    ids: dict[int, list[str]] = {}
+    for ticket_id, kind, external_id in (
+        Message.objects.filter(ticket_id__in=ticket_ids, kind__in=_THREAD_KINDS)
+        .exclude(external_id="")
+        .order_by("ticket_id", "created_at", "id")
+        .values_list("ticket_id", "kind", "external_id")
+    ):
+        ids.setdefault(ticket_id, []).append(external_id)
+        if kind == MessageKind.CUSTOMER:
+            parents[ticket_id] = external_id  # the latest one wins
+    return {pk: _chain(parents.get(pk, ""), ids.get(pk, [])) for pk in ticket_ids}
+
+
+def _latest_customer_messages(ticket_ids: list[int]) -> dict[int, Message]:
+    """`_latest_customer_message` for many tickets in two queries."""
+    latest = (
+        Message.objects.filter(ticket_id=OuterRef("pk"))
+        .filter(
+            Q(kind=MessageKind.CUSTOMER) | Q(kind=MessageKind.SYSTEM, meta__has_key="auto_reply")
+        )
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+    found = dict(
+        Ticket.objects.filter(pk__in=ticket_ids)
+        .annotate(latest=Subquery(latest))
+        .exclude(latest=None)
+        .values_list("pk", "latest")
+    )
+    messages = Message.objects.in_bulk(found.values())
+    return {ticket_id: messages[pk] for ticket_id, pk in found.items() if pk in messages}
 
 
 def _loop_reason(message: Message | None) -> str:
@@ -232,36 +274,14 @@ def queue_email(
         # unless told otherwise: a rule mail after an out-of-office reply
         # must not start a loop either.
         trigger = in_reply_to_message or message or _latest_customer_message(ticket)
-        loop_reason = _loop_reason(trigger)
-        if loop_reason:
-            status, reasons = OutboundStatus.SUPPRESSED, [loop_reason]
-        elif not to_list:
-            status, reasons = OutboundStatus.SUPPRESSED, [loops.REASON_NO_ADDRESS]
-        else:
-            counts = automatic_sent_last_hour([*to_list, *cc_list], now=now)
-            limit = automatic_mail_per_hour()
-
-            def allowed(address: str) -> bool:
-                reason = loops.recipient_block_reason(
-                    address,
-                    own_addresses=ours,
-                    undeliverable_reason=bad.get(address),
-                    sent_last_hour=counts.get(address, 0),
-                    per_hour=limit,
-                )
-                if reason:
-                    reasons.append(reason)
-                return not reason
-
-            to_sent = [a for a in to_list if allowed(a)]
-            cc_list = [a for a in cc_list if allowed(a)]
-            if to_sent:
-                if reasons:  # some copies dropped; the mail still goes to the rest
-                    log.info("Automatic mail for #%s: %s", ticket.number, "; ".join(reasons))
-                    reasons = []
-                to_list = to_sent
-            else:
-                status = OutboundStatus.SUPPRESSED
+        counts = (
+            automatic_sent_last_hour([*to_list, *cc_list], now=now)
+            if to_list and not _loop_reason(trigger)
+            else {}
+        )
+        status, reasons, to_list, cc_list = _automatic_verdict(
+            ticket, to_list, cc_list, trigger=trigger, ours=ours, bad=bad, counts=counts
+        )
     else:
         # A person wrote this: send it, but not to addresses known to bounce.
         cc_list = [a for a in cc_list if a not in bad]
@@ -278,47 +298,132 @@ def queue_email(
         else:
             to_list = deliverable
 
-    domain = compose.address_domain(mailbox.address)
     in_reply_to, references = _thread_ids(ticket, in_reply_to_message)
-    mailbox_name = mailbox.display_name or ""
     agent = message.author_user if message is not None and not automatic else None
-    if from_name is None:
-        from_name = compose.sender_name(mailbox_name, agent.name if agent else "")
-    signatures = [agent.signature if agent else "", mailbox.signature]
-    body_text, body_html = compose.with_signatures(
-        text, html or compose.text_to_html(text), signatures
-    )
-
     with transaction.atomic():
-        row = OutboundEmail.objects.create(
-            mailbox=mailbox,
+        row = _outbound_row(
             ticket=ticket,
+            mailbox=mailbox,
             message=message,
+            agent=agent,
             kind=kind,
             automatic=automatic,
-            from_name=from_name[:255],
+            from_name=from_name,
             to=to_list,
             cc=cc_list,
             bcc=bcc_list,
-            reply_to=compose.plus_address(mailbox.address, make_reply_token(ticket))[:320],
-            subject=compose.ticket_subject(subject, ticket.number)[:500],
-            body_text=body_text,
-            body_html=body_html,
-            rfc_message_id=compose.make_message_id(domain),
+            subject=subject,
+            text=text,
+            html=html,
             in_reply_to=in_reply_to,
-            references=compose.format_references(references),
+            references=references,
             status=status,
-            permanent_failure=status == OutboundStatus.FAILED,
-            last_error="\n".join(reasons)[:5000],
-            created_at=now,
-            next_attempt_at=now,
+            reasons=reasons,
+            now=now,
         )
+        row.save(force_insert=True)
         if status == OutboundStatus.QUEUED:
             row_id = row.pk
             transaction.on_commit(lambda: enqueue(row_id))
     if status == OutboundStatus.SUPPRESSED:
         log.info("Automatic mail for ticket %s suppressed: %s", ticket.number, row.last_error)
     return row
+
+
+def _automatic_verdict(
+    ticket: Ticket,
+    to_list: list[str],
+    cc_list: list[str],
+    *,
+    trigger: Message | None,
+    ours: set[str],
+    bad: dict[str, str],
+    counts: dict[str, int],
+) -> tuple[str, list[str], list[str], list[str]]:
+    """Whether automatic mail goes out, by the loop rules: (status, reasons,
+    to, cc). ``counts``: automatic mails per address in the last hour."""
+    loop_reason = _loop_reason(trigger)
+    if loop_reason:
+        return OutboundStatus.SUPPRESSED, [loop_reason], to_list, cc_list
+    if not to_list:
+        return OutboundStatus.SUPPRESSED, [loops.REASON_NO_ADDRESS], to_list, cc_list
+    limit = automatic_mail_per_hour()
+    reasons: list[str] = []
+
+    def allowed(address: str) -> bool:
+        reason = loops.recipient_block_reason(
+            address,
+            own_addresses=ours,
+            undeliverable_reason=bad.get(address),
+            sent_last_hour=counts.get(address, 0),
+            per_hour=limit,
+        )
+        if reason:
+            reasons.append(reason)
+        return not reason
+
+    to_sent = [a for a in to_list if allowed(a)]
+    cc_list = [a for a in cc_list if allowed(a)]
+    if not to_sent:
+        return OutboundStatus.SUPPRESSED, reasons, to_list, cc_list
+    if reasons:  # some copies dropped; the mail still goes to the rest
+        log.info("Automatic mail for #%s: %s", ticket.number, "; ".join(reasons))
+    return OutboundStatus.QUEUED, [], to_sent, cc_list
+
+
+def _outbound_row(
+    *,
+    ticket: Ticket,
+    mailbox: Mailbox,
+    message: Message | None,
+    agent: User | None,
+    kind: str,
+    automatic: bool,
+    from_name: str | None,
+    to: list[str],
+    cc: list[str],
+    bcc: list[str],
+    subject: str,
+    text: str,
+    html: str,
+    in_reply_to: str,
+    references: list[str],
+    status: str,
+    reasons: list[str],
+    now: datetime,
+) -> OutboundEmail:
+    """The unsaved outbox row with the whole message fixed (see the module docstring)."""
+    domain = compose.address_domain(mailbox.address)
+    mailbox_name = mailbox.display_name or ""
+    if from_name is None:
+        from_name = compose.sender_name(mailbox_name, agent.name if agent else "")
+    signatures = [agent.signature if agent else "", mailbox.signature]
+    body_text, body_html = compose.with_signatures(
+        text, html or compose.text_to_html(text), signatures
+    )
+    return OutboundEmail(
+        mailbox=mailbox,
+        ticket=ticket,
+        message=message,
+        kind=kind,
+        automatic=automatic,
+        from_name=from_name[:255],
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        reply_to=compose.plus_address(mailbox.address, make_reply_token(ticket))[:320],
+        subject=compose.ticket_subject(subject, ticket.number)[:500],
+        body_text=body_text,
+        body_html=body_html,
+        rfc_message_id=compose.make_message_id(domain),
+        in_reply_to=in_reply_to,
+        references=compose.format_references(references),
+        status=status,
+        permanent_failure=status == OutboundStatus.FAILED,
+        last_error="\n".join(reasons)[:5000],
+        created_at=now,
+        next_attempt_at=now,
+    )
 
 
 def enqueue(outbound_id: int) -> None:
@@ -404,3 +509,144 @@ def send_automatic_mail(
     if row.status in (OutboundStatus.SUPPRESSED, OutboundStatus.FAILED):
         return QueuedMail(row.pk, sent=False, reason=row.last_error or row.status)
     return QueuedMail(row.pk, sent=True)
+
+
+def send_automatic_mails(mails: Sequence[AutomaticMail]) -> list[QueuedMail]:
+    """`send_automatic_mail` for many mails at once (a time rule's chunk of
+    reminders), through `queue_automatic_emails`; one result each, in order."""
+    wanted = {mail.from_address.lower() for mail in mails if mail.from_address}
+    by_address = (
+        {box.address: box for box in Mailbox.objects.filter(address__in=wanted, active=True)}
+        if wanted
+        else {}
+    )
+    rows = queue_automatic_emails(
+        [
+            AutomaticEmail(
+                ticket=mail.ticket,
+                to=mail.to,
+                subject=mail.subject,
+                text=mail.text,
+                html=mail.html,
+                kind=mail.kind,
+                mailbox=by_address.get(mail.from_address.lower()),
+            )
+            for mail in mails
+        ]
+    )
+    results: list[QueuedMail] = []
+    for row in rows:
+        if row is None:
+            results.append(QueuedMail(None, sent=False, reason=REASON_NO_MAILBOX))
+        elif row.status in (OutboundStatus.SUPPRESSED, OutboundStatus.FAILED):
+            results.append(QueuedMail(row.pk, sent=False, reason=row.last_error or row.status))
+        else:
+            results.append(QueuedMail(row.pk, sent=True))
+    return results
+
+
+@dataclass(frozen=True)
+class AutomaticEmail:
+    """One mail for `queue_automatic_emails`: `queue_email`'s arguments for
+    automatic mail (no mailbox: the default one)."""
+
+    ticket: Ticket
+    to: Sequence[str]
+    subject: str
+    text: str
+    kind: str
+    html: str = ""
+    mailbox: Mailbox | None = None
+
+
+def queue_automatic_emails(
+    mails: Sequence[AutomaticEmail], *, now: datetime | None = None
+) -> list[OutboundEmail | None]:
+    """``queue_email(automatic=True, ...)`` for many mails, one row (or None) each, in order.
+
+    Each mail is decided and rendered as `queue_email` would, in order, with
+    the same loop rules (a mail queued earlier in the batch counts towards
+    the hourly cap of the next); what they read (the default mailbox, our
+    own, undeliverable and capped addresses, each ticket's latest customer
+    message and thread) is read once for all, and the rows are inserted in
+    one statement.
+    """
+    if not mails:
+        return []
+    now = now or timezone.now()
+    default = Mailbox.objects.filter(active=True).order_by("id").first()
+    ours = own_addresses()
+    recipients = [_clean(mail.to) for mail in mails]
+    everybody = {address for to in recipients for address in to}
+    bad = undeliverable(everybody)
+    counts = automatic_sent_last_hour(everybody, now=now)
+    ticket_ids = list({mail.ticket.pk for mail in mails})
+    triggers = _latest_customer_messages(ticket_ids)
+    threads = _threads_of(ticket_ids)
+
+    rows: list[OutboundEmail | None] = []
+    for mail, to_list in zip(mails, recipients, strict=True):
+        if mail.kind not in OutboundKind.values:
+            raise ValueError(f"unknown outbound kind {mail.kind!r}")
+        mailbox = mail.mailbox or default
+        if mailbox is None:
+            log.warning("No mailbox to send mail for ticket %s from", mail.ticket.number)
+            rows.append(None)
+            continue
+        status, reasons, to_list, cc_list = _automatic_verdict(
+            mail.ticket,
+            to_list,
+            [],
+            trigger=triggers.get(mail.ticket.pk),
+            ours=ours,
+            bad=bad,
+            counts=counts,
+        )
+        if status == OutboundStatus.QUEUED:
+            for address in {a.lower() for a in [*to_list, *cc_list]}:
+                if address in counts:
+                    counts[address] += 1
+        else:
+            log.info(
+                "Automatic mail for ticket %s suppressed: %s",
+                mail.ticket.number,
+                "\n".join(reasons),
+            )
+        in_reply_to, references = threads[mail.ticket.pk]
+        rows.append(
+            _outbound_row(
+                ticket=mail.ticket,
+                mailbox=mailbox,
+                message=None,
+                agent=None,
+                kind=mail.kind,
+                automatic=True,
+                from_name=None,
+                to=to_list,
+                cc=cc_list,
+                bcc=[],
+                subject=mail.subject,
+                text=mail.text,
+                html=mail.html,
+                in_reply_to=in_reply_to,
+                references=references,
+                status=status,
+                reasons=reasons,
+                now=now,
+            )
+        )
+    written = [row for row in rows if row is not None]
+    with transaction.atomic():
+        if connection.features.can_return_rows_from_bulk_insert:
+            OutboundEmail.objects.bulk_create(written, batch_size=500)
+        else:  # SQLite before 3.35: one by one, which sets each id
+            for row in written:
+                row.save(force_insert=True)
+        queued = [row.pk for row in written if row.status == OutboundStatus.QUEUED]
+        if queued:
+            transaction.on_commit(lambda: [enqueue(row_id) for row_id in queued])
+    return rows
+
+
+# tickets.automatic_mail.send_automatic_mails calls this form for a batch.
+send_automatic_mail.send_many = send_automatic_mails  # type: ignore[attr-defined]

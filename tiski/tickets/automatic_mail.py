@@ -4,7 +4,8 @@ Rules and surveys sit a floor below the channels, so they cannot import the
 outbox. They call ``send_automatic_mail`` here, which hands the mail to the
 function named by ``settings.TISKI_AUTOMATIC_MAIL`` (the email outbox's
 public ``send_automatic_mail``), the way change handlers are wired: a name
-in settings, not an import.
+in settings, not an import. ``send_automatic_mails`` hands over many at
+once, to the function's ``send_many`` form where it has one.
 """
 
 from __future__ import annotations
@@ -58,3 +59,40 @@ def send_automatic_mail(
         html=html,
         from_address=from_address,
     )
+
+
+@dataclass(frozen=True)
+class AutomaticMail:
+    """One mail for `send_automatic_mails`: the arguments of `send_automatic_mail`."""
+
+    ticket: Ticket
+    to: Sequence[str]
+    subject: str
+    text: str
+    kind: str
+    html: str = ""
+    from_address: str = ""
+
+
+def send_automatic_mails(mails: Sequence[AutomaticMail]) -> list[QueuedMail]:
+    """`send_automatic_mail` for many mails (a time rule's chunk), one result each, in order.
+
+    The outbox writes them in a few statements (its ``send_many``); a
+    configured sender without that form gets them one by one.
+    """
+    send = import_string(settings.TISKI_AUTOMATIC_MAIL)
+    many = getattr(send, "send_many", None)
+    if many is not None:
+        return many(mails)
+    return [
+        send(
+            ticket=mail.ticket,
+            to=mail.to,
+            subject=mail.subject,
+            text=mail.text,
+            kind=mail.kind,
+            html=mail.html,
+            from_address=mail.from_address,
+        )
+        for mail in mails
+    ]
