@@ -39,7 +39,8 @@ def no_shipped_time_rules(db):
 
 
 class FakeOutbox:
-    """Stands in for tiski.connectors.outbox.queue_email and records the calls."""
+    """Stands in for tiski.connectors.outbox.queue_email and records the calls;
+    its `many` form for queue_automatic_emails records one call per mail."""
 
     def __init__(self) -> None:
         self.calls: list[dict] = []
@@ -48,9 +49,20 @@ class FakeOutbox:
         self.calls.append(kwargs)
         return type("Queued", (), {"pk": len(self.calls), "status": "queued"})()
 
+    def many(self, mails, **_kwargs):
+        # The same keywords queue_email gets from send_automatic_mail.
+        return [
+            self(
+                **{k: v for k, v in vars(mail).items() if k != "mailbox" or v is not None},
+                automatic=True,
+            )
+            for mail in mails
+        ]
+
 
 @pytest.fixture
 def outbox(monkeypatch):
     fake = FakeOutbox()
     monkeypatch.setattr("tiski.connectors.outbox.queue_email", fake)
+    monkeypatch.setattr("tiski.connectors.outbox.queue_automatic_emails", fake.many)
     return fake

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import field_validator
@@ -161,9 +162,54 @@ def _update(context: ActionContext, **changes: Any) -> ActionOutcome:
     return ActionOutcome(events=events)
 
 
+def _update_many(contexts: list[ActionContext], **changes: Any) -> list[ActionOutcome]:
+    """`_update` on many tickets through `update_tickets`: a refused ticket
+    is skipped with the reason `fire` would have logged for it."""
+    if not contexts:
+        return []
+    # A batch is one rule's: every context carries the same name.
+    done = ticket_actions.update_tickets(
+        [context.ticket for context in contexts],
+        actor=None,
+        via=Via.RULE,
+        event_meta=_named(contexts[0]),
+        **changes,
+    )
+    outcomes = []
+    for context in contexts:
+        refused = done.refused.get(context.ticket.pk)
+        if refused is not None:
+            outcomes.append(ActionOutcome(skipped=[error_text(refused)]))
+        else:
+            outcomes.append(ActionOutcome(events=done.events.get(context.ticket.pk, [])))
+    return outcomes
+
+
+def error_text(exc: Exception) -> str:
+    """How a refused action reads in the rule log."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(str(message) for message in exc.messages)
+    return str(exc) or exc.__class__.__name__
+
+
+def _set_many(
+    skip: str | None, contexts: list[ActionContext], **changes: Any
+) -> list[ActionOutcome]:
+    """Batch form of a set_* action whose value was looked up once:
+    ``skip`` is why none can be set (the row named is gone), else None."""
+    if skip is not None:
+        return [ActionOutcome(skipped=[skip]) for _context in contexts]
+    return _update_many(contexts, **changes)
+
+
 @register_action("set_status", gettext_lazy("Set status"), SetStatusParams)
 def set_status(p: SetStatusParams, context: ActionContext) -> ActionOutcome:
     return _update(context, status=Status(p.status))
+
+
+@register_batch("set_status")
+def set_status_many(p: SetStatusParams, contexts: list[ActionContext]) -> list[ActionOutcome]:
+    return _update_many(contexts, status=Status(p.status))
 
 
 @register_action("set_priority", gettext_lazy("Set priority"), SetPriorityParams)
@@ -171,40 +217,81 @@ def set_priority(p: SetPriorityParams, context: ActionContext) -> ActionOutcome:
     return _update(context, priority=Priority(p.priority))
 
 
-@register_action("set_type", gettext_lazy("Set type"), SetTypeParams)
-def set_type(p: SetTypeParams, context: ActionContext) -> ActionOutcome:
+@register_batch("set_priority")
+def set_priority_many(p: SetPriorityParams, contexts: list[ActionContext]) -> list[ActionOutcome]:
+    return _update_many(contexts, priority=Priority(p.priority))
+
+
+def _ticket_type(p: SetTypeParams) -> tuple[Any, str | None]:
     from tiski.tickets.models import TicketType
 
-    ticket_type = None
-    if p.ticket_type is not None:
-        ticket_type = TicketType.objects.filter(slug=p.ticket_type).first()
-        if ticket_type is None:
-            return ActionOutcome(skipped=[_("no ticket type “%(slug)s”") % {"slug": p.ticket_type}])
-    return _update(context, type=ticket_type)
+    if p.ticket_type is None:
+        return None, None
+    ticket_type = TicketType.objects.filter(slug=p.ticket_type).first()
+    if ticket_type is None:
+        return None, _("no ticket type “%(slug)s”") % {"slug": p.ticket_type}
+    return ticket_type, None
+
+
+@register_action("set_type", gettext_lazy("Set type"), SetTypeParams)
+def set_type(p: SetTypeParams, context: ActionContext) -> ActionOutcome:
+    return set_type_many(p, [context])[0]
+
+
+@register_batch("set_type")
+def set_type_many(p: SetTypeParams, contexts: list[ActionContext]) -> list[ActionOutcome]:
+    ticket_type, skip = _ticket_type(p)
+    if skip is None and len(contexts) == 1:
+        return [_update(contexts[0], type=ticket_type)]
+    return _set_many(skip, contexts, type=ticket_type)
+
+
+def _team(p: SetTeamParams) -> tuple[Any, str | None]:
+    from tiski.accounts.models import Team
+
+    if p.team is None:
+        return None, None
+    team = Team.objects.filter(pk=p.team).first()
+    if team is None:
+        return None, _("no team with id %(id)s") % {"id": p.team}
+    return team, None
 
 
 @register_action("set_team", gettext_lazy("Assign to team"), SetTeamParams)
 def set_team(p: SetTeamParams, context: ActionContext) -> ActionOutcome:
-    from tiski.accounts.models import Team
+    return set_team_many(p, [context])[0]
 
-    team = None
-    if p.team is not None:
-        team = Team.objects.filter(pk=p.team).first()
-        if team is None:
-            return ActionOutcome(skipped=[_("no team with id %(id)s") % {"id": p.team}])
-    return _update(context, team=team)
+
+@register_batch("set_team")
+def set_team_many(p: SetTeamParams, contexts: list[ActionContext]) -> list[ActionOutcome]:
+    team, skip = _team(p)
+    if skip is None and len(contexts) == 1:
+        return [_update(contexts[0], team=team)]
+    return _set_many(skip, contexts, team=team)
+
+
+def _assignee(p: SetAssigneeParams) -> tuple[Any, str | None]:
+    from tiski.accounts.models import User
+
+    if p.assignee is None:
+        return None, None
+    agent = User.objects.filter(pk=p.assignee, is_active=True).first()
+    if agent is None:
+        return None, _("no active agent with id %(id)s") % {"id": p.assignee}
+    return agent, None
 
 
 @register_action("set_assignee", gettext_lazy("Assign to agent"), SetAssigneeParams)
 def set_assignee(p: SetAssigneeParams, context: ActionContext) -> ActionOutcome:
-    from tiski.accounts.models import User
+    return set_assignee_many(p, [context])[0]
 
-    agent = None
-    if p.assignee is not None:
-        agent = User.objects.filter(pk=p.assignee, is_active=True).first()
-        if agent is None:
-            return ActionOutcome(skipped=[_("no active agent with id %(id)s") % {"id": p.assignee}])
-    return _update(context, assignee=agent)
+
+@register_batch("set_assignee")
+def set_assignee_many(p: SetAssigneeParams, contexts: list[ActionContext]) -> list[ActionOutcome]:
+    agent, skip = _assignee(p)
+    if skip is None and len(contexts) == 1:
+        return [_update(contexts[0], assignee=agent)]
+    return _set_many(skip, contexts, assignee=agent)
 
 
 # --- tags ------------------------------------------------------------------------
@@ -315,6 +402,10 @@ def _queue_email(context: ActionContext, to: list[str], subject: str, text: str)
         kind=automatic_mail.RULE,
         from_address=context.facts.mailbox,
     )
+    return _mail_outcome(queued)
+
+
+def _mail_outcome(queued: automatic_mail.QueuedMail) -> ActionOutcome:
     if queued.id is None:
         return ActionOutcome(skipped=[_("no mailbox to send from")])
     outcome = ActionOutcome(emails=[queued.id])
@@ -345,6 +436,40 @@ def email_requester(p: EmailRequesterParams, context: ActionContext) -> ActionOu
         _render(p.subject, language, context).strip(),
         _render(p.text, language, context),
     )
+
+
+@register_batch("email_requester")
+def email_requester_many(
+    p: EmailRequesterParams, contexts: list[ActionContext]
+) -> list[ActionOutcome]:
+    """Each requester's mail rendered in their language, written in one go."""
+    from django.db.models import prefetch_related_objects
+
+    # The requesters' addresses in one query, not one per ticket.
+    prefetch_related_objects([context.ticket.requester for context in contexts], "identities")
+    outcomes: list[ActionOutcome | None] = []
+    mails: list[automatic_mail.AutomaticMail] = []
+    for context in contexts:
+        address = _requester_email(context.ticket)
+        if address is None:
+            outcomes.append(
+                ActionOutcome(skipped=[_("the requester has no deliverable email address")])
+            )
+            continue
+        language = context.ticket.requester.language
+        mails.append(
+            automatic_mail.AutomaticMail(
+                ticket=context.ticket,
+                to=[address],
+                subject=_render(p.subject, language, context).strip(),
+                text=_render(p.text, language, context),
+                kind=automatic_mail.RULE,
+                from_address=context.facts.mailbox,
+            )
+        )
+        outcomes.append(None)
+    sent = iter(automatic_mail.send_automatic_mails(mails))
+    return [outcome if outcome is not None else _mail_outcome(next(sent)) for outcome in outcomes]
 
 
 def _agent(choice: Literal["assignee"] | int, ticket: Ticket) -> User | None:

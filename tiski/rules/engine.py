@@ -35,7 +35,7 @@ from tiski.tickets import changes
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import EventKind, Message, MessageKind, Status, Ticket, Via
 
-from .actions import ActionContext, ActionOutcome
+from .actions import ActionContext, ActionOutcome, error_text
 from .facts import (
     TicketFacts,
     build_facts,
@@ -279,12 +279,6 @@ def _cap_reached(rule: CompiledRule, ticket_id: int, now: datetime) -> str | Non
     return _cap_reason(rule, changed.get(ticket_id, 0), fired.get(ticket_id, 0))
 
 
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(str(message) for message in exc.messages)
-    return str(exc) or exc.__class__.__name__
-
-
 def _count_firings(rule: CompiledRule, fired: int, now: datetime) -> None:
     if fired:
         model = Trigger if rule.kind == RuleKind.TRIGGER else TimeRule
@@ -357,7 +351,7 @@ def fire(
                 with transaction.atomic():
                     outcome = action.apply(context)
             except (ValidationError, PermissionDenied) as exc:
-                outcome = ActionOutcome(skipped=[_error_text(exc)])
+                outcome = ActionOutcome(skipped=[error_text(exc)])
             total.events += outcome.events
             total.message_ids += outcome.message_ids
             total.notification_ids += outcome.notification_ids
@@ -610,18 +604,27 @@ def candidates(rule: CompiledRule, now: datetime, calendar: BusinessCalendar) ->
 
 
 def _fire_many(rule: CompiledRule, matched: list[tuple[Ticket, TicketFacts]], now: datetime) -> int:
-    """The batched form of `fire` for rules that only notify: a few queries per chunk."""
+    """The batched form of `fire` for a chunk: each action once for all
+    tickets (`apply_many`), then the firing rows in one statement.
+
+    The same rows as `fire` on each ticket in turn: a ticket an action
+    refuses is skipped with the reason and the rule's other actions still
+    apply to it; the changes are collected as one TicketChange per ticket.
+    Returns how many firings were effective.
+    """
     contexts = [
         ActionContext(ticket=ticket, facts=facts, rule_name=rule.name, now=now)
         for ticket, facts in matched
     ]
     totals = [ActionOutcome() for _ in contexts]
-    with transaction.atomic():
+    with transaction.atomic(), changes.collecting():
         for action in rule.actions:
             assert action.type.apply_many is not None  # checked by the caller
             for total, outcome in zip(
                 totals, action.type.apply_many(action.params, contexts), strict=True
             ):
+                total.events += outcome.events
+                total.message_ids += outcome.message_ids
                 total.notification_ids += outcome.notification_ids
                 total.emails += outcome.emails
                 total.skipped += [f"{action.type.name}: {reason}" for reason in outcome.skipped]
@@ -632,7 +635,47 @@ def _fire_many(rule: CompiledRule, matched: list[tuple[Ticket, TicketFacts]], no
             ],
             batch_size=1000,
         )
+    for context, total in zip(contexts, totals, strict=True):
+        if total.skipped:
+            log.info(
+                "rule %s on ticket %s skipped: %s", rule.name, context.ticket.pk, total.skipped
+            )
     return sum(total.effective for total in totals)
+
+
+def _fire_each(rule: CompiledRule, matched: list[tuple[Ticket, TicketFacts]], now: datetime) -> int:
+    """`fire` on each ticket in turn, each in its own savepoint; one that
+    fails loses only itself."""
+    fired = 0
+    for ticket, facts in matched:
+        try:
+            fired += fire(rule, ticket, facts, now, count=False).effective
+        except Exception:
+            log.exception("time rule %s failed on ticket %s", rule.name, ticket.pk)
+    return fired
+
+
+def _reloaded(matched: list[tuple[Ticket, TicketFacts]]) -> list[tuple[Ticket, TicketFacts]]:
+    """The tickets read again: a batch rolled back may have changed them in memory."""
+    fresh = _tickets_with_related().in_bulk([ticket.pk for ticket, _facts in matched])
+    return [(fresh[t.pk], facts) for t, facts in matched if t.pk in fresh]
+
+
+def _within_caps(
+    rule: CompiledRule, matched: list[tuple[Ticket, TicketFacts]], now: datetime
+) -> list[tuple[Ticket, TicketFacts]]:
+    """The tickets the loop caps let a ticket-changing rule act on now."""
+    if not matched or not rule.changes_tickets:
+        return matched
+    changed, fired = _cap_counts(rule, [t.pk for t, _f in matched], now)
+    allowed = []
+    for ticket, facts in matched:
+        reason = _cap_reason(rule, changed.get(ticket.pk, 0), fired.get(ticket.pk, 0))
+        if reason:
+            log.warning("time rule %s not run on %s: %s", rule.name, ticket.pk, reason)
+        else:
+            allowed.append((ticket, facts))
+    return allowed
 
 
 def run_time_rule(rule: CompiledRule, now: datetime, calendar: BusinessCalendar) -> int:
@@ -644,7 +687,8 @@ def run_time_rule(rule: CompiledRule, now: datetime, calendar: BusinessCalendar)
     """
     qs, exact, needs = candidates(rule, now, calendar)
     in_hours = calendar.is_open(now)
-    batched = not rule.changes_tickets and all(a.type.apply_many for a in rule.actions)
+    # Rules whose every action has a many-tickets form fire a chunk at a time.
+    batched = all(a.type.apply_many for a in rule.actions)
     fired = 0
     for chunk in _chunks(qs.iterator(chunk_size=TIME_PASS_CHUNK), TIME_PASS_CHUNK):
         tags = _tags_by_ticket([t.pk for t in chunk]) if "tags" in needs else {}
@@ -667,30 +711,23 @@ def run_time_rule(rule: CompiledRule, now: datetime, calendar: BusinessCalendar)
                     matched.append((ticket, facts))
             except Exception:
                 log.exception("time rule %s failed on ticket %s", rule.name, ticket.pk)
+        matched = _within_caps(rule, matched, now)
         if not matched:
-            continue
-        if batched:
-            fired += _fire_many(rule, matched, now)
             continue
         # The chunk's changes reach the handlers together after its commit:
         # the SLA clocks and search entries of a few hundred tickets are
         # refreshed in a few statements instead of a dozen each.
-        caps = _cap_counts(rule, [t.pk for t, _f in matched], now) if rule.changes_tickets else None
         with changes.batched(), transaction.atomic():
-            for ticket, facts in matched:
-                try:
-                    if caps is not None:
-                        reason = _cap_reason(
-                            rule, caps[0].get(ticket.pk, 0), caps[1].get(ticket.pk, 0)
-                        )
-                        if reason:
-                            log.warning(
-                                "time rule %s not run on %s: %s", rule.name, ticket.pk, reason
-                            )
-                            continue
-                    fired += fire(rule, ticket, facts, now, count=False).effective
-                except Exception:
-                    log.exception("time rule %s failed on ticket %s", rule.name, ticket.pk)
+            if not batched:
+                fired += _fire_each(rule, matched, now)
+                continue
+            try:
+                fired += _fire_many(rule, matched, now)
+            except Exception:
+                # Its savepoint is rolled back: the chunk again, one by one,
+                # so that one bad ticket costs only its own firing.
+                log.exception("time rule %s failed on a chunk; firing one by one", rule.name)
+                fired += _fire_each(rule, _reloaded(matched), now)
     _count_firings(rule, fired, now)
     return fired
 
