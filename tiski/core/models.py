@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
@@ -11,9 +13,21 @@ from django.utils.translation import gettext_lazy as _
 class Sequence(models.Model):
     """A named counter for human-friendly numbers (ticket #1234).
 
-    Numbers come from a row updated inside the caller's transaction, so two
-    tickets created at once never share a number and a rolled-back ticket
-    gives its number back.
+    Two tickets created at once never share a number. How the number is
+    taken depends on the database, because a new ticket must not wait for
+    another one's transaction:
+
+    - PostgreSQL: each name has a database sequence (`tiski_number_<name>`,
+      made on first use from this table's value). ``nextval`` neither waits
+      for nor holds a lock until commit, so tickets opened at the same
+      moment (a burst of chats) do not queue one after another. A
+      rolled-back ticket leaves a gap in the numbers.
+    - SQLite: the row here is updated in the caller's transaction (SQLite
+      has one writer at a time anyway), so a rolled-back ticket gives its
+      number back.
+
+    Read the counter through `current`, never through ``value``: on
+    PostgreSQL the row only seeds the database sequence.
     """
 
     name = models.CharField(max_length=50, primary_key=True)
@@ -28,9 +42,15 @@ class Sequence(models.Model):
 
     @classmethod
     def reserve(cls, name: str, count: int, start: int = 1000) -> list[int]:
-        """The next ``count`` numbers, in order (a batch of new tickets)."""
+        """The next ``count`` numbers, ascending (a batch of new tickets).
+
+        On PostgreSQL they need not be contiguous: another connection may
+        take numbers in between.
+        """
         if count < 1:
             return []
+        if connection.vendor == "postgresql":
+            return _pg_reserve(cls, name, count, start)
         # One statement in the common case: the increment and the read happen
         # together, under the row lock.
         if connection.features.can_return_columns_from_insert:
@@ -52,9 +72,89 @@ class Sequence(models.Model):
     @classmethod
     def ensure_at_least(cls, name: str, value: int) -> None:
         """Move the counter past numbers that were set explicitly (imports)."""
+        if connection.vendor == "postgresql":
+            _pg_ensure_at_least(cls, name, value)
+            return
         with transaction.atomic():
             cls.objects.get_or_create(name=name, defaults={"value": value})
             cls.objects.filter(name=name, value__lt=value).update(value=value)
+
+    @classmethod
+    def current(cls, name: str, start: int = 1000) -> int:
+        """The last number handed out (``start`` before the first one)."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT to_regclass(%s)", [_pg_sequence_name(name)])
+                if cursor.fetchone()[0] is not None:
+                    cursor.execute(f"SELECT last_value, is_called FROM {_pg_sequence_name(name)}")
+                    last, called = cursor.fetchone()
+                    return int(last) if called else int(last) - 1
+        stored = cls.objects.filter(name=name).values_list("value", flat=True).first()
+        return start if stored is None else int(stored)
+
+
+# --- PostgreSQL: one database sequence per name ------------------------------
+
+_SEQUENCE_NAME = re.compile(r"[a-z0-9_]{1,40}")
+
+
+def _pg_sequence_name(name: str) -> str:
+    # Interpolated into SQL (a sequence name cannot be a parameter in DDL):
+    # only the few plain names the code itself uses are accepted.
+    if not _SEQUENCE_NAME.fullmatch(name):
+        raise ValueError(f"not a sequence name: {name!r}")
+    return f"tiski_number_{name}"
+
+
+def _pg_reserve(model: type[Sequence], name: str, count: int, start: int) -> list[int]:
+    seq = _pg_sequence_name(name)
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            # nextval(NULL) is NULL: a missing sequence costs no error (which
+            # would abort the caller's transaction) and no extra round trip.
+            cursor.execute(
+                "SELECT nextval(to_regclass(%s)) FROM generate_series(1, %s)", [seq, count]
+            )
+            numbers = [row[0] for row in cursor.fetchall()]
+            if numbers and numbers[0] is not None:
+                return sorted(int(n) for n in numbers)
+            _pg_create(model, name, start)
+    raise RuntimeError(f"could not create the number sequence {seq}")
+
+
+def _pg_create(model: type[Sequence], name: str, start: int) -> None:
+    """Make the database sequence, continuing from the row's value if there is one."""
+    stored = model.objects.filter(name=name).values_list("value", flat=True).first()
+    last = max(start, stored or 0)
+    try:
+        # A savepoint: two connections creating it at once may collide, and
+        # the loser must not abort its caller's transaction.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE SEQUENCE IF NOT EXISTS {_pg_sequence_name(name)} "
+                f"AS bigint MINVALUE 1 START WITH {int(last) + 1}"
+            )
+    except DatabaseError:
+        pass  # made by the other connection: the caller's retry uses it
+
+
+def _pg_ensure_at_least(model: type[Sequence], name: str, value: int) -> None:
+    seq = _pg_sequence_name(name)
+    if model.current(name, start=0) >= value:
+        return  # the common case for an import: no lock at all
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [seq])
+        if cursor.fetchone()[0] is None:
+            _pg_create(model, name, value)
+        # setval after a read could move the sequence back past numbers
+        # another connection takes in between. ALTER SEQUENCE locks out
+        # nextval until this transaction ends (a no-op option, for the
+        # lock only); imports are the only callers.
+        cursor.execute(f"ALTER SEQUENCE {seq} NO CYCLE")
+        cursor.execute(f"SELECT last_value, is_called FROM {seq}")
+        last, called = cursor.fetchone()
+        if (int(last) if called else int(last) - 1) < value:
+            cursor.execute("SELECT setval(%s, %s, true)", [seq, value])
 
 
 def logo_path(instance: DeskSettings, filename: str) -> str:

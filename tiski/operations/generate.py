@@ -720,11 +720,7 @@ class Generator:
         tags = self._tags()
         pools = self._pools(list(people.names.values()))
 
-        with transaction.atomic():
-            NumberSequence.objects.get_or_create(
-                name=TICKET_NUMBER_SEQUENCE, defaults={"value": FIRST_NUMBER_AFTER}
-            )
-            seq_value = NumberSequence.objects.get(name=TICKET_NUMBER_SEQUENCE).value
+        seq_value = NumberSequence.current(TICKET_NUMBER_SEQUENCE, start=FIRST_NUMBER_AFTER)
         highest = Ticket.objects.aggregate(m=Max("number"))["m"] or 0
         number = max(seq_value, highest) + 1
         result.first_number = number
