@@ -2,7 +2,11 @@
 
 One socket per browser tab. The server pushes only ids and a reason; the
 page fetches what changed through the ordinary views, so every byte shown
-went through `visible_to`. Presence is stateless on the server: a tab
+went through `visible_to`. Whether a socket hears of a change at all is
+decided without a query: the change carries its ticket's team, restricted
+flag and assignee, and the socket holds its user's `Viewer` (role and
+teams), read on connect and again when they change (`tiski.desk.viewers`)
+or when it is a minute old. Presence is stateless on the server: a tab
 announces itself on the ticket's group every few seconds and the others
 forget a viewer they have not heard from for a while. That works the same
 with the in-memory layer and with Redis across many processes.
@@ -10,6 +14,7 @@ with the in-memory layer and with Redis across many processes.
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -18,7 +23,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from tiski.connectors.webchat import services as chat
 from tiski.core.realtime import DESK_GROUP, ticket_group, user_group
 from tiski.reports.overview_online import OnlineRollCall
-from tiski.tickets.models import Ticket
+from tiski.tickets.models import Ticket, Viewer
+
+# A safety net for role and team changes made without the ORM (the
+# signals in `tiski.desk.viewers` announce the others at once).
+VIEWER_MAX_AGE = 60.0
 
 
 class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
@@ -28,6 +37,7 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.watched_ticket: int | None = None
+        await self._read_viewer()
         await self.channel_layer.group_add(DESK_GROUP, self.channel_name)
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         await self.accept()
@@ -103,10 +113,26 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
         self.user.__dict__.pop("_tiski_team_ids", None)
         return Ticket.objects.visible_to(self.user).filter(pk=ticket_id).exists()
 
+    async def _read_viewer(self) -> None:
+        self.viewer = await database_sync_to_async(Viewer.read)(self.user.pk)
+        self.viewer_read_at = monotonic()
+
+    async def _hears_of(self, event: dict[str, Any]) -> bool:
+        """May this socket's user see the changed ticket? A query only for old events."""
+        if "team_restricted" not in event:
+            return await self._can_see(event["ticket_id"])
+        if monotonic() - self.viewer_read_at > VIEWER_MAX_AGE:
+            await self._read_viewer()
+        return self.viewer.sees(
+            team_id=event["team_id"],
+            team_restricted=event["team_restricted"],
+            assignee_id=event["assignee_id"],
+        )
+
     # --- group messages -----------------------------------------------------
 
     async def ticket_changed(self, event: dict[str, Any]) -> None:
-        if not await self._can_see(event["ticket_id"]):
+        if not await self._hears_of(event):
             return
         await self.send_json(
             {
@@ -116,6 +142,10 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
                 "message_id": event.get("message_id"),
             }
         )
+
+    async def viewer_changed(self, event: dict[str, Any]) -> None:
+        """The user's role, state or teams changed: decide from the new ones."""
+        await self._read_viewer()
 
     async def user_event(self, event: dict[str, Any]) -> None:
         """Events addressed to this user only (the group is per user)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -141,6 +142,49 @@ def visibility_condition(user: User) -> Q | None:
         | Q(team_id__in=team_ids)
         | (Q(assignee_id=user.pk) & ~Q(team_id__in=restricted_ids))
     )
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """`visibility_condition`'s rule in Python, for one user, without a query.
+
+    For pushes: a desk websocket hears of every change in the desk. The
+    change carries the ticket's team, that team's restricted flag and the
+    assignee once (`tiski.desk.push`), and each socket decides from these
+    facts, read when it connected and again when the user's teams change.
+    Keep the two rules the same (tests/tickets/test_viewer.py compares them).
+    """
+
+    user_id: int
+    active: bool
+    admin: bool
+    team_ids: frozenset[int]
+
+    @classmethod
+    def read(cls, user_id: int) -> Viewer:
+        """The user's role, state and teams as the database has them now."""
+        from tiski.accounts.models import User
+
+        user = User.objects.only("role", "is_superuser", "is_active").filter(pk=user_id).first()
+        if user is None:
+            return cls(user_id=user_id, active=False, admin=False, team_ids=frozenset())
+        return cls(
+            user_id=user_id,
+            active=user.is_active,
+            admin=user.is_admin,
+            team_ids=frozenset(user.teams.values_list("id", flat=True)),
+        )
+
+    def sees(self, *, team_id: int | None, team_restricted: bool, assignee_id: int | None) -> bool:
+        if not self.active:
+            return False
+        if self.admin:
+            return True
+        return (
+            team_id is None
+            or team_id in self.team_ids
+            or (assignee_id == self.user_id and not team_restricted)
+        )
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
