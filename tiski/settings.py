@@ -215,7 +215,14 @@ if REDIS_URL:
             # redis-py 8 reads with a 5 s socket timeout by default, as long as
             # channels_redis's blocking pop waits for news: an idle moment
             # then ended every socket with a TimeoutError (channels_redis #422).
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                # A socket's queue: past it, group sends to it are dropped (a
+                # desk tab misses pushes). The default 100 is a few seconds of
+                # a busy desk's pushes while the web process is loaded (a chat
+                # burst: "over capacity in group desk", bench/README.md).
+                "capacity": 1000,
+            },
         }
     }
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)

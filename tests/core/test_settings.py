@@ -98,6 +98,41 @@ def test_the_redis_channel_layer_waits_through_a_quiet_spell(tmp_path):
     assert asyncio.run(quiet_then_news()) == {"type": "chat.reply", "item": {"id": 1}}
 
 
+def test_a_busy_socket_misses_no_push_of_a_burst(tmp_path):
+    """300 pushes to a desk socket that has not read yet all wait for it.
+
+    With channels_redis's default capacity (100) the rest were dropped
+    ("over capacity in group desk") while a chat burst kept the web process
+    busy, and the agent's desk never heard of those chats."""
+    import asyncio
+    import uuid
+
+    import redis
+    from channels_redis.core import RedisChannelLayer
+
+    url = os.environ.get("TISKI_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {url}")
+    config = run_settings(tmp_path, REDIS_URL=url)["layer_config"]
+
+    async def burst() -> list[int]:
+        layer = RedisChannelLayer(**config)
+        channel = await layer.new_channel()
+        group = f"test-burst-{uuid.uuid4().hex[:8]}"
+        await layer.group_add(group, channel)
+        for n in range(300):
+            await layer.group_send(group, {"type": "ticket.changed", "ticket_id": n})
+        got = []
+        for _ in range(300):
+            got.append((await asyncio.wait_for(layer.receive(channel), 30))["ticket_id"])
+        await layer.group_discard(group, channel)
+        return got
+
+    assert asyncio.run(burst()) == list(range(300))
+
+
 def test_secret_from_file(tmp_path):
     secret_file = tmp_path / "key"
     secret_file.write_text("from-a-file\n")
