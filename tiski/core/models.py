@@ -18,7 +18,8 @@ class Sequence(models.Model):
     another one's transaction:
 
     - PostgreSQL: each name has a database sequence (`tiski_number_<name>`,
-      made on first use from this table's value). ``nextval`` neither waits
+      made from this table's value by migration core.0003, or on first use
+      for a name that came later). ``nextval`` neither waits
       for nor holds a lock until commit, so tickets opened at the same
       moment (a burst of chats) do not queue one after another. A
       rolled-back ticket leaves a gap in the numbers.
@@ -149,7 +150,8 @@ def _pg_ensure_at_least(model: type[Sequence], name: str, value: int) -> None:
         # setval after a read could move the sequence back past numbers
         # another connection takes in between. ALTER SEQUENCE locks out
         # nextval until this transaction ends (a no-op option, for the
-        # lock only); imports are the only callers.
+        # lock only). Only explicit numbers get here (imports, generated
+        # data), and only when they are past the counter.
         cursor.execute(f"ALTER SEQUENCE {seq} NO CYCLE")
         cursor.execute(f"SELECT last_value, is_called FROM {seq}")
         last, called = cursor.fetchone()
