@@ -216,7 +216,10 @@ if REDIS_URL:
             # channels_redis's blocking pop waits for news: an idle moment
             # then ended every socket with a TimeoutError (channels_redis #422).
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                # max_connections: redis-py 8's asyncio pool allows 100 and
+                # then raises at once ("Too many connections"); 500 chats
+                # closing together (a group_discard each) went past it.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}],
                 # A socket's queue: past it, group sends to it are dropped (a
                 # desk tab misses pushes). The default 100 is a few seconds of
                 # a busy desk's pushes while the web process is loaded (a chat
