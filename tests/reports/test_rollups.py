@@ -134,3 +134,37 @@ def test_reply_rows_equal_the_public_replies_and_verify_checks_them(history, adm
     assert any("recounted, not stored" in line for line in facts.verify())
     facts.refresh([history.weekend.pk])
     assert list(facts.verify()) == []
+
+
+def test_apply_moves_the_oldest_row_of_a_cell_and_adds_missing_cells(db):
+    """Many cells in a few statements: a cell with two rows (two first writes
+    racing) moves its oldest, a cell without one gets a row, NULL dimensions
+    are a cell of their own, and other hours stay as they were."""
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    nine = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    ten = datetime(2026, 1, 5, 10, tzinfo=UTC)
+    dims = {"team": None, "assignee": None, "type": None, "channel": "email", "priority": "normal"}
+    oldest = HourlyVolume.objects.create(hour=nine, created=2, **dims)
+    newer = HourlyVolume.objects.create(hour=nine, created=5, **dims)
+    web = HourlyVolume.objects.create(hour=nine, created=1, **{**dims, "channel": "web"})
+    key = (None, None, None, "email", "normal")
+    rollups.apply(
+        Counter(
+            {
+                (nine, *key, "created"): 3,
+                (nine, *key, "solved"): 1,
+                (ten, *key, "created"): 4,
+                (ten, *key, "reopened"): -1,
+            }
+        )
+    )
+    oldest.refresh_from_db()
+    newer.refresh_from_db()
+    web.refresh_from_db()
+    assert (oldest.created, oldest.solved, newer.created, web.created) == (5, 1, 5, 1)
+    added = HourlyVolume.objects.get(hour=ten)
+    assert (added.channel, added.created, added.solved, added.reopened) == ("email", 4, 0, -1)
+    rollups.apply(Counter())
+    assert HourlyVolume.objects.count() == 4

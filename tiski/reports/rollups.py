@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncHour
+
+from tiski.core.bulk import update_rows
 
 from .models import HourlyVolume, TicketFact
 
@@ -64,30 +66,48 @@ def _grouped(change: Counter) -> dict[Key, dict[str, int]]:
     return cells
 
 
-def _match(key: Key) -> Q:
-    hour, *dims = key
-    cond = Q(hour=hour)
-    for name, value in zip(DIMENSIONS, dims, strict=True):
-        cond &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
-    return cond
-
-
 def apply(change: Counter) -> None:
-    """Move the counts (inside the caller's transaction)."""
-    for key, counts in _grouped(change).items():
-        updated = (
-            HourlyVolume.objects.filter(_match(key)).order_by("pk")[:1].values_list("pk", flat=True)
-        )
-        pk = next(iter(updated), None)
-        if pk is not None:
-            HourlyVolume.objects.filter(pk=pk).update(
-                **{m: F(m) + n for m, n in counts.items() if n}
-            )
+    """Move the counts (inside the caller's transaction).
+
+    A handful of statements whatever the number of cells: an import of years
+    of mail touches a cell per hour, and one SELECT and UPDATE or INSERT per
+    cell were most of its report cost. Each cell moves its oldest row (the
+    rows a key already has are locked first, so two writers add up instead of
+    overwriting); a key without a row gets one.
+    """
+    cells = _grouped(change)
+    if not cells:
+        return
+    first: dict[Key, int] = {}
+    for pk, hour, *dims in (
+        HourlyVolume.objects.filter(hour__in={key[0] for key in cells})
+        .order_by("pk")
+        .values_list("pk", "hour", *DIMENSIONS)
+    ):
+        key = (_hour(hour), *dims)
+        if key in cells:
+            first.setdefault(key, pk)
+    rows = {
+        row.pk: row
+        for row in HourlyVolume.objects.select_for_update()
+        .filter(pk__in=list(first.values()))
+        .order_by("pk")
+        .only("pk", *MEASURES)
+    }
+    moved, created = [], []
+    for key, counts in cells.items():
+        row = rows.get(first.get(key, 0))
+        if row is not None:
+            for measure, n in counts.items():
+                setattr(row, measure, getattr(row, measure) + n)
+            moved.append(row)
         else:
             hour, *dims = key
-            HourlyVolume.objects.create(
-                hour=hour, **dict(zip(DIMENSIONS, dims, strict=True)), **counts
+            created.append(
+                HourlyVolume(hour=hour, **dict(zip(DIMENSIONS, dims, strict=True)), **counts)
             )
+    update_rows(HourlyVolume, moved, list(MEASURES))
+    HourlyVolume.objects.bulk_create(created, batch_size=BATCH)
 
 
 def recount() -> dict[Key, dict[str, int]]:
