@@ -6,6 +6,7 @@ for what comes back.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 
 import pytest
@@ -360,3 +361,41 @@ def test_a_side_conversation_needs_an_address_or_a_team(agent_client, email_tick
     assert 'id="side-error"' in response.content.decode()
     assert not SideConversation.objects.exists()
     assert not Ticket.objects.filter(parent=email_ticket).exists()
+
+
+def test_in_one_import_batch_an_answer_to_the_suppliers_answer_stays_on_the_side(
+    agent_client, email_ticket, smtp_server, smtp_mailbox
+):
+    """A batch looks the side mails up once; a third party's answer stored by the
+    batch counts for the mail after it, as processing one by one would find it."""
+    from django.db import transaction
+
+    from tiski.connectors.email.intake import accept_new, process_accepted
+
+    ticket = email_ticket
+    start(agent_client, ticket)
+    sent = smtp_server.received[0].message
+    first = supplier_mail(
+        to="tuki@tiski.example",
+        message_id="s1@toimittaja.example",
+        extra=f"References: {sent['Message-ID']}\r\n",
+    )
+    # Names only the supplier's answer, which is in this same batch.
+    second = supplier_mail(
+        to="tuki@tiski.example",
+        message_id="s2@toimittaja.example",
+        sender="kirsi@toimittaja.example",
+        body="Lisäksi toinen paketti lähtee huomenna.",
+        extra="In-Reply-To: <s1@toimittaja.example>\r\n",
+    )
+    unrelated = customer_mail(
+        sender="liisa@example.fi", subject="Uusi asia", message_id="u1@example.fi"
+    )
+    raws = [first, second, unrelated]
+    items = [(hashlib.sha256(raw).hexdigest(), raw) for raw in raws]
+    with transaction.atomic():
+        accepted = accept_new(source="test", items=items, mailbox=smtp_mailbox)
+        results = process_accepted([receipt for receipt, _created in accepted])
+    assert [r.outcome for r in results] == [Outcome.SIDE, Outcome.SIDE, Outcome.CREATED]
+    assert SideMessage.objects.filter(incoming=True).count() == 2
+    assert results[2].receipt.ticket_id != ticket.pk

@@ -14,7 +14,7 @@ import logging
 import re
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -289,6 +289,9 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
         if own_ids
         else set()
     ) | side.already_stored(own_ids)
+    # Side-conversation mails the batch points at, in one query; a third
+    # party's answer stored below joins it, for a later mail of the batch.
+    side_ids = side.side_message_ids([parsed for _i, parsed in readable])
     gathered: list[tuple[int, ParsedEmail]] = []
 
     def write_gathered() -> None:
@@ -308,12 +311,14 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
             outcomes[index] = _process_bounce(receipt, parsed)
         elif not parsed.sender.address:
             outcomes[index] = _quarantine(receipt, REASON_NO_SENDER)
-        elif conversation := side.find_conversation(parsed):
+        elif conversation := side.find_conversation(parsed, side_ids):
             # A third party's answer to a side conversation: before ticket
             # threading, so a reply-all that also reaches the customer's
             # address never joins the customer's thread.
             write_gathered()
             side.receive(receipt, parsed, conversation)
+            if parsed.message_id:
+                side_ids.add(parsed.message_id[:500])
             receipt.status = ReceiptStatus.PROCESSED
             outcomes[index] = Outcome.SIDE
         elif auto_reply := loops.automatic_reply_reason(parsed.headers):
@@ -356,6 +361,15 @@ class _Planned:
     # Addresses that joined a ticket in this batch (senders and the people
     # they copied, who become CCs): participants from then on.
     joined: dict[int, set[str]]
+    # The keys of `tickets` by requester address, in the order opened: each
+    # mail asks for its sender's only (a scan of all was quadratic in the batch).
+    by_owner: dict[str, list[int]] = field(default_factory=dict)
+
+    def open_ticket(
+        self, key: int, spec: actions.NewTicket, owner: str, domains: frozenset[str]
+    ) -> None:
+        self.tickets[key] = (spec, owner, domains)
+        self.by_owner.setdefault(owner, []).append(key)
 
 
 def _receive(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[str]:
@@ -410,7 +424,7 @@ def _receive(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[str]:
                 created_at=_original_date(receipt, parsed),
             )
             owner_domains = domains.get(contact.organisation_id or 0, frozenset())
-            planned.tickets[key] = (target, sender, owner_domains)
+            planned.open_ticket(key, target, sender, owner_domains)
             chosen = _planned_candidate(key, target, sender, owner_domains)
         elif decision.ticket_id < 0:
             target, owner, owner_domains = planned.tickets[decision.ticket_id]
@@ -528,9 +542,7 @@ def _with_batch(
         if message_id in planned.messages and message_id not in by_message_id:
             by_message_id[message_id] = planned.messages[message_id]
     mine = tuple(
-        _planned_candidate(key, spec, owner, owner_domains)
-        for key, (spec, owner, owner_domains) in planned.tickets.items()
-        if owner == sender
+        _planned_candidate(key, *planned.tickets[key]) for key in planned.by_owner.get(sender, ())
     )
     found = replace(found, by_message_id=by_message_id, by_sender=found.by_sender + mine)
     if not planned.joined:

@@ -273,13 +273,35 @@ def search_texts_sql() -> str:
 # --- the third party's mail ----------------------------------------------------------
 
 
-def find_conversation(parsed: ParsedEmail) -> SideConversation | None:
+def side_message_ids(batch: Sequence[ParsedEmail]) -> set[str]:
+    """The Message-IDs these mails point at (In-Reply-To, References) that are
+    side-conversation mails: one query for a whole batch.
+
+    Nearly all mail answers no side conversation; with this set in hand
+    `find_conversation` asks the database only for the few that may.
+    """
+    wanted = {message_id for parsed in batch for message_id in message_ids_to_look_up(parsed)}
+    if not wanted:
+        return set()
+    return set(
+        SideMessage.objects.filter(rfc_message_id__in=wanted).values_list(
+            "rfc_message_id", flat=True
+        )
+    )
+
+
+def find_conversation(
+    parsed: ParsedEmail, known_ids: set[str] | None = None
+) -> SideConversation | None:
     """The side conversation an incoming mail answers, or None for ticket threading.
 
     Our token in a recipient address decides (only the people we wrote to
     hold it). Else a Message-ID of the conversation in In-Reply-To or
     References, from someone of the conversation or of their domain: a
     Message-ID travels further than the people we wrote to.
+
+    ``known_ids``: `side_message_ids` of the batch (kept up to date by the
+    caller), so a mail pointing at none of them needs no query.
     """
     for address in recipient_addresses(parsed):
         conversation_id = read_side_token(address)
@@ -288,7 +310,7 @@ def find_conversation(parsed: ParsedEmail) -> SideConversation | None:
             if found is not None:
                 return found
     ids = message_ids_to_look_up(parsed)
-    if not ids:
+    if not ids or (known_ids is not None and known_ids.isdisjoint(ids)):
         return None
     ours = (
         SideMessage.objects.filter(rfc_message_id__in=ids)
