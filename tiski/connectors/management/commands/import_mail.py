@@ -26,6 +26,7 @@ from tiski.connectors.email.intake import (
     process_accepted,
     process_receipt,
 )
+from tiski.connectors.email.mbox import iter_mbox
 from tiski.connectors.email.parse_pool import ParsePool, default_workers
 from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.tickets import changes
@@ -49,14 +50,10 @@ def iter_messages(path: Path) -> Iterator[tuple[str, bytes]]:
     with path.open("rb") as handle:
         head = handle.read(5)
     if head == b"From ":
-        box = mailboxes.mbox(str(path), factory=None, create=False)
-        try:
-            for key in box.iterkeys():
-                # get_bytes gives the message without the "From " line and
-                # with ">From " unquoting left as mbox stored it.
-                yield f"{path}#{key}", box.get_bytes(key)
-        finally:
-            box.close()
+        # Without the "From " line and with ">From " left as the mbox stored
+        # it, exactly as mailbox.mbox.get_bytes gives it (the key is its hash).
+        for key, raw in iter_mbox(path):
+            yield f"{path}#{key}", raw
         return
     yield str(path), path.read_bytes()
 
