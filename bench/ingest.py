@@ -481,9 +481,10 @@ does new IMAP mail become a ticket? (Issue 4.)
    process against a freshly migrated PostgreSQL database: receipt and raw
    file, parse, contact, threading, ticket, message, attachments, events,
    SLA clocks and search indexing, exactly as an admin's import (batches of
-   100 through the same intake as live mail; the next batch is parsed in a
-   worker process meanwhile). Rate = messages / wall time of the child,
-   start-up included; memory = the child's `ru_maxrss`.
+   500 through the same intake as live mail, one transaction each; the next
+   batch is parsed in a worker process and its raw files written by threads
+   meanwhile). Rate = messages / wall time of the child, start-up included;
+   memory = the child's `ru_maxrss`.
 3. **IMAP latency.** A private Dovecot (its IDLE notices come within its
    1 s `mailbox_idle_check_interval`); the IDLE loop of
    `tiski.connectors.email.imap` in a thread; messages APPENDed one at a time

@@ -65,6 +65,33 @@ def test_mbox_import_counts_keeps_dates_and_is_idempotent(db, tmp_path):
     assert Ticket.objects.count() == 2
 
 
+def test_each_new_message_has_its_raw_file_and_a_repeat_none(db, tmp_path, settings):
+    """The raw files are written ahead by threads: each receipt names a file
+    with exactly its message, and a message repeated in the import leaves no
+    file behind."""
+    from tiski.connectors.email.mbox import iter_mbox
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    path = conversation_mbox(tmp_path / "inbox.mbox")
+    box = mailboxes.mbox(str(path))
+    box.add(box.get_bytes(0))  # the first message again, at the end
+    box.flush()
+    box.close()
+    counts = run_import(path)
+    assert counts["duplicates"] == 1 and counts["imported"] + counts["threaded"] == 3
+    messages = [raw for _key, raw in iter_mbox(path)][:3]
+    receipts = list(InboundReceipt.objects.order_by("pk"))
+    stored = []
+    for receipt in receipts:
+        with receipt.raw.open("rb") as handle:
+            stored.append(handle.read())
+    assert stored == messages
+    files = [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+    assert sorted(str(p.relative_to(tmp_path / "media")) for p in files) == sorted(
+        r.raw.name for r in receipts
+    )
+
+
 def test_live_flag_and_single_file(db):
     counts = run_import(FIXTURES / "gmail_en_reply.eml", "--live")
     assert counts["imported"] == 1

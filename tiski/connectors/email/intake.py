@@ -94,6 +94,7 @@ def accept_new(
     items: Sequence[tuple[str, bytes]],
     mailbox: Mailbox,
     suppress_automatic_mail: bool = False,
+    stored: Sequence[str] | None = None,
 ) -> list[tuple[InboundReceipt, bool]]:
     """`accept` for many (key, raw) pairs whose keys the caller found new.
 
@@ -101,9 +102,13 @@ def accept_new(
     is scheduled: the caller processes them in the same transaction. If a
     key turns out to be taken after all (two imports of one file at once),
     the batch is accepted one by one, which sorts the winners out.
+    ``stored``: the names of the raw files, one per item, when the caller
+    has written them already (the importer, with `raw_writer`).
     """
+    if stored is not None and len(stored) != len(items):
+        raise ValueError("one stored file name per item")
     receipts = []
-    for key, raw in items:
+    for index, (key, raw) in enumerate(items):
         receipt = InboundReceipt(
             channel=CHANNEL,
             source=source,
@@ -112,7 +117,10 @@ def accept_new(
             size=len(raw),
             suppress_automatic_mail=suppress_automatic_mail,
         )
-        receipt.raw.save("message.eml", ContentFile(raw), save=False)
+        if stored is not None:
+            receipt.raw.name = stored[index]
+        else:
+            receipt.raw.save("message.eml", ContentFile(raw), save=False)
         receipts.append(receipt)
     try:
         with transaction.atomic():

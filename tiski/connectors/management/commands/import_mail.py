@@ -13,6 +13,7 @@ import hashlib
 import mailbox as mailboxes
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tiski.connectors.email.intake import (
 )
 from tiski.connectors.email.mbox import iter_mbox
 from tiski.connectors.email.parse_pool import ParsePool, default_workers
+from tiski.connectors.email.raw_writer import RawWriter
 from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.tickets import changes
 
@@ -58,16 +60,26 @@ def iter_messages(path: Path) -> Iterator[tuple[str, bytes]]:
     yield str(path), path.read_bytes()
 
 
-BATCH = 100
+# Messages per batch, and per transaction. Each batch costs a few dozen
+# statements whatever its size (every table is written once per batch), so
+# on a busy database larger batches are faster; the byte limit keeps two
+# batches of large mail (the one written and the one parsed meanwhile) well
+# inside memory.
+BATCH = 500
+BATCH_BYTES = 64 << 20
 
 
-def batches(messages: Iterator[tuple[str, bytes]], size: int) -> Iterator[list[bytes]]:
+def batches(
+    messages: Iterator[tuple[str, bytes]], size: int, max_bytes: int = BATCH_BYTES
+) -> Iterator[list[bytes]]:
     batch: list[bytes] = []
+    held = 0
     for _label, raw in messages:
         batch.append(raw)
-        if len(batch) >= size:
+        held += len(raw)
+        if len(batch) >= size or held >= max_bytes:
             yield batch
-            batch = []
+            batch, held = [], 0
     if batch:
         yield batch
 
@@ -79,6 +91,11 @@ class _Batch:
     # key -> (receipt id, status) of what an earlier run stored already
     known: dict[str, tuple[int, str]]
     parsing: object
+    # Per message: True for the first of its key not stored before (it gets a
+    # receipt), False for one stored already or seen earlier in the batch.
+    fresh: list[bool]
+    # The raw files of the fresh messages, being written meanwhile.
+    files: list[Future[str]]
 
 
 class Command(BaseCommand):
@@ -111,7 +128,8 @@ class Command(BaseCommand):
             small = path.is_file() and path.stat().st_size < 1 << 20
             workers = 0 if small else default_workers()
         counts: Counter = Counter()
-        with ParsePool(max(0, workers)) as pool:
+        with ParsePool(max(0, workers)) as pool, RawWriter() as writer:
+            self.writer = writer
             if options["live"]:
                 self._import(path, mailbox, counts, pool, live=True)
             else:
@@ -140,7 +158,8 @@ class Command(BaseCommand):
         self.counts = counts
 
     def _start(self, raws: list[bytes], mailbox: Mailbox, pool: ParsePool) -> _Batch:
-        """Look the batch's keys up and start parsing the messages not stored yet."""
+        """Look the batch's keys up; start parsing the messages not stored yet
+        and writing their raw files."""
         keys = [hashlib.sha256(raw).hexdigest() for raw in raws]
         known = {
             key: (pk, status)
@@ -148,12 +167,18 @@ class Command(BaseCommand):
                 source="import", key__in=keys
             ).values_list("key", "pk", "status")
         }
+        seen: set[str] = set()
+        fresh = []
+        for key in keys:
+            fresh.append(key not in known and key not in seen)
+            seen.add(key)
         # Oversized mail is quarantined on its size, unparsed.
         wanted = [
             raw if key not in known and len(raw) <= mailbox.max_raw_bytes else None
             for raw, key in zip(raws, keys, strict=True)
         ]
-        return _Batch(raws, keys, known, pool.submit(wanted))
+        files = self.writer.submit([raw for raw, new in zip(raws, fresh, strict=True) if new])
+        return _Batch(raws, keys, known, pool.submit(wanted), fresh, files)
 
     def _import(
         self, path: Path, mailbox: Mailbox, counts: Counter, pool: ParsePool, *, live: bool
@@ -167,7 +192,8 @@ class Command(BaseCommand):
             following = self._start(upcoming, mailbox, pool) if upcoming else None
             # One commit per batch rather than several per message: far fewer
             # disk syncs, and a crash loses at most the batch in flight, which
-            # the next run imports again (the keys are content hashes).
+            # the next run imports again (the keys are content hashes). Its raw
+            # files were written meanwhile; they are complete before it commits.
             with transaction.atomic():
                 self._import_batch(current, pool.results(current.parsing), mailbox, counts, live)
             current = following
@@ -177,22 +203,21 @@ class Command(BaseCommand):
     ) -> None:
         fresh: list[tuple[str, bytes]] = []
         given: list = []
-        keys: set[str] = set()
-        for raw, key, item in zip(batch.raws, batch.keys, parsed, strict=True):
+        for raw, key, item, new in zip(batch.raws, batch.keys, parsed, batch.fresh, strict=True):
             known = batch.known.get(key)
-            if known is not None:
-                if known[1] == ReceiptStatus.PENDING:  # stored by a run that crashed
-                    counts[process_receipt(known[0]).outcome] += 1
-                else:
-                    counts[Outcome.DUPLICATE] += 1
-            elif key in keys:  # the same message twice in what is being imported
-                counts[Outcome.DUPLICATE] += 1
-            else:
-                keys.add(key)
+            if new:
                 fresh.append((key, raw))
                 given.append(item)
+            elif known is not None and known[1] == ReceiptStatus.PENDING:
+                counts[process_receipt(known[0]).outcome] += 1  # stored by a run that crashed
+            else:  # stored before, or the same message twice in what is being imported
+                counts[Outcome.DUPLICATE] += 1
         accepted = accept_new(
-            source="import", items=fresh, mailbox=mailbox, suppress_automatic_mail=not live
+            source="import",
+            items=fresh,
+            mailbox=mailbox,
+            suppress_automatic_mail=not live,
+            stored=[future.result() for future in batch.files],
         )
         receipts = [receipt for receipt, created in accepted if created]
         counts[Outcome.DUPLICATE] += len(accepted) - len(receipts)
