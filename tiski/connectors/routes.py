@@ -27,6 +27,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from tiski.connectors.messaging import media
+from tiski.connectors.messaging.replies import latest_inbound_once
 from tiski.connectors.registry import CHANNELS, ChannelInfo
 from tiski.tickets.models import Ticket
 
@@ -146,11 +147,12 @@ class ReplyRoute:
 
 def reply_route(ticket: Ticket) -> ReplyRoute:
     """The route of this ticket's conversation: its channel's, else email."""
-    for info in CHANNELS.values():
-        if info.route and info.key != EMAIL:
-            found = import_string(info.route)(ticket)
-            if found is not None:
-                return found
+    with latest_inbound_once():
+        for info in CHANNELS.values():
+            if info.route and info.key != EMAIL:
+                found = import_string(info.route)(ticket)
+                if found is not None:
+                    return found
     return email_route(ticket)
 
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from . import desk
+from . import desk, request_memo
 
 
 def _without_nul(query: QueryDict) -> QueryDict:
@@ -64,5 +64,8 @@ class DeskSettingsMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
-        with timezone.override(desk.user_time_zone_name(user, request.desk_settings)):  # type: ignore[attr-defined]
+        with (
+            timezone.override(desk.user_time_zone_name(user, request.desk_settings)),  # type: ignore[attr-defined]
+            request_memo.request_scope(),
+        ):
             return self.get_response(request)

@@ -37,7 +37,7 @@ from tiski.tickets import actions
 from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import BulkChange, Status, Ticket, TicketType, Via
 
-from . import inbox
+from . import inbox, lookups
 
 # The session key that carries a finished bulk change to the list's banner.
 SESSION_KEY = "tiski_bulk_done"
@@ -72,14 +72,13 @@ class BulkForm(forms.Form):
         self.fields["status"].choices = keep + [c for c in Status.choices if c[0] != Status.CLOSED]
         self.fields["priority"].choices = keep + priority_choices()
         self.fields["type"].choices = _choices(
-            [(t.pk, t.name) for t in TicketType.objects.filter(active=True)], _("— No type —")
+            [(t.pk, t.name) for t in lookups.active_types()], _("— No type —")
         )
         self.fields["team"].choices = _choices(
-            Team.objects.order_by("name").values_list("pk", "name"), _("— No team —")
+            [(t.pk, t.name) for t in lookups.teams()], _("— No team —")
         )
         self.fields["assignee"].choices = _choices(
-            [(u.pk, str(u)) for u in User.objects.filter(is_active=True).order_by("name")],
-            _("— Unassigned —"),
+            [(u.pk, str(u)) for u in lookups.active_agents()], _("— Unassigned —")
         )
 
     def changes(self) -> dict:

@@ -23,6 +23,8 @@ from tiski.tickets import actions
 from tiski.tickets.lookup import get_visible_ticket
 from tiski.tickets.models import Status, Ticket, Via
 
+from . import lookups
+
 
 @login_required
 @require_GET
@@ -71,9 +73,18 @@ def refused_mention_error(ticket: Ticket, text: str) -> str:
 def escalation_targets() -> list[tuple[str, str]]:
     """Each team's leads ("lead:<team>:<user>"), then each team as a whole ("team:<id>")."""
     choices: list[tuple[str, str]] = []
-    teams = list(Team.objects.prefetch_related("leads").order_by("name"))
+    # Two queries for the whole desk (the ticket page shows this form on every
+    # ticket): the teams, and every active lead of every team, in name order.
+    teams = lookups.teams()
+    leads: dict[int, list[User]] = {}
+    for row in (
+        Team.leads.through.objects.filter(user__is_active=True)
+        .select_related("user")
+        .order_by("user__name", "user_id")
+    ):
+        leads.setdefault(row.team_id, []).append(row.user)
     for team in teams:
-        for lead in team.leads.filter(is_active=True).order_by("name"):
+        for lead in leads.get(team.pk, []):
             label = _("%(lead)s, lead of %(team)s") % {"lead": lead, "team": team}
             choices.append((f"lead:{team.pk}:{lead.pk}", label))
     for team in teams:

@@ -48,12 +48,11 @@ from tiski.tickets.models import (
     Status,
     Ticket,
     TicketMerge,
-    TicketType,
     Via,
 )
 from tiski.tickets.queue import take_next_ticket
 
-from . import inbox
+from . import inbox, lookups
 from .collab import refused_mention_error
 from .forms import ForwardForm, NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
 from .message_fragments import render_messages
@@ -123,9 +122,9 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
             "statuses": Status.choices,
             "priorities": priority_choices(),
             "channels": Channel.choices,
-            "types": TicketType.objects.filter(active=True),
+            "types": lookups.active_types(),
             "teams": _teams_for_filters(user),
-            "agents": _agents(),
+            "agents": lookups.active_agents(),
         }
     )
     return render(request, "desk/inbox.html", context)
@@ -138,15 +137,7 @@ def _prefetch_tags(tickets: list[Ticket]) -> None:
 
 
 def _teams_for_filters(user):
-    from tiski.accounts.models import Team
-
-    return Team.objects.order_by("name") if user.is_admin else user.teams.order_by("name")
-
-
-def _agents():
-    from tiski.accounts.models import User
-
-    return User.objects.filter(is_active=True).order_by("name")
+    return lookups.teams() if user.is_admin else user.teams.order_by("name")
 
 
 def _views_with_counts(user) -> list[dict]:
@@ -182,6 +173,13 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
     window = timeline_window(
         ticket, include=_message_param(request), since=_shown_from_param(request)
     )
+    requester = (
+        Contact.objects.select_related("organisation")
+        .prefetch_related("identities")
+        .get(pk=ticket.requester_id)
+    )
+    # The email route reads the requester's addresses: the ones just fetched.
+    ticket.requester = requester
     routes = reply_routes(ticket)
     route = routes[0]
     # Forwarding goes by email: the message blocks offer the email route's mailboxes.
@@ -194,11 +192,6 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         .exclude(pk=ticket.pk)
         .select_related("assignee")
         .order_by("-created_at")[:8]
-    )
-    requester = (
-        Contact.objects.select_related("organisation")
-        .prefetch_related("identities")
-        .get(pk=ticket.requester_id)
     )
     custom = custom_fields.fields_for(ticket.type_id)
     values = custom_fields.values_of(ticket)

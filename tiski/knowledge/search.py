@@ -10,9 +10,12 @@ can reach a result, a count or a snippet.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.safestring import SafeString
@@ -28,10 +31,13 @@ from tiski.search.service import (
     synonym_table,
 )
 
+from . import public_version
 from .indexing import FTS_TABLE
 from .models import ArticleIndex, ArticleStatus, ArticleTranslation
 
 MAX_WORDS = 10
+# The per-process cache of rendered fragments (settings.CACHES).
+SUGGESTION_CACHE = "fragments"
 
 
 @dataclass(frozen=True)
@@ -176,3 +182,26 @@ def suggest(
         ):
             found.setdefault(hit.translation.pk, hit)
     return list(found.values())[:limit]
+
+
+def suggest_for_ticket(subject: str, language: str) -> list[ArticleHit]:
+    """``suggest`` for the ticket page's side panel, from a cache.
+
+    Every ticket page asks for these, and a subject costs up to eleven
+    searches. The key holds the help centre's content version, which every
+    article write changes in its own transaction (the search index is written
+    in the same one), and the synonym table, so a cached answer is never older
+    than the articles; old ones age out.
+    """
+    version = public_version.current()
+    synonyms = hashlib.blake2b(
+        json.dumps(synonym_table(), sort_keys=True).encode(), digest_size=8
+    ).hexdigest()
+    digest = hashlib.blake2b(subject.encode(), digest_size=16).hexdigest()
+    key = f"kb-suggest:{version}:{synonyms}:{language}:{digest}"
+    cache = caches[SUGGESTION_CACHE]
+    hits: list[ArticleHit] | None = cache.get(key)
+    if hits is None:
+        hits = suggest(subject, language, scope=AGENT)
+        cache.set(key, hits)
+    return hits

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.utils.translation import get_language
 
+from tiski.core.request_memo import remembered
+
 from .models import Priority, PriorityLabel
 
 
@@ -22,13 +24,18 @@ def overrides() -> dict[tuple[str, str], str]:
     }
 
 
+def current() -> dict[tuple[str, str], str]:
+    """`overrides()`, read once per logged-in request (core/request_memo.py)."""
+    return remembered("priority-labels", overrides)
+
+
 def for_request(request: Any) -> dict[tuple[str, str], str]:
     """`overrides()`, read once per request (cached on the request object)."""
     if request is None:
-        return overrides()
+        return current()
     cached = getattr(request, "_tiski_priority_labels", None)
     if cached is None:
-        cached = overrides()
+        cached = current()
         request._tiski_priority_labels = cached
     return cached
 
@@ -39,7 +46,7 @@ def _language() -> str:
 
 def priority_label(value: str, table: dict[tuple[str, str], str] | None = None) -> str:
     """The label of a priority in the active language."""
-    table = overrides() if table is None else table
+    table = current() if table is None else table
     custom = table.get((value, _language()))
     if custom:
         return custom
@@ -48,5 +55,5 @@ def priority_label(value: str, table: dict[tuple[str, str], str] | None = None) 
 
 def priority_choices(table: dict[tuple[str, str], str] | None = None) -> list[tuple[str, str]]:
     """(value, label) pairs in rank order, for selects and filters."""
-    table = overrides() if table is None else table
+    table = current() if table is None else table
     return [(value, priority_label(value, table)) for value in Priority.values]

@@ -21,7 +21,7 @@ def ticket_language(ticket: Any) -> str:
 def suggested_articles(ticket: Any) -> dict[str, Any]:
     """Published articles (internal ones too) matching the ticket's subject."""
     language = ticket_language(ticket)
-    return {"hits": search.suggest(ticket.subject, language, scope=search.AGENT), "lang": language}
+    return {"hits": search.suggest_for_ticket(ticket.subject, language), "lang": language}
 
 
 @register.inclusion_tag("knowledge/_composer_picker.html", takes_context=True)

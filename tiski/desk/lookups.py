@@ -1,0 +1,27 @@
+"""The small lists a desk page offers in several selects, read once per request.
+
+The inbox shows the ticket types, teams and agents in its filter form and
+again in the bulk bar; the ticket page has the teams in its escalation form.
+Each list is read once per logged-in request (core/request_memo.py).
+"""
+
+from __future__ import annotations
+
+from tiski.accounts.models import Team, User
+from tiski.core.request_memo import remembered
+from tiski.tickets.models import TicketType
+
+
+def active_types() -> list[TicketType]:
+    return remembered("desk:active-types", lambda: list(TicketType.objects.filter(active=True)))
+
+
+def teams() -> list[Team]:
+    return remembered("desk:teams", lambda: list(Team.objects.order_by("name")))
+
+
+def active_agents() -> list[User]:
+    return remembered(
+        "desk:active-agents",
+        lambda: list(User.objects.filter(is_active=True).order_by("name")),
+    )
