@@ -38,6 +38,7 @@ from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import BulkChange, Status, Ticket, TicketType, Via
 
 from . import inbox, lookups
+from .widgets import FastSelect
 
 # The session key that carries a finished bulk change to the list's banner.
 SESSION_KEY = "tiski_bulk_done"
@@ -58,11 +59,11 @@ def _choices(rows, empty_label) -> list[tuple[str, str]]:
 class BulkForm(forms.Form):
     """What the bar asks for. Empty means "leave as it is"; ``none`` clears."""
 
-    status = forms.ChoiceField(required=False)
-    priority = forms.ChoiceField(required=False)
-    type = forms.ChoiceField(required=False)
-    team = forms.ChoiceField(required=False)
-    assignee = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False, widget=FastSelect)
+    priority = forms.ChoiceField(required=False, widget=FastSelect)
+    type = forms.ChoiceField(required=False, widget=FastSelect)
+    team = forms.ChoiceField(required=False, widget=FastSelect)
+    assignee = forms.ChoiceField(required=False, widget=FastSelect)
     add_tags = forms.CharField(required=False, max_length=500)
     remove_tags = forms.CharField(required=False, max_length=500)
 

@@ -24,6 +24,7 @@ from tiski.tickets.lookup import get_visible_ticket
 from tiski.tickets.models import Status, Ticket, Via
 
 from . import lookups
+from .widgets import FastSelect
 
 
 @login_required
@@ -93,7 +94,7 @@ def escalation_targets() -> list[tuple[str, str]]:
 
 
 class EscalateForm(forms.Form):
-    to = forms.ChoiceField(label=gettext_lazy("Escalate to"))
+    to = forms.ChoiceField(label=gettext_lazy("Escalate to"), widget=FastSelect)
     reason = forms.CharField(
         label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
     )

@@ -15,6 +15,8 @@ from tiski.tickets.field_inputs import custom_field_name, custom_form_field
 from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import Channel, MessageKind, Priority, Status, TicketField, TicketType
 
+from .widgets import FastSelect
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -42,6 +44,7 @@ def agent_choices() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=User.objects.filter(is_active=True).order_by("name"),
         required=False,
+        widget=FastSelect,
         label=_("Assignee"),
         empty_label=_("— Unassigned —"),
     )
@@ -51,6 +54,7 @@ def team_choices() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=Team.objects.order_by("name"),
         required=False,
+        widget=FastSelect,
         label=_("Team"),
         empty_label=_("— No team —"),
     )
@@ -60,15 +64,16 @@ def type_choices() -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=TicketType.objects.filter(active=True),
         required=False,
+        widget=FastSelect,
         label=_("Type"),
         empty_label=_("— No type —"),
     )
 
 
 class TicketFieldsForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices, widget=FastSelect)
     type = forms.ModelChoiceField(queryset=TicketType.objects.none(), required=False)
-    priority = forms.ChoiceField(label=_("Priority"), choices=priority_choices)
+    priority = forms.ChoiceField(label=_("Priority"), choices=priority_choices, widget=FastSelect)
     due_at = forms.DateTimeField(
         label=_("Due"),
         required=False,
