@@ -86,11 +86,14 @@ def main() -> None:
             assert response.status_code == 200, (name, response.status_code)
         # The test client's request_started resets connection.queries, so count
         # with a wrapper instead.
-        queries: list[str] = []
+        queries: list[tuple[str, float]] = []
 
         def count(run, sql, *rest, seen=queries):  # noqa: ANN001, ANN202
-            seen.append(sql)
-            return run(sql, *rest)
+            started = time.perf_counter()
+            try:
+                return run(sql, *rest)
+            finally:
+                seen.append((sql, (time.perf_counter() - started) * 1000))
 
         with connection.execute_wrapper(count):
             client.get(url, **accept)
@@ -108,10 +111,11 @@ def main() -> None:
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
         print(
             f"{name:22} p50 {statistics.median(times):6.1f} ms  p95 {p95:6.1f} ms  "
-            f"queries {len(queries):3}  bytes {len(response.content):7}"
+            f"queries {len(queries):3} ({sum(ms for _sql, ms in queries):5.1f} ms, one request)  "
+            f"bytes {len(response.content):7}"
         )
         if args.show_queries:
-            print("\n".join(q[:300] for q in queries))
+            print("\n".join(f"{ms:6.1f} ms  {sql[:300]}" for sql, ms in queries))
         if profiler:
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
 

@@ -180,3 +180,20 @@ def test_article_list_counts_the_solved_tickets_an_article_was_sent_on(
     assert shown() == "1"
     actions.update_ticket(solved, actor=agent, via=Via.AGENT, status=Status.OPEN)
     assert shown() == "0"
+
+
+def test_suggestions_follow_a_published_article_at_once(agent_client, kb, make_ticket):
+    """The side panel's suggestions are cached, under the help centre's content
+    version: publishing a draft shows it on the next page view."""
+    from tiski.knowledge import actions as kb_actions
+
+    ticket = make_ticket(subject="Hyvityslasku puuttuu")
+    url = reverse("desk:ticket", args=[ticket.number])
+    draft_link = reverse("knowledge:edit", args=[kb.draft.article_id, "fi"])
+    assert draft_link not in agent_client.get(url).content.decode()
+
+    kb_actions.set_status(kb.draft, ArticleStatus.PUBLISHED, actor=None)
+    assert draft_link in agent_client.get(url).content.decode()
+
+    kb_actions.set_status(kb.draft, ArticleStatus.ARCHIVED, actor=None)
+    assert draft_link not in agent_client.get(url).content.decode()

@@ -52,11 +52,8 @@ def follow_toggle(request: HttpRequest, number: int) -> HttpResponse:
 
 
 def follow_context(request: HttpRequest, ticket: Ticket) -> dict:
-    return {
-        "ticket": ticket,
-        "following": services.is_following(request.user, ticket.pk),
-        "followers": services.follower_count(ticket.pk),
-    }
+    following, followers = services.follow_state(request.user, ticket.pk)
+    return {"ticket": ticket, "following": following, "followers": followers}
 
 
 def refused_mention_error(ticket: Ticket, text: str) -> str:

@@ -21,10 +21,11 @@ from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from tiski.accounts.models import Team, User
+from tiski.accounts.models import User
 from tiski.reports.periods import zone as report_zone
 from tiski.tickets.models import UNSOLVED, Channel, Priority, Status, Ticket
 
+from . import lookups
 from .drilldown import Drilldown, instant
 
 COUNT_CAP = 10_000
@@ -69,7 +70,6 @@ def _followed_by(user: User) -> Q:
 
 
 def team_views(user: User) -> list[InboxView]:
-    teams = Team.objects.all() if user.is_admin else user.teams.all()
     return [
         InboxView(
             f"team-{team.pk}",
@@ -77,7 +77,7 @@ def team_views(user: User) -> list[InboxView]:
             (lambda tid: lambda u: UNSOLVED & Q(team_id=tid))(team.pk),
             team_id=team.pk,
         )
-        for team in teams.order_by("name")
+        for team in lookups.teams_of(user)
     ]
 
 

@@ -25,3 +25,10 @@ def active_agents() -> list[User]:
         "desk:active-agents",
         lambda: list(User.objects.filter(is_active=True).order_by("name")),
     )
+
+
+def teams_of(user: User) -> list[Team]:
+    """The teams whose views the user has in the sidebar: all for an admin."""
+    if user.is_admin:
+        return teams()
+    return remembered(f"desk:teams-of:{user.pk}", lambda: list(user.teams.order_by("name")))

@@ -137,7 +137,7 @@ def _prefetch_tags(tickets: list[Ticket]) -> None:
 
 
 def _teams_for_filters(user):
-    return lookups.teams() if user.is_admin else user.teams.order_by("name")
+    return lookups.teams_of(user)
 
 
 def _views_with_counts(user) -> list[dict]:

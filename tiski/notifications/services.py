@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Q
 
 from tiski.accounts.models import User
 from tiski.core import realtime
@@ -60,9 +61,7 @@ def may_see(user: User, ticket_id: int) -> bool:
 def mail_frequencies(user_ids: Iterable[int]) -> dict[int, str]:
     """Each user's notification email schedule; at once when they never chose."""
     ids = list(user_ids)
-    chosen = dict(
-        MailSchedule.objects.filter(user_id__in=ids).values_list("user_id", "frequency")
-    )
+    chosen = dict(MailSchedule.objects.filter(user_id__in=ids).values_list("user_id", "frequency"))
     return {pk: chosen.get(pk, MailFrequency.IMMEDIATE) for pk in ids}
 
 
@@ -140,8 +139,10 @@ def mail_after_commit(notices: list[Notification]) -> None:
     push_ids = _to_push(notices)
     if mail_ids or push_ids:
         transaction.on_commit(
-            lambda: [enqueue("desk.notification_mail", pk) for pk in mail_ids]
-            + [enqueue("desk.notification_push", pk) for pk in push_ids]
+            lambda: (
+                [enqueue("desk.notification_mail", pk) for pk in mail_ids]
+                + [enqueue("desk.notification_push", pk) for pk in push_ids]
+            )
         )
 
 
@@ -168,3 +169,11 @@ def is_following(user: User, ticket_id: int) -> bool:
 
 def follower_count(ticket_id: int) -> int:
     return Follow.objects.filter(ticket_id=ticket_id).count()
+
+
+def follow_state(user: User, ticket_id: int) -> tuple[bool, int]:
+    """(``is_following``, ``follower_count``) in one query, for the ticket page."""
+    found = Follow.objects.filter(ticket_id=ticket_id).aggregate(
+        followers=Count("pk"), mine=Count("pk", filter=Q(user=user))
+    )
+    return found["mine"] > 0, found["followers"]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -118,9 +118,16 @@ def _team_ids(user: User) -> tuple[list[int], list[int]]:
     if cached is None:
         from tiski.accounts.models import Team
 
+        # One query for both lists: the teams the user is in, and the restricted ones.
+        member = Team.members.through.objects.filter(team_id=OuterRef("pk"), user_id=user.pk)
+        rows = list(
+            Team.objects.annotate(mine=Exists(member))
+            .filter(Q(mine=True) | Q(restricted=True))
+            .values_list("id", "restricted", "mine")
+        )
         cached = (
-            list(user.teams.values_list("id", flat=True)),
-            list(Team.objects.filter(restricted=True).values_list("id", flat=True)),
+            [pk for pk, _restricted, mine in rows if mine],
+            [pk for pk, restricted, _mine in rows if restricted],
         )
         user._tiski_team_ids = cached
     return cached

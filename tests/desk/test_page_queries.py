@@ -1,0 +1,174 @@
+"""The ticket page and the inbox make a fixed number of queries: none per
+message, row, team, agent or lead, and the small settings-like lists once
+per request however many selects and badges show them."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+from tiski.accounts.models import Role
+from tiski.connectors.routes import reply_routes
+from tiski.desk.widgets import FastSelect
+from tiski.tickets import actions
+from tiski.tickets.models import MessageKind, Priority, PriorityLabel, TicketType, Via
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user(name="Aino Agentti")
+
+
+@pytest.fixture
+def agent_client(agent):
+    client = Client()
+    client.login(email=agent.email, password=PASSWORD)
+    return client
+
+
+def queries_of(client: Client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def grow_the_desk(make_user, make_team, agent, n: int) -> None:
+    """More teams (the agent in each, each with a lead), agents and types."""
+    for i in range(n):
+        lead = make_user(name=f"Liidi {i}")
+        team = make_team(name=f"Kasvu {i}")
+        team.members.add(agent)
+        team.leads.add(lead)
+        TicketType.objects.get_or_create(
+            slug=f"kasvu-{i}", defaults={"name_fi": f"Tyyppi {i}", "name_en": f"Type {i}"}
+        )
+
+
+def talk(ticket, agent, messages: int) -> None:
+    for n in range(messages):
+        customer = n % 2 == 0
+        actions.add_message(
+            ticket,
+            kind=MessageKind.CUSTOMER if customer else MessageKind.PUBLIC,
+            actor=None if customer else agent,
+            author_contact=ticket.requester if customer else None,
+            via=Via.CHANNEL if customer else Via.AGENT,
+            channel="email",
+            text=f"Viesti {n}",
+        )
+        actions.update_ticket(
+            ticket, actor=agent, via=Via.AGENT, priority=[Priority.HIGH, Priority.LOW][n % 2]
+        )
+
+
+def test_ticket_page_queries_do_not_grow_with_messages_teams_or_leads(
+    make_ticket, make_user, make_team, agent, agent_client
+):
+    """No query per message, event, team or team lead (the escalation form
+    once read each team's leads on its own)."""
+    ticket = make_ticket()
+    talk(ticket, agent, 2)
+    agent_client.get(ticket.get_absolute_url())  # session and caches warm
+    before = queries_of(agent_client, ticket.get_absolute_url())
+
+    grow_the_desk(make_user, make_team, agent, 4)
+    talk(ticket, agent, 12)
+    actions.set_tags(ticket, ["vip", "lasku", "kiire"], actor=agent, via=Via.AGENT)
+    after = queries_of(agent_client, ticket.get_absolute_url())
+
+    assert len(after) == len(before), "\n".join(after)
+
+
+def test_inbox_queries_do_not_grow_with_rows_teams_or_agents(
+    make_ticket, make_user, make_team, agent, agent_client
+):
+    make_ticket(subject="Ensimmäinen")
+    url = reverse("desk:inbox") + "?view=open"
+    agent_client.get(url)
+    before = queries_of(agent_client, url)
+
+    grow_the_desk(make_user, make_team, agent, 4)
+    for i in range(12):
+        ticket = make_ticket(subject=f"Rivi {i}")
+        actions.set_tags(ticket, [f"t{i}", "yhteinen"], actor=agent, via=Via.AGENT)
+    after = queries_of(agent_client, url)
+
+    assert len(after) == len(before), "\n".join(after)
+
+
+def test_small_lists_are_read_once_per_request(make_ticket, agent_client):
+    """The priority labels (side panel, bulk bar, every row's badge) and the
+    teams (filters, bulk bar, sidebar views) are each one query per page."""
+    PriorityLabel.objects.create(priority=Priority.URGENT, language="fi", label="Heti")
+    for i in range(3):
+        make_ticket(subject=f"Kiire {i}", priority=Priority.URGENT)
+    inbox = queries_of(agent_client, reverse("desk:inbox") + "?view=open")
+    assert sum('FROM "tickets_prioritylabel"' in q for q in inbox) == 1
+    assert sum('FROM "tickets_tickettype"' in q for q in inbox) == 1
+    assert sum('FROM "accounts_user" WHERE "accounts_user"."is_active"' in q for q in inbox) == 1
+    page = agent_client.get(reverse("desk:inbox") + "?view=open").content.decode()
+    assert page.count(">Heti<") >= 3
+
+    ticket = make_ticket(priority=Priority.URGENT)
+    ticket_page = queries_of(agent_client, ticket.get_absolute_url())
+    assert sum('FROM "tickets_prioritylabel"' in q for q in ticket_page) == 1
+
+
+def test_choosing_a_reply_route_reads_the_latest_customer_message_once(make_ticket):
+    """Every messaging channel's route asks for the customer's latest message;
+    it is read once, not once per channel."""
+    ticket = make_ticket()
+    with CaptureQueriesContext(connection) as captured:
+        routes = reply_routes(ticket)
+    assert routes[0].channel == "email"
+    latest = [
+        q["sql"]
+        for q in captured.captured_queries
+        if 'FROM "tickets_message"' in q["sql"] and "ORDER BY" in q["sql"]
+    ]
+    # One for the messaging channels' routes, one for the email route's headers.
+    assert len(latest) <= 2, latest
+
+
+@pytest.mark.parametrize("value", ["a", None, "x", 3, ""])
+@pytest.mark.parametrize(
+    "attrs", [None, {"id": "id_f", "required": True, "disabled": False, "data-x": 'q"<'}]
+)
+def test_fast_select_writes_what_django_select_writes(value, attrs):
+    choices = [
+        ("", "— ei <muutosta> —"),
+        ("a", "A & B"),
+        ("Ryhmä", [("x", "X"), ("y", "Y")]),
+        (3, "kolme"),
+    ]
+    expected = forms.Select(choices=choices).render("f", value, attrs)
+    assert FastSelect(choices=choices).render("f", value, attrs) == expected
+
+
+def test_light_agent_inbox_rows_match_the_row_markup(make_user, make_ticket):
+    """The rows desk/rows.py writes: link, checkbox label, badges, tags, requester."""
+    light = make_user(role=Role.LIGHT_AGENT)
+    ticket = make_ticket(subject="Rivi <b>&</b>", priority=Priority.HIGH)
+    actions.set_tags(ticket, ["vip"], actor=None, via=Via.SYSTEM)
+    client = Client()
+    client.force_login(light)
+    page = client.get(reverse("desk:inbox") + "?view=open").content.decode()
+    row = page[page.index(f'data-ticket-id="{ticket.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert f'data-ticket-url="{ticket.get_absolute_url()}"' in page
+    assert (
+        f'href="{ticket.get_absolute_url()}" class="subject">Rivi &lt;b&gt;&amp;&lt;/b&gt;</a>'
+        in row
+    )
+    assert f"#{ticket.number}" in row
+    assert '<span class="tag">vip</span>' in row
+    assert "prio-high" in row and "status-new" in row
+    assert str(ticket.requester) in row
+    assert '<span class="muted">—</span>' in row  # no assignee
