@@ -172,3 +172,14 @@ def test_light_agent_inbox_rows_match_the_row_markup(make_user, make_ticket):
     assert "prio-high" in row and "status-new" in row
     assert str(ticket.requester) in row
     assert '<span class="muted">—</span>' in row  # no assignee
+
+
+def test_a_message_without_outbound_rows_skips_the_delivery_template(make_ticket):
+    """The shortcut writes exactly what the template writes for no rows."""
+    from django.template.loader import render_to_string
+
+    from tiski.desk.message_fragments import NO_DELIVERY
+
+    ticket = make_ticket()
+    message = ticket.messages.prefetch_related("outbound_emails", "outbound_messages").get()
+    assert render_to_string("channels/_delivery.html", {"message": message}) == NO_DELIVERY
