@@ -152,13 +152,14 @@ def _views_with_counts(user) -> list[dict]:
 @login_required
 @require_GET
 def view_counts(request: HttpRequest) -> HttpResponse:
+    views = _views_with_counts(request.user)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({v["view"].key: v["count"] for v in views})
     context = {
-        "views": _views_with_counts(request.user),
+        "views": views,
         "saved_views": saved_views_for(request.user),
         "view": inbox.find_view(request.user, request.GET.get("view")),
     }
-    if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({v["view"].key: v["count"] for v in context["views"]})
     return render(request, "desk/_view_nav.html", context)
 
 
