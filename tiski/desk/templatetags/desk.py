@@ -167,11 +167,3 @@ def message_body(context: template.Context, message: Message) -> SafeString:
 def initials(name: str) -> str:
     parts = [p for p in str(name).replace(".", " ").split() if p]
     return "".join(p[0] for p in parts[:2]).upper() or "?"
-
-
-@register.simple_tag(takes_context=True)
-def ticket_rows(context: template.Context, tickets) -> SafeString:  # noqa: ANN001
-    """The inbox's rows (desk/rows.py writes them without a template per row)."""
-    from ..rows import ticket_rows as rows
-
-    return rows(tickets, context)
