@@ -360,3 +360,22 @@ def test_the_type_ahead_ranks_only_the_newest_matches(agent, indexed_ticket, mon
         assert sorted(quick) == sorted(t.number for t in newer)
     else:  # FTS5 ranks every match at the embedded scale
         assert quick == full
+
+
+@pytest.mark.parametrize("dense_matches", [0, 10**9])
+def test_older_matches_are_found_whichever_way_the_density_points(
+    agent, indexed_ticket, monkeypatch, dense_matches
+):
+    """Past the newest tickets, the rest of the matches are found by walking
+    the key (a common word) or through the index (a rare one): the same
+    tickets either way, newest first, with the words' ranks deciding."""
+    from tiski.search import service
+
+    monkeypatch.setattr(service, "DENSITY_WINDOW", 2)
+    monkeypatch.setattr(service, "DENSE_MATCHES", dense_matches)
+    rare = indexed_ticket(subject="Harvinainen kahvinkeitin", text="kahvinkeitin vuotaa")
+    common = [indexed_ticket(subject=f"Tilaus {i}", text="kiitos tilauksesta") for i in range(4)]
+    indexed_ticket(subject="Muuta", text="ei mitään yhteistä")
+    indexed_ticket(subject="Vielä muuta", text="ei tätäkään")
+    assert numbers(search_tickets(agent, "kahvinkeitin")) == [rare.number]
+    assert sorted(numbers(search_tickets(agent, "kiitos"))) == sorted(t.number for t in common)
