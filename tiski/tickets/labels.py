@@ -1,13 +1,11 @@
 """Priorities as the desk names them: built-in labels with admins' overrides.
 
 Every screen that shows a priority asks here. The overrides are a handful
-of rows; a request reads them once (`for_request`) however many tickets
-its list shows.
+of rows; a request reads them once (`current`, through the request memo)
+however many tickets its list shows.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.utils.translation import get_language
 
@@ -27,17 +25,6 @@ def overrides() -> dict[tuple[str, str], str]:
 def current() -> dict[tuple[str, str], str]:
     """`overrides()`, read once per logged-in request (core/request_memo.py)."""
     return remembered("priority-labels", overrides)
-
-
-def for_request(request: Any) -> dict[tuple[str, str], str]:
-    """`overrides()`, read once per request (cached on the request object)."""
-    if request is None:
-        return current()
-    cached = getattr(request, "_tiski_priority_labels", None)
-    if cached is None:
-        cached = current()
-        request._tiski_priority_labels = cached
-    return cached
 
 
 def _language() -> str:

@@ -14,7 +14,6 @@ from django.utils.translation import pgettext
 
 from tiski.core.csp import allow_remote_images
 from tiski.sla.services import state_of
-from tiski.tickets import labels
 from tiski.tickets.labels import priority_label
 from tiski.tickets.models import Channel, Message, Priority, Status, Ticket
 
@@ -80,8 +79,9 @@ def status_badge(status: str) -> SafeString:
 def priority_badge(context: template.Context, priority: str, compact: bool = False) -> SafeString:
     """The priority as an icon with its word; ``compact`` (list rows) keeps the word
     for screen readers and for high and urgent, where it matters at a glance."""
-    # The desk's own labels, read once per request however long the list.
-    label = priority_label(priority, labels.for_request(context.get("request")))
+    # The desk's own labels, read once per request however long the list
+    # (tickets.labels.current, through the request memo).
+    label = priority_label(priority)
     quiet = compact and priority in (Priority.LOW, Priority.NORMAL)
     return format_html(
         '<span class="prio prio-{}" title="{}">{}<span class="{}">{}</span></span>',
