@@ -212,6 +212,22 @@ def test_files_from_the_picker_are_listed_without_the_browsers_own_label(new_pag
     expect(page.locator(".msg-public img.thumb")).to_have_count(2)
 
 
+def test_the_new_ticket_form_lists_its_files_the_same_way(new_page, desk):
+    """The new-ticket form hides the browser's own file label too and lists
+    what was chosen, as the composer does."""
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto("/tickets/new/")
+    picker = page.locator("#id_attachments")
+    box = picker.bounding_box()
+    assert box is not None and box["width"] <= 1 and box["height"] <= 1
+    with page.expect_file_chooser() as chosen:
+        page.locator("label.file-input").click()
+    chosen.value.set_files([{"name": "tilaus.png", "mimeType": "image/png", "buffer": png()}])
+    expect(page.locator("#composer-files li")).to_have_count(1)
+    expect(page.locator("#composer-files")).to_contain_text("tilaus.png")
+
+
 def test_forward_the_ticket_from_the_header(new_page, desk):
     page = new_page()
     login(page, "minna@yritys.fi", PASSWORD)
