@@ -15,6 +15,17 @@ _counter = itertools.count(1)
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Test passwords are hashed with a fast hasher. The production hasher
+    (PBKDF2, a million rounds) takes a quarter of a second per hash on this
+    machine by design, and the suite makes and signs in thousands of users:
+    that was minutes of every CI run. tests/core/test_settings.py checks that
+    the production settings keep the slow one."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -25,6 +25,7 @@ print(json.dumps({
     "eager": settings.CELERY_TASK_ALWAYS_EAGER,
     "tz": settings.TIME_ZONE,
     "secret": settings.SECRET_KEY,
+    "hasher": settings.PASSWORD_HASHERS[0],
 }))
 """
 
@@ -50,6 +51,8 @@ def test_embedded_default(tmp_path):
     assert first["layer"] == "channels.layers.InMemoryChannelLayer"
     assert first["eager"] is True
     assert first["tz"] == "Europe/Helsinki"
+    # the tests hash with MD5 for speed (tests/conftest.py); a desk never does
+    assert first["hasher"].endswith((".PBKDF2PasswordHasher", ".Argon2PasswordHasher"))
     # the generated secret key is kept for the next start
     assert run_settings(tmp_path)["secret"] == first["secret"]
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
