@@ -37,13 +37,14 @@ LEFT, BOTTOM, TOP = 48, 42, 12
 
 def _scale(value: float) -> tuple[float, int]:
     """A round top for the axis and its number of steps (at most five), so
-    counts get whole-number ticks: 23 -> (25, 5), 7 -> (8, 4)."""
+    counts get whole-number ticks: 23 -> (25, 5), 11 -> (15, 3), 7 -> (8, 4)."""
     if value <= 0:
         return 1, 1
     magnitude = 10 ** max(0, len(str(int(value))) - 1)
     for base in (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20):
         step = base * magnitude
-        if step < 1 and value >= 1:
+        # 12.5 tickets is no tick for a count (the demo's 11 gave 0, 2.5, ... 12.5).
+        if value >= 1 and step != int(step):
             continue
         steps = math.ceil(value / step)
         if steps <= 5:
@@ -109,11 +110,16 @@ def bar_chart(
             href = link(cell)
             parts.append(_svg('<a href="{}">{}</a>', href, rect) if href else rect)
         if r % every == 0:
+            # A label centred near the right edge would be cut ("31.12.202"):
+            # that one ends at the edge instead.
+            x = LEFT + r * group_w + group_w / 2
+            anchor = "end" if x > WIDTH - 40 else "middle"
             parts.append(
                 _svg(
-                    '<text class="axis" x="{:.1f}" y="{}" text-anchor="middle">{}</text>',
-                    LEFT + r * group_w + group_w / 2,
+                    '<text class="axis" x="{:.1f}" y="{}" text-anchor="{}">{}</text>',
+                    min(x, WIDTH - 2.0),
                     HEIGHT - BOTTOM + 16,
+                    anchor,
                     row[0].value,
                 )
             )

@@ -1,0 +1,39 @@
+"""The SVG charts' axes: whole-number ticks for counts, labels inside the picture."""
+
+from __future__ import annotations
+
+import re
+
+from tiski.reports.charts import WIDTH, _scale, bar_chart
+from tiski.reports.metrics import Table, Value
+
+
+def test_count_axes_have_whole_ticks_and_room_for_the_tallest_bar():
+    for value in range(1, 5001):
+        top, steps = _scale(value)
+        assert top >= value and 1 <= steps <= 5
+        step = top / steps
+        assert step == int(step), f"{value}: ticks of {step}"
+
+
+def test_small_fractions_keep_fine_ticks():
+    assert _scale(0.7) == (0.8, 4)
+
+
+def test_the_last_day_label_ends_inside_the_chart():
+    rows = [[Value(f"{day}.12.2026"), Value(day % 7)] for day in range(1, 32)]
+    table = Table(
+        key="volume",
+        title="Created",
+        columns=[("day", "Day"), ("created", "Created")],
+        rows=rows,
+        chart="bars",
+        series=["created"],
+    )
+    svg = str(bar_chart(table, fmt=lambda v: str(v.value), link=lambda v: ""))
+    label = r'<text class="axis" x="([\d.]+)" y="\d+" text-anchor="(\w+)">(\d+\.12\.2026)<'
+    labels = re.findall(label, svg)
+    assert labels, svg[:500]
+    for x, anchor, _text in labels:
+        # a centred label of ten characters needs about 30 px on its right
+        assert float(x) <= WIDTH and (anchor == "end" or float(x) + 30 <= WIDTH)
