@@ -36,10 +36,13 @@ from tiski.tickets.models import (
     TicketMerge,
 )
 
-from . import rollups
-from .models import HourlyVolume, ReplyFact, TicketFact
+from . import monthly, rollups
+from .models import HourlyVolume, MonthlyFigure, ReplyFact, TicketFact
 
 log = logging.getLogger(__name__)
+# What `refresh` reads of a ticket's facts before rewriting them: the rollups
+# move by the difference between these and the new facts.
+OLD_COLUMNS = sorted({*rollups.FACT_COLUMNS, *monthly.FACT_COLUMNS})
 
 CHUNK = 500
 WAITING_STATUSES = frozenset({Status.NEW, Status.OPEN})
@@ -306,8 +309,8 @@ def replies_of(snaps: dict[int, Snapshot], found: dict[int, dict[str, Any]]) -> 
 def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
     """Recompute and store the facts of these tickets; how many rows were written.
 
-    ``move_rollup=False`` leaves the hourly rollup alone (`rebuild` recounts
-    it once at the end).
+    ``move_rollup=False`` leaves the hourly and monthly rollups alone
+    (`rebuild` recounts them once at the end).
     """
     ids = sorted({int(i) for i in ticket_ids})
     calendars = Calendars()
@@ -329,7 +332,7 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
                 TicketFact.objects.select_for_update()
                 .filter(ticket_id__in=list(found))
                 .order_by("pk")
-                .values(*rollups.FACT_COLUMNS)
+                .values(*OLD_COLUMNS)
             )
             TicketFact.objects.bulk_create(
                 rows,
@@ -339,6 +342,7 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
             )
             if move_rollup:
                 rollups.apply(rollups.delta(old, found.values()))
+                monthly.apply(monthly.delta(old, found.values()))
             ReplyFact.objects.filter(ticket_id__in=list(snaps)).delete()
             ReplyFact.objects.bulk_create(replies_of(snaps, found))
         written += len(rows)
@@ -365,6 +369,7 @@ def rebuild() -> int:
     # Recounted once at the end: cheaper than thousands of small moves, and
     # it also repairs a rollup that drifted (a ticket deleted, say).
     rollups.rebuild()
+    monthly.rebuild()
     return written
 
 
@@ -382,7 +387,7 @@ def vacuum_report_tables() -> bool:
         return False
     tables = ", ".join(
         connection.ops.quote_name(model._meta.db_table)
-        for model in (TicketFact, HourlyVolume, ReplyFact)
+        for model in (TicketFact, HourlyVolume, MonthlyFigure, ReplyFact)
     )
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE) {tables}")

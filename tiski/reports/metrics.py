@@ -42,10 +42,10 @@ from tiski.tickets.models import (
     visibility_condition,
 )
 
-from . import field_dimensions, periods, rollups, stats
+from . import field_dimensions, monthly, periods, rollups, stats
 from .access import can_see_team_reports
 from .aggregates import P90, Median, lists_stats
-from .models import HourlyVolume, ReplyFact, TicketFact
+from .models import HourlyVolume, MonthlyFigure, ReplyFact, TicketFact
 
 FILTER_PARAMS = ("team", "agent", "channel", "type", "priority", "organisation", "tag", "mailbox")
 TRUNC = {
@@ -190,6 +190,32 @@ class Scope:
         if not self.filters.rollup_ok:
             return None
         return self.filters.apply(self._visible(HourlyVolume.objects.all()))
+
+    def monthly(
+        self, period: periods.Period, column: str | None = None
+    ) -> list[QuerySet[MonthlyFigure]] | None:
+        """The monthly rollup rows the user may count for ``period``, grouped
+        by ``column`` (None, ``team_id`` or ``assignee_id``), as disjoint sets
+        of rows; None when the period is too short (read exactly from the
+        facts) or a filter needs a column the rollup lacks (it has team and
+        agent only)."""
+        f = self.filters
+        if not f.rollup_ok or f.channel or f.type or f.priority or not monthly.usable(period):
+            return None
+        rows = MonthlyFigure.objects.all()
+        if column == "assignee_id" or f.agent:
+            return [f.apply(self._visible(rows.filter(whole_team=False)))]
+        # The teams' cells of all agents: their assignee is empty, so the
+        # visibility rule keeps exactly its arms "no team" and "my teams" ...
+        parts = [f.apply(self._visible(rows.filter(whole_team=True)))]
+        if self.user.is_authenticated and not self.user.is_admin:
+            # ... and its third arm, "assigned to me, not in a restricted
+            # team", adds my own cells of the teams I am not in.
+            mine = rows.filter(
+                whole_team=False, assignee_id=self.user.pk, team__isnull=False
+            ).exclude(team_id__in=self.user.teams.values("pk"))
+            parts.append(f.apply(self._visible(mine)))
+        return parts
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -748,7 +774,56 @@ def _stats(prefix: str, column: str, only: Q) -> dict[str, Any]:
     }
 
 
+# The response summary's time figures (monthly.FIGURES names).
+TIME_FIGURES = [
+    "first_reply",
+    "first_reply_business",
+    "next_reply",
+    "next_reply_business",
+    "resolution",
+    "resolution_business",
+    "wait",
+    "wait_business",
+]
+
+
 def _time_rows(scope: Scope, wanted: list[periods.Period]) -> list[dict[str, Any]]:
+    """The response figures of each period: long periods from the monthly
+    rollup and their edges (`_rolled_time_row`), others from the facts."""
+    rolled = [scope.monthly(p) for p in wanted]
+    short = [p for p, r in zip(wanted, rolled, strict=True) if r is None]
+    exact = iter(_exact_time_rows(scope, short))
+    return [
+        next(exact) if rollup is None else _rolled_time_row(scope, rollup, period)
+        for period, rollup in zip(wanted, rolled, strict=True)
+    ]
+
+
+def _rolled_time_row(
+    scope: Scope, rollup: list[QuerySet], period: periods.Period
+) -> dict[str, Any]:
+    """`_exact_time_rows`'s figures of one period from the monthly rollup:
+    counts and means exact, medians and 90th percentiles from histograms."""
+    hists = monthly.read(
+        rollup,
+        scope.facts(),
+        period,
+        [*TIME_FIGURES, "solved", "touches", "one_touch", "reopened"],
+    )[None]
+    row: dict[str, Any] = {}
+    for key in TIME_FIGURES:
+        for stat, value in hists[key].stats().items():
+            row[f"{key}_{stat}"] = value
+    row["solved"] = hists["solved"].n
+    row["touches"] = hists["touches"].mean()
+    row["one"] = hists["one_touch"].n
+    row["reo"] = hists["reopened"].n
+    row["one_touch"] = stats.rate(row["one"], row["solved"])
+    row["reopen"] = stats.rate(row["reo"], row["solved"])
+    return row
+
+
+def _exact_time_rows(scope: Scope, wanted: list[periods.Period]) -> list[dict[str, Any]]:
     """The response figures of each period, computed in the database.
 
     Three reads whatever the number of periods (the page asks for the
@@ -756,6 +831,8 @@ def _time_rows(scope: Scope, wanted: list[periods.Period]) -> list[dict[str, Any
     next-reply lists, the tickets solved in any of them; each figure is an
     aggregate restricted to its own period (``FILTER``).
     """
+    if not wanted:
+        return []
     facts = scope.facts()
     created_in = [_in("created_at", p.start, p.end) for p in wanted]
     solved_in = [_in("solved_at", p.start, p.end) for p in wanted]
@@ -796,6 +873,46 @@ def _time_rows(scope: Scope, wanted: list[periods.Period]) -> list[dict[str, Any
         row["reopen"] = stats.rate(row["reo"], row["solved"])
         out.append(row)
     return out
+
+
+def _rolled_breakdown(
+    rollup: list[QuerySet], facts: QuerySet, period: periods.Period, column: str
+) -> dict[Any, dict[str, Any]]:
+    """The response breakdown's groups (team or agent) from the monthly rollup:
+    counts exact, medians and 90th percentiles from histograms."""
+    groups: dict[Any, dict[str, Any]] = {}
+    figures = [
+        "created",
+        "first_reply",
+        "first_reply_business",
+        "solved",
+        "resolution",
+        "resolution_business",
+        "wait",
+        "one_touch",
+        "reopened",
+    ]
+    for key, h in monthly.read(rollup, facts, period, figures, column).items():
+        g: dict[str, Any] = {}
+        if h["created"].n:
+            g |= {
+                "created": h["created"].n,
+                "fr": h["first_reply"].median(),
+                "frb": h["first_reply_business"].median(),
+                "fr90": h["first_reply"].p90(),
+            }
+        if h["solved"].n:
+            g |= {
+                "solved": h["solved"].n,
+                "res": h["resolution"].median(),
+                "resb": h["resolution_business"].median(),
+                "wait": h["wait"].median(),
+                "one": h["one_touch"].n,
+                "reo": h["reopened"].n,
+            }
+        if g:
+            groups[key] = g
+    return groups
 
 
 def response(scope: Scope) -> Result:
@@ -847,32 +964,36 @@ def response(scope: Scope) -> Result:
         dim, dim_label, column = f"field_{custom.key}", custom.label, field_dimensions.COLUMN
         facts = field_dimensions.annotate(facts, custom)
     groups: dict[Any, dict[str, Any]] = defaultdict(dict)
-    for row in (
-        facts.filter(_in("created_at", period.start, period.end))
-        .values(column)
-        .annotate(
-            created=Count("pk"),
-            fr=Median("first_reply_seconds"),
-            frb=Median("first_reply_business"),
-            fr90=P90("first_reply_seconds"),
-        )
-        .order_by()
-    ):
-        groups[row.pop(column)].update(row)
-    for row in (
-        facts.filter(_in("solved_at", period.start, period.end))
-        .values(column)
-        .annotate(
-            solved=Count("pk"),
-            res=Median("resolution_seconds"),
-            resb=Median("resolution_business"),
-            wait=Median("wait_seconds"),
-            one=Count("pk", filter=Q(replies=1, reopen_count=0)),
-            reo=Count("pk", filter=Q(reopen_count__gt=0)),
-        )
-        .order_by()
-    ):
-        groups[row.pop(column)].update(row)
+    rollup = scope.monthly(period, column) if column in ("team_id", "assignee_id") else None
+    if rollup is not None:
+        groups.update(_rolled_breakdown(rollup, facts, period, column))
+    else:
+        for row in (
+            facts.filter(_in("created_at", period.start, period.end))
+            .values(column)
+            .annotate(
+                created=Count("pk"),
+                fr=Median("first_reply_seconds"),
+                frb=Median("first_reply_business"),
+                fr90=P90("first_reply_seconds"),
+            )
+            .order_by()
+        ):
+            groups[row.pop(column)].update(row)
+        for row in (
+            facts.filter(_in("solved_at", period.start, period.end))
+            .values(column)
+            .annotate(
+                solved=Count("pk"),
+                res=Median("resolution_seconds"),
+                resb=Median("resolution_business"),
+                wait=Median("wait_seconds"),
+                one=Count("pk", filter=Q(replies=1, reopen_count=0)),
+                reo=Count("pk", filter=Q(reopen_count__gt=0)),
+            )
+            .order_by()
+        ):
+            groups[row.pop(column)].update(row)
     names = field_dimensions.names(custom) if custom else _names(column, groups.keys())
     slugs = _type_slugs(groups) if column == "type_id" else None
     rows = []
@@ -1102,9 +1223,7 @@ def sla(scope: Scope) -> Result:
 # --- satisfaction -----------------------------------------------------------
 
 
-def _surveys(
-    scope: Scope, kind: str, period: periods.Period, *, counted: bool = True
-) -> QuerySet:
+def _surveys(scope: Scope, kind: str, period: periods.Period, *, counted: bool = True) -> QuerySet:
     """The surveys of the period the user may count. ``counted=False`` leaves
     out "about a counted ticket" (CSAT) for a caller that joins the facts itself."""
     from tiski.surveys.models import SurveyInvitation
@@ -1369,20 +1488,30 @@ def _people_rows(scope: Scope, column: str, survey_column: str) -> list[list[Val
     created = _range("created", period.start, period.end)
     solved = _range("solved", period.start, period.end)
     groups: dict[Any, dict[str, Any]] = defaultdict(dict)
-    for row in (
-        facts.filter(_in("created_at", period.start, period.end))
-        .values(column)
-        .annotate(assigned=Count("pk"), fr=Median("first_reply_seconds"))
-        .order_by()
-    ):
-        groups[row.pop(column)].update(row)
-    for row in (
-        facts.filter(_in("solved_at", period.start, period.end))
-        .values(column)
-        .annotate(solved=Count("pk"), res=Median("resolution_seconds"))
-        .order_by()
-    ):
-        groups[row.pop(column)].update(row)
+    rollup = scope.monthly(period, column)
+    if rollup is not None:
+        # Counts exact, medians from the histograms (docs/reports.md).
+        figures = ["created", "first_reply", "solved", "resolution"]
+        for key, h in monthly.read(rollup, facts, period, figures, column).items():
+            if h["created"].n:
+                groups[key].update(assigned=h["created"].n, fr=h["first_reply"].median())
+            if h["solved"].n:
+                groups[key].update(solved=h["solved"].n, res=h["resolution"].median())
+    else:
+        for row in (
+            facts.filter(_in("created_at", period.start, period.end))
+            .values(column)
+            .annotate(assigned=Count("pk"), fr=Median("first_reply_seconds"))
+            .order_by()
+        ):
+            groups[row.pop(column)].update(row)
+        for row in (
+            facts.filter(_in("solved_at", period.start, period.end))
+            .values(column)
+            .annotate(solved=Count("pk"), res=Median("resolution_seconds"))
+            .order_by()
+        ):
+            groups[row.pop(column)].update(row)
     replies: Counter = Counter()
     # One row per public reply (reports.models.ReplyFact), narrowed by the
     # same visibility rule on its own columns; other filters by its ticket.

@@ -229,3 +229,43 @@ class ReplyFact(models.Model):
 
     def __str__(self) -> str:
         return f"reply on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class MonthlyFigure(models.Model):
+    """One time figure of the tickets of a desk month, team and agent: how
+    many, their exact sum and their histogram (`reports.histogram`).
+
+    Derived from the facts (docs/reports.md, "Monthly rollup"):
+    `reports.monthly` moves each ticket's contribution when its facts change,
+    `--rebuild` recomputes the table and `--verify` diffs it with a recount.
+    Keyed by the visibility rule's columns (team, assignee) only, so a
+    restricted team's rows stay out of an outsider's figures exactly as its
+    tickets do; each value is also in its team's cell of all agents
+    (``whole_team``), which readers that group by no agent read instead. A
+    cell may have more than one row (two first writes racing); every read
+    sums.
+    """
+
+    # The first day of the month in the desk's time zone.
+    month = models.DateField()
+    team = _ref("accounts.Team")
+    assignee = _ref(settings.AUTH_USER_MODEL)
+    # True: the team's cell, all its agents (and none) together, assignee
+    # empty; False: one agent's (or, assignee empty, the unassigned) cell.
+    whole_team = models.BooleanField(default=False)
+    figure = models.CharField(max_length=24)
+    n = models.IntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    # {bucket index: count}; keys are strings (JSON).
+    hist = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["whole_team", "month"], name="monthly_month"),
+            # Each arm of the visibility rule (my teams; assigned to me) a range of months.
+            models.Index(fields=["team", "month"], name="monthly_team_month"),
+            models.Index(fields=["assignee", "month"], name="monthly_assignee_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.figure} of {self.month:%Y-%m}"

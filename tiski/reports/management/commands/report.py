@@ -1,10 +1,10 @@
 """`tiski report NAME --from --to ...`: a report's figures for scripts and checks.
 
 Prints what the page shows (the same `metrics` functions). `--rebuild`
-refills the facts table from the raw rows and recounts the hourly rollup
-(then, on PostgreSQL, vacuums and analyses the report tables);
-`--verify` recounts every ticket's facts from the raw rows and the rollup
-from the facts, and exits 1 on any difference.
+refills the facts table from the raw rows and recounts the hourly and
+monthly rollups (then, on PostgreSQL, vacuums and analyses the report
+tables); `--verify` recounts every ticket's facts from the raw rows and
+both rollups from the facts, and exits 1 on any difference.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from itertools import chain
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from tiski.reports import exports, facts, periods, rollups
+from tiski.reports import exports, facts, monthly, periods, rollups
 from tiski.reports.facts import vacuum_report_tables
 from tiski.reports.metrics import DIMENSIONS, REPORTS, ReportFilters, Scope
 
@@ -44,23 +44,23 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "csv"], default="json")
         parser.add_argument("--language", default="en")
         parser.add_argument(
-            "--verify", action="store_true", help="recount facts and rollup, diff, exit 1 on any"
+            "--verify", action="store_true", help="recount facts and rollups, diff, exit 1 on any"
         )
         parser.add_argument(
-            "--rebuild", action="store_true", help="refill the facts table and the rollup"
+            "--rebuild", action="store_true", help="refill the facts table and the rollups"
         )
 
     def handle(self, *args, **opts) -> None:
         if opts["rebuild"]:
             written = facts.rebuild()
-            self.stdout.write(f"facts and hourly rollup rebuilt for {written} tickets")
+            self.stdout.write(f"facts, hourly and monthly rollups rebuilt for {written} tickets")
             if vacuum_report_tables():
                 self.stdout.write("report tables vacuumed and analysed")
             return
         if opts["verify"]:
             differences = 0
-            # The facts against the raw rows, then the rollup against the facts.
-            for line in chain(facts.verify(), rollups.verify()):
+            # The facts against the raw rows, then the rollups against the facts.
+            for line in chain(facts.verify(), rollups.verify(), monthly.verify()):
                 differences += 1
                 self.stdout.write(line)
             self.stdout.write(f"{differences} differences")
