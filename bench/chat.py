@@ -29,8 +29,11 @@
    hears of it: the agent's screen shows it next), and, when the agent has
    answered it (through ``tickets.actions.add_message`` in this process, with
    its change handlers, as a desk process does), ``to_visitor`` (the agent's
-   send, before the write, until the visitor's chat has the reply).
-   First messages (each opens a ticket) and later ones are reported apart.
+   send, before the write, until the visitor's chat has the reply);
+   ``to_worker`` (the send until the desk's second push of the message, the
+   worker's after its change handlers, where it came before the reply:
+   how far the worker is behind). First messages (each opens a ticket) and
+   later ones are reported apart.
    ``--transport poll`` runs the visitors over the widget's HTTP fallback
    (POST /chat/<key>/send, one long GET /chat/<key>/poll waiting each).
 6. Writes p50/p95/max of each to bench/results/chat-<date>[-label].json with
@@ -226,6 +229,7 @@ class Desk:
         self.url = f"ws://127.0.0.1:{port}/ws/desk/"
         self.cookie = cookie
         self.seen: dict[int, tuple[float, int]] = {}  # message id -> (moment, ticket id)
+        self.again: dict[int, float] = {}  # message id -> the moment of its second push
         self.waiting: dict[int, asyncio.Future] = {}
 
     async def run(self, ready: asyncio.Event) -> None:
@@ -246,7 +250,10 @@ class Desk:
                 if event.get("type") != "ticket.changed" or not message_id:
                     continue
                 if message_id in self.seen:
-                    continue  # the worker's second push, after the SLA refresh
+                    # The worker's second push, after the SLA refresh: when it
+                    # came says how far the worker is behind.
+                    self.again.setdefault(message_id, time.perf_counter())
+                    continue
                 self.seen[message_id] = (time.perf_counter(), event["ticket_id"])
                 future = self.waiting.pop(message_id, None)
                 if future is not None and not future.done():
@@ -389,10 +396,10 @@ async def http(port: int, method: str, path: str, body: dict | None = None, toke
 @dataclass
 class Figures:
     first: dict[str, list[float]] = field(
-        default_factory=lambda: {"to_ack": [], "to_agent": [], "to_visitor": []}
+        default_factory=lambda: {"to_ack": [], "to_agent": [], "to_visitor": [], "to_worker": []}
     )
     later: dict[str, list[float]] = field(
-        default_factory=lambda: {"to_ack": [], "to_agent": [], "to_visitor": []}
+        default_factory=lambda: {"to_ack": [], "to_agent": [], "to_visitor": [], "to_worker": []}
     )
     failures: list[str] = field(default_factory=list)
     failure_kinds: dict[str, int] = field(default_factory=dict)
@@ -438,6 +445,8 @@ async def chat(
         arrived = asyncio.ensure_future(visitor.reply_arrived(answer))
         written = await loop.run_in_executor(agents, reply, ticket_id, plan.agent_id, answer)
         kind["to_visitor"].append((await _stage("reply", arrived, number) - written) * 1000)
+        if message_id in desk.again:  # came by now: most do (the rest are left out)
+            kind["to_worker"].append((desk.again[message_id] - sent) * 1000)
         figures.messages += 1
 
 
