@@ -18,6 +18,7 @@ identified, history, ...}, ``identified``, ``ack`` {client_id, id},
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from time import monotonic
 from typing import Any
@@ -27,6 +28,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from tiski.core.realtime import ticket_group
 from tiski.tickets import changes
@@ -46,7 +48,32 @@ def db(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     connections in other threads would only meet its table locks, so there
     the calls stay on the one thread, as Django's own sync views do."""
     engine = settings.DATABASES["default"]["ENGINE"]
-    return database_sync_to_async(fn, thread_sensitive=engine.endswith("sqlite3"))
+    if engine.endswith("sqlite3"):
+        return database_sync_to_async(fn, thread_sensitive=True)
+    return database_sync_to_async(_giving_back(fn), thread_sensitive=False)
+
+
+def _giving_back(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn``, and then the thread's connection back to the pool.
+
+    A pool thread outlives the call but not its event loop: when the loop
+    ends (a test's, or a server's at shutdown) its threads go with whatever
+    connection they hold, and the pool counts that connection as lent for
+    good. Channels' own clean-up after a call did not give every one back:
+    each ended loop left one lent (tests/connectors/webchat/test_connections.py),
+    and the PostgreSQL tests needed a pool of 40. Closing it in the thread
+    after every call leaves none lent; with the pool a close is a return,
+    not a new connection next time."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if not connection.in_atomic_block:
+                connection.close()
+
+    return call
 
 
 def touch_every() -> float:
