@@ -37,6 +37,11 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.watched_ticket: int | None = None
+        # The open ticket's team, restricted flag and assignee, and its
+        # chats: read once by the watch, so that the chat's typing and read
+        # signals (several a second in a busy chat) are decided without a query.
+        self.watched_facts: dict[str, Any] | None = None
+        self.watched_chats: list[int] = []
         await self._read_viewer()
         await self.channel_layer.group_add(DESK_GROUP, self.channel_name)
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
@@ -71,7 +76,8 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
             ticket_id = int(ticket_id)
         except (TypeError, ValueError):
             return
-        if not await self._can_see(ticket_id):
+        state = await database_sync_to_async(_watch_state)(self.user, ticket_id)
+        if state is None:
             await self.send_json({"type": "error", "error": "forbidden"})
             return
         if self.watched_ticket and self.watched_ticket != ticket_id:
@@ -79,6 +85,7 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
                 ticket_group(self.watched_ticket), self.channel_name
             )
         self.watched_ticket = ticket_id
+        self.watched_facts, self.watched_chats = state
         await self.channel_layer.group_add(ticket_group(ticket_id), self.channel_name)
         await self._announce("presence.here", mode=mode[:20])
 
@@ -96,16 +103,31 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
         )
 
     async def _typing_to_chat(self, state: bool) -> None:
-        """The agent is writing in the composer: the chat visitor sees "typing"."""
-        if not await self._can_see(self.watched_ticket):
+        """The agent is writing in the composer: the chat visitor sees "typing".
+
+        Decided and addressed from what the watch read (the ticket's facts,
+        kept fresh by its pushes, and its chats): a keystroke costs no query."""
+        if not await self._sees_watched():
             return
-        sessions = await database_sync_to_async(chat.open_session_ids)(self.watched_ticket)
         author = chat.agent_name(self.user)
-        for session_id in sessions:
+        for session_id in self.watched_chats:
             await self.channel_layer.group_send(
                 chat.session_group(session_id),
-                {"type": "chat.agent_typing", "author": author, "state": state},
+                {
+                    "type": "chat.agent_typing",
+                    "ticket_id": self.watched_ticket,
+                    "author": author,
+                    "state": state,
+                },
             )
+
+    async def _sees_watched(self) -> bool:
+        """May this socket's user still see the ticket its tab has open?"""
+        if self.watched_facts is None:
+            return False
+        if monotonic() - self.viewer_read_at > VIEWER_MAX_AGE:
+            await self._read_viewer()
+        return self.viewer.sees(**self.watched_facts)
 
     @database_sync_to_async
     def _can_see(self, ticket_id: int) -> bool:
@@ -132,6 +154,10 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
     # --- group messages -----------------------------------------------------
 
     async def ticket_changed(self, event: dict[str, Any]) -> None:
+        if event["ticket_id"] == self.watched_ticket and "team_restricted" in event:
+            # The open ticket moved team or assignee: typing and read marks
+            # follow the facts of its latest change.
+            self.watched_facts = _facts(event)
         if not await self._hears_of(event):
             return
         await self.send_json(
@@ -153,14 +179,14 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         """The chat visitor is typing (or stopped) on a ticket this tab has open."""
-        if not await self._can_see(event["ticket_id"]):
+        if event["ticket_id"] != self.watched_ticket or not await self._sees_watched():
             return
         await self.send_json(
             {"type": "chat.typing", "ticket_id": event["ticket_id"], "state": bool(event["state"])}
         )
 
     async def chat_read(self, event: dict[str, Any]) -> None:
-        if not await self._can_see(event["ticket_id"]):
+        if event["ticket_id"] != self.watched_ticket or not await self._sees_watched():
             return
         await self.send_json(
             {
@@ -196,3 +222,28 @@ class DeskConsumer(OnlineRollCall, AsyncJsonWebsocketConsumer):
                 "state": "gone",
             }
         )
+
+
+def _facts(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "team_id": event["team_id"],
+        "team_restricted": event["team_restricted"],
+        "assignee_id": event["assignee_id"],
+    }
+
+
+def _watch_state(user: Any, ticket_id: int) -> tuple[dict[str, Any], list[int]] | None:
+    """The ticket a tab opens, through `visible_to`: its facts and open chats, or None."""
+    # A socket lives for hours: re-read team membership on every watch.
+    user.__dict__.pop("_tiski_team_ids", None)
+    row = (
+        Ticket.objects.visible_to(user)
+        .filter(pk=ticket_id)
+        .values_list("team_id", "team__restricted", "assignee_id")
+        .first()
+    )
+    if row is None:
+        return None
+    team_id, restricted, assignee_id = row
+    facts = {"team_id": team_id, "team_restricted": bool(restricted), "assignee_id": assignee_id}
+    return facts, chat.open_session_ids(ticket_id)

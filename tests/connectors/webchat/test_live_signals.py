@@ -220,3 +220,74 @@ def test_a_new_chat_rings_on_the_desk_of_the_agent_it_went_to(widget, make_user)
     assert ticket.assignee == agent
     assert rang["ticket_id"] == ticket.pk and rang["subject"] == "Hei"
     assert rang["url"] == f"/tickets/{ticket.number}/"
+
+
+def test_typing_and_read_signals_cost_the_desk_socket_no_query(widget, make_user, monkeypatch):
+    """The watch reads the ticket's facts and chats once; every signal after
+    it is decided and addressed from these, however many tabs hear it."""
+    from tiski.connectors.webchat import services
+    from tiski.desk.consumers import DeskConsumer
+
+    agent = make_user(name="Pekka Palvelija", teams=(widget.default_team,))
+    lookups: list[int] = []
+    open_sessions = services.open_session_ids
+
+    def counted(ticket_id: int) -> list[int]:
+        lookups.append(ticket_id)
+        return open_sessions(ticket_id)
+
+    async def no_query(self, ticket_id):
+        raise AssertionError("a chat signal must be decided without a query")
+
+    monkeypatch.setattr(services, "open_session_ids", counted)
+    monkeypatch.setattr(DeskConsumer, "_can_see", no_query)
+
+    async def scenario():
+        visitor = await _visitor(widget)
+        ticket = await database_sync_to_async(Ticket.objects.get)()
+        desk, _ = await _desk(agent, ticket.pk)
+        heard = []
+        for state in (True, False, True):
+            await visitor.send_json_to({"type": "typing", "state": state})
+            heard.append((await _next_of(desk, "chat.typing"))["state"])
+            await desk.send_json_to({"action": "typing", "state": state})
+            heard.append((await visitor.receive_json_from(timeout=5))["state"])
+        await visitor.disconnect()
+        await desk.disconnect()
+        return ticket, heard
+
+    ticket, heard = async_to_sync(scenario)()
+    assert heard == [True, True, False, False, True, True]
+    assert lookups == [ticket.pk]  # at the watch only
+
+
+def test_a_tab_stops_hearing_the_chat_when_its_ticket_moves_out_of_sight(
+    widget, make_user, make_team
+):
+    """The facts the watch read follow the ticket's changes: moved to a
+    restricted team the agent is not in, its typing no longer reaches them."""
+    agent = make_user(teams=(widget.default_team,))
+    secret = make_team("Henkilöstö", restricted=True)
+
+    def move(ticket: Ticket) -> None:
+        actions.update_ticket(ticket, actor=None, via=Via.SYSTEM, team=secret)
+
+    async def scenario():
+        visitor = await _visitor(widget)
+        ticket = await database_sync_to_async(Ticket.objects.get)()
+        desk, _ = await _desk(agent, ticket.pk)
+        await visitor.send_json_to({"type": "typing", "state": True})
+        before = await _next_of(desk, "chat.typing")
+        # The move's push reaches the tab's channel before the typing below.
+        await database_sync_to_async(move)(ticket)
+        await visitor.send_json_to({"type": "typing", "state": False})
+        await desk.send_json_to({"action": "typing", "state": True})
+        quiet_desk = await desk.receive_nothing(timeout=0.5)
+        quiet_visitor = await visitor.receive_nothing(timeout=0.5)
+        await visitor.disconnect()
+        await desk.disconnect()
+        return before, quiet_desk, quiet_visitor
+
+    before, quiet_desk, quiet_visitor = async_to_sync(scenario)()
+    assert before["state"] is True
+    assert quiet_desk and quiet_visitor

@@ -74,4 +74,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(to_visitor(event))
 
     async def chat_agent_typing(self, event: dict) -> None:
-        await self.send_json(to_visitor(event))
+        session = self.conversation.session if self.conversation is not None else None
+        frame = to_visitor(event, session.ticket_id if session is not None else None)
+        if frame is not None:
+            await self.send_json(frame)

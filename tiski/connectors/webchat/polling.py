@@ -110,7 +110,7 @@ async def wait_for_events(session: ChatSession, after: int, wait: float) -> list
         missed = await db(services.replies_after)(session, after)
         if missed:
             return [{"type": "reply", "item": item} for item in missed]
-        return await _listen(layer, channel, after, wait)
+        return await _listen(layer, channel, after, wait, session.ticket_id)
     except asyncio.CancelledError:
         # The browser went away while the poll waited (the tab closed):
         # replies go by email from now on, as after a closed socket.
@@ -120,24 +120,26 @@ async def wait_for_events(session: ChatSession, after: int, wait: float) -> list
         await layer.group_discard(group, channel)
 
 
-async def _listen(layer, channel: str, after: int, wait: float) -> list[dict]:  # type: ignore[no-untyped-def]
+async def _listen(  # type: ignore[no-untyped-def]
+    layer, channel: str, after: int, wait: float, ticket_id: int | None
+) -> list[dict]:
     frames: list[dict] = []
     newest = after
     try:
         async with asyncio.timeout(wait):
             while not frames:
-                newest = _take(await layer.receive(channel), frames, newest)
+                newest = _take(await layer.receive(channel), frames, newest, ticket_id)
         async with asyncio.timeout(GATHER_SECONDS):
             while True:
-                newest = _take(await layer.receive(channel), frames, newest)
+                newest = _take(await layer.receive(channel), frames, newest, ticket_id)
     except TimeoutError:
         pass
     return frames
 
 
-def _take(event: dict, frames: list[dict], newest: int) -> int:
+def _take(event: dict, frames: list[dict], newest: int, ticket_id: int | None) -> int:
     """Add the event's frame unless it is a reply the visitor already has."""
-    frame = to_visitor(event)
+    frame = to_visitor(event, ticket_id)
     if frame is None:
         return newest
     if frame["type"] == "reply":

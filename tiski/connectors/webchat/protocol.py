@@ -92,12 +92,18 @@ BAD_REQUEST = {"type": "error", "code": "bad_request"}
 HELLO_FIRST = {"type": "error", "code": "hello_first"}
 
 
-def to_visitor(event: dict) -> dict | None:
-    """A channel-layer event of the session's group as the frame the widget gets."""
+def to_visitor(event: dict, ticket_id: int | None = None) -> dict | None:
+    """A channel-layer event of the session's group as the frame the widget gets.
+
+    ``ticket_id`` is the session's ticket as this connection knows it: an
+    agent typing on another ticket (one the session left when it was closed,
+    which a desk tab opened before that still addresses) is not shown."""
     kind = event.get("type")
     if kind == "chat.reply":
         return {"type": "reply", "item": event["item"]}
     if kind == "chat.agent_typing":
+        if ticket_id is not None and event.get("ticket_id") not in (None, ticket_id):
+            return None
         return {"type": "typing", "author": event.get("author", ""), "state": bool(event["state"])}
     return None
 
