@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from tiski.env import env, envbool, envint, envlist, persistent_secret_key
 
@@ -238,6 +239,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The ticket-change handlers a web process handed off (`tickets.changes.handed_off`,
+# the web chat's visitor messages: SLA, rules, the desk's second push) have a
+# queue of their own, which a worker empties before it takes from the default
+# one: there they waited behind the search index's tasks (one per change,
+# from every process), minutes on a busy machine (bench/README.md, issue #17).
+# A worker without -Q consumes both queues.
+CELERY_TASK_QUEUES = (Queue("changes"), Queue("celery"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"tiski.tickets.handle_changes": {"queue": "changes"}}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"queue_order_strategy": "priority"}
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs (Celery beat, or `tiski run`'s scheduler); one entry per job.
 CELERY_BEAT_SCHEDULE = {

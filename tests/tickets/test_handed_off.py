@@ -118,3 +118,15 @@ def test_the_task_runs_in_place_without_a_broker(handlers, make_ticket):
     change = changes.TicketChange(ticket_id=ticket.pk, via=Via.CHANNEL, actor_id=None)
     core_tasks.enqueue(changes.HANDLE_CHANGES_TASK, [change.as_data()])
     assert handlers == [("slow", ticket.pk), ("live", ticket.pk)]
+
+
+def test_handed_off_handlers_are_taken_before_the_default_queue():
+    """Their own queue, first in the worker's order and consumed by priority:
+    a backlog of search indexing on the default queue does not hold them."""
+    from tiski.celery import app
+
+    route = app.amqp.router.route({}, changes.HANDLE_CHANGES_TASK)
+    assert route["queue"].name == "changes"
+    assert app.amqp.router.route({}, "tiski.search.index_ticket")["queue"].name == "celery"
+    assert list(app.amqp.queues)[:2] == ["changes", "celery"]
+    assert app.conf.broker_transport_options["queue_order_strategy"] == "priority"
