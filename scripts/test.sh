@@ -23,12 +23,11 @@ env -u DATABASE_URL .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
 PG_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tiski}
 if .venv/bin/python scripts/db_reachable.py "$PG_URL"; then
   echo "== tests on PostgreSQL"
-  # The web chat's database work runs on the event loop's executor threads
-  # (webchat/protocol.py `db`). A web process keeps those threads and their
-  # connections; the tests start a new loop per test, and a connection a
-  # finished executor thread still held does not go back to the pool. So a
-  # test process gets a larger pool than a web process needs (2 workers x 40
-  # stays under PostgreSQL's default 100 connections).
+  # Each test process may hold a connection for the test itself, one for
+  # the live server's thread and the web chat's executor threads at once
+  # (those give theirs back after every call since webchat/protocol.py's
+  # `db` closes it); a pool of 40 per process is a margin, and 2 workers x
+  # 40 stays under PostgreSQL's default 100 connections.
   DATABASE_URL=$PG_URL DB_POOL_MAX_SIZE=${DB_POOL_MAX_SIZE:-40} \
     .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
 elif [ "${CI:-}" = "true" ]; then
