@@ -369,9 +369,17 @@ def fire(
 # --- triggers ---------------------------------------------------------------------------------
 
 
-def _active_triggers(events: frozenset[str]) -> list[CompiledRule]:
+def _active_trigger_rows() -> list[Trigger]:
+    """The active triggers in the order they run."""
+    return list(Trigger.objects.filter(active=True).order_by("position", "id"))
+
+
+def _active_triggers(
+    events: frozenset[str], rows: list[Trigger] | None = None
+) -> list[CompiledRule]:
+    """The active triggers listening to `events`, in order (``rows``: read already)."""
     found: list[CompiledRule] = []
-    for trigger in Trigger.objects.filter(active=True).order_by("position", "id"):
+    for trigger in _active_trigger_rows() if rows is None else rows:
         if isinstance(trigger.events, list) and events & set(trigger.events):
             compiled = compile_rule(trigger)
             if compiled is not None:
@@ -465,10 +473,15 @@ def on_ticket_change(change: TicketChange) -> None:
 def on_ticket_changes(many: list[TicketChange]) -> None:
     """`on_ticket_change` for many changes (a time-rule chunk's): the same
     triggers in the same order on each ticket, with what they read shared:
-    the listening triggers once per set of events, the causing firings, the
-    tickets and their facts in a few queries for all of them, instead of
-    several per ticket. A ticket is read again after a trigger changes it,
-    as on the single path."""
+    the active triggers, the causing firings, the tickets and their facts
+    in a few queries for all of them, instead of several per ticket.
+
+    When a listening trigger can act on many tickets at once (every action
+    has `apply_many`, as the satisfaction survey has), the triggers run one
+    at a time across the tickets (`_run_by_trigger`); otherwise ticket by
+    ticket. Either way a ticket is read again after a trigger changed it,
+    before its next trigger, as on the single path."""
+    rows: list[Trigger] | None = None
     listening_for: dict[frozenset[str], list[CompiledRule]] = {}
     work: list[tuple[TicketChange, frozenset[str]]] = []
     for change in many:
@@ -476,7 +489,9 @@ def on_ticket_changes(many: list[TicketChange]) -> None:
         if not events:
             continue
         if events not in listening_for:
-            listening_for[events] = _active_triggers(events)
+            if rows is None:
+                rows = _active_trigger_rows()
+            listening_for[events] = _active_triggers(events, rows)
         if listening_for[events]:
             work.append((change, events))
     if not work:
@@ -505,23 +520,214 @@ def on_ticket_changes(many: list[TicketChange]) -> None:
             except Exception:
                 log.exception("triggers failed on ticket %s", change.ticket_id)
         return
+    runs: list[_TicketRun] = []
     for change, events in work:
         ticket = tickets.get(change.ticket_id)
         if ticket is None:
             continue
         cause = causes.get(change.ticket_id)
         skip = cause.rule_id if cause is not None and cause.rule_kind == RuleKind.TRIGGER else None
+        triggers = [t for t in listening_for[events] if t.id != skip]
+        if triggers:
+            runs.append(_TicketRun(change, events, ticket, facts[ticket.pk], triggers))
+    if any(_batchable(trigger) for run in runs for trigger in run.triggers):
+        rank = {trigger.pk: position for position, trigger in enumerate(rows or [])}
+        _run_by_trigger(runs, rank, loaders, now)
+        return
+    for run in runs:
         try:
             run_triggers(
-                change.ticket_id,
-                events,
-                change,
-                skip_rule_id=skip,
-                listening=listening_for[events],
-                loaded=(ticket, facts[ticket.pk], now),
+                run.change.ticket_id,
+                run.events,
+                run.change,
+                listening=run.triggers,
+                loaded=(run.ticket, run.facts, now),
             )
         except Exception:  # one ticket's failure must not stop the others
-            log.exception("triggers failed on ticket %s", change.ticket_id)
+            log.exception("triggers failed on ticket %s", run.change.ticket_id)
+
+
+@dataclass
+class _TicketRun:
+    """One ticket's triggers after its change, on the trigger-by-trigger path."""
+
+    change: TicketChange
+    events: frozenset[str]
+    ticket: Ticket
+    facts: TicketFacts
+    triggers: list[CompiledRule]  # those to run, in order (the causing one left out)
+    stale: bool = False  # a trigger changed the ticket: read it again before the next
+    done: bool = False  # nothing more runs on it (gone, or its last trigger failed)
+
+    def runs(self, trigger: CompiledRule) -> bool:
+        return not self.done and any(t.id == trigger.id for t in self.triggers)
+
+    def is_last(self, trigger: CompiledRule) -> bool:
+        return self.triggers[-1].id == trigger.id
+
+    def failed(self, trigger: CompiledRule) -> None:
+        # As run_triggers: after a failure the ticket is read again, unless
+        # that was its last trigger.
+        if self.is_last(trigger):
+            self.done = True
+        else:
+            self.stale = True
+
+
+def _run_by_trigger(
+    runs: list[_TicketRun],
+    rank: dict[int, int],
+    loaders: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Each trigger once across the tickets, in the triggers' order.
+
+    Each ticket meets its triggers in the same order and sees the same
+    facts as on `run_triggers`. What tickets share is their requester (a
+    survey's cool-down, the hourly cap of automatic mail): a requester's
+    tickets therefore run in groups, one ticket per requester per group,
+    in the order of the changes, so the second sees what the first did.
+    """
+    remaining = runs
+    while remaining:
+        group: list[_TicketRun] = []
+        later: list[_TicketRun] = []
+        seen: set[int] = set()
+        for run in remaining:
+            (later if run.ticket.requester_id in seen else group).append(run)
+            seen.add(run.ticket.requester_id)
+        now = _run_group(group, rank, loaders, now)
+        remaining = later
+
+
+def _run_group(
+    runs: list[_TicketRun],
+    rank: dict[int, int],
+    loaders: dict[str, Any],
+    now: datetime,
+) -> datetime:
+    by_id = {trigger.id: trigger for run in runs for trigger in run.triggers}
+    for trigger in sorted(by_id.values(), key=lambda t: rank.get(t.id, len(rank))):
+        acting = [run for run in runs if run.runs(trigger)]
+        stale = [run for run in acting if run.stale]
+        if stale:
+            now = timezone.now()
+            _read_again(stale, loaders, now)
+            acting = [run for run in acting if not run.done]
+        matched: list[_TicketRun] = []
+        for run in acting:
+            try:
+                if trigger.conditions.matches(run.facts):
+                    matched.append(run)
+            except Exception:
+                log.exception("trigger %s failed on ticket %s", trigger.name, run.ticket.pk)
+                run.failed(trigger)
+        try:
+            matched = _trigger_within_caps(trigger, matched, now)
+        except Exception:  # as a failed trigger on each of these tickets
+            log.exception("trigger %s: loop caps failed on %d tickets", trigger.name, len(matched))
+            for run in matched:
+                run.failed(trigger)
+            continue
+        if not matched:
+            continue
+        if _batchable(trigger):
+            effective = _fire_trigger_many(trigger, matched, now)
+        else:
+            effective = []
+            for run in matched:
+                try:
+                    effective.append(fire(trigger, run.ticket, run.facts, now).effective)
+                except Exception:  # one broken trigger must not stop the others
+                    log.exception("trigger %s failed on ticket %s", trigger.name, run.ticket.pk)
+                    effective.append(False)
+                    run.failed(trigger)
+        for run, changed in zip(matched, effective, strict=True):
+            if changed and not run.is_last(trigger):
+                run.stale = True
+    return now
+
+
+def _read_again(runs: list[_TicketRun], loaders: dict[str, Any], now: datetime) -> None:
+    """The tickets and facts of `runs` read again, in a few queries for all."""
+    fresh = _tickets_with_related().in_bulk([run.ticket.pk for run in runs])
+    for run in runs:
+        ticket = fresh.get(run.ticket.pk)
+        if ticket is None:
+            run.done = True
+        else:
+            run.ticket = ticket
+    alive = [run for run in runs if not run.done]
+    try:
+        facts = build_facts_many(
+            [run.ticket for run in alive],
+            {run.ticket.pk: run.change for run in alive},
+            now=now,
+            loaders=loaders,
+        )
+    except Exception:  # a loader that fails in bulk: each ticket on its own
+        log.exception("reading %d tickets again failed; one by one", len(alive))
+        facts = {}
+        for run in alive:
+            try:
+                facts[run.ticket.pk] = build_facts(run.ticket, run.change, now=now, loaders=loaders)
+            except Exception:  # as on the single path: its remaining triggers are lost
+                log.exception("triggers failed on ticket %s", run.ticket.pk)
+                run.done = True
+    for run in alive:
+        if not run.done:
+            run.facts = facts[run.ticket.pk]
+            run.stale = False
+
+
+def _trigger_within_caps(
+    trigger: CompiledRule, runs: list[_TicketRun], now: datetime
+) -> list[_TicketRun]:
+    """`_cap_reached` for many tickets: the counts in two queries for all."""
+    if not runs:
+        return runs
+    changed, fired = _cap_counts(trigger, [run.ticket.pk for run in runs], now)
+    allowed = []
+    for run in runs:
+        reason = _cap_reason(trigger, changed.get(run.ticket.pk, 0), fired.get(run.ticket.pk, 0))
+        if reason:
+            log.warning("trigger %s not run on ticket %s: %s", trigger.name, run.ticket.pk, reason)
+        else:
+            allowed.append(run)
+    return allowed
+
+
+def _fire_trigger_many(trigger: CompiledRule, runs: list[_TicketRun], now: datetime) -> list[bool]:
+    """`fire` on each ticket, as one batch (`_fire_many`); its changes reach
+    the handlers together after it commits. A batch that fails is rolled
+    back and fired ticket by ticket."""
+    try:
+        with changes.batched():
+            effective = _fire_many(trigger, [(run.ticket, run.facts) for run in runs], now)
+    except Exception:
+        log.exception("trigger %s failed on %d tickets; firing one by one", trigger.name, len(runs))
+    else:
+        try:
+            _count_firings(trigger, sum(effective), now)
+        except Exception:  # the firings are committed: never fire them again for this
+            log.exception("trigger %s: its firing count was not updated", trigger.name)
+        return effective
+    fresh = _tickets_with_related().in_bulk([run.ticket.pk for run in runs])
+    effective = []
+    for run in runs:
+        ticket = fresh.get(run.ticket.pk)
+        if ticket is None:
+            run.done = True
+            effective.append(False)
+            continue
+        run.ticket = ticket
+        try:
+            effective.append(fire(trigger, ticket, run.facts, now).effective)
+        except Exception:
+            log.exception("trigger %s failed on ticket %s", trigger.name, ticket.pk)
+            effective.append(False)
+            run.failed(trigger)
+    return effective
 
 
 # changes.dispatch_many calls this form for a batch of changes.
@@ -603,14 +809,16 @@ def candidates(rule: CompiledRule, now: datetime, calendar: BusinessCalendar) ->
     return qs, exact, needs
 
 
-def _fire_many(rule: CompiledRule, matched: list[tuple[Ticket, TicketFacts]], now: datetime) -> int:
+def _fire_many(
+    rule: CompiledRule, matched: list[tuple[Ticket, TicketFacts]], now: datetime
+) -> list[bool]:
     """The batched form of `fire` for a chunk: each action once for all
     tickets (`apply_many`), then the firing rows in one statement.
 
     The same rows as `fire` on each ticket in turn: a ticket an action
     refuses is skipped with the reason and the rule's other actions still
     apply to it; the changes are collected as one TicketChange per ticket.
-    Returns how many firings were effective.
+    Returns whether each firing was effective, in order.
     """
     contexts = [
         ActionContext(ticket=ticket, facts=facts, rule_name=rule.name, now=now)
@@ -640,7 +848,12 @@ def _fire_many(rule: CompiledRule, matched: list[tuple[Ticket, TicketFacts]], no
             log.info(
                 "rule %s on ticket %s skipped: %s", rule.name, context.ticket.pk, total.skipped
             )
-    return sum(total.effective for total in totals)
+    return [total.effective for total in totals]
+
+
+def _batchable(rule: CompiledRule) -> bool:
+    """Whether every action of the rule has a many-tickets form (`apply_many`)."""
+    return all(action.type.apply_many for action in rule.actions)
 
 
 def _fire_each(rule: CompiledRule, matched: list[tuple[Ticket, TicketFacts]], now: datetime) -> int:
@@ -688,7 +901,7 @@ def run_time_rule(rule: CompiledRule, now: datetime, calendar: BusinessCalendar)
     qs, exact, needs = candidates(rule, now, calendar)
     in_hours = calendar.is_open(now)
     # Rules whose every action has a many-tickets form fire a chunk at a time.
-    batched = all(a.type.apply_many for a in rule.actions)
+    batched = _batchable(rule)
     fired = 0
     for chunk in _chunks(qs.iterator(chunk_size=TIME_PASS_CHUNK), TIME_PASS_CHUNK):
         tags = _tags_by_ticket([t.pk for t in chunk]) if "tags" in needs else {}
@@ -722,7 +935,7 @@ def run_time_rule(rule: CompiledRule, now: datetime, calendar: BusinessCalendar)
                 fired += _fire_each(rule, matched, now)
                 continue
             try:
-                fired += _fire_many(rule, matched, now)
+                fired += sum(_fire_many(rule, matched, now))
             except Exception:
                 # Its savepoint is rolled back: the chunk again, one by one,
                 # so that one bad ticket costs only its own firing.

@@ -39,6 +39,24 @@ class SendSurvey(ActionKind):
             return ActionOutcome(skipped=[outcome.reason])
         return ActionOutcome(emails=[outcome.email_id])
 
+    def apply_many(self, contexts: list[ActionContext]) -> list[ActionOutcome]:
+        """The surveys of many solved tickets in a few statements (a trigger
+        answering a time rule's chunk), the same as `apply` on each."""
+        from tiski.surveys.send import send_csat_many
+
+        if not contexts:
+            return []
+        sent = send_csat_many(
+            [(context.ticket, context.facts.mailbox) for context in contexts],
+            now=contexts[0].now,
+        )
+        return [
+            ActionOutcome(skipped=[outcome.reason])
+            if outcome.invitation is None
+            else ActionOutcome(emails=[outcome.email_id])
+            for outcome in sent
+        ]
+
 
 class SatisfactionRating(ConditionKind):
     """The requester's latest rating of the ticket: good (4-5), neutral (3), bad (1-2).

@@ -46,8 +46,9 @@ def scale_hint(kind: str) -> str:
     return _("1 = very dissatisfied, 5 = very satisfied")
 
 
-def compose(invitation: SurveyInvitation) -> SurveyMail:
-    row = SurveySettings.load()
+def compose(invitation: SurveyInvitation, row: SurveySettings | None = None) -> SurveyMail:
+    """The mail; ``row``: the survey settings, when the caller has read them."""
+    row = row or SurveySettings.load()
     with translation.override(invitation.language):
         subject = _fill(row.text(f"{invitation.kind}_subject", invitation.language), invitation)
         asked = question(invitation, row)

@@ -8,16 +8,17 @@ survey either exists and is on its way or does not exist at all. Every
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tiski.customers.models import Contact
 from tiski.tickets import automatic_mail
-from tiski.tickets.automatic_mail import send_automatic_mail
+from tiski.tickets.automatic_mail import AutomaticMail, QueuedMail, send_automatic_mail
 from tiski.tickets.models import Status, Ticket
 
 from . import exclusions
@@ -49,6 +50,11 @@ def _queue(invitation: SurveyInvitation, ticket: Ticket, from_address: str) -> O
         kind=automatic_mail.SURVEY,
         from_address=from_address,
     )
+    return _queued(invitation, queued)
+
+
+def _queued(invitation: SurveyInvitation, queued: QueuedMail) -> Outcome:
+    """What the outbox's answer means for the survey: sent, or why not."""
     if queued.id is None:
         return Outcome(reason=_("no mailbox to send from"))
     if not queued.sent:
@@ -105,6 +111,122 @@ def send_csat(ticket: Ticket, *, now: datetime | None = None, from_address: str 
         now=now or timezone.now(),
         from_address=from_address,
     )
+
+
+def send_csat_many(
+    requests: Sequence[tuple[Ticket, str]], *, now: datetime | None = None
+) -> list[Outcome]:
+    """`send_csat` for many tickets at once (a trigger answering a time
+    rule's chunk of solves), one outcome each, in order: ``requests`` are
+    (ticket, from_address) pairs.
+
+    The same invitations, mails and reasons as `send_csat` on each in
+    turn, read and written a group at a time: the exclusions for all, the
+    invitations in one INSERT (their ids sign the links), the mails through
+    the outbox's many form, then the invitations whose mail will not go out
+    deleted again. A contact asked about several of the tickets is taken
+    one ticket per group, in order, so the cool-down sees the survey the
+    ticket before it sent (or did not).
+    """
+    row = SurveySettings.load()
+    if not row.csat_enabled:
+        return [
+            Outcome(reason=_("satisfaction surveys are switched off in Settings"))
+            for _request in requests
+        ]
+    now = now or timezone.now()
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    todo: list[int] = []
+    for index, (ticket, _from) in enumerate(requests):
+        if ticket.status not in (Status.SOLVED, Status.CLOSED):
+            outcomes[index] = Outcome(reason=_("the ticket is not solved"))
+        else:
+            todo.append(index)
+    while todo:
+        group: list[int] = []
+        later: list[int] = []
+        seen: set[int] = set()
+        for index in todo:
+            contact_id = requests[index][0].requester_id
+            (later if contact_id in seen else group).append(index)
+            seen.add(contact_id)
+        for index, outcome in zip(group, _send_csat_group(requests, group, row, now), strict=True):
+            outcomes[index] = outcome
+        todo = later
+    return [outcome or Outcome() for outcome in outcomes]
+
+
+def _send_csat_group(
+    requests: Sequence[tuple[Ticket, str]],
+    group: list[int],
+    row: SurveySettings,
+    now: datetime,
+) -> list[Outcome]:
+    """One survey per ticket of `group` (each of another contact)."""
+    tickets = [requests[index][0] for index in group]
+    candidates = exclusions.gather_csat_many(tickets, cooldown_days=row.csat_cooldown_days, now=now)
+    outcomes: list[Outcome | None] = []
+    invitations: list[SurveyInvitation] = []
+    for ticket, candidate in zip(tickets, candidates, strict=True):
+        why_not = exclusions.reason(candidate)
+        if why_not:
+            outcomes.append(Outcome(reason=why_not))
+            continue
+        outcomes.append(None)
+        invitations.append(
+            SurveyInvitation(
+                kind=SurveyKind.CSAT,
+                ticket=ticket,
+                contact=ticket.requester,
+                agent_id=ticket.assignee_id,
+                team_id=ticket.team_id,
+                language=_language(ticket.requester),
+                email=candidate.address,
+                sent_at=now,
+            )
+        )
+    if not invitations:
+        return [outcome or Outcome() for outcome in outcomes]
+    from_address = {
+        ticket.pk: requests[index][1] for index, ticket in zip(group, tickets, strict=True)
+    }
+    with transaction.atomic():
+        if connection.features.can_return_rows_from_bulk_insert:
+            SurveyInvitation.objects.bulk_create(invitations, batch_size=500)
+        else:  # SQLite before 3.35: one by one, which sets each id
+            for invitation in invitations:
+                invitation.save(force_insert=True)
+        mails = []
+        for invitation in invitations:
+            mail = compose(invitation, row)
+            mails.append(
+                AutomaticMail(
+                    ticket=invitation.ticket,
+                    to=[invitation.email],
+                    subject=mail.subject,
+                    text=mail.text,
+                    html=mail.html,
+                    kind=automatic_mail.SURVEY,
+                    from_address=from_address[invitation.ticket_id],
+                )
+            )
+        results = [
+            _queued(invitation, queued)
+            for invitation, queued in zip(
+                invitations, automatic_mail.send_automatic_mails(mails), strict=True
+            )
+        ]
+        # The mail will not go out: no survey was sent, so none is counted.
+        unsent = [
+            invitation.pk
+            for invitation, result in zip(invitations, results, strict=True)
+            if result.invitation is None
+        ]
+        if unsent:
+            SurveyInvitation.objects.filter(pk__in=unsent).delete()
+    sent = iter(results)
+    filled = [outcome if outcome is not None else next(sent) for outcome in outcomes]
+    return filled
 
 
 @dataclass(frozen=True)

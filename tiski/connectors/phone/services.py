@@ -383,18 +383,48 @@ def on_ticket_change(change: TicketChange) -> None:
 
     A callback that a real call resolved stays resolved: the customer was reached.
     """
-    status = change.fields.get("status")
-    if not status:
-        return
-    done = (Status.SOLVED, Status.CLOSED)
-    if status[1] in done:
-        Callback.objects.filter(ticket_id=change.ticket_id, resolved_at__isnull=True).update(
+    _callbacks_follow([change])
+
+
+_DONE = (Status.SOLVED, Status.CLOSED)
+
+
+def _callbacks_follow(many: list[TicketChange]) -> None:
+    """Callbacks done for the tickets solved, to make again for those
+    reopened: two statements however many changes."""
+    solved: list[int] = []
+    reopened: list[int] = []
+    for change in many:
+        status = change.fields.get("status")
+        if not status:
+            continue
+        if status[1] in _DONE:
+            solved.append(change.ticket_id)
+        elif status[0] in _DONE:
+            reopened.append(change.ticket_id)
+    if solved:
+        Callback.objects.filter(ticket_id__in=solved, resolved_at__isnull=True).update(
             resolved_at=timezone.now()
         )
-    elif status[0] in done:
+    if reopened:
         Callback.objects.filter(
-            ticket_id=change.ticket_id, resolved_at__isnull=False, resolved_by_call__isnull=True
+            ticket_id__in=reopened, resolved_at__isnull=False, resolved_by_call__isnull=True
         ).update(resolved_at=None)
+
+
+def on_ticket_changes(many: list[TicketChange]) -> None:
+    """`on_ticket_change` for many changes (a time-rule chunk): one ticket
+    changed twice in them takes the single path, change by change, in order."""
+    ids = [change.ticket_id for change in many if "status" in change.fields]
+    if len(ids) != len(set(ids)):
+        for change in many:
+            on_ticket_change(change)
+        return
+    _callbacks_follow(many)
+
+
+# changes.dispatch_many calls this form for a batch of changes.
+on_ticket_change.handle_many = on_ticket_changes  # type: ignore[attr-defined]
 
 
 # --- the screen pop and logging a call ------------------------------------------
