@@ -177,3 +177,18 @@ def test_survey_pages_carry_no_inline_code(client, invitation):
     assert "style=" not in html
     assert not re.search(r"\son[a-z]+=", html)  # no onclick= and friends
     assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_a_mails_links_are_the_links_each_page_reverses(make_ticket, make_contact):
+    """survey_links builds the score and unsubscribe links under the page's
+    path; they must stay what reversing each page gives."""
+    ticket = make_ticket()
+    invitation = SurveyInvitation.objects.create(
+        kind="csat", ticket=ticket, contact=ticket.requester, sent_at=timezone.now()
+    )
+    made = links.survey_links(invitation)
+    assert made.page == links.survey_url(invitation)
+    assert made.unsubscribe == links.survey_url(invitation, "unsubscribe")
+    assert made.rate == {
+        score: links.survey_url(invitation, "rate", score=score) for score in range(1, 6)
+    }

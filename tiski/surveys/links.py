@@ -78,3 +78,24 @@ def survey_url(invitation: SurveyInvitation, name: str = "survey", **kwargs: obj
         kwargs={"invitation_id": invitation.pk, "token": make_token(invitation), **kwargs},
     )
     return base_url() + path
+
+
+@dataclass(frozen=True)
+class SurveyLinks:
+    """Every link a survey mail carries."""
+
+    page: str  # the survey page (comment, another score)
+    rate: dict[int, str]  # one click per score
+    unsubscribe: str
+
+
+def survey_links(invitation: SurveyInvitation) -> SurveyLinks:
+    """The links of `survey_url` for one mail, with one signature and one
+    reverse instead of one each per link (a backlog pass sends thousands):
+    the score and unsubscribe pages live under the page's own path."""
+    page = survey_url(invitation)
+    return SurveyLinks(
+        page=page,
+        rate={score: f"{page}rate/{score}/" for score in invitation.scale},
+        unsubscribe=f"{page}unsubscribe/",
+    )

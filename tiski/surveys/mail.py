@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from tiski.core.placeholders import placeholders, render, ticket_values
 
-from .links import base_url, survey_url
+from .links import base_url, survey_links
 from .models import SurveyInvitation, SurveyKind, SurveySettings
 
 
@@ -52,9 +52,10 @@ def compose(invitation: SurveyInvitation, row: SurveySettings | None = None) -> 
     with translation.override(invitation.language):
         subject = _fill(row.text(f"{invitation.kind}_subject", invitation.language), invitation)
         asked = question(invitation, row)
-        links = [(score, survey_url(invitation, "rate", score=score)) for score in invitation.scale]
-        comment_url = survey_url(invitation)
-        unsubscribe_url = survey_url(invitation, "unsubscribe")
+        urls = survey_links(invitation)
+        links = list(urls.rate.items())
+        comment_url = urls.page
+        unsubscribe_url = urls.unsubscribe
         hint = scale_hint(invitation.kind)
         click = _("Click a number to answer; one click is enough.")
         more = _("You can also tell us more in a few words:")
