@@ -21,6 +21,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import nh3
 
@@ -158,6 +159,30 @@ def plain_preview(text: str, html: str = "", *, fold_text_at: int | None = None)
         plain = html_lib.unescape(nh3.clean(html[: PREVIEW_LENGTH * 20], tags=set()))
     plain = unicodedata.normalize("NFC", _INVISIBLE.sub("", plain))
     return _SPACES.sub(" ", plain).strip()[:PREVIEW_LENGTH]
+
+
+def storable(value: str) -> str:
+    # PostgreSQL refuses NUL in text columns; a customer's stray NUL byte
+    # must not make their message impossible to store.
+    return value.replace("\x00", "")
+
+
+@dataclass(frozen=True)
+class StoredBody:
+    """A message's text, HTML and preview exactly as its row stores them."""
+
+    text: str
+    html: str
+    preview: str
+
+
+def stored_body(text: str, html: str, *, fold_text_at: int | None = None) -> StoredBody:
+    """What a message row keeps of the text and HTML it is given: the one
+    rule for every writer (pure, so the importer's parse workers can apply
+    it ahead of the database work)."""
+    text = storable(text)
+    clean_html = sanitize_html(storable(html)) if html else ""
+    return StoredBody(text, clean_html, plain_preview(text, clean_html, fold_text_at=fold_text_at))
 
 
 # Help-centre articles are written by agents, not by strangers, but are

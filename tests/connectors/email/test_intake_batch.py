@@ -151,14 +151,14 @@ def test_batch_decides_exactly_as_one_by_one(mailbox):
 def test_one_broken_message_does_not_stop_the_batch(mailbox, monkeypatch):
     """An unexpected error in one message sets only that one aside: the
     batch is taken again one by one and the others become tickets."""
-    real_body = intake._body
+    real_prepare = intake.prepare
 
-    def body(parsed):
+    def prepare(parsed):
         if parsed.subject == "Rikki":
             raise RuntimeError("body exploded")
-        return real_body(parsed)
+        return real_prepare(parsed)
 
-    monkeypatch.setattr(intake, "_body", body)
+    monkeypatch.setattr(intake, "prepare", prepare)
     raws = [
         mail("r1@example.fi", subject="Ensimmäinen"),
         mail("r2@example.fi", subject="Rikki"),

@@ -26,7 +26,6 @@ from django.utils.translation import gettext_noop
 from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.connectors.receipts import accept, enqueue
 from tiski.core.bulk import update_rows
-from tiski.core.sanitize import sanitize_html
 from tiski.customers.actions import ContactWanted, get_or_create_contacts
 from tiski.customers.models import Contact, NameSource
 from tiski.tickets import actions
@@ -35,7 +34,7 @@ from tiski.tickets.models import UNSOLVED_STATUSES, Message, MessageKind, Status
 from . import loops, side
 from .parse import ParsedEmail, UnparsableEmail, parse_email
 from .parse_pool import ParseOutcome
-from .quotes import split_reply_html, split_reply_text
+from .prepare import PreparedEmail, prepare
 from .threading import (
     ThreadCandidates,
     ThreadDecision,
@@ -48,7 +47,6 @@ from .threading import (
 log = logging.getLogger(__name__)
 
 CHANNEL = "email"
-FOLDED_CLASS = "tiski-folded"
 
 # Quarantine and duplicate reasons are stored in English, like log lines:
 # they are read by admins and support engineers across languages and
@@ -249,21 +247,7 @@ def _read_raw(receipt: InboundReceipt) -> bytes:
         return handle.read()
 
 
-_FI_WORDS = re.compile(
-    r"\b(hei|kiitos|terveisin|ystävällisin|moi|tilaus|että|ja|on|ei)\b", re.IGNORECASE
-)
-_EN_WORDS = re.compile(
-    r"\b(hello|hi|thanks|thank|regards|please|the|and|is|my|order)\b", re.IGNORECASE
-)
-
-
-def guess_language(text: str) -> str:
-    """A rough fi/en guess for a new contact's language; Finnish when unsure."""
-    sample = text[:2000]
-    return "en" if len(_EN_WORDS.findall(sample)) > len(_FI_WORDS.findall(sample)) else "fi"
-
-
-def _parsed(receipt: InboundReceipt, given: ParseOutcome) -> ParsedEmail:
+def _parsed(receipt: InboundReceipt, given: ParseOutcome) -> ParsedEmail | PreparedEmail:
     mailbox = receipt.mailbox
     if mailbox is None:  # deleted in Settings after the message was kept aside
         raise _Quarantine(REASON_NO_MAILBOX)
@@ -272,6 +256,7 @@ def _parsed(receipt: InboundReceipt, given: ParseOutcome) -> ParsedEmail:
     try:
         if isinstance(given, BaseException):
             raise given
+        # A parse worker's mail comes prepared (see parse_pool).
         return given if given is not None else parse_email(_read_raw(receipt))
     except UnparsableEmail as exc:
         raise _Quarantine(REASON_UNPARSABLE % {"reason": exc.reason}) from exc
@@ -286,11 +271,17 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
     """
     outcomes: list[str | None] = [None] * len(receipts)
     readable: list[tuple[int, ParsedEmail]] = []
+    ready: dict[int, PreparedEmail] = {}
     for index, (receipt, item) in enumerate(zip(receipts, given, strict=True)):
         try:
-            readable.append((index, _parsed(receipt, item)))
+            found = _parsed(receipt, item)
         except _Quarantine as exc:
             outcomes[index] = _quarantine(receipt, str(exc))
+            continue
+        if isinstance(found, PreparedEmail):
+            ready[index] = found
+            found = found.email
+        readable.append((index, found))
     own_ids = {parsed.message_id for _i, parsed in readable if parsed.message_id}
     stored = (
         set(Message.objects.filter(external_id__in=own_ids).values_list("external_id", flat=True))
@@ -303,7 +294,7 @@ def _process_batch(receipts: list[InboundReceipt], given: list[ParseOutcome]) ->
     gathered: list[tuple[int, ParsedEmail]] = []
 
     def write_gathered() -> None:
-        received = _receive([(receipts[i], p) for i, p in gathered])
+        received = _receive([(receipts[i], p, ready.get(i)) for i, p in gathered])
         for (i, _p), outcome in zip(gathered, received, strict=True):
             outcomes[i] = outcome
         gathered.clear()
@@ -380,18 +371,21 @@ class _Planned:
         self.by_owner.setdefault(owner, []).append(key)
 
 
-def _receive(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[str]:
+def _receive(
+    given: list[tuple[InboundReceipt, ParsedEmail, PreparedEmail | None]],
+) -> list[str]:
     """Thread and write customer mails: contacts, tickets, messages and CCs at
-    once; each mail's outcome."""
-    if not batch:
+    once; each mail's outcome. Each mail comes prepared (by a parse worker)
+    or is prepared here."""
+    if not given:
         return []
+    batch = [(receipt, parsed) for receipt, parsed, _ready in given]
+    prepared = [ready or prepare(parsed) for _receipt, parsed, ready in given]
     mailbox = batch[0][0].mailbox
     copied = _copied_people(batch)
     wanted: list[ContactWanted] = []
-    for (_receipt, parsed), people in zip(batch, copied, strict=True):
-        wanted.append(
-            ContactWanted(parsed.sender.address, parsed.sender.name, guess_language(parsed.text))
-        )
+    for (_receipt, parsed), people, ready in zip(batch, copied, prepared, strict=True):
+        wanted.append(ContactWanted(parsed.sender.address, parsed.sender.name, ready.language))
         # A name in someone else's To or Cc is their guess: it never
         # replaces the name a person gives in their own From.
         wanted.extend(
@@ -456,11 +450,13 @@ def _receive(batch: list[tuple[InboundReceipt, ParsedEmail]]) -> list[str]:
             thread_index_root=parsed.thread_index_root,
             created_at=_original_date(receipt, parsed),
             attachments=_attachments(parsed),
-            meta=_meta(receipt, parsed, decision),
-            **_body(parsed),
+            meta=_meta(receipt, parsed, decision, ready.fold_text_at),
+            text=parsed.text,
+            html=ready.html,
+            body=ready.body,
         )
-        for (receipt, parsed), contact, (decision, target) in zip(
-            batch, senders, decided, strict=True
+        for (receipt, parsed), ready, contact, (decision, target) in zip(
+            batch, prepared, senders, decided, strict=True
         )
     ]
     messages = actions.receive_messages(incoming, via=Via.CHANNEL)
@@ -622,18 +618,6 @@ def _original_date(receipt: InboundReceipt, parsed: ParsedEmail):  # type: ignor
     return None
 
 
-def _body(parsed: ParsedEmail) -> dict[str, str]:
-    text = parsed.text
-    html = parsed.html
-    if parsed.html_source:
-        new, folded = split_reply_html(parsed.html_source)
-        if folded:
-            html = sanitize_html(new) + f'<div class="{FOLDED_CLASS}">{sanitize_html(folded)}</div>'
-    # An empty mail stays empty: the conversation template says so, and an
-    # export must not present our wording as the customer's.
-    return {"text": text, "html": html}
-
-
 def _attachments(parsed: ParsedEmail) -> list[actions.NewAttachment]:
     return [
         actions.NewAttachment(
@@ -647,7 +631,12 @@ def _attachments(parsed: ParsedEmail) -> list[actions.NewAttachment]:
     ]
 
 
-def _meta(receipt: InboundReceipt, parsed: ParsedEmail, decision: ThreadDecision) -> dict:
+def _meta(
+    receipt: InboundReceipt,
+    parsed: ParsedEmail,
+    decision: ThreadDecision,
+    fold_text_at: int | None,
+) -> dict:
     meta: dict = {
         "threading": decision.as_meta(),
         "cc": [a.address.lower() for a in parsed.cc],
@@ -666,10 +655,9 @@ def _meta(receipt: InboundReceipt, parsed: ParsedEmail, decision: ThreadDecision
         meta["auto_reason"] = loops.inbound_auto_reason(parsed.headers, parsed.sender.address)
     if receipt.suppress_automatic_mail:
         meta["suppress_automatic_mail"] = True
-    new, folded = split_reply_text(parsed.text)
-    if folded:
+    if fold_text_at is not None:
         # The UI shows text[:fold_text_at] and folds the rest.
-        meta["fold_text_at"] = len(new)
+        meta["fold_text_at"] = fold_text_at
     if decision.follow_up_of is not None:
         meta["follow_up_of"] = decision.follow_up_of
     return meta

@@ -3,9 +3,13 @@
 Parsing is pure CPU work (MIME walking, charset detection, sanitising) and
 takes about as long as storing a message, so an import of a whole shared
 inbox parses the next batch in another process while this one stores the
-current batch. Results come back in order. A parse failure comes back as
-the exception, to be handled where parsing would have happened (the
-message is quarantined, the import goes on).
+current batch. The workers also prepare each mail (`prepare`: quotes
+folded, HTML sanitised, the preview, the language guess), the rest of the
+pure work a customer message needs. Results come back in order. A parse
+failure comes back as the exception, to be handled where parsing would
+have happened (the message is quarantined, the import goes on); a mail
+that fails to prepare comes back parsed only, and the intake prepares it
+where it would have, failing (or not) as it would have.
 
 This module imports nothing from Django, so a worker started with "spawn"
 (where fork is not available) can load it without settings.
@@ -19,17 +23,22 @@ from collections.abc import Sequence
 from multiprocessing.pool import AsyncResult, Pool
 
 from .parse import ParsedEmail, parse_email
+from .prepare import PreparedEmail, prepare
 
-ParseOutcome = ParsedEmail | BaseException | None
+ParseOutcome = PreparedEmail | ParsedEmail | BaseException | None
 
 
 def _parse_or_error(raw: bytes | None) -> ParseOutcome:
     if raw is None:
         return None
     try:
-        return parse_email(raw)
+        parsed = parse_email(raw)
     except Exception as exc:  # noqa: BLE001 - returned, and raised again by the caller
         return exc
+    try:
+        return prepare(parsed)
+    except Exception:  # noqa: BLE001 - a bounce never needs it; intake decides
+        return parsed
 
 
 def default_workers() -> int:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tiski.core.bulk import update_rows
 from tiski.core.models import Sequence as NumberSequence
+from tiski.core.sanitize import StoredBody
 from tiski.customers.models import Contact
 
 from .. import events
@@ -88,6 +89,9 @@ class IncomingMessage:
     created_at: datetime | None = None
     # An Outlook conversation root (see channels/email/threading.py).
     thread_index_root: str = ""
+    # `core.sanitize.stored_body` of text, html and the meta's fold, when the
+    # caller made it ahead (the importer's parse workers); else made here.
+    body: StoredBody | None = None
 
 
 @ticket_action
@@ -161,6 +165,7 @@ def receive_messages(items: Sequence[IncomingMessage], *, via: str = Via.CHANNEL
             meta=item.meta,
             now=now,
             thread_index_root=item.thread_index_root,
+            body=item.body,
         )
         rows.append((message, ticket, now))
     insert_all(Message, [message for message, _t, _n in rows])

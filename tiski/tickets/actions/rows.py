@@ -13,7 +13,7 @@ from django.core.files.base import File
 from django.db import connection, models
 from django.utils.translation import gettext as _
 
-from tiski.core.sanitize import plain_preview, sanitize_html
+from tiski.core.sanitize import StoredBody, storable, stored_body
 from tiski.customers.models import Contact
 
 from ..models import (
@@ -76,12 +76,6 @@ def insert_all(model: type[models.Model], rows: Sequence[models.Model]) -> None:
             row.save(force_insert=True)
 
 
-def storable(value: str) -> str:
-    # PostgreSQL refuses NUL in text columns; a customer's stray NUL byte
-    # must not make their message impossible to store.
-    return value.replace("\x00", "")
-
-
 def ticket_row(
     *,
     number: int,
@@ -127,19 +121,22 @@ def message_row(
     meta: dict | None,
     now: datetime,
     thread_index_root: str = "",
+    body: StoredBody | None = None,
 ) -> Message:
-    text = storable(text)
-    clean_html = sanitize_html(storable(html)) if html else ""
+    """``body``: ``stored_body`` of this text, HTML and fold, made ahead
+    (the importer's parse workers); else made here."""
     meta = meta or {}
+    if body is None:
+        body = stored_body(text, html, fold_text_at=meta.get("fold_text_at"))
     return Message(
         ticket=ticket,
         kind=kind,
         author_user=actor if kind != MessageKind.CUSTOMER else None,
         author_contact=author_contact if kind == MessageKind.CUSTOMER else None,
         channel=channel,
-        text=text,
-        html=clean_html,
-        preview=plain_preview(text, clean_html, fold_text_at=meta.get("fold_text_at")),
+        text=body.text,
+        html=body.html,
+        preview=body.preview,
         external_id=external_id[:500],
         thread_index_root=thread_index_root[:44],
         meta=meta,
