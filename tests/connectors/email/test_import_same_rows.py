@@ -221,9 +221,32 @@ class _Rollback(Exception):
     pass
 
 
+# PostgreSQL hands ticket numbers out of a sequence, which a rollback does
+# not rewind: put it back, so both runs number (and match "[#n]") alike.
+NUMBERS = "tiski_number_ticket_number"
+
+
+def _numbers_at() -> tuple[int, bool] | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [NUMBERS])
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute(f"SELECT last_value, is_called FROM {NUMBERS}")
+        return cursor.fetchone()
+
+
+def _rewind_numbers(state: tuple[int, bool] | None) -> None:
+    if state is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(%s, %s, %s)", [NUMBERS, *state])
+
+
 def written_by(work) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """What ``work`` writes, read before it is rolled back."""
     taken: dict[str, Any] = {}
+    numbers = _numbers_at()
     try:
         with transaction.atomic(), time_machine.travel(NOW, tick=False):
             work()
@@ -231,6 +254,7 @@ def written_by(work) -> dict[str, Any]:  # type: ignore[no-untyped-def]
             raise _Rollback
     except _Rollback:
         pass
+    _rewind_numbers(numbers)
     return taken["snapshot"]
 
 
