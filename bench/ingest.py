@@ -503,7 +503,15 @@ cells in a few statements instead of two per hour, and writes 500 messages
 per transaction instead of 100, so an import of 2,000 messages sends about
 200 statements instead of 1,800, with the same rows (compared table by
 table). What is left is Python: the ORM building the rows, threading, the
-SLA and report recounts at the end.
+SLA and report recounts at the end. The parse workers also prepare each
+mail (quotes folded, HTML sanitised, the preview, the language guess:
+`email/prepare.py`), work the importer's process did before. Timed per
+function (wall and CPU), a 3,000-message slice spends about a third of
+the importer's CPU in the catch-up at the end (SLA clocks, facts, search)
+and the rest spread over the batch writes; on a loaded machine most of
+the wall time is waiting for a core, not working. `tests/connectors/email/
+test_import_same_rows.py` compares every table after an import with one
+made message by message.
 
 Latest run ({result["date"]}, {result["machine"]["cores"]} cores):
 
