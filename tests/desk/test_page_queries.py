@@ -183,3 +183,50 @@ def test_a_message_without_outbound_rows_skips_the_delivery_template(make_ticket
     ticket = make_ticket()
     message = ticket.messages.prefetch_related("outbound_emails", "outbound_messages").get()
     assert render_to_string("channels/_delivery.html", {"message": message}) == NO_DELIVERY
+
+
+def test_inbox_rows_show_tags_by_name_and_escape_every_name(make_user, make_team, make_ticket):
+    """The rows' tags come from one query for the page, in name order as the
+    prefetched tags were; type, team, requester and assignee names are escaped."""
+    agent = make_user(name="Aino <b>&</b>")
+    team = make_team(name="Tuki & <i>myynti</i>")
+    team.members.add(agent)
+    kind, _created = TicketType.objects.get_or_create(
+        slug="rivi", defaults={"name_fi": "Tyyppi <u>", "name_en": "Type <u>"}
+    )
+    ticket = make_ticket(subject="Tagit", team=team, type=kind, assignee=agent)
+    other = make_ticket(subject="Ilman tageja", team=team)
+    actions.set_tags(ticket, ["öljy", "alpha", "kiire"], actor=None, via=Via.SYSTEM)
+    client = Client()
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("desk:inbox") + "?view=open").content.decode()
+    assert sum('FROM "tickets_ticket_tags"' in q["sql"] for q in captured.captured_queries) == 1
+    row = page[page.index(f'data-ticket-id="{ticket.pk}"') :]
+    row = row[: row.index("</tr>")]
+    tags = ' <span class="tag">alpha</span> <span class="tag">kiire</span>'
+    assert tags + ' <span class="tag">öljy</span>' in row
+    assert " · Tyyppi &lt;u&gt; · Tuki &amp; &lt;i&gt;myynti&lt;/i&gt;" in row
+    assert '<td class="col-assignee">Aino &lt;b&gt;&amp;&lt;/b&gt;</td>' in row
+    bare = page[page.index(f'data-ticket-id="{other.pk}"') :]
+    assert 'class="tag"' not in bare[: bare.index("</tr>")]
+
+
+def test_ticket_page_reads_linked_and_merged_tickets_only_when_there_are_some(
+    make_ticket, agent, agent_client
+):
+    """Most tickets have no links and no merges: the page asks the link table
+    once and joins no tickets or users for merges that are not there."""
+    ticket = make_ticket()
+    agent_client.get(ticket.get_absolute_url())
+    queries = queries_of(agent_client, ticket.get_absolute_url())
+    assert not [q for q in queries if "DISTINCT" in q and 'FROM "tickets_ticket"' in q]
+    merges = [q for q in queries if 'FROM "tickets_ticketmerge"' in q]
+    assert len(merges) == 1 and "JOIN" not in merges[0]
+    assert sum('FROM "tickets_ticketlink"' in q for q in queries) == 1
+
+    other = make_ticket(subject="Toinen asia")
+    actions.link_tickets(ticket, other, actor=agent, via=Via.AGENT)
+    page = agent_client.get(ticket.get_absolute_url()).content.decode()
+    assert 'data-link="mentions"' in page and "Toinen asia" in page
+    assert 'data-link="mentioned-by"' not in page

@@ -47,6 +47,7 @@ from tiski.tickets.models import (
     MessageKind,
     Status,
     Ticket,
+    TicketLink,
     TicketMerge,
     Via,
 )
@@ -56,6 +57,7 @@ from . import inbox, lookups
 from .collab import refused_mention_error
 from .forms import ForwardForm, NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
 from .message_fragments import render_messages
+from .rows import attach_tag_names
 from .timeline import TimelineEntry, timeline_window
 
 # Images a browser may show inline from an attachment link; anything else downloads.
@@ -92,7 +94,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     qs = listing.tickets(_ticket_list_queryset(user), user)
     drilldown = listing.drilldown
     page = inbox.paginate(qs, sort, request.GET.get("cursor"), settings.TISKI_PAGE_SIZE)
-    _prefetch_tags(page.tickets)
+    attach_tag_names(page.tickets)
     params = request.GET.copy()
     params.pop("cursor", None)
     params.pop("partial", None)
@@ -128,12 +130,6 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "desk/inbox.html", context)
-
-
-def _prefetch_tags(tickets: list[Ticket]) -> None:
-    from django.db.models import prefetch_related_objects
-
-    prefetch_related_objects(tickets, "tags")
 
 
 def _teams_for_filters(user):
@@ -222,8 +218,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         }
     )
     merges = actions.merges_for(ticket)
-    # Only tickets the viewer may open: a link must not reveal a restricted case.
-    visible = Ticket.objects.visible_to(request.user).select_related("assignee")
+    mentions, mentioned_by = _linked_tickets(request.user, ticket)
     return {
         "ticket": ticket,
         "timeline": timeline,
@@ -240,15 +235,37 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         "chat_read_up_to": chat_read_up_to(ticket.pk) if route.live is not None else None,
         "forwardable_kinds": forwarding.FORWARDED_KINDS,
         "last_message_id": last_message_id,
-        "children": Ticket.objects.visible_to(request.user).filter(parent_id=ticket.pk),
-        "mentions": visible.filter(links_in__source=ticket).distinct(),
-        "mentioned_by": visible.filter(links_out__target=ticket).distinct(),
+        "mentions": mentions,
+        "mentioned_by": mentioned_by,
         "merges": merges,
         "merged_into": next(
             (m for m in merges if m.source_id == ticket.pk and m.undone_at is None), None
         ),
         **extra,
     }
+
+
+def _linked_tickets(user, ticket: Ticket) -> tuple[list[Ticket], list[Ticket]]:
+    """The tickets this one mentions and those that mention it, as far as the
+    viewer may open them (a link must not reveal a restricted case).
+
+    Most tickets have no links: one look at the link table answers that,
+    and the tickets are read only for links there are.
+    """
+    pairs = list(
+        TicketLink.objects.filter(Q(source_id=ticket.pk) | Q(target_id=ticket.pk)).values_list(
+            "source_id", "target_id"
+        )
+    )
+    if not pairs:
+        return [], []
+    visible = Ticket.objects.visible_to(user).select_related("assignee")
+    mentions = any(source == ticket.pk for source, _target in pairs)
+    mentioned = any(target == ticket.pk for _source, target in pairs)
+    return (
+        list(visible.filter(links_in__source=ticket).distinct()) if mentions else [],
+        list(visible.filter(links_out__target=ticket).distinct()) if mentioned else [],
+    )
 
 
 def _message_param(request: HttpRequest) -> int | None:

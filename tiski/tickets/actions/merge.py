@@ -92,9 +92,11 @@ def merges_for(ticket: Ticket) -> list[TicketMerge]:
     """Every merge this ticket took part in, newest first, for the ticket page."""
     from django.db.models import Q
 
+    # Prefetched, not joined: most tickets were never merged, and a query
+    # joining two tickets and two users costs more to build than to run.
     return list(
         TicketMerge.objects.filter(Q(source=ticket) | Q(target=ticket))
-        .select_related("source", "target", "actor", "undone_by")
+        .prefetch_related("source", "target", "actor", "undone_by")
         .order_by("-created_at", "-id")[:20]
     )
 
