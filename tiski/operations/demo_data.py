@@ -1819,6 +1819,11 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
         for plan in plans:
             demo.run(plan)
         demo.count_macro_uses()
+        # Laura's absence began yesterday and the periodic job handed her open
+        # tickets to her stand-in then, before today's work below: without it
+        # the merge and the teamwork looked for open tickets among hers
+        # (excluded, she is away) and at some minutes of the night found none.
+        hand_over_absences(demo.now)
         merged = demo.merge_a_duplicate()
         demo.make_phone_day(exclude={merged.source_id, merged.target_id} if merged else set())
         demo.make_sms()
@@ -1839,8 +1844,8 @@ def populate(*, stdout: IO[str] | None = None, seed: int = 1) -> list[tuple[str,
             agent=demo.agents[AGENTS[1].email],
             expert=demo.agents[AGENTS[4].email],
         )
-        # What the periodic absence job did when Laura's absence began: her
-        # open tickets went to her stand-in, so the first pass finds nothing.
+        # Again for what the steps above assigned to her: the first pass of the
+        # periodic absence job then finds nothing to hand over.
         hand_over_absences(demo.now)
         add_csat_history(seed=seed, now=demo.now)  # the satisfaction answers of solved tickets
         # After the surveys: tickets moved in from Zendesk got none from Tiski.
