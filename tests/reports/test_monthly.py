@@ -290,7 +290,7 @@ def test_short_periods_and_other_filters_read_the_facts(spread, monkeypatch):
     assert year.monthly(year.period) is not None
 
 
-def test_split_into_whole_months_and_edges():
+def test_split_into_whole_months_and_edges(db):  # the desk time zone is a database row
     parts = monthly.split(periods.parse(LONG))
     assert parts.months == [date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
     assert parts.edges == [
