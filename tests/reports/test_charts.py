@@ -20,7 +20,7 @@ def test_small_fractions_keep_fine_ticks():
     assert _scale(0.7) == (0.8, 4)
 
 
-def test_the_last_day_label_ends_inside_the_chart():
+def test_day_labels_stay_inside_the_chart_and_apart():
     rows = [[Value(f"{day}.12.2026"), Value(day % 7)] for day in range(1, 32)]
     table = Table(
         key="volume",
@@ -35,5 +35,8 @@ def test_the_last_day_label_ends_inside_the_chart():
     labels = re.findall(label, svg)
     assert labels, svg[:500]
     for x, anchor, _text in labels:
-        # a centred label of ten characters needs about 30 px on its right
-        assert float(x) <= WIDTH and (anchor == "end" or float(x) + 30 <= WIDTH)
+        # a centred label of ten characters needs about 30 px on either side
+        assert anchor == "middle" and float(x) + 30 <= WIDTH
+    # and the labels keep apart: centres at least a label's width from each other
+    centres = [float(x) for x, _anchor, _text in labels]
+    assert all(b - a >= 60 for a, b in zip(centres, centres[1:], strict=False))

@@ -33,6 +33,8 @@ def _svg(template: str, *args: object) -> SafeString:
 
 WIDTH, HEIGHT = 760, 240
 LEFT, BOTTOM, TOP = 48, 42, 12
+# Half the width of a day's label ("31.12.2026" in the axis font).
+LABEL_HALF_WIDTH = 30
 
 
 def _scale(value: float) -> tuple[float, int]:
@@ -109,17 +111,16 @@ def bar_chart(
             )
             href = link(cell)
             parts.append(_svg('<a href="{}">{}</a>', href, rect) if href else rect)
-        if r % every == 0:
-            # A label centred near the right edge would be cut ("31.12.202"):
-            # that one ends at the edge instead.
-            x = LEFT + r * group_w + group_w / 2
-            anchor = "end" if x > WIDTH - 40 else "middle"
+        x = LEFT + r * group_w + group_w / 2
+        # A label centred near the right edge would be cut ("31.12.202"), and
+        # one moved left to fit would run into its neighbour: it is left out
+        # (the table under the chart has every row).
+        if r % every == 0 and x + LABEL_HALF_WIDTH <= WIDTH:
             parts.append(
                 _svg(
-                    '<text class="axis" x="{:.1f}" y="{}" text-anchor="{}">{}</text>',
-                    min(x, WIDTH - 2.0),
+                    '<text class="axis" x="{:.1f}" y="{}" text-anchor="middle">{}</text>',
+                    x,
                     HEIGHT - BOTTOM + 16,
-                    anchor,
                     row[0].value,
                 )
             )
