@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from tiski.accounts.models import Team, User
@@ -15,6 +19,7 @@ from tiski.tickets.field_inputs import custom_field_name, custom_form_field
 from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import Channel, MessageKind, Priority, Status, TicketField, TicketType
 
+from . import lookups
 from .widgets import FastSelect
 
 
@@ -40,8 +45,38 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
+class _RememberedChoices(forms.models.ModelChoiceIterator):
+    """The options from the request's list (desk/lookups.py) instead of a query
+    per select: the list is the queryset's rows, read once per request."""
+
+    def __iter__(self):  # noqa: ANN204
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.rows():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.field.rows()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.field.rows())
+
+
+class RememberedModelChoiceField(forms.ModelChoiceField):
+    """A model choice whose options come from ``rows()`` (the same rows as
+    ``queryset``, remembered for the request); a submitted value is still
+    checked against the queryset."""
+
+    iterator = _RememberedChoices
+
+    def __init__(self, rows: Callable[[], list[Model]], **kwargs: Any) -> None:
+        self.rows = rows
+        super().__init__(**kwargs)
+
+
 def agent_choices() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+    return RememberedModelChoiceField(
+        lookups.active_agents,
         queryset=User.objects.filter(is_active=True).order_by("name"),
         required=False,
         widget=FastSelect,
@@ -51,7 +86,8 @@ def agent_choices() -> forms.ModelChoiceField:
 
 
 def team_choices() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+    return RememberedModelChoiceField(
+        lookups.teams,
         queryset=Team.objects.order_by("name"),
         required=False,
         widget=FastSelect,
@@ -61,7 +97,8 @@ def team_choices() -> forms.ModelChoiceField:
 
 
 def type_choices() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+    return RememberedModelChoiceField(
+        lookups.active_types,
         queryset=TicketType.objects.filter(active=True),
         required=False,
         widget=FastSelect,

@@ -124,9 +124,10 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
             "statuses": Status.choices,
             "priorities": priority_choices(),
             "channels": Channel.choices,
-            "types": lookups.active_types(),
-            "teams": _teams_for_filters(user),
-            "agents": lookups.active_agents(),
+            # (value, label) pairs: the filter form writes them in Python (filter_options).
+            "types": [(t.slug, t.name) for t in lookups.active_types()],
+            "teams": [(str(t.pk), t.name) for t in _teams_for_filters(user)],
+            "agents": [(str(a.pk), a.name) for a in lookups.active_agents()],
         }
     )
     return render(request, "desk/inbox.html", context)

@@ -11,6 +11,7 @@ and ``attrs.html`` write (tests/desk/test_page_queries.py compares the two).
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from html import escape as _html_escape
 from typing import Any
 
@@ -67,3 +68,20 @@ class FastSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+def filter_options(choices: Iterable[tuple[Any, Any]], selected: Container[str]) -> SafeString:
+    """The inbox filter form's ``<option>`` tags, as its template loops wrote them.
+
+    ``<option value="v" selected>label</option>`` for a value in ``selected``,
+    ``<option value="v" >label</option>`` (the loop's space kept) otherwise.
+    Forty agents, the teams and types in six selects were a real share of the
+    inbox's template time: a lookup, a filter and an ``{% if %}`` per option.
+    """
+    return mark_safe(  # noqa: S308 - every value and label is escaped here
+        "".join(
+            f'<option value="{escape_value(value)}" '
+            f"{'selected' if value in selected else ''}>{escape_value(label)}</option>"
+            for value, label in choices
+        )
+    )

@@ -28,17 +28,22 @@ def parent_link(context, ticket: Ticket) -> dict:
 def child_tickets(context, ticket: Ticket) -> dict:
     """The children the viewer sees, with status and owner, and how many open ones are hidden."""
     user = context["request"].user
-    children = list(
-        Ticket.objects.visible_to(user)
-        .filter(parent_id=ticket.pk)
-        .select_related("assignee", "team")
-        .order_by("created_at", "id")
+    # Most tickets have no children: one narrow look answers that, and gives
+    # the statuses to count the hidden open ones from, without a count query.
+    statuses = dict(Ticket.objects.filter(parent_id=ticket.pk).values_list("pk", "status"))
+    children = (
+        list(
+            Ticket.objects.visible_to(user)
+            .filter(parent_id=ticket.pk)
+            .select_related("assignee", "team")
+            .order_by("created_at", "id")
+        )
+        if statuses
+        else []
     )
     shown = {c.pk for c in children}
-    hidden_open = (
-        Ticket.objects.filter(parent_id=ticket.pk, status__in=UNSOLVED_STATUSES)
-        .exclude(pk__in=shown)
-        .count()
+    hidden_open = sum(
+        1 for pk, status in statuses.items() if pk not in shown and status in UNSOLVED_STATUSES
     )
     return {
         "ticket": ticket,
