@@ -78,6 +78,8 @@ def escalation_targets() -> list[tuple[str, str]]:
     for row in (
         Team.leads.through.objects.filter(user__is_active=True)
         .select_related("user")
+        # A lead is shown by id and name (or email).
+        .only("team_id", "user__name", "user__email")
         .order_by("user__name", "user_id")
     ):
         leads.setdefault(row.team_id, []).append(row.user)

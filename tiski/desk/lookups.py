@@ -23,7 +23,9 @@ def teams() -> list[Team]:
 def active_agents() -> list[User]:
     return remembered(
         "desk:active-agents",
-        lambda: list(User.objects.filter(is_active=True).order_by("name")),
+        # Every select shows an agent by id and name (or email): forty full rows
+        # with their password hashes and preferences cost more to build than to read.
+        lambda: list(User.objects.filter(is_active=True).order_by("name").only("name", "email")),
     )
 
 

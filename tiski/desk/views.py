@@ -184,11 +184,12 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
     by_email = next((r for r in routes if r.mailboxes), route)
     timeline = _with_blocks(request, ticket, window.entries, by_email)
     last_message_id = max((e.message.pk for e in timeline if e.message), default=0)
+    # The card shows each one's number, subject and status: no assignee, no other columns.
     other_tickets = (
         Ticket.objects.visible_to(request.user)
         .filter(requester_id=ticket.requester_id)
         .exclude(pk=ticket.pk)
-        .select_related("assignee")
+        .only("number", "subject", "status")
         .order_by("-created_at")[:8]
     )
     custom = custom_fields.fields_for(ticket.type_id)
