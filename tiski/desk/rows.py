@@ -19,7 +19,8 @@ from datetime import datetime
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils import dateformat
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -91,6 +92,8 @@ class _Parts:
         self.priorities: dict[str, str] = {}
         self.channels: dict[str, str] = {}
         self.statuses: dict[str, str] = {}
+        # date_format looks the format up for each call; the list's language is one.
+        self.datetime_format = get_format("DATETIME_FORMAT")
 
     def url_of(self, ticket: Ticket) -> str:
         return self.url.replace(str(self.PLACEHOLDER), str(ticket.number))
@@ -133,6 +136,6 @@ def _row(ticket: Ticket, parts: _Parts) -> str:
         sla_badge(ticket),
         escape_value(ticket.assignee) if ticket.assignee else NOBODY,
         escape_value(updated.isoformat()),
-        escape_value(date_format(updated, "DATETIME_FORMAT")),
+        escape_value(dateformat.format(updated, parts.datetime_format)),
         escape_value(naturaltime(ticket.updated_at)),
     )
