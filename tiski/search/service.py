@@ -319,6 +319,10 @@ class Engine(Protocol):
     def snippets(self, ids: list[int], parsed: ParsedQuery) -> dict[int, str]: ...
 
 
+# How long a process keeps the synonym table before reading it again.
+SYNONYM_CACHE_SECONDS: int | None = 60
+
+
 def synonym_table() -> dict[str, list[str]]:
     """Each word of an admin's synonym groups → the other words of its groups.
 
@@ -332,7 +336,7 @@ def synonym_table() -> dict[str, list[str]]:
             words = [analysis.fold(w) for w in group.word_list()]
             for word in words:
                 table.setdefault(word, []).extend(w for w in words if w != word)
-        cache.set(SYNONYM_CACHE_KEY, table, 60)
+        cache.set(SYNONYM_CACHE_KEY, table, SYNONYM_CACHE_SECONDS)
     return table
 
 
