@@ -211,8 +211,10 @@ def hand_off(changes: list[TicketChange]) -> None:
         dispatch_many(changes)
 
 
-# The task (tickets/tasks.py) that runs `dispatch_many` in a worker, by name.
+# The task (tickets/tasks.py) that runs `dispatch_many` in a worker, by name,
+# and its own queue (settings.CELERY_TASK_ROUTES).
 HANDLE_CHANGES_TASK = "tiski.tickets.handle_changes"
+HANDLE_CHANGES_QUEUE = "changes"
 
 
 def _dispatch_committed(change: TicketChange) -> None:
@@ -330,6 +332,26 @@ def dispatch_many(changes: list[TicketChange]) -> None:
                 getattr(handler, "__qualname__", handler),
                 len(changes),
             )
+
+
+def dispatch_in_rounds(changes: list[TicketChange]) -> None:
+    """`dispatch_many` for changes gathered from many actions (a worker's
+    batch of handed-off changes), in rounds where no ticket comes twice.
+
+    A ticket's later change (the visitor's second message) waits for the
+    round after its earlier one, so every handler has seen the first before
+    it sees the second, as when each was dispatched alone; the bulk forms
+    take one change per ticket, as in a time-rule pass."""
+    rounds: list[list[TicketChange]] = []
+    seen: set[int] = set()
+    for change in changes:
+        if not rounds or change.ticket_id in seen:
+            rounds.append([])
+            seen = set()
+        rounds[-1].append(change)
+        seen.add(change.ticket_id)
+    for round_ in rounds:
+        dispatch_many(round_)
 
 
 def _call(handler: Callable[[TicketChange], None], change: TicketChange) -> None:

@@ -82,3 +82,86 @@ def test_a_follow_up_message_costs_the_web_process_a_dozen_queries(
         received, acked = protocol._receive(session, "f2", "Toinen viesti", None)
     assert not received.duplicate and not acked
     assert len(worker) == 2 and handled == []
+
+
+def _chat(widget, make_contact, make_user, email: str = "uusi@example.com"):
+    """A socket's view of a new chat: its widget as the socket reads it, the
+    session as a hello finds it, an agent available in the widget's team."""
+    agent = make_user(name="Aino Agentti")
+    agent.chat_available = True
+    agent.chat_limit = 5
+    agent.save()
+    widget.default_team.members.add(agent)
+    live_widget = protocol._active_widget(widget.public_key)
+    session = services.start_session(live_widget, "fi")
+    session.contact = make_contact(email=email)
+    session.save()
+    return live_widget, services.session_for(live_widget, session.visitor_token), agent
+
+
+@pytest.mark.django_db(transaction=True)  # real commits, as in the web process
+def test_a_first_message_costs_the_web_process_fifteen_queries(
+    widget, worker, make_contact, make_user, make_ticket, django_assert_max_num_queries
+):
+    """The chat's new ticket, its message and events, the routing to an
+    agent, the heartbeat and the desk's push: 24 statements before
+    (bench/README.md, "Fifth round"), of which the widget and team were read
+    again, the new ticket re-read under a lock in a savepoint, the chosen
+    agent and the first message read back, and the heartbeat an UPDATE of
+    its own."""
+    make_ticket()  # not the desk's first ticket (on SQLite that makes the number row)
+    handled.clear()
+    _widget, session, agent = _chat(widget, make_contact, make_user)
+    with django_assert_max_num_queries(15):
+        received, _acked = protocol._receive(session, "n1", "Onko tämä varastossa?", None)
+    ticket = Ticket.objects.get(webchat_sessions=session)
+    assert ticket.assignee_id == agent.pk and ticket.status == "open"
+    assert received.message_id == ticket.messages.get().pk
+    session.refresh_from_db()
+    assert session.ticket_id == ticket.pk and session.last_seen is not None
+    assert len(worker) == 1 and handled == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_chat_ticket_writes_what_it_wrote_before_the_shortcut(
+    widget, worker, make_contact, make_user
+):
+    """Routing a ticket its own transaction has just written (no lock, no
+    savepoint) leaves the same rows as routing it under a lock: the same
+    events in the same order, the same assignee, status and ring."""
+    from tiski.connectors.webchat import availability
+    from tiski.tickets import actions
+    from tiski.tickets.models import Channel, Via
+
+    live_widget, session, agent = _chat(widget, make_contact, make_user)
+    protocol._receive(session, "n1", "Hei", None)
+    fast = Ticket.objects.get(webchat_sessions=session)
+
+    # The path before: routed after the fact, under a lock.
+    with changes.handed_off(), actions.unit_of_work():
+        slow = actions.create_ticket(
+            requester=session.contact,
+            subject="Hei",
+            actor=None,
+            via=Via.CHANNEL,
+            channel=Channel.CHAT,
+            text="Hei",
+            team=live_widget.default_team,
+        )
+        availability.route_chat(slow, live_widget)
+    slow.refresh_from_db()
+
+    def rows(ticket):
+        return [
+            (e.kind, e.field, e.old_value, e.new_value, e.via, e.actor_id)
+            for e in ticket.events.order_by("id")
+        ]
+
+    assert rows(fast) == rows(slow)
+    assert [k for k, *_ in rows(fast)] == ["created", "message", "field", "field"]
+    assert (fast.assignee_id, fast.status) == (slow.assignee_id, slow.status) == (agent.pk, "open")
+    (change_fast,), (change_slow,) = [args[0] for _name, args in worker]
+    for change in (change_fast, change_slow):
+        change.pop("ticket_id")
+        change["messages"] = [kind for _id, kind in change["messages"]]
+    assert change_fast == change_slow

@@ -23,6 +23,7 @@ import logging
 import smtplib
 import ssl
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import encoders
@@ -431,10 +432,42 @@ def on_ticket_change(change: TicketChange) -> None:
     """After commit: public replies go out by email; new email tickets get their acknowledgement."""
     if change.created:
         queue_acknowledgement(change.ticket_id)
+    _queue_replies(change)
+
+
+def on_ticket_changes(many: Sequence[TicketChange]) -> None:
+    """`on_ticket_change` for many changes (a worker's batch), in order.
+
+    A new ticket is acknowledged only when its first message is a
+    customer's email: one query finds the new tickets with any customer
+    email among all, and only those go through `queue_acknowledgement`
+    (which checks the first message itself). A new chat or call costs no
+    statement here instead of two."""
+    emailed = _with_customer_email([c.ticket_id for c in many if c.created])
+    for change in many:
+        if change.created and change.ticket_id in emailed:
+            queue_acknowledgement(change.ticket_id)
+        _queue_replies(change)
+
+
+on_ticket_change.handle_many = on_ticket_changes  # type: ignore[attr-defined]
+
+
+def _queue_replies(change: TicketChange) -> None:
     if change.via in (Via.AGENT, Via.RULE, Via.API):
         for message_id, kind in change.messages:
             if kind == MessageKind.PUBLIC:
                 queue_reply(message_id, automatic=change.via == Via.RULE)
+
+
+def _with_customer_email(ticket_ids: list[int]) -> set[int]:
+    if not ticket_ids:
+        return set()
+    return set(
+        Message.objects.filter(
+            ticket_id__in=ticket_ids, kind=MessageKind.CUSTOMER, channel=Channel.EMAIL
+        ).values_list("ticket_id", flat=True)
+    )
 
 
 def _email_of(contact: Contact, preferred: list[str]) -> str:

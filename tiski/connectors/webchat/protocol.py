@@ -113,7 +113,13 @@ async def active_widget(key: str) -> ChatWidget | None:
 
 
 def _active_widget(key: str) -> ChatWidget | None:
-    return ChatWidget.objects.filter(public_key=key, active=True).first()
+    # With what a chat's first message opens its ticket with: the socket
+    # keeps this widget, and its sessions are given it (services.session_for).
+    return (
+        ChatWidget.objects.select_related("default_team", "default_type")
+        .filter(public_key=key, active=True)
+        .first()
+    )
 
 
 class Conversation:
@@ -266,8 +272,7 @@ def _receive(
     interpreter. The desk's push still goes from here, so the agent sees the
     message at once. True: the ack is sent."""
     with changes.handed_off():
-        received = services.receive(session, client_id=client_id, text=text)
-        services.touch(session.pk)
+        received = services.receive(session, client_id=client_id, text=text, heartbeat=True)
         if send_now is None:
             return received, False
         try:

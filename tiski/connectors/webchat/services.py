@@ -38,14 +38,20 @@ def language_of(value: str) -> str:
 
 
 def session_for(widget: ChatWidget, token: str) -> ChatSession | None:
-    """The visitor's session by the secret in their browser; only this widget's."""
+    """The visitor's session by the secret in their browser; only this widget's.
+
+    The widget given is the session's (a first message reads its default
+    team and type from it, without a query of its own)."""
     if not token:
         return None
-    return (
+    session = (
         ChatSession.objects.select_related("contact", "ticket")
         .filter(widget=widget, visitor_token=token, status=SessionStatus.OPEN)
         .first()
     )
+    if session is not None:
+        session.widget = widget
+    return session
 
 
 def start_session(widget: ChatWidget, language: str) -> ChatSession:
@@ -152,8 +158,13 @@ def receive(
     text: str,
     at: datetime | None = None,
     attachments: Sequence[actions.NewAttachment] = (),
+    heartbeat: bool = False,
 ) -> Received:
-    """One visitor message; the same client id again (a resend) is acknowledged, not added."""
+    """One visitor message; the same client id again (a resend) is acknowledged, not added.
+
+    ``heartbeat``: the visitor's ``last_seen`` is written with the message
+    (a first message's in the same UPDATE as its ticket), saving the socket
+    a statement of its own."""
     client_id = (client_id or "").strip()[:64]
     text = (text or "").strip()[:MAX_TEXT]
     if not text and attachments:
@@ -163,22 +174,24 @@ def receive(
         raise ValidationError("empty")
     if session.contact_id is None:
         raise ValidationError("not identified")
-    known = ChatMessage.objects.filter(session=session, client_id=client_id).first()
-    if known is not None:
-        return Received(known.message_id or 0, True)
     try:
         # One unit of work: a first message's ticket, the message and the
         # chat's routing are announced as one change, so the after-commit
         # handlers (SLA, rules, search, reports, the desk's push) run once.
         with actions.unit_of_work():
-            # The row is claimed first: two sockets resending the same id at
-            # once meet on the unique constraint and only one writes.
+            # The row is claimed first: a resend of a stored message, or two
+            # sockets resending the same id at once, meet on the unique
+            # constraint before anything else is written, and only one
+            # writes. (No read ahead of it: resends are rare, every message
+            # would pay for it.)
             sent = ChatMessage.objects.create(session=session, client_id=client_id)
-            message = _write(session, text, client_id, at, attachments)
+            message = _write(session, text, client_id, at, attachments, heartbeat)
             sent.message = message
             sent.save(update_fields=["message"])
     except IntegrityError:
         known = ChatMessage.objects.get(session=session, client_id=client_id)
+        if heartbeat:
+            touch(session.pk)
         return Received(known.message_id or 0, True)
     return Received(message.pk, False)
 
@@ -189,10 +202,13 @@ def _write(
     client_id: str,
     at: datetime | None,
     attachments: Sequence[actions.NewAttachment] = (),
+    heartbeat: bool = False,
 ) -> Message:
     meta = {"chat_session": session.pk, "client_id": client_id}
     ticket = session.ticket
     if ticket is not None and ticket.status != Status.CLOSED:
+        if heartbeat:
+            touch(session.pk)
         return actions.add_message(
             ticket,
             kind=MessageKind.CUSTOMER,
@@ -220,9 +236,13 @@ def _write(
         attachments=attachments,
     )
     session.ticket = ticket
-    session.save(update_fields=["ticket"])
-    route_chat(ticket, widget)
-    return ticket.messages.order_by("id").first()
+    written = ["ticket"]
+    if heartbeat:
+        session.last_seen = timezone.now()
+        written.append("last_seen")
+    session.save(update_fields=written)
+    route_chat(ticket, widget, just_created=True)
+    return ticket.first_message
 
 
 def _subject(text: str) -> str:

@@ -54,6 +54,10 @@ def create_ticket(
     ``first_message_kind`` says whose words the first message holds: the
     customer's (an email, or an agent typing what a caller said) or an
     agent's internal note.
+
+    The returned ticket carries that message as ``first_message`` (None
+    without one), as written: a caller that answers with its id (the web
+    chat's ack) needs no query for it.
     """
     check_assignable(assignee, team)
     check_can_write_message(actor, first_message_kind)
@@ -87,8 +91,9 @@ def create_ticket(
         apply_tags(ticket, add=tags, remove=(), actor=actor, via=via, at=now)
     for field, old, new in custom_fields.write_values(ticket, cleaned):
         events.record_custom_field(ticket, field.key, old, new, actor=actor, via=via, at=now)
+    ticket.first_message = None
     if text or html or attachments:
-        add_message(
+        ticket.first_message = add_message(
             ticket,
             kind=first_message_kind,
             actor=actor,

@@ -1,0 +1,142 @@
+"""What a web chat's new ticket costs, in-process: the web process's part and the worker's.
+
+    DATABASE_URL=postgres://... .venv/bin/python bench/chat_new_tickets.py [--chats 200]
+        [--batch 20] [--label x]
+
+1. ``2 × --chats`` identified chats (one widget, one available agent) write
+   their first message, each opening a ticket, through the chat's own call
+   (``protocol._receive``) as the web process does with a worker beside it:
+   the ticket-change handlers are handed off, and kept here instead of
+   queued. Measured per message: statements, and CPU seconds of this process
+   (``time.process_time``: Python's side; PostgreSQL's own CPU is not in it).
+2. The handed-off changes are then handled as a worker does, in this process:
+   the first half one task per change (``dispatch_many`` of one change: the
+   worker before it took the waiting calls together), the second half in
+   batches of ``--batch`` (``tickets.tasks.handle_changes`` with the calls
+   waiting behind it; 20 is about one second of new chats at 500 chats).
+   Measured per change: statements, CPU seconds, and milliseconds.
+
+CPU seconds and statements are what to compare on a shared machine; wall
+times are indicative. Writes bench/results/chat-new-tickets-<date>[-label].json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import deque
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chats", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--label", default="")
+    args = parser.parse_args()
+    os.environ.pop("REDIS_URL", None)  # no broker: the handed-off changes are kept below
+    from chat import DEFAULT_URL, ensure_database, prepare, setup_django
+
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    ensure_database(url)
+    setup_django(url, "")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tiski.connectors.webchat import protocol, services
+    from tiski.core import tasks as core_tasks
+    from tiski.tickets import changes
+
+    # Every statement counted, BEGIN and COMMIT too (Django keeps 9,000).
+    connection.queries_limit = 10**7
+    connection.queries_log = deque(maxlen=connection.queries_limit)
+    key, _agent, _cookie = prepare(2 * args.chats)
+    widget = protocol._active_widget(key)
+    queued: list[list[dict]] = []
+    core_tasks.runs_in_place = lambda: False  # type: ignore[assignment]
+    core_tasks.enqueue = lambda name, data: queued.append(data)  # type: ignore[assignment]
+
+    stamp = time.time()
+    sessions = []
+    for n in range(2 * args.chats):
+        session = services.start_session(widget, "fi")
+        services.identify(session, name=f"N {n}", email=f"n{n}-{stamp}@new-tickets.example")
+        sessions.append(services.session_for(widget, session.visitor_token))
+
+    # Warm-up: the first message of a process imports and caches what the rest reuse.
+    protocol._receive(sessions[0], "warm", "Lämmittely", None)
+    protocol._receive(sessions[1], "warm", "Lämmittely", None)
+    queued.clear()
+    sessions = sessions[2:]
+
+    with CaptureQueriesContext(connection) as queries:
+        cpu, wall = time.process_time(), time.perf_counter()
+        for n, session in enumerate(sessions):
+            protocol._receive(session, "first", f"Ensimmäinen viesti {n}", None)
+        web_cpu, web_wall = time.process_time() - cpu, time.perf_counter() - wall
+    web = _per(len(sessions), len(queries.captured_queries), web_cpu, web_wall)
+
+    half = len(queued) // 2
+    one_by_one, batched = queued[:half], queued[half:]
+    with CaptureQueriesContext(connection) as queries:
+        cpu, wall = time.process_time(), time.perf_counter()
+        for data in one_by_one:
+            changes.dispatch_many([changes.TicketChange.from_data(item) for item in data])
+        alone = _per(
+            len(one_by_one),
+            len(queries.captured_queries),
+            time.process_time() - cpu,
+            time.perf_counter() - wall,
+        )
+    together_round = getattr(changes, "dispatch_in_rounds", changes.dispatch_many)
+    with CaptureQueriesContext(connection) as queries:
+        cpu, wall = time.process_time(), time.perf_counter()
+        for start in range(0, len(batched), args.batch):
+            handed = [
+                changes.TicketChange.from_data(item)
+                for data in batched[start : start + args.batch]
+                for item in data
+            ]
+            together_round(handed)
+        together = _per(
+            len(batched),
+            len(queries.captured_queries),
+            time.process_time() - cpu,
+            time.perf_counter() - wall,
+        )
+
+    result = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": connection.vendor,
+        "load_average": round(os.getloadavg()[0], 1),
+        "new_chat_tickets": len(sessions),
+        "web_process_per_first_message": web,
+        "worker_per_change_one_task_each": alone,
+        f"worker_per_change_batches_of_{args.batch}": together,
+    }
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"chat-new-tickets-{datetime.now(UTC):%Y-%m-%d}{'-' + args.label if args.label else ''}"
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+def _per(n: int, statements: int, cpu: float, wall: float) -> dict:
+    return {
+        "n": n,
+        "statements": round(statements / n, 1),
+        "cpu_ms": round(1000 * cpu / n, 2),
+        "wall_ms": round(1000 * wall / n, 2),
+    }
+
+
+if __name__ == "__main__":
+    main()
