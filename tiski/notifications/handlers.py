@@ -90,8 +90,9 @@ def _on_children_solved(change: TicketChange) -> None:
         services.notify([assignee_id], Kind.CHILDREN_SOLVED, ticket_id=change.ticket_id)
 
 
-def on_ticket_change(change: TicketChange) -> None:
-    for message in _messages(change):
+def on_ticket_change(change: TicketChange, messages: list[Message] | None = None) -> None:
+    """``messages``: the change's messages, read already (a batch reads them together)."""
+    for message in _messages(change) if messages is None else messages:
         if message.kind == MessageKind.INTERNAL:
             _on_note(message)
         elif message.kind == MessageKind.PUBLIC and message.author_user_id:
@@ -132,9 +133,10 @@ def _tell_followers(change: TicketChange, followers: list[int] | None) -> None:
 
 def on_ticket_changes(many: list[TicketChange]) -> None:
     """`on_ticket_change` for many changes (a time-rule chunk's status
-    changes): the followers of the tickets whose only news is changed
-    fields are read in one query, not one per ticket; other changes take
-    the single path. In the changes' order, one failure costing only its own."""
+    changes, a worker's batch of new chats): the followers of the tickets
+    whose only news is changed fields are read in one query, not one per
+    ticket, and the other changes' messages in one; those take the single
+    path. In the changes' order, one failure costing only its own."""
     plain = [c for c in many if not c.messages and not set(c.fields) & _OWN_NOTICE_FIELDS]
     plain_ids = {id(change) for change in plain}
     followers: dict[int, list[int]] = {change.ticket_id: [] for change in plain}
@@ -142,12 +144,22 @@ def on_ticket_changes(many: list[TicketChange]) -> None:
         found = Follow.objects.filter(ticket_id__in=list(followers)).order_by()
         for ticket_id, user_id in found.values_list("ticket_id", "user_id"):
             followers[ticket_id].append(user_id)
+    # The messages of all the others in one query, not one per change (a
+    # worker's batch of new chat tickets: one each); in the order the
+    # one-change query returns them.
+    wanted = {pk for c in many if id(c) not in plain_ids for pk, _kind in c.messages}
+    read = (
+        list(Message.objects.filter(pk__in=wanted).select_related("ticket", "author_user"))
+        if wanted
+        else []
+    )
     for change in many:
         try:
             if id(change) in plain_ids:
                 _tell_followers(change, followers[change.ticket_id])
             else:
-                on_ticket_change(change)
+                ids = {pk for pk, _kind in change.messages}
+                on_ticket_change(change, [m for m in read if m.pk in ids])
         except Exception:
             log.exception("notifications failed for ticket %s", change.ticket_id)
 

@@ -165,3 +165,39 @@ def test_a_new_chat_ticket_writes_what_it_wrote_before_the_shortcut(
         change.pop("ticket_id")
         change["messages"] = [kind for _id, kind in change["messages"]]
     assert change_fast == change_slow
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_workers_batch_of_new_chats_costs_about_the_same_statements_for_two_or_six(
+    widget, worker, make_contact, make_user, make_ticket
+):
+    """The handlers of new chat tickets handled together (the worker takes
+    the calls waiting in its queue): SLA, routing, search, reports, the
+    assignment notices and the rest read and write for all at once, so
+    six cost about what two do (one task each: 56 statements per chat)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_ticket()
+    _widget, first, _agent = _chat(widget, make_contact, make_user)
+    sessions = [first] + [
+        services.session_for(
+            first.widget,
+            services.identify(
+                services.start_session(first.widget, "fi"),
+                name=f"Kävijä {n}",
+                email=f"kavija{n}@example.com",
+            ).visitor_token,
+        )
+        for n in range(7)
+    ]
+    for n, session in enumerate(sessions):
+        protocol._receive(session, "eka", f"Kysymys {n}", None)
+    handed = [changes.TicketChange.from_data(item) for (_n, (data,)) in worker for item in data]
+    counts = []
+    for batch in (handed[:2], handed[2:]):
+        with CaptureQueriesContext(connection) as queries:
+            changes.dispatch_in_rounds(batch)
+        counts.append(len(queries.captured_queries))
+    assert counts[1] <= counts[0] + 2
+    assert counts[1] < 2 * 56
