@@ -39,7 +39,9 @@ def taken_calls(name: str, queue: str, limit: int) -> Iterator[list[tuple[Any, .
         yield []
         return
     try:
-        connection = tasks.app.connection_for_read()
+        # The app's pool: a connection per call would cost more than an
+        # empty queue's answer (a new Redis connection and channel each).
+        connection = tasks.app.pool.acquire(block=True)
         channel = connection.default_channel
     except Exception:
         log.warning("could not reach the broker to take waiting %s calls", name, exc_info=True)
@@ -47,7 +49,7 @@ def taken_calls(name: str, queue: str, limit: int) -> Iterator[list[tuple[Any, .
         return
     taken: list[Any] = []
     calls: list[tuple[Any, ...]] = []
-    with connection:
+    with connection:  # back to the pool
         try:
             while len(taken) < limit:
                 message = channel.basic_get(queue, no_ack=False)
