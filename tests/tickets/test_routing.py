@@ -130,3 +130,33 @@ def test_absence_hands_over_and_customer_reply_brings_it_back(make_team, make_us
     )
     ticket.refresh_from_db()
     assert ticket.assignee == owner
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_routed_new_ticket_tells_its_agent_once(make_team, make_user, make_ticket):
+    """The creation's change and the routing's assignment both reach the
+    notice handler; only the assignment says who gave the ticket, so only it
+    makes a notice (the creation once read the routed assignee off the row)."""
+    from tiski.notifications.models import Notification
+
+    team = make_team("Asiakastuki")
+    team.routing = Routing.ROUND_ROBIN
+    team.save()
+    agent = make_user(teams=(team,))
+    ticket = make_ticket(team=team)
+    assert Ticket.objects.get(pk=ticket.pk).assignee_id == agent.pk
+    notices = Notification.objects.filter(ticket=ticket, user=agent, kind="assigned")
+    assert notices.count() == 1
+
+    # given at creation by a colleague: the creation's change is the only one, and tells
+    colleague = make_user(teams=(team,))
+    given = actions.create_ticket(
+        requester=ticket.requester,
+        subject="Soitto",
+        actor=colleague,
+        via=Via.AGENT,
+        text="Asiakas soitti",
+        team=team,
+        assignee=agent,
+    )
+    assert Notification.objects.filter(ticket=given, user=agent, kind="assigned").count() == 1

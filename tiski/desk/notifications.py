@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -61,8 +62,23 @@ def _new_assignee_id(change: TicketChange) -> int | None:
         new = change.fields["assignee"][1]
         return int(new) if new.isdigit() else None
     if change.created:
-        return Ticket.objects.filter(pk=change.ticket_id).values_list("assignee", flat=True).first()
+        return _assigned_at_creation([change.ticket_id]).get(change.ticket_id)
     return None
+
+
+def _assigned_at_creation(ticket_ids: list[int]) -> dict[int, int | None]:
+    """Each new ticket's assignee, where it was given when the ticket was made.
+
+    A creation's change does not carry the assignee, so the row tells; but by
+    the time the handler runs, routing may have assigned the ticket, and that
+    assignment (an assignee event) makes its own notice. Such tickets are left
+    out here, so the routed agent hears of the ticket once."""
+    later = Event.objects.filter(ticket=OuterRef("pk"), kind=EventKind.FIELD, field="assignee")
+    return dict(
+        Ticket.objects.filter(pk__in=ticket_ids)
+        .exclude(Exists(later))
+        .values_list("pk", "assignee")
+    )
 
 
 def _giver(change: TicketChange, assignee_id: int) -> str:
@@ -128,9 +144,7 @@ def on_ticket_changes(many: Sequence[TicketChange]) -> None:
     nine statements per assignment."""
     given = [(c, _new_assignee_id_known(c)) for c in many if "escalation_level" not in c.fields]
     unknown = [c.ticket_id for c, assignee_id in given if assignee_id is _ASK]
-    assignees_of = dict(
-        Ticket.objects.filter(pk__in=unknown).values_list("pk", "assignee") if unknown else ()
-    )
+    assignees_of = _assigned_at_creation(unknown) if unknown else {}
     work = []
     for change, assignee_id in given:
         if assignee_id is _ASK:
