@@ -14,9 +14,9 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from tiski.reports import facts, histogram, metrics, monthly, periods, stats
+from tiski.reports import facts, histogram, histogram_sql, metrics, monthly, periods, stats
 from tiski.reports.metrics import ReportFilters, Scope
-from tiski.reports.models import MonthlyFigure
+from tiski.reports.models import MonthlyFigure, TicketFact
 from tiski.tickets import actions
 from tiski.tickets.models import Status, Ticket, TicketMerge, Via
 
@@ -301,3 +301,76 @@ def test_split_into_whole_months_and_edges(db):  # the desk time zone is a datab
     assert len(whole.months) == 12 and whole.edges == []
     short = monthly.split(periods.parse({"from": "2025-01-05", "to": "2025-01-20"}))
     assert short.months == [] and len(short.edges) == 1
+
+
+# --- summed by the database ------------------------------------------------------
+
+
+def _read_row_by_row(rollup, facts_qs, period, figures, column=None):
+    """How `monthly.read` summed before `histogram_sql`: each cell's JSON and
+    each edge fact through `Hist` in Python. The reference the database's
+    sums must equal exactly."""
+    parts = monthly.split(period)
+    out: dict = {}
+
+    def hist(key, figure) -> histogram.Hist:
+        return out.setdefault(key, {}).setdefault(figure, histogram.Hist())
+
+    for rows in rollup if parts.months else []:
+        for *key, figure, n, total, cells in rows.filter(
+            month__in=parts.months, figure__in=list(figures)
+        ).values_list(*([column] if column else []), "figure", "n", "total", "hist"):
+            hist(key[0] if column else None, figure).merge(n, total, cells or {})
+    for row in facts_qs.values(*monthly.FACT_COLUMNS):
+        for figure, moment, value in monthly.figures_of(row, figures):
+            if any(start <= moment < end for start, end in parts.edges):
+                hist(row[column] if column else None, figure).add(value)
+    return out
+
+
+def _plain_hists(got: dict) -> dict:
+    return {
+        key: {f: (h.n, h.total, {b: c for b, c in h.buckets.items() if c}) for f, h in by.items()}
+        for key, by in got.items()
+    }
+
+
+def test_database_buckets_are_the_histogram_buckets(db):
+    values = [0, 1, 19, 20, 21, 2**31 - 1, 2**31, 10**10, -1, -20, -21, -(10**6)]
+    for edge in histogram.EDGES[::7]:
+        values += [edge - 1, edge, edge + 1]
+    with connection.cursor() as cursor:
+        for value in values:
+            bucket = histogram_sql._bucket("x.v")
+            cursor.execute(f"SELECT {bucket} FROM (SELECT CAST(%s AS bigint) AS v) x", [value])
+            assert cursor.fetchone()[0] == histogram.index(value), value
+
+
+@pytest.mark.parametrize("column", [None, "team_id", "assignee_id"])
+def test_the_database_sums_exactly_what_reading_row_by_row_summed(
+    spread, admin_user, monkeypatch, column
+):
+    history = spread
+    # Values off the common path: negative (clocks of imported mail), zero,
+    # one-second buckets, bucket edges and a huge one; lists with them.
+    odd = [-7, 0, 19, 20, 21, histogram.EDGES[60], histogram.EDGES[60] - 1, 10**9]
+    for i, pk in enumerate(TicketFact.objects.order_by("pk").values_list("pk", flat=True)):
+        TicketFact.objects.filter(pk=pk).update(
+            first_reply_seconds=odd[i % len(odd)],
+            resolution_business=odd[(i + 3) % len(odd)],
+            next_reply_seconds=[odd[(i + 1) % len(odd)], odd[(i + 5) % len(odd)]],
+        )
+    monthly.rebuild()
+    monkeypatch.setattr(monthly, "MIN_MONTHS", 1)
+    users = [history.manager, history.agent, history.outsider, history.secret.assignee, admin_user]
+    compared = 0
+    for user in users:
+        scope = Scope(user=user, period=periods.parse(LONG))
+        for period in (scope.period, scope.previous):
+            rollup = scope.monthly(period, column)
+            assert rollup is not None
+            got = monthly.read(rollup, scope.facts(), period, list(monthly.FIGURES), column)
+            want = _read_row_by_row(rollup, scope.facts(), period, list(monthly.FIGURES), column)
+            assert _plain_hists(got) == _plain_hists(want)
+            compared += sum(len(h.buckets) for by in want.values() for h in by.values())
+    assert compared  # buckets were compared, not only empty periods

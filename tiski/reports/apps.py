@@ -13,11 +13,16 @@ class ReportsConfig(AppConfig):
         # Reports that live in their own module register themselves on import.
         from . import (
             escalations,  # noqa: F401
+            histogram_sql,
             stale,
         )
         from .aggregates import register_sqlite
 
         # SQLite lacks percentile aggregates; each connection gets ours.
         connection_created.connect(register_sqlite, dispatch_uid="tiski.reports.percentiles")
+        # ... and the histogram buckets (the monthly rollup's reads).
+        connection_created.connect(
+            histogram_sql.register_sqlite, dispatch_uid="tiski.reports.histogram_buckets"
+        )
         # Facts that an organisation or calendar edit makes stale are recounted.
         stale.connect()

@@ -22,8 +22,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.db import transaction
@@ -31,7 +29,7 @@ from django.db.models import Q, QuerySet
 
 from tiski.core.bulk import update_rows
 
-from . import periods
+from . import histogram_sql, periods
 from .histogram import Hist
 from .models import MonthlyFigure, TicketFact
 
@@ -308,27 +306,12 @@ def read(
     """
     parts = split(period)
     out: dict[Any, dict[str, Hist]] = defaultdict(lambda: defaultdict(Hist))
+    # Summed and bucketed by the database (`histogram_sql`): a row per
+    # group, figure and bucket, not a JSON cell or a fact row each.
     for rows in rollup if parts.months else []:
-        for *key, figure, n, total, hist in rows.filter(
-            month__in=parts.months, figure__in=list(figures)
-        ).values_list(*([column] if column else []), "figure", "n", "total", "hist"):
-            out[key[0] if column else None][figure].merge(n, total, hist or {})
-    if parts.edges:
-        placed = {FIGURES[f][2] for f in figures}
-        cond = reduce(
-            or_,
-            (
-                Q(**{f"{at}__gte": start, f"{at}__lt": end})
-                for at in placed
-                for start, end in parts.edges
-            ),
+        histogram_sql.add_rollup(
+            out, rows.filter(month__in=parts.months, figure__in=list(figures)), figures, column
         )
-        columns = {"merged", "replies", "reopen_count", *placed}
-        columns |= {FIGURES[f][0] for f in figures if FIGURES[f][0]}
-        if column:
-            columns.add(column)
-        for row in facts.filter(cond).values(*columns).order_by():
-            for figure, moment, value in figures_of(row, figures):
-                if any(start <= moment < end for start, end in parts.edges):
-                    out[row[column] if column else None][figure].add(value)
+    if parts.edges:
+        histogram_sql.add_edges(out, facts, parts.edges, figures, column, FIGURES)
     return out
