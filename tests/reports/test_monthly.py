@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import F
+from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 
 from tiski.reports import facts, histogram, histogram_sql, metrics, monthly, periods, stats
@@ -374,3 +374,56 @@ def test_the_database_sums_exactly_what_reading_row_by_row_summed(
             assert _plain_hists(got) == _plain_hists(want)
             compared += sum(len(h.buckets) for by in want.values() for h in by.values())
     assert compared  # buckets were compared, not only empty periods
+
+
+# --- the agents page's replies and CSAT ---------------------------------------------
+
+
+def test_agents_page_reads_replies_and_csat_once_for_both_tables(spread, admin_user):
+    """One grouped read each for the agents and the teams table, and per
+    agent and per team the same figures as a read grouped by each."""
+    from tiski.reports.models import ReplyFact
+    from tiski.surveys.models import SurveyInvitation
+
+    history = spread
+    scores = [5, 1, 4, None, 3, 5]
+    for i, ticket in enumerate(Ticket.objects.order_by("pk")):
+        SurveyInvitation.objects.create(
+            kind="csat",
+            ticket=ticket,
+            contact=ticket.requester,
+            # Now and then another agent than the assignee, or none.
+            agent=(ticket.assignee, history.agent, None)[i % 3],
+            team=ticket.team,
+            sent_at=at(2026, 1, 5 + i % 20, 12),
+            score=scores[i % len(scores)],
+            answered_at=at(2026, 1, 6 + i % 20, 12) if scores[i % len(scores)] else None,
+        )
+    users = [history.manager, history.agent, history.outsider, history.secret.assignee, admin_user]
+    compared = 0
+    for user in users:
+        scope = Scope(user=user, period=periods.parse(LONG))
+        replies, csat = metrics._people_reads(scope)
+        # What each table read before, grouped by its own column.
+        rows = scope._visible(
+            ReplyFact.objects.filter(at__gte=scope.period.start, at__lt=scope.period.end)
+        )
+        if scope.filters.as_params():
+            rows = rows.filter(ticket_id__in=scope.facts().values("ticket_id"))
+        if not metrics.can_see_team_reports(user):
+            rows = rows.filter(author_id=user.pk)
+        for column, group_by, survey_column in (
+            ("assignee_id", "author_id", "agent_id"),
+            ("team_id", "team_id", "team_id"),
+        ):
+            want = dict(rows.values(group_by).annotate(n=Count("pk")).values_list(group_by, "n"))
+            assert dict(replies[column]) == want, (user.email, column)
+            surveys = metrics._surveys(scope, "csat", scope.period)
+            assert csat[column] == metrics.csat_by(surveys, survey_column), (user.email, column)
+            compared += len(want) + len(csat[column])
+        with CaptureQueriesContext(connection) as captured:
+            metrics.agents(scope)
+        sql = [q["sql"] for q in captured.captured_queries]
+        assert sum(q.startswith('SELECT "reports_replyfact"') for q in sql) == 1
+        assert sum(q.startswith('SELECT "surveys_surveyinvitation"') for q in sql) == 1
+    assert compared

@@ -37,11 +37,10 @@ Sink = Callable[[Any, str, int | None, int, int | None], None]
 def _bucket(expr: str) -> str:
     """SQL for `histogram.index` of an integer expression."""
     if connection.vendor == "postgresql":
-        # width_bucket counts the edges <= v (1-based): bisect_right.
-        return (
-            f"(CASE WHEN ({expr}) < 0 THEN -width_bucket(-({expr}), {PG_EDGES})"
-            f" ELSE width_bucket(({expr}), {PG_EDGES}) - 1 END)"
-        )
+        # width_bucket counts the edges <= |v| (1-based): bisect_right, so
+        # w - 1 for v >= 0 and, mirrored, -w for v < 0 (one edges literal).
+        negative = f"CASE WHEN ({expr}) < 0 THEN 1 ELSE 0 END"
+        return f"((width_bucket(abs({expr}), {PG_EDGES}) - 1) * (1 - 2 * {negative}) - {negative})"
     return f"{SQLITE_BUCKET}({expr})"
 
 
@@ -133,42 +132,40 @@ def add_edges(
     inner, params = got
     pg = connection.vendor == "postgresql"
     group = f"f.{qn(column)}" if column else "NULL"
-    by = f"{group}, " if column else ""
-    parts = []
+    # Every figure's values as rows (group, figure, value; no value for a
+    # count), then one pass counts and sums them and one puts them in buckets.
+    members = []
     for i, figure in enumerate(figures):
         value_col, is_list, at = spec[figure]
-        where = [f"f.tiski_in_{at} = 1"]
+        where = f"f.tiski_in_{at} = 1"
         if figure == "one_touch":
-            where.append("f.replies = 1 AND f.reopen_count = 0")
+            where += " AND f.replies = 1 AND f.reopen_count = 0"
         elif figure == "reopened":
-            where.append("f.reopen_count > 0")
-        source = "f"
+            where += " AND f.reopen_count > 0"
         if value_col is None:
-            parts.append(
-                f"SELECT {group}, {i}, CAST(NULL AS integer), COUNT(*), CAST(0 AS bigint)"
-                f" FROM f WHERE {' AND '.join(where)} GROUP BY {by}2 HAVING COUNT(*) > 0"
-            )
-            continue
-        if is_list:
+            value, source = "NULL", "f"
+        elif is_list:
             if pg:
-                source = f"f CROSS JOIN LATERAL jsonb_array_elements_text(f.{qn(value_col)}) v(x)"
-                v = "CAST(v.x AS bigint)"
+                source = f"f CROSS JOIN LATERAL jsonb_array_elements_text(f.{qn(value_col)}) e(x)"
+                value = "e.x"
             else:
-                source = f"f, json_each(f.{qn(value_col)}) v"
-                v = "CAST(v.value AS integer)"
+                source, value = f"f, json_each(f.{qn(value_col)}) e", "e.value"
         else:
-            v = f"f.{qn(value_col)}"
-            where.append(f"{v} IS NOT NULL")
-        cond_sql = " AND ".join(where)
-        parts.append(
-            f"SELECT {group}, {i}, CAST(NULL AS integer), COUNT(*), CAST(SUM({v}) AS bigint)"
-            f" FROM {source} WHERE {cond_sql} GROUP BY {by}2 HAVING COUNT(*) > 0"
+            value, source = f"f.{qn(value_col)}", "f"
+            where += f" AND {value} IS NOT NULL"
+        members.append(
+            f"SELECT {group} AS g, {i} AS fig, CAST({value} AS bigint) AS val"
+            f" FROM {source} WHERE {where}"
         )
-        parts.append(
-            f"SELECT {group}, {i}, {_bucket(v)}, COUNT(*), CAST(NULL AS bigint)"
-            f" FROM {source} WHERE {cond_sql} GROUP BY {by}2, 3"
-        )
-    sql = f"WITH f AS ({inner}) " + " UNION ALL ".join(parts)
+    by, g = ("v.g, v.fig", "v.g") if column else ("v.fig", "NULL")
+    sql = (
+        f"WITH f AS ({inner}), v AS ({' UNION ALL '.join(members)})"
+        f" SELECT {g}, v.fig, CAST(NULL AS integer), COUNT(*), CAST(SUM(v.val) AS bigint)"
+        f" FROM v GROUP BY {by}"
+        " UNION ALL"
+        f" SELECT {g}, v.fig, {_bucket('v.val')}, COUNT(*), CAST(NULL AS bigint)"
+        f" FROM v WHERE v.val IS NOT NULL GROUP BY {by}, 3"
+    )
     _run(sql, params, figures, _sink(out))
 
 

@@ -1482,7 +1482,56 @@ def nps(scope: Scope) -> Result:
 # --- agents and teams ---------------------------------------------------------
 
 
-def _people_rows(scope: Scope, column: str, survey_column: str) -> list[list[Value]]:
+def _people_reads(scope: Scope) -> tuple[dict[str, Counter], dict[str, dict]]:
+    """The agents page's replies and CSAT per agent and per team, each in one
+    read grouped by both (the two tables used to read the same rows twice):
+    ({"assignee_id": replies per author, "team_id": per team},
+     {"assignee_id": CSAT per agent, "team_id": per team}). Counts add up,
+    so a rate from the summed counts is the rate of the one grouping."""
+    period = scope.period
+    # One row per public reply (reports.models.ReplyFact), narrowed by the
+    # same visibility rule on its own columns; other filters by its ticket.
+    reply_rows = scope._visible(ReplyFact.objects.filter(at__gte=period.start, at__lt=period.end))
+    if scope.filters.as_params():
+        # Filtered (an agent always is: to their own tickets): by the counted tickets.
+        reply_rows = reply_rows.filter(ticket_id__in=scope.facts().values("ticket_id"))
+    if not can_see_team_reports(scope.user):
+        # An agent has the agents table only, and in it their own replies.
+        reply_rows = reply_rows.filter(author_id=scope.user.pk)
+    replies: dict[str, Counter] = {"assignee_id": Counter(), "team_id": Counter()}
+    for author, team, n in (
+        reply_rows.values("author_id", "team_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("author_id", "team_id", "n")
+    ):
+        replies["assignee_id"][author] += n
+        replies["team_id"][team] += n
+    answered: dict[str, Counter] = {"assignee_id": Counter(), "team_id": Counter()}
+    good: dict[str, Counter] = {"assignee_id": Counter(), "team_id": Counter()}
+    for agent, team, a, g in (
+        _surveys(scope, "csat", period)
+        .values("agent_id", "team_id")
+        .annotate(
+            answered=Count("pk", filter=Q(answered_at__isnull=False, score__isnull=False)),
+            good=Count("pk", filter=Q(answered_at__isnull=False, score__gte=4)),
+        )
+        .order_by()
+        .values_list("agent_id", "team_id", "answered", "good")
+    ):
+        for column, key in (("assignee_id", agent), ("team_id", team)):
+            answered[column][key] += a
+            good[column][key] += g
+    csat = {
+        column: {key: stats.rate(good[column][key], n) for key, n in answered[column].items()}
+        for column in answered
+    }
+    return replies, csat
+
+
+def _people_rows(
+    scope: Scope, column: str, replies: Counter, csat: dict[Any, float | None]
+) -> list[list[Value]]:
     period = scope.period
     facts = scope.facts()
     created = _range("created", period.start, period.end)
@@ -1512,25 +1561,8 @@ def _people_rows(scope: Scope, column: str, survey_column: str) -> list[list[Val
             .order_by()
         ):
             groups[row.pop(column)].update(row)
-    replies: Counter = Counter()
-    # One row per public reply (reports.models.ReplyFact), narrowed by the
-    # same visibility rule on its own columns; other filters by its ticket.
-    reply_rows = scope._visible(ReplyFact.objects.filter(at__gte=period.start, at__lt=period.end))
-    if scope.filters.as_params():
-        # Filtered (an agent always is: to their own tickets): by the counted tickets.
-        reply_rows = reply_rows.filter(ticket_id__in=facts.values("ticket_id"))
-    group_by = "team_id"
-    if column == "assignee_id":
-        group_by = "author_id"
-        if not can_see_team_reports(scope.user):
-            reply_rows = reply_rows.filter(author_id=scope.user.pk)
-    for key, n in (
-        reply_rows.values(group_by).annotate(n=Count("pk")).order_by().values_list(group_by, "n")
-    ):
-        replies[key] += n
     for key in replies:
         groups[key]  # noqa: B018 - an agent who only replied still gets a row
-    csat = csat_by(_surveys(scope, "csat", period), survey_column)
     names = _names(column, groups.keys())
     rows = []
     for key in sorted(groups, key=lambda k: (names.get(k) or "~").lower()):
@@ -1560,7 +1592,8 @@ def agents(scope: Scope) -> Result:
         ("resolution_median", str(_("Resolution, median"))),
         ("csat", str(_("CSAT %"))),
     ]
-    agent_rows = _people_rows(scope, "assignee_id", "agent_id")
+    replies, csat = _people_reads(scope)
+    agent_rows = _people_rows(scope, "assignee_id", replies["assignee_id"], csat["assignee_id"])
     result.tables.append(
         Table(
             "agents",
@@ -1577,7 +1610,7 @@ def agents(scope: Scope) -> Result:
                 "teams",
                 str(_("Teams")),
                 [("team", str(_("Team")))] + columns,
-                _people_rows(scope, "team_id", "team_id"),
+                _people_rows(scope, "team_id", replies["team_id"], csat["team_id"]),
             )
         )
     for key, label, index in (
