@@ -176,7 +176,8 @@ def profile(client: Any, url: str, params: dict[str, str], slowest: int = 3) -> 
     buffers = 0
     if connection.vendor == "postgresql":
         for _ms, sql in queries:
-            if not sql.lstrip().upper().startswith("SELECT"):
+            # Reads only; a WITH is a read too (the monthly rollup's sums).
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)

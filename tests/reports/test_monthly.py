@@ -427,3 +427,19 @@ def test_agents_page_reads_replies_and_csat_once_for_both_tables(spread, admin_u
         assert sum(q.startswith('SELECT "reports_replyfact"') for q in sql) == 1
         assert sum(q.startswith('SELECT "surveys_surveyinvitation"') for q in sql) == 1
     assert compared
+
+
+def test_response_by_team_reads_the_rollup_once_for_summary_and_breakdown(spread, monkeypatch):
+    """The summary and the breakdown by team (the default) share one read of
+    the period's cells and edges; the previous period has its own."""
+    history = spread
+    by_team, sql = run("response", history.manager, monkeypatch, months=1)
+    parts = len(
+        Scope(user=history.manager, period=periods.parse(LONG)).monthly(periods.parse(LONG))
+    )
+    table = MonthlyFigure._meta.db_table
+    assert sum(table in q for q in sql) == 2 * parts  # the period and the previous one
+    assert sum(q.startswith("WITH f AS") for q in sql) == 2
+    # The figures are those the facts give (and so those the two reads gave).
+    exact, _sql = run("response", history.manager, monkeypatch, months=10**6)
+    assert assert_same_figures(by_team, exact)

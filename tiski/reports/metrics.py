@@ -45,6 +45,7 @@ from tiski.tickets.models import (
 from . import field_dimensions, monthly, periods, rollups, stats
 from .access import can_see_team_reports
 from .aggregates import P90, Median, lists_stats
+from .histogram import Hist
 from .models import HourlyVolume, MonthlyFigure, ReplyFact, TicketFact
 
 FILTER_PARAMS = ("team", "agent", "channel", "type", "priority", "organisation", "tag", "mailbox")
@@ -787,29 +788,37 @@ TIME_FIGURES = [
 ]
 
 
-def _time_rows(scope: Scope, wanted: list[periods.Period]) -> list[dict[str, Any]]:
+# What the summary reads from the monthly rollup.
+SUMMARY_FIGURES = [*TIME_FIGURES, "solved", "touches", "one_touch", "reopened"]
+
+
+def _time_rows(
+    scope: Scope,
+    wanted: list[periods.Period],
+    known: dict[periods.Period, dict[str, Hist]] | None = None,
+) -> list[dict[str, Any]]:
     """The response figures of each period: long periods from the monthly
-    rollup and their edges (`_rolled_time_row`), others from the facts."""
+    rollup and their edges (`_rolled_time_row`), others from the facts.
+    ``known``: a period's histograms (`SUMMARY_FIGURES`) already read."""
+    known = known or {}
     rolled = [scope.monthly(p) for p in wanted]
     short = [p for p, r in zip(wanted, rolled, strict=True) if r is None]
     exact = iter(_exact_time_rows(scope, short))
     return [
-        next(exact) if rollup is None else _rolled_time_row(scope, rollup, period)
+        next(exact)
+        if rollup is None
+        else _rolled_time_row(
+            known[period]
+            if period in known
+            else monthly.read(rollup, scope.facts(), period, SUMMARY_FIGURES)[None]
+        )
         for period, rollup in zip(wanted, rolled, strict=True)
     ]
 
 
-def _rolled_time_row(
-    scope: Scope, rollup: list[QuerySet], period: periods.Period
-) -> dict[str, Any]:
-    """`_exact_time_rows`'s figures of one period from the monthly rollup:
-    counts and means exact, medians and 90th percentiles from histograms."""
-    hists = monthly.read(
-        rollup,
-        scope.facts(),
-        period,
-        [*TIME_FIGURES, "solved", "touches", "one_touch", "reopened"],
-    )[None]
+def _rolled_time_row(hists: dict[str, Hist]) -> dict[str, Any]:
+    """`_exact_time_rows`'s figures of one period from the monthly rollup's
+    histograms: counts and means exact, medians and 90th percentiles bucketed."""
     row: dict[str, Any] = {}
     for key in TIME_FIGURES:
         for stat, value in hists[key].stats().items():
@@ -875,24 +884,25 @@ def _exact_time_rows(scope: Scope, wanted: list[periods.Period]) -> list[dict[st
     return out
 
 
-def _rolled_breakdown(
-    rollup: list[QuerySet], facts: QuerySet, period: periods.Period, column: str
-) -> dict[Any, dict[str, Any]]:
-    """The response breakdown's groups (team or agent) from the monthly rollup:
-    counts exact, medians and 90th percentiles from histograms."""
+# What the breakdown reads from the monthly rollup.
+BREAKDOWN_FIGURES = [
+    "created",
+    "first_reply",
+    "first_reply_business",
+    "solved",
+    "resolution",
+    "resolution_business",
+    "wait",
+    "one_touch",
+    "reopened",
+]
+
+
+def _rolled_breakdown(by_group: dict[Any, dict[str, Hist]]) -> dict[Any, dict[str, Any]]:
+    """The response breakdown's groups (team or agent) from the monthly
+    rollup's histograms: counts exact, medians and 90th percentiles bucketed."""
     groups: dict[Any, dict[str, Any]] = {}
-    figures = [
-        "created",
-        "first_reply",
-        "first_reply_business",
-        "solved",
-        "resolution",
-        "resolution_business",
-        "wait",
-        "one_touch",
-        "reopened",
-    ]
-    for key, h in monthly.read(rollup, facts, period, figures, column).items():
+    for key, h in by_group.items():
         g: dict[str, Any] = {}
         if h["created"].n:
             g |= {
@@ -918,7 +928,18 @@ def _rolled_breakdown(
 def response(scope: Scope) -> Result:
     result = Result("response", str(_("Response and resolution")), scope)
     period = scope.period
-    both = _time_rows(scope, [period, scope.previous] if scope.compare else [period])
+    custom = field_dimensions.field_of(scope.by)
+    by_team = None
+    if custom is None and _dimension(scope)[2] == "team_id":
+        # The breakdown by team (the default) and the summary read the same
+        # cells and edges: read them once by team; the period's figures are
+        # the teams' histograms added up (counts add, so they are exact).
+        rollup = scope.monthly(period, "team_id")
+        if rollup is not None:
+            figures = list(dict.fromkeys([*SUMMARY_FIGURES, *BREAKDOWN_FIGURES]))
+            by_team = monthly.read(rollup, scope.facts(), period, figures, "team_id")
+    known = {period: monthly.added_up(by_team.values())} if by_team is not None else {}
+    both = _time_rows(scope, [period, scope.previous] if scope.compare else [period], known)
     now, before = both[0], (both[1] if scope.compare else None)
     created = _range("created", period.start, period.end)
     solved = _range("solved", period.start, period.end)
@@ -959,14 +980,17 @@ def response(scope: Scope) -> Result:
     # The breakdown: one row per value of the chosen dimension.
     dim, dim_label, column = _dimension(scope)
     facts = scope.facts()
-    custom = field_dimensions.field_of(scope.by)
     if custom is not None:  # a custom choice field: no inbox filter to drill into
         dim, dim_label, column = f"field_{custom.key}", custom.label, field_dimensions.COLUMN
         facts = field_dimensions.annotate(facts, custom)
     groups: dict[Any, dict[str, Any]] = defaultdict(dict)
     rollup = scope.monthly(period, column) if column in ("team_id", "assignee_id") else None
-    if rollup is not None:
-        groups.update(_rolled_breakdown(rollup, facts, period, column))
+    if by_team is not None:
+        groups.update(_rolled_breakdown(by_team))
+    elif rollup is not None:
+        groups.update(
+            _rolled_breakdown(monthly.read(rollup, facts, period, BREAKDOWN_FIGURES, column))
+        )
     else:
         for row in (
             facts.filter(_in("created_at", period.start, period.end))

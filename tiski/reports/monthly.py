@@ -315,3 +315,12 @@ def read(
     if parts.edges:
         histogram_sql.add_edges(out, facts, parts.edges, figures, column, FIGURES)
     return out
+
+
+def added_up(groups: Iterable[Mapping[str, Hist]]) -> dict[str, Hist]:
+    """Several groups' histograms as one (counts, sums and buckets add up)."""
+    out: dict[str, Hist] = defaultdict(Hist)
+    for by_figure in groups:
+        for figure, hist in by_figure.items():
+            out[figure].update(hist)
+    return out
