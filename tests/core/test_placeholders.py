@@ -69,3 +69,45 @@ def test_ticket_values_are_plain_strings(make_ticket, make_user, settings):
     assert values["agent.name"] == "Antti Agentti"
     assert values["organisation.name"] == ""
     assert values["ticket.url"] == f"https://tiski.example.fi{ticket.get_absolute_url()}"
+
+
+def _render_by_pattern(template, values, *, allowed, keep_unknown):
+    """The renderer as it was: the pattern matched again on every call."""
+    from tiski.core.placeholders import PLACEHOLDER
+
+    def substitute(match):
+        space, name = match.group(1), match.group(2).strip()
+        if name not in allowed:
+            return match.group(0) if keep_unknown else space
+        value = values.get(name, "")
+        value = value if isinstance(value, str) else ""
+        return f"{space}{value}" if value else ""
+
+    return PLACEHOLDER.sub(substitute, template or "")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "",
+        "plain text",
+        "Hei {{ requester.first_name }}, tiketti #{{ticket.number}} ({{  agent.name }})",
+        "{{ ticket.number }}{{ ticket.subject }}",
+        " {{ requester.first_name }} {{ organisation.name }} ",
+        "Hei {{ requester.first_name }},\n{{ nope }} {{ ticket.url }}.",
+        "{{ unclosed and {{ ticket.number }} }}",
+        "{{" + "x" * 120 + "}} {{ ticket.subject }}",
+        "{{\nticket.number\n}} {{}} {{ }}",
+        "{{ ticket.number }}}} {{{ ticket.subject }}",
+    ],
+)
+@pytest.mark.parametrize("keep_unknown", [False, True])
+def test_rendering_from_the_cut_template_equals_matching_each_time(template, keep_unknown):
+    """The template is cut at its placeholders once and filled per ticket:
+    the text is the one the pattern substitution gives, empty values,
+    unknown names and stray braces included."""
+    values = {**VALUES, "requester.first_name": "", "organisation.name": ""}
+    for allowed in (("ticket.number", "ticket.subject", "requester.first_name"), values.keys()):
+        assert render(
+            template, values, allowed=allowed, keep_unknown=keep_unknown
+        ) == _render_by_pattern(template, values, allowed=allowed, keep_unknown=keep_unknown)

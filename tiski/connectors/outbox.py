@@ -47,8 +47,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_AUTOMATIC_MAIL_PER_HOUR = 3
-# Up to this many addresses the hourly-cap count is narrowed in SQL.
-FILTERED_ADDRESSES = 20
+# Addresses counted per hourly-cap query (SQLite allows 32,766 parameters).
+CAP_ADDRESSES_PER_QUERY = 500
 SEND_TASK = "tiski.connectors.send_outbound"
 
 # Stored in English like the loop reasons (see email/loops.py).
@@ -95,30 +95,45 @@ def undeliverable(addresses: Iterable[str]) -> dict[str, str]:
 def automatic_sent_last_hour(addresses: Iterable[str], *, now: datetime) -> dict[str, int]:
     """How many automatic mails each address got in the hour before ``now``.
 
-    Counted in Python: SQLite has no JSON ``contains``, and an hour of
-    automatic mail is usually a short list (the ``outbox_automatic`` index
-    finds it). On PostgreSQL the rows are first narrowed to those naming a
-    few wanted addresses, which keeps a backlog pass's thousands of mails
-    from being read again for each new one.
+    Counted by the database: the last hour's automatic mail that went out
+    or is about to (the ``outbox_automatic`` index finds it) is spread into
+    each row's distinct recipients, To and Cc, and only the wanted
+    addresses are counted. A backlog pass writes thousands of automatic
+    mails an hour; reading them back into Python for every chunk of new
+    ones grew with the pass. Addresses are stored lower-cased (`_clean`).
     """
-    wanted = {a.strip().lower() for a in addresses if a}
+    wanted = sorted({a.strip().lower() for a in addresses if a})
     counts = dict.fromkeys(wanted, 0)
-    rows = OutboundEmail.objects.filter(
+    if not wanted:
+        return counts
+    recent = OutboundEmail.objects.filter(
         automatic=True, created_at__gte=now - timedelta(hours=1), status__in=_COUNTED
-    ).values_list("to", "cc")
-    if connection.vendor == "postgresql" and len(wanted) <= FILTERED_ADDRESSES:
-        # A backlog pass writes thousands of automatic mails an hour: let
-        # PostgreSQL pick the rows naming these few addresses instead of
-        # reading them all here for every mail (addresses are stored
-        # lower-cased, see _clean).
-        naming = Q(pk__in=[])
-        for address in wanted:
-            naming |= Q(to__contains=[address]) | Q(cc__contains=[address])
-        rows = rows.filter(naming)
-    for to, cc in rows:
-        for address in {a.lower() for a in [*(to or []), *(cc or [])]}:
-            if address in counts:
-                counts[address] += 1
+    ).values("id", "to", "cc")
+    rows_sql, rows_params = recent.query.sql_with_params()
+    postgresql = connection.vendor == "postgresql"
+    for start in range(0, len(wanted), CAP_ADDRESSES_PER_QUERY):
+        some = wanted[start : start + CAP_ADDRESSES_PER_QUERY]
+        spread = [
+            f"SELECT m.id, LOWER(r.value) AS address FROM ({rows_sql}) AS m, "
+            + (
+                f"jsonb_array_elements_text(CASE WHEN jsonb_typeof(m.{column}) = 'array' "
+                f"THEN m.{column} ELSE '[]'::jsonb END) AS r(value)"
+                if postgresql
+                else f"json_each(CASE WHEN json_type(m.{column}) = 'array' "
+                f"THEN m.{column} ELSE '[]' END) AS r"
+            )
+            for column in ('"to"', '"cc"')
+        ]
+        # UNION, not UNION ALL: a mail counts once per address, however
+        # often it names it.
+        sql = (
+            f"SELECT address, COUNT(*) FROM ({spread[0]} UNION {spread[1]}) AS named "
+            f"WHERE address IN ({', '.join(['%s'] * len(some))}) GROUP BY address"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*rows_params, *rows_params, *some])
+            for address, count in cursor.fetchall():
+                counts[address] = count
     return counts
 
 
@@ -597,9 +612,10 @@ def queue_automatic_emails(
     triggers = _latest_customer_messages(ticket_ids)
     threads = _threads_of(ticket_ids)
 
+    kinds = set(OutboundKind.values)  # a new list on every read of `values`
     rows: list[OutboundEmail | None] = []
     for mail, to_list in zip(mails, recipients, strict=True):
-        if mail.kind not in OutboundKind.values:
+        if mail.kind not in kinds:
             raise ValueError(f"unknown outbound kind {mail.kind!r}")
         mailbox = mail.mailbox or default
         if mailbox is None:
@@ -657,7 +673,7 @@ def queue_automatic_emails(
                 row.save(force_insert=True)
         queued = [row.pk for row in written if row.status == OutboundStatus.QUEUED]
         if queued:
-            transaction.on_commit(lambda: [enqueue(row_id) for row_id in queued])
+            transaction.on_commit(lambda: sending.enqueue_many(SEND_TASK, queued))
     return rows
 
 

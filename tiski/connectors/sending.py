@@ -30,6 +30,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tiski.core.tasks import enqueue as enqueue_task
+from tiski.core.tasks import enqueue_many as enqueue_tasks
+from tiski.core.tasks import runs_in_place
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,19 @@ def enqueue(task_name: str, pk: int) -> None:
         enqueue_task(task_name, pk)
     except Exception:  # noqa: BLE001 - the row is committed; the sweep retries it
         log.exception("Could not queue %s %s", task_name, pk)
+
+
+def enqueue_many(task_name: str, pks: Sequence[int]) -> None:
+    """`enqueue` for many rows (a batch written together), in one go; if the
+    hand-off fails part way, the sweeper picks up the rest."""
+    if runs_in_place():  # each task runs here and now: one failing must not stop the others
+        for pk in pks:
+            enqueue(task_name, pk)
+        return
+    try:
+        enqueue_tasks(task_name, [(pk,) for pk in pks])
+    except Exception:  # noqa: BLE001 - the rows are committed; the sweep retries them
+        log.exception("Could not queue %s for %d rows", task_name, len(pks))
 
 
 def retry(model: type[models.Model], pk: int, task_name: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -47,6 +48,38 @@ def send(group: str, payload: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(group, payload)
     except Exception:  # a push is a courtesy: never let it break a write
         log.warning("could not publish %s to %s", payload.get("type"), group, exc_info=True)
+
+
+def send_many(messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """`send` for many (group, payload) pairs, in order; never raises.
+
+    One trip into the event loop for all of them: a time-rule chunk
+    announces hundreds of changes, and each `async_to_sync` call starts a
+    loop of its own (most of a push's cost with the in-memory layer).
+    """
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass  # the normal case: a sync thread (a view, a task, a command)
+    else:
+        for group, payload in messages:
+            asyncio.ensure_future(layer.group_send(group, payload))
+        return
+
+    async def send_all() -> None:
+        for group, payload in messages:
+            try:
+                await layer.group_send(group, payload)
+            except Exception:  # one lost push must not stop the others
+                log.warning("could not publish %s to %s", payload.get("type"), group, exc_info=True)
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:  # a push is a courtesy: never let it break a write
+        log.warning("could not publish %d messages", len(messages), exc_info=True)
 
 
 def send_to_user(user_id: int, event: str, data: dict[str, Any]) -> None:

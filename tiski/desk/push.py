@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from tiski.core.realtime import DESK_GROUP, send, ticket_group
+from tiski.core.realtime import DESK_GROUP, send_many, ticket_group
 from tiski.tickets.models import Ticket
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ def on_ticket_changes(changes: Iterable[TicketChange]) -> None:
             pk__in={c.ticket_id for c in changes}
         ).values_list("pk", "team_id", "team__restricted", "assignee_id")
     }
+    messages: list[tuple[str, dict[str, Any]]] = []
     for change in changes:
         if change.ticket_id not in facts:
             continue  # deleted since: nobody may see it
@@ -50,8 +51,9 @@ def on_ticket_changes(changes: Iterable[TicketChange]) -> None:
             "team_restricted": restricted,
             "assignee_id": assignee_id,
         }
-        send(DESK_GROUP, payload)
-        send(ticket_group(change.ticket_id), payload)
+        messages.append((DESK_GROUP, payload))
+        messages.append((ticket_group(change.ticket_id), payload))
+    send_many(messages)
 
 
 on_ticket_change.handle_many = on_ticket_changes  # type: ignore[attr-defined]

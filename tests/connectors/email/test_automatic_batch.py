@@ -167,3 +167,72 @@ def test_many_mails_cost_a_few_queries(db, mailbox, make_ticket, make_contact):
         OutboundEmail.objects.filter(created_at__gte=timezone.now() - timedelta(minutes=5)).count()
         == 20
     )
+
+
+def _counted_in_python(addresses, now):
+    """The hourly-cap count as it was read before: every row of the hour, here."""
+    wanted = {a.strip().lower() for a in addresses if a}
+    counts = dict.fromkeys(wanted, 0)
+    for to, cc in OutboundEmail.objects.filter(
+        automatic=True, created_at__gte=now - timedelta(hours=1), status__in=outbox._COUNTED
+    ).values_list("to", "cc"):
+        for address in {a.lower() for a in [*(to or []), *(cc or [])]}:
+            if address in counts:
+                counts[address] += 1
+    return counts
+
+
+def test_the_hourly_cap_counts_in_the_database_as_in_python(db, mailbox, make_ticket, monkeypatch):
+    """Each mail of the last hour that went out (or will) counts once per
+    address it names, To or Cc; older, suppressed, failed and people's mail
+    do not count."""
+    now = timezone.now()
+    ticket = make_ticket()
+    ids = iter(range(100))
+
+    def row(to, cc=(), *, automatic=True, status=OutboundStatus.QUEUED, minutes=5):
+        return OutboundEmail(
+            mailbox=mailbox,
+            ticket=ticket,
+            kind="rule",
+            automatic=automatic,
+            to=list(to),
+            cc=list(cc),
+            subject="x",
+            body_text="x",
+            rfc_message_id=f"cap-{next(ids)}@tiski.example",
+            status=status,
+            created_at=now - timedelta(minutes=minutes),
+            next_attempt_at=now,
+        )
+
+    OutboundEmail.objects.bulk_create(
+        [
+            row(["a@example.com"]),
+            row(["a@example.com"], ["a@example.com"]),  # named twice: counts once
+            row(["b@example.com"], ["a@example.com", "c@example.com"]),
+            row(["a@example.com"], status=OutboundStatus.SENT),
+            row(["a@example.com"], status=OutboundStatus.RETRYING),
+            row(["a@example.com"], status=OutboundStatus.SUPPRESSED),
+            row(["a@example.com"], status=OutboundStatus.FAILED),
+            row(["a@example.com"], minutes=61),  # before the hour
+            row(["a@example.com"], automatic=False),  # a person's mail
+            row(["d@example.com"], ["D@Example.com"]),  # as written: one address
+            row([], ["e@example.com"]),
+        ]
+    )
+    asked = ["A@example.com ", "b@example.com", "c@example.com", "d@example.com"]
+    asked += ["e@example.com", "nobody@example.com", ""]
+    counts = outbox.automatic_sent_last_hour(asked, now=now)
+    assert counts == _counted_in_python(asked, now)
+    assert counts == {
+        "a@example.com": 5,
+        "b@example.com": 1,
+        "c@example.com": 1,
+        "d@example.com": 1,
+        "e@example.com": 1,
+        "nobody@example.com": 0,
+    }
+    # Many addresses at once (a chunk's), in several queries: the same counts.
+    monkeypatch.setattr(outbox, "CAP_ADDRESSES_PER_QUERY", 2)
+    assert outbox.automatic_sent_last_hour(asked, now=now) == counts
