@@ -187,6 +187,8 @@ def test_a_mails_links_are_the_links_each_page_reverses(make_ticket, make_contac
         kind="csat", ticket=ticket, contact=ticket.requester, sent_at=timezone.now()
     )
     made = links.survey_links(invitation)
+    # A batch of mails reverses the page's path once: the same links.
+    assert links.survey_links(invitation, links.page_path_start()) == made
     assert made.page == links.survey_url(invitation)
     assert made.unsubscribe == links.survey_url(invitation, "unsubscribe")
     assert made.rate == {

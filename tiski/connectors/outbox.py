@@ -29,13 +29,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core import signing
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from tiski.connectors import sending
 from tiski.connectors.email import compose, loops
-from tiski.connectors.email.threading import make_reply_token
+from tiski.connectors.email.threading import make_reply_token, reply_signer
 from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
 from tiski.customers.models import Identity, IdentityKind
 from tiski.tickets.automatic_mail import AutomaticMail, QueuedMail
@@ -419,8 +420,11 @@ def _outbound_row(
     status: str,
     reasons: list[str],
     now: datetime,
+    signer: signing.Signer | None = None,
 ) -> OutboundEmail:
-    """The unsaved outbox row with the whole message fixed (see the module docstring)."""
+    """The unsaved outbox row with the whole message fixed (see the module docstring).
+
+    ``signer``: the reply tokens' `reply_signer`, made once for a batch."""
     domain = compose.address_domain(mailbox.address)
     mailbox_name = mailbox.display_name or ""
     if from_name is None:
@@ -439,7 +443,7 @@ def _outbound_row(
         to=to,
         cc=cc,
         bcc=bcc,
-        reply_to=compose.plus_address(mailbox.address, make_reply_token(ticket))[:320],
+        reply_to=compose.plus_address(mailbox.address, make_reply_token(ticket, signer))[:320],
         subject=compose.ticket_subject(subject, ticket.number)[:500],
         body_text=body_text,
         body_html=body_html,
@@ -613,6 +617,7 @@ def queue_automatic_emails(
     threads = _threads_of(ticket_ids)
 
     kinds = set(OutboundKind.values)  # a new list on every read of `values`
+    signer = reply_signer()
     rows: list[OutboundEmail | None] = []
     for mail, to_list in zip(mails, recipients, strict=True):
         if mail.kind not in kinds:
@@ -662,6 +667,7 @@ def queue_automatic_emails(
                 status=status,
                 reasons=reasons,
                 now=now,
+                signer=signer,
             )
         )
     written = [row for row in rows if row is not None]

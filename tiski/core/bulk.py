@@ -1,16 +1,19 @@
-"""Writing many rows' changes in one statement.
+"""Writing many rows, or many rows' changes, in one statement.
 
 Django's ``bulk_update`` builds a ``CASE WHEN id = ... THEN ...`` expression
 per field and row, which costs more Python time than the rows it saves
 (seconds for a few hundred rows). ``update_rows`` sends the new values as a
 ``VALUES`` list joined on the primary key instead, which both PostgreSQL
-and SQLite (3.33+) run as one plain UPDATE.
+and SQLite (3.33+) run as one plain UPDATE. ``insert_rows`` writes new rows
+from plain values, without a model instance per row.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import connection, models
 
@@ -68,3 +71,57 @@ def update_rows(
             )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+
+def insert_rows(
+    model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, batch_size: int = 1000
+) -> None:
+    """Insert new rows of ``model`` given as field values, without model instances.
+
+    ``rows`` map field names (or attnames, ``ticket_id``) to values; a field
+    a row leaves out gets its default, as a new instance would. The ids are
+    not returned. On PostgreSQL the values go as one array per column
+    (``INSERT ... SELECT * FROM UNNEST(...)``, as ``bulk_create`` does)
+    without building and preparing an instance per row, which was most of
+    the cost of a time-rule pass's firing log; elsewhere ``bulk_create``.
+    """
+    if not rows:
+        return
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            [model(**_values_for(fields, row)) for row in rows], batch_size=batch_size
+        )
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM UNNEST({arrays})"
+    for start in range(0, len(rows), batch_size):
+        chunk = [_values_for(fields, row) for row in rows[start : start + batch_size]]
+        params = []
+        for field in fields:
+            values = [row[field.attname] for row in chunk]
+            if isinstance(field, models.JSONField):
+                # Text cast to jsonb; PostgreSQL stores it parsed, as Django's would be.
+                values = [None if v is None else json.dumps(v, cls=field.encoder) for v in values]
+            else:
+                values = [field.get_db_prep_save(v, connection) for v in values]
+            params.append(values)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def _values_for(fields: Sequence[models.Field], row: Mapping[str, Any]) -> dict[str, Any]:
+    """Every field's value by attname: the row's (by name or attname), else its default."""
+    values: dict[str, Any] = {}
+    for field in fields:
+        if field.attname in row:
+            values[field.attname] = row[field.attname]
+        elif field.name in row:
+            value = row[field.name]
+            values[field.attname] = value.pk if isinstance(value, models.Model) else value
+        else:
+            values[field.attname] = field.get_default()
+    return values

@@ -31,6 +31,7 @@ from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from tiski.calendars.hours import BusinessCalendar
+from tiski.core.bulk import insert_rows
 from tiski.tickets import changes
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import EventKind, Message, MessageKind, Status, Ticket, Via
@@ -287,10 +288,10 @@ def _count_firings(rule: CompiledRule, fired: int, now: datetime) -> None:
         )
 
 
-def _firing_row(
+def _firing_values(
     rule: CompiledRule, ticket: Ticket, now: datetime, total: ActionOutcome
-) -> RuleFiring:
-    """The log row of one firing (unsaved): the rule, the ticket and what happened."""
+) -> dict[str, Any]:
+    """The log row of one firing, as field values: the rule, the ticket and what happened."""
     event_ids = [event.pk for event in total.events]
     summary = "; ".join(
         part
@@ -307,25 +308,34 @@ def _firing_row(
         )
         if part
     )
-    return RuleFiring(
-        rule_kind=rule.kind,
-        rule_id=rule.id,
-        rule_name=rule.name[:200],
-        ticket=ticket,
-        fired_at=now,
-        effective=total.effective,
-        event_ids=event_ids,
-        change_count=len(event_ids),
-        details={
+    return {
+        "rule_kind": rule.kind,
+        "rule_id": rule.id,
+        "rule_name": rule.name[:200],
+        "ticket_id": ticket.pk,
+        "fired_at": now,
+        "effective": total.effective,
+        "event_ids": event_ids,
+        "change_count": len(event_ids),
+        "details": {
             "messages": total.message_ids,
             "notifications": total.notification_ids,
             "emails": [str(e) for e in total.emails],
             "skipped": total.skipped,
         },
-        signature=signature_of_events(total.events),
-        ticket_updated_at=ticket.updated_at,
-        summary=summary[:2000],
-    )
+        "signature": signature_of_events(total.events),
+        "ticket_updated_at": ticket.updated_at,
+        "summary": summary[:2000],
+    }
+
+
+def _firing_row(
+    rule: CompiledRule, ticket: Ticket, now: datetime, total: ActionOutcome
+) -> RuleFiring:
+    """The log row of one firing (unsaved), holding the ticket it was read with."""
+    values = _firing_values(rule, ticket, now, total)
+    del values["ticket_id"]
+    return RuleFiring(ticket=ticket, **values)
 
 
 def fire(
@@ -836,12 +846,13 @@ def _fire_many(
                 total.notification_ids += outcome.notification_ids
                 total.emails += outcome.emails
                 total.skipped += [f"{action.type.name}: {reason}" for reason in outcome.skipped]
-        RuleFiring.objects.bulk_create(
+        # Plain values, not model instances: a backlog pass logs tens of thousands.
+        insert_rows(
+            RuleFiring,
             [
-                _firing_row(rule, context.ticket, now, total)
+                _firing_values(rule, context.ticket, now, total)
                 for context, total in zip(contexts, totals, strict=True)
             ],
-            batch_size=1000,
         )
     for context, total in zip(contexts, totals, strict=True):
         if total.skipped:

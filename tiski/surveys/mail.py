@@ -46,13 +46,18 @@ def scale_hint(kind: str) -> str:
     return _("1 = very dissatisfied, 5 = very satisfied")
 
 
-def compose(invitation: SurveyInvitation, row: SurveySettings | None = None) -> SurveyMail:
-    """The mail; ``row``: the survey settings, when the caller has read them."""
+def compose(
+    invitation: SurveyInvitation,
+    row: SurveySettings | None = None,
+    path_start: str | None = None,
+) -> SurveyMail:
+    """The mail; ``row``: the survey settings, when the caller has read them;
+    ``path_start``: the links' `page_path_start`, when a batch reversed it."""
     row = row or SurveySettings.load()
     with translation.override(invitation.language):
         subject = _fill(row.text(f"{invitation.kind}_subject", invitation.language), invitation)
         asked = question(invitation, row)
-        urls = survey_links(invitation)
+        urls = survey_links(invitation, path_start)
         links = list(urls.rate.items())
         comment_url = urls.page
         unsubscribe_url = urls.unsubscribe

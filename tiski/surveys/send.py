@@ -22,6 +22,7 @@ from tiski.tickets.automatic_mail import AutomaticMail, QueuedMail, send_automat
 from tiski.tickets.models import Status, Ticket
 
 from . import exclusions
+from .links import page_path_start
 from .mail import compose
 from .models import SurveyInvitation, SurveyKind, SurveySettings
 
@@ -197,8 +198,9 @@ def _send_csat_group(
             for invitation in invitations:
                 invitation.save(force_insert=True)
         mails = []
+        path_start = page_path_start()
         for invitation in invitations:
-            mail = compose(invitation, row)
+            mail = compose(invitation, row, path_start)
             mails.append(
                 AutomaticMail(
                     ticket=invitation.ticket,

@@ -70,19 +70,26 @@ def _base36(number: int) -> str:
             return out
 
 
-def _token_signature(value: str) -> str:
+def reply_signer() -> signing.Signer:
+    """The signer of reply tokens, for `make_reply_token` over a batch of
+    mails (made once, not once per mail; it reads the secret key)."""
+    return signing.Signer(salt=_TOKEN_SALT)
+
+
+def _token_signature(value: str, signer: signing.Signer | None = None) -> str:
     # Lower-case hex, because some servers lower-case the local part of an
     # address; base64 signatures would not survive that.
-    signature = signing.Signer(salt=_TOKEN_SALT).signature(value)
+    signature = (signer or reply_signer()).signature(value)
     raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
     return raw.hex()[:_TOKEN_SIG_LENGTH]
 
 
-def make_reply_token(ticket: Any) -> str:
-    """A short signed token for the ticket, for ``tuki+<token>@domain`` addresses."""
+def make_reply_token(ticket: Any, signer: signing.Signer | None = None) -> str:
+    """A short signed token for the ticket, for ``tuki+<token>@domain`` addresses
+    (``signer``: `reply_signer()`, when a batch of mails made it once)."""
     ticket_id = ticket if isinstance(ticket, int) else ticket.pk
     value = _base36(int(ticket_id))
-    return f"{value}.{_token_signature(value)}"
+    return f"{value}.{_token_signature(value, signer)}"
 
 
 def read_reply_token(value: str) -> int | None:
