@@ -207,16 +207,23 @@ def causing_firing(change: TicketChange, now: datetime) -> RuleFiring | None:
 
 
 def causing_firings(many: list[TicketChange], now: datetime) -> dict[int, RuleFiring]:
-    """`causing_firing` for many changes (one per ticket) in one query."""
+    """`causing_firing` for many changes (one per ticket) in one query; the
+    firings found hold their rule and signature (other fields deferred)."""
     by_rule = [change for change in many if change.via == Via.RULE]
     if not by_rule:
         return {}
     recent: dict[int, list[RuleFiring]] = {}
-    for firing in RuleFiring.objects.filter(
-        ticket_id__in=[change.ticket_id for change in by_rule],
-        fired_at__gte=now - HOUR,
-        change_count__gt=0,
-    ).order_by("-id"):
+    # Only what finding the cause reads (and its caller: the rule): a chunk's
+    # firings carry details and summaries nobody here looks at.
+    for firing in (
+        RuleFiring.objects.filter(
+            ticket_id__in=[change.ticket_id for change in by_rule],
+            fired_at__gte=now - HOUR,
+            change_count__gt=0,
+        )
+        .only("id", "ticket_id", "rule_kind", "rule_id", "signature")
+        .order_by("-id")
+    ):
         kept = recent.setdefault(firing.ticket_id, [])
         if len(kept) < CAUSE_LOOKBACK:
             kept.append(firing)
