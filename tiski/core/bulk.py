@@ -99,10 +99,10 @@ def insert_rows(
     arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM UNNEST({arrays})"
     for start in range(0, len(rows), batch_size):
-        chunk = [_values_for(fields, row) for row in rows[start : start + batch_size]]
+        chunk = rows[start : start + batch_size]
         params = []
         for field in fields:
-            values = [row[field.attname] for row in chunk]
+            values = [_value_of(field, row) for row in chunk]
             if isinstance(field, models.JSONField):
                 # Text cast to jsonb; PostgreSQL stores it parsed, as Django's would be.
                 values = [None if v is None else json.dumps(v, cls=field.encoder) for v in values]
@@ -113,15 +113,16 @@ def insert_rows(
             cursor.execute(sql, params)
 
 
+def _value_of(field: models.Field, row: Mapping[str, Any]) -> Any:
+    """The row's value of the field (by attname or name), else its default."""
+    if field.attname in row:
+        return row[field.attname]
+    if field.name in row:
+        value = row[field.name]
+        return value.pk if isinstance(value, models.Model) else value
+    return field.get_default()
+
+
 def _values_for(fields: Sequence[models.Field], row: Mapping[str, Any]) -> dict[str, Any]:
-    """Every field's value by attname: the row's (by name or attname), else its default."""
-    values: dict[str, Any] = {}
-    for field in fields:
-        if field.attname in row:
-            values[field.attname] = row[field.attname]
-        elif field.name in row:
-            value = row[field.name]
-            values[field.attname] = value.pk if isinstance(value, models.Model) else value
-        else:
-            values[field.attname] = field.get_default()
-    return values
+    """Every field's value by attname (for a model instance)."""
+    return {field.attname: _value_of(field, row) for field in fields}

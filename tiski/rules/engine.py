@@ -176,6 +176,9 @@ def signature_of_events(events: Iterable[Any]) -> dict[str, Any]:
 
     Mirrors tickets.changes: a field keeps its first old and last new value.
     """
+    events = list(events)
+    if not events:  # most firings of a pass (notices, mails): no need to sort nothing
+        return {"fields": {}, "tags_added": [], "tags_removed": [], "messages": []}
     fields: dict[str, list[str]] = {}
     added: list[str] = []
     removed: list[str] = []
