@@ -107,10 +107,28 @@ def insert_rows(
                 # Text cast to jsonb; PostgreSQL stores it parsed, as Django's would be.
                 values = [None if v is None else json.dumps(v, cls=field.encoder) for v in values]
             else:
-                values = [field.get_db_prep_save(v, connection) for v in values]
+                values = _prepared(field, values)
             params.append(values)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+
+def _prepared(field: models.Field, values: list[Any]) -> list[Any]:
+    """``get_db_prep_save`` of each value, once per distinct value: a batch's
+    rows share most of theirs (the moment, the rule), and preparing a
+    datetime is not cheap."""
+    done: dict[tuple[type, Any], Any] = {}
+    out = []
+    for value in values:
+        key = (type(value), value)  # 1 and True prepare differently
+        try:
+            out.append(done[key])
+        except KeyError:
+            done[key] = field.get_db_prep_save(value, connection)
+            out.append(done[key])
+        except TypeError:  # unhashable: prepared on its own
+            out.append(field.get_db_prep_save(value, connection))
+    return out
 
 
 def _value_of(field: models.Field, row: Mapping[str, Any]) -> Any:
