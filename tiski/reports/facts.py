@@ -36,13 +36,13 @@ from tiski.tickets.models import (
     TicketMerge,
 )
 
-from . import monthly, rollups
-from .models import HourlyVolume, MonthlyFigure, ReplyFact, TicketFact
+from . import daily, monthly, rollups
+from .models import DailyVolume, HourlyVolume, MonthlyFigure, ReplyFact, TicketFact
 
 log = logging.getLogger(__name__)
 # What `refresh` reads of a ticket's facts before rewriting them: the rollups
 # move by the difference between these and the new facts.
-OLD_COLUMNS = sorted({*rollups.FACT_COLUMNS, *monthly.FACT_COLUMNS})
+OLD_COLUMNS = sorted({*rollups.FACT_COLUMNS, *daily.FACT_COLUMNS, *monthly.FACT_COLUMNS})
 
 CHUNK = 500
 WAITING_STATUSES = frozenset({Status.NEW, Status.OPEN})
@@ -342,6 +342,7 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
             )
             if move_rollup:
                 rollups.apply(rollups.delta(old, found.values()))
+                daily.apply(daily.delta(old, found.values()))
                 monthly.apply(monthly.delta(old, found.values()))
             ReplyFact.objects.filter(ticket_id__in=list(snaps)).delete()
             ReplyFact.objects.bulk_create(replies_of(snaps, found))
@@ -369,6 +370,7 @@ def rebuild() -> int:
     # Recounted once at the end: cheaper than thousands of small moves, and
     # it also repairs a rollup that drifted (a ticket deleted, say).
     rollups.rebuild()
+    daily.rebuild()
     monthly.rebuild()
     return written
 
@@ -387,7 +389,7 @@ def vacuum_report_tables() -> bool:
         return False
     tables = ", ".join(
         connection.ops.quote_name(model._meta.db_table)
-        for model in (TicketFact, HourlyVolume, MonthlyFigure, ReplyFact)
+        for model in (TicketFact, HourlyVolume, DailyVolume, MonthlyFigure, ReplyFact)
     )
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE) {tables}")

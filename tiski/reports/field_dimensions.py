@@ -34,9 +34,9 @@ def field_of(by: str) -> TicketField | None:
 
 def annotate(facts: QuerySet, field: TicketField) -> QuerySet:
     """Facts (keyed by ticket) with the field's value as ``custom_value``."""
-    value = TicketFieldValue.objects.filter(ticket_id=OuterRef("pk"), field=field).values(
-        "value"
-    )[:1]
+    value = TicketFieldValue.objects.filter(ticket_id=OuterRef("pk"), field=field).values("value")[
+        :1
+    ]
     return facts.annotate(**{COLUMN: Subquery(value)})
 
 

@@ -51,11 +51,11 @@ from tiski.tickets.models import (
     visibility_condition,
 )
 
-from . import field_dimensions, monthly, periods, rollups, stats
+from . import daily, field_dimensions, monthly, periods, rollups, stats
 from .access import can_see_team_reports
 from .aggregates import P90, Median, lists_stats
 from .histogram import Hist
-from .models import HourlyVolume, MonthlyFigure, ReplyFact, TicketFact
+from .models import DailyVolume, HourlyVolume, MonthlyFigure, ReplyFact, TicketFact
 
 FILTER_PARAMS = ("team", "agent", "channel", "type", "priority", "organisation", "tag", "mailbox")
 TRUNC = {
@@ -200,6 +200,15 @@ class Scope:
         if not self.filters.rollup_ok:
             return None
         return self.filters.apply(self._visible(HourlyVolume.objects.all()))
+
+    def daily(self) -> QuerySet[DailyVolume] | None:
+        """The daily rollup rows the user may count, or None when the hourly
+        rollup cannot answer either or a filter needs a column the daily one
+        lacks (it has team and agent only)."""
+        f = self.filters
+        if self.rollup() is None or f.channel or f.type or f.priority:
+            return None
+        return f.apply(self._visible(DailyVolume.objects.all()))
 
     def monthly(
         self, period: periods.Period, column: str | None = None
@@ -443,6 +452,7 @@ class _Volume:
 
     qs: QuerySet
     rolled: bool
+    time: str = "hour"  # the rollup's time column: "hour", or "day" (the daily rollup)
 
     @classmethod
     def of(cls, scope: Scope) -> _Volume:
@@ -451,14 +461,33 @@ class _Volume:
             return cls(rollup, True)
         return cls(scope.facts(), False)
 
+    @classmethod
+    def by_day(cls, scope: Scope, moments: Iterable[datetime]) -> _Volume | None:
+        """The daily rollup, when it answers exactly: every moment read is a
+        local midnight (period bounds are) and no filter needs another column."""
+        days = scope.daily()
+        if days is None:
+            return None
+        if any(periods.local_midnight(daily.day_of(m)) != m for m in moments):
+            return None
+        return cls(days, True, "day")
+
     def column(self, measure: str) -> str:
-        return "hour" if self.rolled else rollups.MEASURES[measure]
+        return self.time if self.rolled else rollups.MEASURES[measure]
+
+    def bound(self, moment: datetime) -> Any:
+        """A moment as the time column holds it (the daily rollup: its local day)."""
+        return daily.day_of(moment) if self.time == "day" else moment
 
     def count(self, measure: str, start: datetime | None, end: datetime | None) -> Any:
         column = self.column(measure)
-        cond = Q(**{f"{column}__lt": end}) if end is not None else Q(**{f"{column}__isnull": False})
+        cond = (
+            Q(**{f"{column}__lt": self.bound(end)})
+            if end is not None
+            else Q(**{f"{column}__isnull": False})
+        )
         if start is not None:
-            cond &= Q(**{f"{column}__gte": start})
+            cond &= Q(**{f"{column}__gte": self.bound(start)})
         if self.rolled:
             return Coalesce(Sum(measure, filter=cond), 0)
         return Count("pk", filter=cond)
@@ -496,6 +525,20 @@ class _Volume:
             )
         # The rollup has one time column for all three: one query.
         counts: tuple[Counter, Counter, Counter] = (Counter(), Counter(), Counter())
+        if self.time == "day":
+            # A few cells per day: summed per day by the database, each day
+            # put in its bucket here (a bucket of days is a whole number of them).
+            for day, *ns in (
+                self.qs.filter(day__gte=self.bound(period.start), day__lt=self.bound(period.end))
+                .values("day")
+                .annotate(c=Sum("created"), s=Sum("solved"), r=Sum("reopened"))
+                .order_by()
+                .values_list("day", "c", "s", "r")
+            ):
+                key = _bucket_key(periods.local_midnight(day), scope.bucket)
+                for counter, n in zip(counts, ns, strict=True):
+                    counter[key] += n
+            return counts
         trunc = TRUNC[scope.bucket]("hour", tzinfo=periods.zone())
         for moment, *ns in (
             self.qs.filter(_in("hour", period.start, period.end))
@@ -571,9 +614,9 @@ def _volume_totals(
     (an index on solved_at) and the rows from the earliest period on, so a
     month's page reads two months, not years.
     """
-    source = _Volume.of(scope)
     moments = [p.end for p in wanted] + ([backlog_at] if backlog_at is not None else [])
     earliest = min([p.start for p in wanted] + moments)
+    source = _Volume.by_day(scope, [p.start for p in wanted] + moments) or _Volume.of(scope)
     # Aliases differ from the rollup's columns (an aggregate may not shadow one).
     sums: dict[str, Any] = {}
     for i, period in enumerate(wanted):
@@ -583,7 +626,7 @@ def _volume_totals(
         sums[f"cs_{j}"] = source.count("created", moment, None)
         sums[f"ss_{j}"] = source.count("solved", moment, None)
     if source.rolled:
-        recent = source.qs.filter(hour__gte=earliest)
+        recent = source.qs.filter(**{f"{source.time}__gte": source.bound(earliest)})
     else:
         recent = source.qs.filter(
             functools.reduce(
@@ -633,7 +676,9 @@ def volume(scope: Scope) -> Result:
 
     source = _Volume.of(scope)
     bucket_rows = periods.buckets(period, scope.bucket)
-    created, solved, reopened = source.over_time(scope, period)
+    # Buckets of a day or longer from the daily rollup: a few cells a day.
+    days = _Volume.by_day(scope, [period.start, period.end]) if scope.bucket != "hour" else None
+    created, solved, reopened = (days or source).over_time(scope, period)
     rows = []
     for start, end in bucket_rows:
         key = _bucket_key(start, scope.bucket)

@@ -201,6 +201,37 @@ class HourlyVolume(models.Model):
         return f"volume of {self.hour:%Y-%m-%d %H}:00"
 
 
+class DailyVolume(models.Model):
+    """Created, solved and reopened tickets per day of the desk's time zone,
+    team and agent: the volume report's totals and buckets of a day or
+    longer, when no type, channel or priority filter is chosen.
+
+    The hourly rollup's combinations of five dimensions hardly repeat (a
+    cell per ticket, nearly); keyed by the visibility rule's two columns
+    only, a day has a cell per team and agent that had tickets, whatever
+    the desk's size (docs/reports.md, Rollups). Kept like the hourly rollup
+    (`reports.daily`); a key may have more than one row, every read sums.
+    """
+
+    day = models.DateField()
+    team = _ref("accounts.Team")
+    assignee = _ref(settings.AUTH_USER_MODEL)
+    created = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"], name="daily_day"),
+            # Each arm of the visibility rule (my teams; assigned to me) a range of days.
+            models.Index(fields=["team", "day"], name="daily_team_day"),
+            models.Index(fields=["assignee", "day"], name="daily_assignee_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"volume of {self.day:%Y-%m-%d}"
+
+
 class ReplyFact(models.Model):
     """One public agent reply, for the replies columns of the agents report.
 

@@ -46,6 +46,7 @@ def workload_page(request: HttpRequest) -> HttpResponse:
         team = teams[0]
     now = timezone.now()
     figures = workload.compute(request.user, team, now)
+
     def row(load: workload.Load, outside: bool = False) -> dict:
         since = load.oldest_wait_since
         return {

@@ -1,10 +1,10 @@
 """`tiski report NAME --from --to ...`: a report's figures for scripts and checks.
 
 Prints what the page shows (the same `metrics` functions). `--rebuild`
-refills the facts table from the raw rows and recounts the hourly and
-monthly rollups (then, on PostgreSQL, vacuums and analyses the report
+refills the facts table from the raw rows and recounts the hourly, daily
+and monthly rollups (then, on PostgreSQL, vacuums and analyses the report
 tables); `--verify` recounts every ticket's facts from the raw rows and
-both rollups from the facts, and exits 1 on any difference.
+the rollups from the facts, and exits 1 on any difference.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from itertools import chain
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from tiski.reports import exports, facts, monthly, periods, rollups
+from tiski.reports import daily, exports, facts, monthly, periods, rollups
 from tiski.reports.facts import vacuum_report_tables
 from tiski.reports.metrics import DIMENSIONS, REPORTS, ReportFilters, Scope
 
@@ -60,7 +60,7 @@ class Command(BaseCommand):
         if opts["verify"]:
             differences = 0
             # The facts against the raw rows, then the rollups against the facts.
-            for line in chain(facts.verify(), rollups.verify(), monthly.verify()):
+            for line in chain(facts.verify(), rollups.verify(), daily.verify(), monthly.verify()):
                 differences += 1
                 self.stdout.write(line)
             self.stdout.write(f"{differences} differences")
