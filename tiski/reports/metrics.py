@@ -586,8 +586,6 @@ class _Volume:
         """Created in the period per channel, local ISO weekday and local hour."""
         zone = periods.zone()
         column = self.column("created")
-        if self.rolled and self.time == "hour" and connection.vendor == "postgresql":
-            return self._weekday_hours_per_hour(period)
         return list(
             self._in_period("created", period.start, period.end)
             .annotate(
@@ -598,31 +596,6 @@ class _Volume:
             .order_by()
             .values_list("channel", "wd", "hr", "n")
         )
-
-    def _weekday_hours_per_hour(self, period: periods.Period) -> list[tuple[str, int, int, int]]:
-        """weekday_hours from the hourly rollup, summed per hour and channel
-        first: the local weekday and hour are then computed once per hour and
-        channel, not once per rollup row (a time zone conversion for each of
-        a million rows was most of the heatmap's time over three years)."""
-        per_hour = (
-            self._in_period("created", period.start, period.end)
-            .values("hour", "channel")
-            .annotate(n=Sum("created"))
-            .order_by()
-        )
-        try:
-            sql, params = per_hour.query.sql_with_params()
-        except EmptyResultSet:  # nothing the user may count (an inactive account)
-            return []
-        local = "per_hour.hour AT TIME ZONE %s"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT per_hour.channel, EXTRACT(ISODOW FROM {local})::integer,"
-                f" EXTRACT(HOUR FROM {local})::integer, SUM(per_hour.n)::integer"
-                f" FROM ({sql}) per_hour GROUP BY 1, 2, 3",
-                (periods.zone().key, periods.zone().key, *params),
-            )
-            return [tuple(row) for row in cursor.fetchall()]
 
 
 def _volume_counts(scope: Scope, period: periods.Period) -> dict[str, int]:
