@@ -186,6 +186,12 @@ def test_contact_rankings_in_one_read_equal_three_queries(history, make_ticket, 
         expected = rankings_one_by_one(created_in)
         assert len(expected["n"]) == 25 and len(expected["reopened"]) == 10
         assert metrics._contact_rankings(created_in) == expected
+        # The same read also counts the period's tickets.
+        _rankings, total = metrics._contact_rankings_and_total(created_in)
+        assert total == created_in.count()
+        summary = {f.key: f.value.value for f in metrics.customers(scope).summary}
+        assert summary["created"] == total
+    assert total > 0  # the last user (an outsider) still counts the team's tickets
 
 
 def test_customers_of_an_inactive_account_are_empty(history):
