@@ -20,16 +20,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import (
-    Avg,
-    Case,
-    Count,
-    IntegerField,
-    Q,
-    QuerySet,
-    Sum,
-    When,
-)
+from django.db.models import Avg, Case, Count, IntegerField, Q, QuerySet, Sum, When
 from django.db.models import Value as SqlValue
 from django.db.models.functions import (
     Coalesce,
