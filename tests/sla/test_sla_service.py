@@ -75,7 +75,7 @@ def test_reply_moves_to_resolution_and_pending_pauses(db, monday, make_ticket, m
 
 def test_policy_conditions_first_match_wins(db, monday, make_ticket, make_team):
     vip = make_team("VIP")
-    default = SlaPolicy.objects.get()
+    default = SlaPolicy.objects.get(name__startswith="Perustaso")
     special = SlaPolicy.objects.create(
         name="VIP", position=1, calendar=default.calendar, targets={"normal": {"first_reply": 15}}
     )
