@@ -246,7 +246,9 @@ def test_the_triggers_answer_a_chunk_of_solves_as_ticket_by_ticket(
         pass
     engine._compiled.clear()
     assert RuleFiring.objects.count() == 0  # rolled back: the same backlog again
-    assert batches == []  # ticket by ticket: no survey batch
+    # ticket by ticket: each survey its own call of the one path
+    assert batches and set(batches) == {1}, batches
+    batches.clear()
     for ticket in pending:
         ticket.refresh_from_db()
 
@@ -262,7 +264,9 @@ def test_the_triggers_answer_a_chunk_of_solves_as_ticket_by_ticket(
     firings, _events, _mails, invitations, notices, _tags, _changed = got
     # The chunk's surveys went out in one batch (the second ticket of a
     # requester in the next), and the backlog met every case.
-    assert batches == [7, 1], batches
+    # (The on-commit dispatch the test runs after it asks each ticket on its
+    # own again, through the same path, and finds it already asked.)
+    assert batches[:2] == [7, 1] and set(batches[2:]) <= {1}, batches
     skipped = " ".join(" ".join(f[6]) for f in firings)
     for reason in (
         "does not want surveys",

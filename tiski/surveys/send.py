@@ -97,21 +97,11 @@ def _send(
 
 
 def send_csat(ticket: Ticket, *, now: datetime | None = None, from_address: str = "") -> Outcome:
-    """Ask the requester of a solved ticket how we did (the rule action's work)."""
-    row = SurveySettings.load()
-    if not row.csat_enabled:
-        return Outcome(reason=_("satisfaction surveys are switched off in Settings"))
-    if ticket.status not in (Status.SOLVED, Status.CLOSED):
-        return Outcome(reason=_("the ticket is not solved"))
-    return _send(
-        kind=SurveyKind.CSAT,
-        contact=ticket.requester,
-        ticket=ticket,
-        about=ticket,
-        cooldown_days=row.csat_cooldown_days,
-        now=now or timezone.now(),
-        from_address=from_address,
-    )
+    """Ask the requester of a solved ticket how we did (the rule action's work).
+
+    The one-ticket form of `send_csat_many`: one path, so a survey a time
+    pass sends for a chunk and one sent for a single solve cannot differ."""
+    return send_csat_many([(ticket, from_address)], now=now)[0]
 
 
 def send_csat_many(
