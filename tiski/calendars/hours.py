@@ -147,6 +147,10 @@ def _wall_to_utc(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return instant
 
 
+# Days of open spans a calendar remembers (see `BusinessCalendar._spans_on`).
+_SPANS_KEPT = 4096
+
+
 @dataclass(frozen=True, kw_only=True)
 class BusinessCalendar:
     """When a service desk is open.
@@ -199,6 +203,11 @@ class BusinessCalendar:
         object.__setattr__(self, "weekly", MappingProxyType(weekly))
         object.__setattr__(self, "closed_dates", closed)
         object.__setattr__(self, "open_dates", MappingProxyType(opened))
+        # A day's open spans depend on the (frozen) calendar and the day
+        # alone; a deadline walks the same days for ticket after ticket (a
+        # catch-up over an import refreshes thousands), so each is worked
+        # out once per calendar. Not a field: equality and hash ignore it.
+        object.__setattr__(self, "_spans", {})
 
     @classmethod
     def office_hours(
@@ -233,8 +242,18 @@ class BusinessCalendar:
             return ()
         return self.weekly.get(day.weekday(), ())
 
-    def _spans_on(self, day: date, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    def _spans_on(self, day: date, zone: ZoneInfo) -> tuple[tuple[datetime, datetime], ...]:
         """`day`'s open intervals as UTC instants, in order, never overlapping."""
+        # The zone is always ZoneInfo(self.time_zone), so the day is the key.
+        memo: dict[date, tuple[tuple[datetime, datetime], ...]] = self._spans  # type: ignore[attr-defined]
+        known = memo.get(day)
+        if known is None:
+            if len(memo) >= _SPANS_KEPT:
+                memo.clear()  # a calendar kept for years of lookups stays small
+            known = memo[day] = tuple(self._work_out_spans(day, zone))
+        return known
+
+    def _work_out_spans(self, day: date, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
         spans: list[tuple[datetime, datetime]] = []
         for start, end in self.hours_on(day):
             span_start = _wall_to_utc(day, start, zone)

@@ -42,6 +42,33 @@ from .models import Calendar, SlaPolicy, SlaState, SlaTarget, TicketSla
 log = logging.getLogger(__name__)
 
 
+_MATCH_RELATIONS = ("match_types", "match_teams", "match_organisations")
+
+
+def _match_ids(policy: SlaPolicy) -> tuple[set[int], set[int], set[int]]:
+    """The ids of the types, teams and organisations a policy is limited to.
+
+    Building them asks each relation for a manager, which costs more than
+    the rest of the matching; a refresh matches thousands of tickets
+    against the same prefetched policies, so the sets made from one
+    prefetch are kept on the policy for as long as that prefetch is its
+    answer (changing a relation drops the prefetch, and with it these).
+    """
+    cache = policy.__dict__.get("_prefetched_objects_cache") or {}
+    fetched = tuple(cache.get(name) for name in _MATCH_RELATIONS)
+    kept = policy.__dict__.get("_tiski_match_ids")
+    if kept is not None and all(a is b for a, b in zip(kept[0], fetched, strict=True)):
+        return kept[1]
+    ids = (
+        {t.pk for t in policy.match_types.all()},
+        {t.pk for t in policy.match_teams.all()},
+        {o.pk for o in policy.match_organisations.all()},
+    )
+    if all(rows is not None for rows in fetched):
+        policy.__dict__["_tiski_match_ids"] = (fetched, ids)
+    return ids
+
+
 def matching_policy(
     ticket: Ticket, policies: list[SlaPolicy] | None = None, *, tags: set[str] | None = None
 ) -> SlaPolicy | None:
@@ -56,13 +83,11 @@ def matching_policy(
             continue
         if policy.match_channels and ticket.channel not in policy.match_channels:
             continue
-        types = {t.pk for t in policy.match_types.all()}
+        types, teams, orgs = _match_ids(policy)
         if types and ticket.type_id not in types:
             continue
-        teams = {t.pk for t in policy.match_teams.all()}
         if teams and ticket.team_id not in teams:
             continue
-        orgs = {o.pk for o in policy.match_organisations.all()}
         if orgs and ticket.requester.organisation_id not in orgs:
             continue
         if policy.match_tags:
