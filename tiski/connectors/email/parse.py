@@ -959,6 +959,7 @@ def _read_report(
     raw: bytes,
     headers: dict[str, str],
     sender: EmailAddress,
+    recipients: list[str],
     subject: str,
     message_id: str,
 ) -> reports.Report | None:
@@ -974,7 +975,7 @@ def _read_report(
             report_type=report_type.lower() if isinstance(report_type, str) else "",
             subject=subject,
             sender=sender.address.lower(),
-            to=[a.address for a in (*_addresses(msg, "to"), *_addresses(msg, "cc"))],
+            to=recipients,
             headers=headers,
             texts=[t for t in collected.texts if t.strip()],
             original_headers=collected.original_headers,
@@ -1002,16 +1003,13 @@ def _message_charset(raw: bytes) -> str | None:
     Read from the bytes, since walking the parsed parts costs more than the
     rest of the parse for most mail, and this is only a hint.
     """
-    if not _HIGH_BYTE.search(raw):
+    if raw.isascii():
         return None  # no 8-bit bytes, nothing to decode with it
     for match in _CHARSET_PARAM.finditer(raw, 0, 1_000_000):
         charset = match.group(1).decode("ascii")
         if _codec(charset) not in (None, "ascii"):
             return charset
     return None
-
-
-_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -1086,12 +1084,16 @@ def parse_email(raw: bytes) -> ParsedEmail:
             text = decode_bytes(body, _safe(msg.get_content_charset))
 
     subject = decode_header_value(_raw_header(msg, "subject"), hint)
+    # Read once: the charset hint changes display names only, never addresses.
+    to = _addresses(msg, "to", hint)
+    cc = _addresses(msg, "cc", hint)
     report = _read_report(
         msg,
         collected,
         raw=raw,
         headers=headers,
         sender=sender,
+        recipients=[a.address for a in (*to, *cc)],
         subject=subject,
         message_id=message_id,
     )
@@ -1103,8 +1105,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
         references=tuple(references),
         subject=subject,
         sender=sender,
-        to=_addresses(msg, "to", hint),
-        cc=_addresses(msg, "cc", hint),
+        to=to,
+        cc=cc,
         reply_to=_addresses(msg, "reply-to", hint),
         date=_date(msg),
         text=text,
