@@ -268,6 +268,52 @@ def tiski(args: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
     )
 
 
+class CpuWatch:
+    """CPU seconds of the importer and of its descendants (the parse workers),
+    read from /proc every 0.1 s while it runs: the last reading of each
+    process counts, so a process living less than that may be missed (the
+    workers live as long as the import)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.stop = threading.Event()
+        self.seen: dict[int, float] = {}
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _cpu(self, pid: int) -> float | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        # utime and stime are the 14th and 15th fields (after the name).
+        return (int(fields[11]) + int(fields[12])) / self.tick
+
+    def _children(self, pid: int) -> list[int]:
+        found = []
+        try:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                text = (task / "children").read_text().split()
+                found.extend(int(child) for child in text)
+        except OSError:
+            pass
+        return found
+
+    def run(self) -> None:
+        while not self.stop.wait(0.1):
+            pending = [self.pid]
+            while pending:
+                pid = pending.pop()
+                value = self._cpu(pid)
+                if value is not None:
+                    self.seen[pid] = value
+                pending.extend(self._children(pid))
+
+    def totals(self) -> dict:
+        importer = self.seen.get(self.pid, 0.0)
+        others = sum(v for pid, v in self.seen.items() if pid != self.pid)
+        return {"importer": round(importer, 2), "workers": round(others, 2)}
+
+
 def run_import(mbox: Path, env: dict, profile: Path | None) -> dict:
     """`tiski import-mail` in a child process: wall time, rate, peak memory."""
     command = [sys.executable]
@@ -275,13 +321,26 @@ def run_import(mbox: Path, env: dict, profile: Path | None) -> dict:
         command += ["-m", "cProfile", "-o", str(profile)]
     command += ["-m", "tiski.cli", "import-mail", str(mbox), "--mailbox", MAILBOX]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    load_before = [round(x, 2) for x in os.getloadavg()]
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    child = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    cpu = CpuWatch(child.pid)
+    watcher = threading.Thread(target=cpu.run, daemon=True)
+    watcher.start()
+    stdout, stderr = child.communicate()
     seconds = time.perf_counter() - started
+    cpu.stop.set()
+    watcher.join()
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, command, stdout, stderr)
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "seconds": round(seconds, 2),
-        "output": done.stdout.strip(),
+        "output": stdout.strip(),
+        "cpu_seconds": cpu.totals(),
+        "load_average_before": load_before,
         # ru_maxrss of the children is the largest child so far (Linux: KiB).
         "peak_rss_mb": round(peak_kb / 1024, 1),
         "peak_rss_note": "" if peak_kb > before else "migrate child was larger",
@@ -448,6 +507,13 @@ def write_readme_section(result: dict) -> None:
             f"({imp['messages']} messages in {imp['seconds']} s) | ≥ {TARGET_RATE:.0f} msg/s |"
         )
         rows.append(f"| peak memory of `import-mail` (ru_maxrss) | {imp['peak_rss_mb']} MB | |")
+        if "cpu_ms_per_message" in imp:
+            cpu = imp["cpu_ms_per_message"]
+            load = imp.get("load_average_before", ["?"])[0]
+            rows.append(
+                f"| CPU per message: importer / parse workers | {cpu['importer']} ms / "
+                f"{cpu['workers']} ms (load average {load} at the start) | |"
+            )
     if lat and "p50_s" in lat:
         rows.append(
             f"| IMAP APPEND → message row (IDLE), p50 / p95 | {lat['p50_s']} s / {lat['p95_s']} s "
@@ -567,6 +633,11 @@ def main() -> None:
         counts = count_rows(env)
         imported["messages"] = counts["receipts"]
         imported["messages_per_second"] = round(counts["receipts"] / imported["seconds"], 1)
+        imported["cpu_ms_per_message"] = {
+            part: round(1000 * value / max(1, counts["receipts"]), 2)
+            for part, value in imported["cpu_seconds"].items()
+        }
+        imported["load_average"] = [round(x, 2) for x in os.getloadavg()]
         imported["rows"] = counts
         imported["target_messages_per_second"] = TARGET_RATE
         result["import"] = imported
