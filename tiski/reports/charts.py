@@ -33,8 +33,14 @@ def _svg(template: str, *args: object) -> SafeString:
 
 WIDTH, HEIGHT = 760, 240
 LEFT, BOTTOM, TOP = 48, 42, 12
-# Half the width of a day's label ("31.12.2026" in the axis font).
-LABEL_HALF_WIDTH = 30
+# A character of an axis label is about this wide in the axis font
+# ("31.12.2026" about 60 px), and labels keep this much apart.
+LABEL_CHAR_WIDTH = 6
+LABEL_GAP = 8
+
+
+def _label_width(text: object) -> int:
+    return LABEL_CHAR_WIDTH * len(str(text))
 
 
 def _scale(value: float) -> tuple[float, int]:
@@ -89,8 +95,11 @@ def bar_chart(
                 fmt(Value(top * tick / steps)),
             )
         )
-    # Label every n-th group so labels never overlap.
-    every = max(1, round(len(table.rows) / 12))
+    # Label every n-th group so labels never overlap: at most twelve, and
+    # as far apart as the longest label needs ("marraskuu 2026" takes more
+    # room than "11.12.2026").
+    widest = max(_label_width(row[0].value) for row in table.rows) + LABEL_GAP
+    every = max(1, round(len(table.rows) / 12), math.ceil(widest / group_w))
     for r, row in enumerate(table.rows):
         x0 = LEFT + r * group_w + (group_w - bar_w * len(series)) / 2
         for s, column in enumerate(index):
@@ -115,7 +124,7 @@ def bar_chart(
         # A label centred near the right edge would be cut ("31.12.202"), and
         # one moved left to fit would run into its neighbour: it is left out
         # (the table under the chart has every row).
-        if r % every == 0 and x + LABEL_HALF_WIDTH <= WIDTH:
+        if r % every == 0 and x + _label_width(row[0].value) / 2 <= WIDTH:
             parts.append(
                 _svg(
                     '<text class="axis" x="{:.1f}" y="{}" text-anchor="middle">{}</text>',
