@@ -23,7 +23,7 @@ import logging
 import smtplib
 import ssl
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import encoders
@@ -490,16 +490,27 @@ def mailbox_for(ticket: Ticket) -> Mailbox | None:
         .order_by("-created_at", "-id")
         .values_list("meta__mailbox", flat=True)[:20]
     )
+    return _choose_mailbox(tuple(Mailbox.objects.filter(active=True)), addresses, ticket.team_id)
+
+
+def _choose_mailbox(
+    active: Sequence[Mailbox], addresses: Iterable[object], team_id: int | None
+) -> Mailbox | None:
+    """`mailbox_for`'s choice among the active mailboxes (a handful, read at
+    once), for the customer's latest mailbox addresses, newest first: one
+    query for the mailboxes instead of one per address the customer used."""
+    by_address = {mailbox.address: mailbox for mailbox in active}
     for address in addresses:
         if address:
-            found = Mailbox.objects.filter(address=str(address).lower(), active=True).first()
+            found = by_address.get(str(address).lower())
             if found is not None:
                 return found
-    if ticket.team_id is not None:
-        found = Mailbox.objects.filter(default_team_id=ticket.team_id, active=True).first()
-        if found is not None:
-            return found
-    return Mailbox.objects.filter(active=True).order_by("id").first()
+    by_id = sorted(active, key=lambda mailbox: mailbox.pk)
+    if team_id is not None:
+        for mailbox in by_id:
+            if mailbox.default_team_id == team_id:
+                return mailbox
+    return by_id[0] if by_id else None
 
 
 def route(ticket: Ticket) -> ReplyRoute:
@@ -509,10 +520,22 @@ def route(ticket: Ticket) -> ReplyRoute:
     The composer shows both, offers ``mailboxes`` to choose from, and warns
     (instead of sending into the void) when either is missing.
     """
-    latest = _latest_customer_meta(ticket)
+    # The customer's latest messages, read once: the newest one's sender, and
+    # the mailboxes they wrote to for `mailbox_for`'s choice.
+    metas = [
+        meta or {}
+        for meta in ticket.messages.filter(kind=MessageKind.CUSTOMER)
+        .order_by("-created_at", "-id")
+        .values_list("meta", flat=True)[:20]
+    ]
+    latest = metas[0] if metas else {}
     to = _email_of(ticket.requester, [latest.get("from", "")])
     mailboxes = tuple(Mailbox.objects.filter(active=True).order_by("address"))
-    mailbox = mailbox_for(ticket) if mailboxes else None
+    mailbox = (
+        _choose_mailbox(mailboxes, (meta.get("mailbox") for meta in metas), ticket.team_id)
+        if mailboxes
+        else None
+    )
     problem = ""
     if not to:
         problem = _(
@@ -537,16 +560,6 @@ def route(ticket: Ticket) -> ReplyRoute:
         mailbox=mailbox,
         mailboxes=mailboxes,
     )
-
-
-def _latest_customer_meta(ticket: Ticket) -> dict:
-    latest = (
-        ticket.messages.filter(kind=MessageKind.CUSTOMER)
-        .order_by("-created_at", "-id")
-        .values_list("meta", flat=True)
-        .first()
-    )
-    return latest or {}
 
 
 def queue_reply(
