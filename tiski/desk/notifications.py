@@ -57,15 +57,6 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(notice.link)
 
 
-def _new_assignee_id(change: TicketChange) -> int | None:
-    if "assignee" in change.fields:
-        new = change.fields["assignee"][1]
-        return int(new) if new.isdigit() else None
-    if change.created:
-        return _assigned_at_creation([change.ticket_id]).get(change.ticket_id)
-    return None
-
-
 def _assigned_at_creation(ticket_ids: list[int]) -> dict[int, int | None]:
     """Each new ticket's assignee, where it was given when the ticket was made.
 
@@ -81,25 +72,6 @@ def _assigned_at_creation(ticket_ids: list[int]) -> dict[int, int | None]:
     )
 
 
-def _giver(change: TicketChange, assignee_id: int) -> str:
-    """Who gave the ticket, in words: an agent, a rule by name, or the routing."""
-    if change.actor_id is not None:
-        actor = User.objects.filter(pk=change.actor_id).first()
-        if actor is not None:
-            return str(actor)
-    event = (
-        Event.objects.filter(
-            ticket_id=change.ticket_id,
-            kind=EventKind.FIELD,
-            field="assignee",
-            new_value=str(assignee_id),
-        )
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    return _giver_by_event(event)
-
-
 def _giver_by_event(event: Event | None) -> str:
     if event is not None and event.meta.get("rule"):
         return _("Rule “%(name)s”") % {"name": event.meta["rule"]}
@@ -109,31 +81,9 @@ def _giver_by_event(event: Event | None) -> str:
 
 
 def on_ticket_change(change: TicketChange) -> None:
-    """Ticket-change handler: tell an agent who was given a ticket by someone else."""
-    if "escalation_level" in change.fields:
-        return  # the escalation notice says it (tiski.notifications.handlers)
-    assignee_id = _new_assignee_id(change)
-    if assignee_id is None or assignee_id == change.actor_id:
-        return
-    assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
-    if assignee is None:
-        return
-    subject = Ticket.objects.filter(pk=change.ticket_id).values_list("subject", flat=True).first()
-    # Stored as text, so written in the reader's language.
-    with translation.override(assignee.language):
-        text = _("%(who)s assigned this ticket to you: %(subject)s") % {
-            "who": _giver(change, assignee_id),
-            "subject": subject or "",
-        }
-    # Through the notifications service: the agent's setting for this kind
-    # decides, and their open tabs refresh the bell after commit.
-    services.notify(
-        [assignee.pk],
-        Kind.ASSIGNED,
-        ticket_id=change.ticket_id,
-        actor_id=change.actor_id,
-        text=text,
-    )
+    """Ticket-change handler: tell an agent who was given a ticket by someone
+    else. The one-change form of `on_ticket_changes`: one path for both."""
+    on_ticket_changes([change])
 
 
 def on_ticket_changes(many: Sequence[TicketChange]) -> None:
@@ -142,6 +92,7 @@ def on_ticket_changes(many: Sequence[TicketChange]) -> None:
     assignees, subjects, givers and the agents' choices read once for all
     and the notices written together (`services.notify_many`), instead of
     nine statements per assignment."""
+    # An escalation's assignment is told by its own notice (notifications.handlers).
     given = [(c, _new_assignee_id_known(c)) for c in many if "escalation_level" not in c.fields]
     unknown = [c.ticket_id for c, assignee_id in given if assignee_id is _ASK]
     assignees_of = _assigned_at_creation(unknown) if unknown else {}
@@ -186,7 +137,8 @@ _ASK: Any = object()
 
 
 def _new_assignee_id_known(change: TicketChange) -> Any:
-    """`_new_assignee_id` from the change alone; `_ASK` where it needs the row."""
+    """The new assignee the change names; `_ASK` for a creation (the row tells,
+    `_assigned_at_creation`); None when the change gave nobody the ticket."""
     if "assignee" in change.fields:
         new = change.fields["assignee"][1]
         return int(new) if new.isdigit() else None
@@ -194,9 +146,10 @@ def _new_assignee_id_known(change: TicketChange) -> Any:
 
 
 def _givers(work: list[tuple[TicketChange, int]]) -> list[Callable[[], str]]:
-    """`_giver` for each change, in order, from two reads for all: the
-    actors, and the assignment events of the changes without one. Each is
-    worded when called, in the language then active."""
+    """Who gave each ticket, in words (an agent, a rule by name, the hand-over
+    or the routing), in order, from two reads for all: the actors, and the
+    assignment events of the changes without one. Each is worded when
+    called, in the language then active."""
     actor_ids = {c.actor_id for c, _a in work if c.actor_id is not None}
     actors = User.objects.in_bulk(actor_ids) if actor_ids else {}
     need_events = [c.ticket_id for c, _a in work if c.actor_id is None or c.actor_id not in actors]
