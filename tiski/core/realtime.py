@@ -32,22 +32,7 @@ def user_group(user_id: int) -> str:
 
 def send(group: str, payload: dict[str, Any]) -> None:
     """Send to every socket in a group; never raises (a push is a courtesy)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass  # the normal case: a sync thread (a view, a task, a command)
-    else:
-        # Called from code running inside an event loop's thread: hand the
-        # send to that loop instead of blocking it.
-        asyncio.ensure_future(layer.group_send(group, payload))
-        return
-    try:
-        async_to_sync(layer.group_send)(group, payload)
-    except Exception:  # a push is a courtesy: never let it break a write
-        log.warning("could not publish %s to %s", payload.get("type"), group, exc_info=True)
+    send_many([(group, payload)])
 
 
 def send_many(messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
@@ -65,6 +50,8 @@ def send_many(messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
     except RuntimeError:
         pass  # the normal case: a sync thread (a view, a task, a command)
     else:
+        # Called from code running inside an event loop's thread: hand the
+        # sends to that loop instead of blocking it.
         for group, payload in messages:
             asyncio.ensure_future(layer.group_send(group, payload))
         return
