@@ -20,12 +20,9 @@ from tiski.reports.models import MonthlyFigure, TicketFact
 from tiski.tickets import actions
 from tiski.tickets.models import Status, Ticket, TicketMerge, Via
 
-from .conftest import at, customer, reply, status
+from .conftest import LONG, at
 
 JANUARY = date(2026, 1, 1)
-# Whole months December-February, edges in November and March; the previous
-# period (as long, right before) has whole months August-October.
-LONG = {"from": "2025-11-15", "to": "2026-03-20"}
 BOUND = 0.025
 
 
@@ -133,65 +130,6 @@ def test_verify_finds_drift_and_rebuild_repairs_it(history, capsys):
 
 
 # --- pages read from it -----------------------------------------------------------
-
-
-@pytest.fixture
-def spread(history, make_ticket, make_user, make_team):
-    """Tickets over months around ``LONG``: in its edges, its whole months,
-    before it, and in the previous period; a restricted team's among them,
-    and two of a team the outsider is not in, assigned to the outsider (the
-    visibility rule's third arm)."""
-    team, agent, boss = history.team, history.agent, history.secret.assignee
-    helper = make_user(teams=(team,), email="apu@example.fi", name="Apu Agentti")
-    sales = make_team("Myynti")
-    made = []
-
-    def ticket(created, first, solved=None, *, team=team, assignee=agent, more=()):
-        t = make_ticket(subject="Kuukausi", team=team, assignee=assignee, created_at=created)
-        reply(t, assignee, first)
-        for asked, answered in more:
-            customer(t, asked)
-            reply(t, assignee, answered)
-        if solved is not None:
-            status(t, assignee, Status.SOLVED, solved)
-        made.append(t)
-
-    ticket(at(2025, 9, 10, 9), at(2025, 9, 10, 11), at(2025, 9, 12, 15))
-    ticket(at(2025, 10, 1, 8), at(2025, 10, 3, 14), at(2025, 10, 30, 12), assignee=helper)
-    ticket(at(2025, 11, 3, 10), at(2025, 11, 3, 15), at(2025, 12, 2, 12))
-    ticket(
-        at(2025, 11, 20, 8),
-        at(2025, 11, 21, 9),
-        at(2025, 12, 5, 16),
-        more=[(at(2025, 11, 22, 10), at(2025, 11, 24, 10))],
-    )
-    ticket(at(2025, 12, 10, 14), at(2025, 12, 10, 17), at(2026, 2, 3, 9), team=None)
-    ticket(at(2025, 12, 31, 23, 30), at(2026, 1, 1, 0, 15), at(2026, 1, 2, 9), assignee=helper)
-    ticket(
-        at(2026, 2, 10, 9),
-        at(2026, 2, 10, 10),
-        at(2026, 2, 11, 9),
-        team=history.secret_team,
-        assignee=boss,
-    )
-    ticket(
-        at(2026, 2, 26, 9),
-        at(2026, 2, 27, 13),
-        at(2026, 3, 3, 11),
-        more=[(at(2026, 2, 28, 9), at(2026, 3, 2, 8))],
-    )
-    ticket(at(2026, 3, 10, 9), at(2026, 3, 10, 9, 5))
-    ticket(
-        at(2026, 1, 8, 12),
-        at(2026, 1, 8, 18),
-        at(2026, 1, 9, 9),
-        team=sales,
-        assignee=history.outsider,
-    )
-    ticket(at(2025, 11, 28, 9), at(2025, 11, 28, 9, 40), team=sales, assignee=history.outsider)
-    ticket(at(2026, 3, 25, 9), at(2026, 3, 25, 12), at(2026, 3, 26, 9))
-    facts.refresh([t.pk for t in made])
-    return history
 
 
 def _close(got, want, bucketed: bool, where: str) -> None:

@@ -36,13 +36,29 @@ from tiski.tickets.models import (
     TicketMerge,
 )
 
-from . import daily, monthly, rollups
-from .models import DailyVolume, HourlyVolume, MonthlyFigure, ReplyFact, TicketFact
+from . import daily, monthly, monthly_created, rollups
+from .models import (
+    DailyVolume,
+    HourlyVolume,
+    MonthlyCreated,
+    MonthlyFigure,
+    MonthlyOrganisation,
+    MonthlyWeekHour,
+    ReplyFact,
+    TicketFact,
+)
 
 log = logging.getLogger(__name__)
 # What `refresh` reads of a ticket's facts before rewriting them: the rollups
 # move by the difference between these and the new facts.
-OLD_COLUMNS = sorted({*rollups.FACT_COLUMNS, *daily.FACT_COLUMNS, *monthly.FACT_COLUMNS})
+OLD_COLUMNS = sorted(
+    {
+        *rollups.FACT_COLUMNS,
+        *daily.FACT_COLUMNS,
+        *monthly.FACT_COLUMNS,
+        *monthly_created.FACT_COLUMNS,
+    }
+)
 
 CHUNK = 500
 WAITING_STATUSES = frozenset({Status.NEW, Status.OPEN})
@@ -344,6 +360,7 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
                 rollups.apply(rollups.delta(old, found.values()))
                 daily.apply(daily.delta(old, found.values()))
                 monthly.apply(monthly.delta(old, found.values()))
+                monthly_created.apply(monthly_created.delta(old, list(found.values())))
             ReplyFact.objects.filter(ticket_id__in=list(snaps)).delete()
             ReplyFact.objects.bulk_create(replies_of(snaps, found))
         written += len(rows)
@@ -372,6 +389,7 @@ def rebuild() -> int:
     rollups.rebuild()
     daily.rebuild()
     monthly.rebuild()
+    monthly_created.rebuild()
     return written
 
 
@@ -389,7 +407,16 @@ def vacuum_report_tables() -> bool:
         return False
     tables = ", ".join(
         connection.ops.quote_name(model._meta.db_table)
-        for model in (TicketFact, HourlyVolume, DailyVolume, MonthlyFigure, ReplyFact)
+        for model in (
+            TicketFact,
+            HourlyVolume,
+            DailyVolume,
+            MonthlyFigure,
+            MonthlyCreated,
+            MonthlyWeekHour,
+            MonthlyOrganisation,
+            ReplyFact,
+        )
     )
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE) {tables}")

@@ -39,6 +39,7 @@ from tiski.tickets.models import (
     Channel,
     Priority,
     TicketType,
+    team_visibility_condition,
     visibility_condition,
 )
 
@@ -46,7 +47,16 @@ from . import daily, field_dimensions, monthly, periods, rollups, stats
 from .access import can_see_team_reports
 from .aggregates import P90, Median, lists_stats
 from .histogram import Hist
-from .models import DailyVolume, HourlyVolume, MonthlyFigure, ReplyFact, TicketFact
+from .models import (
+    DailyVolume,
+    HourlyVolume,
+    MonthlyCreated,
+    MonthlyFigure,
+    MonthlyOrganisation,
+    MonthlyWeekHour,
+    ReplyFact,
+    TicketFact,
+)
 
 FILTER_PARAMS = ("team", "agent", "channel", "type", "priority", "organisation", "tag", "mailbox")
 TRUNC = {
@@ -200,6 +210,40 @@ class Scope:
         if self.rollup() is None or f.channel or f.type or f.priority:
             return None
         return f.apply(self._visible(DailyVolume.objects.all()))
+
+    def created_months(
+        self,
+        model: type[MonthlyCreated] | type[MonthlyWeekHour] | type[MonthlyOrganisation],
+        period: periods.Period,
+        fine: type[HourlyVolume] | type[TicketFact] = HourlyVolume,
+    ) -> tuple[QuerySet, QuerySet | None] | None:
+        """A monthly rollup of created tickets for ``period``: its rows the
+        user may count (the visibility rule's arms "no team" and "my teams":
+        the rows have no agent), and the rows of ``fine`` (the hourly rollup
+        or the facts) of the third arm, "assigned to me outside my teams"
+        (None for those who see everything). None when the period is too
+        short or a filter needs a column the rollup lacks (agent, priority;
+        type or channel where it has none)."""
+        f = self.filters
+        has = {field.name for field in model._meta.fields}
+        if self.rollup() is None or f.agent or f.priority:
+            return None
+        if (f.type and "type" not in has) or (f.channel and "channel" not in has):
+            return None
+        if not monthly.usable(period):
+            return None
+        if not self.user.is_authenticated or not self.user.is_active:
+            return model.objects.none(), None
+        condition = team_visibility_condition(self.user)
+        rows = model.objects.all() if condition is None else model.objects.filter(condition)
+        if condition is None:
+            return f.apply(rows), None
+        team_ids = list(self.user.teams.values_list("pk", flat=True))
+        fine_rows = fine.objects.filter(merged=False) if fine is TicketFact else fine.objects.all()
+        mine = fine_rows.filter(assignee_id=self.user.pk, team__isnull=False).exclude(
+            team_id__in=team_ids
+        )
+        return f.apply(rows), f.apply(self._visible(mine))
 
     def monthly(
         self, period: periods.Period, column: str | None = None
@@ -550,17 +594,14 @@ class _Volume:
         """by_column for several columns; from the rollup in one query."""
         if not self.rolled:
             return {column: self.by_column(column, period) for column in columns}
-        per: dict[str, Counter] = {column: Counter() for column in columns}
-        for *keys, n in (
+        return _per_column(
+            columns,
             self._in_period("created", period.start, period.end)
             .values(*columns)
             .annotate(n=Sum("created"))
             .order_by()
-            .values_list(*columns, "n")
-        ):
-            for column, key in zip(columns, keys, strict=True):
-                per[column][key] += n
-        return {column: sorted(counter.items(), key=_most_first) for column, counter in per.items()}
+            .values_list(*columns, "n"),
+        )
 
     def by_column(self, column: str, period: periods.Period) -> list[tuple[Any, int]]:
         """Created in the period per value of ``column``, most first."""
@@ -575,11 +616,14 @@ class _Volume:
 
     def weekday_hours(self, period: periods.Period) -> list[tuple[str, int, int, int]]:
         """Created in the period per channel, local ISO weekday and local hour."""
+        return self.weekday_hours_in(self._in_period("created", period.start, period.end))
+
+    def weekday_hours_in(self, rows: QuerySet) -> list[tuple[str, int, int, int]]:
+        """``rows`` (of this source) summed per channel, local ISO weekday and hour."""
         zone = periods.zone()
         column = self.column("created")
         return list(
-            self._in_period("created", period.start, period.end)
-            .annotate(
+            rows.annotate(
                 wd=ExtractIsoWeekDay(column, tzinfo=zone), hr=ExtractHour(column, tzinfo=zone)
             )
             .values("channel", "wd", "hr")
@@ -587,6 +631,99 @@ class _Volume:
             .order_by()
             .values_list("channel", "wd", "hr", "n")
         )
+
+
+def _created_by_month(
+    scope: Scope,
+    model: type[MonthlyCreated] | type[MonthlyWeekHour] | type[MonthlyOrganisation],
+    columns: tuple[str, ...],
+    from_fine: Callable[[_Volume, QuerySet], Iterable[tuple[Any, ...]]],
+    fine: type[HourlyVolume] | type[TicketFact] = HourlyVolume,
+) -> list[tuple[Any, ...]] | None:
+    """Created in the scope's period per value of ``columns``, as (*values,
+    n) rows: the whole months from a monthly rollup of created tickets, the
+    days before and after them and the user's own tickets outside their
+    teams from ``fine``, the hourly rollup or the facts (``from_fine`` sums
+    its rows into the same shape). None when the monthly rollup cannot
+    answer (`Scope.created_months`).
+
+    Over three years the hourly rollup and the facts are nearly a row per
+    ticket, a month of a monthly rollup a few thousand rows at most
+    (docs/reports.md).
+    """
+    period = scope.period
+    found = scope.created_months(model, period, fine)
+    if found is None:
+        return None
+    rows, mine = found
+    parts = monthly.split(period)
+    counts: Counter = Counter()
+    for *keys, n in (
+        rows.filter(month__in=parts.months)
+        .values(*columns)
+        .annotate(n=Sum("created"))
+        .order_by()
+        .values_list(*columns, "n")
+    ):
+        counts[tuple(keys)] += n
+    rolled = fine is HourlyVolume
+    source = _Volume(scope.rollup(), True) if rolled else _Volume(scope.facts(), False)
+    time = source.column("created")
+
+    def created_in(rows: QuerySet, when: Q) -> QuerySet:
+        return rows.filter(when, created__gt=0) if source.rolled else rows.filter(when)
+
+    if parts.edges:
+        edges = functools.reduce(operator.or_, (_in(time, s, e) for s, e in parts.edges))
+        for *keys, n in from_fine(source, created_in(source.qs, edges)):
+            counts[tuple(keys)] += n
+    if mine is not None:
+        whole = _in(
+            time,
+            periods.local_midnight(parts.months[0]),
+            periods.local_midnight(periods._add_months(parts.months[-1], 1)),
+        )
+        for *keys, n in from_fine(source, created_in(mine, whole)):
+            counts[tuple(keys)] += n
+    return [(*keys, n) for keys, n in counts.items() if n]
+
+
+def _per_column(
+    columns: list[str], rows: Iterable[tuple[Any, ...]]
+) -> dict[str, list[tuple[Any, int]]]:
+    """(*values of ``columns``, n) rows as each column's counts, most first."""
+    per: dict[str, Counter] = {column: Counter() for column in columns}
+    for *keys, n in rows:
+        for column, key in zip(columns, keys, strict=True):
+            per[column][key] += n
+    return {column: sorted(counter.items(), key=_most_first) for column, counter in per.items()}
+
+
+def _busiest_organisations(scope: Scope, limit: int) -> list[tuple[Any, int]]:
+    """The organisations with the most tickets created in the period, most
+    first (equal counts: lower id first, then no organisation)."""
+    by_month = _created_by_month(
+        scope,
+        MonthlyOrganisation,
+        ("organisation_id",),
+        lambda source, rows: (
+            rows.values("organisation_id")
+            .annotate(n=source._n("created"))
+            .order_by()
+            .values_list("organisation_id", "n")
+        ),
+        fine=TicketFact,
+    )
+    if by_month is None:
+        by_month = list(
+            scope.facts()
+            .filter(_in("created_at", scope.period.start, scope.period.end))
+            .values("organisation_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("organisation_id", "n")
+        )
+    return sorted(by_month, key=_most_first)[:limit]
 
 
 def _volume_counts(scope: Scope, period: periods.Period) -> dict[str, int]:
@@ -699,14 +836,30 @@ def volume(scope: Scope) -> Result:
             series=["created", "solved"],
         )
     )
-    grouped = source.by_columns([DIMENSIONS[k][1] for k in ("channel", "type", "team")], period)
+    split_columns = [DIMENSIONS[k][1] for k in ("channel", "type", "team")]
+    by_month = _created_by_month(
+        scope,
+        MonthlyCreated,
+        tuple(split_columns),
+        lambda hours, rows: (
+            rows.values(*split_columns)
+            .annotate(n=Sum("created"))
+            .order_by()
+            .values_list(*split_columns, "n")
+        ),
+    )
+    grouped = (
+        source.by_columns(split_columns, period)
+        if by_month is None
+        else _per_column(split_columns, by_month)
+    )
     for key in ("channel", "type", "team", "organisation"):
         label, column = DIMENSIONS[key]
         # The rollup has no organisation: that one table reads the facts.
         if key == "organisation":
             # The rollup has no organisation: this table reads the facts, and
             # lists the busiest ones (the Customers report has them all).
-            counts = _Volume(scope.facts(), False).by_column(column, period)[:TOP_ORGANISATIONS]
+            counts = _busiest_organisations(scope, TOP_ORGANISATIONS)
         else:
             counts = grouped[column]
         names = _names(column, [k for k, _n in counts])
@@ -749,7 +902,13 @@ def _heatmaps(source: _Volume, scope: Scope) -> list[Table]:
     """
     period = scope.period
     grid: dict[str, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
-    for channel, weekday, hour, n in source.weekday_hours(period):
+    by_month = _created_by_month(
+        scope,
+        MonthlyWeekHour,
+        ("channel", "weekday", "hour"),
+        lambda hours, rows: hours.weekday_hours_in(rows),
+    )
+    for channel, weekday, hour, n in source.weekday_hours(period) if by_month is None else by_month:
         grid[""][(weekday, hour)] += n
         grid[channel][(weekday, hour)] += n
     channel_names = dict(Channel.choices)
@@ -1847,12 +2006,7 @@ def customers(scope: Scope) -> Result:
         if dim == "contact":
             top = rankings["n"]
         else:
-            top = list(
-                created_in.values(column)
-                .annotate(n=Count("pk"))
-                .order_by("-n", column)[:25]
-                .values_list(column, "n")
-            )
+            top = _busiest_organisations(scope, TOP_ORGANISATIONS)
         keys = [k for k, _n in top]
         detail: dict[Any, dict[str, Any]] = defaultdict(
             lambda: {"channels": set(), "open": 0, "fr": None}

@@ -232,6 +232,80 @@ class DailyVolume(models.Model):
         return f"volume of {self.day:%Y-%m-%d}"
 
 
+class MonthlyCreated(models.Model):
+    """Created tickets per desk-time-zone month, team, channel and type: the
+    volume report's "created by" tables over long periods.
+
+    The hourly rollup answers those too, but over three years it is nearly a
+    row per ticket; a month has a cell per team, channel and type that had
+    tickets (docs/reports.md, "Monthly volume"). No agent column: the
+    visibility rule's third arm (assigned to me, outside my teams) and an
+    agent filter are read from the hourly rollup. Kept like the other
+    rollups (`reports.monthly_created`); a key may have more than one row,
+    every read sums.
+    """
+
+    # The first day of the month in the desk's time zone.
+    month = models.DateField()
+    team = _ref("accounts.Team")
+    channel = models.CharField(max_length=20)
+    type = _ref("tickets.TicketType")
+    created = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month"], name="mcreated_month"),
+            models.Index(fields=["team", "month"], name="mcreated_team_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"created in {self.month:%Y-%m}"
+
+
+class MonthlyWeekHour(models.Model):
+    """Created tickets per desk month, team, channel, local weekday and
+    local hour: the volume report's weekday-by-hour maps over long periods
+    (docs/reports.md, "Monthly volume"); kept with `MonthlyCreated`."""
+
+    month = models.DateField()
+    team = _ref("accounts.Team")
+    channel = models.CharField(max_length=20)
+    weekday = models.PositiveSmallIntegerField()  # ISO: 1 Monday ... 7 Sunday
+    hour = models.PositiveSmallIntegerField()  # 0 ... 23, the desk's time zone
+    created = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month"], name="mweekhour_month"),
+            models.Index(fields=["team", "month"], name="mweekhour_team_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"created in {self.month:%Y-%m}, weekday {self.weekday} {self.hour:02d}h"
+
+
+class MonthlyOrganisation(models.Model):
+    """Created tickets per desk month, team and organisation: the busiest
+    organisations of the volume and customers reports over long periods
+    (docs/reports.md, "Monthly volume"); kept with `MonthlyCreated`. The
+    hourly rollup has no organisation: the edges of a period and the
+    visibility rule's third arm are read from the facts."""
+
+    month = models.DateField()
+    team = _ref("accounts.Team")
+    organisation = _ref("customers.Organisation")
+    created = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month"], name="morg_month"),
+            models.Index(fields=["team", "month"], name="morg_team_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"created in {self.month:%Y-%m} for organisation {self.organisation_id}"
+
+
 class ReplyFact(models.Model):
     """One public agent reply, for the replies columns of the agents report.
 

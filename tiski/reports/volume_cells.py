@@ -1,18 +1,19 @@
 """A volume rollup's cells: counts of created, solved and reopened tickets
 per time bucket and a few dimensions, kept in step with the facts.
 
-The hourly rollup (`reports.rollups`) and the daily one (`reports.daily`)
-differ only in their table, their bucket (an hour in UTC, a day in the
-desk's time zone) and their dimensions; how a ticket contributes, how a
-change moves the counts, and how the table is recounted, rebuilt and
-verified is written once here.
+The hourly rollup (`reports.rollups`), the daily one (`reports.daily`)
+and the monthly ones of created tickets (`reports.monthly_created`) differ
+only in their table, their bucket (an hour in UTC, a day or a month in the
+desk's time zone), their dimensions and their measures; how a ticket
+contributes, how a change moves the counts, and how the table is
+recounted, rebuilt and verified is written once here.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
@@ -30,6 +31,17 @@ Cells = dict[Key, dict[str, int]]
 
 
 @dataclass(frozen=True)
+class Derived:
+    """A dimension the facts do not store but compute from one of their
+    columns (the local weekday of ``created_at``): in Python for a ticket's
+    contribution, in the database for a recount."""
+
+    column: str  # the fact column it is computed from
+    of: Callable[[Any], Any]  # the column's value -> the dimension's
+    expression: Callable[[str], Any]  # the column's name -> a database expression
+
+
+@dataclass(frozen=True)
 class VolumeCells:
     model: type[models.Model]
     bucket_field: str  # the table's time column ("hour", "day")
@@ -42,19 +54,32 @@ class VolumeCells:
     from_database: Callable[[Any], Any]
     # How `verify` names a bucket.
     label: Callable[[Any], str]
+    # measure -> the fact column whose instant places it in a bucket.
+    measures: Mapping[str, str] = field(default_factory=lambda: dict(MEASURES))
+    # Dimensions (named in ``dimensions`` too) computed from a fact column.
+    derived: Mapping[str, Derived] = field(default_factory=dict)
 
     @property
     def fact_columns(self) -> tuple[str, ...]:
         """The fact columns a ticket's contribution depends on."""
-        return (*self.dimensions, *MEASURES.values(), "merged")
+        stored = [d for d in self.dimensions if d not in self.derived]
+        sources = [d.column for d in self.derived.values()]
+        return tuple(dict.fromkeys((*stored, *sources, *self.measures.values(), "merged")))
+
+    def _dimension(self, row: Mapping[str, Any], name: str) -> Any:
+        derived = self.derived.get(name)
+        if derived is None:
+            return row[name]
+        value = row[derived.column]
+        return None if value is None else derived.of(value)
 
     def contributions(self, row: Mapping[str, Any] | None) -> Counter:
         """One ticket's cells: {(bucket, *dims, measure): 1}; a merged ticket has none."""
         out: Counter = Counter()
         if row is None or row["merged"]:
             return out
-        dims = tuple(row[d] for d in self.dimensions)
-        for measure, column in MEASURES.items():
+        dims = tuple(self._dimension(row, d) for d in self.dimensions)
+        for measure, column in self.measures.items():
             if row[column] is not None:
                 out[(self.bucket_of(row[column]), *dims, measure)] += 1
         return out
@@ -79,16 +104,21 @@ class VolumeCells:
         oldest row (the rows a key already has are locked first, so two
         writers add up instead of overwriting); a key without a row gets one.
         """
-        cells: Cells = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
+        cells: Cells = defaultdict(lambda: dict.fromkeys(self.measures, 0))
         for (*key, measure), n in change.items():
             cells[tuple(key)][measure] += n
         if not cells:
             return
         first: dict[Key, int] = {}
-        for pk, bucket, *dims in (
-            self.model.objects.filter(**{f"{self.bucket_field}__in": {key[0] for key in cells}})
-            .order_by("pk")
-            .values_list("pk", self.bucket_field, *self.dimensions)
+        # The touched buckets' rows, narrowed by each dimension's values too:
+        # a month of the monthly rollups has thousands of cells.
+        candidates = self.model.objects.filter(
+            **{f"{self.bucket_field}__in": {key[0] for key in cells}}
+        )
+        for i, name in enumerate(self.dimensions, start=1):
+            candidates = candidates.filter(_among(name, {key[i] for key in cells}))
+        for pk, bucket, *dims in candidates.order_by("pk").values_list(
+            "pk", self.bucket_field, *self.dimensions
         ):
             key = (self.from_database(bucket), *dims)
             if key in cells:
@@ -98,7 +128,7 @@ class VolumeCells:
             for row in self.model.objects.select_for_update()
             .filter(pk__in=list(first.values()))
             .order_by("pk")
-            .only("pk", *MEASURES)
+            .only("pk", *self.measures)
         }
         moved, created = [], []
         for key, counts in cells.items():
@@ -109,7 +139,7 @@ class VolumeCells:
                 moved.append(row)
             else:
                 created.append(self.row(key, counts))
-        update_rows(self.model, moved, list(MEASURES))
+        update_rows(self.model, moved, list(self.measures))
         self.model.objects.bulk_create(created, batch_size=BATCH)
 
     def row(self, key: Key, counts: Mapping[str, int], model: type | None = None) -> Any:
@@ -124,11 +154,14 @@ class VolumeCells:
         """The rollup as the facts give it now, counted by the database per
         bucket (``facts``: the fact rows to count, for a migration's model)."""
         facts = (TicketFact.objects if facts is None else facts).filter(merged=False)
-        cells: Cells = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
-        for measure, column in MEASURES.items():
+        cells: Cells = defaultdict(lambda: dict.fromkeys(self.measures, 0))
+        derived = {
+            name: d.expression(d.column) for name, d in self.derived.items()
+        }  # annotated under the dimension's own name (no fact column has it)
+        for measure, column in self.measures.items():
             rows = (
                 facts.filter(**{f"{column}__isnull": False})
-                .annotate(b=self.truncate(column))
+                .annotate(b=self.truncate(column), **derived)
                 .values("b", *self.dimensions)
                 .annotate(n=Count("pk"))
                 .order_by()
@@ -140,13 +173,16 @@ class VolumeCells:
 
     def stored(self) -> Cells:
         cells: Cells = {}
-        for bucket, *dims, created, solved, reopened in (
+        # Aliases differ from the columns (an aggregate may not shadow one).
+        sums = {f"sum_{m}": Sum(m) for m in self.measures}
+        for bucket, *dims_and_counts in (
             self.model.objects.values(self.bucket_field, *self.dimensions)
-            .annotate(c=Sum("created"), s=Sum("solved"), r=Sum("reopened"))
+            .annotate(**sums)
             .order_by()
-            .values_list(self.bucket_field, *self.dimensions, "c", "s", "r")
+            .values_list(self.bucket_field, *self.dimensions, *sums)
         ):
-            counts = {"created": created, "solved": solved, "reopened": reopened}
+            dims = dims_and_counts[: len(self.dimensions)]
+            counts = dict(zip(self.measures, dims_and_counts[len(self.dimensions) :], strict=True))
             if any(counts.values()):
                 cells[(self.from_database(bucket), *dims)] = counts
         return cells
@@ -170,3 +206,11 @@ class VolumeCells:
                     f"{self.label(key[0])} {dims}:"
                     f" stored {have.get(key)}, recounted {want.get(key)}"
                 )
+
+
+def _among(column: str, values: set) -> Any:
+    """``column`` is one of ``values``, None among them meaning empty."""
+    cond = models.Q(**{f"{column}__in": [v for v in values if v is not None]})
+    if None in values:
+        cond |= models.Q(**{f"{column}__isnull": True})
+    return cond

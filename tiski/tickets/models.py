@@ -133,6 +133,19 @@ def _team_ids(user: User) -> tuple[list[int], list[int]]:
     return cached
 
 
+def team_visibility_condition(user: User) -> Q | None:
+    """`visibility_condition`'s first two arms (no team; my teams); None: all.
+
+    For derived tables without an agent column (the monthly rollups of
+    created tickets): their readers add the third arm, "assigned to me
+    outside my teams", from a table that has one.
+    """
+    if user.is_admin:
+        return None
+    team_ids, _restricted_ids = _team_ids(user)
+    return Q(team__isnull=True) | Q(team_id__in=team_ids)
+
+
 def visibility_condition(user: User) -> Q | None:
     """visible_to's rule as a condition on ``team_id`` and ``assignee_id``; None: all.
 

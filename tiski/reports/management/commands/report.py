@@ -16,7 +16,7 @@ from itertools import chain
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from tiski.reports import daily, exports, facts, monthly, periods, rollups
+from tiski.reports import daily, exports, facts, monthly, monthly_created, periods, rollups
 from tiski.reports.facts import vacuum_report_tables
 from tiski.reports.metrics import DIMENSIONS, REPORTS, ReportFilters, Scope
 
@@ -60,7 +60,13 @@ class Command(BaseCommand):
         if opts["verify"]:
             differences = 0
             # The facts against the raw rows, then the rollups against the facts.
-            for line in chain(facts.verify(), rollups.verify(), daily.verify(), monthly.verify()):
+            for line in chain(
+                facts.verify(),
+                rollups.verify(),
+                daily.verify(),
+                monthly.verify(),
+                monthly_created.verify(),
+            ):
                 differences += 1
                 self.stdout.write(line)
             self.stdout.write(f"{differences} differences")
