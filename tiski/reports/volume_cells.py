@@ -98,41 +98,40 @@ class VolumeCells:
     def apply(self, change: Counter) -> None:
         """Move the counts (inside the caller's transaction).
 
-        A handful of statements whatever the number of cells: an import of
+        At most three statements whatever the number of cells: an import of
         years of mail touches a cell per bucket, and one SELECT and UPDATE or
         INSERT per cell were most of its report cost. Each cell moves its
-        oldest row (the rows a key already has are locked first, so two
-        writers add up instead of overwriting); a key without a row gets one.
+        oldest row (the rows a key already has are locked as they are read,
+        in the order of their ids, so two writers add up instead of
+        overwriting); a key without a row gets one.
         """
         cells: Cells = defaultdict(lambda: dict.fromkeys(self.measures, 0))
         for (*key, measure), n in change.items():
             cells[tuple(key)][measure] += n
         if not cells:
             return
-        first: dict[Key, int] = {}
-        # The touched buckets' rows, narrowed by each dimension's values too:
-        # a month of the monthly rollups has thousands of cells.
+        # The touched buckets' rows, narrowed by each dimension's values too
+        # (a month of the monthly rollups has thousands of cells), locked in
+        # one read; each key moves its oldest row.
         candidates = self.model.objects.filter(
             **{f"{self.bucket_field}__in": {key[0] for key in cells}}
         )
         for i, name in enumerate(self.dimensions, start=1):
             candidates = candidates.filter(_among(name, {key[i] for key in cells}))
-        for pk, bucket, *dims in candidates.order_by("pk").values_list(
-            "pk", self.bucket_field, *self.dimensions
-        ):
-            key = (self.from_database(bucket), *dims)
-            if key in cells:
-                first.setdefault(key, pk)
-        rows = {
-            row.pk: row
-            for row in self.model.objects.select_for_update()
-            .filter(pk__in=list(first.values()))
+        first: dict[Key, Any] = {}
+        width = len(self.dimensions)
+        for pk, bucket, *rest in (
+            candidates.select_for_update()
             .order_by("pk")
-            .only("pk", *self.measures)
-        }
+            .values_list("pk", self.bucket_field, *self.dimensions, *self.measures)
+        ):
+            key = (self.from_database(bucket), *rest[:width])
+            if key in cells and key not in first:
+                counts = dict(zip(self.measures, rest[width:], strict=True))
+                first[key] = self.model(pk=pk, **counts)
         moved, created = [], []
         for key, counts in cells.items():
-            row = rows.get(first.get(key, 0))
+            row = first.get(key)
             if row is not None:
                 for measure, n in counts.items():
                     setattr(row, measure, getattr(row, measure) + n)
