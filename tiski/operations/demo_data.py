@@ -1716,29 +1716,40 @@ class _Demo:
             Macro.objects.filter(pk=pk).update(usage_count=F("usage_count") + uses)
 
     def merge_a_duplicate(self) -> TicketMerge | None:
-        """A customer who wrote twice: the second ticket merged into the first."""
-        candidates = (
-            Ticket.objects.filter(
-                status=Status.OPEN,
-                channel=Channel.EMAIL,
-                assignee__isnull=False,
-                parent__isnull=True,
-                created_at__gte=self.now - timedelta(days=4),
-            )
-            .exclude(assignee__out_of_office_from__lte=self.now)  # merged by someone at work
-            .annotate(children_count=Count("children"))
-            .filter(children_count=0)
-            .order_by("-created_at")
-        )
+        """A customer who wrote twice: the second ticket merged into the first.
+
+        The newest short open email conversation of the last days is the
+        target; the wider windows are for a demo made at an hour when the
+        last days' conversations are all still going on (seen at a quarter
+        to seven on a Sunday: the demo then had no merge to show).
+        """
         latest = self.now - timedelta(minutes=10)
-        for target in candidates:
-            if target.messages.count() > 3:
-                continue
-            last = target.messages.order_by("-created_at").values_list("created_at", flat=True)[0]
-            at = last + timedelta(minutes=40)
-            if at < latest:
-                assert target.assignee is not None
-                return showcase.merge_duplicate(target, target.assignee, at)
+        for days in (4, 14, 60):
+            candidates = (
+                Ticket.objects.filter(
+                    status=Status.OPEN,
+                    channel=Channel.EMAIL,
+                    assignee__isnull=False,
+                    parent__isnull=True,
+                    created_at__gte=self.now - timedelta(days=days),
+                )
+                .exclude(assignee__out_of_office_from__lte=self.now)  # merged by someone at work
+                .annotate(children_count=Count("children"))
+                .filter(children_count=0)
+                .order_by("-created_at")
+            )
+            for target in candidates:
+                if target.messages.count() > 3:
+                    continue
+                last = target.messages.order_by("-created_at").values_list("created_at", flat=True)[
+                    0
+                ]
+                # Forty minutes after the customer's last message, or sooner
+                # when that would be in the future.
+                at = min(last + timedelta(minutes=40), latest)
+                if last < at:
+                    assert target.assignee is not None
+                    return showcase.merge_duplicate(target, target.assignee, at)
         return None
 
     def make_phone_day(self, exclude: set[int]) -> showcase.PhoneDay | None:
