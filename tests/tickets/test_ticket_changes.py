@@ -147,3 +147,40 @@ def test_batched_sla_refresh_matches_one_by_one(make_ticket, django_capture_on_c
             actions.update_ticket(ticket, actor=None, via=Via.RULE, priority="urgent")
     single = dict(TicketSla.objects.filter(ticket__in=tickets).values_list("ticket", "next_due_at"))
     assert batched == single and all(batched.values())
+
+
+def test_a_reply_is_read_once_for_every_reply_channel(
+    make_ticket, make_user, mailbox, django_capture_on_commit_callbacks
+):
+    """Each reply channel (email, WhatsApp, SMS, Messenger, Telegram) asks
+    whether a public reply is its own: within one dispatch they share one
+    read of the message, and the email still goes out."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tiski.connectors.models import OutboundEmail
+
+    ticket = make_ticket()
+    agent = make_user()
+    with (
+        CaptureQueriesContext(connection) as captured,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        reply = actions.add_message(
+            ticket, kind=MessageKind.PUBLIC, actor=agent, via=Via.AGENT, text="Vastaus"
+        )
+    by_id = re.compile(rf'"tickets_message"\."id" = {reply.pk}\b')
+    reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and "INNER JOIN" in q["sql"] and by_id.search(q["sql"])
+    ]
+    assert len(reads) == 1, reads
+    assert OutboundEmail.objects.filter(message=reply).exists()
+    # Outside a dispatch every call reads afresh (nothing is kept between changes).
+    with CaptureQueriesContext(connection) as later:
+        assert changes.message(reply.pk) == reply
+        assert changes.message(reply.pk) == reply
+    assert len(later.captured_queries) == 2

@@ -20,10 +20,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from .models import Message
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +113,10 @@ class _Builder:
 _collecting: ContextVar[dict[int, _Builder] | None] = ContextVar("ticket_changes", default=None)
 _deferred: ContextVar[set[int] | None] = ContextVar("deferred_ticket_changes", default=None)
 _batched: ContextVar[list[TicketChange] | None] = ContextVar("batched_ticket_changes", default=None)
+# While handlers run: the changes' messages read so far, by id (`message`).
+_messages: ContextVar[dict[int, Message | None] | None] = ContextVar(
+    "ticket_change_messages", default=None
+)
 
 
 @contextmanager
@@ -309,15 +317,50 @@ def _handlers(paths: tuple[str, ...]) -> tuple[Callable[[TicketChange], None], .
     return tuple(handlers)
 
 
+def message(message_id: int) -> Message | None:
+    """A message of a change, with its ticket, requester and author; within
+    one dispatch read once for every handler that asks (each reply channel
+    reads a public reply to see whether it is its own: five reads of one
+    message for a reply in a chat)."""
+    from .models import Message
+
+    remembered = _messages.get()
+    if remembered is not None and message_id in remembered:
+        return remembered[message_id]
+    found = (
+        Message.objects.select_related("ticket", "ticket__requester", "author_user")
+        .filter(pk=message_id)
+        .first()
+    )
+    if remembered is not None:
+        remembered[message_id] = found
+    return found
+
+
+@contextmanager
+def _messages_read_once() -> Iterator[None]:
+    token = _messages.set({})
+    try:
+        yield
+    finally:
+        _messages.reset(token)
+
+
 def dispatch(change: TicketChange) -> None:
-    for handler in _handlers(tuple(settings.TISKI_TICKET_CHANGE_HANDLERS)):
-        _call(handler, change)
+    with _messages_read_once():
+        for handler in _handlers(tuple(settings.TISKI_TICKET_CHANGE_HANDLERS)):
+            _call(handler, change)
 
 
 def dispatch_many(changes: list[TicketChange]) -> None:
     """Every handler, in order, for all the changes: bulk forms in one call."""
     if not changes:
         return
+    with _messages_read_once():
+        _dispatch_all(changes)
+
+
+def _dispatch_all(changes: list[TicketChange]) -> None:
     for handler in _handlers(tuple(settings.TISKI_TICKET_CHANGE_HANDLERS)):
         many = getattr(handler, "handle_many", None)
         if many is None:

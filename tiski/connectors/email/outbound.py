@@ -55,6 +55,7 @@ from tiski.connectors.sending import BACKOFF_MINUTES, SendResult, retry_delay  #
 from tiski.connectors.transport import TransportError
 from tiski.core.secrets import resolve
 from tiski.customers.models import Contact, IdentityKind
+from tiski.tickets import changes
 from tiski.tickets.models import Attachment, Channel, Message, MessageKind, Ticket, Via
 
 from . import compose
@@ -571,11 +572,7 @@ def queue_reply(
     channel that could not show one (the chat visitor left before it
     arrived) hands it over with ``instead_of`` naming itself.
     """
-    message = (
-        Message.objects.select_related("ticket", "ticket__requester", "author_user")
-        .filter(pk=message_id)
-        .first()
-    )
+    message = changes.message(message_id)
     if message is None or message.kind != MessageKind.PUBLIC:
         return None
     if message.channel in NON_EMAIL_CHANNELS and message.channel != instead_of:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from tiski.connectors.models import OutboundMessage
+from tiski.tickets import changes
 from tiski.tickets.models import Message, MessageKind, Ticket
 
 from . import outbox, outgoing
@@ -55,7 +56,7 @@ def latest_inbound(ticket: Ticket, channel: str) -> Message | None:
 
 
 def queue_reply(message_id: int, channel: str, *, refused: str = "") -> OutboundMessage | None:
-    message = Message.objects.select_related("ticket").filter(pk=message_id).first()
+    message = changes.message(message_id)
     if message is None or message.channel != channel:
         return None
     if OutboundMessage.objects.filter(message=message).exists():

@@ -18,7 +18,8 @@ from tiski.connectors.messaging import outbox
 from tiski.connectors.messaging.replies import latest_inbound
 from tiski.connectors.models import OutboundMessage
 from tiski.connectors.routes import ReplyRoute, messaging_route
-from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
+from tiski.tickets import changes
+from tiski.tickets.models import Channel, MessageKind, Ticket, Via
 
 from . import optout
 from .models import SmsAccount
@@ -67,7 +68,7 @@ def on_ticket_change(change: TicketChange) -> None:
 
 
 def queue_reply(message_id: int) -> OutboundMessage | None:
-    message = Message.objects.select_related("ticket").filter(pk=message_id).first()
+    message = changes.message(message_id)
     if message is None or message.channel != Channel.SMS:
         return None
     if OutboundMessage.objects.filter(message=message).exists():

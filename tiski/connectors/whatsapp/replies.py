@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from tiski.connectors.messaging.replies import latest_inbound, queue_reply
 from tiski.connectors.routes import ReplyRoute, messaging_route
-from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
+from tiski.tickets import changes
+from tiski.tickets.models import Channel, MessageKind, Ticket, Via
 
 from . import window
 from .models import WhatsAppAccount
@@ -61,7 +62,7 @@ def on_ticket_change(change: TicketChange) -> None:
     for message_id, kind in change.messages:
         if kind != MessageKind.PUBLIC:
             continue
-        message = Message.objects.select_related("ticket").filter(pk=message_id).first()
+        message = changes.message(message_id)
         if message is None or message.channel != Channel.WHATSAPP:
             continue
         templated = bool((message.meta or {}).get("template"))
