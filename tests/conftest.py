@@ -26,6 +26,24 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file, as the desk's own is, not
+    Django's default shared in-memory one. In shared-cache memory a reader
+    locks whole tables and a writer meeting the lock fails at once ("database
+    table is locked"), with no busy timeout: the browser tests' server
+    threads (a chat's long poll reading while an agent's reply writes) broke
+    each other at random. A file gets the settings' WAL journal and busy
+    timeout, so they wait for each other as in production. Each xdist worker
+    has its own temporary folder, so its own file."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        folder = tmp_path_factory.mktemp("database")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test-tiski.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
