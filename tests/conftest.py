@@ -26,22 +26,23 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
-    """On SQLite the test database is a file, as the desk's own is, not
-    Django's default shared in-memory one. In shared-cache memory a reader
-    locks whole tables and a writer meeting the lock fails at once ("database
-    table is locked"), with no busy timeout: the browser tests' server
-    threads (a chat's long poll reading while an agent's reply writes) broke
-    each other at random. A file gets the settings' WAL journal and busy
-    timeout, so they wait for each other as in production. Each xdist worker
-    has its own temporary folder, so its own file."""
-    from django.conf import settings
+def _sqlite_readers_take_no_table_locks(sender, connection, **kwargs) -> None:
+    """Django's SQLite test database is one in-memory database shared by the
+    threads' connections (shared cache). There a reader locks whole tables
+    and a writer meeting the lock fails at once ("database table is
+    locked"), with no busy timeout: in the browser tests a chat's long poll
+    (one server thread) broke an agent's reply (another) at random. Readers
+    that read uncommitted rows take no table locks; the desk's own SQLite
+    file has WAL and a busy timeout instead, where readers never block."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
 
-    database = settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        folder = tmp_path_factory.mktemp("database")
-        database.setdefault("TEST", {})["NAME"] = str(folder / "test-tiski.sqlite3")
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_sqlite_readers_take_no_table_locks)
 
 
 @pytest.fixture(autouse=True)
