@@ -49,7 +49,7 @@ verify = DAILY.verify
 
 def rows_of(cells: Cells, model: type = DailyVolume) -> list:
     """New rows for ``cells`` (of ``model``: migration 0008 fills its historical table)."""
-    return [DAILY.row(key, counts, model) for key, counts in cells.items()]
+    return DAILY.rows_of(cells, model)
 
 
 __all__ = ["DAILY", "DIMENSIONS", "FACT_COLUMNS", "day_of", "rows_of"]

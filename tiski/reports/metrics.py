@@ -238,10 +238,9 @@ class Scope:
         rows = model.objects.all() if condition is None else model.objects.filter(condition)
         if condition is None:
             return f.apply(rows), None
-        team_ids = list(self.user.teams.values_list("pk", flat=True))
         fine_rows = fine.objects.filter(merged=False) if fine is TicketFact else fine.objects.all()
         mine = fine_rows.filter(assignee_id=self.user.pk, team__isnull=False).exclude(
-            team_id__in=team_ids
+            team_id__in=self.user.teams.values("pk")
         )
         return f.apply(rows), f.apply(self._visible(mine))
 

@@ -24,14 +24,10 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMont
 
 from . import periods
 from .models import MonthlyCreated, MonthlyOrganisation, MonthlyWeekHour
-from .volume_cells import Cells, Derived, VolumeCells
+from .monthly import month_of
+from .volume_cells import Derived, VolumeCells
 
 CREATED = {"created": "created_at"}
-
-
-def month_of(moment: datetime) -> date:
-    """The first day of the desk-time-zone month holding ``moment``."""
-    return moment.astimezone(periods.zone()).date().replace(day=1)
 
 
 def _month_in_database(column: str) -> Any:
@@ -109,8 +105,3 @@ def rebuild() -> int:
 def verify():  # type: ignore[no-untyped-def]
     for level in LEVELS:
         yield from level.verify()
-
-
-def rows_of(level: VolumeCells, cells: Cells, model: type) -> list:
-    """New rows for ``cells`` of a migration's historical ``model``."""
-    return [level.row(key, counts, model) for key, counts in cells.items()]

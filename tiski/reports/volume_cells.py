@@ -141,6 +141,10 @@ class VolumeCells:
         update_rows(self.model, moved, list(self.measures))
         self.model.objects.bulk_create(created, batch_size=BATCH)
 
+    def rows_of(self, cells: Cells, model: type | None = None) -> list:
+        """New rows for ``cells`` (of ``model``: a migration's historical table)."""
+        return [self.row(key, counts, model) for key, counts in cells.items()]
+
     def row(self, key: Key, counts: Mapping[str, int], model: type | None = None) -> Any:
         """A new row of the table (or of ``model``, a migration's historical one)."""
         return (model or self.model)(
@@ -188,7 +192,7 @@ class VolumeCells:
 
     def rebuild(self) -> int:
         """Replace the rollup with a recount from the facts; how many rows were written."""
-        rows = [self.row(key, counts) for key, counts in self.recount().items()]
+        rows = self.rows_of(self.recount())
         with transaction.atomic():
             self.model.objects.all().delete()
             self.model.objects.bulk_create(rows, batch_size=BATCH)

@@ -13,7 +13,7 @@ def fill(apps, schema_editor):
     for level in monthly_created.LEVELS:
         model = apps.get_model("reports", level.model.__name__)
         cells = level.recount(fact.objects.all())
-        model.objects.bulk_create(monthly_created.rows_of(level, cells, model), batch_size=2000)
+        model.objects.bulk_create(level.rows_of(cells, model), batch_size=2000)
 
 
 class Migration(migrations.Migration):
