@@ -9,11 +9,12 @@ style attributes).
 
 from __future__ import annotations
 
+import html
 import itertools
 import math
 from collections.abc import Callable
 
-from django.utils.html import conditional_escape, escape, format_html_join
+from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -185,7 +186,7 @@ def heatmap(
     ]
     for r, row in enumerate(table.rows):
         y = top + r * cell_h
-        day = escape(str(row[0].value))
+        day = html.escape(str(row[0].value))
         parts.append(
             f'<text class="axis" x="{left - 6}" y="{y + cell_h * 0.7:.1f}"'
             f' text-anchor="end">{day}</text>'
@@ -195,10 +196,10 @@ def heatmap(
             rect = (
                 f'<rect class="heat h{level}" x="{left + hour * cell_w}" y="{y}"'
                 f' width="{cell_w - 2}" height="{cell_h - 2}"><title>{day}'
-                f" {hour:02d}–{(hour + 1) % 24:02d}: {escape(fmt(cell))}</title></rect>"
+                f" {hour:02d}–{(hour + 1) % 24:02d}: {html.escape(fmt(cell))}</title></rect>"
             )
             url = link(cell) if link is not None and cell.drill else ""
-            parts.append(f'<a href="{escape(url)}">{rect}</a>' if url else rect)
+            parts.append(f'<a href="{html.escape(url)}">{rect}</a>' if url else rect)
     width, height = left + 24 * cell_w + 4, top + 7 * cell_h + 4
     desc = _(
         "Tickets created by weekday and hour of day, darker for more;"

@@ -911,9 +911,12 @@ def _heatmaps(source: _Volume, scope: Scope) -> list[Table]:
         grid[""][(weekday, hour)] += n
         grid[channel][(weekday, hour)] += n
     channel_names = dict(Channel.choices)
+    # The period's bounds are the same in every cell's drill-down: worked out once.
+    created = _range("created", period.start, period.end)
     tables = []
     for channel in [""] + sorted(k for k in grid if k):
         cells = grid[channel]
+        of_channel = {"channel": channel} if channel else {}
         title = (
             _("Created by weekday and hour, all channels")
             if not channel
@@ -928,10 +931,10 @@ def _heatmaps(source: _Volume, scope: Scope) -> list[Table]:
                     n,
                     # An empty cell links nowhere (a page holds thousands of cells).
                     drill={
-                        **_range("created", period.start, period.end),
+                        **created,
                         "created_weekday": str(weekday),
                         "created_hour": str(hour),
-                        **({"channel": channel} if channel else {}),
+                        **of_channel,
                     }
                     if n
                     else None,

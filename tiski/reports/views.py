@@ -93,14 +93,27 @@ def _presented(result: Result) -> dict:
     scope = result.scope
     linker = _linker(scope)
 
-    def cell(v: Value) -> dict:
-        return {"text": format_value(v), "url": v.link or linker(v.drill), "kind": v.kind}
+    # A chart's figure is also in its table (a heatmap: thousands of cells):
+    # each is formatted and linked once, the chart and the table share it.
+    # Keyed by identity; the entry holds the figure so that a chart's
+    # passing Value (an axis tick) cannot die and hand its id to another.
+    texts: dict[int, tuple[Value, str]] = {}
+    drills: dict[int, tuple[Value, str]] = {}
 
     def fmt(v: Value) -> str:
-        return format_value(v)
+        got = texts.get(id(v))
+        if got is None or got[0] is not v:
+            got = texts[id(v)] = (v, format_value(v))
+        return got[1]
 
     def link(v: Value) -> str:
-        return linker(v.drill)
+        got = drills.get(id(v))
+        if got is None or got[0] is not v:
+            got = drills[id(v)] = (v, linker(v.drill))
+        return got[1]
+
+    def cell(v: Value) -> dict:
+        return {"text": fmt(v), "url": v.link or link(v), "kind": v.kind}
 
     tables = []
     for table in result.tables:
