@@ -131,11 +131,11 @@ def test_the_csat_page_shows_the_one_read_figures_and_hides_the_restricted_team(
         scope = Scope(user=user, period=period, bucket="week")
         with CaptureQueriesContext(connection) as captured:
             result = metrics.csat(scope)
-        survey_reads = [
-            q["sql"] for q in captured.captured_queries if "surveys_surveyinvitation" in q["sql"]
-        ]
-        # The figures, buckets and people in one read, the comments in another.
-        assert len(survey_reads) == 2
+        sqls = [q["sql"] for q in captured.captured_queries]
+        # The figures, buckets and people in one read of the survey facts,
+        # the comments in one of the surveys.
+        assert len([sql for sql in sqls if "reports_surveyfact" in sql]) == 1
+        assert len([sql for sql in sqls if "surveys_surveyinvitation" in sql]) == 1
         expected = figures_one_by_one(scope, "csat")
         summary = {f.key: f.value for f in result.summary}
         for key in ("csat", "sent", "answered", "response_rate"):
@@ -199,3 +199,35 @@ def test_customers_csat_counts_the_listed_rows_as_all_the_surveys_would(surveys)
     )
     good = answered.filter(score__gte=4).count()
     assert acme_row[-1].value == pytest.approx(stats.rate(good, answered.count()))
+
+
+def test_csat_figures_with_filters_equal_the_queries_one_by_one(surveys, admin_user):
+    """Filters on the ticket's columns read the survey facts, a tag or a
+    mailbox the surveys joined to the facts: the same figures either way."""
+    from tiski.tickets.models import Tag
+
+    first = surveys.tickets[0]
+    tag = Tag.objects.create(name="reklamaatio")
+    first.tags.add(tag)
+    period = periods.parse(JANUARY)
+    variants = [
+        {"team": [str(first.team_id)]},
+        {"team": ["none"]},
+        {"channel": [first.channel]},
+        {"priority": [first.priority]},
+        {"organisation": ["none"]},
+        {"tag": [tag.name]},
+    ]
+    checked = 0
+    for params in variants:
+        for user in (surveys.manager, surveys.agent, admin_user):
+            scope = Scope(
+                user=user,
+                period=period,
+                bucket="week",
+                filters=metrics.ReportFilters.from_params(params),
+            )
+            expected = figures_one_by_one(scope, "csat")
+            assert figures_of_the_page(scope, "csat") == expected, (params, user.email)
+            checked += expected["now"]["sent"]
+    assert checked > 0

@@ -26,3 +26,9 @@ class ReportsConfig(AppConfig):
         )
         # Facts that an organisation or calendar edit makes stale are recounted.
         stale.connect()
+        # A survey sent gets its survey fact at once.
+        from tiski.surveys.signals import invitations_sent
+
+        from .survey_facts import on_invitations_sent
+
+        invitations_sent.connect(on_invitations_sent, dispatch_uid="tiski.reports.survey_facts")

@@ -36,7 +36,7 @@ from tiski.tickets.models import (
     TicketMerge,
 )
 
-from . import daily, monthly, monthly_created, rollups
+from . import daily, monthly, monthly_created, rollups, survey_facts
 from .models import (
     DailyVolume,
     HourlyVolume,
@@ -45,6 +45,7 @@ from .models import (
     MonthlyOrganisation,
     MonthlyWeekHour,
     ReplyFact,
+    SurveyFact,
     TicketFact,
 )
 
@@ -363,6 +364,7 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
                 monthly_created.apply(monthly_created.delta(old, list(found.values())))
             ReplyFact.objects.filter(ticket_id__in=list(snaps)).delete()
             ReplyFact.objects.bulk_create(replies_of(snaps, found))
+            survey_facts.rewrite(found)
         written += len(rows)
     return written
 
@@ -416,6 +418,7 @@ def vacuum_report_tables() -> bool:
             MonthlyWeekHour,
             MonthlyOrganisation,
             ReplyFact,
+            SurveyFact,
         )
     )
     with connection.cursor() as cursor:
@@ -454,6 +457,7 @@ def verify() -> Iterator[str]:
             yield f"ticket {ticket_id}: reply at {at.isoformat()} by {author} stored, not recounted"
         for ticket_id, at, author in sorted((replies_now - replies_stored).keys()):
             yield f"ticket {ticket_id}: reply at {at.isoformat()} by {author} recounted, not stored"
+        yield from survey_facts.differences(chunk, recounted)
         for ticket_id, facts in recounted.items():
             row = stored.get(ticket_id)
             if row is None:

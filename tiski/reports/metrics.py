@@ -55,6 +55,7 @@ from .models import (
     MonthlyOrganisation,
     MonthlyWeekHour,
     ReplyFact,
+    SurveyFact,
     TicketFact,
 )
 
@@ -1477,6 +1478,25 @@ def _surveys(scope: Scope, kind: str, period: periods.Period, *, counted: bool =
     return qs
 
 
+def _csat_rows(scope: Scope, period: periods.Period) -> tuple[QuerySet, str]:
+    """The period's CSAT surveys the user may count, as `_surveys` counts
+    them, and the name of their column of the team the survey rates.
+
+    From the survey facts (`reports.survey_facts`: each survey carries its
+    ticket's columns, so the visibility rule and the filters apply to it
+    alone) unless a filter needs the ticket itself (a tag, a mailbox).
+    """
+    f = scope.filters
+    if f.tag or f.mailbox:
+        return _surveys(scope, "csat", period), "team_id"
+    qs = f.apply(
+        scope._visible(SurveyFact.objects.filter(sent_at__gte=period.start, sent_at__lt=period.end))
+    )
+    if not can_see_team_reports(scope.user):
+        qs = qs.filter(agent_id=scope.user.pk)
+    return qs, "survey_team_id"
+
+
 def csat_figures(qs: QuerySet) -> dict[str, Any]:
     got = qs.aggregate(
         sent=Count("pk"),
@@ -1591,12 +1611,15 @@ class _SurveyCells:
             ),
             output_field=IntegerField(),
         )
-        people = ("agent_id", "team_id") if kind == "csat" else ()
+        if kind == "csat":
+            surveys, rated_team = _csat_rows(scope, span)
+            people: tuple[str, ...] = ("agent_id", rated_team)
+        else:
+            surveys, people = _surveys(scope, kind, span), ()
         answered = Q(answered_at__isnull=False)
         good = answered & Q(score__gte=4 if kind == "csat" else 9)
         qs = (
-            _surveys(scope, kind, span)
-            .annotate(which=which, b=TRUNC[scope.bucket]("sent_at", tzinfo=periods.zone()))
+            surveys.annotate(which=which, b=TRUNC[scope.bucket]("sent_at", tzinfo=periods.zone()))
             .values("which", "b", *people)
             .annotate(
                 sent=Count("pk"),
@@ -1814,15 +1837,15 @@ def _people_reads(scope: Scope) -> tuple[dict[str, Counter], dict[str, dict]]:
         replies["team_id"][team] += n
     answered: dict[str, Counter] = {"assignee_id": Counter(), "team_id": Counter()}
     good: dict[str, Counter] = {"assignee_id": Counter(), "team_id": Counter()}
+    surveys, rated_team = _csat_rows(scope, period)
     for agent, team, a, g in (
-        _surveys(scope, "csat", period)
-        .values("agent_id", "team_id")
+        surveys.values("agent_id", rated_team)
         .annotate(
             answered=Count("pk", filter=Q(answered_at__isnull=False, score__isnull=False)),
             good=Count("pk", filter=Q(answered_at__isnull=False, score__gte=4)),
         )
         .order_by()
-        .values_list("agent_id", "team_id", "answered", "good")
+        .values_list("agent_id", rated_team, "answered", "good")
     ):
         for column, key in (("assignee_id", agent), ("team_id", team)):
             answered[column][key] += a

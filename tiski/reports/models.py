@@ -336,6 +336,52 @@ class ReplyFact(models.Model):
         return f"reply on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class SurveyFact(models.Model):
+    """One satisfaction (CSAT) survey about a counted ticket, for the survey
+    figures of the CSAT and agents reports.
+
+    The survey's own columns (when sent, the answer, the agent and team it
+    rates) next to its ticket's columns the visibility rule and the report
+    filters read (the ticket's team and assignee, channel, type, priority,
+    organisation), so the period's surveys are counted from this table
+    alone instead of each one being looked up in the facts. Derived with
+    the ticket's facts (rewritten by `reports.facts.refresh`, which also
+    follows an answer: it is a change of the ticket) and written when a
+    survey is sent (`reports.survey_facts.on_invitations_sent`); a merged
+    ticket's surveys have none.
+    """
+
+    invitation = models.OneToOneField(
+        "surveys.SurveyInvitation", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", db_index=True
+    )
+    sent_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Whom the survey rates: the ticket's assignee and team when it was sent.
+    agent = _ref(settings.AUTH_USER_MODEL)
+    survey_team = _ref("accounts.Team")
+    # The ticket's columns as its facts have them now.
+    team = _ref("accounts.Team")
+    assignee = _ref(settings.AUTH_USER_MODEL)
+    channel = models.CharField(max_length=20)
+    type = _ref("tickets.TicketType")
+    priority = models.CharField(max_length=10)
+    organisation = _ref("customers.Organisation")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["sent_at"], name="surveyfact_sent"),
+            models.Index(fields=["agent", "sent_at"], name="surveyfact_agent_sent"),
+            models.Index(fields=["team", "sent_at"], name="surveyfact_team_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"survey {self.invitation_id} on {self.ticket_id}"
+
+
 class MonthlyFigure(models.Model):
     """One time figure of the tickets of a desk month, team and agent: how
     many, their exact sum and their histogram (`reports.histogram`).

@@ -25,6 +25,7 @@ from . import exclusions
 from .links import page_path_start
 from .mail import compose
 from .models import SurveyInvitation, SurveyKind, SurveySettings
+from .signals import invitations_sent
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +217,11 @@ def _send_csat_group(
         ]
         if unsent:
             SurveyInvitation.objects.filter(pk__in=unsent).delete()
+        gone = set(unsent)
+        invitations_sent.send(
+            sender=SurveyInvitation,
+            invitations=[invitation for invitation in invitations if invitation.pk not in gone],
+        )
     sent = iter(results)
     filled = [outcome if outcome is not None else next(sent) for outcome in outcomes]
     return filled
