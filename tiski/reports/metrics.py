@@ -639,6 +639,7 @@ def _created_by_month(
     columns: tuple[str, ...],
     from_fine: Callable[[_Volume, QuerySet], Iterable[tuple[Any, ...]]],
     fine: type[HourlyVolume] | type[TicketFact] = HourlyVolume,
+    top: int | None = None,
 ) -> list[tuple[Any, ...]] | None:
     """Created in the scope's period per value of ``columns``, as (*values,
     n) rows: the whole months from a monthly rollup of created tickets, the
@@ -646,6 +647,12 @@ def _created_by_month(
     teams from ``fine``, the hourly rollup or the facts (``from_fine`` sums
     its rows into the same shape). None when the monthly rollup cannot
     answer (`Scope.created_months`).
+
+    With ``top`` (one column; ``from_fine`` then gives a queryset) only the
+    ``top`` largest, most first, summed and cut by the database: the
+    busiest organisations of a year are 25 of some 13,000, and bringing
+    every one's three partial counts into Python was most of the page's own
+    time.
 
     Over three years the hourly rollup and the facts are nearly a row per
     ticket, a month of a monthly rollup a few thousand rows at most
@@ -657,15 +664,13 @@ def _created_by_month(
         return None
     rows, mine = found
     parts = monthly.split(period)
-    counts: Counter = Counter()
-    for *keys, n in (
+    reads: list[Iterable[tuple[Any, ...]]] = [
         rows.filter(month__in=parts.months)
         .values(*columns)
         .annotate(n=Sum("created"))
         .order_by()
         .values_list(*columns, "n")
-    ):
-        counts[tuple(keys)] += n
+    ]
     rolled = fine is HourlyVolume
     source = _Volume(scope.rollup(), True) if rolled else _Volume(scope.facts(), False)
     time = source.column("created")
@@ -675,17 +680,48 @@ def _created_by_month(
 
     if parts.edges:
         edges = functools.reduce(operator.or_, (_in(time, s, e) for s, e in parts.edges))
-        for *keys, n in from_fine(source, created_in(source.qs, edges)):
-            counts[tuple(keys)] += n
+        reads.append(from_fine(source, created_in(source.qs, edges)))
     if mine is not None:
         whole = _in(
             time,
             periods.local_midnight(parts.months[0]),
             periods.local_midnight(periods._add_months(parts.months[-1], 1)),
         )
-        for *keys, n in from_fine(source, created_in(mine, whole)):
+        reads.append(from_fine(source, created_in(mine, whole)))
+    if top is not None:
+        (column,) = columns
+        return _largest_sums(reads, column, top)
+    counts: Counter = Counter()
+    for read in reads:
+        for *keys, n in read:
             counts[tuple(keys)] += n
     return [(*keys, n) for keys, n in counts.items() if n]
+
+
+def _largest_sums(reads: list[Any], column: str, limit: int) -> list[tuple[Any, int]]:
+    """(``column``, n) querysets added up per value of the column, the
+    ``limit`` largest in `_most_first`'s order (most first, then by value,
+    none last), in one query."""
+    quoted = connection.ops.quote_name(column)
+    parts, params = [], []
+    for read in reads:
+        try:
+            sql, part_params = read.query.sql_with_params()
+        except EmptyResultSet:  # nothing the user may count
+            continue
+        parts.append(f"SELECT p{len(parts)}.{quoted} AS k, n FROM ({sql}) p{len(parts)}")
+        params.extend(part_params)
+    if not parts:
+        return []
+    sql = (
+        "SELECT k, SUM(n) AS total FROM ("
+        + " UNION ALL ".join(parts)
+        + ") u GROUP BY k HAVING SUM(n) > 0"
+        " ORDER BY total DESC, CASE WHEN k IS NULL THEN 1 ELSE 0 END, k LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, limit))
+        return [(key, int(n)) for key, n in cursor.fetchall()]
 
 
 def _per_column(
@@ -713,17 +749,22 @@ def _busiest_organisations(scope: Scope, limit: int) -> list[tuple[Any, int]]:
             .values_list("organisation_id", "n")
         ),
         fine=TicketFact,
+        top=limit,
     )
-    if by_month is None:
-        by_month = list(
+    if by_month is not None:
+        return by_month
+    return _largest_sums(
+        [
             scope.facts()
             .filter(_in("created_at", scope.period.start, scope.period.end))
             .values("organisation_id")
             .annotate(n=Count("pk"))
             .order_by()
             .values_list("organisation_id", "n")
-        )
-    return sorted(by_month, key=_most_first)[:limit]
+        ],
+        "organisation_id",
+        limit,
+    )
 
 
 def _volume_counts(scope: Scope, period: periods.Period) -> dict[str, int]:
