@@ -36,13 +36,14 @@ from tiski.tickets.models import (
     TicketMerge,
 )
 
-from . import daily, monthly, monthly_created, rollups, survey_facts
+from . import daily, monthly, monthly_created, monthly_replies, rollups, survey_facts
 from .models import (
     DailyVolume,
     HourlyVolume,
     MonthlyCreated,
     MonthlyFigure,
     MonthlyOrganisation,
+    MonthlyReplies,
     MonthlyWeekHour,
     ReplyFact,
     SurveyFact,
@@ -362,8 +363,17 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
                 daily.apply(daily.delta(old, found.values()))
                 monthly.apply(monthly.delta(old, found.values()))
                 monthly_created.apply(monthly_created.delta(old, list(found.values())))
-            ReplyFact.objects.filter(ticket_id__in=list(snaps)).delete()
-            ReplyFact.objects.bulk_create(replies_of(snaps, found))
+            replies = ReplyFact.objects.filter(ticket_id__in=list(snaps))
+            # The reply rows as they were: the monthly replies move by the difference.
+            old_replies = (
+                list(replies.values(*monthly_replies.REPLY_COLUMNS)) if move_rollup else []
+            )
+            replies.delete()
+            new_replies = ReplyFact.objects.bulk_create(replies_of(snaps, found))
+            if move_rollup:
+                monthly_replies.apply(
+                    monthly_replies.delta(old_replies, monthly_replies.values_of(new_replies))
+                )
             survey_facts.rewrite(found)
         written += len(rows)
     return written
@@ -392,6 +402,7 @@ def rebuild() -> int:
     daily.rebuild()
     monthly.rebuild()
     monthly_created.rebuild()
+    monthly_replies.rebuild()
     return written
 
 
@@ -417,6 +428,7 @@ def vacuum_report_tables() -> bool:
             MonthlyCreated,
             MonthlyWeekHour,
             MonthlyOrganisation,
+            MonthlyReplies,
             ReplyFact,
             SurveyFact,
         )

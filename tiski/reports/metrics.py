@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -53,6 +53,7 @@ from .models import (
     MonthlyCreated,
     MonthlyFigure,
     MonthlyOrganisation,
+    MonthlyReplies,
     MonthlyWeekHour,
     ReplyFact,
     SurveyFact,
@@ -1858,22 +1859,8 @@ def _people_reads(scope: Scope) -> tuple[dict[str, Counter], dict[str, dict]]:
      {"assignee_id": CSAT per agent, "team_id": per team}). Counts add up,
     so a rate from the summed counts is the rate of the one grouping."""
     period = scope.period
-    # One row per public reply (reports.models.ReplyFact), narrowed by the
-    # same visibility rule on its own columns; other filters by its ticket.
-    reply_rows = scope._visible(ReplyFact.objects.filter(at__gte=period.start, at__lt=period.end))
-    if scope.filters.as_params():
-        # Filtered (an agent always is: to their own tickets): by the counted tickets.
-        reply_rows = reply_rows.filter(ticket_id__in=scope.facts().values("ticket_id"))
-    if not can_see_team_reports(scope.user):
-        # An agent has the agents table only, and in it their own replies.
-        reply_rows = reply_rows.filter(author_id=scope.user.pk)
     replies: dict[str, Counter] = {"assignee_id": Counter(), "team_id": Counter()}
-    for author, team, n in (
-        reply_rows.values("author_id", "team_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("author_id", "team_id", "n")
-    ):
+    for author, team, n in _reply_counts(scope, period):
         replies["assignee_id"][author] += n
         replies["team_id"][team] += n
     answered: dict[str, Counter] = {"assignee_id": Counter(), "team_id": Counter()}
@@ -1896,6 +1883,55 @@ def _people_reads(scope: Scope) -> tuple[dict[str, Counter], dict[str, dict]]:
         for column in answered
     }
     return replies, csat
+
+
+def _reply_counts(scope: Scope, period: periods.Period) -> Iterator[tuple[Any, Any, int]]:
+    """The period's public replies the user may count, as (author, the
+    ticket's team, n) rows, a key possibly more than once.
+
+    One row per reply (reports.models.ReplyFact), narrowed by the
+    visibility rule and the team and agent filters on its own columns (the
+    ticket's, as the facts have them) and other filters by its ticket. A
+    period of six whole months or more with no other filter reads its whole
+    months from the monthly replies (reports.monthly_replies), its edges
+    from the reply rows: over three years a few million rows otherwise.
+    """
+    f = scope.filters
+    people_only = not set(f.as_params()) - {"team", "agent"}
+
+    def narrowed(rows: QuerySet) -> QuerySet:
+        rows = scope._visible(rows)
+        if f.as_params():
+            # Filtered (an agent always is: to their own tickets).
+            rows = (
+                f.apply(rows)
+                if people_only
+                else rows.filter(ticket_id__in=scope.facts().values("ticket_id"))
+            )
+        if not can_see_team_reports(scope.user):
+            # An agent has the agents table only, and in it their own replies.
+            rows = rows.filter(author_id=scope.user.pk)
+        return rows
+
+    def counted(rows: QuerySet, n: Any) -> Iterable[tuple[Any, Any, int]]:
+        return (
+            narrowed(rows)
+            .values("author_id", "team_id")
+            .annotate(n=n)
+            .order_by()
+            .values_list("author_id", "team_id", "n")
+        )
+
+    if not (people_only and monthly.usable(period)):
+        yield from counted(
+            ReplyFact.objects.filter(at__gte=period.start, at__lt=period.end), Count("pk")
+        )
+        return
+    parts = monthly.split(period)
+    yield from counted(MonthlyReplies.objects.filter(month__in=parts.months), Sum("replies"))
+    if parts.edges:
+        edges = functools.reduce(operator.or_, (_in("at", s, e) for s, e in parts.edges))
+        yield from counted(ReplyFact.objects.filter(edges), Count("pk"))
 
 
 def _people_rows(

@@ -382,6 +382,34 @@ class SurveyFact(models.Model):
         return f"survey {self.invitation_id} on {self.ticket_id}"
 
 
+class MonthlyReplies(models.Model):
+    """Public agent replies per desk month, author and the ticket's team and
+    assignee: the agents report's replies column over long periods.
+
+    Derived from `ReplyFact` (`reports.monthly_replies`): each facts refresh
+    moves the difference between a ticket's reply rows before and after,
+    `--rebuild` recounts the table and `--verify` diffs it with a recount.
+    Keyed by the visibility rule's columns, so a user counts exactly the
+    replies of the tickets they may see. A cell may have more than one row
+    (two first writes racing); every read sums.
+    """
+
+    month = models.DateField()
+    author = _ref(settings.AUTH_USER_MODEL)
+    team = _ref("accounts.Team")
+    assignee = _ref(settings.AUTH_USER_MODEL)
+    replies = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month"], name="mreplies_month"),
+            models.Index(fields=["team", "month"], name="mreplies_team_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.replies} replies in {self.month:%Y-%m} by {self.author_id}"
+
+
 class MonthlyFigure(models.Model):
     """One time figure of the tickets of a desk month, team and agent: how
     many, their exact sum and their histogram (`reports.histogram`).

@@ -30,11 +30,11 @@ from .volume_cells import Derived, VolumeCells
 CREATED = {"created": "created_at"}
 
 
-def _month_in_database(column: str) -> Any:
+def month_in_database(column: str) -> Any:
     return TruncMonth(column, output_field=DateField(), tzinfo=periods.zone())
 
 
-def _month(value: date | datetime) -> date:
+def as_month(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
@@ -47,8 +47,8 @@ MONTHLY_CREATED = VolumeCells(
     bucket_field="month",
     dimensions=("team_id", "channel", "type_id"),
     bucket_of=month_of,
-    truncate=_month_in_database,
-    from_database=_month,
+    truncate=month_in_database,
+    from_database=as_month,
     label=lambda month: f"monthly created {month:%Y-%m}",
     measures=CREATED,
 )
@@ -57,8 +57,8 @@ MONTHLY_WEEK_HOURS = VolumeCells(
     bucket_field="month",
     dimensions=("team_id", "channel", "weekday", "hour"),
     bucket_of=month_of,
-    truncate=_month_in_database,
-    from_database=_month,
+    truncate=month_in_database,
+    from_database=as_month,
     label=lambda month: f"monthly weekday-by-hour {month:%Y-%m}",
     measures=CREATED,
     derived={
@@ -79,8 +79,8 @@ MONTHLY_ORGANISATIONS = VolumeCells(
     bucket_field="month",
     dimensions=("team_id", "organisation_id"),
     bucket_of=month_of,
-    truncate=_month_in_database,
-    from_database=_month,
+    truncate=month_in_database,
+    from_database=as_month,
     label=lambda month: f"monthly organisations {month:%Y-%m}",
     measures=CREATED,
 )

@@ -58,13 +58,17 @@ class VolumeCells:
     measures: Mapping[str, str] = field(default_factory=lambda: dict(MEASURES))
     # Dimensions (named in ``dimensions`` too) computed from a fact column.
     derived: Mapping[str, Derived] = field(default_factory=dict)
+    # The rows counted: the ticket facts, or derived rows of another table
+    # that has no merged tickets' rows at all (the replies).
+    source: type[models.Model] = TicketFact
 
     @property
     def fact_columns(self) -> tuple[str, ...]:
         """The fact columns a ticket's contribution depends on."""
         stored = [d for d in self.dimensions if d not in self.derived]
         sources = [d.column for d in self.derived.values()]
-        return tuple(dict.fromkeys((*stored, *sources, *self.measures.values(), "merged")))
+        merged = ("merged",) if self.source is TicketFact else ()
+        return tuple(dict.fromkeys((*stored, *sources, *self.measures.values(), *merged)))
 
     def _dimension(self, row: Mapping[str, Any], name: str) -> Any:
         derived = self.derived.get(name)
@@ -76,7 +80,7 @@ class VolumeCells:
     def contributions(self, row: Mapping[str, Any] | None) -> Counter:
         """One ticket's cells: {(bucket, *dims, measure): 1}; a merged ticket has none."""
         out: Counter = Counter()
-        if row is None or row["merged"]:
+        if row is None or row.get("merged", False):
             return out
         dims = tuple(self._dimension(row, d) for d in self.dimensions)
         for measure, column in self.measures.items():
@@ -156,7 +160,9 @@ class VolumeCells:
     def recount(self, facts: QuerySet | None = None) -> Cells:
         """The rollup as the facts give it now, counted by the database per
         bucket (``facts``: the fact rows to count, for a migration's model)."""
-        facts = (TicketFact.objects if facts is None else facts).filter(merged=False)
+        facts = self.source.objects.all() if facts is None else facts
+        if self.source is TicketFact:
+            facts = facts.filter(merged=False)
         cells: Cells = defaultdict(lambda: dict.fromkeys(self.measures, 0))
         derived = {
             name: d.expression(d.column) for name, d in self.derived.items()

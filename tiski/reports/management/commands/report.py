@@ -16,7 +16,16 @@ from itertools import chain
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from tiski.reports import daily, exports, facts, monthly, monthly_created, periods, rollups
+from tiski.reports import (
+    daily,
+    exports,
+    facts,
+    monthly,
+    monthly_created,
+    monthly_replies,
+    periods,
+    rollups,
+)
 from tiski.reports.facts import vacuum_report_tables
 from tiski.reports.metrics import DIMENSIONS, REPORTS, ReportFilters, Scope
 
@@ -66,6 +75,7 @@ class Command(BaseCommand):
                 daily.verify(),
                 monthly.verify(),
                 monthly_created.verify(),
+                monthly_replies.verify(),
             ):
                 differences += 1
                 self.stdout.write(line)
