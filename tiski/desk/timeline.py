@@ -8,11 +8,11 @@ user, team and type in one query each instead of one per event.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Model, Q
+from django.db.models import Model, Q, prefetch_related_objects
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -555,6 +555,7 @@ def timeline_window(
     include: int | None = None,
     since: int | None = None,
     size: int = PAGE_MESSAGES,
+    contacts: Sequence[Contact] = (),
 ) -> TimelineWindow:
     """The latest ``size`` messages (those before message ``before`` when given)
     and the events among them. ``include`` widens the window down to that
@@ -564,6 +565,10 @@ def timeline_window(
 
     Events belong to the window that holds the messages around them: those
     older than the window's first message come with the older window.
+
+    ``contacts`` get their identities read in the authors' query: the page's
+    requester is nearly always one of the authors, and its card would
+    otherwise read the same rows again.
     """
     rows = ticket.messages.order_by("-created_at", "-pk")
     end = None
@@ -580,7 +585,7 @@ def timeline_window(
             newer = _count_from(ticket, anchor_id)
             if newer:
                 size = max(size, newer + margin)
-    page = list(_with_related(rows)[: size + 1])
+    page = _with_author_identities(_with_files_and_delivery(rows)[: size + 1], contacts)
     has_older = len(page) > size
     messages = page[:size][::-1]
     start = (messages[0].created_at, messages[0].pk) if has_older and messages else None
@@ -604,14 +609,23 @@ def _count_from(ticket: Ticket, message_id: int | None) -> int:
     ).count()
 
 
-def _with_related(rows):
+def _with_files_and_delivery(rows):
     return rows.select_related("author_user", "author_contact").prefetch_related(
-        "attachments", "author_contact__identities", "outbound_emails", "outbound_messages"
+        "attachments", "outbound_emails", "outbound_messages"
     )
 
 
+def _with_author_identities(rows: Iterable[Message], contacts: Sequence[Contact]) -> list[Message]:
+    """The messages, their authors' identities (a contact's name may be its
+    address) and those of ``contacts`` read in one query."""
+    messages = list(rows)
+    authors = [m.author_contact for m in messages if m.author_contact is not None]
+    prefetch_related_objects([*authors, *contacts], "identities")
+    return messages
+
+
 def _message_rows(ticket: Ticket) -> list[Message]:
-    return list(_with_related(ticket.messages.all()))
+    return _with_author_identities(_with_files_and_delivery(ticket.messages.all()), ())
 
 
 def _entries(

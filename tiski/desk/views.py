@@ -168,16 +168,16 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
     # live): its frame inherits this page's policy, so the page allows https:
     # images even when it starts with plain-text messages only.
     allow_remote_images(request)
+    # The requester came with the ticket; its identities (the requester card,
+    # the email route's address) are read with the message authors' ones.
+    # Its organisation, when it has one, is read where the card shows it.
+    requester = ticket.requester
     window = timeline_window(
-        ticket, include=_message_param(request), since=_shown_from_param(request)
+        ticket,
+        include=_message_param(request),
+        since=_shown_from_param(request),
+        contacts=[requester],
     )
-    requester = (
-        Contact.objects.select_related("organisation")
-        .prefetch_related("identities")
-        .get(pk=ticket.requester_id)
-    )
-    # The email route reads the requester's addresses: the ones just fetched.
-    ticket.requester = requester
     routes = reply_routes(ticket)
     route = routes[0]
     # Forwarding goes by email: the message blocks offer the email route's mailboxes.
