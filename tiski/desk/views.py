@@ -193,7 +193,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         .order_by("-created_at")[:8]
     )
     custom = custom_fields.fields_for(ticket.type_id)
-    values = custom_fields.values_of(ticket)
+    # Values are shown only in the type's fields: most types have none to read.
+    values = custom_fields.values_of(ticket) if custom else {}
     fields_form = extra.pop("fields_form", None) or TicketFieldsForm(
         custom=custom,
         initial={
