@@ -55,6 +55,7 @@ from tiski.tickets.queue import take_next_ticket
 
 from . import inbox, lookups
 from .collab import refused_mention_error
+from .drilldown import Drilldown
 from .forms import ForwardForm, NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
 from .message_fragments import render_messages
 from .rows import attach_tag_names
@@ -110,16 +111,17 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     }
     if request.GET.get("partial") == "rows":
         return render(request, "desk/_ticket_rows.html", context)
+    views = _views_with_counts(user)
     if page.next_cursor:
         # More than a page matches: the bulk bar offers them all, counted up to the cap.
         context["bulk_matching"] = {
-            "count": inbox.bounded_count(qs, inbox.SELECT_ALL_CAP),
+            "count": _matching_count(listing, qs, views),
             "cap": inbox.SELECT_ALL_CAP,
             "query": params.urlencode(),
         }
     context.update(
         {
-            "views": _views_with_counts(user),
+            "views": views,
             "saved_views": saved_views_for(user),
             "statuses": Status.choices,
             "priorities": priority_choices(),
@@ -131,6 +133,20 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "desk/inbox.html", context)
+
+
+def _matching_count(listing: inbox.Listing, qs, views: list[dict]) -> int:
+    """How many tickets the list matches, up to the bulk bar's cap (and one more).
+
+    A list without filters is its view, which the sidebar has just counted:
+    exactly, or up to COUNT_CAP, which is above the bulk bar's cap. Only a
+    filtered list (or one outside the sidebar's views) is counted again.
+    """
+    counted = next((v["count"] for v in views if v["view"].key == listing.view.key), None)
+    unfiltered = not listing.filters.active and listing.drilldown == Drilldown()
+    if counted is not None and unfiltered and inbox.COUNT_CAP > inbox.SELECT_ALL_CAP:
+        return min(counted, inbox.SELECT_ALL_CAP + 1)
+    return inbox.bounded_count(qs, inbox.SELECT_ALL_CAP)
 
 
 def _teams_for_filters(user):
