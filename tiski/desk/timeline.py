@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Model, Q, prefetch_related_objects
+from django.db.models import Model, Prefetch, Q, prefetch_related_objects
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -28,6 +28,7 @@ from tiski.tickets.custom_fields import display_value
 from tiski.tickets.events import CUSTOM_FIELD_PREFIX
 from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import (
+    Attachment,
     Channel,
     Event,
     EventKind,
@@ -610,9 +611,20 @@ def _count_from(ticket: Ticket, message_id: int | None) -> int:
 
 
 def _with_files_and_delivery(rows):
+    # Read into plain lists (to_attr): a prefetch into the related managers
+    # builds a queryset per message and list, a hundred on a page, for rows
+    # that are only looped over (attachments_of, the delivery lines).
     return rows.select_related("author_user", "author_contact").prefetch_related(
-        "attachments", "outbound_emails", "outbound_messages"
+        Prefetch("attachments", to_attr="listed_attachments"),
+        Prefetch("outbound_emails", to_attr="listed_outbound_emails"),
+        Prefetch("outbound_messages", to_attr="listed_outbound_messages"),
     )
+
+
+def attachments_of(message: Message) -> list[Attachment]:
+    """The message's attachments: the list the timeline read with it, else read now."""
+    listed = getattr(message, "listed_attachments", None)
+    return listed if listed is not None else list(message.attachments.all())
 
 
 def _with_author_identities(rows: Iterable[Message], contacts: Sequence[Contact]) -> list[Message]:
@@ -688,7 +700,7 @@ def message_html(message: Message) -> SafeString:
                 _text_html(text[:fold_at]) + FOLD_OPEN + _text_html(text[fold_at:]) + "</div>"
             )
         return mark_safe(_text_html(text))  # noqa: S308 - escaped
-    by_cid = {a.content_id.strip("<>"): a for a in message.attachments.all() if a.content_id}
+    by_cid = {a.content_id.strip("<>"): a for a in attachments_of(message) if a.content_id}
 
     def replace(match: re.Match[str]) -> str:
         attachment = by_cid.get(match.group(2).strip("<>"))
