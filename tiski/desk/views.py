@@ -58,7 +58,7 @@ from .collab import refused_mention_error
 from .drilldown import Drilldown
 from .forms import ForwardForm, NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
 from .message_fragments import render_messages
-from .rows import attach_tag_names
+from .rows import ROW_FIELDS, attach_tag_names
 from .timeline import TimelineEntry, timeline_window
 
 # Images a browser may show inline from an attachment link; anything else downloads.
@@ -94,7 +94,12 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     view, filters, sort = listing.view, listing.filters, listing.sort
     qs = listing.tickets(_ticket_list_queryset(user), user)
     drilldown = listing.drilldown
-    page = inbox.paginate(qs, sort, request.GET.get("cursor"), settings.TISKI_PAGE_SIZE)
+    page = inbox.paginate(
+        qs.only(*ROW_FIELDS, *inbox.SORT_FIELDS),
+        sort,
+        request.GET.get("cursor"),
+        settings.TISKI_PAGE_SIZE,
+    )
     attach_tag_names(page.tickets)
     params = request.GET.copy()
     params.pop("cursor", None)
