@@ -40,6 +40,8 @@ from tiski.tickets.models import (
     Via,
 )
 
+from . import lookups
+
 # Keys of a call message's meta, as its "details updated" event names them.
 META_LABELS = {
     "duration": lambda: _("duration"),
@@ -110,9 +112,22 @@ def _lookup(ticket: Ticket, events: list[Event]) -> Names:
     return Names(
         ticket=ticket,
         custom={f.key: f for f in TicketField.objects.filter(key__in=keys)} if keys else {},
-        users={str(u.pk): str(u) for u in _rows(User, ids["users"])},
-        teams={str(t.pk): str(t) for t in _rows(Team, ids["teams"])},
-        types={str(t.pk): t.name for t in _rows(TicketType, ids["types"])},
+        # The actors came with their events; assignees, teams and types are
+        # nearly always in the lists the page reads for its selects anyway.
+        users={
+            str(u.pk): str(u)
+            for u in _known_first(
+                User,
+                ids["users"],
+                [e.actor for e in events if e.actor_id],
+                lookups.active_agents,
+            )
+        },
+        teams={str(t.pk): str(t) for t in _known_first(Team, ids["teams"], [], lookups.teams)},
+        types={
+            str(t.pk): t.name
+            for t in _known_first(TicketType, ids["types"], [], lookups.active_types)
+        },
         contacts={str(c.pk): str(c) for c in _rows(Contact, ids["contacts"])},
         numbers={
             str(pk): number
@@ -127,6 +142,18 @@ def _lookup(ticket: Ticket, events: list[Event]) -> Names:
 
 def _rows(model: type[Model], ids: set[int]) -> Iterable[Model]:
     return model.objects.filter(pk__in=ids) if ids else []
+
+
+def _known_first(
+    model: type[Model], ids: set[int], loaded: Iterable[Model], listed: Callable[[], list]
+) -> list[Model]:
+    """The rows with these ids: from ``loaded`` rows, then from the request's
+    ``listed`` rows (desk/lookups.py, read once per request), and only the
+    rest (an agent since deactivated, a type no longer offered) by id."""
+    found = {row.pk: row for row in loaded if row.pk in ids}
+    if len(found) < len(ids):
+        found.update((row.pk, row) for row in listed() if row.pk in ids and row.pk not in found)
+    return [*found.values(), *_rows(model, ids - found.keys())]
 
 
 def _when(value: str) -> str:
