@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Model, Prefetch, Q, prefetch_related_objects
+from django.db.models import Model, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -637,7 +637,7 @@ def _count_from(ticket: Ticket, message_id: int | None) -> int:
     ).count()
 
 
-def _with_files_and_delivery(rows):
+def _with_files_and_delivery(rows: QuerySet[Message]) -> QuerySet[Message]:
     # Read into plain lists (to_attr): a prefetch into the related managers
     # builds a queryset per message and list, a hundred on a page, for rows
     # that are only looped over (attachments_of, the delivery lines).

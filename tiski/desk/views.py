@@ -11,7 +11,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -140,7 +140,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/inbox.html", context)
 
 
-def _matching_count(listing: inbox.Listing, qs, views: list[dict]) -> int:
+def _matching_count(listing: inbox.Listing, qs: QuerySet[Ticket], views: list[dict]) -> int:
     """How many tickets the list matches, up to the bulk bar's cap (and one more).
 
     A list without filters is its view, which the sidebar has just counted:
