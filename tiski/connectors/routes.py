@@ -18,7 +18,9 @@ field here, so the composer knows no channel by name.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,11 +29,53 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from tiski.connectors.messaging import media
-from tiski.connectors.messaging.replies import latest_inbound_once
 from tiski.connectors.registry import CHANNELS, ChannelInfo
-from tiski.tickets.models import Ticket
+from tiski.tickets.models import Message, MessageKind, Ticket
 
 EMAIL = "email"
+# How many of the customer's latest messages a route looks at: the newest
+# decides a messaging channel's route; the email route picks the mailbox the
+# customer last wrote to among these.
+RECENT_CUSTOMER_MESSAGES = 20
+
+# Inside ``customer_messages_once()``: each ticket's latest customer messages
+# by ticket id, so deciding the routes reads them once, not once per channel.
+_recent: ContextVar[dict[int, list[Message]] | None] = ContextVar(
+    "recent_customer_messages", default=None
+)
+
+
+@contextmanager
+def customer_messages_once() -> Iterator[None]:
+    """Within the block, ``recent_customer_messages`` reads each ticket's rows
+    once. An inner block shares the outer one's rows (``reply_routes`` asks
+    ``reply_route``, which opens one too)."""
+    if _recent.get() is not None:
+        yield
+        return
+    token = _recent.set({})
+    try:
+        yield
+    finally:
+        _recent.reset(token)
+
+
+def recent_customer_messages(ticket: Ticket) -> list[Message]:
+    """The customer's latest messages on the ticket, newest first (at most
+    ``RECENT_CUSTOMER_MESSAGES``), with what routes read of them: the
+    channel, the meta and the time."""
+    remembered = _recent.get()
+    if remembered is not None and ticket.pk in remembered:
+        return remembered[ticket.pk]
+    rows = list(
+        ticket.messages.filter(kind=MessageKind.CUSTOMER)
+        .order_by("-created_at", "-id")
+        # ticket_id too: the related manager reads it on every row it returns.
+        .only("ticket_id", "channel", "meta", "created_at")[:RECENT_CUSTOMER_MESSAGES]
+    )
+    if remembered is not None:
+        remembered[ticket.pk] = rows
+    return rows
 
 
 @dataclass(frozen=True)
@@ -147,13 +191,13 @@ class ReplyRoute:
 
 def reply_route(ticket: Ticket) -> ReplyRoute:
     """The route of this ticket's conversation: its channel's, else email."""
-    with latest_inbound_once():
+    with customer_messages_once():
         for info in CHANNELS.values():
             if info.route and info.key != EMAIL:
                 found = import_string(info.route)(ticket)
                 if found is not None:
                     return found
-    return email_route(ticket)
+        return email_route(ticket)
 
 
 def reply_channel(ticket: Ticket) -> tuple[str, dict[str, Any]]:
@@ -171,10 +215,11 @@ def email_route(ticket: Ticket) -> ReplyRoute:
 def reply_routes(ticket: Ticket) -> list[ReplyRoute]:
     """The conversation's route first, then email when it is another channel the
     customer can also be reached on by email (the composer's "by email instead")."""
-    first = reply_route(ticket)
-    if first.channel == EMAIL:
-        return [first]
-    by_email = email_route(ticket)
+    with customer_messages_once():
+        first = reply_route(ticket)
+        if first.channel == EMAIL:
+            return [first]
+        by_email = email_route(ticket)
     if not by_email.to or by_email.mailbox is None:
         return [first]
     return [

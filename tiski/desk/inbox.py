@@ -318,6 +318,10 @@ SORTS: dict[str, tuple[str, list[tuple[str, bool]]]] = {
 }
 # The agent's queue: nearest SLA deadline, then priority, then age.
 DEFAULT_SORT = "queue"
+# Every column an order sorts by: a page's last row gives the next cursor.
+SORT_FIELDS = tuple(
+    sorted({field for _label, columns in SORTS.values() for field, _desc in columns} - {"id"})
+)
 
 
 @dataclass(frozen=True)

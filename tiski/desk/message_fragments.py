@@ -33,6 +33,8 @@ from django.utils.translation import get_language
 
 from tiski.tickets.models import Message, MessageKind, Status, Ticket
 
+from .timeline import attachments_of
+
 CACHE_ALIAS = "fragments"
 # Bump when _message.html or what it shows changes shape.
 VERSION = 1
@@ -109,7 +111,7 @@ def _page_key(request: HttpRequest, ticket: Ticket, route: Any, forwardable: tup
 
 def _message_key(message: Message, page_key: str) -> str:
     attachments = [
-        (a.pk, a.filename, a.size, a.inline, a.content_id) for a in message.attachments.all()
+        (a.pk, a.filename, a.size, a.inline, a.content_id) for a in attachments_of(message)
     ]
     content = zlib.crc32(message.text.encode()) ^ (zlib.crc32(message.html.encode()) << 1)
     facts = json.dumps(
@@ -136,8 +138,13 @@ def _message_key(message: Message, page_key: str) -> str:
 def _delivery(request: HttpRequest, message: Message) -> str:
     if message.kind != MessageKind.PUBLIC and not message.meta.get("forwarded_to"):
         return ""
-    if not message.outbound_emails.all() and not message.outbound_messages.all():
-        # What the template writes without an outbound row, without rendering it
-        # (the timeline prefetched both lists).
+    # The timeline read both lists with the messages.
+    emails, outbound = message.listed_outbound_emails, message.listed_outbound_messages
+    if not emails and not outbound:
+        # What the template writes without an outbound row, without rendering it.
         return NO_DELIVERY
-    return render_to_string("channels/_delivery.html", {"message": message}, request=request)
+    return render_to_string(
+        "channels/_delivery.html",
+        {"message": message, "emails": emails, "outbound": outbound},
+        request=request,
+    )

@@ -8,11 +8,11 @@ user, team and type in one query each instead of one per event.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Model, Q
+from django.db.models import Model, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -28,6 +28,7 @@ from tiski.tickets.custom_fields import display_value
 from tiski.tickets.events import CUSTOM_FIELD_PREFIX
 from tiski.tickets.labels import priority_choices
 from tiski.tickets.models import (
+    Attachment,
     Channel,
     Event,
     EventKind,
@@ -38,6 +39,8 @@ from tiski.tickets.models import (
     TicketType,
     Via,
 )
+
+from . import lookups
 
 # Keys of a call message's meta, as its "details updated" event names them.
 META_LABELS = {
@@ -109,9 +112,22 @@ def _lookup(ticket: Ticket, events: list[Event]) -> Names:
     return Names(
         ticket=ticket,
         custom={f.key: f for f in TicketField.objects.filter(key__in=keys)} if keys else {},
-        users={str(u.pk): str(u) for u in _rows(User, ids["users"])},
-        teams={str(t.pk): str(t) for t in _rows(Team, ids["teams"])},
-        types={str(t.pk): t.name for t in _rows(TicketType, ids["types"])},
+        # The actors came with their events; assignees, teams and types are
+        # nearly always in the lists the page reads for its selects anyway.
+        users={
+            str(u.pk): str(u)
+            for u in _known_first(
+                User,
+                ids["users"],
+                [e.actor for e in events if e.actor_id],
+                lookups.active_agents,
+            )
+        },
+        teams={str(t.pk): str(t) for t in _known_first(Team, ids["teams"], [], lookups.teams)},
+        types={
+            str(t.pk): t.name
+            for t in _known_first(TicketType, ids["types"], [], lookups.active_types)
+        },
         contacts={str(c.pk): str(c) for c in _rows(Contact, ids["contacts"])},
         numbers={
             str(pk): number
@@ -126,6 +142,18 @@ def _lookup(ticket: Ticket, events: list[Event]) -> Names:
 
 def _rows(model: type[Model], ids: set[int]) -> Iterable[Model]:
     return model.objects.filter(pk__in=ids) if ids else []
+
+
+def _known_first(
+    model: type[Model], ids: set[int], loaded: Iterable[Model], listed: Callable[[], list]
+) -> list[Model]:
+    """The rows with these ids: from ``loaded`` rows, then from the request's
+    ``listed`` rows (desk/lookups.py, read once per request), and only the
+    rest (an agent since deactivated, a type no longer offered) by id."""
+    found = {row.pk: row for row in loaded if row.pk in ids}
+    if len(found) < len(ids):
+        found.update((row.pk, row) for row in listed() if row.pk in ids and row.pk not in found)
+    return [*found.values(), *_rows(model, ids - found.keys())]
 
 
 def _when(value: str) -> str:
@@ -555,6 +583,7 @@ def timeline_window(
     include: int | None = None,
     since: int | None = None,
     size: int = PAGE_MESSAGES,
+    contacts: Sequence[Contact] = (),
 ) -> TimelineWindow:
     """The latest ``size`` messages (those before message ``before`` when given)
     and the events among them. ``include`` widens the window down to that
@@ -564,6 +593,10 @@ def timeline_window(
 
     Events belong to the window that holds the messages around them: those
     older than the window's first message come with the older window.
+
+    ``contacts`` get their identities read in the authors' query: the page's
+    requester is nearly always one of the authors, and its card would
+    otherwise read the same rows again.
     """
     rows = ticket.messages.order_by("-created_at", "-pk")
     end = None
@@ -580,7 +613,7 @@ def timeline_window(
             newer = _count_from(ticket, anchor_id)
             if newer:
                 size = max(size, newer + margin)
-    page = list(_with_related(rows)[: size + 1])
+    page = _with_author_identities(_with_files_and_delivery(rows)[: size + 1], contacts)
     has_older = len(page) > size
     messages = page[:size][::-1]
     start = (messages[0].created_at, messages[0].pk) if has_older and messages else None
@@ -604,14 +637,34 @@ def _count_from(ticket: Ticket, message_id: int | None) -> int:
     ).count()
 
 
-def _with_related(rows):
+def _with_files_and_delivery(rows: QuerySet[Message]) -> QuerySet[Message]:
+    # Read into plain lists (to_attr): a prefetch into the related managers
+    # builds a queryset per message and list, a hundred on a page, for rows
+    # that are only looped over (attachments_of, the delivery lines).
     return rows.select_related("author_user", "author_contact").prefetch_related(
-        "attachments", "author_contact__identities", "outbound_emails", "outbound_messages"
+        Prefetch("attachments", to_attr="listed_attachments"),
+        Prefetch("outbound_emails", to_attr="listed_outbound_emails"),
+        Prefetch("outbound_messages", to_attr="listed_outbound_messages"),
     )
 
 
+def attachments_of(message: Message) -> list[Attachment]:
+    """The message's attachments: the list the timeline read with it, else read now."""
+    listed = getattr(message, "listed_attachments", None)
+    return listed if listed is not None else list(message.attachments.all())
+
+
+def _with_author_identities(rows: Iterable[Message], contacts: Sequence[Contact]) -> list[Message]:
+    """The messages, their authors' identities (a contact's name may be its
+    address) and those of ``contacts`` read in one query."""
+    messages = list(rows)
+    authors = [m.author_contact for m in messages if m.author_contact is not None]
+    prefetch_related_objects([*authors, *contacts], "identities")
+    return messages
+
+
 def _message_rows(ticket: Ticket) -> list[Message]:
-    return list(_with_related(ticket.messages.all()))
+    return _with_author_identities(_with_files_and_delivery(ticket.messages.all()), ())
 
 
 def _entries(
@@ -674,7 +727,7 @@ def message_html(message: Message) -> SafeString:
                 _text_html(text[:fold_at]) + FOLD_OPEN + _text_html(text[fold_at:]) + "</div>"
             )
         return mark_safe(_text_html(text))  # noqa: S308 - escaped
-    by_cid = {a.content_id.strip("<>"): a for a in message.attachments.all() if a.content_id}
+    by_cid = {a.content_id.strip("<>"): a for a in attachments_of(message) if a.content_id}
 
     def replace(match: re.Match[str]) -> str:
         attachment = by_cid.get(match.group(2).strip("<>"))

@@ -11,7 +11,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -55,9 +55,10 @@ from tiski.tickets.queue import take_next_ticket
 
 from . import inbox, lookups
 from .collab import refused_mention_error
+from .drilldown import Drilldown
 from .forms import ForwardForm, NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
 from .message_fragments import render_messages
-from .rows import attach_tag_names
+from .rows import ROW_FIELDS, attach_tag_names
 from .timeline import TimelineEntry, timeline_window
 
 # Images a browser may show inline from an attachment link; anything else downloads.
@@ -93,7 +94,12 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     view, filters, sort = listing.view, listing.filters, listing.sort
     qs = listing.tickets(_ticket_list_queryset(user), user)
     drilldown = listing.drilldown
-    page = inbox.paginate(qs, sort, request.GET.get("cursor"), settings.TISKI_PAGE_SIZE)
+    page = inbox.paginate(
+        qs.only(*ROW_FIELDS, *inbox.SORT_FIELDS),
+        sort,
+        request.GET.get("cursor"),
+        settings.TISKI_PAGE_SIZE,
+    )
     attach_tag_names(page.tickets)
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -110,16 +116,17 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     }
     if request.GET.get("partial") == "rows":
         return render(request, "desk/_ticket_rows.html", context)
+    views = _views_with_counts(user)
     if page.next_cursor:
         # More than a page matches: the bulk bar offers them all, counted up to the cap.
         context["bulk_matching"] = {
-            "count": inbox.bounded_count(qs, inbox.SELECT_ALL_CAP),
+            "count": _matching_count(listing, qs, views),
             "cap": inbox.SELECT_ALL_CAP,
             "query": params.urlencode(),
         }
     context.update(
         {
-            "views": _views_with_counts(user),
+            "views": views,
             "saved_views": saved_views_for(user),
             "statuses": Status.choices,
             "priorities": priority_choices(),
@@ -131,6 +138,20 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "desk/inbox.html", context)
+
+
+def _matching_count(listing: inbox.Listing, qs: QuerySet[Ticket], views: list[dict]) -> int:
+    """How many tickets the list matches, up to the bulk bar's cap (and one more).
+
+    A list without filters is its view, which the sidebar has just counted:
+    exactly, or up to COUNT_CAP, which is above the bulk bar's cap. Only a
+    filtered list (or one outside the sidebar's views) is counted again.
+    """
+    counted = next((v["count"] for v in views if v["view"].key == listing.view.key), None)
+    unfiltered = not listing.filters.active and listing.drilldown == Drilldown()
+    if counted is not None and unfiltered and inbox.COUNT_CAP > inbox.SELECT_ALL_CAP:
+        return min(counted, inbox.SELECT_ALL_CAP + 1)
+    return inbox.bounded_count(qs, inbox.SELECT_ALL_CAP)
 
 
 def _teams_for_filters(user):
@@ -168,16 +189,16 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
     # live): its frame inherits this page's policy, so the page allows https:
     # images even when it starts with plain-text messages only.
     allow_remote_images(request)
+    # The requester came with the ticket; its identities (the requester card,
+    # the email route's address) are read with the message authors' ones.
+    # Its organisation, when it has one, is read where the card shows it.
+    requester = ticket.requester
     window = timeline_window(
-        ticket, include=_message_param(request), since=_shown_from_param(request)
+        ticket,
+        include=_message_param(request),
+        since=_shown_from_param(request),
+        contacts=[requester],
     )
-    requester = (
-        Contact.objects.select_related("organisation")
-        .prefetch_related("identities")
-        .get(pk=ticket.requester_id)
-    )
-    # The email route reads the requester's addresses: the ones just fetched.
-    ticket.requester = requester
     routes = reply_routes(ticket)
     route = routes[0]
     # Forwarding goes by email: the message blocks offer the email route's mailboxes.
@@ -193,7 +214,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra) -> dict:
         .order_by("-created_at")[:8]
     )
     custom = custom_fields.fields_for(ticket.type_id)
-    values = custom_fields.values_of(ticket)
+    # Values are shown only in the type's fields: most types have none to read.
+    values = custom_fields.values_of(ticket) if custom else {}
     fields_form = extra.pop("fields_form", None) or TicketFieldsForm(
         custom=custom,
         initial={

@@ -133,6 +133,11 @@ def _team_ids(user: User) -> tuple[list[int], list[int]]:
     return cached
 
 
+def member_team_ids(user: User) -> list[int]:
+    """The ids of the teams the user is in: the answer visible_to reads, once per user object."""
+    return _team_ids(user)[0]
+
+
 def team_visibility_condition(user: User) -> Q | None:
     """`visibility_condition`'s first two arms (no team; my teams); None: all.
 

@@ -13,13 +13,17 @@ from .models import EntrySource, WorkEntry, WorktimeSettings
 
 
 def panel_context(user: User, ticket: Ticket) -> dict:
-    totals = services.ticket_totals(ticket)
+    time = services.ticket_time(ticket)
+    totals = time.totals
     mine = next((seconds for agent, seconds in totals if agent.pk == user.pk), 0)
+    # Most tickets' time is all measured: no changes by hand to look for.
     changes = (
         WorkEntry.objects.filter(ticket=ticket)
         .exclude(source=EntrySource.MEASURED)
         .select_related("agent", "recorded_by")
         .order_by("-created_at", "-pk")[:10]
+        if time.by_hand
+        else []
     )
     agents = (
         User.objects.filter(is_active=True).order_by("name", "email")

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -139,13 +139,34 @@ def agent_seconds(ticket: Ticket, agent: User) -> int:
     return max(0, total or 0)
 
 
-def ticket_totals(ticket: Ticket) -> list[tuple[User, int]]:
-    """Each agent's handling time on the ticket, most first."""
-    rows = (
-        WorkEntry.objects.filter(ticket=ticket)
-        .values("agent")
-        .annotate(s=Sum("seconds"))
-        .order_by("-s")
+@dataclass(frozen=True)
+class TicketTime:
+    """Each agent's handling time on a ticket, most first, and how many of
+    its entries were added or corrected by hand."""
+
+    totals: list[tuple[User, int]]
+    by_hand: int
+
+
+def ticket_time(ticket: Ticket) -> TicketTime:
+    """The agents who worked on the ticket with their sums, in one query.
+
+    The card shows each agent by name, so the agents are what is read
+    (summed over their entries on this ticket), not the entries and then
+    the agents; the count of entries by hand tells the card whether it has
+    any to list at all.
+    """
+    agents = (
+        User.objects.filter(work_entries__ticket=ticket)
+        .annotate(
+            worked=Sum("work_entries__seconds"),
+            by_hand=Count("work_entries", filter=~Q(work_entries__source=EntrySource.MEASURED)),
+        )
+        .only("name", "email")
+        .order_by("-worked")
     )
-    users = User.objects.in_bulk([r["agent"] for r in rows])
-    return [(users[r["agent"]], max(0, r["s"] or 0)) for r in rows if r["agent"] in users]
+    rows = list(agents)
+    return TicketTime(
+        totals=[(agent, max(0, agent.worked or 0)) for agent in rows],
+        by_hand=sum(agent.by_hand for agent in rows),
+    )

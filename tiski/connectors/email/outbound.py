@@ -50,7 +50,7 @@ from tiski.connectors.models import (
     OutboundStatus,
     Security,
 )
-from tiski.connectors.routes import ReplyRoute
+from tiski.connectors.routes import ReplyRoute, recent_customer_messages
 from tiski.connectors.sending import BACKOFF_MINUTES, SendResult, retry_delay  # noqa: F401
 from tiski.connectors.transport import TransportError
 from tiski.core.secrets import resolve
@@ -521,14 +521,9 @@ def route(ticket: Ticket) -> ReplyRoute:
     The composer shows both, offers ``mailboxes`` to choose from, and warns
     (instead of sending into the void) when either is missing.
     """
-    # The customer's latest messages, read once: the newest one's sender, and
-    # the mailboxes they wrote to for `mailbox_for`'s choice.
-    metas = [
-        meta or {}
-        for meta in ticket.messages.filter(kind=MessageKind.CUSTOMER)
-        .order_by("-created_at", "-id")
-        .values_list("meta", flat=True)[:20]
-    ]
+    # The customer's latest messages, read once for all the routes: the newest
+    # one's sender, and the mailboxes they wrote to for `mailbox_for`'s choice.
+    metas = [message.meta or {} for message in recent_customer_messages(ticket)]
     latest = metas[0] if metas else {}
     to = _email_of(ticket.requester, [latest.get("from", "")])
     mailboxes = tuple(Mailbox.objects.filter(active=True).order_by("address"))

@@ -9,49 +9,17 @@ files, once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from tiski.connectors.models import OutboundMessage
+from tiski.connectors.routes import recent_customer_messages
 from tiski.tickets import changes
-from tiski.tickets.models import Message, MessageKind, Ticket
+from tiski.tickets.models import Message, Ticket
 
 from . import outbox, outgoing
-
-# Inside ``latest_inbound_once()``: each ticket's latest customer message by
-# ticket id, so choosing a route reads it once, not once per messaging channel.
-_remembered: ContextVar[dict[int, Message | None] | None] = ContextVar(
-    "latest_inbound_remembered", default=None
-)
-
-
-@contextmanager
-def latest_inbound_once() -> Iterator[None]:
-    """Within the block, ``latest_inbound`` reads each ticket's latest customer
-    message once (every messaging channel's route asks the same question)."""
-    token = _remembered.set({})
-    try:
-        yield
-    finally:
-        _remembered.reset(token)
 
 
 def latest_inbound(ticket: Ticket, channel: str) -> Message | None:
     """The customer's latest message when it came on ``channel``; else None."""
-    remembered = _remembered.get()
-    if remembered is not None and ticket.pk in remembered:
-        latest = remembered[ticket.pk]
-    else:
-        latest = (
-            ticket.messages.filter(kind=MessageKind.CUSTOMER)
-            .order_by("-created_at", "-id")
-            # ticket_id too: the related manager reads it on every row it returns.
-            .only("ticket_id", "channel", "meta", "created_at")
-            .first()
-        )
-        if remembered is not None:
-            remembered[ticket.pk] = latest
+    latest = next(iter(recent_customer_messages(ticket)), None)
     return latest if latest is not None and latest.channel == channel else None
 
 
