@@ -36,8 +36,17 @@ from tiski.tickets.models import (
     TicketMerge,
 )
 
-from . import daily, monthly, monthly_created, monthly_replies, rollups, survey_facts
+from . import (
+    contact_totals,
+    daily,
+    monthly,
+    monthly_created,
+    monthly_replies,
+    rollups,
+    survey_facts,
+)
 from .models import (
+    ContactTotals,
     DailyVolume,
     HourlyVolume,
     MonthlyCreated,
@@ -59,6 +68,7 @@ OLD_COLUMNS = sorted(
         *daily.FACT_COLUMNS,
         *monthly.FACT_COLUMNS,
         *monthly_created.FACT_COLUMNS,
+        *contact_totals.FACT_COLUMNS,
     }
 )
 
@@ -363,6 +373,7 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
                 daily.apply(daily.delta(old, found.values()))
                 monthly.apply(monthly.delta(old, found.values()))
                 monthly_created.apply(monthly_created.delta(old, list(found.values())))
+                contact_totals.apply(contact_totals.delta(old, found.values()))
             replies = ReplyFact.objects.filter(ticket_id__in=list(snaps))
             # The reply rows as they were: the monthly replies move by the difference.
             old_replies = (
@@ -403,6 +414,7 @@ def rebuild() -> int:
     monthly.rebuild()
     monthly_created.rebuild()
     monthly_replies.rebuild()
+    contact_totals.rebuild()
     return written
 
 
@@ -422,6 +434,7 @@ def vacuum_report_tables() -> bool:
         connection.ops.quote_name(model._meta.db_table)
         for model in (
             TicketFact,
+            ContactTotals,
             HourlyVolume,
             DailyVolume,
             MonthlyFigure,

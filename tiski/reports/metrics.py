@@ -48,6 +48,7 @@ from .access import can_see_team_reports
 from .aggregates import P90, Median, lists_stats
 from .histogram import Hist
 from .models import (
+    ContactTotals,
     DailyVolume,
     HourlyVolume,
     MonthlyCreated,
@@ -2039,6 +2040,80 @@ BREACHED = Q(fr_breached=True) | Q(nr_breached=True) | Q(res_breached=True)
 CONTACT_GROUPING_MEMORY = "64MB"
 
 
+# The contact lists' values, and the all-time totals that bound them.
+CONTACT_VALUES = {"n": Count("pk"), "reopened": Sum("reopen_count"), "breached": Count("pk")}
+CONTACT_BOUNDS = {"n": "tickets", "reopened": "reopened", "breached": "breached"}
+# Contacts counted a batch at a time (the first batch small: it only has to
+# give the list a last value to compare the totals with), and how many at
+# most before the ranking is left to one grouping of the whole period.
+CONTACT_FIRST_BATCH = 250
+CONTACT_BATCH = 2000
+CONTACT_BUDGET = 6000
+
+
+def _ranked_by_bounds(created_in: QuerySet, key: str, limit: int) -> list[tuple[Any, int]] | None:
+    """One contact list (`CONTACT_LISTS`), exactly, without grouping the
+    whole period: the contacts are counted a batch at a time in order of
+    their all-time totals (`reports.contact_totals`), which no count in a
+    period or in what a user may see can exceed, until the next total
+    cannot reach the list. None when more than `CONTACT_BUDGET` contacts
+    would have to be counted (a short period, where the list's last value
+    is small and many contacts reach it): the caller groups the period.
+    """
+    bound = CONTACT_BOUNDS[key]
+    value = CONTACT_VALUES[key]
+    rows = created_in.filter(BREACHED) if key == "breached" else created_in
+    candidates = (
+        ContactTotals.objects.filter(**{f"{bound}__gt": 0})
+        .order_by(f"-{bound}", "contact_id")
+        .values_list("contact_id", bound)
+    )
+    exact: dict[int, int] = {}
+    top: list[tuple[int, int]] = []
+    seen = 0
+    while True:
+        size = CONTACT_FIRST_BATCH if not seen else CONTACT_BATCH
+        batch = list(candidates[seen : seen + size])
+        # A contact whose total is below the list's last value cannot enter
+        # it; one equal to it can (ties go by the contact's id).
+        wanted = [c for c, most in batch if len(top) < limit or most >= top[-1][1]]
+        if not wanted:
+            return top
+        if seen and len(top) == limit:
+            # The last value only grows: the contacts whose total reaches it
+            # now are all that can still be needed. Too many: group instead.
+            reaching = candidates.filter(**{f"{bound}__gte": top[-1][1]}).count()
+            if reaching > CONTACT_BUDGET:
+                return None
+        seen += len(batch)
+        if seen > CONTACT_BUDGET:
+            return None
+        for contact, n in (
+            rows.filter(requester_id__in=wanted)
+            .values("requester_id")
+            .annotate(v=value)
+            .order_by()
+            .values_list("requester_id", "v")
+        ):
+            if n:
+                exact[contact] = n
+        top = sorted(exact.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        if len(batch) < size:
+            return top
+
+
+def _contact_rankings_by_bounds(created_in: QuerySet) -> dict[str, list[tuple[Any, int]]] | None:
+    """The three contact lists by `_ranked_by_bounds`, or None when one of
+    them would count too many contacts."""
+    out = {}
+    for key, limit in CONTACT_LISTS.items():
+        ranked = _ranked_by_bounds(created_in, key, limit)
+        if ranked is None:
+            return None
+        out[key] = ranked
+    return out
+
+
 def _contact_rankings(created_in: QuerySet) -> dict[str, list[tuple[Any, int]]]:
     """The period's contacts ranked three ways in one read of the facts."""
     return _contact_rankings_and_total(created_in)[0]
@@ -2108,7 +2183,11 @@ def customers(scope: Scope) -> Result:
     created_in = facts.filter(_in("created_at", period.start, period.end))
     created = _range("created", period.start, period.end)
     surveys = _surveys(scope, "csat", period)
-    rankings, created_count = _contact_rankings_and_total(created_in)
+    by_bounds = _contact_rankings_by_bounds(created_in)
+    if by_bounds is None:
+        rankings, created_count = _contact_rankings_and_total(created_in)
+    else:
+        rankings, created_count = by_bounds, _volume_counts(scope, period)["created"]
     for dim, column, title in (
         ("organisation", "organisation_id", _("Organisations")),
         ("contact", "requester_id", _("Contacts")),

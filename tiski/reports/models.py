@@ -432,6 +432,40 @@ class MonthlyReplies(models.Model):
         return f"{self.replies} replies in {self.month:%Y-%m} by {self.author_id}"
 
 
+class ContactTotals(models.Model):
+    """Each contact's counted tickets of all time, summed: how many, their
+    reopenings and how many breached a target (`reports.contact_totals`).
+
+    Upper bounds for the customers page's contact lists: no contact can
+    have more tickets in a period, or in what a user may see, than in all,
+    so the page counts the contacts exactly in order of these totals and
+    stops once the next total cannot reach its list. Kept with the facts
+    (each refresh moves the difference), rebuilt and verified like the
+    rollups.
+    """
+
+    contact = models.OneToOneField(
+        "customers.Contact",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    tickets = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    breached = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-tickets", "contact"], name="ctotals_tickets"),
+            models.Index(fields=["-reopened", "contact"], name="ctotals_reopened"),
+            models.Index(fields=["-breached", "contact"], name="ctotals_breached"),
+        ]
+
+    def __str__(self) -> str:
+        return f"contact {self.contact_id}: {self.tickets} tickets"
+
+
 class MonthlyFigure(models.Model):
     """One time figure of the tickets of a desk month, team and agent: how
     many, their exact sum and their histogram (`reports.histogram`).

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from tiski.reports import (
+    contact_totals,
     daily,
     exports,
     facts,
@@ -76,6 +77,7 @@ class Command(BaseCommand):
                 monthly.verify(),
                 monthly_created.verify(),
                 monthly_replies.verify(),
+                contact_totals.verify(),
             ):
                 differences += 1
                 self.stdout.write(line)
