@@ -33,6 +33,7 @@ from django.db.models.functions import (
     TruncYear,
 )
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tiski.tickets.models import (
     UNSOLVED_STATUSES,
@@ -2318,7 +2319,11 @@ def customers(scope: Scope) -> Result:
             Table(
                 key,
                 str(title),
-                [("contact", str(_("Contact"))), ("count", str(_("Count")))],
+                [
+                    ("contact", str(_("Contact"))),
+                    # A number of tickets (the rules' "Count" is a verb).
+                    ("count", str(pgettext_lazy("how many", "Count"))),
+                ],
                 [
                     [
                         Value(names.get(k, "—"), "text"),
