@@ -47,6 +47,7 @@ from tiski.tickets.models import (
 from . import daily, field_dimensions, monthly, periods, rollups, stats
 from .access import can_see_team_reports
 from .aggregates import P90, Median, lists_stats
+from .contact_totals import BREACHED
 from .histogram import Hist
 from .models import (
     ContactTotals,
@@ -2036,13 +2037,16 @@ def agents(scope: Scope) -> Result:
 # The customers page's lists of contacts (most tickets, most reopens, most
 # breached tickets) and how long each is.
 CONTACT_LISTS = {"n": 25, "reopened": 10, "breached": 10}
-BREACHED = Q(fr_breached=True) | Q(nr_breached=True) | Q(res_breached=True)
 # PostgreSQL's work_mem for the contact ranking's grouping (see there).
 CONTACT_GROUPING_MEMORY = "64MB"
 
 
 # The contact lists' values, and the all-time totals that bound them.
-CONTACT_VALUES = {"n": Count("pk"), "reopened": Sum("reopen_count"), "breached": Count("pk")}
+CONTACT_VALUES = {
+    "n": Count("pk"),
+    "reopened": Sum("reopen_count"),
+    "breached": Count("pk", filter=BREACHED),
+}
 CONTACT_BOUNDS = {"n": "tickets", "reopened": "reopened", "breached": "breached"}
 # Contacts counted a batch at a time (the first batch small: it only has to
 # give the list a last value to compare the totals with), and how many at
@@ -2063,7 +2067,6 @@ def _ranked_by_bounds(created_in: QuerySet, key: str, limit: int) -> list[tuple[
     """
     bound = CONTACT_BOUNDS[key]
     value = CONTACT_VALUES[key]
-    rows = created_in.filter(BREACHED) if key == "breached" else created_in
     candidates = (
         ContactTotals.objects.filter(**{f"{bound}__gt": 0})
         .order_by(f"-{bound}", "contact_id")
@@ -2090,7 +2093,7 @@ def _ranked_by_bounds(created_in: QuerySet, key: str, limit: int) -> list[tuple[
         if seen > CONTACT_BUDGET:
             return None
         for contact, n in (
-            rows.filter(requester_id__in=wanted)
+            created_in.filter(requester_id__in=wanted)
             .values("requester_id")
             .annotate(v=value)
             .order_by()

@@ -95,20 +95,9 @@ def on_invitations_sent(
         ).values("ticket_id", *TICKET_COLUMNS)
     }
     rows = [
-        _row(
-            {
-                "pk": invitation.pk,
-                "ticket_id": invitation.ticket_id,
-                "sent_at": invitation.sent_at,
-                "answered_at": invitation.answered_at,
-                "score": invitation.score,
-                "agent_id": invitation.agent_id,
-                "team_id": invitation.team_id,
-            },
-            facts[invitation.ticket_id],
-        )
+        _row({column: getattr(invitation, column) for column in SURVEY_COLUMNS}, fact)
         for invitation in sent
-        if invitation.ticket_id in facts
+        if (fact := facts.get(invitation.ticket_id)) is not None
     ]
     SurveyFact.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
 

@@ -95,22 +95,20 @@ def _presented(result: Result) -> dict:
 
     # A chart's figure is also in its table (a heatmap: thousands of cells):
     # each is formatted and linked once, the chart and the table share it.
-    # Keyed by identity; the entry holds the figure so that a chart's
-    # passing Value (an axis tick) cannot die and hand its id to another.
+    # Keyed by identity; each entry holds its figure, so no passing Value
+    # (an axis tick) can die and hand its id to another.
     texts: dict[int, tuple[Value, str]] = {}
     drills: dict[int, tuple[Value, str]] = {}
 
     def fmt(v: Value) -> str:
-        got = texts.get(id(v))
-        if got is None or got[0] is not v:
-            got = texts[id(v)] = (v, format_value(v))
-        return got[1]
+        if id(v) not in texts:
+            texts[id(v)] = (v, format_value(v))
+        return texts[id(v)][1]
 
     def link(v: Value) -> str:
-        got = drills.get(id(v))
-        if got is None or got[0] is not v:
-            got = drills[id(v)] = (v, linker(v.drill))
-        return got[1]
+        if id(v) not in drills:
+            drills[id(v)] = (v, linker(v.drill))
+        return drills[id(v)][1]
 
     def cell(v: Value) -> dict:
         return {"text": fmt(v), "url": v.link or link(v), "kind": v.kind}
