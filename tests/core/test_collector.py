@@ -11,11 +11,15 @@ from tiski.core.collector import fewer_collections
 
 @pytest.fixture
 def collector():
-    """The collector as the test found it, afterwards."""
-    thresholds, enabled = gc.get_threshold(), gc.isenabled()
+    """Nothing frozen to start with; the collector as the test found it
+    afterwards (importing tiski.asgi, as a websocket test does, freezes)."""
+    thresholds, enabled, frozen = gc.get_threshold(), gc.isenabled(), gc.get_freeze_count()
+    gc.unfreeze()
     yield
     gc.set_threshold(*thresholds)
     gc.unfreeze()
+    if frozen:
+        gc.freeze()
     (gc.enable if enabled else gc.disable)()
 
 
