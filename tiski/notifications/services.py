@@ -166,9 +166,7 @@ def notify_many(kind: str, notices: Sequence[Notice]) -> list[Notification]:
     return written
 
 
-def _mail_now(
-    notices: Sequence[Notification | WrittenNotice], choice: dict[int, str]
-) -> list[int]:
+def _mail_now(notices: Sequence[Notification | WrittenNotice], choice: dict[int, str]) -> list[int]:
     """The notices mailed one by one: email chosen for the kind, and no digest.
 
     Those of agents on a digest wait for it (``digests.due``)."""
