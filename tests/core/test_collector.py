@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from tiski.core.collector import fewer_collections
+from tiski.core.collector import IMPORT_THRESHOLD, fewer_collections
 
 
 @pytest.fixture
@@ -76,3 +76,15 @@ def test_a_disabled_collector_is_left_alone(collector):
         assert gc.get_freeze_count() == 0
         assert gc.get_threshold() == before
     assert not gc.isenabled()
+
+
+
+@pytest.mark.usefixtures("collector")
+def test_an_import_collects_less_often_inside_and_as_before_after():
+    gc.enable()
+    before = gc.get_threshold()
+    with fewer_collections(IMPORT_THRESHOLD):
+        assert gc.get_threshold()[0] >= IMPORT_THRESHOLD
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

@@ -78,4 +78,142 @@ def test_insert_rows_returns_the_new_ids_in_the_order_of_the_rows(make_ticket, d
     ids = insert_rows(RuleFiring, rows, batch_size=2, returning=True)
     stored = dict(RuleFiring.objects.filter(pk__in=ids).values_list("pk", "rule_id"))
     assert [stored[pk] for pk in ids] == [row["rule_id"] for row in rows]
-    assert insert_rows(RuleFiring, rows[:1]) == []  # not asked for
+    assert insert_rows(RuleFiring, rows[:1]) is None  # not asked for
+
+
+# --- insert_instances: what receive_messages writes its rows with ---------------------
+
+TRICKY = [
+    'Hei "asiakas", C:\\polku\\tiedosto {a,b} NULL',
+    "",
+    "NULL",
+    '<p class="x">ä\\ö</p>\n\t',
+    "  välilyönnit  ",
+]
+
+
+def _messages(ticket, contact, at):
+    from tiski.tickets.models import Message, MessageKind
+
+    return [
+        Message(
+            ticket=ticket,
+            kind=MessageKind.CUSTOMER if n % 2 else MessageKind.INTERNAL,
+            author_contact=contact if n % 2 else None,
+            channel="email",
+            text=text,
+            html=TRICKY[(n + 1) % len(TRICKY)],
+            preview=text[:300],
+            external_id=f"<{n}@x>",
+            meta={"n": n, "text": text, "none": None} if n else {},
+            created_at=at,
+        )
+        for n, text in enumerate(TRICKY)
+    ]
+
+
+def _rows(model, ids):
+    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    return list(model.objects.filter(pk__in=ids).order_by("pk").values_list(*names))
+
+
+def test_insert_instances_stores_what_bulk_create_stores(make_ticket, make_contact):
+    """Messages with quotes, backslashes, braces, 'NULL', empty text, JSON and a
+    null author, their attachments (a file field) and events: the same rows
+    from insert_instances as from bulk_create, and each instance its id."""
+    from django.core.files.base import ContentFile
+
+    from tiski.core.bulk import insert_instances
+    from tiski.tickets import events
+    from tiski.tickets.actions.rows import NewAttachment, attachment_rows
+    from tiski.tickets.models import Attachment, Event, EventKind, Message
+
+    ticket, contact = make_ticket(), make_contact()
+    at = datetime(2025, 3, 10, 7, 0, 0, 123456, tzinfo=UTC)
+
+    def write(insert):
+        messages = _messages(ticket, contact, at)
+        insert(Message, messages)
+        files = [
+            NewAttachment(filename=f'liite "{n}".txt', content=ContentFile(b"x" * n))
+            for n in range(1, 3)
+        ]
+        attachments = attachment_rows(messages[1], files)
+        insert(Attachment, attachments)
+        made = [
+            events.event_row(
+                ticket,
+                kind=EventKind.MESSAGE,
+                actor=None,
+                via="channel",
+                at=at,
+                meta={"message_id": m.pk, "text": m.text},
+            )
+            for m in messages
+        ]
+        insert(Event, made)
+        return messages, attachments, made
+
+    def bulk(model, rows):
+        model.objects.bulk_create(rows)
+
+    expected = write(bulk)
+    got = write(insert_instances)
+    for model, old, new in zip((Message, Attachment, Event), expected, got, strict=True):
+        assert all(row.pk is not None and not row._state.adding for row in new)
+        assert [r.pk for r in new] == sorted(r.pk for r in new)
+        old_rows, new_rows = _rows(model, [r.pk for r in old]), _rows(model, [r.pk for r in new])
+        if model is Message:
+            assert new_rows == old_rows
+        elif model is Attachment:  # another message, another (random) file name
+            names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+            own = [names.index("file"), names.index("message_id")]
+
+            def strip(rows, own=own):
+                return [tuple(v for i, v in enumerate(r) if i not in own) for r in rows]
+
+            assert strip(new_rows) == strip(old_rows)
+            assert all(r[own[0]] and r[own[1]] == got[0][1].pk for r in new_rows)
+        else:  # events name their own message ids
+            meta = [f.attname for f in model._meta.concrete_fields if not f.primary_key].index(
+                "meta"
+            )
+            assert [r[:meta] + r[meta + 1 :] for r in new_rows] == [
+                r[:meta] + r[meta + 1 :] for r in old_rows
+            ]
+            assert [r[meta]["message_id"] for r in new_rows] == [m.pk for m in got[0]]
+            assert [r[meta]["text"] for r in new_rows] == TRICKY
+
+
+def test_text_array_reads_back_as_the_list(db):
+    """The array literal built for a text column is the list psycopg would send."""
+    from django.db import connection
+
+    from tiski.core.bulk import _array_literal
+
+    values = [*TRICKY, None, "}", '"', "\\", "a,b", "ä" * 3]
+    moments = [
+        datetime(2025, 3, 10, 7, 0, 0, 123456, tzinfo=UTC),
+        None,
+        datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC),
+    ]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::text[], %s::timestamptz[], %s::bigint[], %s::boolean[], %s::date[]",
+            [
+                _array_literal(values),
+                _array_literal(moments),
+                _array_literal([1, None, -(2**40)]),
+                _array_literal([True, None, False]),
+                _array_literal([moments[0].date(), None]),
+            ],
+        )
+        assert cursor.fetchone() == (
+            values,
+            moments,
+            [1, None, -(2**40)],
+            [True, None, False],
+            [moments[0].date(), None],
+        )

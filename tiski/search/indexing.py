@@ -240,7 +240,14 @@ def _run(where: str, where_rowid: str, params: dict) -> None:
     with connection.cursor() as cursor:
         cursor.execute(texts.format(where=where, **names, **_extra_text()), params)
         rows = [IndexRow(*row) for row in cursor.fetchall()]
-        vocabulary.record(w for r in rows for w in (*r.subject_words, *r.other_words))
+        # Each distinct word once: the vocabulary's test then runs per word of
+        # the language, not per word of every message (1-5% of an import's CPU
+        # in two profiles of the importer).
+        distinct: set[str] = set()
+        for r in rows:
+            distinct.update(r.subject_words)
+            distinct.update(r.other_words)
+        vocabulary.record(distinct)
         if postgres:
             if rows:
                 _write_postgres(cursor, rows)

@@ -23,6 +23,9 @@ CASES = {
     "quoted >From kept": b"From a\n>From q\n\nFrom b\n\n",
     "last without newline": b"From a\n\nFrom b",
     "From inside a line": b"From a\nsaid From here\n\nFrom b\nz\n",
+    "text before the first From line": b"junk\nFrom a\nx\n\nFrom b\n",
+    "an empty line first": b"\nFrom a\nx\n",
+    "From without its space": b"From a\nFromage\n\nFrom b\n",
 }
 
 

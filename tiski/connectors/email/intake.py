@@ -25,7 +25,7 @@ from django.utils.translation import gettext_noop
 
 from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.connectors.receipts import accept, enqueue
-from tiski.core.bulk import update_rows
+from tiski.core.bulk import insert_instances, update_rows
 from tiski.customers.actions import ContactWanted, get_or_create_contacts
 from tiski.customers.models import Contact, NameSource
 from tiski.tickets import actions
@@ -122,7 +122,8 @@ def accept_new(
         receipts.append(receipt)
     try:
         with transaction.atomic():
-            InboundReceipt.objects.bulk_create(receipts)
+            # bulk_create's rows, without its per-row preparation (core.bulk).
+            insert_instances(InboundReceipt, receipts)
     except IntegrityError:
         for receipt in receipts:
             receipt.raw.storage.delete(receipt.raw.name)

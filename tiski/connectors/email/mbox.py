@@ -4,7 +4,10 @@
 ``readline()`` per line of the file: for an inbox full of base64
 attachments that is most of a second per thousand messages, in the one
 process an import cannot spread over cores. Here the same "From " lines
-are found by a regular expression over a memory map, and each message is
+are found by searching a memory map for a newline and "From " (a plain
+byte search, several times faster over a 200 MB inbox than the regular
+expression it replaced, ``^From `` in multiline mode, which finds the same
+places), and each message is
 cut out with the same bounds as `mailbox.mbox.get_bytes` gives (tested
 against it), so the content hash of every message, the import's receipt
 key, stays what it was.
@@ -13,13 +16,23 @@ key, stays what it was.
 from __future__ import annotations
 
 import mmap
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 # "From " at the start of a line: the start of a message, whatever precedes it
 # (mailbox.mbox does not ask for an empty line before it either).
-_FROM_LINE = re.compile(rb"^From ", re.MULTILINE)
+_FROM = b"From "
+_FROM_LINE = b"\n" + _FROM
+
+
+def _from_lines(view: mmap.mmap) -> Iterator[int]:
+    """Where each "From " line starts: the file's start, and after each newline."""
+    if view[: len(_FROM)] == _FROM:
+        yield 0
+    found = view.find(_FROM_LINE)
+    while found >= 0:
+        yield found + 1
+        found = view.find(_FROM_LINE, found + 1)
 
 
 def _stop_before(view: mmap.mmap, position: int) -> int:
@@ -41,11 +54,11 @@ def iter_mbox(path: Path) -> Iterator[tuple[int, bytes]]:
             size = len(view)
             key = 0
             start: int | None = None
-            for found in _FROM_LINE.finditer(view):
+            for position in _from_lines(view):
                 if start is not None:
-                    yield key, _body(view, start, _stop_before(view, found.start()), size)
+                    yield key, _body(view, start, _stop_before(view, position), size)
                     key += 1
-                start = found.start()
+                start = position
             if start is not None:
                 yield key, _body(view, start, _stop_before(view, size), size)
 

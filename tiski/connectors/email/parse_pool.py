@@ -22,6 +22,8 @@ import os
 from collections.abc import Sequence
 from multiprocessing.pool import AsyncResult, Pool
 
+from tiski.core import collector
+
 from .parse import ParsedEmail, parse_email
 from .prepare import PreparedEmail, prepare
 
@@ -68,7 +70,8 @@ class ParsePool:
             )
             if "forkserver" in methods:
                 context.set_forkserver_preload([__name__])
-            self._pool = context.Pool(workers)
+            # A worker lives for the import: its collector as the importer's.
+            self._pool = context.Pool(workers, initializer=collector.settle)
 
     def submit(self, raws: Sequence[bytes | None]) -> AsyncResult | Sequence[bytes | None]:
         if self._pool is None:

@@ -13,6 +13,7 @@ from django.core.files.base import File
 from django.db import connection, models
 from django.utils.translation import gettext as _
 
+from tiski.core.bulk import insert_instances
 from tiski.core.sanitize import StoredBody, storable, stored_body
 from tiski.customers.models import Contact
 
@@ -69,7 +70,10 @@ def insert_all(model: type[models.Model], rows: Sequence[models.Model]) -> None:
     """Insert rows in one statement where the database hands their ids back."""
     if not rows:
         return
-    if connection.features.can_return_rows_from_bulk_insert:
+    if connection.vendor == "postgresql":
+        # The same rows as bulk_create, for a fraction of its Python (see there).
+        insert_instances(model, rows)
+    elif connection.features.can_return_rows_from_bulk_insert:
         model.objects.bulk_create(rows)
     else:  # SQLite before 3.35: one by one, which sets each id
         for row in rows:

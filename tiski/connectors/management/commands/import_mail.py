@@ -31,6 +31,7 @@ from tiski.connectors.email.mbox import iter_mbox
 from tiski.connectors.email.parse_pool import ParsePool, default_workers
 from tiski.connectors.email.raw_writer import RawWriter
 from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
+from tiski.core import collector
 from tiski.tickets import changes
 
 
@@ -128,7 +129,11 @@ class Command(BaseCommand):
             small = path.is_file() and path.stat().st_size < 1 << 20
             workers = 0 if small else default_workers()
         counts: Counter = Counter()
-        with ParsePool(max(0, workers)) as pool, RawWriter() as writer:
+        with (
+            collector.fewer_collections(collector.IMPORT_THRESHOLD),
+            ParsePool(max(0, workers)) as pool,
+            RawWriter() as writer,
+        ):
             self.writer = writer
             if options["live"]:
                 self._import(path, mailbox, counts, pool, live=True)
