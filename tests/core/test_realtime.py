@@ -51,3 +51,50 @@ def test_one_failed_push_does_not_stop_the_others(monkeypatch):
     monkeypatch.setattr(layer, "group_send", failing)
     realtime.send_many([("desk", {"type": "x", "n": 1}), ("desk", {"type": "x", "n": 2})])
     assert _received(channel, 1) == [2]
+
+
+def test_sync_sends_to_redis_keep_one_event_loop(monkeypatch):
+    """A worker's or a desk process's pushes (sync code, no event loop) go
+    through one long-lived loop, so channels_redis keeps its connections:
+    with a new loop per call every push opened a new Redis connection."""
+    import asyncio
+    import os
+    import uuid
+
+    import pytest
+    import redis
+    from channels_redis.core import RedisChannelLayer
+
+    url = os.environ.get("TISKI_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {url}")
+    layer = RedisChannelLayer(hosts=[{"address": url}])
+    loops: list[asyncio.AbstractEventLoop] = []
+    real = layer.group_send
+
+    async def noting(group, payload):
+        loops.append(asyncio.get_running_loop())
+        await real(group, payload)
+
+    monkeypatch.setattr(layer, "group_send", noting)
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
+    group = f"test-sender-{uuid.uuid4().hex[:8]}"
+
+    async def listen() -> str:
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        return channel
+
+    channel = asyncio.run(listen())
+    realtime.send_many([(group, {"type": "x", "n": 1})])
+    realtime.send(group, {"type": "x", "n": 2})
+
+    async def receive() -> list[int]:
+        got = [(await asyncio.wait_for(layer.receive(channel), 10))["n"] for _ in range(2)]
+        await layer.group_discard(group, channel)
+        return got
+
+    assert asyncio.run(receive()) == [1, 2]
+    assert len(loops) == 2 and loops[0] is loops[1] and loops[0].is_running()
