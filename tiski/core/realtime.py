@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import threading
 from collections.abc import Sequence
 from typing import Any
 
-from asgiref.sync import SyncToAsync, async_to_sync
-from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 
 log = logging.getLogger(__name__)
 
@@ -66,53 +64,9 @@ def send_many(messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
                 log.warning("could not publish %s to %s", payload.get("type"), group, exc_info=True)
 
     try:
-        if _on_sender_loop(layer):
-            asyncio.run_coroutine_threadsafe(send_all(), _sender_loop()).result(SEND_TIMEOUT)
-        else:
-            async_to_sync(send_all)()
+        async_to_sync(send_all)()
     except Exception:  # a push is a courtesy: never let it break a write
         log.warning("could not publish %d messages", len(messages), exc_info=True)
-
-
-# How long a sync caller waits for its sends on the sender loop.
-SEND_TIMEOUT = 30.0
-_sender: tuple[int, asyncio.AbstractEventLoop] | None = None
-_sender_lock = threading.Lock()
-
-
-def _on_sender_loop(layer: BaseChannelLayer) -> bool:
-    """Whether this sync caller's sends go through the process's sender loop.
-
-    ``async_to_sync`` in a thread without an event loop of its own (a worker's
-    task, a desk process's request, a command) runs each call on a new event
-    loop, and channels_redis keeps its Redis connections per loop: every
-    send opened a new connection to Redis and closed it again, most of a
-    push's cost (two a chat reply, one per notice). One long-lived loop per
-    process keeps them. Not for a layer that lives in this process (the
-    in-memory one: its queues belong to the loop of the sockets waiting on
-    them), nor for a thread that runs for an event loop (Channels' database
-    threads: ``async_to_sync`` sends on that loop, whose connections live on).
-    """
-    if isinstance(layer, InMemoryChannelLayer):
-        return False
-    main = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    pid = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None)
-    # The thread-local outlives its loop: a thread that once ran for a loop
-    # now ended (a test's, a command's) is a sync caller again.
-    return main is None or pid != os.getpid() or not main.is_running()
-
-
-def _sender_loop() -> asyncio.AbstractEventLoop:
-    """The process's sender loop, running in a thread of its own; made again
-    after a fork (a Celery worker's child would otherwise inherit a loop
-    whose thread is not there)."""
-    global _sender
-    with _sender_lock:
-        if _sender is None or _sender[0] != os.getpid() or _sender[1].is_closed():
-            loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True).start()
-            _sender = (os.getpid(), loop)
-        return _sender[1]
 
 
 def send_to_user(user_id: int, event: str, data: dict[str, Any]) -> None:
