@@ -15,6 +15,16 @@
    batches of ``--batch`` (``tickets.tasks.handle_changes`` with the calls
    waiting behind it; 20 is about one second of new chats at 500 chats).
    Measured per change: statements, CPU seconds, and milliseconds.
+3. Then an agent answers every chat once (the visitor's socket counted as
+   open), as the bench's agents' processes do (``bench/chat.py``'s
+   ``reply``: the conversation's route, ``tickets.actions.add_message``
+   with every change handler in this process; the search index's task runs
+   in place here, in a worker there). Measured per reply: statements and
+   CPU seconds, and per handler (``by_handler``) for the worker's batches
+   and the replies.
+4. Then a later message on every chat (the agent who replied follows the
+   ticket and is told of it): the web process's part and the worker's in
+   batches, as in 1 and 2.
 
 CPU seconds and statements are what to compare on a shared machine; wall
 times are indicative. Writes bench/results/chat-new-tickets-<date>[-label].json.
@@ -97,6 +107,7 @@ def main() -> None:
             time.perf_counter() - wall,
         )
     together_round = getattr(changes, "dispatch_in_rounds", changes.dispatch_many)
+    batch_handlers = _count_handlers(changes)
     with CaptureQueriesContext(connection) as queries:
         cpu, wall = time.process_time(), time.perf_counter()
         for start in range(0, len(batched), args.batch):
@@ -112,6 +123,42 @@ def main() -> None:
             time.process_time() - cpu,
             time.perf_counter() - wall,
         )
+    together["by_handler"] = batch_handlers.per(len(batched))
+    replies = _replies(sessions, _agent)
+
+    # 4. A later message on each chat, after the agent's reply (who now
+    # follows the ticket and hears of it): the web process's part, then the
+    # worker's in batches.
+    queued.clear()
+    sessions = [services.session_for(widget, s.visitor_token) for s in sessions]
+    with CaptureQueriesContext(connection) as queries:
+        cpu, wall = time.process_time(), time.perf_counter()
+        for n, session in enumerate(sessions):
+            protocol._receive(session, "later", f"Toinen viesti {n}", None)
+        later_web = _per(
+            len(sessions),
+            len(queries.captured_queries),
+            time.process_time() - cpu,
+            time.perf_counter() - wall,
+        )
+    later_handlers = _count_handlers(changes)
+    with CaptureQueriesContext(connection) as queries:
+        cpu, wall = time.process_time(), time.perf_counter()
+        for start in range(0, len(queued), args.batch):
+            together_round(
+                [
+                    changes.TicketChange.from_data(item)
+                    for data in queued[start : start + args.batch]
+                    for item in data
+                ]
+            )
+        later_worker = _per(
+            len(queued),
+            len(queries.captured_queries),
+            time.process_time() - cpu,
+            time.perf_counter() - wall,
+        )
+    later_worker["by_handler"] = later_handlers.per(len(queued))
 
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -121,12 +168,121 @@ def main() -> None:
         "web_process_per_first_message": web,
         "worker_per_change_one_task_each": alone,
         f"worker_per_change_batches_of_{args.batch}": together,
+        "agents_process_per_reply": replies,
+        "web_process_per_later_message": later_web,
+        f"worker_per_later_message_batches_of_{args.batch}": later_worker,
     }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     name = f"chat-new-tickets-{datetime.now(UTC):%Y-%m-%d}{'-' + args.label if args.label else ''}"
     (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
+
+
+class _HandlerCounts:
+    """Statements and CPU seconds of each change handler, by module."""
+
+    def __init__(self) -> None:
+        self.statements: dict[str, int] = {}
+        self.cpu: dict[str, float] = {}
+
+    def wrap(self, handler):  # type: ignore[no-untyped-def]
+        from django.db import connection
+
+        name = handler.__module__.removeprefix("tiski.")
+
+        def counted(call, *args):  # type: ignore[no-untyped-def]
+            before, cpu = len(connection.queries_log), time.process_time()
+            try:
+                return call(*args)
+            finally:
+                self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
+                done = len(connection.queries_log) - before
+                self.statements[name] = self.statements.get(name, 0) + done
+
+        def one(change):  # type: ignore[no-untyped-def]
+            return counted(handler, change)
+
+        many = getattr(handler, "handle_many", None)
+        if many is not None:
+            one.handle_many = lambda items: counted(many, items)  # type: ignore[attr-defined]
+        one.__module__ = handler.__module__
+        one.__qualname__ = getattr(handler, "__qualname__", name)
+        return one
+
+    def per(self, n: int) -> dict:
+        return {
+            name: {
+                "statements": round(self.statements[name] / n, 2),
+                "cpu_ms": round(1000 * self.cpu[name] / n, 2),
+            }
+            for name in sorted(self.statements, key=lambda k: -self.cpu[k])
+        }
+
+
+def _count_handlers(changes) -> _HandlerCounts:  # type: ignore[no-untyped-def]
+    """From here on every dispatch's handlers are counted in a fresh tally."""
+    counts = _HandlerCounts()
+    original = getattr(changes._handlers, "original", changes._handlers)
+
+    def handlers(paths):  # type: ignore[no-untyped-def]
+        return tuple(counts.wrap(h) for h in original(paths))
+
+    handlers.original = original  # type: ignore[attr-defined]
+    changes._handlers = handlers
+    return counts
+
+
+def _replies(sessions: list, agent_id: int) -> dict:
+    """One agent reply on each chat's ticket, the visitor counted as there."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tiski.accounts.models import User
+    from tiski.connectors.routes import reply_channel
+    from tiski.connectors.webchat.models import ChatSession
+    from tiski.tickets import actions, changes
+    from tiski.tickets.models import MessageKind, Ticket, Via
+
+    ChatSession.objects.filter(pk__in=[s.pk for s in sessions]).update(
+        open_sockets=1, last_seen=timezone.now()
+    )
+    ticket_ids = list(
+        ChatSession.objects.filter(pk__in=[s.pk for s in sessions]).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    agent = User.objects.get(pk=agent_id)
+
+    def one(ticket_id: int, n: int) -> None:
+        ticket = Ticket.objects.get(pk=ticket_id)
+        channel, meta = reply_channel(ticket)
+        actions.add_message(
+            ticket,
+            kind=MessageKind.PUBLIC,
+            actor=agent,
+            via=Via.AGENT,
+            text=f"Vastaus {n}",
+            channel=channel,
+            meta=meta or None,
+        )
+
+    one(ticket_ids[0], 0)  # warm-up
+    ticket_ids = ticket_ids[1:]
+    counts = _count_handlers(changes)
+    with CaptureQueriesContext(connection) as queries:
+        cpu, wall = time.process_time(), time.perf_counter()
+        for n, ticket_id in enumerate(ticket_ids):
+            one(ticket_id, n)
+        result = _per(
+            len(ticket_ids),
+            len(queries.captured_queries),
+            time.process_time() - cpu,
+            time.perf_counter() - wall,
+        )
+    result["by_handler"] = counts.per(len(ticket_ids))
+    return result
 
 
 def _per(n: int, statements: int, cpu: float, wall: float) -> dict:

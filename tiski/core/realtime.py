@@ -75,4 +75,10 @@ def send_to_user(user_id: int, event: str, data: dict[str, Any]) -> None:
     The payload reaches that user's sockets only; the consumer forwards it
     as ``{"type": event, ...data}``. Call it after commit.
     """
-    send(user_group(user_id), {"type": "user.event", "event": event, "data": data})
+    send_many([user_event(user_id, event, data)])
+
+
+def user_event(user_id: int, event: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What `send_to_user` sends, as a (group, payload) pair for `send_many`:
+    many users' events in one trip (a worker's batch of notices)."""
+    return user_group(user_id), {"type": "user.event", "event": event, "data": data}

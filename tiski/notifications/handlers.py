@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
+
 from tiski.accounts.models import Team
 from tiski.core.sanitize import plain_preview
+from tiski.tickets import changes
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import Event, Message, MessageKind, Ticket
 
@@ -30,10 +33,10 @@ def _excerpt(message: Message) -> str:
 
 
 def _messages(change: TicketChange) -> list[Message]:
-    if not change.messages:
-        return []
-    ids = [pk for pk, _kind in change.messages]
-    return list(Message.objects.filter(pk__in=ids).select_related("ticket", "author_user"))
+    # Through `changes.message`: the reply channels' handlers have read these
+    # already in this dispatch (an agent's reply read twice before).
+    found = [changes.message(pk) for pk, _kind in change.messages]
+    return sorted((m for m in found if m is not None), key=lambda m: (m.created_at, m.pk))
 
 
 def _on_note(message: Message) -> None:
@@ -131,16 +134,32 @@ def _tell_followers(change: TicketChange, followers: list[int] | None) -> None:
         )
 
 
+def _customer_only(change: TicketChange) -> bool:
+    """A visitor's or customer's later message and nothing a notice of its own
+    tells: all `on_ticket_change` does for it is the followers' notice per
+    message (fields changed with a customer message are told as the message)."""
+    return (
+        bool(change.messages)
+        and not change.created
+        and all(kind == MessageKind.CUSTOMER for _pk, kind in change.messages)
+        and not set(change.fields) & _OWN_NOTICE_FIELDS
+    )
+
+
 def on_ticket_changes(many: list[TicketChange]) -> None:
     """`on_ticket_change` for many changes (a time-rule chunk's status
-    changes, a worker's batch of new chats): the followers of the tickets
-    whose only news is changed fields are read in one query, not one per
-    ticket, and the other changes' messages in one; those take the single
-    path. In the changes' order, one failure costing only its own."""
+    changes, a worker's batch of chat messages): the followers of the tickets
+    whose only news is changed fields or a customer's message are read in
+    one query, not one per ticket, the customers' messages' notices written
+    in one statement (`_tell_customer_messages`), and the other changes'
+    messages read in one; those take the single path. In the changes'
+    order, one failure costing only its own."""
     plain = [c for c in many if not c.messages and not set(c.fields) & _OWN_NOTICE_FIELDS]
     plain_ids = {id(change) for change in plain}
-    followers: dict[int, list[int]] = {change.ticket_id: [] for change in plain}
-    if plain:
+    told = [c for c in many if _customer_only(c)]
+    told_ids = {id(change) for change in told}
+    followers: dict[int, list[int]] = {change.ticket_id: [] for change in plain + told}
+    if followers:
         found = Follow.objects.filter(ticket_id__in=list(followers)).order_by()
         for ticket_id, user_id in found.values_list("ticket_id", "user_id"):
             followers[ticket_id].append(user_id)
@@ -153,7 +172,11 @@ def on_ticket_changes(many: list[TicketChange]) -> None:
         if wanted
         else []
     )
+    if told:
+        _tell_customer_messages(told, followers, read)
     for change in many:
+        if id(change) in told_ids:
+            continue
         try:
             if id(change) in plain_ids:
                 _tell_followers(change, followers[change.ticket_id])
@@ -162,6 +185,43 @@ def on_ticket_changes(many: list[TicketChange]) -> None:
                 on_ticket_change(change, [m for m in read if m.pk in ids])
         except Exception:
             log.exception("notifications failed for ticket %s", change.ticket_id)
+
+
+def _tell_customer_messages(
+    told: list[TicketChange], followers: dict[int, list[int]], read: list[Message]
+) -> None:
+    """The followers' notices of many customers' messages with one
+    `services.notify_many`: the rows `notify` writes for each message (who
+    wants the kind, is active and may see the ticket), in the changes' order.
+    A batch of 200 chat messages cost six statements and an event-loop trip
+    each. Should the bulk write fail, nothing of it is kept and each change
+    takes the single path, so one bad change still costs only its own."""
+    by_id = {m.pk: m for m in read}
+    notices = [
+        services.Notice(
+            user_id=user_id,
+            ticket_id=change.ticket_id,
+            message_id=message.pk,
+            params={"excerpt": _excerpt(message)},
+        )
+        for change in told
+        for message in sorted(
+            (by_id[pk] for pk, _kind in change.messages if pk in by_id),
+            key=lambda m: (m.created_at, m.pk),
+        )
+        for user_id in followers[change.ticket_id]
+    ]
+    try:
+        with transaction.atomic():
+            services.notify_many(Kind.CUSTOMER_MESSAGE, notices)
+    except Exception:
+        log.exception("notices of %d customer messages failed together", len(told))
+        for change in told:
+            mine = [by_id[pk] for pk, _kind in change.messages if pk in by_id]
+            try:
+                on_ticket_change(change, sorted(mine, key=lambda m: (m.created_at, m.pk)))
+            except Exception:
+                log.exception("notifications failed for ticket %s", change.ticket_id)
 
 
 # changes.dispatch_many calls this form for a batch of changes.

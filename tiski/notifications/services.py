@@ -186,9 +186,11 @@ def _to_push(notices: Sequence[Notification | WrittenNotice]) -> list[int]:
 
 
 def _announce(written: list[Notification], mail_ids: list[int], push_ids: list[int]) -> None:
-    for notice in written:
-        # Their open tabs refresh the bell now.
-        realtime.send_to_user(notice.user_id, "notification", {"id": notice.pk})
+    # Their open tabs refresh the bell now: every notice in one send (one
+    # event-loop trip each cost more than the notice's own row in a worker).
+    realtime.send_many(
+        [realtime.user_event(n.user_id, "notification", {"id": n.pk}) for n in written]
+    )
     for pk in mail_ids:
         enqueue("desk.notification_mail", pk)
     for pk in push_ids:

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from tiski.connectors.email import outbound
 from tiski.connectors.routes import ReplyRoute
 from tiski.core import realtime
-from tiski.tickets.models import Channel, Message, MessageKind, Ticket, Via
+from tiski.tickets import changes
+from tiski.tickets.models import Channel, MessageKind, Ticket, Via
 
 from . import services
 from .models import ChatSession, LiveDelivery, SessionStatus
@@ -61,7 +62,10 @@ def on_ticket_change(change: TicketChange) -> None:
         ChatSession.objects.filter(ticket_id=change.ticket_id, status=SessionStatus.OPEN)
     )
     present = any(services.is_present(s) for s in sessions)
-    for message in Message.objects.filter(pk__in=replies).select_related("author_user"):
+    # Read through `changes.message`: the reply channels' handlers after this
+    # one read the same message to see whether it is theirs.
+    found = [changes.message(pk) for pk in replies]
+    for message in sorted((m for m in found if m), key=lambda m: (m.created_at, m.pk)):
         if sessions:
             item = services.as_item(message)
             for session in sessions:
@@ -69,7 +73,11 @@ def on_ticket_change(change: TicketChange) -> None:
                     services.session_group(session.pk), {"type": "chat.reply", "item": item}
                 )
         if present:
-            LiveDelivery.objects.get_or_create(message=message, defaults={"session": sessions[0]})
+            # The row get_or_create wrote, in one statement instead of a read
+            # and an insert in a transaction of its own (four).
+            LiveDelivery.objects.bulk_create(
+                [LiveDelivery(message=message, session=sessions[0])], ignore_conflicts=True
+            )
         elif message.channel == Channel.CHAT:
             # Written for a visitor who was there and has gone since: not lost.
             outbound.queue_reply(message.pk, instead_of=Channel.CHAT)
