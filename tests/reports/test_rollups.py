@@ -249,3 +249,38 @@ def test_apply_moves_the_oldest_row_of_a_cell_and_adds_missing_cells(db):
     assert (added.channel, added.created, added.solved, added.reopened) == ("email", 4, 0, -1)
     rollups.apply(Counter())
     assert HourlyVolume.objects.count() == 4
+
+
+def test_the_rows_of_exact_keys_are_the_rows_their_buckets_read_has_for_them(history):
+    """PostgreSQL reads (and locks) a change's rows by its exact keys: the same
+    rows, in the same order, as the read of the touched buckets narrowed by
+    dimension values keeps for those keys; NULL dimensions match NULL."""
+    from django.db import connection, transaction
+
+    from tiski.reports import monthly_created, monthly_replies
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the exact-key read is PostgreSQL's")
+    levels = (
+        rollups.HOURLY,
+        daily.DAILY,
+        *monthly_created.LEVELS,
+        monthly_replies.MONTHLY_REPLIES,
+    )
+    for cells in levels:
+        width = len(cells.dimensions)
+        stored = cells.model.objects.order_by("pk").values_list(
+            cells.bucket_field, *cells.dimensions
+        )
+        keys = list(dict.fromkeys((cells.from_database(b), *dims) for b, *dims in stored))
+        assert len(keys) > 1, cells.model
+        wanted = keys[::2] + [(keys[-1][0], *([None] * width))]  # the last one may have no row
+        with transaction.atomic():
+            exact = cells._rows_of_keys(wanted)
+            narrowed = [
+                tuple(row)
+                for row in cells._rows_of_buckets(wanted)
+                if (cells.from_database(row[1]), *row[2 : 2 + width]) in set(wanted)
+            ]
+        assert exact == narrowed, cells.model
+        assert exact, cells.model

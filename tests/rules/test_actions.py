@@ -249,3 +249,60 @@ def test_tag_changes_by_a_rule_name_the_rule_in_their_events(make_ticket):
     assert removed.meta["rule"] == "Siivoaja" and removed.via == Via.RULE
     texts = [e.text for e in build_timeline(ticket) if e.event is not None]
     assert any("Siivoaja" in text for text in texts)
+
+
+NOTICE_COLUMNS = (
+    "user_id",
+    "kind",
+    "ticket_id",
+    "actor_id",
+    "message_id",
+    "params",
+    "text",
+    "created_at",
+    "read_at",
+)
+
+
+def test_notices_of_a_batch_are_the_rows_notification_instances_wrote(
+    make_ticket, make_team, make_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    """`notify_many` writes plain values: every column as the Notification
+    instances' bulk_create wrote them, the ids in the outcomes in order, and
+    the mail of an agent who chose email queued for the right notice."""
+    from tiski.notifications import services
+    from tiski.notifications.models import Delivery, Kind, NotificationSetting
+    from tiski.rules.actions import ActionContext, NotifyParams, _render, notify_many
+
+    team = make_team()
+    app, mailed, off = (make_user(teams=(team,), language=lang) for lang in ("fi", "en", "fi"))
+    NotificationSetting.objects.create(user=mailed, kind=Kind.RULE, delivery=Delivery.EMAIL)
+    NotificationSetting.objects.create(user=off, kind=Kind.RULE, delivery=Delivery.OFF)
+    tickets = [make_ticket(team=team, assignee=user) for user in (app, mailed, off, None, app)]
+    now = timezone.now()
+    contexts = [ActionContext(t, build_facts(t), "Muistutus", now) for t in tickets]
+    params = NotifyParams(to="assignee", text={"fi": "Katso #{{ ticket.number }}", "en": "See"})
+    queued: list[tuple[str, int]] = []
+    monkeypatch.setattr(services, "enqueue", lambda name, pk: queued.append((name, pk)))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = notify_many(params, contexts)
+    ids = [pk for outcome in outcomes for pk in outcome.notification_ids]
+    got = list(Notification.objects.filter(pk__in=ids).order_by("pk").values_list(*NOTICE_COLUMNS))
+    assert [len(o.notification_ids) for o in outcomes] == [1, 1, 0, 0, 1]
+    assert outcomes[3].skipped and ids == sorted(ids)
+    assert [n[0] for n in got] == [app.pk, mailed.pk, app.pk]
+    assert queued == [("desk.notification_mail", outcomes[1].notification_ids[0])]
+
+    Notification.objects.all().delete()
+    Notification.objects.bulk_create(
+        Notification(
+            user=c.ticket.assignee,
+            ticket=c.ticket,
+            text=_render(params.text, c.ticket.assignee.language, c),
+            created_at=now,
+        )
+        for c in contexts
+        if c.ticket.assignee in (app, mailed)
+    )
+    assert list(Notification.objects.order_by("pk").values_list(*NOTICE_COLUMNS)) == got

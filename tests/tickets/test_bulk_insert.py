@@ -70,3 +70,12 @@ def test_insert_rows_in_batches(make_ticket, django_assert_num_queries, db):
     )
     with django_assert_num_queries(0):
         insert_rows(RuleFiring, [])
+
+
+def test_insert_rows_returns_the_new_ids_in_the_order_of_the_rows(make_ticket, db):
+    tickets = [make_ticket() for _ in range(5)]
+    rows = _values(tickets)
+    ids = insert_rows(RuleFiring, rows, batch_size=2, returning=True)
+    stored = dict(RuleFiring.objects.filter(pk__in=ids).values_list("pk", "rule_id"))
+    assert [stored[pk] for pk in ids] == [row["rule_id"] for row in rows]
+    assert insert_rows(RuleFiring, rows[:1]) == []  # not asked for

@@ -51,6 +51,10 @@ DEFAULT_AUTOMATIC_MAIL_PER_HOUR = 3
 # Addresses counted per hourly-cap query (SQLite allows 32,766 parameters).
 CAP_ADDRESSES_PER_QUERY = 500
 SEND_TASK = "tiski.connectors.send_outbound"
+# Rows queued together (a time rule's chunk) go to the workers this many to
+# a message: few enough that several workers still share a big batch.
+SEND_MANY_TASK = "tiski.connectors.send_outbound_many"
+SEND_PER_MESSAGE = 50
 
 # Stored in English like the loop reasons (see email/loops.py).
 REASON_INTERRUPTED = (
@@ -679,7 +683,11 @@ def queue_automatic_emails(
                 row.save(force_insert=True)
         queued = [row.pk for row in written if row.status == OutboundStatus.QUEUED]
         if queued:
-            transaction.on_commit(lambda: sending.enqueue_many(SEND_TASK, queued))
+            transaction.on_commit(
+                lambda: sending.enqueue_many(
+                    SEND_TASK, queued, many_task=SEND_MANY_TASK, per_message=SEND_PER_MESSAGE
+                )
+            )
     return rows
 
 

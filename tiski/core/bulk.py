@@ -74,8 +74,12 @@ def update_rows(
 
 
 def insert_rows(
-    model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, batch_size: int = 1000
-) -> None:
+    model: type[models.Model],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    batch_size: int = 1000,
+    returning: bool = False,
+) -> list[Any]:
     """Insert new rows of ``model`` given as field values, without model instances.
 
     ``rows`` map field names (or attnames, ``ticket_id``) to values; a field
@@ -84,20 +88,27 @@ def insert_rows(
     (``INSERT ... SELECT * FROM UNNEST(...)``, as ``bulk_create`` does)
     without building and preparing an instance per row, which was most of
     the cost of a time-rule pass's firing log; elsewhere ``bulk_create``.
+
+    ``returning``: return the new rows' ids in the order of ``rows`` (as
+    `bulk_create` sets them: None where the database cannot say); else [].
     """
     if not rows:
-        return
+        return []
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(
+        made = model.objects.bulk_create(
             [model(**_values_for(fields, row)) for row in rows], batch_size=batch_size
         )
-        return
+        return [row.pk for row in made] if returning else []
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM UNNEST({arrays})"
+    if returning:
+        # In the order of the arrays, as bulk_create's own UNNEST insert relies on.
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    ids: list[Any] = []
     for start in range(0, len(rows), batch_size):
         chunk = rows[start : start + batch_size]
         params = []
@@ -111,6 +122,9 @@ def insert_rows(
             params.append(values)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+            if returning:
+                ids += [row[0] for row in cursor.fetchall()]
+    return ids
 
 
 def _prepared(field: models.Field, values: list[Any]) -> list[Any]:

@@ -33,6 +33,16 @@ from .models import (
 )
 
 
+@dataclass(frozen=True)
+class WrittenNotice:
+    """What `mail_after_commit` needs of a notice written in bulk from plain
+    values (the rules' notices), without a Notification instance."""
+
+    pk: int
+    user_id: int
+    kind: str
+
+
 def deliveries(user_ids: Iterable[int], kind: str) -> dict[int, str]:
     """Each user's choice for one kind; in the app when they never chose."""
     ids = list(user_ids)
@@ -156,7 +166,7 @@ def notify_many(kind: str, notices: Sequence[Notice]) -> list[Notification]:
     return written
 
 
-def _mail_now(notices: list[Notification], choice: dict[int, str]) -> list[int]:
+def _mail_now(notices: Sequence[Notification | WrittenNotice], choice: dict[int, str]) -> list[int]:
     """The notices mailed one by one: email chosen for the kind, and no digest.
 
     Those of agents on a digest wait for it (``digests.due``)."""
@@ -165,7 +175,7 @@ def _mail_now(notices: list[Notification], choice: dict[int, str]) -> list[int]:
     return [n.pk for n in emailed if frequency[n.user_id] == MailFrequency.IMMEDIATE]
 
 
-def _to_push(notices: list[Notification]) -> list[int]:
+def _to_push(notices: Sequence[Notification | WrittenNotice]) -> list[int]:
     """The notices of agents with a browser subscribed to push."""
     pushed = set(
         PushSubscription.objects.filter(user_id__in={n.user_id for n in notices}).values_list(
@@ -185,7 +195,7 @@ def _announce(written: list[Notification], mail_ids: list[int], push_ids: list[i
         enqueue("desk.notification_push", pk)
 
 
-def mail_after_commit(notices: list[Notification]) -> None:
+def mail_after_commit(notices: Sequence[Notification | WrittenNotice]) -> None:
     """Queue the mails and pushes of notices written in bulk (rules)."""
     if not notices:
         return

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from pydantic import field_validator
 
 from tiski.core import desk
+from tiski.core.bulk import insert_rows
 from tiski.core.placeholders import (
     ALLOWED_PLACEHOLDERS,
     placeholders,
@@ -542,10 +543,11 @@ def notify(p: NotifyParams, context: ActionContext) -> ActionOutcome:
 @register_batch("notify")
 def notify_many(p: NotifyParams, contexts: list[ActionContext]) -> list[ActionOutcome]:
     from tiski.notifications.models import Delivery, Kind, Notification
-    from tiski.notifications.services import deliveries, mail_after_commit
+    from tiski.notifications.services import WrittenNotice, deliveries, mail_after_commit
 
     outcomes: list[ActionOutcome] = []
-    pending: list[tuple[ActionOutcome, Notification]] = []
+    owners: list[ActionOutcome] = []
+    rows: list[dict[str, Any]] = []
     recipients = [_recipients(p.to, context.ticket) for context in contexts]
     # Each agent's own setting for rule notices: off means off. Read once
     # for everybody in the batch, not once per ticket.
@@ -557,20 +559,27 @@ def notify_many(p: NotifyParams, contexts: list[ActionContext]) -> list[ActionOu
         for user in users:
             if choice[user.pk] == Delivery.OFF:
                 continue
-            notice = Notification(
-                user=user,
-                ticket=context.ticket,
-                text=_render(p.text, user.language, context),
-                created_at=context.now,
+            # Plain values, not Notification instances: a backlog pass writes
+            # tens of thousands, and building and preparing each instance cost
+            # more than the INSERT. The other columns get their defaults.
+            rows.append(
+                {
+                    "user_id": user.pk,
+                    "ticket_id": context.ticket.pk,
+                    "text": _render(p.text, user.language, context),
+                    "created_at": context.now,
+                }
             )
-            pending.append((outcome, notice))
+            owners.append(outcome)
         outcomes.append(outcome)
-    # One INSERT for all of them; both databases return the new ids.
-    Notification.objects.bulk_create([notice for _outcome, notice in pending], batch_size=1000)
-    for outcome, notice in pending:
-        if notice.pk is not None:
-            outcome.notification_ids.append(notice.pk)
-    mail_after_commit([notice for _outcome, notice in pending if notice.pk is not None])
+    # One INSERT for all of them, returning the new ids in order.
+    ids = insert_rows(Notification, rows, returning=True)
+    written: list[WrittenNotice] = []
+    for outcome, row, pk in zip(owners, rows, ids, strict=True):
+        if pk is not None:
+            outcome.notification_ids.append(pk)
+            written.append(WrittenNotice(pk=pk, user_id=row["user_id"], kind=Kind.RULE))
+    mail_after_commit(written)
     return outcomes
 
 

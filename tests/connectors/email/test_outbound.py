@@ -21,7 +21,8 @@ from django.urls import reverse
 
 from tests.conftest import PASSWORD
 from tiski.accounts.models import Role
-from tiski.connectors import outbox
+from tiski.connectors import outbox, sending
+from tiski.connectors import tasks as connector_tasks
 from tiski.connectors.email import outbound
 from tiski.connectors.email.intake import Outcome, accept, process_receipt
 from tiski.connectors.email.threading import read_reply_token
@@ -645,3 +646,53 @@ def test_ticket_without_a_conversation_gets_one_root_for_all_its_mail(
         extra=f"Thread-Index: {thread_index.decode()}\r\n",
     )
     assert receive(smtp_mailbox, stranger).outcome == Outcome.CREATED
+
+
+# --- a batch of rows in one Celery message -------------------------------------------------
+
+
+def test_a_batch_of_automatic_mail_goes_to_the_workers_a_few_rows_a_message(
+    smtp_mailbox, make_ticket, make_contact, monkeypatch
+):
+    """With workers (tasks not in place) rows queued together are handed over
+    `SEND_PER_MESSAGE` to a message of the list task, in order; each row is
+    still claimed and sent on its own, and the one-row task still sends."""
+    monkeypatch.setattr(sending, "runs_in_place", lambda: False)
+    monkeypatch.setattr(outbox, "SEND_PER_MESSAGE", 2)
+    handed: list[tuple[str, list]] = []
+    monkeypatch.setattr(sending, "enqueue_tasks", lambda name, calls: handed.append((name, calls)))
+    tickets = [make_ticket(requester=make_contact(f"asiakas{i}@example.com")) for i in range(5)]
+    rows = outbox.queue_automatic_emails(
+        [
+            outbox.AutomaticEmail(
+                ticket=t, to=[f"asiakas{i}@example.com"], subject="Hei", text="Hei", kind="rule"
+            )
+            for i, t in enumerate(tickets)
+        ]
+    )
+    ids = [row.pk for row in rows]
+    assert handed == [
+        (outbox.SEND_MANY_TASK, [([ids[0], ids[1]],), ([ids[2], ids[3]],), ([ids[4]],)])
+    ]
+
+    def failing_once(outbound_id: int, real=outbound.send_outbound) -> str:
+        if outbound_id == ids[1]:
+            raise RuntimeError("the database went away for a moment")
+        return real(outbound_id)
+
+    monkeypatch.setattr(outbound, "send_outbound", failing_once)
+    assert connector_tasks.send_outbound_many(ids[:4]) == ["sent", "error", "sent", "sent"]
+    monkeypatch.undo()
+    assert connector_tasks.send_outbound_many(ids[:4]) == ["unchanged", "sent"] + ["unchanged"] * 2
+    assert connector_tasks.send_outbound(ids[4]) == "sent"
+    assert set(OutboundEmail.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        OutboundStatus.SENT
+    }
+
+
+def test_rows_queued_one_at_a_time_keep_the_one_row_task(monkeypatch):
+    monkeypatch.setattr(sending, "runs_in_place", lambda: False)
+    handed: list[tuple[str, list]] = []
+    monkeypatch.setattr(sending, "enqueue_tasks", lambda name, calls: handed.append((name, calls)))
+    sending.enqueue_many(outbox.SEND_TASK, [7, 8])
+    assert handed == [(outbox.SEND_TASK, [(7,), (8,)])]
