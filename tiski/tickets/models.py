@@ -335,12 +335,14 @@ class Ticket(models.Model):
                 condition=UNSOLVED,
                 name="ticket_queue",
             ),
-            # Counts of the views read these without touching the table.
+            # Counts of the views read these without touching the table: every
+            # column the sidebar's one aggregate reads (inbox.view_counts), the
+            # escalation level and the id (the count, the followed tickets) too.
             models.Index(
                 fields=["team", "assignee"],
-                include=["status"],
+                include=["status", "escalation_level", "id"],
                 condition=UNSOLVED,
-                name="ticket_unsolved_visibility",
+                name="ticket_unsolved_counts",
             ),
             models.Index(fields=["status", "team", "assignee"], name="ticket_status_visibility"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester"),
