@@ -46,6 +46,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _nothing_kept_between_tests():
+    """Each test starts with an empty process cache of the desk's lists
+    (core/config_cache.py): a test's rows are rolled back, its lists version
+    with them, and a later test could meet the same version again."""
+    from tiski.core import config_cache
+
+    config_cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

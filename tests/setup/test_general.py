@@ -69,7 +69,7 @@ def test_unknown_time_zone_is_refused_in_a_sentence(admin_session):
 
 
 def test_pages_show_times_in_the_desks_time_zone(admin_user):
-    DeskSettings.objects.create(pk=1, time_zone="America/New_York")
+    DeskSettings.objects.update_or_create(pk=1, defaults={"time_zone": "America/New_York"})
 
     def view(request):
         return HttpResponse(timezone.get_current_timezone_name())
@@ -136,7 +136,7 @@ def test_lower_layers_write_in_the_desks_default_language(settings, make_ticket,
     from tiski.tickets.models import MessageKind
 
     settings.LANGUAGE_CODE = "fi"
-    DeskSettings.objects.create(pk=1, default_language="en")
+    DeskSettings.objects.update_or_create(pk=1, defaults={"default_language": "en"})
     source, target = make_ticket(), make_ticket()
     actions.merge_tickets(source, target, actor=admin_user, via="agent")
     note = target.messages.get(kind=MessageKind.SYSTEM)

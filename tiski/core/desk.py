@@ -21,6 +21,12 @@ def current() -> DeskSettings:
         return DeskSettings(pk=1)
 
 
+def lists_version(row: DeskSettings) -> str | None:
+    """The version the process's kept lists are read under (core/config_cache.py);
+    None while the row is not saved, when nothing is kept."""
+    return None if row._state.adding else row.lists_version
+
+
 def default_language(row: DeskSettings | None = None) -> str:
     """The language of texts written for the desk rather than for one person."""
     row = row if row is not None else current()

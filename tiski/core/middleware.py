@@ -64,8 +64,9 @@ class DeskSettingsMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
+        row = request.desk_settings  # type: ignore[attr-defined]
         with (
-            timezone.override(desk.user_time_zone_name(user, request.desk_settings)),  # type: ignore[attr-defined]
-            request_memo.request_scope(),
+            timezone.override(desk.user_time_zone_name(user, row)),
+            request_memo.request_scope(desk.lists_version(row)),
         ):
             return self.get_response(request)

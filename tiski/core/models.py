@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
@@ -167,6 +168,10 @@ def logo_path(instance: DeskSettings, filename: str) -> str:
     return f"desk/logo-{uuid.uuid4().hex[:12]}{PurePath(filename).suffix.lower()[:8]}"
 
 
+def new_lists_version() -> str:
+    return secrets.token_hex(8)
+
+
 class DeskSettings(models.Model):
     """The desk's own settings: one row, edited in Settings → General.
 
@@ -184,6 +189,8 @@ class DeskSettings(models.Model):
     logo_content_type = models.CharField(max_length=40, blank=True, editable=False)
     # Admins may hide the first-hour checklist before every step is done.
     onboarding_dismissed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Changes whenever a list the web processes keep changes (core/config_cache.py).
+    lists_version = models.CharField(max_length=32, default=new_lists_version, editable=False)
 
     class Meta:
         verbose_name = _("desk settings")

@@ -19,15 +19,22 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _scope: ContextVar[dict[str, Any] | None] = ContextVar("tiski_request_memo", default=None)
+# The desk's lists version for this request (core/config_cache.py), or None.
+_VERSION = "\0lists-version"
 
 
 @contextmanager
-def request_scope() -> Iterator[None]:
-    token = _scope.set({})
+def request_scope(lists_version: str | None = None) -> Iterator[None]:
+    token = _scope.set({_VERSION: lists_version})
     try:
         yield
     finally:
         _scope.reset(token)
+
+
+def lists_version() -> str | None:
+    memo = _scope.get()
+    return None if memo is None else memo[_VERSION]
 
 
 def remembered(key: str, read: Callable[[], T]) -> T:

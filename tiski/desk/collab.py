@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tiski.accounts.models import Team, User
+from tiski.core.config_cache import kept
 from tiski.notifications import mentions, services
 from tiski.notifications.models import FollowReason
 from tiski.tickets import actions
@@ -71,9 +72,21 @@ def refused_mention_error(ticket: Ticket, text: str) -> str:
 def escalation_targets() -> list[tuple[str, str]]:
     """Each team's leads ("lead:<team>:<user>"), then each team as a whole ("team:<id>")."""
     choices: list[tuple[str, str]] = []
-    # Two queries for the whole desk (the ticket page shows this form on every
-    # ticket): the teams, and every active lead of every team, in name order.
+    # The ticket page shows this form on every ticket: the teams and their
+    # leads are lists the web process keeps (core/config_cache.py).
     teams = lookups.teams()
+    leads = kept("desk:team-leads", _active_leads)
+    for team in teams:
+        for lead in leads.get(team.pk, []):
+            label = _("%(lead)s, lead of %(team)s") % {"lead": lead, "team": team}
+            choices.append((f"lead:{team.pk}:{lead.pk}", label))
+    for team in teams:
+        choices.append((f"team:{team.pk}", _("Team %(team)s") % {"team": team}))
+    return choices
+
+
+def _active_leads() -> dict[int, list[User]]:
+    """Every active lead of every team by team id, in name order."""
     leads: dict[int, list[User]] = {}
     for row in (
         Team.leads.through.objects.filter(user__is_active=True)
@@ -83,13 +96,7 @@ def escalation_targets() -> list[tuple[str, str]]:
         .order_by("user__name", "user_id")
     ):
         leads.setdefault(row.team_id, []).append(row.user)
-    for team in teams:
-        for lead in leads.get(team.pk, []):
-            label = _("%(lead)s, lead of %(team)s") % {"lead": lead, "team": team}
-            choices.append((f"lead:{team.pk}:{lead.pk}", label))
-    for team in teams:
-        choices.append((f"team:{team.pk}", _("Team %(team)s") % {"team": team}))
-    return choices
+    return leads
 
 
 class EscalateForm(forms.Form):

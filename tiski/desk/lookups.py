@@ -2,26 +2,29 @@
 
 The inbox shows the ticket types, teams and agents in its filter form and
 again in the bulk bar; the ticket page has the teams in its escalation form.
-Each list is read once per logged-in request (core/request_memo.py).
+Each list is read once and kept by the web process until it changes
+(core/config_cache.py).
 """
 
 from __future__ import annotations
 
 from tiski.accounts.models import Team, User
-from tiski.core.request_memo import remembered
+from tiski.core.config_cache import kept
 from tiski.tickets.models import TicketType, member_team_ids
 
 
 def active_types() -> list[TicketType]:
-    return remembered("desk:active-types", lambda: list(TicketType.objects.filter(active=True)))
+    return kept("desk:active-types", lambda: list(TicketType.objects.filter(active=True)))
 
 
 def teams() -> list[Team]:
-    return remembered("desk:teams", lambda: list(Team.objects.order_by("name")))
+    # Not the last routed agent: routing writes it with every new ticket, and
+    # no page shows it (the kept list would be read again after each).
+    return kept("desk:teams", lambda: list(Team.objects.defer("last_routed_to").order_by("name")))
 
 
 def active_agents() -> list[User]:
-    return remembered(
+    return kept(
         "desk:active-agents",
         # Every select shows an agent by id and name (or email): forty full rows
         # with their password hashes and preferences cost more to build than to read.

@@ -58,7 +58,7 @@ from .collab import refused_mention_error
 from .drilldown import Drilldown
 from .forms import ForwardForm, NewTicketForm, ReplyForm, TicketFieldsForm, contact_search
 from .message_fragments import render_messages
-from .rows import ROW_FIELDS, attach_tag_names
+from .rows import ROW_FIELDS, attach_kept_relations, attach_tag_names
 from .timeline import TimelineEntry, timeline_window
 
 # Images a browser may show inline from an attachment link; anything else downloads.
@@ -92,7 +92,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     listing = inbox.Listing.from_query(user, request.GET)
     view, filters, sort = listing.view, listing.filters, listing.sort
-    qs = listing.tickets(_ticket_list_queryset(user), user)
+    qs = listing.tickets(Ticket.objects.visible_to(user).select_related("requester"), user)
     drilldown = listing.drilldown
     page = inbox.paginate(
         qs.only(*ROW_FIELDS, *inbox.SORT_FIELDS),
@@ -100,6 +100,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
         request.GET.get("cursor"),
         settings.TISKI_PAGE_SIZE,
     )
+    attach_kept_relations(page.tickets)
     attach_tag_names(page.tickets)
     params = request.GET.copy()
     params.pop("cursor", None)

@@ -10,6 +10,8 @@ which nobody asks for again.
 
 from __future__ import annotations
 
+from tiski.core import config_cache
+
 from .models import HelpCentreSettings, new_version_token
 
 
@@ -18,5 +20,7 @@ def current() -> str:
 
 
 def bump() -> None:
+    # The desk's pages keep the version they last read (knowledge/search.py).
+    config_cache.changed()
     if not HelpCentreSettings.objects.filter(pk=1).update(content_version=new_version_token()):
         HelpCentreSettings.load()  # the first row is made with a fresh version

@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.safestring import SafeString
 
+from tiski.core.config_cache import kept
 from tiski.search import analysis, matching
 from tiski.search.query import ParsedQuery
 from tiski.search.service import (
@@ -193,7 +194,9 @@ def suggest_for_ticket(subject: str, language: str) -> list[ArticleHit]:
     in the same one), and the synonym table, so a cached answer is never older
     than the articles; old ones age out.
     """
-    version = public_version.current()
+    # Kept by a web process like the desk's lists: `public_version.bump` also
+    # changes the lists version (core/config_cache.py).
+    version = kept("knowledge:content-version", public_version.current)
     synonyms = hashlib.blake2b(
         json.dumps(synonym_table(), sort_keys=True).encode(), digest_size=8
     ).hexdigest()

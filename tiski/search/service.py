@@ -31,6 +31,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from tiski.core.config_cache import kept
 from tiski.customers.models import (
     Contact,
     Identity,
@@ -839,5 +840,9 @@ def saved_views_for(user: User) -> list[tuple[str, str, str]]:
 
     For the inbox sidebar's personal views.
     """
-    rows = SavedSearch.objects.filter(user=user).values_list("name", "query")
-    return [(name, query, search_url(query)) for name, query in rows]
+    def read() -> list[tuple[str, str, str]]:
+        rows = SavedSearch.objects.filter(user=user).values_list("name", "query")
+        return [(name, query, search_url(query)) for name, query in rows]
+
+    # Kept by the web process until a saved search changes (core/config_cache.py).
+    return kept(f"saved-searches:{user.pk}", read)

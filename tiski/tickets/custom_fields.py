@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from tiski.core.config_cache import kept
+
 from .models import FieldKind, TicketField, TicketFieldValue
 
 if TYPE_CHECKING:
@@ -162,11 +164,16 @@ def json_value(field: TicketField, value: str) -> Any:
 
 
 def fields_for(ticket_type_id: int | None, *, customer: bool = False) -> list[TicketField]:
-    """The active fields of a ticket type in their order (customers: only theirs)."""
-    fields = TicketField.objects.active().for_type(ticket_type_id)
-    if customer:
-        fields = fields.filter(customer_visible=True)
-    return list(fields.order_by("position", "pk"))
+    """The active fields of a ticket type in their order (customers: only theirs),
+    kept by a web process until a field changes (core/config_cache.py)."""
+
+    def read() -> list[TicketField]:
+        fields = TicketField.objects.active().for_type(ticket_type_id)
+        if customer:
+            fields = fields.filter(customer_visible=True)
+        return list(fields.order_by("position", "pk"))
+
+    return kept(f"ticket-fields:{ticket_type_id}:{customer}", read)
 
 
 def values_of(ticket: Ticket) -> dict[str, str]:

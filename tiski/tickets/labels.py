@@ -1,15 +1,15 @@
 """Priorities as the desk names them: built-in labels with admins' overrides.
 
 Every screen that shows a priority asks here. The overrides are a handful
-of rows; a request reads them once (`current`, through the request memo)
-however many tickets its list shows.
+of rows; a web process reads them once until they change (`current`,
+through core/config_cache.py) however many tickets its lists show.
 """
 
 from __future__ import annotations
 
 from django.utils.translation import get_language
 
-from tiski.core.request_memo import remembered
+from tiski.core.config_cache import kept
 
 from .models import Priority, PriorityLabel
 
@@ -23,8 +23,8 @@ def overrides() -> dict[tuple[str, str], str]:
 
 
 def current() -> dict[tuple[str, str], str]:
-    """`overrides()`, read once per logged-in request (core/request_memo.py)."""
-    return remembered("priority-labels", overrides)
+    """`overrides()`, kept by the web process until they change (core/config_cache.py)."""
+    return kept("priority-labels", overrides)
 
 
 def _language() -> str:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tiski.core.config_cache import kept
 from tiski.customers.models import Contact
 
 if TYPE_CHECKING:
@@ -108,32 +109,39 @@ class Tag(models.Model):
         return "-".join(name.strip().lower().split())
 
 
-def _team_ids(user: User) -> tuple[list[int], list[int]]:
+def _team_ids(user: User) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The user's team ids and all restricted team ids, once per user object.
 
     A request asks visible_to several times (list, counts, side panel); the
-    answer cannot change within it.
+    answer cannot change within it. Between requests the web process keeps
+    it under the desk's lists version (core/config_cache.py), which every
+    change of a membership or of a team's restricted flag renews in its own
+    transaction (accounts/apps.py).
     """
     cached = getattr(user, "_tiski_team_ids", None)
     if cached is None:
-        from tiski.accounts.models import Team
-
-        # One query for both lists: the teams the user is in, and the restricted ones.
-        member = Team.members.through.objects.filter(team_id=OuterRef("pk"), user_id=user.pk)
-        rows = list(
-            Team.objects.annotate(mine=Exists(member))
-            .filter(Q(mine=True) | Q(restricted=True))
-            .values_list("id", "restricted", "mine")
-        )
-        cached = (
-            [pk for pk, _restricted, mine in rows if mine],
-            [pk for pk, restricted, _mine in rows if restricted],
-        )
+        cached = kept(f"visibility:team-ids:{user.pk}", lambda: _read_team_ids(user.pk))
         user._tiski_team_ids = cached
     return cached
 
 
-def member_team_ids(user: User) -> list[int]:
+def _read_team_ids(user_id: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    from tiski.accounts.models import Team
+
+    # One query for both lists: the teams the user is in, and the restricted ones.
+    member = Team.members.through.objects.filter(team_id=OuterRef("pk"), user_id=user_id)
+    rows = list(
+        Team.objects.annotate(mine=Exists(member))
+        .filter(Q(mine=True) | Q(restricted=True))
+        .values_list("id", "restricted", "mine")
+    )
+    return (
+        tuple(pk for pk, _restricted, mine in rows if mine),
+        tuple(pk for pk, restricted, _mine in rows if restricted),
+    )
+
+
+def member_team_ids(user: User) -> tuple[int, ...]:
     """The ids of the teams the user is in: the answer visible_to reads, once per user object."""
     return _team_ids(user)[0]
 
@@ -327,12 +335,14 @@ class Ticket(models.Model):
                 condition=UNSOLVED,
                 name="ticket_queue",
             ),
-            # Counts of the views read these without touching the table.
+            # Counts of the views read these without touching the table: every
+            # column the sidebar's one aggregate reads (inbox.view_counts), the
+            # escalation level and the id (the count, the followed tickets) too.
             models.Index(
                 fields=["team", "assignee"],
-                include=["status"],
+                include=["status", "escalation_level", "id"],
                 condition=UNSOLVED,
-                name="ticket_unsolved_visibility",
+                name="ticket_unsolved_counts",
             ),
             models.Index(fields=["status", "team", "assignee"], name="ticket_status_visibility"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester"),

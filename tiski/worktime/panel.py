@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tiski.accounts.models import User
+from tiski.core.config_cache import kept
 from tiski.tickets.models import Ticket
 
 from . import services
@@ -39,7 +40,7 @@ def panel_context(user: User, ticket: Ticket) -> dict:
         "worktime_agents": agents,
         # No address, no beats: the page's script measures nothing when switched off.
         "worktime_beat_url": reverse("worktime:beat", args=[ticket.number])
-        if WorktimeSettings.tracking()
+        if kept("worktime:tracking", WorktimeSettings.tracking)
         else "",
         "worktime_beat_seconds": BEAT_SECONDS,
         "worktime_idle_after": IDLE_AFTER,

@@ -53,6 +53,7 @@ from tiski.connectors.models import (
 from tiski.connectors.routes import ReplyRoute, recent_customer_messages
 from tiski.connectors.sending import BACKOFF_MINUTES, SendResult, retry_delay  # noqa: F401
 from tiski.connectors.transport import TransportError
+from tiski.core.config_cache import kept
 from tiski.core.secrets import resolve
 from tiski.customers.models import Contact, IdentityKind
 from tiski.tickets import changes
@@ -526,7 +527,10 @@ def route(ticket: Ticket) -> ReplyRoute:
     metas = [message.meta or {} for message in recent_customer_messages(ticket)]
     latest = metas[0] if metas else {}
     to = _email_of(ticket.requester, [latest.get("from", "")])
-    mailboxes = tuple(Mailbox.objects.filter(active=True).order_by("address"))
+    mailboxes = kept(
+        "email:active-mailboxes",
+        lambda: tuple(Mailbox.objects.filter(active=True).order_by("address")),
+    )
     mailbox = (
         _choose_mailbox(mailboxes, (meta.get("mailbox") for meta in metas), ticket.team_id)
         if mailboxes

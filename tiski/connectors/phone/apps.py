@@ -9,10 +9,15 @@ class PhoneConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from tiski.core import config_cache
         from tiski.customers import merge_participants
         from tiski.customers import timeline as customer_timeline
 
         from . import contact_merge, timeline
+        from .models import PhoneLine
+
+        # Whether a line can dial out is kept by the desk's pages (core/config_cache.py).
+        config_cache.watch(PhoneLine)
 
         # Calls name a contact: a contact merge moves them with the person.
         merge_participants.register(

@@ -12,6 +12,7 @@ from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from tiski.core.config_cache import kept
 from tiski.macros.models import Macro
 from tiski.tickets.models import BulkChange
 
@@ -28,7 +29,11 @@ def bulk_bar(context) -> dict:
     request = context["request"]
     user = request.user
     # Ready answers reply to customers, which light agents may not do.
-    macros = Macro.objects.usable_by(user).only("pk", "name") if user.can_reply_publicly else []
+    macros = (
+        kept(f"bulk:macros:{user.pk}", lambda: list(Macro.objects.usable_by(user).only("name")))
+        if user.can_reply_publicly
+        else []
+    )
     return {
         "form": BulkForm(auto_id="bulk-%s"),
         "macros": macros,

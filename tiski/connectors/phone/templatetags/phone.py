@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from tiski.core.config_cache import kept
+
 from ..models import PhoneLine
 from ..numbers import display, to_e164
 
@@ -21,7 +23,10 @@ def phone_pop_container(context) -> SafeString:
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return SafeString("")
-    click_to_call = PhoneLine.objects.filter(active=True).exclude(click_to_call_url="").exists()
+    click_to_call = kept(
+        "phone:click-to-call",
+        lambda: PhoneLine.objects.filter(active=True).exclude(click_to_call_url="").exists(),
+    )
     return format_html(
         '<div id="phone-pop" class="phone-pop-box" hidden aria-live="polite" '
         'data-dial-url="{}" data-click-to-call="{}" data-css="{}" '
