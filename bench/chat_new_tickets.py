@@ -71,8 +71,13 @@ def main() -> None:
     key, _agent, _cookie = prepare(2 * args.chats)
     widget = protocol._active_widget(key)
     queued: list[list[dict]] = []
+    # A single change's worker handlers (the report facts of an agent's reply:
+    # `changes.handle_later`), kept apart from the handed-off changes.
+    later: list[list[dict]] = []
     core_tasks.runs_in_place = lambda: False  # type: ignore[assignment]
-    core_tasks.enqueue = lambda name, data: queued.append(data)  # type: ignore[assignment]
+    core_tasks.enqueue = lambda name, data: (  # type: ignore[assignment]
+        later if name == getattr(changes, "HANDLE_LATER_TASK", None) else queued
+    ).append(data)
 
     stamp = time.time()
     sessions = []
@@ -124,7 +129,27 @@ def main() -> None:
             time.perf_counter() - wall,
         )
     together["by_handler"] = batch_handlers.per(len(batched))
+    later.clear()
     replies = _replies(sessions, _agent)
+    # The worker's part of the replies (their report facts), in batches.
+    reply_handlers = _count_handlers(changes)
+    with CaptureQueriesContext(connection) as queries:
+        cpu, wall = time.process_time(), time.perf_counter()
+        for start in range(0, len(later), args.batch):
+            changes.dispatch_later(
+                [
+                    changes.TicketChange.from_data(item)
+                    for data in later[start : start + args.batch]
+                    for item in data
+                ]
+            )
+        reply_worker = _per(
+            max(1, len(later)),
+            len(queries.captured_queries),
+            time.process_time() - cpu,
+            time.perf_counter() - wall,
+        )
+    reply_worker["by_handler"] = reply_handlers.per(max(1, len(later)))
 
     # 4. A later message on each chat, after the agent's reply (who now
     # follows the ticket and hears of it): the web process's part, then the
@@ -169,6 +194,7 @@ def main() -> None:
         "worker_per_change_one_task_each": alone,
         f"worker_per_change_batches_of_{args.batch}": together,
         "agents_process_per_reply": replies,
+        f"worker_per_reply_batches_of_{args.batch}": reply_worker,
         "web_process_per_later_message": later_web,
         f"worker_per_later_message_batches_of_{args.batch}": later_worker,
     }

@@ -120,6 +120,73 @@ def test_the_task_runs_in_place_without_a_broker(handlers, make_ticket):
     assert handlers == [("slow", ticket.pk), ("live", ticket.pk)]
 
 
+@pytest.fixture
+def slow_in_a_worker(settings, handlers):
+    settings.TISKI_TICKET_CHANGE_WORKER_HANDLERS = ["tests.tickets.test_handed_off.slow"]
+    return handlers
+
+
+def test_a_single_change_leaves_the_worker_handlers_to_a_worker(
+    slow_in_a_worker, worker, make_ticket, django_capture_on_commit_callbacks
+):
+    """An agent's reply (one change, not a batch): the report facts' kind of
+    handler goes to a worker, every other one runs here at once, in order."""
+    ticket = make_ticket()
+    with django_capture_on_commit_callbacks(execute=True):
+        _message(ticket)
+    assert slow_in_a_worker == [("live", ticket.pk)]
+    ((name, (data,)),) = worker
+    assert name == changes.HANDLE_LATER_TASK
+    # The worker runs the worker handlers only, for the calls waiting too.
+    assert ticket_tasks.handle_changes_later(data) == 1
+    assert slow_in_a_worker == [("live", ticket.pk), ("slow", ticket.pk)]
+
+
+def test_a_single_change_without_a_worker_runs_every_handler_in_order(
+    slow_in_a_worker, make_ticket, django_capture_on_commit_callbacks
+):
+    ticket = make_ticket()
+    with django_capture_on_commit_callbacks(execute=True):
+        _message(ticket)
+    assert slow_in_a_worker == [("slow", ticket.pk), ("live", ticket.pk)]
+
+
+def test_a_single_change_with_the_broker_down_runs_the_worker_handlers_here(
+    slow_in_a_worker, monkeypatch, make_ticket, django_capture_on_commit_callbacks
+):
+    def refuse(name: str, *args: object) -> None:
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(core_tasks, "runs_in_place", lambda: False)
+    monkeypatch.setattr(core_tasks, "enqueue", refuse)
+    ticket = make_ticket()
+    with django_capture_on_commit_callbacks(execute=True):
+        _message(ticket)
+    assert slow_in_a_worker == [("live", ticket.pk), ("slow", ticket.pk)]
+
+
+def test_a_batch_runs_its_worker_handlers_itself(
+    slow_in_a_worker, worker, make_ticket, django_capture_on_commit_callbacks
+):
+    """A time-rule pass or an import (`batched`): the bulk forms share the
+    work already, nothing is queued."""
+    ticket = make_ticket()
+    with changes.batched(), django_capture_on_commit_callbacks(execute=True):
+        _message(ticket)
+    assert slow_in_a_worker == [("slow", ticket.pk), ("live", ticket.pk)]
+    assert worker == []
+
+
+def test_the_report_facts_are_a_worker_handler():
+    """What the setting ships with, and that it is one of the handlers."""
+    from django.conf import settings
+
+    assert settings.TISKI_TICKET_CHANGE_WORKER_HANDLERS == ["tiski.reports.facts.on_ticket_change"]
+    assert set(settings.TISKI_TICKET_CHANGE_WORKER_HANDLERS) <= set(
+        settings.TISKI_TICKET_CHANGE_HANDLERS
+    )
+
+
 def test_handed_off_handlers_are_taken_before_the_default_queue():
     """Their own queue, first in the worker's order and consumed by priority:
     a backlog of search indexing on the default queue does not hold them."""

@@ -223,6 +223,8 @@ def hand_off(changes: list[TicketChange]) -> None:
 # and its own queue (settings.CELERY_TASK_ROUTES).
 HANDLE_CHANGES_TASK = "tiski.tickets.handle_changes"
 HANDLE_CHANGES_QUEUE = "changes"
+# The task running the worker handlers of single changes (`handle_later`).
+HANDLE_LATER_TASK = "tiski.tickets.handle_changes_later"
 
 
 def _dispatch_committed(change: TicketChange) -> None:
@@ -347,9 +349,52 @@ def _messages_read_once() -> Iterator[None]:
 
 
 def dispatch(change: TicketChange) -> None:
+    """Every handler for one change, in order; those in
+    ``TISKI_TICKET_CHANGE_WORKER_HANDLERS`` in a worker where there is one
+    (`handle_later`). Batches (`batched`, `handed_off`, a worker's round) run
+    every handler themselves: their bulk forms already share the work."""
+    paths = tuple(settings.TISKI_TICKET_CHANGE_HANDLERS)
+    later = _worker_paths(paths) if _has_worker() else ()
+    now = tuple(path for path in paths if path not in later)
     with _messages_read_once():
-        for handler in _handlers(tuple(settings.TISKI_TICKET_CHANGE_HANDLERS)):
+        for handler in _handlers(now):
             _call(handler, change)
+    if later:
+        handle_later([change], _handlers(later))
+
+
+def _worker_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """Of ``paths``, those a single change leaves to a worker."""
+    later = getattr(settings, "TISKI_TICKET_CHANGE_WORKER_HANDLERS", ())
+    return tuple(path for path in paths if path in later)
+
+
+def _has_worker() -> bool:
+    from tiski.core.tasks import runs_in_place
+
+    return not runs_in_place()
+
+
+def handle_later(changes: list[TicketChange], handlers: tuple) -> None:
+    """Queue ``changes`` for the worker handlers (`HANDLE_LATER_TASK`); with
+    the broker down, run them here, late rather than never."""
+    from tiski.core.tasks import enqueue
+
+    try:
+        enqueue(HANDLE_LATER_TASK, [change.as_data() for change in changes])
+    except Exception:
+        log.warning("could not queue the worker handlers; running them here", exc_info=True)
+        with _messages_read_once():
+            _dispatch_all(changes, handlers)
+
+
+def dispatch_later(changes: list[TicketChange]) -> None:
+    """The worker's side of `handle_later`: the worker handlers only, for all
+    the changes, in rounds where no ticket comes twice (`dispatch_in_rounds`)."""
+    handlers = _handlers(_worker_paths(tuple(settings.TISKI_TICKET_CHANGE_HANDLERS)))
+    for round_ in _rounds(changes):
+        with _messages_read_once():
+            _dispatch_all(round_, handlers)
 
 
 def dispatch_many(changes: list[TicketChange]) -> None:
@@ -360,8 +405,10 @@ def dispatch_many(changes: list[TicketChange]) -> None:
         _dispatch_all(changes)
 
 
-def _dispatch_all(changes: list[TicketChange]) -> None:
-    for handler in _handlers(tuple(settings.TISKI_TICKET_CHANGE_HANDLERS)):
+def _dispatch_all(changes: list[TicketChange], handlers: tuple | None = None) -> None:
+    if handlers is None:
+        handlers = _handlers(tuple(settings.TISKI_TICKET_CHANGE_HANDLERS))
+    for handler in handlers:
         many = getattr(handler, "handle_many", None)
         if many is None:
             for change in changes:
@@ -385,6 +432,11 @@ def dispatch_in_rounds(changes: list[TicketChange]) -> None:
     round after its earlier one, so every handler has seen the first before
     it sees the second, as when each was dispatched alone; the bulk forms
     take one change per ticket, as in a time-rule pass."""
+    for round_ in _rounds(changes):
+        dispatch_many(round_)
+
+
+def _rounds(changes: list[TicketChange]) -> list[list[TicketChange]]:
     rounds: list[list[TicketChange]] = []
     seen: set[int] = set()
     for change in changes:
@@ -393,8 +445,7 @@ def dispatch_in_rounds(changes: list[TicketChange]) -> None:
             seen = set()
         rounds[-1].append(change)
         seen.add(change.ticket_id)
-    for round_ in rounds:
-        dispatch_many(round_)
+    return rounds
 
 
 def _call(handler: Callable[[TicketChange], None], change: TicketChange) -> None:

@@ -17,6 +17,22 @@ def hand_over_absences() -> int:
     return routing.hand_over_absences()
 
 
+@shared_task(name=changes.HANDLE_LATER_TASK)
+def handle_changes_later(data: list[dict]) -> int:
+    """The worker handlers (report facts) of single changes the desk, the API
+    and the agents' replies made (`changes.handle_later`), with the calls
+    waiting behind this one: one bulk round for all of them."""
+    handed = [changes.TicketChange.from_data(item) for item in data]
+    waiting_calls = taken_calls(
+        changes.HANDLE_LATER_TASK, changes.HANDLE_CHANGES_QUEUE, WAITING_CALLS_PER_BATCH
+    )
+    with waiting_calls as waiting:
+        for (more,) in waiting:
+            handed += [changes.TicketChange.from_data(item) for item in more]
+        changes.dispatch_later(handed)
+    return len(handed)
+
+
 @shared_task(name=changes.HANDLE_CHANGES_TASK)
 def handle_changes(data: list[dict]) -> int:
     """The ticket-change handlers for changes a busy web process handed off
