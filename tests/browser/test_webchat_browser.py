@@ -187,6 +187,19 @@ def test_where_no_socket_gets_through_the_chat_goes_on_over_http(new_page, shop_
     expect(panel.locator(".tiski-chat-visitor")).to_contain_text("ilman sokettia")
     expect(panel.locator(".tiski-chat-pending")).to_have_count(0)
 
+    # The first "read" the widget sends fails (a server error): it is told
+    # again with the next welcome, not lost.
+    failed_reads = []
+
+    def fail_the_first_read(route) -> None:
+        if '"read"' in (route.request.post_data or "") and not failed_reads:
+            failed_reads.append(route.request.post_data)
+            route.fulfill(status=500, body="<h1>Server Error</h1>", content_type="text/html")
+        else:
+            route.continue_()
+
+    visitor.route("**/send", fail_the_first_read)
+
     ticket = Ticket.objects.get()
     agent = new_page()
     login(agent, "minna@yritys.fi", PASSWORD)
@@ -218,6 +231,7 @@ def test_where_no_socket_gets_through_the_chat_goes_on_over_http(new_page, shop_
             break
         visitor.wait_for_timeout(100)
     assert ChatSession.objects.get().read_up_to == reply.pk
+    assert len(failed_reads) == 1
 
     visitor.reload()
     panel = visitor.get_by_role("dialog", name="Chat")

@@ -159,9 +159,11 @@
     if (field && !panel.hidden) field.focus();
   }
 
+  // True when the frame went to the transport (a closed socket drops it).
   function send(data) {
-    if (transport === "poll") post(data);
-    else if (socket && socket.readyState === 1) socket.send(JSON.stringify(data));
+    if (transport === "poll") { post(data); return true; }
+    if (socket && socket.readyState === 1) { socket.send(JSON.stringify(data)); return true; }
+    return false;
   }
 
   function newId() {
@@ -190,10 +192,11 @@
 
   // "Seen": the newest agent reply, told once the panel is open and the page in view.
   var lastReply = 0, readSent = 0;
+  // A "read" that did not get through (a closed socket, a failed request) is
+  // told again with the next welcome, as unacknowledged messages are.
   function markRead() {
     if (panel.hidden || document.visibilityState !== "visible" || lastReply <= readSent) return;
-    readSent = lastReply;
-    send({ type: "read", id: lastReply });
+    if (send({ type: "read", id: lastReply })) readSent = lastReply;
   }
   document.addEventListener("visibilitychange", markRead);
 
@@ -358,7 +361,8 @@
         .then(function (answer) { (answer.events || []).forEach(handle); })
         .catch(function () {
           // Not through: unacknowledged messages stay pending and go again
-          // with the next welcome, like after a socket reconnect.
+          // with the next welcome, like after a socket reconnect; so does a read.
+          if (body.type === "read" && readSent === body.id) readSent = 0;
           setConnected(false);
           helloSoon();
         });
