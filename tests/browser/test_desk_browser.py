@@ -135,6 +135,34 @@ def test_inbox_updates_live(new_page, desk):
     expect(page.locator(".ticket-row").first).to_contain_text("Kahvinkeitin vuotaa")
 
 
+def test_an_open_inbox_follows_a_burst_of_new_tickets(new_page, desk):
+    """New tickets every quarter second (a busy spell of web chats): the list
+    is read again while they keep coming, not only once they stop."""
+    from tiski.tickets import actions
+    from tiski.tickets.models import Via
+
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto("/?view=open&sort=-updated")
+    expect(page.locator("body")).to_have_attribute("data-live", "on")
+    shown_during_the_burst = False
+    for n in range(16):
+        actions.create_ticket(
+            requester=desk["ticket"].requester,
+            subject=f"Purske {n}",
+            text="Uusi chat.",
+            actor=None,
+            via=Via.CHANNEL,
+            channel="chat",
+            team=desk["team"],
+        )
+        page.wait_for_timeout(250)
+        if n >= 12 and page.locator(".ticket-row", has_text="Purske 0").count():
+            shown_during_the_burst = True
+    assert shown_during_the_burst
+    expect(page.locator(".ticket-row").first).to_contain_text("Purske 15")
+
+
 def test_phone_layout(new_page, desk):
     page = new_page(viewport={"width": 390, "height": 844})
     login(page, "minna@yritys.fi", PASSWORD)

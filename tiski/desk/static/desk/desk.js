@@ -50,7 +50,20 @@
   }
 
   /* ---------- inbox: live list and counts ---------- */
-  let refreshTimer = null;
+  // The list is read again 400 ms after a change comes in, and while changes
+  // keep coming (a burst of new chats) at most every 2 s: waiting for a quiet
+  // moment, as it did, left an open inbox unchanged for a whole busy spell.
+  const REFRESH_AFTER = 400, REFRESH_AT_MOST_EVERY = 2000;
+  let refreshTimer = null, lastRefresh = 0;
+  function refreshListSoon() {
+    if (refreshTimer) return; // one is on its way and will show this change too
+    const wait = Math.max(REFRESH_AFTER, lastRefresh + REFRESH_AT_MOST_EVERY - Date.now());
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null;
+      lastRefresh = Date.now();
+      document.body.dispatchEvent(new Event("tiski:refresh-list"));
+    }, wait);
+  }
   onLive((data) => {
     if (data.type === "notification") document.body.dispatchEvent(new Event("tiski:notified"));
     if (data.type !== "ticket.changed") return;
@@ -62,8 +75,7 @@
     const onFirstPage = !new URLSearchParams(location.search).get("cursor");
     // A refresh would also drop the rows ticked for a bulk change.
     if (onFirstPage && !$(".ticket-row.selected") && !$("[data-bulk-select]:checked")) {
-      clearTimeout(refreshTimer);
-      refreshTimer = setTimeout(() => document.body.dispatchEvent(new Event("tiski:refresh-list")), 400);
+      refreshListSoon();
     } else {
       $("#new-arrivals").hidden = false;
     }
