@@ -32,8 +32,8 @@
    does), ``to_visitor`` (the agent's
    send, before the write, until the visitor's chat has the reply);
    ``to_worker`` (the send until the desk's second push of the message, the
-   worker's after its change handlers, where it came before the reply:
-   how far the worker is behind). First messages (each opens a ticket) and
+   worker's after its change handlers, waited for up to 30 s after the last
+   chat: how far the worker is behind). First messages (each opens a ticket) and
    later ones are reported apart.
    ``--transport poll`` runs the visitors over the widget's HTTP fallback
    (POST /chat/<key>/send, one long GET /chat/<key>/poll waiting each).
@@ -74,6 +74,7 @@ ORIGIN = "http://bench.example"
 PING_SECONDS = 20  # the widget's heartbeat
 OPENING_AT_ONCE = 20
 REPLY_WAIT = 120.0  # a reply not there by then is counted as lost
+WORKER_WAIT = 30.0  # the worker's second pushes waited for after the last chat
 
 
 def ensure_database(url: str) -> None:
@@ -447,6 +448,9 @@ class Figures:
     later: dict[str, list[float]] = field(
         default_factory=lambda: {"to_ack": [], "to_agent": [], "to_visitor": [], "to_worker": []}
     )
+    # message id -> (the visitor's send, a first message): `to_worker` is
+    # worked out at the end, when the worker's second pushes have come.
+    sent: dict[int, tuple[float, bool]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     failure_kinds: dict[str, int] = field(default_factory=dict)
     opened: int = 0
@@ -491,8 +495,7 @@ async def chat(
         arrived = asyncio.ensure_future(visitor.reply_arrived(answer))
         written = await loop.run_in_executor(agents, reply, ticket_id, plan.agent_id, answer)
         kind["to_visitor"].append((await _stage("reply", arrived, number) - written) * 1000)
-        if message_id in desk.again:  # came by now: most do (the rest are left out)
-            kind["to_worker"].append((desk.again[message_id] - sent) * 1000)
+        figures.sent[message_id] = (sent, number == 0)
         figures.messages += 1
 
 
@@ -543,6 +546,15 @@ async def run(plan: Plan, cookie: str, agents: Executor) -> Figures:
         if isinstance(result, BaseException):
             figures.failures.append(f"chat: {type(result).__name__}: {result}"[:200])
     figures.failure_kinds = dict(Counter(f.split(" for message")[0] for f in figures.failures))
+    # The worker's second push of each message, however late it comes (up to
+    # WORKER_WAIT after the last chat ends): how far the worker is behind.
+    waited_until = time.perf_counter() + WORKER_WAIT
+    while time.perf_counter() < waited_until and not figures.sent.keys() <= desk.again.keys():
+        await asyncio.sleep(0.2)
+    for message_id, (sent, first) in figures.sent.items():
+        if message_id in desk.again:
+            kind = figures.first if first else figures.later
+            kind["to_worker"].append((desk.again[message_id] - sent) * 1000)
     # Every chat that is still open at the end was held through the whole run.
     figures.held = sum(1 for v in opened if _still_open(v))
     done.set()
