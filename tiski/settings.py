@@ -245,11 +245,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # one: there they waited behind the search index's tasks (one per change,
 # from every process), minutes on a busy machine (bench/README.md, issue #17).
 # A worker without -Q consumes both queues.
-CELERY_TASK_QUEUES = (Queue("changes"), Queue("celery"))
+# A single change's report facts (`tickets.changes.handle_later`) have a queue
+# of their own after it: in the same queue their calls came between the
+# visitors' messages and cut the worker's batches of those to one call each.
+CELERY_TASK_QUEUES = (Queue("changes"), Queue("changes_later"), Queue("celery"))
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "tiski.tickets.handle_changes": {"queue": "changes"},
-    "tiski.tickets.handle_changes_later": {"queue": "changes"},
+    "tiski.tickets.handle_changes_later": {"queue": "changes_later"},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {"queue_order_strategy": "priority"}
 CELERY_TIMEZONE = TIME_ZONE

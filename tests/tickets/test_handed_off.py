@@ -195,5 +195,9 @@ def test_handed_off_handlers_are_taken_before_the_default_queue():
     route = app.amqp.router.route({}, changes.HANDLE_CHANGES_TASK)
     assert route["queue"].name == "changes"
     assert app.amqp.router.route({}, "tiski.search.index_ticket")["queue"].name == "celery"
-    assert list(app.amqp.queues)[:2] == ["changes", "celery"]
+    assert list(app.amqp.queues) == ["changes", "changes_later", "celery"]
+    # A single change's facts on a queue of their own: between the visitors'
+    # messages they would cut the worker's batches of those to one call.
+    later = app.amqp.router.route({}, changes.HANDLE_LATER_TASK)
+    assert later["queue"].name == changes.HANDLE_LATER_QUEUE == "changes_later"
     assert app.conf.broker_transport_options["queue_order_strategy"] == "priority"

@@ -223,8 +223,10 @@ def hand_off(changes: list[TicketChange]) -> None:
 # and its own queue (settings.CELERY_TASK_ROUTES).
 HANDLE_CHANGES_TASK = "tiski.tickets.handle_changes"
 HANDLE_CHANGES_QUEUE = "changes"
-# The task running the worker handlers of single changes (`handle_later`).
+# The task running the worker handlers of single changes (`handle_later`), on
+# a queue of its own so neither task's waiting calls cut the other's batches.
 HANDLE_LATER_TASK = "tiski.tickets.handle_changes_later"
+HANDLE_LATER_QUEUE = "changes_later"
 
 
 def _dispatch_committed(change: TicketChange) -> None:

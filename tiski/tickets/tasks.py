@@ -24,7 +24,9 @@ def handle_changes_later(data: list[dict]) -> int:
     """The worker handlers (report facts) of single changes the desk, the API
     and the agents' replies made (`changes.handle_later`), with the calls
     waiting behind this one: one bulk round for all of them."""
-    return _with_waiting_calls(changes.HANDLE_LATER_TASK, data, changes.dispatch_later)
+    return _with_waiting_calls(
+        changes.HANDLE_LATER_TASK, changes.HANDLE_LATER_QUEUE, data, changes.dispatch_later
+    )
 
 
 @shared_task(name=changes.HANDLE_CHANGES_TASK)
@@ -38,16 +40,24 @@ def handle_changes(data: list[dict]) -> int:
     queue filled by many web chats costs a few statements per batch rather
     than per change (a ticket that comes twice waits for the next round:
     `changes.dispatch_in_rounds`). They are acknowledged once handled."""
-    return _with_waiting_calls(changes.HANDLE_CHANGES_TASK, data, changes.dispatch_in_rounds)
+    return _with_waiting_calls(
+        changes.HANDLE_CHANGES_TASK,
+        changes.HANDLE_CHANGES_QUEUE,
+        data,
+        changes.dispatch_in_rounds,
+    )
 
 
 def _with_waiting_calls(
-    task: str, data: list[dict], handle: Callable[[list[changes.TicketChange]], None]
+    task: str,
+    queue: str,
+    data: list[dict],
+    handle: Callable[[list[changes.TicketChange]], None],
 ) -> int:
     """``handle`` this call's changes and those of the calls of ``task``
-    waiting behind it in the ``changes`` queue; how many changes."""
+    waiting behind it in ``queue``; how many changes."""
     handed = [changes.TicketChange.from_data(item) for item in data]
-    waiting_calls = taken_calls(task, changes.HANDLE_CHANGES_QUEUE, WAITING_CALLS_PER_BATCH)
+    waiting_calls = taken_calls(task, queue, WAITING_CALLS_PER_BATCH)
     with waiting_calls as waiting:
         for (more,) in waiting:
             handed += [changes.TicketChange.from_data(item) for item in more]
