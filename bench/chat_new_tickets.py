@@ -38,6 +38,7 @@ import os
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,7 +60,6 @@ def main() -> None:
     ensure_database(url)
     setup_django(url, "")
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from tiski.connectors.webchat import protocol, services
     from tiski.core import tasks as core_tasks
@@ -92,63 +92,26 @@ def main() -> None:
     queued.clear()
     sessions = sessions[2:]
 
-    with CaptureQueriesContext(connection) as queries:
-        cpu, wall = time.process_time(), time.perf_counter()
+    def first_messages() -> None:
         for n, session in enumerate(sessions):
             protocol._receive(session, "first", f"Ensimmäinen viesti {n}", None)
-        web_cpu, web_wall = time.process_time() - cpu, time.perf_counter() - wall
-    web = _per(len(sessions), len(queries.captured_queries), web_cpu, web_wall)
+
+    web = _measured(len(sessions), first_messages)
 
     half = len(queued) // 2
     one_by_one, batched = queued[:half], queued[half:]
-    with CaptureQueriesContext(connection) as queries:
-        cpu, wall = time.process_time(), time.perf_counter()
-        for data in one_by_one:
-            changes.dispatch_many([changes.TicketChange.from_data(item) for item in data])
-        alone = _per(
-            len(one_by_one),
-            len(queries.captured_queries),
-            time.process_time() - cpu,
-            time.perf_counter() - wall,
-        )
+    alone = _measured(len(one_by_one), lambda: _in_batches(one_by_one, 1, changes.dispatch_many))
     together_round = getattr(changes, "dispatch_in_rounds", changes.dispatch_many)
     batch_handlers = _count_handlers(changes)
-    with CaptureQueriesContext(connection) as queries:
-        cpu, wall = time.process_time(), time.perf_counter()
-        for start in range(0, len(batched), args.batch):
-            handed = [
-                changes.TicketChange.from_data(item)
-                for data in batched[start : start + args.batch]
-                for item in data
-            ]
-            together_round(handed)
-        together = _per(
-            len(batched),
-            len(queries.captured_queries),
-            time.process_time() - cpu,
-            time.perf_counter() - wall,
-        )
+    together = _measured(len(batched), lambda: _in_batches(batched, args.batch, together_round))
     together["by_handler"] = batch_handlers.per(len(batched))
     later.clear()
     replies = _replies(sessions, _agent)
     # The worker's part of the replies (their report facts), in batches.
     reply_handlers = _count_handlers(changes)
-    with CaptureQueriesContext(connection) as queries:
-        cpu, wall = time.process_time(), time.perf_counter()
-        for start in range(0, len(later), args.batch):
-            changes.dispatch_later(
-                [
-                    changes.TicketChange.from_data(item)
-                    for data in later[start : start + args.batch]
-                    for item in data
-                ]
-            )
-        reply_worker = _per(
-            max(1, len(later)),
-            len(queries.captured_queries),
-            time.process_time() - cpu,
-            time.perf_counter() - wall,
-        )
+    reply_worker = _measured(
+        len(later), lambda: _in_batches(later, args.batch, changes.dispatch_later)
+    )
     reply_worker["by_handler"] = reply_handlers.per(max(1, len(later)))
 
     # 4. A later message on each chat, after the agent's reply (who now
@@ -156,33 +119,14 @@ def main() -> None:
     # worker's in batches.
     queued.clear()
     sessions = [services.session_for(widget, s.visitor_token) for s in sessions]
-    with CaptureQueriesContext(connection) as queries:
-        cpu, wall = time.process_time(), time.perf_counter()
+
+    def later_messages() -> None:
         for n, session in enumerate(sessions):
             protocol._receive(session, "later", f"Toinen viesti {n}", None)
-        later_web = _per(
-            len(sessions),
-            len(queries.captured_queries),
-            time.process_time() - cpu,
-            time.perf_counter() - wall,
-        )
+
+    later_web = _measured(len(sessions), later_messages)
     later_handlers = _count_handlers(changes)
-    with CaptureQueriesContext(connection) as queries:
-        cpu, wall = time.process_time(), time.perf_counter()
-        for start in range(0, len(queued), args.batch):
-            together_round(
-                [
-                    changes.TicketChange.from_data(item)
-                    for data in queued[start : start + args.batch]
-                    for item in data
-                ]
-            )
-        later_worker = _per(
-            len(queued),
-            len(queries.captured_queries),
-            time.process_time() - cpu,
-            time.perf_counter() - wall,
-        )
+    later_worker = _measured(len(queued), lambda: _in_batches(queued, args.batch, together_round))
     later_worker["by_handler"] = later_handlers.per(len(queued))
 
     result = {
@@ -261,8 +205,6 @@ def _count_handlers(changes) -> _HandlerCounts:  # type: ignore[no-untyped-def]
 
 def _replies(sessions: list, agent_id: int) -> dict:
     """One agent reply on each chat's ticket, the visitor counted as there."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from tiski.accounts.models import User
@@ -297,18 +239,42 @@ def _replies(sessions: list, agent_id: int) -> dict:
     one(ticket_ids[0], 0)  # warm-up
     ticket_ids = ticket_ids[1:]
     counts = _count_handlers(changes)
-    with CaptureQueriesContext(connection) as queries:
-        cpu, wall = time.process_time(), time.perf_counter()
+
+    def all_replies() -> None:
         for n, ticket_id in enumerate(ticket_ids):
             one(ticket_id, n)
-        result = _per(
-            len(ticket_ids),
-            len(queries.captured_queries),
-            time.process_time() - cpu,
-            time.perf_counter() - wall,
-        )
+
+    result = _measured(len(ticket_ids), all_replies)
     result["by_handler"] = counts.per(len(ticket_ids))
     return result
+
+
+def _measured(n: int, run: Callable[[], object]) -> dict:
+    """Statements, CPU seconds of this process and wall time of ``run()``,
+    each per one of its ``n`` items (every statement counted, BEGIN too)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        cpu, wall = time.process_time(), time.perf_counter()
+        run()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return _per(max(1, n), len(queries.captured_queries), cpu, wall)
+
+
+def _in_batches(calls: list[list[dict]], size: int, handle: Callable[[list], None]) -> None:
+    """The queued calls' changes handed to ``handle`` ``size`` calls at a time,
+    as a worker takes the calls waiting in its queue."""
+    from tiski.tickets import changes
+
+    for start in range(0, len(calls), size):
+        handle(
+            [
+                changes.TicketChange.from_data(item)
+                for data in calls[start : start + size]
+                for item in data
+            ]
+        )
 
 
 def _per(n: int, statements: int, cpu: float, wall: float) -> dict:
