@@ -217,3 +217,54 @@ def test_text_array_reads_back_as_the_list(db):
             [True, None, False],
             [moments[0].date(), None],
         )
+
+
+# --- a key that is a field of its own, and rows that update what is stored -------------
+
+
+def test_insert_rows_updates_the_stored_rows_whose_unique_fields_match(make_ticket):
+    """TicketSla's key is its ticket, written rather than numbered: rows for
+    stored tickets update the fields named, the others are inserted."""
+    from tiski.sla.models import TicketSla
+
+    first, second, third = (make_ticket(subject=f"Asia {n}") for n in range(3))
+    TicketSla.objects.filter(ticket__in=[first, second, third]).delete()
+    insert_rows(
+        TicketSla,
+        [
+            {"ticket": first, "next_kind": "first_reply"},
+            {"ticket_id": second.pk, "next_kind": "first_reply", "warned_for": None},
+        ],
+    )
+    insert_rows(
+        TicketSla,
+        [
+            {"ticket_id": second.pk, "next_kind": "resolution", "paused": True},
+            {"ticket_id": third.pk, "next_kind": "next_reply"},
+        ],
+        unique_fields=["ticket"],
+        update_fields=["next_kind", "paused"],
+    )
+    stored = {
+        row[0]: row[1:]
+        for row in TicketSla.objects.filter(ticket__in=[first, second, third]).values_list(
+            "ticket_id", "next_kind", "paused"
+        )
+    }
+    assert stored == {
+        first.pk: ("first_reply", False),
+        second.pk: ("resolution", True),
+        third.pk: ("next_reply", False),
+    }
+
+
+def test_insert_instances_writes_a_key_that_is_a_field(make_ticket):
+    from tiski.core.bulk import insert_instances
+    from tiski.sla.models import TicketSla
+
+    ticket = make_ticket()
+    TicketSla.objects.filter(ticket=ticket).delete()
+    row = TicketSla(ticket=ticket, next_kind="resolution")
+    insert_instances(TicketSla, [row])
+    assert row.pk == ticket.pk and not row._state.adding
+    assert TicketSla.objects.get(pk=ticket.pk).next_kind == "resolution"

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.options import Options
 
 CHUNK = 500
 
@@ -83,6 +84,8 @@ def insert_rows(
     *,
     batch_size: int = 1000,
     returning: bool = False,
+    unique_fields: Sequence[str] = (),
+    update_fields: Sequence[str] = (),
 ) -> list[Any] | None:
     """Insert new rows of ``model`` given as field values, without model instances.
 
@@ -93,20 +96,38 @@ def insert_rows(
     preparing an instance per row, which was most of the cost of a
     time-rule pass's firing log; elsewhere ``bulk_create``. ``returning``:
     the new ids, in the order of ``rows`` (as ``bulk_create`` relies on the
-    database to return them), else None.
+    database to return them), else None. ``unique_fields`` and
+    ``update_fields``: a row whose unique fields match a stored row updates
+    these fields of it instead (as ``bulk_create(update_conflicts=True)``).
     """
     if not rows:
         return [] if returning else None
     meta = model._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    fields = _written_fields(meta)
     if connection.vendor != "postgresql":
         made = [model(**_values_for(fields, row)) for row in rows]
-        model.objects.bulk_create(made, batch_size=batch_size)
+        if update_fields:
+            model.objects.bulk_create(
+                made,
+                batch_size=batch_size,
+                update_conflicts=True,
+                unique_fields=unique_fields,
+                update_fields=update_fields,
+            )
+        else:
+            model.objects.bulk_create(made, batch_size=batch_size)
         return [instance.pk for instance in made] if returning else None
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     arrays = ", ".join(f"%s::{_array_type(field)}" for field in fields)
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM UNNEST({arrays})"
+    if update_fields:
+        unique = ", ".join(quote(meta.get_field(name).column) for name in unique_fields)
+        assignments = ", ".join(
+            f"{column} = EXCLUDED.{column}"
+            for column in (quote(meta.get_field(name).column) for name in update_fields)
+        )
+        sql += f" ON CONFLICT ({unique}) DO UPDATE SET {assignments}"
     if returning:
         sql += f" RETURNING {quote(meta.pk.column)}"
     ids: list[Any] = []
@@ -136,7 +157,7 @@ def insert_instances(model: type[models.Model], rows: Sequence[models.Model]) ->
     if connection.vendor != "postgresql":
         model.objects.bulk_create(rows)
         return
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    fields = _written_fields(model._meta)
     # Most fields store what the instance holds; only a few compute it.
     computed = [field for field in fields if type(field).pre_save is not models.Field.pre_save]
     related = [field for field in fields if field.many_to_one]
@@ -163,6 +184,16 @@ def insert_instances(model: type[models.Model], rows: Sequence[models.Model]) ->
         # As bulk_create leaves them: saved rows of this database.
         row._state.adding = False
         row._state.db = alias
+
+
+def _written_fields(meta: Options) -> list[models.Field]:
+    """The columns an INSERT names: all but a primary key the database numbers
+    (a key that is a field of its own, a ticket's one-to-one, is written)."""
+    return [
+        field
+        for field in meta.concrete_fields
+        if not (field.primary_key and getattr(field, "db_returning", False))
+    ]
 
 
 def _array_type(field: models.Field) -> str:
@@ -215,10 +246,18 @@ def _element(value: Any) -> str:
     return '"' + value.isoformat() + '"'
 
 
+# Exactly these classes (a subclass may prepare its values).
+_PLAIN_TEXT = frozenset({models.CharField, models.TextField})
+
+
 def _prepared(field: models.Field, values: list[Any]) -> list[Any]:
     """``get_db_prep_save`` of each value, once per distinct value: a batch's
     rows share most of theirs (the moment, the rule), and preparing a
     datetime is not cheap."""
+    if type(field) in _PLAIN_TEXT and all(v is None or type(v) is str for v in values):
+        # Django's own text fields store a string as it is: no call per
+        # value (and no hash of each message's whole text to find repeats).
+        return values
     done: dict[tuple[type, Any], Any] = {}
     out = []
     for value in values:

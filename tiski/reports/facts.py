@@ -23,6 +23,7 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from tiski.calendars import BusinessCalendar
+from tiski.core.bulk import insert_instances, insert_rows
 from tiski.sla.clock import TicketHistory, solved_at
 from tiski.tickets.changes import TicketChange
 from tiski.tickets.models import (
@@ -351,7 +352,7 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
             for ticket_id, snap in snaps.items()
         }
         rows = [
-            TicketFact(ticket_id=ticket_id, refreshed_at=now, **facts)
+            {"ticket_id": ticket_id, "refreshed_at": now, **facts}
             for ticket_id, facts in found.items()
         ]
         with transaction.atomic():
@@ -362,9 +363,11 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
                 .order_by("pk")
                 .values(*OLD_COLUMNS)
             )
-            TicketFact.objects.bulk_create(
+            # Plain values, not a model instance per row: the facts of an
+            # import's thousands of tickets are written here at the end.
+            insert_rows(
+                TicketFact,
                 rows,
-                update_conflicts=True,
                 unique_fields=["ticket"],
                 update_fields=[*FACT_FIELDS, "refreshed_at"],
             )
@@ -380,7 +383,8 @@ def refresh(ticket_ids: Sequence[int], *, move_rollup: bool = True) -> int:
                 list(replies.values(*monthly_replies.REPLY_COLUMNS)) if move_rollup else []
             )
             replies.delete()
-            new_replies = ReplyFact.objects.bulk_create(replies_of(snaps, found))
+            new_replies = replies_of(snaps, found)
+            insert_instances(ReplyFact, new_replies)
             if move_rollup:
                 monthly_replies.apply(
                     monthly_replies.delta(old_replies, monthly_replies.values_of(new_replies))

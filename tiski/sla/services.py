@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tiski.calendars import BusinessCalendar
-from tiski.core.bulk import update_rows
+from tiski.core.bulk import insert_instances, update_rows
 from tiski.core.tasks import enqueue
 from tiski.tickets import actions
 from tiski.tickets.changes import TicketChange
@@ -268,9 +268,9 @@ def _refresh_chunk(
 
     if gone_targets:
         SlaTarget.objects.filter(pk__in=gone_targets).delete()
-    SlaTarget.objects.bulk_create(new_targets)
+    insert_instances(SlaTarget, new_targets)
     update_rows(SlaTarget, changed_targets, ["policy", "due_at", "achieved_at", "breached"])
-    TicketSla.objects.bulk_create(new_slas)
+    insert_instances(TicketSla, new_slas)
     update_rows(
         TicketSla,
         changed_slas,

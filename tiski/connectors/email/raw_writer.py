@@ -14,10 +14,12 @@ taken by a parallel import) is left behind like those of a rolled-back
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 
 from tiski.connectors.models import InboundReceipt
 
@@ -31,7 +33,51 @@ def write_raw(raw: bytes) -> str:
     field = InboundReceipt._meta.get_field("raw")
     # The name depends on the date and a random part only, not on the row.
     name = field.generate_filename(None, "message.eml")
-    return field.storage.save(name, ContentFile(raw), max_length=field.max_length)
+    storage = field.storage
+    if _plain_files(storage):
+        try:
+            _create(storage.path(name), raw, storage.file_permissions_mode)
+            return name
+        except FileExistsError:
+            pass  # a random name taken: the storage finds another
+    return storage.save(name, ContentFile(raw), max_length=field.max_length)
+
+
+def _plain_files(storage: object) -> bool:
+    """A local folder whose folders need no mode of their own: the file can be
+    created straight away. Django's own save also looks for a free name,
+    locks the file and writes it in chunks through Python's file objects,
+    which on an import's thousands of small files cost more interpreter time
+    than the writing; the name here is random and created exclusively, so
+    none of that is needed."""
+    return isinstance(storage, FileSystemStorage) and storage.directory_permissions_mode is None
+
+
+# Folders known to exist (one per month): created once per process, not
+# asked for again with every file.
+_made: set[str] = set()
+
+
+def _create(path: str, raw: bytes, mode: int | None) -> None:
+    folder = os.path.dirname(path)
+    if folder not in _made:
+        os.makedirs(folder, exist_ok=True)
+        _made.add(folder)
+    # Exclusive: never overwrites another receipt's file.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    try:
+        fd = os.open(path, flags, 0o666)
+    except FileNotFoundError:  # the folder was removed since
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(path, flags, 0o666)
+    try:
+        view = memoryview(raw)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+    if mode is not None:
+        os.chmod(path, mode)
 
 
 class RawWriter:
