@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import mailbox as mailboxes
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,7 @@ from tiski.connectors.email.parse_pool import ParsePool, default_workers
 from tiski.connectors.email.raw_writer import RawWriter
 from tiski.connectors.models import InboundReceipt, Mailbox, ReceiptStatus
 from tiski.core import collector
-from tiski.tickets import changes
+from tiski.tickets import catch_up_process, changes
 
 
 def iter_messages(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -68,6 +68,9 @@ def iter_messages(path: Path) -> Iterator[tuple[str, bytes]]:
 # inside memory.
 BATCH = 500
 BATCH_BYTES = 64 << 20
+# From this size on an import is large: parse workers, and the tickets caught
+# up by a second process as the import goes (`catch_up_process`).
+LARGE_BYTES = 1 << 20
 
 
 def batches(
@@ -127,9 +130,9 @@ class Command(BaseCommand):
         address = options["mailbox"].strip().lower()
         mailbox, _created = Mailbox.objects.get_or_create(address=address)
         workers = options["parse_workers"]
+        # Worker processes pay off over many messages, not for one small file.
+        small = path.is_file() and path.stat().st_size < LARGE_BYTES
         if workers is None:
-            # Worker processes pay off over many messages, not for one small file.
-            small = path.is_file() and path.stat().st_size < 1 << 20
             workers = 0 if small else default_workers()
         counts: Counter = Counter()
         with (
@@ -141,11 +144,9 @@ class Command(BaseCommand):
             if options["live"]:
                 self._import(path, mailbox, counts, pool, live=True)
             else:
-                # Old mail: the ticket-change handlers run once per ticket at
-                # the end (SLA, search), and nothing acts as if it were new.
-                with changes.deferred() as touched:
-                    self._import(path, mailbox, counts, pool, live=False)
-                changes.catch_up(touched)
+                # Old mail: the ticket-change handlers run once per ticket
+                # (SLA, search, report facts), and nothing acts as if it were new.
+                self._import_history(path, mailbox, counts, pool, large=not small)
         counts[Outcome.THREADED] += counts.pop(Outcome.BOUNCE_ATTACHED, 0)
         counts[Outcome.THREADED] += counts.pop(Outcome.AUTO_REPLY_ATTACHED, 0)
         self.stdout.write(
@@ -164,6 +165,28 @@ class Command(BaseCommand):
             }
         )
         self.counts = counts
+
+    def _import_history(
+        self, path: Path, mailbox: Mailbox, counts: Counter, pool: ParsePool, *, large: bool
+    ) -> None:
+        """Import with the handlers deferred, then catch the tickets up: a large
+        import's batches by a second process as each commits, else all at the end."""
+        if not (large and catch_up_process.usable()):
+            with changes.deferred() as touched:
+                self._import(path, mailbox, counts, pool, live=False)
+            changes.catch_up(touched)
+            return
+        every: set[int] = set()
+        with catch_up_process.CatchUpProcess() as helper, changes.deferred() as touched:
+
+            def hand_over() -> None:
+                helper.submit(touched)
+                every.update(touched)
+                touched.clear()
+
+            self._import(path, mailbox, counts, pool, live=False, committed=hand_over)
+        if not helper.finish():
+            changes.catch_up(every)
 
     def _start(self, raws: list[bytes], mailbox: Mailbox, pool: ParsePool) -> _Batch:
         """Look the batch's keys up; start parsing the messages not stored yet
@@ -189,7 +212,14 @@ class Command(BaseCommand):
         return _Batch(raws, keys, known, pool.submit(wanted), fresh, files)
 
     def _import(
-        self, path: Path, mailbox: Mailbox, counts: Counter, pool: ParsePool, *, live: bool
+        self,
+        path: Path,
+        mailbox: Mailbox,
+        counts: Counter,
+        pool: ParsePool,
+        *,
+        live: bool,
+        committed: Callable[[], None] | None = None,
     ) -> None:
         source = batches(iter_messages(path), BATCH)
         first = next(source, None)
@@ -204,6 +234,8 @@ class Command(BaseCommand):
             # files were written meanwhile; they are complete before it commits.
             with transaction.atomic():
                 self._import_batch(current, pool.results(current.parsing), mailbox, counts, live)
+            if committed is not None:
+                committed()
             current = following
 
     def _import_batch(
