@@ -39,10 +39,65 @@ def _sqlite_readers_take_no_table_locks(sender, connection, **kwargs) -> None:
             cursor.execute("PRAGMA read_uncommitted = 1")
 
 
+# Rows migrate made that every test database has, kept through the flush
+# after a transactional test: see `_keep_content_types_through_flushes`.
+_KEPT_THROUGH_FLUSH = frozenset({"django_content_type", "auth_permission"})
+
+
+def _flush_keeping_content_types(style, connection, reset_sequences=True, allow_cascade=False):  # type: ignore[no-untyped-def]
+    tables = [
+        table
+        for table in connection.introspection.django_table_names(
+            only_existing=True, include_views=False
+        )
+        if table not in _KEPT_THROUGH_FLUSH
+    ]
+    if connection.vendor == "postgresql" and not reset_sequences:
+        # DELETE rather than TRUNCATE: a test leaves a few rows in a few
+        # tables, and truncating two hundred makes new files for each of
+        # them and their indexes. Django's foreign keys are deferred, so the
+        # order does not matter; an empty table costs next to nothing.
+        names = ", ".join("'" + table.replace("'", "''") + "'" for table in tables)
+        return [
+            "DO $$ DECLARE t text; BEGIN "
+            f"FOREACH t IN ARRAY ARRAY[{names}]::text[] LOOP "
+            "EXECUTE format('DELETE FROM %I', t); END LOOP; END $$"
+        ]
+    return connection.ops.sql_flush(
+        style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+    )
+
+
+def _keep_content_types_through_flushes() -> None:
+    """After each transactional test (live servers, websockets, browsers: some
+    380 of them) Django empties every table, then runs post_migrate to make
+    the content types and permissions again: most of a second each time on
+    PostgreSQL, minutes of every CI run. Those two tables keep their rows
+    instead (with the ids migrate gave them) and post_migrate is not sent,
+    as long as nothing else listens to it."""
+    import weakref
+
+    from django.core.management.commands import flush
+    from django.db.models.signals import post_migrate
+
+    listening = set()
+    for entry in post_migrate.receivers:
+        receiver = entry[1]() if isinstance(entry[1], weakref.ReferenceType) else entry[1]
+        listening.add(f"{receiver.__module__}.{receiver.__name__}")
+    if listening != {
+        "django.contrib.auth.management.create_permissions",
+        "django.contrib.contenttypes.management.create_contenttypes",
+    }:
+        return  # a listener of our own: leave Django's flush as it is
+    flush.sql_flush = _flush_keeping_content_types
+    flush.emit_post_migrate_signal = lambda *args, **kwargs: None
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     from django.db.backends.signals import connection_created
 
     connection_created.connect(_sqlite_readers_take_no_table_locks)
+    _keep_content_types_through_flushes()
 
 
 @pytest.fixture(autouse=True)
