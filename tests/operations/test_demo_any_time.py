@@ -1,4 +1,5 @@
-"""The demo shows its merged duplicate and its escalated urgent ticket whenever it is started.
+"""The demo shows its merged duplicate, its escalated urgent ticket and a solved
+complaint whenever it is started.
 
 Both steps look for fitting open tickets among those the generator made
 relative to the start time; started at 01:50 Helsinki time (found by the
@@ -23,8 +24,16 @@ from tiski.tickets.models import Ticket, TicketMerge
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.mark.parametrize("start", ["2026-12-05T23:50:00+00:00", "2026-12-07T08:00:00+00:00"])
-def test_merge_and_urgent_escalation_at_any_start(db, start, tmp_path):
+@pytest.mark.parametrize(
+    "start",
+    [
+        "2026-12-05T23:50:00+00:00",
+        "2026-12-07T08:00:00+00:00",
+        # A Sunday afternoon, when the draw had no complaint left solved.
+        "2026-12-06T14:20:00+00:00",
+    ],
+)
+def test_merge_urgent_escalation_and_a_solved_complaint_at_any_start(db, start, tmp_path):
     with (
         time_machine.travel(dt.datetime.fromisoformat(start), tick=False),
         override_settings(MEDIA_ROOT=tmp_path, PASSWORD_HASHERS=FAST_HASHER),
@@ -34,3 +43,4 @@ def test_merge_and_urgent_escalation_at_any_start(db, start, tmp_path):
     urgent = SavedSearch.objects.select_related("user").get(name="Kiireelliset")
     found = apply_filters(Ticket.objects.visible_to(urgent.user), parse(urgent.query), urgent.user)
     assert found.filter(escalation_level__gt=0).exists()
+    assert Ticket.objects.filter(type__slug="complaint", status="solved").exists()
