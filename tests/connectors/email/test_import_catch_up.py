@@ -3,8 +3,8 @@
 The import commits each batch; the catch-up process recomputes the SLA
 clocks, search entries and report facts of that batch's tickets while the
 next batch goes in. At the end nothing may be left to do: catching every
-ticket up again in this process must change no row. PostgreSQL only (the
-process is used there only), with committed data the other process can see.
+ticket up again in this process must change no row. The process runs on
+PostgreSQL only, with committed data it can see.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from tiski.tickets.models import Ticket
 
 from .test_import_same_rows import generated, write_mbox
 
-pytestmark = pytest.mark.skipif(
+postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the catch-up process runs on PostgreSQL only"
 )
 
@@ -101,6 +101,7 @@ def _handed_over(monkeypatch) -> list[list[int]]:
     return batches
 
 
+@postgresql_only
 def test_the_second_process_leaves_nothing_to_catch_up(large_import, monkeypatch):
     batches = _handed_over(monkeypatch)
     large_import()
@@ -118,6 +119,7 @@ def test_the_second_process_leaves_nothing_to_catch_up(large_import, monkeypatch
     assert snapshot() == caught_up
 
 
+@postgresql_only
 def test_a_failed_process_leaves_the_catch_up_to_the_importer(large_import, monkeypatch):
     made = []
     real = catch_up_process.CatchUpProcess
@@ -144,7 +146,8 @@ def test_a_failed_process_leaves_the_catch_up_to_the_importer(large_import, monk
 
 
 def test_an_import_inside_a_transaction_catches_up_itself(db, tmp_path, monkeypatch):
-    """The other process could not see rows this transaction has not committed."""
+    """The other process could not see rows this transaction has not committed
+    (and on SQLite there is none)."""
     monkeypatch.setattr(import_mail, "LARGE_BYTES", 0)
     monkeypatch.setattr(
         catch_up_process, "CatchUpProcess", lambda: pytest.fail("no second process here")
