@@ -156,3 +156,15 @@ def test_an_import_inside_a_transaction_catches_up_itself(db, tmp_path, monkeypa
     call_command("import_mail", str(path), mailbox=MAILBOX, parse_workers=0, stdout=StringIO())
     tickets = Ticket.objects.count()
     assert tickets and TicketFact.objects.count() == tickets
+
+
+def test_a_folder_is_large_by_the_bytes_under_it(tmp_path):
+    """A few files in a folder start no worker and no second process."""
+    folder = tmp_path / "vanhat"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.eml").write_bytes(b"x" * 600)
+    assert not import_mail._at_least(folder, 1000)
+    (folder / "sub" / "b.eml").write_bytes(b"x" * 400)
+    assert import_mail._at_least(folder, 1000)
+    assert import_mail._at_least(folder / "a.eml", 600)
+    assert not import_mail._at_least(folder / "a.eml", 601)

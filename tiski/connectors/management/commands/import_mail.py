@@ -73,6 +73,19 @@ BATCH_BYTES = 64 << 20
 LARGE_BYTES = 1 << 20
 
 
+def _at_least(path: Path, size: int) -> bool:
+    """Whether the file, or the files under the folder, hold ``size`` bytes or more."""
+    if path.is_file():
+        return path.stat().st_size >= size
+    held = 0
+    for child in path.rglob("*"):
+        if child.is_file():
+            held += child.stat().st_size
+            if held >= size:
+                return True
+    return False
+
+
 def batches(
     messages: Iterator[tuple[str, bytes]], size: int, max_bytes: int = BATCH_BYTES
 ) -> Iterator[list[bytes]]:
@@ -130,8 +143,8 @@ class Command(BaseCommand):
         address = options["mailbox"].strip().lower()
         mailbox, _created = Mailbox.objects.get_or_create(address=address)
         workers = options["parse_workers"]
-        # Worker processes pay off over many messages, not for one small file.
-        small = path.is_file() and path.stat().st_size < LARGE_BYTES
+        # Worker processes pay off over many messages, not for a few.
+        small = not _at_least(path, LARGE_BYTES)
         if workers is None:
             workers = 0 if small else default_workers()
         counts: Counter = Counter()
