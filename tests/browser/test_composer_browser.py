@@ -152,6 +152,29 @@ def test_draft_survives_a_reload_and_follows_into_other_tabs(new_page, desk, bro
     assert first.evaluate("Object.keys(localStorage).length") == 0
 
 
+def test_a_reply_sent_while_typing_leaves_no_draft_behind(new_page, desk):
+    """Sent within the draft's pause after the last key, with a server slower
+    than that pause: the text does not come back as a draft."""
+    import time
+
+    page = new_page()
+    login(page, "minna@yritys.fi", PASSWORD)
+    page.goto(desk["ticket"].get_absolute_url())
+
+    def slow(route):
+        time.sleep(1.0)  # longer than the pause before a draft is saved
+        route.continue_()
+
+    page.route("**/reply/", slow)
+    page.fill("#id_text", "Lähetetty heti")
+    with page.expect_navigation():
+        page.click("#send-button")
+    expect(page.locator(".msg-public")).to_contain_text("Lähetetty heti")
+    expect(page.locator("#id_text")).to_have_value("")
+    drafts = "Object.keys(localStorage).filter(k => k.startsWith('tiski:draft:'))"
+    assert page.evaluate(drafts) == []
+
+
 def test_files_by_drop_and_paste_become_thumbnails(new_page, desk):
     page = new_page()
     login(page, "minna@yritys.fi", PASSWORD)

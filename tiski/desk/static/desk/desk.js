@@ -474,6 +474,9 @@
     if (ev.target.id !== "reply-form") return;
     // Sent: the draft is done, here and in the other tabs. Should the server
     // refuse it, the page comes back with the text and the next key saves it again.
+    // A save still waiting for the typing to pause would write the sent text
+    // back while the server answers, and the next page would offer it again.
+    clearTimeout(draftTimer);
     const key = draftKey();
     if (key) localStorage.removeItem(key);
   });
