@@ -106,16 +106,11 @@ def insert_rows(
     fields = _written_fields(meta)
     if connection.vendor != "postgresql":
         made = [model(**_values_for(fields, row)) for row in rows]
+        upsert: dict[str, Any] = {}
         if update_fields:
-            model.objects.bulk_create(
-                made,
-                batch_size=batch_size,
-                update_conflicts=True,
-                unique_fields=unique_fields,
-                update_fields=update_fields,
-            )
-        else:
-            model.objects.bulk_create(made, batch_size=batch_size)
+            upsert = {"update_conflicts": True, "unique_fields": unique_fields}
+            upsert["update_fields"] = update_fields
+        model.objects.bulk_create(made, batch_size=batch_size, **upsert)
         return [instance.pk for instance in made] if returning else None
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
@@ -192,7 +187,7 @@ def _written_fields(meta: Options) -> list[models.Field]:
     return [
         field
         for field in meta.concrete_fields
-        if not (field.primary_key and getattr(field, "db_returning", False))
+        if not (field.primary_key and field.db_returning)
     ]
 
 
