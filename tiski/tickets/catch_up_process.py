@@ -63,7 +63,9 @@ class CatchUpProcess:
 
     def submit(self, ticket_ids: Iterable[int]) -> None:
         ids = sorted(ticket_ids)
-        if ids and self._finished is None:
+        # Nothing for a process that has ended: its pipe would fill and block
+        # the import (`finish` then says it failed, and the caller catches up).
+        if ids and self._finished is None and self._process.is_alive():
             self._queue.put(ids)
 
     def finish(self) -> bool:

@@ -145,6 +145,29 @@ def test_a_failed_process_leaves_the_catch_up_to_the_importer(large_import, monk
     assert snapshot() == caught_up
 
 
+@postgresql_only
+def test_tickets_for_an_ended_process_never_block_the_import(transactional_db):
+    """Its pipe holds some 64 KB; a large import hands over far more than that."""
+    import threading
+
+    name = connection.settings_dict["NAME"]
+    connection.settings_dict["NAME"] = "tiski_no_such_database"
+    try:
+        helper = catch_up_process.CatchUpProcess()
+    finally:
+        connection.settings_dict["NAME"] = name
+    helper._process.join(30)
+    assert helper._process.exitcode not in (None, 0)
+    handing = threading.Thread(
+        target=lambda: [helper.submit(range(n, n + 5000)) for n in range(0, 500_000, 5000)],
+        daemon=True,
+    )
+    handing.start()
+    handing.join(10)
+    assert not handing.is_alive()
+    assert helper.finish() is False
+
+
 def test_an_import_inside_a_transaction_catches_up_itself(db, tmp_path, monkeypatch):
     """The other process could not see rows this transaction has not committed
     (and on SQLite there is none)."""
