@@ -17,6 +17,10 @@ Only on PostgreSQL (SQLite lets one writer in at a time) and only where the
 importer's own writes are committed per batch, which a caller's open
 transaction would prevent. If the process fails, `finish` says so and the
 caller catches up every ticket itself, as before.
+
+Made before the importer connects or starts a thread, the process is forked
+and starts with Django set up; otherwise (a test, a caller with a
+connection) it is spawned and sets Django up itself (`start_method`).
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable
 from multiprocessing.queues import SimpleQueue
 from types import TracebackType
 
-from django.db import connection
+from django.db import connection, connections
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +43,28 @@ def usable() -> bool:
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
+def start_method() -> str:
+    """ "fork" while this process has one thread and no database connection
+    (the start of a command): the child then begins with Django set up, where
+    a spawned one spends over a second of CPU importing it again, beside the
+    import's first batch. Later, a fork would share the open connection (and
+    copy locks other threads hold), so the process is spawned."""
+    if (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and all(conn.connection is None for conn in connections.all(initialized_only=True))
+    ):
+        return "fork"
+    return "spawn"
+
+
 class CatchUpProcess:
     """``submit`` the tickets of each committed batch; ``finish`` waits for them."""
 
     def __init__(self) -> None:
-        # Spawned, not forked: a fork would share this process's database
-        # connection (and the importer's threads).
-        context = multiprocessing.get_context("spawn")
+        method = start_method()
+        context = multiprocessing.get_context(method)
+        self.method = method
         self._queue: SimpleQueue = context.SimpleQueue()
         self._process = context.Process(
             target=_serve,
@@ -94,11 +114,13 @@ class CatchUpProcess:
 
 
 def _serve(settings_module: str, alias: str, database: str, queue: SimpleQueue) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
-    import django
+    from django.apps import apps
 
-    django.setup()
-    from django.db import connections
+    if not apps.ready:  # spawned: a new interpreter
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+        import django
+
+        django.setup()
 
     from tiski.tickets import changes
 

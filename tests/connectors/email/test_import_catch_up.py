@@ -9,6 +9,12 @@ PostgreSQL only, with committed data it can see.
 
 from __future__ import annotations
 
+import email
+import os
+import random
+import subprocess
+import sys
+from email.message import EmailMessage
 from io import StringIO
 from typing import Any
 
@@ -30,7 +36,7 @@ from tiski.reports.models import (
 from tiski.search.models import SearchDocument
 from tiski.sla.models import Calendar, SlaPolicy, SlaTarget, TicketSla
 from tiski.tickets import catch_up_process, changes
-from tiski.tickets.models import Ticket
+from tiski.tickets.models import Message, Ticket
 
 from .test_import_same_rows import generated, write_mbox
 
@@ -82,9 +88,7 @@ def large_import(transactional_db, tmp_path, monkeypatch):
     path = write_mbox(tmp_path / "vanha.mbox", generated(60))
 
     def run() -> None:
-        call_command(
-            "import_mail", str(path), mailbox=MAILBOX, parse_workers=0, stdout=StringIO()
-        )
+        call_command("import_mail", str(path), mailbox=MAILBOX, parse_workers=0, stdout=StringIO())
 
     return run
 
@@ -101,21 +105,40 @@ def _handed_over(monkeypatch) -> list[list[int]]:
     return batches
 
 
+def _batches_of_tickets(size: int) -> list[set[int]]:
+    """The tickets each batch of ``size`` mails of the import touched (a mail
+    there twice touches nothing the second time)."""
+    ticket_of = dict(Message.objects.values_list("external_id", "ticket_id"))
+    raws = generated(60)
+    found = [ticket_of[email.message_from_bytes(raw)["Message-ID"].strip("<>")] for raw in raws]
+    return [set(found[start : start + size]) for start in range(0, len(found), size)]
+
+
 @postgresql_only
 def test_the_second_process_leaves_nothing_to_catch_up(large_import, monkeypatch):
     batches = _handed_over(monkeypatch)
+    here: list[list[int]] = []
+    catch_up = changes.catch_up
+    monkeypatch.setattr(changes, "catch_up", lambda ids: (here.append(sorted(ids)), catch_up(ids)))
     large_import()
     tickets = list(Ticket.objects.values_list("pk", flat=True))
-    assert len(batches) == 9  # 60 mails in batches of 7, each handed over on commit
-    assert {pk for batch in batches for pk in batch} == set(tickets)
-    # A ticket answered in a later batch went again, after that batch.
-    assert sum(len(batch) for batch in batches) > len(tickets)
+    touched = _batches_of_tickets(7)
+    assert len(batches) == len(touched) == 9  # handed over as each batch commits
+    # A batch's tickets go over when the next batch commits, less those it
+    # touched again; the last batch's are caught up by the importer itself.
+    assert batches[0] == []
+    for index, handed in enumerate(batches[1:], start=1):
+        assert set(handed) == touched[index - 1] - touched[index]
+    assert here == [sorted(touched[-1])]
+    assert {pk for batch in batches for pk in batch} | touched[-1] == set(tickets)
+    # A ticket answered two batches later went twice, after each.
+    assert sum(len(batch) for batch in batches) + len(touched[-1]) > len(tickets)
     caught_up = snapshot()
     assert len(caught_up["TicketSla"]) == len(caught_up["TicketFact"]) == len(tickets)
     assert len(caught_up["SearchDocument"]) == len(tickets)
     assert caught_up["SlaTarget"] and caught_up["MonthlyCreated"]
 
-    changes.catch_up(tickets)
+    catch_up(tickets)
     assert snapshot() == caught_up
 
 
@@ -191,3 +214,74 @@ def test_a_folder_is_large_by_the_bytes_under_it(tmp_path):
     assert import_mail._at_least(folder, 1000)
     assert import_mail._at_least(folder / "a.eml", 600)
     assert not import_mail._at_least(folder / "a.eml", 601)
+
+
+def test_a_process_with_a_connection_or_threads_spawns_the_helper(db):
+    """A fork would share the open connection, or copy a lock another thread holds."""
+    connection.ensure_connection()
+    assert catch_up_process.start_method() == "spawn"
+
+
+FORKED = """
+import sys
+from tiski.tickets import catch_up_process
+
+made = catch_up_process.CatchUpProcess.__init__
+
+def noted(self):
+    made(self)
+    print("helper started by", self.method, file=sys.stderr)
+
+catch_up_process.CatchUpProcess.__init__ = noted
+from tiski.cli import main
+main(["tiski", "import-mail", sys.argv[1], "--mailbox", sys.argv[2]])
+"""
+
+
+@postgresql_only
+def test_the_command_forks_its_helper_before_it_connects(transactional_db, tmp_path):
+    """`tiski import-mail` starts the helper before it opens a connection or a
+    thread: forked, it starts with Django set up and catches up as a spawned one."""
+    calendar = Calendar.objects.create(name="Arki", weekly_hours={"0": "08:00-16:00"})
+    SlaPolicy.objects.create(
+        name="Kaikki",
+        calendar=calendar,
+        targets={"normal": {"first_reply": 120, "resolution": 960}},
+    )
+    large = EmailMessage()
+    large["From"] = "Iso Liite <iso@asiakas.example>"
+    large["To"] = MAILBOX
+    large["Subject"] = "Kuvat"
+    large["Message-ID"] = "<kuvat@asiakas.example>"
+    large.set_content("Kuvat liitteenä.")
+    large.add_attachment(
+        random.Random(5).randbytes(import_mail.LARGE_BYTES),
+        maintype="image",
+        subtype="jpeg",
+        filename="kuvat.jpg",
+    )
+    path = write_mbox(tmp_path / "vanha.mbox", [*generated(60), bytes(large)])
+    db = connection.settings_dict
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        TISKI_DATA_DIR=str(tmp_path / "data"),
+        DJANGO_SETTINGS_MODULE="tiski.settings",
+    )
+    env.pop("REDIS_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED, str(path), MAILBOX],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "helper started by fork" in done.stderr
+    tickets = list(Ticket.objects.values_list("pk", flat=True))
+    assert len(tickets) > 30
+    caught_up = snapshot()
+    assert len(caught_up["TicketSla"]) == len(caught_up["TicketFact"]) == len(tickets)
+    assert len(caught_up["SearchDocument"]) == len(tickets)
+    changes.catch_up(tickets)
+    assert snapshot() == caught_up

@@ -14,6 +14,7 @@ import mailbox as mailboxes
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,26 +141,32 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.exists():
             raise CommandError(_("%(path)s does not exist.") % {"path": path})
-        address = options["mailbox"].strip().lower()
-        mailbox, _created = Mailbox.objects.get_or_create(address=address)
-        workers = options["parse_workers"]
         # Worker processes pay off over many messages, not for a few.
         small = not _at_least(path, LARGE_BYTES)
-        if workers is None:
-            workers = 0 if small else default_workers()
+        live = options["live"]
         counts: Counter = Counter()
-        with (
-            collector.fewer_collections(collector.IMPORT_THRESHOLD),
-            ParsePool(max(0, workers)) as pool,
-            RawWriter() as writer,
-        ):
-            self.writer = writer
-            if options["live"]:
+        with ExitStack() as stack:
+            # First, before this process opens a connection or starts a
+            # thread, so that it can be forked (`catch_up_process.start_method`).
+            helper = (
+                stack.enter_context(catch_up_process.CatchUpProcess())
+                if not (live or small) and catch_up_process.usable()
+                else None
+            )
+            address = options["mailbox"].strip().lower()
+            mailbox, _created = Mailbox.objects.get_or_create(address=address)
+            workers = options["parse_workers"]
+            if workers is None:
+                workers = 0 if small else default_workers()
+            stack.enter_context(collector.fewer_collections(collector.IMPORT_THRESHOLD))
+            pool = stack.enter_context(ParsePool(max(0, workers)))
+            self.writer = stack.enter_context(RawWriter())
+            if live:
                 self._import(path, mailbox, counts, pool, live=True)
             else:
                 # Old mail: the ticket-change handlers run once per ticket
                 # (SLA, search, report facts), and nothing acts as if it were new.
-                self._import_history(path, mailbox, counts, pool, large=not small)
+                self._import_history(path, mailbox, counts, pool, helper)
         counts[Outcome.THREADED] += counts.pop(Outcome.BOUNCE_ATTACHED, 0)
         counts[Outcome.THREADED] += counts.pop(Outcome.AUTO_REPLY_ATTACHED, 0)
         self.stdout.write(
@@ -180,26 +187,43 @@ class Command(BaseCommand):
         self.counts = counts
 
     def _import_history(
-        self, path: Path, mailbox: Mailbox, counts: Counter, pool: ParsePool, *, large: bool
+        self,
+        path: Path,
+        mailbox: Mailbox,
+        counts: Counter,
+        pool: ParsePool,
+        helper: catch_up_process.CatchUpProcess | None,
     ) -> None:
         """Import with the handlers deferred, then catch the tickets up: a large
-        import's batches by a second process as each commits, else all at the end."""
-        if not (large and catch_up_process.usable()):
+        import's batches by a second process as they commit, else all at the end."""
+        if helper is None:
             with changes.deferred() as touched:
                 self._import(path, mailbox, counts, pool, live=False)
             changes.catch_up(touched)
             return
         every: set[int] = set()
-        with catch_up_process.CatchUpProcess() as helper, changes.deferred() as touched:
+        # The tickets of the batch committed last. They go to the helper when
+        # the next batch commits, less those it touched again: these would be
+        # caught up twice (mail is answered within days, often in the next
+        # batch), and the last batch's are caught up here, beside the helper's
+        # backlog, instead of after it.
+        held: set[int] = set()
+        try:
+            with changes.deferred() as touched:
 
-            def hand_over() -> None:
-                helper.submit(touched)
-                every.update(touched)
-                touched.clear()
+                def hand_over() -> None:
+                    helper.submit(held - touched)
+                    held.clear()
+                    held.update(touched)
+                    every.update(touched)
+                    touched.clear()
 
-            self._import(path, mailbox, counts, pool, live=False, committed=hand_over)
+                self._import(path, mailbox, counts, pool, live=False, committed=hand_over)
+        finally:
+            # After a failed import too: its committed batches are caught up.
+            changes.catch_up(held)
         if not helper.finish():
-            changes.catch_up(every)
+            changes.catch_up(every - held)
 
     def _start(self, raws: list[bytes], mailbox: Mailbox, pool: ParsePool) -> _Batch:
         """Look the batch's keys up; start parsing the messages not stored yet
