@@ -44,7 +44,7 @@ def usable() -> bool:
 
 
 def start_method() -> str:
-    """ "fork" while this process has one thread and no database connection
+    """Fork while this process has one thread and no database connection
     (the start of a command): the child then begins with Django set up, where
     a spawned one spends over a second of CPU importing it again, beside the
     import's first batch. Later, a fork would share the open connection (and

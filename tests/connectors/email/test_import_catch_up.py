@@ -285,3 +285,18 @@ def test_the_command_forks_its_helper_before_it_connects(transactional_db, tmp_p
     assert len(caught_up["SearchDocument"]) == len(tickets)
     changes.catch_up(tickets)
     assert snapshot() == caught_up
+
+
+def test_the_first_batch_is_smaller():
+    """It is parsed alone before anything can be written; the rest fill the pipeline."""
+    mails = ((str(n), b"x" * 10) for n in range(23))
+    sizes = [len(batch) for batch in import_mail.batches(mails, 10, first=3)]
+    assert sizes == [3, 10, 10]
+    mails = ((str(n), b"x" * 10) for n in range(23))
+    assert [len(b) for b in import_mail.batches(mails, 10, max_bytes=45, first=3)] == [
+        3,
+        5,
+        5,
+        5,
+        5,
+    ]

@@ -69,6 +69,10 @@ def iter_messages(path: Path) -> Iterator[tuple[str, bytes]]:
 # inside memory.
 BATCH = 500
 BATCH_BYTES = 64 << 20
+# The first batch is smaller: until it is parsed the importer has nothing to
+# write, and the parse worker starts on the second batch only once the first
+# is done, so a small one fills the pipeline sooner.
+FIRST_BATCH = 100
 # From this size on an import is large: parse workers, and the tickets caught
 # up by a second process as the import goes (`catch_up_process`).
 LARGE_BYTES = 1 << 20
@@ -88,16 +92,22 @@ def _at_least(path: Path, size: int) -> bool:
 
 
 def batches(
-    messages: Iterator[tuple[str, bytes]], size: int, max_bytes: int = BATCH_BYTES
+    messages: Iterator[tuple[str, bytes]],
+    size: int,
+    max_bytes: int = BATCH_BYTES,
+    first: int | None = None,
 ) -> Iterator[list[bytes]]:
+    """Lists of ``size`` messages (the first of ``first``), cut short where
+    they would hold ``max_bytes``."""
     batch: list[bytes] = []
     held = 0
+    limit = min(size, first or size)
     for _label, raw in messages:
         batch.append(raw)
         held += len(raw)
-        if len(batch) >= size or held >= max_bytes:
+        if len(batch) >= limit or held >= max_bytes:
             yield batch
-            batch, held = [], 0
+            batch, held, limit = [], 0, size
     if batch:
         yield batch
 
@@ -258,7 +268,7 @@ class Command(BaseCommand):
         live: bool,
         committed: Callable[[], None] | None = None,
     ) -> None:
-        source = batches(iter_messages(path), BATCH)
+        source = batches(iter_messages(path), BATCH, first=FIRST_BATCH)
         first = next(source, None)
         current = self._start(first, mailbox, pool) if first else None
         while current is not None:
