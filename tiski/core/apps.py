@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import lookups
+        from . import lookups, timestamps
 
         lookups.register()
+        timestamps.register()
