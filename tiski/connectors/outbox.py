@@ -38,6 +38,7 @@ from tiski.connectors import sending
 from tiski.connectors.email import compose, loops
 from tiski.connectors.email.threading import make_reply_token, reply_signer
 from tiski.connectors.models import Mailbox, OutboundEmail, OutboundKind, OutboundStatus
+from tiski.core import bulk
 from tiski.customers.models import Identity, IdentityKind
 from tiski.tickets.automatic_mail import AutomaticMail, QueuedMail
 from tiski.tickets.models import Message, MessageKind, Ticket
@@ -677,7 +678,9 @@ def queue_automatic_emails(
     written = [row for row in rows if row is not None]
     with transaction.atomic():
         if connection.features.can_return_rows_from_bulk_insert:
-            OutboundEmail.objects.bulk_create(written, batch_size=500)
+            # A time-rule pass queues thousands: each text and HTML goes as one
+            # array literal per column, not quoted value by value by psycopg.
+            bulk.insert_instances(OutboundEmail, written)
         else:  # SQLite before 3.35: one by one, which sets each id
             for row in written:
                 row.save(force_insert=True)
