@@ -300,3 +300,28 @@ def test_the_first_batch_is_smaller():
         5,
         5,
     ]
+
+
+@postgresql_only
+def test_a_failed_import_still_catches_up_what_it_committed(large_import, monkeypatch):
+    """The batch committed last was held for the next hand-over; the error
+    must not leave it behind."""
+    write = import_mail.Command._import_batch
+    calls = []
+
+    def failing_third(self, *args, **kwargs) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("levy täynnä")
+        write(self, *args, **kwargs)
+
+    monkeypatch.setattr(import_mail.Command, "_import_batch", failing_third)
+    with pytest.raises(RuntimeError):
+        large_import()
+    tickets = list(Ticket.objects.values_list("pk", flat=True))
+    assert tickets  # two batches went in
+    caught_up = snapshot()
+    assert len(caught_up["TicketFact"]) == len(caught_up["SearchDocument"]) == len(tickets)
+    assert len(caught_up["TicketSla"]) == len(tickets)
+    changes.catch_up(tickets)
+    assert snapshot() == caught_up
