@@ -108,8 +108,9 @@ def insert_rows(
         made = [model(**_values_for(fields, row)) for row in rows]
         upsert: dict[str, Any] = {}
         if update_fields:
-            upsert = {"update_conflicts": True, "unique_fields": unique_fields}
-            upsert["update_fields"] = update_fields
+            upsert = dict(
+                update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
+            )
         model.objects.bulk_create(made, batch_size=batch_size, **upsert)
         return [instance.pk for instance in made] if returning else None
     quote = connection.ops.quote_name

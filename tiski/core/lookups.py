@@ -57,25 +57,23 @@ def _column_type(field: Field) -> str:
     return field.get_internal_type()
 
 
-class _AsArray:
+class ArrayIn(lookups.In):
     """The PostgreSQL form of an ``in`` lookup; anything else as Django writes it."""
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
         written = self._as_array(compiler, connection)
-        if written is None:
-            return self.as_sql(compiler, connection)  # type: ignore[attr-defined]
-        return written
+        return self.as_sql(compiler, connection) if written is None else written
 
     def _as_array(self, compiler: Any, connection: Any) -> tuple[str, list] | None:
-        if not self.rhs_is_direct_value():  # type: ignore[attr-defined]
+        if not self.rhs_is_direct_value():
             return None
-        field = getattr(self.lhs, "output_field", None)  # type: ignore[attr-defined]
+        field = getattr(self.lhs, "output_field", None)
         if not isinstance(field, Field):  # a composite key's columns
             return None
         if _column_type(field) not in ARRAY_TYPES:
             return None
         try:
-            values = OrderedSet(self.rhs)  # type: ignore[attr-defined]
+            values = OrderedSet(self.rhs)
         except TypeError:  # unhashable values
             return None
         values.discard(None)  # NULL is never equal to anything
@@ -83,17 +81,13 @@ class _AsArray:
             return None
         if not values:
             raise EmptyResultSet
-        lhs_sql, lhs_params = self.process_lhs(compiler, connection)  # type: ignore[attr-defined]
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
         array = [field.get_db_prep_value(value, connection, prepared=True) for value in values]
         return f"{lhs_sql} = ANY(%s)", [*lhs_params, array]
 
 
-class ArrayIn(_AsArray, lookups.In):
-    pass
-
-
-class ArrayRelatedIn(_AsArray, RelatedIn):
-    pass
+class ArrayRelatedIn(ArrayIn, RelatedIn):
+    """A foreign key's ``in``: instances become their keys first (`RelatedIn`)."""
 
 
 def register() -> None:
